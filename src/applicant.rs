@@ -1,0 +1,315 @@
+//! Reading applicants (JSON, TOML, or key/value fields) against a rule set's input
+//! schema. Every problem names the key; numbers are read from their text, exactly.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::de::{Deserializer, MapAccess, Visitor};
+
+use crate::eval::Applicant;
+use crate::rules::{InputDef, InputType, RuleSet, Value};
+
+/// A fact as it arrives, before it is checked against the schema.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    Null,
+    Bool(bool),
+    /// A number, as written.
+    Number(String),
+    Text(String),
+    /// Arrays, objects, dates…: never a valid fact. The name of the kind.
+    Other(&'static str),
+}
+
+impl RawValue {
+    fn kind(&self) -> &'static str {
+        match self {
+            RawValue::Null => "null",
+            RawValue::Bool(_) => "a boolean",
+            RawValue::Number(_) => "a number",
+            RawValue::Text(_) => "a string",
+            RawValue::Other(k) => k,
+        }
+    }
+}
+
+/// What is wrong with an applicant. Each variant names the key at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum ApplicantError {
+    #[error("the applicant is not valid {format}: {message}")]
+    #[diagnostic(code(jifen::applicant::syntax), help("check the file's syntax near the position given"))]
+    Syntax { format: &'static str, message: String },
+
+    #[error("the applicant must be an object of facts (key: value), found {found}")]
+    #[diagnostic(code(jifen::applicant::not_object), help("write the applicant as {{\"age\": 30, \"si_months\": 36, …}}"))]
+    NotAnObject { found: String },
+
+    #[error("unknown key `{key}`")]
+    #[diagnostic(code(jifen::applicant::unknown_key), help("{help}"))]
+    UnknownKey { key: String, help: String },
+
+    #[error("key `{key}` is given twice")]
+    #[diagnostic(code(jifen::applicant::duplicate_key), help("give each fact once"))]
+    DuplicateKey { key: String },
+
+    #[error("missing key `{key}`, which every applicant must give")]
+    #[diagnostic(code(jifen::applicant::missing_key), help("add `{key}` ({expected})"))]
+    MissingKey { key: String, expected: String },
+
+    #[error("key `{key}` must be {expected}, found {found}")]
+    #[diagnostic(code(jifen::applicant::wrong_type), help("give `{key}` as {expected}"))]
+    WrongType { key: String, expected: String, found: String },
+
+    #[error("key `{key}`: {value} is outside the allowed range {range}")]
+    #[diagnostic(code(jifen::applicant::out_of_range), help("give `{key}` a value in {range}"))]
+    OutOfRange { key: String, value: String, range: String },
+
+    #[error("key `{key}`: `{value}` is not one of the allowed values")]
+    #[diagnostic(code(jifen::applicant::unknown_variant), help("allowed: {allowed}"))]
+    UnknownVariant { key: String, value: String, allowed: String },
+}
+
+impl ApplicantError {
+    /// The key the error is about, if it is about one.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ApplicantError::UnknownKey { key, .. }
+            | ApplicantError::DuplicateKey { key }
+            | ApplicantError::MissingKey { key, .. }
+            | ApplicantError::WrongType { key, .. }
+            | ApplicantError::OutOfRange { key, .. }
+            | ApplicantError::UnknownVariant { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+}
+
+/// The top-level JSON object as ordered entries, so duplicate keys can be seen.
+struct Entries(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entries;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of facts")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                    out.push((k, v));
+                }
+                Ok(Entries(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn json_raw(v: serde_json::Value) -> RawValue {
+    match v {
+        serde_json::Value::Null => RawValue::Null,
+        serde_json::Value::Bool(b) => RawValue::Bool(b),
+        serde_json::Value::Number(n) => RawValue::Number(n.to_string()),
+        serde_json::Value::String(s) => RawValue::Text(s),
+        serde_json::Value::Array(_) => RawValue::Other("an array"),
+        serde_json::Value::Object(_) => RawValue::Other("an object"),
+    }
+}
+
+impl RuleSet {
+    /// Read an applicant from a JSON object.
+    pub fn applicant_from_json(&self, text: &str) -> Result<Applicant, ApplicantError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ApplicantError::Syntax {
+            format: "JSON",
+            message: e.to_string(),
+        })?;
+        if !value.is_object() {
+            return Err(ApplicantError::NotAnObject {
+                found: json_raw(value).kind().to_string(),
+            });
+        }
+        // Parse again as entries: serde_json's map silently keeps the last duplicate.
+        let entries: Entries = serde_json::from_str(text).map_err(|e| ApplicantError::Syntax {
+            format: "JSON",
+            message: e.to_string(),
+        })?;
+        self.applicant_from_fields(entries.0.into_iter().map(|(k, v)| (k, json_raw(v))))
+    }
+
+    /// Read an applicant from a TOML table. Numbers are taken from their text, so
+    /// `12400.50` stays exact.
+    pub fn applicant_from_toml(&self, text: &str) -> Result<Applicant, ApplicantError> {
+        let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| ApplicantError::Syntax {
+            format: "TOML",
+            message: e.to_string().trim().to_string(),
+        })?;
+        let mut fields = Vec::new();
+        for (key, item) in doc.as_table().iter() {
+            let raw = match item.as_value() {
+                Some(toml_edit::Value::Boolean(b)) => RawValue::Bool(*b.value()),
+                Some(toml_edit::Value::Integer(i)) => RawValue::Number(i.value().to_string()),
+                Some(toml_edit::Value::Float(f)) => RawValue::Number(
+                    f.as_repr()
+                        .and_then(|r| r.as_raw().as_str())
+                        .map(|s| s.replace('_', ""))
+                        .unwrap_or_else(|| f.value().to_string()),
+                ),
+                Some(toml_edit::Value::String(s)) => RawValue::Text(s.value().clone()),
+                Some(toml_edit::Value::Array(_)) => RawValue::Other("an array"),
+                Some(toml_edit::Value::InlineTable(_)) => RawValue::Other("a table"),
+                Some(toml_edit::Value::Datetime(_)) => RawValue::Other("a date"),
+                None => RawValue::Other("a table"),
+            };
+            fields.push((key.to_string(), raw));
+        }
+        self.applicant_from_fields(fields)
+    }
+
+    /// Read an applicant from key/value facts; absent keys take their defaults.
+    pub fn applicant_from_fields(&self, fields: impl IntoIterator<Item = (String, RawValue)>) -> Result<Applicant, ApplicantError> {
+        let mut values: Vec<Option<Value>> = vec![None; self.inputs.len()];
+        let mut seen = HashSet::new();
+        for (key, raw) in fields {
+            let Some(slot) = self.input_slot(&key) else {
+                let names: Vec<&str> = self.inputs.iter().map(|i| &*i.name).collect();
+                let help = match crate::check::did_you_mean(&key, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "the policy's inputs are listed by `jifen inputs`".to_string(),
+                };
+                return Err(ApplicantError::UnknownKey { key, help });
+            };
+            if !seen.insert(slot) {
+                return Err(ApplicantError::DuplicateKey { key });
+            }
+            values[slot] = self.read_value(&self.inputs[slot], raw)?;
+        }
+        let mut out = Vec::with_capacity(values.len());
+        for (def, v) in self.inputs.iter().zip(values) {
+            out.push(match v {
+                Some(v) => v,
+                None => match def.default {
+                    Some(d) => d,
+                    None if def.optional => Value::Absent,
+                    None => {
+                        return Err(ApplicantError::MissingKey {
+                            key: def.name.to_string(),
+                            expected: self.expected(def),
+                        })
+                    }
+                },
+            });
+        }
+        Ok(Applicant { values: out })
+    }
+
+    /// How an input's values are written, for messages.
+    pub fn expected(&self, def: &InputDef) -> String {
+        let base = match def.ty {
+            InputType::Int { unit } => format!("a whole number{}", unit.map(|u| format!(" of {}", u.name())).unwrap_or_default()),
+            InputType::Decimal { unit } => format!("a number{}", unit.map(|u| format!(" of {}", u.name())).unwrap_or_default()),
+            InputType::Bool => "true or false".to_string(),
+            InputType::Enum(e) => format!(
+                "one of {}",
+                self.enums
+                    .get(e as usize)
+                    .map(|d| d.variants.iter().map(|v| format!("\"{}\"", v.name)).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default()
+            ),
+        };
+        if def.optional {
+            format!("{base}, or null when absent")
+        } else {
+            base
+        }
+    }
+
+    /// Check one raw fact against its input; `None` means "not given".
+    fn read_value(&self, def: &InputDef, raw: RawValue) -> Result<Option<Value>, ApplicantError> {
+        let key = def.name.to_string();
+        let wrong = |found: &RawValue| ApplicantError::WrongType {
+            key: key.clone(),
+            expected: self.expected(def),
+            found: match found {
+                RawValue::Text(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
+                RawValue::Number(n) => format!("the number {}", n.chars().take(40).collect::<String>()),
+                other => other.kind().to_string(),
+            },
+        };
+        let value = match (&raw, def.ty) {
+            (RawValue::Null, _) => return Ok(None),
+            (RawValue::Bool(b), InputType::Bool) => Value::Bool(*b),
+            (RawValue::Number(n), InputType::Int { .. }) => {
+                let d = parse_number(n).ok_or_else(|| wrong(&raw))?;
+                if !d.fract().is_zero() {
+                    return Err(wrong(&raw));
+                }
+                match i64::try_from(d) {
+                    Ok(i) => Value::Int(i),
+                    Err(_) => {
+                        return Err(ApplicantError::OutOfRange {
+                            key,
+                            value: n.chars().take(40).collect(),
+                            range: range_text(def),
+                        })
+                    }
+                }
+            }
+            (RawValue::Number(n) | RawValue::Text(n), InputType::Decimal { .. }) => {
+                Value::Dec(parse_number(n).ok_or_else(|| wrong(&raw))?.normalize())
+            }
+            (RawValue::Text(s), InputType::Enum(e)) => {
+                let Some(en) = self.enums.get(e as usize) else {
+                    return Err(wrong(&raw));
+                };
+                match en.variants.iter().position(|v| *v.name == **s) {
+                    Some(i) => Value::Enum(i as u16),
+                    None => {
+                        return Err(ApplicantError::UnknownVariant {
+                            key,
+                            value: s.chars().take(40).collect(),
+                            allowed: en.variants.iter().map(|v| v.name.to_string()).collect::<Vec<_>>().join(", "),
+                        })
+                    }
+                }
+            }
+            _ => return Err(wrong(&raw)),
+        };
+        let n = match value {
+            Value::Int(i) => Some(Decimal::from(i)),
+            Value::Dec(d) => Some(d),
+            _ => None,
+        };
+        if let Some(n) = n {
+            if def.min.is_some_and(|m| n < m) || def.max.is_some_and(|m| n > m) {
+                return Err(ApplicantError::OutOfRange {
+                    key,
+                    value: n.normalize().to_string(),
+                    range: range_text(def),
+                });
+            }
+        }
+        Ok(Some(value))
+    }
+}
+
+/// An exact decimal from a number's text (plain or with an exponent).
+fn parse_number(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    if t.len() > 64 {
+        return None;
+    }
+    Decimal::from_str(t).ok().or_else(|| Decimal::from_scientific(t).ok())
+}
+
+fn range_text(def: &InputDef) -> String {
+    match (def.min, def.max) {
+        (Some(lo), Some(hi)) => format!("{lo}..={hi}"),
+        (Some(lo), None) => format!("{lo} or more"),
+        (None, Some(hi)) => format!("at most {hi}"),
+        (None, None) => "any".to_string(),
+    }
+}

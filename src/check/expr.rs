@@ -1,0 +1,705 @@
+//! Typing and lowering of expressions: names to slots, units checked, `let`s and
+//! parameters substituted.
+
+use rust_decimal::Decimal;
+
+use super::types::{unit_name, Ty};
+use super::{did_you_mean, Checker, LetState, Symbol};
+use crate::diagnostic::{codes, Diagnostic};
+use crate::rules::{self, ArithOp, CmpOp, Expr as Ir, Value};
+use crate::source::Span;
+use crate::syntax::ast::{self, BinOp, ExprKind, Unit, UnOp};
+
+const ERR: (Ir, Ty) = (Ir::Const(Value::Int(0)), Ty::Error);
+
+impl<'a> Checker<'a> {
+    /// Type and lower `e`. `expected` only guides how bare enum variants resolve.
+    pub(super) fn expr(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> (Ir, Ty) {
+        match &e.kind {
+            ExprKind::Number(n) => number(n),
+            ExprKind::Bool(b) => (Ir::Const(Value::Bool(*b)), Ty::Bool),
+            ExprKind::Name(id) => self.name(id, expected),
+            ExprKind::Qualified { enum_name, variant } => match self.enum_index.get(&enum_name.name).copied() {
+                Some(en) => match self.variant_index(en, &variant.name) {
+                    Some(v) => (Ir::Const(Value::Enum(v)), Ty::Enum(en)),
+                    None => {
+                        self.unknown_variant(en, variant);
+                        ERR
+                    }
+                },
+                None => {
+                    self.unknown_name(enum_name, "enum");
+                    ERR
+                }
+            },
+            ExprKind::Unary(op, operand) => self.unary(*op, operand, e.span),
+            ExprKind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs, e.span),
+            ExprKind::Per {
+                rate,
+                amount,
+                amount_span,
+                operand,
+            } => self.per(rate, amount, *amount_span, operand),
+            ExprKind::In { negated, value, set } => self.in_set(*negated, value, set),
+            ExprKind::Call { func, args } => self.call(func, args, e.span),
+            ExprKind::When { arms, otherwise } => self.when(arms, otherwise, expected),
+            ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, e.span, expected),
+        }
+    }
+
+    pub(super) fn unknown_name(&mut self, id: &ast::Ident, what: &str) {
+        let mut candidates: Vec<String> = self.names.keys().cloned().collect();
+        candidates.extend(self.enums.iter().flat_map(|e| e.variants.iter().map(|(n, _)| n.clone())));
+        candidates.extend(self.enum_names());
+        let help = match did_you_mean(&id.name, candidates.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "declare it as an input, a `param` or a `let` before using it".to_string(),
+        };
+        let message = if what == "name" {
+            format!("unknown name `{}`", id.name)
+        } else {
+            format!("unknown {what} `{}`", id.name)
+        };
+        self.error(Diagnostic::error(codes::UNKNOWN_NAME, message, id.span, format!("no {what} of this name")).with_help(help));
+    }
+
+    fn name(&mut self, id: &ast::Ident, expected: Option<&Ty>) -> (Ir, Ty) {
+        if let Some(symbol) = self.names.get(&id.name).copied() {
+            return match symbol {
+                Symbol::Input(slot) => {
+                    self.reads.inputs.insert(slot);
+                    if let Some(u) = self.used_inputs.get_mut(slot as usize) {
+                        *u = true;
+                    }
+                    let def = &self.inputs[slot as usize];
+                    let base = match def.ty {
+                        rules::InputType::Int { unit } => Ty::Num { int: true, unit },
+                        rules::InputType::Decimal { unit } => Ty::Num { int: false, unit },
+                        rules::InputType::Bool => Ty::Bool,
+                        rules::InputType::Enum(e) => Ty::Enum(e),
+                    };
+                    let ty = if def.optional { Ty::Optional(Box::new(base)) } else { base };
+                    (Ir::Input(slot), ty)
+                }
+                Symbol::Param(p) => {
+                    if let Some(u) = self.used_params.get_mut(p as usize) {
+                        *u = true;
+                    }
+                    let info = &self.params[p as usize];
+                    (Ir::Const(info.value), info.ty.clone())
+                }
+                Symbol::Let(l) => self.let_ref(l, id.span),
+            };
+        }
+        // A bare variant: resolved by the type the context expects, or by being unique.
+        if let Some(Ty::Enum(e)) = expected {
+            if let Some(v) = self.variant_index(*e, &id.name) {
+                return (Ir::Const(Value::Enum(v)), Ty::Enum(*e));
+            }
+        }
+        let owners: Vec<u16> = (0..self.enums.len() as u16).filter(|e| self.variant_index(*e, &id.name).is_some()).collect();
+        match owners.as_slice() {
+            [e] => {
+                let v = self.variant_index(*e, &id.name).unwrap_or(0);
+                if let Some(Ty::Enum(want)) = expected {
+                    if want != e {
+                        self.unknown_variant(*want, id);
+                        return ERR;
+                    }
+                }
+                (Ir::Const(Value::Enum(v)), Ty::Enum(*e))
+            }
+            [] => {
+                if let Some(Ty::Enum(want)) = expected {
+                    self.unknown_variant(*want, id);
+                } else {
+                    self.unknown_name(id, "name");
+                }
+                ERR
+            }
+            several => {
+                let names: Vec<String> = several.iter().map(|e| format!("`{}.{}`", self.enums[*e as usize].name, id.name)).collect();
+                self.error(
+                    Diagnostic::error(codes::UNKNOWN_NAME, format!("`{}` is a variant of several enums", id.name), id.span, "ambiguous variant")
+                        .with_help(format!("compare it with a value of the enum, or write {}", names.join(" or "))),
+                );
+                ERR
+            }
+        }
+    }
+
+    pub(super) fn let_value(&mut self, index: u16) -> (Ir, Ty) {
+        let span = self.lets[index as usize].decl.name.span;
+        self.let_ref(index, span)
+    }
+
+    fn let_ref(&mut self, index: u16, use_span: Span) -> (Ir, Ty) {
+        let info = &self.lets[index as usize];
+        match &info.state {
+            LetState::Done { expr, ty, reads, deps } => {
+                let (expr, ty) = (expr.clone(), ty.clone());
+                self.reads.inputs.extend(reads.iter().copied());
+                self.reads.items.extend(deps.iter().copied());
+                (expr, ty)
+            }
+            LetState::InProgress => {
+                let name = info.decl.name.name.clone();
+                let def_span = info.decl.name.span;
+                self.error(
+                    Diagnostic::error(codes::CYCLE, format!("`{name}` is defined in terms of itself"), use_span, "used here while it is being defined")
+                        .with_label(def_span, "defined here")
+                        .with_help("a `let` may use other `let`s, but not in a circle; define one of them from the inputs directly"),
+                );
+                // Mark it so the cycle is reported once.
+                self.lets[index as usize].state = LetState::Done {
+                    expr: ERR.0,
+                    ty: Ty::Error,
+                    reads: Default::default(),
+                    deps: Default::default(),
+                };
+                ERR
+            }
+            LetState::Todo => {
+                let decl = info.decl;
+                self.lets[index as usize].state = LetState::InProgress;
+                let outer = std::mem::take(&mut self.reads);
+                let (expr, ty) = self.expr(&decl.value, None);
+                let inner = std::mem::replace(&mut self.reads, outer);
+                if matches!(self.lets[index as usize].state, LetState::InProgress) {
+                    self.lets[index as usize].state = LetState::Done {
+                        expr: expr.clone(),
+                        ty: ty.clone(),
+                        reads: inner.inputs.clone(),
+                        deps: inner.items.clone(),
+                    };
+                }
+                self.reads.inputs.extend(inner.inputs);
+                self.reads.items.extend(inner.items);
+                (expr, ty)
+            }
+        }
+    }
+
+    fn unary(&mut self, op: UnOp, operand: &ast::Expr, span: Span) -> (Ir, Ty) {
+        let (inner, ty) = self.expr(operand, None);
+        match (op, &ty) {
+            (_, Ty::Error) => ERR,
+            (UnOp::Neg, Ty::Num { .. }) => (Ir::Neg(Box::new(inner)), ty),
+            (UnOp::Not, Ty::Bool) => (Ir::Not(Box::new(inner)), Ty::Bool),
+            (UnOp::Neg, _) => {
+                self.operand_error(&ty, operand.span, "`-`", "a number");
+                ERR
+            }
+            (UnOp::Not, _) => {
+                let _ = span;
+                self.operand_error(&ty, operand.span, "`not`", "a yes/no value");
+                ERR
+            }
+        }
+    }
+
+    fn operand_error(&mut self, ty: &Ty, span: Span, op: &str, wanted: &str) {
+        if let Ty::Optional(_) = ty {
+            self.error(
+                Diagnostic::error(codes::OPTIONAL_UNCHECKED, format!("{op} is applied to an optional value that may be absent"), span, "may be absent")
+                    .with_help("give a value for when it is absent with `??`, e.g. `spouse_hukou_years ?? 0 years`"),
+            );
+            return;
+        }
+        let found = self.describe(ty);
+        self.error(
+            Diagnostic::error(codes::TYPE_MISMATCH, format!("{op} needs {wanted}, found {found}"), span, format!("this is {found}"))
+                .with_help(format!("{op} works on {wanted}")),
+        );
+    }
+
+    fn binary(&mut self, op: BinOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> (Ir, Ty) {
+        // With `==`/`!=`, a bare variant on either side takes its enum from the other side.
+        let (l, lt, r, rt) = if matches!(op, BinOp::Eq | BinOp::Ne) && self.is_bare_variant(lhs) {
+            let (r, rt) = self.expr(rhs, None);
+            let (l, lt) = self.expr(lhs, Some(&rt));
+            (l, lt, r, rt)
+        } else if op == BinOp::Coalesce {
+            let (l, lt) = self.expr(lhs, None);
+            let inner = match &lt {
+                Ty::Optional(t) => (**t).clone(),
+                other => other.clone(),
+            };
+            let (r, rt) = self.expr(rhs, Some(&inner));
+            (l, lt, r, rt)
+        } else {
+            let (l, lt) = self.expr(lhs, None);
+            let (r, rt) = self.expr(rhs, Some(&lt));
+            (l, lt, r, rt)
+        };
+        if lt.is_error() || rt.is_error() {
+            return ERR;
+        }
+        let (lb, rb) = (Box::new(l), Box::new(r));
+        match op {
+            BinOp::Or | BinOp::And => {
+                for (t, s) in [(&lt, lhs.span), (&rt, rhs.span)] {
+                    if *t != Ty::Bool {
+                        self.operand_error(t, s, &format!("`{}`", op.symbol()), "yes/no values");
+                        return ERR;
+                    }
+                }
+                let ir = if op == BinOp::Or { Ir::Or(lb, rb) } else { Ir::And(lb, rb) };
+                (ir, Ty::Bool)
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let cmp = match op {
+                    BinOp::Eq => CmpOp::Eq,
+                    BinOp::Ne => CmpOp::Ne,
+                    BinOp::Lt => CmpOp::Lt,
+                    BinOp::Le => CmpOp::Le,
+                    BinOp::Gt => CmpOp::Gt,
+                    _ => CmpOp::Ge,
+                };
+                let ordered = !matches!(cmp, CmpOp::Eq | CmpOp::Ne);
+                match (&lt, &rt) {
+                    (Ty::Num { unit: lu, .. }, Ty::Num { unit: ru, .. }) => {
+                        if lu != ru {
+                            self.unit_mismatch(op, *lu, *ru, lhs.span, rhs.span, span);
+                            return ERR;
+                        }
+                    }
+                    (Ty::Bool, Ty::Bool) | (Ty::Enum(_), Ty::Enum(_)) if !ordered && lt == rt => {}
+                    _ => {
+                        let (a, b) = (self.describe(&lt), self.describe(&rt));
+                        let d = if matches!(lt, Ty::Optional(_)) || matches!(rt, Ty::Optional(_)) {
+                            Diagnostic::error(codes::OPTIONAL_UNCHECKED, "a comparison uses an optional value that may be absent", span, "may be absent")
+                                .with_help("give a value for when it is absent with `??`, or test it with `present(x)`")
+                        } else if ordered && lt == rt {
+                            Diagnostic::error(codes::TYPE_MISMATCH, format!("`{}` orders numbers, not {a}", op.symbol()), span, "cannot be ordered")
+                                .with_help("compare with `==` or `!=`, or use `in [ … ]` for several variants")
+                        } else {
+                            Diagnostic::error(codes::TYPE_MISMATCH, format!("cannot compare {a} with {b}"), span, "different kinds of value")
+                                .with_label(lhs.span, a)
+                                .with_label(rhs.span, b)
+                                .with_help("compare values of the same kind")
+                        };
+                        self.error(d);
+                        return ERR;
+                    }
+                }
+                (Ir::Cmp(cmp, lb, rb), Ty::Bool)
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                let (
+                    Ty::Num {
+                        int: li,
+                        unit: lu,
+                    },
+                    Ty::Num {
+                        int: ri,
+                        unit: ru,
+                    },
+                ) = (&lt, &rt)
+                else {
+                    let (bad, s) = if matches!(lt, Ty::Num { .. }) { (&rt, rhs.span) } else { (&lt, lhs.span) };
+                    self.operand_error(bad, s, &format!("`{}`", op.symbol()), "numbers");
+                    return ERR;
+                };
+                let (li, ri, lu, ru) = (*li, *ri, *lu, *ru);
+                let (arith, ty) = match op {
+                    BinOp::Add | BinOp::Sub => {
+                        if lu != ru {
+                            self.unit_mismatch(op, lu, ru, lhs.span, rhs.span, span);
+                            return ERR;
+                        }
+                        let a = if op == BinOp::Add { ArithOp::Add } else { ArithOp::Sub };
+                        (a, Ty::Num { int: li && ri, unit: lu })
+                    }
+                    BinOp::Mul => {
+                        if lu.is_some() && ru.is_some() {
+                            self.error(
+                                Diagnostic::error(
+                                    codes::UNIT_MISMATCH,
+                                    format!("cannot multiply {} by {}", unit_name(lu), unit_name(ru)),
+                                    span,
+                                    "both sides have a unit",
+                                )
+                                .with_help("multiply a quantity by a plain number, e.g. `3 * average_wage`"),
+                            );
+                            return ERR;
+                        }
+                        (ArithOp::Mul, Ty::Num { int: li && ri, unit: lu.or(ru) })
+                    }
+                    _ => {
+                        let unit = match (lu, ru) {
+                            (u, None) => u,
+                            (Some(a), Some(b)) if a == b => None,
+                            _ => {
+                                self.unit_mismatch(op, lu, ru, lhs.span, rhs.span, span);
+                                return ERR;
+                            }
+                        };
+                        (ArithOp::Div, Ty::Num { int: false, unit })
+                    }
+                };
+                (Ir::Arith(arith, lb, rb), ty)
+            }
+            BinOp::Coalesce => {
+                let Ty::Optional(inner) = &lt else {
+                    self.error(
+                        Diagnostic::error(codes::TYPE_MISMATCH, "`??` needs an optional value on its left", lhs.span, "this is never absent")
+                            .with_help("drop `?? …`: the value is always given"),
+                    );
+                    return ERR;
+                };
+                let compatible = match (&**inner, &rt) {
+                    (Ty::Num { unit: a, .. }, Ty::Num { unit: b, .. }) => a == b,
+                    (a, b) => a == b,
+                };
+                if !compatible {
+                    let (a, b) = (self.describe(inner), self.describe(&rt));
+                    self.error(
+                        Diagnostic::error(codes::TYPE_MISMATCH, format!("the value for when it is absent must be {a}, found {b}"), rhs.span, format!("this is {b}"))
+                            .with_help(match inner.unit() {
+                                Some(u) => format!("write it in {}, e.g. `0 {}`", u.name(), u.name()),
+                                None => "give a value of the same kind".to_string(),
+                            }),
+                    );
+                    return ERR;
+                }
+                let ty = match (&**inner, &rt) {
+                    (Ty::Num { int: a, unit }, Ty::Num { int: b, .. }) => Ty::Num { int: *a && *b, unit: *unit },
+                    (t, _) => t.clone(),
+                };
+                (Ir::Coalesce(lb, rb), ty)
+            }
+        }
+    }
+
+    fn is_bare_variant(&self, e: &ast::Expr) -> bool {
+        match &e.kind {
+            ExprKind::Name(id) => !self.names.contains_key(&id.name),
+            _ => false,
+        }
+    }
+
+    fn unit_mismatch(&mut self, op: BinOp, lu: Option<Unit>, ru: Option<Unit>, ls: Span, rs: Span, span: Span) {
+        let help = match (lu, ru) {
+            (Some(Unit::Years), Some(Unit::Months)) | (Some(Unit::Months), Some(Unit::Years)) => {
+                "convert first: `to_months(x)` turns years into months, `full_years(x)` counts the full years in months".to_string()
+            }
+            (Some(u), None) | (None, Some(u)) => format!("give the plain number its unit, e.g. `6 {}`", u.name()),
+            _ => "both sides must be in the same unit".to_string(),
+        };
+        let verb = match op {
+            BinOp::Add => "add",
+            BinOp::Sub => "subtract",
+            BinOp::Div => "divide",
+            _ => "compare",
+        };
+        self.error(
+            Diagnostic::error(codes::UNIT_MISMATCH, format!("cannot {verb} {} and {}", unit_name(lu), unit_name(ru)), span, "units differ")
+                .with_label(ls, unit_name(lu))
+                .with_label(rs, unit_name(ru))
+                .with_help(help),
+        );
+    }
+
+    fn per(&mut self, rate: &ast::Expr, amount: &ast::Number, amount_span: Span, operand: &ast::Expr) -> (Ir, Ty) {
+        let (r, rt) = self.expr(rate, None);
+        let (o, ot) = self.expr(operand, None);
+        if rt.is_error() || ot.is_error() {
+            return ERR;
+        }
+        let Ty::Num { int, unit: None } = rt else {
+            self.error(
+                Diagnostic::error(codes::TYPE_MISMATCH, "the rate of `per` must be plain points", rate.span, format!("this is {}", self.describe(&rt)))
+                    .with_help("write the points first: `3 per year of si_months`"),
+            );
+            return ERR;
+        };
+        let Ty::Num { unit: ou, .. } = ot else {
+            self.operand_error(&ot, operand.span, "`per … of`", "a number or quantity");
+            return ERR;
+        };
+        if amount.value <= Decimal::ZERO {
+            self.error(
+                Diagnostic::error(codes::BAD_NUMBER, "`per` needs an amount above zero", amount_span, "zero amount").with_help("write e.g. `per year` or `per 10`"),
+            );
+            return ERR;
+        }
+        let (scale, amount_value) = match (ou, amount.unit) {
+            (a, b) if a == b => (1, amount.value),
+            (Some(Unit::Months), Some(Unit::Years)) => (1, amount.value * Decimal::from(12)),
+            (Some(Unit::Years), Some(Unit::Months)) => (12, amount.value),
+            _ => {
+                self.error(
+                    Diagnostic::error(
+                        codes::UNIT_MISMATCH,
+                        format!("cannot count {} in {}", unit_name(amount.unit), unit_name(ou)),
+                        amount_span,
+                        format!("amount in {}", unit_name(amount.unit)),
+                    )
+                    .with_label(operand.span, format!("counted value in {}", unit_name(ou)))
+                    .with_help(match ou {
+                        Some(u) => format!("count in the value's unit, e.g. `per 1 {}`", u.name()),
+                        None => "the counted value has no unit: write a plain amount, e.g. `per 10`".to_string(),
+                    }),
+                );
+                return ERR;
+            }
+        };
+        (
+            Ir::Per {
+                rate: Box::new(r),
+                operand: Box::new(o),
+                scale,
+                amount: amount_value,
+            },
+            Ty::Num { int, unit: None },
+        )
+    }
+
+    fn in_set(&mut self, negated: bool, value: &ast::Expr, set: &[ast::Expr]) -> (Ir, Ty) {
+        let (v, vt) = self.expr(value, None);
+        if vt.is_error() {
+            return ERR;
+        }
+        if matches!(vt, Ty::Optional(_)) {
+            self.operand_error(&vt, value.span, "`in`", "a value that is always given");
+            return ERR;
+        }
+        let mut values = Vec::new();
+        for member in set {
+            let (m, mt) = self.expr(member, Some(&vt));
+            if mt.is_error() {
+                continue;
+            }
+            let same = match (&vt, &mt) {
+                (Ty::Num { unit: a, .. }, Ty::Num { unit: b, .. }) => a == b,
+                (a, b) => a == b,
+            };
+            if !same {
+                let (a, b) = (self.describe(&vt), self.describe(&mt));
+                self.error(
+                    Diagnostic::error(codes::TYPE_MISMATCH, format!("`in` compares {a} with {b}"), member.span, format!("this is {b}"))
+                        .with_help("list values of the same kind as the value tested"),
+                );
+                continue;
+            }
+            match crate::eval::constant(&m) {
+                Some(c) => values.push(c),
+                None => self.error(
+                    Diagnostic::error(codes::TYPE_MISMATCH, "`in [ … ]` lists constants", member.span, "depends on the applicant")
+                        .with_help("list variants or numbers; combine conditions with `or` instead"),
+                ),
+            }
+        }
+        let test = Ir::In(Box::new(v), values);
+        (if negated { Ir::Not(Box::new(test)) } else { test }, Ty::Bool)
+    }
+
+    fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> (Ir, Ty) {
+        let arity = |this: &mut Self, want: &str| {
+            this.error(
+                Diagnostic::error(codes::ARGUMENT_COUNT, format!("`{}` takes {want}, found {}", func.name, args.len()), span, "wrong number of arguments")
+                    .with_help(format!("call it as {}", signature(&func.name))),
+            );
+            ERR
+        };
+        match func.name.as_str() {
+            "min" | "max" => {
+                if args.is_empty() {
+                    return arity(self, "one or more arguments");
+                }
+                let mut lowered = Vec::new();
+                let mut int = true;
+                let mut unit: Option<Option<Unit>> = None;
+                for a in args {
+                    let (ir, ty) = self.expr(a, None);
+                    match ty {
+                        Ty::Error => return ERR,
+                        Ty::Num { int: i, unit: u } => {
+                            if let Some(prev) = unit {
+                                if prev != u {
+                                    self.unit_mismatch(BinOp::Lt, prev, u, args[0].span, a.span, span);
+                                    return ERR;
+                                }
+                            }
+                            unit = Some(u);
+                            int &= i;
+                        }
+                        other => {
+                            self.operand_error(&other, a.span, &format!("`{}`", func.name), "numbers");
+                            return ERR;
+                        }
+                    }
+                    lowered.push(ir);
+                }
+                let ty = Ty::Num { int, unit: unit.flatten() };
+                (if func.name == "min" { Ir::Min(lowered) } else { Ir::Max(lowered) }, ty)
+            }
+            "floor" => {
+                let [a] = args else { return arity(self, "one argument") };
+                let (ir, ty) = self.expr(a, None);
+                match ty {
+                    Ty::Error => ERR,
+                    Ty::Num { unit, .. } => (Ir::Floor(Box::new(ir)), Ty::Num { int: true, unit }),
+                    other => {
+                        self.operand_error(&other, a.span, "`floor`", "a number");
+                        ERR
+                    }
+                }
+            }
+            "to_months" | "full_years" => {
+                let [a] = args else { return arity(self, "one argument") };
+                let (ir, ty) = self.expr(a, None);
+                let (from, to) = if func.name == "to_months" { (Unit::Years, Unit::Months) } else { (Unit::Months, Unit::Years) };
+                match ty {
+                    Ty::Error => ERR,
+                    Ty::Num { int, unit: Some(u) } if u == from => {
+                        let twelve = Box::new(Ir::Const(Value::Int(12)));
+                        if from == Unit::Years {
+                            (Ir::Arith(ArithOp::Mul, Box::new(ir), twelve), Ty::Num { int, unit: Some(to) })
+                        } else {
+                            (
+                                Ir::Per {
+                                    rate: Box::new(Ir::Const(Value::Int(1))),
+                                    operand: Box::new(ir),
+                                    scale: 1,
+                                    amount: Decimal::from(12),
+                                },
+                                Ty::Num { int: true, unit: Some(to) },
+                            )
+                        }
+                    }
+                    other => {
+                        self.operand_error(&other, a.span, &format!("`{}`", func.name), &format!("a quantity in {}", from.name()));
+                        ERR
+                    }
+                }
+            }
+            "present" => {
+                let [a] = args else { return arity(self, "one argument") };
+                let (ir, ty) = self.expr(a, None);
+                match ty {
+                    Ty::Error => ERR,
+                    Ty::Optional(_) => (Ir::IsPresent(Box::new(ir)), Ty::Bool),
+                    _ => {
+                        self.error(
+                            Diagnostic::error(codes::TYPE_MISMATCH, "`present` tests an optional input", a.span, "this is always given")
+                                .with_help("only inputs declared with `?` can be absent"),
+                        );
+                        ERR
+                    }
+                }
+            }
+            "points" => {
+                let [a] = args else { return arity(self, "one argument") };
+                let ExprKind::Name(item) = &a.kind else {
+                    self.error(
+                        Diagnostic::error(codes::TYPE_MISMATCH, "`points` takes an item's name", a.span, "not an item name")
+                            .with_help("write e.g. `points(education)`"),
+                    );
+                    return ERR;
+                };
+                match self.item_index.get(&item.name).copied() {
+                    Some(i) => {
+                        self.reads.items.insert(i);
+                        (Ir::Points(i), Ty::POINTS)
+                    }
+                    None => {
+                        self.unknown_item(item);
+                        ERR
+                    }
+                }
+            }
+            other => {
+                let known = ["min", "max", "floor", "to_months", "full_years", "present", "points"];
+                let help = match did_you_mean(other, known.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? The functions are {}", known.join(", ")),
+                    None => format!("the functions are {}", known.join(", ")),
+                };
+                self.error(
+                    Diagnostic::error(codes::UNKNOWN_FUNCTION, format!("unknown function `{other}`"), func.span, "not a function").with_help(help),
+                );
+                for a in args {
+                    self.expr(a, None);
+                }
+                ERR
+            }
+        }
+    }
+
+    fn when(&mut self, arms: &[ast::WhenArm], otherwise: &ast::Expr, expected: Option<&Ty>) -> (Ir, Ty) {
+        let mut lowered = Vec::new();
+        let mut results: Vec<(Ty, Span)> = Vec::new();
+        for arm in arms {
+            let (c, ct) = self.expr(&arm.condition, Some(&Ty::Bool));
+            self.expect_type(&ct, &Ty::Bool, arm.condition.span, "a `when` condition", "write a yes/no condition, e.g. `age > 60`");
+            let (r, rt) = self.expr(&arm.result, expected);
+            results.push((rt, arm.result.span));
+            lowered.push((c, r));
+        }
+        let (o, ot) = self.expr(otherwise, expected);
+        results.push((ot, otherwise.span));
+        let ty = self.unify(&results);
+        (
+            Ir::When {
+                arms: lowered,
+                otherwise: Box::new(o),
+            },
+            ty,
+        )
+    }
+
+    /// The common type of the results of `when`/`match` arms.
+    pub(super) fn unify(&mut self, results: &[(Ty, Span)]) -> Ty {
+        let mut acc: Option<(Ty, Span)> = None;
+        for (ty, span) in results {
+            if ty.is_error() {
+                return Ty::Error;
+            }
+            let Some((a, first)) = acc.clone() else {
+                acc = Some((ty.clone(), *span));
+                continue;
+            };
+            let merged = match (&a, ty) {
+                (Ty::Num { int: i1, unit: u1 }, Ty::Num { int: i2, unit: u2 }) if u1 == u2 => Some(Ty::Num { int: *i1 && *i2, unit: *u1 }),
+                (x, y) if x == y => Some(x.clone()),
+                _ => None,
+            };
+            match merged {
+                Some(m) => acc = Some((m, first)),
+                None => {
+                    let (d1, d2) = (self.describe(&a), self.describe(ty));
+                    self.error(
+                        Diagnostic::error(codes::TYPE_MISMATCH, format!("arms give different kinds of value: {d1} and {d2}"), *span, format!("this is {d2}"))
+                            .with_label(first, format!("this is {d1}"))
+                            .with_help("every arm must give the same kind of value"),
+                    );
+                    return Ty::Error;
+                }
+            }
+        }
+        acc.map(|(t, _)| t).unwrap_or(Ty::Error)
+    }
+}
+
+fn number(n: &ast::Number) -> (Ir, Ty) {
+    let value = if n.integral {
+        Value::Int(i64::try_from(n.value).unwrap_or(0))
+    } else {
+        Value::Dec(n.value)
+    };
+    (Ir::Const(value), Ty::Num { int: n.integral, unit: n.unit })
+}
+
+fn signature(func: &str) -> &'static str {
+    match func {
+        "min" => "`min(a, b, …)`",
+        "max" => "`max(a, b, …)`",
+        "floor" => "`floor(x)`",
+        "to_months" => "`to_months(years)`",
+        "full_years" => "`full_years(months)`",
+        "present" => "`present(optional_input)`",
+        "points" => "`points(item)`",
+        _ => "documented in docs/language.md",
+    }
+}

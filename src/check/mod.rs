@@ -1,0 +1,983 @@
+//! Resolve names, check types and units, and build the [`RuleSet`] from the AST.
+//!
+//! The checker reports every problem of a file in one run; the rule set is returned
+//! only when none of them is an error.
+
+mod expr;
+mod matching;
+mod ranges;
+mod types;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::diagnostic::{codes, Diagnostic};
+use crate::rules::{self, InputDef, InputType, RuleSet, Value};
+use crate::source::{SourceMap, Span};
+use crate::syntax::ast::{self, Decl, ValueKind};
+use types::Ty;
+
+/// What a name in the value namespace stands for.
+#[derive(Debug, Clone, Copy)]
+enum Symbol {
+    Input(u16),
+    Param(u16),
+    Let(u16),
+}
+
+struct EnumInfo {
+    name: String,
+    span: Span,
+    variants: Vec<(String, Span)>,
+}
+
+struct ParamInfo {
+    value: Value,
+    ty: Ty,
+    span: Span,
+}
+
+enum LetState {
+    Todo,
+    InProgress,
+    Done {
+        expr: rules::Expr,
+        ty: Ty,
+        reads: BTreeSet<u16>,
+        deps: BTreeSet<u16>,
+    },
+}
+
+struct LetInfo<'a> {
+    decl: &'a ast::LetDecl,
+    state: LetState,
+}
+
+struct ItemInfo<'a> {
+    decl: &'a ast::ItemDecl,
+    section: u16,
+    deduction: bool,
+}
+
+/// What the expression being checked has read so far.
+#[derive(Default)]
+struct Reads {
+    inputs: BTreeSet<u16>,
+    items: BTreeSet<u16>,
+}
+
+pub(crate) struct Checker<'a> {
+    sources: &'a SourceMap,
+    diags: Vec<Diagnostic>,
+    enums: Vec<EnumInfo>,
+    enum_index: HashMap<String, u16>,
+    inputs: Vec<InputDef>,
+    input_spans: Vec<Span>,
+    params: Vec<ParamInfo>,
+    param_defs: Vec<rules::ParamDef>,
+    lets: Vec<LetInfo<'a>>,
+    names: HashMap<String, Symbol>,
+    items: Vec<ItemInfo<'a>>,
+    item_index: HashMap<String, u16>,
+    reads: Reads,
+    used_inputs: Vec<bool>,
+    used_params: Vec<bool>,
+}
+
+/// Check a merged policy; return the rule set (when there is no error) and every
+/// diagnostic found.
+pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>, Vec<Diagnostic>) {
+    let mut checker = Checker {
+        sources,
+        diags: Vec::new(),
+        enums: Vec::new(),
+        enum_index: HashMap::new(),
+        inputs: Vec::new(),
+        input_spans: Vec::new(),
+        params: Vec::new(),
+        param_defs: Vec::new(),
+        lets: Vec::new(),
+        names: HashMap::new(),
+        items: Vec::new(),
+        item_index: HashMap::new(),
+        reads: Reads::default(),
+        used_inputs: Vec::new(),
+        used_params: Vec::new(),
+    };
+    let ruleset = checker.run(policy);
+    let errors = checker.diags.iter().any(Diagnostic::is_error);
+    (ruleset.filter(|_| !errors), checker.diags)
+}
+
+impl<'a> Checker<'a> {
+    fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn enum_names(&self) -> Vec<String> {
+        self.enums.iter().map(|e| e.name.clone()).collect()
+    }
+
+    fn describe(&self, ty: &Ty) -> String {
+        ty.describe(&self.enum_names())
+    }
+
+    fn location(&self, span: Span) -> String {
+        let (line, _) = self.sources.line_col(span.file, span.start);
+        format!("{}:{line}", self.sources.name(span.file))
+    }
+
+    fn run(&mut self, policy: &'a ast::PolicyFile) -> Option<RuleSet> {
+        let header = &policy.header;
+        let standard = match header.standard {
+            Some((s, _)) => s,
+            None => {
+                self.missing_header_field(header, "standard", "standard  120");
+                0
+            }
+        };
+        let year = match header.year {
+            Some((y, _)) => y,
+            None => {
+                self.missing_header_field(header, "year", "year      2025");
+                0
+            }
+        };
+        let effective = match &header.effective {
+            Some((e, _)) => e.clone(),
+            None => {
+                self.missing_header_field(header, "effective", "effective 2025-01-01");
+                String::new()
+            }
+        };
+
+        self.declare_enums(policy);
+        self.declare_inputs(policy);
+        self.declare_params(policy);
+        self.declare_lets(policy);
+        let mut sections = self.declare_sections(policy);
+        let groups = self.declare_groups(policy, &mut sections);
+
+        for index in 0..self.lets.len() {
+            self.let_value(index as u16);
+        }
+        let mut items = Vec::new();
+        let mut deps = Vec::new();
+        for index in 0..self.items.len() {
+            let (item, item_deps) = self.item(index as u16, &groups);
+            items.push(item);
+            deps.push(item_deps);
+        }
+        let order = self.order_items(&deps);
+        for (section, decl) in sections.iter_mut().zip(section_decls(policy)) {
+            if let Some(cap) = &decl.cap {
+                section.cap = self.constant_points(cap, "a section cap");
+            }
+        }
+        let eligibility = self.rules(policy, true);
+        let vetoes = self.rules(policy, false);
+
+        let mut ruleset = RuleSet {
+            id: Arc::from(header.id.name.as_str()),
+            title: header.title.value.clone(),
+            year,
+            effective,
+            standard,
+            extends: header.extends.as_ref().map(|t| t.value.clone()),
+            doc: header.docs.clone(),
+            enums: self
+                .enums
+                .iter()
+                .zip(enum_decls(policy))
+                .map(|(info, decl)| rules::EnumDef {
+                    name: Arc::from(info.name.as_str()),
+                    variants: decl
+                        .variants
+                        .iter()
+                        .map(|v| rules::VariantDef {
+                            name: Arc::from(v.name.name.as_str()),
+                            label: v.label.as_ref().map(|l| Arc::from(l.value.as_str())),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            inputs: self.inputs.clone(),
+            params: self.param_defs.clone(),
+            sections,
+            items,
+            groups,
+            order,
+            eligibility,
+            vetoes,
+            tests: Vec::new(),
+        };
+        ruleset.tests = self.tests(policy, &ruleset);
+        let lints = ranges::analyse(&ruleset, self, policy);
+        self.diags.extend(lints);
+        self.unused(policy);
+        Some(ruleset)
+    }
+
+    fn missing_header_field(&mut self, header: &ast::Header, field: &str, example: &str) {
+        self.error(
+            Diagnostic::error(
+                codes::HEADER_FIELD,
+                format!("the policy header has no `{field}`"),
+                header.id.span,
+                "in this header",
+            )
+            .with_help(format!("add a line `{example}` inside the header's braces")),
+        );
+    }
+
+    /// Report a second definition of a name.
+    fn duplicate(&mut self, what: &str, name: &str, span: Span, first: Span) {
+        self.error(
+            Diagnostic::error(codes::DUPLICATE, format!("{what} `{name}` is defined twice"), span, "defined again here")
+                .with_label(first, "first defined here")
+                .with_help(format!("rename one of them; in a policy that extends another, write `override {what} {name} …` to replace the inherited one")),
+        );
+    }
+
+    fn declare_enums(&mut self, policy: &ast::PolicyFile) {
+        for decl in enum_decls(policy) {
+            if let Some(&first) = self.enum_index.get(&decl.name.name) {
+                let first_span = self.enums[first as usize].span;
+                self.duplicate("enum", &decl.name.name, decl.name.span, first_span);
+            }
+            let mut variants: Vec<(String, Span)> = Vec::new();
+            for v in &decl.variants {
+                if let Some((_, first)) = variants.iter().find(|(n, _)| *n == v.name.name) {
+                    let first = *first;
+                    self.duplicate("variant", &v.name.name, v.name.span, first);
+                }
+                variants.push((v.name.name.clone(), v.name.span));
+            }
+            if variants.is_empty() {
+                self.error(
+                    Diagnostic::error(codes::BAD_INPUT_DECL, format!("enum `{}` has no variants", decl.name.name), decl.name.span, "empty enum")
+                        .with_help("list its variants inside the braces, e.g. `none \"无\"`"),
+                );
+            }
+            let index = self.enums.len() as u16;
+            self.enum_index.entry(decl.name.name.clone()).or_insert(index);
+            self.enums.push(EnumInfo {
+                name: decl.name.name.clone(),
+                span: decl.name.span,
+                variants,
+            });
+        }
+    }
+
+    fn declare_inputs(&mut self, policy: &ast::PolicyFile) {
+        for decl in &policy.decls {
+            let Decl::Input(fields) = decl else { continue };
+            for field in fields {
+                if let Some(def) = self.input_def(field) {
+                    if let Some(first) = self.name_span(&field.name.name) {
+                        self.duplicate("name", &field.name.name, field.name.span, first);
+                        continue;
+                    }
+                    let slot = self.inputs.len() as u16;
+                    self.names.insert(field.name.name.clone(), Symbol::Input(slot));
+                    self.inputs.push(def);
+                    self.input_spans.push(field.name.span);
+                    self.used_inputs.push(false);
+                }
+            }
+        }
+    }
+
+    fn name_span(&self, name: &str) -> Option<Span> {
+        match self.names.get(name)? {
+            Symbol::Input(i) => self.input_spans.get(*i as usize).copied(),
+            Symbol::Param(p) => self.params.get(*p as usize).map(|p| p.span),
+            Symbol::Let(l) => self.lets.get(*l as usize).map(|l| l.decl.name.span),
+        }
+    }
+
+    fn input_def(&mut self, field: &ast::InputField) -> Option<InputDef> {
+        let ty = match field.ty.name.as_str() {
+            "int" => InputType::Int { unit: None },
+            "decimal" => InputType::Decimal { unit: None },
+            "bool" => InputType::Bool,
+            "years" => InputType::Int { unit: Some(ast::Unit::Years) },
+            "months" => InputType::Int { unit: Some(ast::Unit::Months) },
+            "yuan" => InputType::Decimal { unit: Some(ast::Unit::Yuan) },
+            other => match self.enum_index.get(other) {
+                Some(&e) => InputType::Enum(e),
+                None => {
+                    let mut candidates: Vec<String> =
+                        ["int", "decimal", "bool", "years", "months", "yuan"].iter().map(|s| s.to_string()).collect();
+                    candidates.extend(self.enum_names());
+                    let help = match did_you_mean(other, candidates.iter().map(String::as_str)) {
+                        Some(s) => format!("did you mean `{s}`? Types are int, decimal, bool, years, months, yuan or an enum declared in the policy"),
+                        None => "types are int, decimal, bool, years, months, yuan or an enum declared in the policy".to_string(),
+                    };
+                    self.error(
+                        Diagnostic::error(codes::UNKNOWN_TYPE, format!("unknown type `{other}`"), field.ty.span, "not a type").with_help(help),
+                    );
+                    return None;
+                }
+            },
+        };
+        let mut def = InputDef {
+            name: Arc::from(field.name.name.as_str()),
+            label: field.label.as_ref().map(|l| Arc::from(l.value.as_str())),
+            ty,
+            optional: field.optional,
+            min: None,
+            max: None,
+            default: None,
+        };
+        if let Some(range) = &field.range {
+            match ty {
+                InputType::Int { .. } | InputType::Decimal { .. } => {
+                    let whole = matches!(ty, InputType::Int { .. });
+                    if whole && (!range.low.fract().is_zero() || range.high.is_some_and(|h| !h.fract().is_zero())) {
+                        self.error(
+                            Diagnostic::error(codes::BAD_INPUT_DECL, "a range of whole numbers has a fractional bound", range.span, "not whole")
+                                .with_help("give whole-number bounds, or declare the input `decimal`"),
+                        );
+                    }
+                    if range.high.is_some_and(|h| h < range.low) {
+                        self.error(
+                            Diagnostic::error(codes::BAD_INPUT_DECL, "the range is empty", range.span, "upper bound below lower bound")
+                                .with_help("write the range as `LOW..=HIGH` with LOW ≤ HIGH"),
+                        );
+                    }
+                    def.min = Some(range.low);
+                    def.max = range.high;
+                }
+                _ => self.error(
+                    Diagnostic::error(codes::BAD_INPUT_DECL, "only numbers can have a range", range.span, "range on a non-number")
+                        .with_help("remove the range"),
+                ),
+            }
+        }
+        if let Some(default) = &field.default {
+            if field.optional {
+                self.error(
+                    Diagnostic::error(codes::BAD_INPUT_DECL, "an optional input cannot have a default", default.span, "default of an optional input")
+                        .with_help("drop the `?` to make the default apply, or drop the default: an absent optional input stays absent"),
+                );
+            } else if let Some(value) = self.literal_for_input(&def, default, "default") {
+                def.default = Some(value);
+            }
+        }
+        Some(def)
+    }
+
+    /// Check a literal against an input's type and range (defaults and test facts).
+    fn literal_for_input(&mut self, def: &InputDef, value: &ast::Value, what: &str) -> Option<Value> {
+        let code = if what == "default" { codes::BAD_INPUT_DECL } else { codes::TEST_BAD_VALUE };
+        let name = def.name.clone();
+        let mismatch = |this: &mut Self, expected: String| {
+            this.error(
+                Diagnostic::error(code, format!("{what} for `{name}` must be {expected}"), value.span, "wrong kind of value")
+                    .with_help(format!("`{name}` is declared as {expected}")),
+            );
+            None
+        };
+        let v = match (&value.kind, def.ty) {
+            (ValueKind::Absent, _) if def.optional => Value::Absent,
+            (ValueKind::Bool(b), InputType::Bool) => Value::Bool(*b),
+            (ValueKind::Number(n), InputType::Int { unit } | InputType::Decimal { unit }) => {
+                if n.unit.is_some() && n.unit != unit {
+                    return mismatch(self, format!("in {}", types::unit_name(unit)));
+                }
+                if matches!(def.ty, InputType::Int { .. }) {
+                    if !n.value.fract().is_zero() {
+                        return mismatch(self, "a whole number".to_string());
+                    }
+                    Value::Int(i64::try_from(n.value).unwrap_or(0))
+                } else {
+                    Value::Dec(n.value)
+                }
+            }
+            (ValueKind::Variant { enum_name, variant }, InputType::Enum(e)) => {
+                if let Some(en) = enum_name {
+                    if self.enum_index.get(&en.name) != Some(&e) {
+                        return mismatch(self, format!("a variant of `{}`", self.enums[e as usize].name));
+                    }
+                }
+                match self.variant_index(e, &variant.name) {
+                    Some(i) => Value::Enum(i),
+                    None => {
+                        self.unknown_variant(e, variant);
+                        return None;
+                    }
+                }
+            }
+            (_, ty) => {
+                let expected = match ty {
+                    InputType::Int { unit } | InputType::Decimal { unit } => match unit {
+                        Some(u) => format!("a number of {}", u.name()),
+                        None => "a number".to_string(),
+                    },
+                    InputType::Bool => "true or false".to_string(),
+                    InputType::Enum(e) => format!("a variant of `{}`", self.enums[e as usize].name),
+                };
+                return mismatch(self, expected);
+            }
+        };
+        let numeric = match v {
+            Value::Int(i) => Some(Decimal::from(i)),
+            Value::Dec(d) => Some(d),
+            _ => None,
+        };
+        if let Some(n) = numeric {
+            if def.min.is_some_and(|m| n < m) || def.max.is_some_and(|m| n > m) {
+                self.error(
+                    Diagnostic::error(code, format!("{what} {n} for `{}` is outside its range", def.name), value.span, "out of range")
+                        .with_help(format!("`{}` takes values in {}", def.name, range_text(def))),
+                );
+                return None;
+            }
+        }
+        Some(v)
+    }
+
+    fn variant_index(&self, e: u16, name: &str) -> Option<u16> {
+        self.enums.get(e as usize)?.variants.iter().position(|(n, _)| n == name).map(|i| i as u16)
+    }
+
+    fn unknown_variant(&mut self, e: u16, variant: &ast::Ident) {
+        let info = &self.enums[e as usize];
+        let names: Vec<&str> = info.variants.iter().map(|(n, _)| n.as_str()).collect();
+        let help = match did_you_mean(&variant.name, names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? `{}` has: {}", info.name, names.join(", ")),
+            None => format!("`{}` has: {}", info.name, names.join(", ")),
+        };
+        let message = format!("`{}` is not a variant of enum `{}`", variant.name, info.name);
+        self.error(Diagnostic::error(codes::UNKNOWN_VARIANT, message, variant.span, "unknown variant").with_help(help));
+    }
+
+    fn declare_params(&mut self, policy: &ast::PolicyFile) {
+        for decl in &policy.decls {
+            let Decl::Param(p) = decl else { continue };
+            let (value, ty) = match &p.value.kind {
+                ValueKind::Number(n) => {
+                    let int = n.integral;
+                    let value = if int {
+                        Value::Int(i64::try_from(n.value).unwrap_or(0))
+                    } else {
+                        Value::Dec(n.value)
+                    };
+                    (value, Ty::Num { int, unit: n.unit })
+                }
+                ValueKind::Bool(b) => (Value::Bool(*b), Ty::Bool),
+                ValueKind::Variant { enum_name: Some(en), variant } => match self.enum_index.get(&en.name).copied() {
+                    Some(e) => match self.variant_index(e, &variant.name) {
+                        Some(v) => (Value::Enum(v), Ty::Enum(e)),
+                        None => {
+                            self.unknown_variant(e, variant);
+                            continue;
+                        }
+                    },
+                    None => {
+                        self.unknown_name(en, "enum");
+                        continue;
+                    }
+                },
+                _ => {
+                    self.error(
+                        Diagnostic::error(codes::TYPE_MISMATCH, format!("parameter `{}` needs a value", p.name.name), p.value.span, "not a parameter value")
+                            .with_help("give a number with its unit (`12434 yuan`), true/false, or an enum variant as `Enum.variant`"),
+                    );
+                    continue;
+                }
+            };
+            if let Some(first) = self.name_span(&p.name.name) {
+                self.duplicate("name", &p.name.name, p.name.span, first);
+                continue;
+            }
+            let index = self.params.len() as u16;
+            self.names.insert(p.name.name.clone(), Symbol::Param(index));
+            self.params.push(ParamInfo {
+                value,
+                ty: ty.clone(),
+                span: p.name.span,
+            });
+            self.used_params.push(false);
+            self.param_defs.push(rules::ParamDef {
+                name: Arc::from(p.name.name.as_str()),
+                label: p.label.as_ref().map(|l| Arc::from(l.value.as_str())),
+                value,
+                unit: ty.unit(),
+                doc: p.docs.clone(),
+            });
+        }
+    }
+
+    fn declare_lets(&mut self, policy: &'a ast::PolicyFile) {
+        for decl in &policy.decls {
+            let Decl::Let(l) = decl else { continue };
+            if let Some(first) = self.name_span(&l.name.name) {
+                self.duplicate("name", &l.name.name, l.name.span, first);
+                continue;
+            }
+            let index = self.lets.len() as u16;
+            self.names.insert(l.name.name.clone(), Symbol::Let(index));
+            self.lets.push(LetInfo {
+                decl: l,
+                state: LetState::Todo,
+            });
+        }
+    }
+
+    fn declare_sections(&mut self, policy: &'a ast::PolicyFile) -> Vec<rules::SectionDef> {
+        let mut sections: Vec<rules::SectionDef> = Vec::new();
+        let mut section_spans: Vec<Span> = Vec::new();
+        for decl in section_decls(policy) {
+            if let Some(i) = sections.iter().position(|s| *s.id == *decl.name.name) {
+                let first = section_spans[i];
+                self.duplicate("section", &decl.name.name, decl.name.span, first);
+            }
+            let label = match &decl.label {
+                Some(l) => l.value.clone(),
+                None => {
+                    self.error(
+                        Diagnostic::error(codes::SYNTAX, format!("section `{}` has no label", decl.name.name), decl.name.span, "label missing")
+                            .with_help(format!("give the section's name as printed, e.g. `section {} \"基础指标\" {{`", decl.name.name)),
+                    );
+                    String::new()
+                }
+            };
+            let index = sections.len() as u16;
+            let mut item_ids = Vec::new();
+            for item in &decl.items {
+                if let Some(&first) = self.item_index.get(&item.name.name) {
+                    let first_span = self.items[first as usize].decl.name.span;
+                    self.duplicate("item", &item.name.name, item.name.span, first_span);
+                    continue;
+                }
+                let id = self.items.len() as u16;
+                self.item_index.insert(item.name.name.clone(), id);
+                self.items.push(ItemInfo {
+                    decl: item,
+                    section: index,
+                    deduction: decl.deduction,
+                });
+                item_ids.push(id);
+            }
+            section_spans.push(decl.name.span);
+            sections.push(rules::SectionDef {
+                id: Arc::from(decl.name.name.as_str()),
+                label: Arc::from(label.as_str()),
+                deduction: decl.deduction,
+                cap: None,
+                items: item_ids,
+            });
+        }
+        sections
+    }
+
+    fn declare_groups(&mut self, policy: &ast::PolicyFile, _sections: &mut [rules::SectionDef]) -> Vec<rules::GroupDef> {
+        let mut groups: Vec<rules::GroupDef> = Vec::new();
+        let mut member_of: HashMap<u16, Span> = HashMap::new();
+        for section in section_decls(policy) {
+            for group in &section.groups {
+                let mut members = Vec::new();
+                for m in &group.members {
+                    let Some(&item) = self.item_index.get(&m.name) else {
+                        self.unknown_item(m);
+                        continue;
+                    };
+                    if let Some(&first) = member_of.get(&item) {
+                        self.error(
+                            Diagnostic::error(codes::BAD_GROUP, format!("item `{}` is in two exclusive groups", m.name), m.span, "second group")
+                                .with_label(first, "first group")
+                                .with_help("an item can be in one `best_of` group at most; merge the groups"),
+                        );
+                        continue;
+                    }
+                    member_of.insert(item, m.span);
+                    members.push(item);
+                }
+                if group.members.len() < 2 {
+                    self.error(
+                        Diagnostic::error(codes::BAD_GROUP, format!("`best_of {}` needs at least two items", group.name.name), group.name.span, "one item only")
+                            .with_help("list two or more items that exclude each other, or remove the group"),
+                    );
+                }
+                groups.push(rules::GroupDef {
+                    id: Arc::from(group.name.name.as_str()),
+                    label: group.label.as_ref().map(|l| Arc::from(l.value.as_str())),
+                    members,
+                });
+            }
+        }
+        groups
+    }
+
+    fn unknown_item(&mut self, name: &ast::Ident) {
+        let names: Vec<String> = self.item_index.keys().cloned().collect();
+        let help = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "name an item defined in one of the policy's sections".to_string(),
+        };
+        self.error(Diagnostic::error(codes::UNKNOWN_ITEM, format!("unknown item `{}`", name.name), name.span, "no item of this name").with_help(help));
+    }
+
+    /// Type and lower one item. Returns its definition and the items it reads.
+    fn item(&mut self, index: u16, groups: &[rules::GroupDef]) -> (rules::ItemDef, BTreeSet<u16>) {
+        let info = &self.items[index as usize];
+        let decl = info.decl;
+        let section = info.section;
+        self.reads = Reads::default();
+        let mut preconditions = Vec::new();
+        for req in &decl.requires {
+            let (condition, ty) = self.expr(&req.condition, Some(&Ty::Bool));
+            self.expect_type(&ty, &Ty::Bool, req.condition.span, "a precondition", "write a yes/no condition, e.g. `si_months >= 6 months`");
+            preconditions.push(rules::Precondition {
+                condition,
+                reason: Arc::from(req.reason.value.as_str()),
+            });
+        }
+        let (body, ty) = self.expr(&decl.body, None);
+        self.expect_points(&ty, decl.body.span);
+        let cap = decl.cap.as_ref().and_then(|c| self.constant_points(c, "an item cap"));
+        let reads = std::mem::take(&mut self.reads);
+        let arms = arm_texts(&decl.body, self.sources);
+        let group = groups.iter().position(|g| g.members.contains(&index)).map(|g| g as u16);
+        let item = rules::ItemDef {
+            id: Arc::from(decl.name.name.as_str()),
+            label: Arc::from(decl.label.value.as_str()),
+            section,
+            doc: decl.docs.clone(),
+            preconditions,
+            body,
+            arms,
+            cap,
+            group,
+            reads: reads.inputs.into_iter().collect(),
+            location: self.location(decl.name.span),
+        };
+        (item, reads.items)
+    }
+
+    fn expect_type(&mut self, ty: &Ty, expected: &Ty, span: Span, what: &str, help: &str) {
+        if ty.is_error() || ty == expected {
+            return;
+        }
+        let found = self.describe(ty);
+        let wanted = self.describe(expected);
+        let d = if let Ty::Optional(_) = ty {
+            Diagnostic::error(codes::OPTIONAL_UNCHECKED, format!("{what} uses an optional value that may be absent"), span, "may be absent")
+                .with_help("give a value for when it is absent with `??`, e.g. `x ?? 0 years`, or test it with `present(x)`")
+        } else {
+            Diagnostic::error(codes::TYPE_MISMATCH, format!("{what} must be {wanted}, found {found}"), span, format!("this is {found}")).with_help(help)
+        };
+        self.error(d);
+    }
+
+    fn expect_points(&mut self, ty: &Ty, span: Span) {
+        match ty {
+            Ty::Error => {}
+            Ty::Num { int: true, unit: None } => {}
+            Ty::Num { int: false, unit: None } => self.error(
+                Diagnostic::error(codes::NOT_WHOLE_POINTS, "points must be whole numbers", span, "this can have a fraction")
+                    .with_help("round explicitly with `floor(…)`, or use `N per AMOUNT of x` to count full units"),
+            ),
+            Ty::Num { unit: Some(u), .. } => self.error(
+                Diagnostic::error(codes::UNIT_MISMATCH, format!("points cannot be a quantity in {}", u.name()), span, format!("this is in {}", u.name()))
+                    .with_help(format!("turn {} into points with a rate, e.g. `3 per year of si_months`", u.name())),
+            ),
+            Ty::Bool => self.error(
+                Diagnostic::error(codes::TYPE_MISMATCH, "a yes/no value cannot be used as points", span, "this is a bool")
+                    .with_help("score it with `when CONDITION => POINTS else => 0`"),
+            ),
+            other => {
+                let found = self.describe(other);
+                self.expect_type(other, &Ty::POINTS, span, "points", &format!("an item scores a whole number, not {found}"));
+            }
+        }
+    }
+
+    /// A cap: a whole number known when the policy is compiled.
+    fn constant_points(&mut self, expr: &ast::Expr, what: &str) -> Option<i64> {
+        self.reads = Reads::default();
+        let (lowered, ty) = self.expr(expr, None);
+        let reads = std::mem::take(&mut self.reads);
+        self.expect_points(&ty, expr.span);
+        if !reads.inputs.is_empty() || !reads.items.is_empty() {
+            self.error(
+                Diagnostic::error(codes::TYPE_MISMATCH, format!("{what} must be a constant"), expr.span, "depends on the applicant")
+                    .with_help("write a number or a `param`; to limit points by a condition use `min(…)` in the item"),
+            );
+            return None;
+        }
+        match crate::eval::constant(&lowered) {
+            Some(Value::Int(i)) if i >= 0 => Some(i),
+            Some(Value::Int(_)) => {
+                self.error(
+                    Diagnostic::error(codes::TYPE_MISMATCH, format!("{what} cannot be negative"), expr.span, "negative cap")
+                        .with_help("a cap limits the size of the points; in a deduction section it limits the deduction"),
+                );
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn order_items(&mut self, deps: &[BTreeSet<u16>]) -> Vec<u16> {
+        // Depth-first topological sort; a back edge is a cycle.
+        let n = deps.len();
+        let mut state = vec![0u8; n];
+        let mut order = Vec::with_capacity(n);
+        for start in 0..n {
+            if state[start] != 0 {
+                continue;
+            }
+            let mut stack: Vec<(usize, Vec<u16>)> = vec![(start, deps[start].iter().copied().collect())];
+            state[start] = 1;
+            while let Some((node, pending)) = stack.last_mut() {
+                let node = *node;
+                match pending.pop() {
+                    Some(next) => {
+                        let next = next as usize;
+                        match state.get(next) {
+                            Some(0) => {
+                                state[next] = 1;
+                                stack.push((next, deps[next].iter().copied().collect()));
+                            }
+                            Some(1) => {
+                                let path: Vec<String> = stack
+                                    .iter()
+                                    .map(|(i, _)| self.items[*i].decl.name.name.clone())
+                                    .skip_while(|name| *name != self.items[next].decl.name.name)
+                                    .chain(std::iter::once(self.items[next].decl.name.name.clone()))
+                                    .collect();
+                                let span = self.items[node].decl.name.span;
+                                self.error(
+                                    Diagnostic::error(codes::CYCLE, format!("items depend on each other's points: {}", path.join(" → ")), span, "part of the cycle")
+                                        .with_help("an item can read the points of items it does not itself feed; remove one `points(…)`"),
+                                );
+                            }
+                            _ => {}
+                        }
+                    }
+                    None => {
+                        state[node] = 2;
+                        order.push(node as u16);
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        order
+    }
+
+    fn rules(&mut self, policy: &ast::PolicyFile, eligibility: bool) -> Vec<rules::RuleDef> {
+        let mut out: Vec<rules::RuleDef> = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
+        let what = if eligibility { "requirement" } else { "veto" };
+        for decl in &policy.decls {
+            let list = match (decl, eligibility) {
+                (Decl::Eligibility(r), true) | (Decl::Vetoes(r), false) => r,
+                _ => continue,
+            };
+            for rule in list {
+                if let Some(i) = out.iter().position(|r| *r.id == *rule.name.name) {
+                    let first = spans[i];
+                    self.duplicate(what, &rule.name.name, rule.name.span, first);
+                    continue;
+                }
+                self.reads = Reads::default();
+                let (condition, ty) = self.expr(&rule.condition, Some(&Ty::Bool));
+                self.expect_type(&ty, &Ty::Bool, rule.condition.span, &format!("a {what}"), "write a yes/no condition");
+                spans.push(rule.name.span);
+                out.push(rules::RuleDef {
+                    id: Arc::from(rule.name.name.as_str()),
+                    reason: Arc::from(rule.reason.value.as_str()),
+                    condition,
+                });
+            }
+        }
+        out
+    }
+
+    fn tests(&mut self, policy: &ast::PolicyFile, ruleset: &RuleSet) -> Vec<rules::TestDef> {
+        let mut out: Vec<rules::TestDef> = Vec::new();
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for decl in &policy.decls {
+            let Decl::Test(test) = decl else { continue };
+            if let Some(&first) = seen.get(&test.name.value) {
+                self.duplicate("test", &test.name.value, test.name.span, first);
+                continue;
+            }
+            seen.insert(test.name.value.clone(), test.name.span);
+            let mut facts: Vec<(u16, Value)> = Vec::new();
+            for fact in &test.given {
+                let Some(slot) = ruleset.input_slot(&fact.name.name) else {
+                    let names: Vec<&str> = ruleset.inputs.iter().map(|i| &*i.name).collect();
+                    let help = match did_you_mean(&fact.name.name, names.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "a test can only give facts declared in `input { … }`".to_string(),
+                    };
+                    self.error(
+                        Diagnostic::error(codes::TEST_UNKNOWN_FACT, format!("test sets `{}`, which is not an input", fact.name.name), fact.name.span, "undeclared fact")
+                            .with_help(help),
+                    );
+                    continue;
+                };
+                if let Some((_, _)) = facts.iter().find(|(s, _)| *s as usize == slot) {
+                    self.error(
+                        Diagnostic::error(codes::TEST_BAD_VALUE, format!("test sets `{}` twice", fact.name.name), fact.name.span, "given again")
+                            .with_help("give each fact once"),
+                    );
+                    continue;
+                }
+                let def = ruleset.inputs[slot].clone();
+                if let Some(v) = self.literal_for_input(&def, &fact.value, "test value") {
+                    facts.push((slot as u16, v));
+                }
+            }
+            for (slot, def) in ruleset.inputs.iter().enumerate() {
+                if def.required() && !test.given.iter().any(|f| *f.name.name == *def.name) {
+                    self.error(
+                        Diagnostic::error(codes::TEST_MISSING_FACT, format!("test does not give `{}`, which every applicant must have", def.name), test.name.span, "in this test")
+                            .with_help(format!("add `{}: …` to its `given` block", def.name)),
+                    );
+                    let _ = slot;
+                }
+            }
+            let mut expectations = Vec::new();
+            for e in &test.expect {
+                if let Some(x) = self.expectation(e, ruleset) {
+                    expectations.push(x);
+                }
+            }
+            out.push(rules::TestDef {
+                name: test.name.value.clone(),
+                location: self.location(test.name.span),
+                facts,
+                expectations,
+            });
+        }
+        out
+    }
+
+    fn expectation(&mut self, e: &ast::Expectation, ruleset: &RuleSet) -> Option<rules::Expectation> {
+        let (line, _) = self.sources.line_col(e.target.span.file, e.target.span.start);
+        let target = if e.is_item {
+            match ruleset.item_index(&e.target.name) {
+                Some(i) => rules::Target::Item(i as u16),
+                None => {
+                    self.unknown_item(&e.target);
+                    return None;
+                }
+            }
+        } else {
+            match e.target.name.as_str() {
+                "total" => rules::Target::Total,
+                "eligible" => rules::Target::Eligible,
+                "vetoed" => rules::Target::Vetoed,
+                "meets_standard" => rules::Target::MeetsStandard,
+                other => {
+                    let help = if ruleset.item_index(other).is_some() {
+                        format!("to check an item's points write `item {other} = …`")
+                    } else {
+                        "a test can expect total, eligible, vetoed, meets_standard or `item NAME`".to_string()
+                    };
+                    self.error(
+                        Diagnostic::error(codes::TEST_UNKNOWN_TARGET, format!("a test cannot expect `{other}`"), e.target.span, "unknown expectation")
+                            .with_help(help),
+                    );
+                    return None;
+                }
+            }
+        };
+        let value = match (target, &e.value.kind) {
+            (rules::Target::Total | rules::Target::Item(_), ValueKind::Number(n)) if n.integral && n.unit.is_none() => {
+                Value::Int(i64::try_from(n.value).unwrap_or(0))
+            }
+            (rules::Target::Eligible | rules::Target::Vetoed | rules::Target::MeetsStandard, ValueKind::Bool(b)) => Value::Bool(*b),
+            (rules::Target::Total | rules::Target::Item(_), _) => {
+                self.error(
+                    Diagnostic::error(codes::TEST_BAD_VALUE, "points are expected as a whole number", e.value.span, "not points")
+                        .with_help("write the points without a unit, e.g. `total = 120`"),
+                );
+                return None;
+            }
+            _ => {
+                self.error(
+                    Diagnostic::error(codes::TEST_BAD_VALUE, format!("`{}` is expected as true or false", e.target.name), e.value.span, "not true/false")
+                        .with_help(format!("write `{} = true` or `{} = false`", e.target.name, e.target.name)),
+                );
+                return None;
+            }
+        };
+        Some(rules::Expectation { target, value, line })
+    }
+
+    fn unused(&mut self, policy: &ast::PolicyFile) {
+        let _ = policy;
+        for (slot, used) in self.used_inputs.clone().into_iter().enumerate() {
+            if !used {
+                let name = self.inputs[slot].name.clone();
+                self.diags.push(
+                    Diagnostic::warning(codes::UNUSED, format!("input `{name}` is never read"), self.input_spans[slot], "declared here, read nowhere")
+                        .with_help("use it in an item, precondition, eligibility rule or veto, or remove it"),
+                );
+            }
+        }
+        for (index, used) in self.used_params.clone().into_iter().enumerate() {
+            if !used {
+                let name = self.param_defs[index].name.clone();
+                self.diags.push(
+                    Diagnostic::warning(codes::UNUSED, format!("parameter `{name}` is never read"), self.params[index].span, "declared here, read nowhere")
+                        .with_help("use it or remove it"),
+                );
+            }
+        }
+    }
+}
+
+fn enum_decls(policy: &ast::PolicyFile) -> impl Iterator<Item = &ast::EnumDecl> {
+    policy.decls.iter().filter_map(|d| match d {
+        Decl::Enum(e) => Some(e),
+        _ => None,
+    })
+}
+
+fn section_decls(policy: &ast::PolicyFile) -> impl Iterator<Item = &ast::SectionDecl> {
+    policy.decls.iter().filter_map(|d| match d {
+        Decl::Section(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// The source text of each arm of an item's top-level `when` or `match`.
+fn arm_texts(body: &ast::Expr, sources: &SourceMap) -> Vec<String> {
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    match &body.kind {
+        ast::ExprKind::When { arms, .. } => arms
+            .iter()
+            .map(|a| format!("when {}", squash(sources.slice(a.condition.span))))
+            .chain(std::iter::once("else".to_string()))
+            .collect(),
+        ast::ExprKind::Match { arms, .. } => arms.iter().map(|a| squash(sources.slice(a.pattern_span))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The closest candidate to a misspelt name, if one is close enough.
+pub fn did_you_mean<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+fn range_text(def: &InputDef) -> String {
+    match (def.min, def.max) {
+        (Some(lo), Some(hi)) => format!("{lo}..={hi}"),
+        (Some(lo), None) => format!("{lo}.. (no upper bound)"),
+        _ => "any value".to_string(),
+    }
+}

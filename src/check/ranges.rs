@@ -1,0 +1,541 @@
+//! Static range analysis: the interval of values every expression can take, given the
+//! declared ranges of the inputs. It proves the sign of deductions and finds caps that
+//! never bind, arms that never fire and items that never score.
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+use super::Checker;
+use crate::diagnostic::{codes, Diagnostic};
+use crate::rules::{ArithOp, CmpOp, Expr, InputType, RuleSet, Value};
+use crate::syntax::ast::{self, ExprKind};
+
+/// An extended number: a bound that may be infinite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ext {
+    NegInf,
+    Fin(Decimal),
+    PosInf,
+}
+
+impl PartialOrd for Ext {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ext {
+    fn cmp(&self, other: &Self) -> Ordering {
+        use Ext::*;
+        match (self, other) {
+            (NegInf, NegInf) | (PosInf, PosInf) => Ordering::Equal,
+            (NegInf, _) | (_, PosInf) => Ordering::Less,
+            (_, NegInf) | (PosInf, _) => Ordering::Greater,
+            (Fin(a), Fin(b)) => a.cmp(b),
+        }
+    }
+}
+
+impl Ext {
+    fn sign(self) -> i32 {
+        match self {
+            Ext::NegInf => -1,
+            Ext::PosInf => 1,
+            Ext::Fin(d) if d.is_zero() => 0,
+            Ext::Fin(d) if d.is_sign_negative() => -1,
+            Ext::Fin(_) => 1,
+        }
+    }
+
+    fn inf(sign: i32) -> Ext {
+        if sign < 0 {
+            Ext::NegInf
+        } else {
+            Ext::PosInf
+        }
+    }
+
+    fn add(self, other: Ext) -> Ext {
+        match (self, other) {
+            (Ext::Fin(a), Ext::Fin(b)) => a.checked_add(b).map(Ext::Fin).unwrap_or(Ext::inf(if a.is_sign_negative() { -1 } else { 1 })),
+            (Ext::NegInf, _) | (_, Ext::NegInf) => Ext::NegInf,
+            _ => Ext::PosInf,
+        }
+    }
+
+    fn neg(self) -> Ext {
+        match self {
+            Ext::NegInf => Ext::PosInf,
+            Ext::PosInf => Ext::NegInf,
+            Ext::Fin(d) => Ext::Fin(-d),
+        }
+    }
+
+    fn mul(self, other: Ext) -> Ext {
+        match (self, other) {
+            (Ext::Fin(a), Ext::Fin(b)) => a.checked_mul(b).map(Ext::Fin).unwrap_or(Ext::inf(self.sign() * other.sign())),
+            _ => match self.sign() * other.sign() {
+                0 => Ext::Fin(Decimal::ZERO),
+                s => Ext::inf(s),
+            },
+        }
+    }
+
+    fn floor(self) -> Ext {
+        match self {
+            Ext::Fin(d) => Ext::Fin(d.floor()),
+            other => other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Interval {
+    lo: Ext,
+    hi: Ext,
+}
+
+impl Interval {
+    const ANY: Interval = Interval {
+        lo: Ext::NegInf,
+        hi: Ext::PosInf,
+    };
+
+    fn point(d: Decimal) -> Interval {
+        Interval {
+            lo: Ext::Fin(d),
+            hi: Ext::Fin(d),
+        }
+    }
+
+    fn union(self, o: Interval) -> Interval {
+        Interval {
+            lo: self.lo.min(o.lo),
+            hi: self.hi.max(o.hi),
+        }
+    }
+
+    fn is_empty(self) -> bool {
+        self.lo > self.hi
+    }
+
+    fn add(self, o: Interval) -> Interval {
+        Interval {
+            lo: self.lo.add(o.lo),
+            hi: self.hi.add(o.hi),
+        }
+    }
+
+    fn neg(self) -> Interval {
+        Interval {
+            lo: self.hi.neg(),
+            hi: self.lo.neg(),
+        }
+    }
+
+    fn mul(self, o: Interval) -> Interval {
+        let c = [self.lo.mul(o.lo), self.lo.mul(o.hi), self.hi.mul(o.lo), self.hi.mul(o.hi)];
+        Interval {
+            lo: c.iter().copied().min().unwrap_or(Ext::NegInf),
+            hi: c.iter().copied().max().unwrap_or(Ext::PosInf),
+        }
+    }
+
+    fn div(self, o: Interval) -> Interval {
+        // Only a divisor that is known to stay on one side of zero gives a bound.
+        let (Ext::Fin(lo), Ext::Fin(hi)) = (o.lo, o.hi) else {
+            return Interval::ANY;
+        };
+        if lo <= Decimal::ZERO && hi >= Decimal::ZERO {
+            return Interval::ANY;
+        }
+        let recip = |d: Decimal| Decimal::ONE.checked_div(d).map(Ext::Fin);
+        match (recip(hi), recip(lo)) {
+            (Some(a), Some(b)) => self.mul(Interval { lo: a.min(b), hi: a.max(b) }),
+            _ => Interval::ANY,
+        }
+    }
+
+    fn floor(self) -> Interval {
+        Interval {
+            lo: self.lo.floor(),
+            hi: self.hi.floor(),
+        }
+    }
+}
+
+/// The abstract value of an expression.
+#[derive(Debug, Clone, Copy)]
+enum Abs {
+    Num(Interval),
+    /// Which truth values a condition can take.
+    Bool { can_true: bool, can_false: bool },
+    Other,
+}
+
+const EITHER: Abs = Abs::Bool {
+    can_true: true,
+    can_false: true,
+};
+
+fn num(a: Abs) -> Interval {
+    match a {
+        Abs::Num(i) => i,
+        _ => Interval::ANY,
+    }
+}
+
+fn truth(a: Abs) -> (bool, bool) {
+    match a {
+        Abs::Bool { can_true, can_false } => (can_true, can_false),
+        _ => (true, true),
+    }
+}
+
+struct Env<'r> {
+    inputs: Vec<Interval>,
+    items: &'r [Interval],
+}
+
+impl Env<'_> {
+    fn with(&self, inputs: Vec<Interval>) -> Env<'_> {
+        Env { inputs, items: self.items }
+    }
+}
+
+fn abs_value(v: Value) -> Abs {
+    match v {
+        Value::Int(i) => Abs::Num(Interval::point(Decimal::from(i))),
+        Value::Dec(d) => Abs::Num(Interval::point(d)),
+        Value::Bool(b) => Abs::Bool {
+            can_true: b,
+            can_false: !b,
+        },
+        _ => Abs::Other,
+    }
+}
+
+fn eval(e: &Expr, env: &Env<'_>) -> Abs {
+    match e {
+        Expr::Const(v) => abs_value(*v),
+        Expr::Input(slot) => env.inputs.get(*slot as usize).map(|i| Abs::Num(*i)).unwrap_or(Abs::Other),
+        Expr::Points(i) => Abs::Num(env.items.get(*i as usize).copied().unwrap_or(Interval::ANY)),
+        Expr::Neg(a) => Abs::Num(num(eval(a, env)).neg()),
+        Expr::Not(a) => {
+            let (t, f) = truth(eval(a, env));
+            Abs::Bool { can_true: f, can_false: t }
+        }
+        Expr::Arith(op, a, b) => {
+            let (x, y) = (num(eval(a, env)), num(eval(b, env)));
+            Abs::Num(match op {
+                ArithOp::Add => x.add(y),
+                ArithOp::Sub => x.add(y.neg()),
+                ArithOp::Mul => x.mul(y),
+                ArithOp::Div => x.div(y),
+            })
+        }
+        Expr::Cmp(op, a, b) => compare(*op, eval(a, env), eval(b, env)),
+        Expr::And(a, b) => {
+            let (at, af) = truth(eval(a, env));
+            let narrowed = narrow(a, true, env);
+            let (bt, bf) = truth(eval(b, &env.with(narrowed)));
+            Abs::Bool {
+                can_true: at && bt,
+                can_false: af || bf,
+            }
+        }
+        Expr::Or(a, b) => {
+            let (at, af) = truth(eval(a, env));
+            let narrowed = narrow(a, false, env);
+            let (bt, bf) = truth(eval(b, &env.with(narrowed)));
+            Abs::Bool {
+                can_true: at || bt,
+                can_false: af && bf,
+            }
+        }
+        Expr::In(..) | Expr::IsPresent(_) => EITHER,
+        Expr::Coalesce(a, b) => match (eval(a, env), eval(b, env)) {
+            (Abs::Num(x), Abs::Num(y)) => Abs::Num(x.union(y)),
+            _ => Abs::Other,
+        },
+        Expr::Per { rate, operand, scale, amount } => {
+            let count = num(eval(operand, env)).mul(Interval::point(Decimal::from(*scale))).div(Interval::point(*amount)).floor();
+            Abs::Num(num(eval(rate, env)).mul(count))
+        }
+        Expr::Min(args) | Expr::Max(args) => {
+            let is_min = matches!(e, Expr::Min(_));
+            let mut acc: Option<Interval> = None;
+            for a in args {
+                let i = num(eval(a, env));
+                acc = Some(match acc {
+                    None => i,
+                    Some(x) if is_min => Interval {
+                        lo: x.lo.min(i.lo),
+                        hi: x.hi.min(i.hi),
+                    },
+                    Some(x) => Interval {
+                        lo: x.lo.max(i.lo),
+                        hi: x.hi.max(i.hi),
+                    },
+                });
+            }
+            Abs::Num(acc.unwrap_or(Interval::ANY))
+        }
+        Expr::Floor(a) => Abs::Num(num(eval(a, env)).floor()),
+        Expr::When { arms, otherwise } => {
+            let mut acc: Option<Abs> = None;
+            let mut inputs = env.inputs.clone();
+            for (cond, result) in arms {
+                let here = env.with(inputs.clone());
+                let (can_true, _) = truth(eval(cond, &here));
+                if can_true {
+                    let inside = env.with(narrow(cond, true, &here));
+                    if !inside.inputs.iter().any(|i| i.is_empty()) {
+                        acc = Some(join(acc, eval(result, &inside)));
+                    }
+                }
+                inputs = narrow(cond, false, &here);
+            }
+            let rest = env.with(inputs);
+            if !rest.inputs.iter().any(|i| i.is_empty()) {
+                acc = Some(join(acc, eval(otherwise, &rest)));
+            }
+            acc.unwrap_or(Abs::Other)
+        }
+        Expr::Match { arms, .. } => arms.iter().fold(None, |acc, (_, r)| Some(join(acc, eval(r, env)))).unwrap_or(Abs::Other),
+    }
+}
+
+fn join(acc: Option<Abs>, a: Abs) -> Abs {
+    match (acc, a) {
+        (None, a) => a,
+        (Some(Abs::Num(x)), Abs::Num(y)) => Abs::Num(x.union(y)),
+        (Some(Abs::Bool { can_true: t1, can_false: f1 }), Abs::Bool { can_true: t2, can_false: f2 }) => Abs::Bool {
+            can_true: t1 || t2,
+            can_false: f1 || f2,
+        },
+        _ => Abs::Other,
+    }
+}
+
+fn compare(op: CmpOp, a: Abs, b: Abs) -> Abs {
+    let (Abs::Num(x), Abs::Num(y)) = (a, b) else {
+        return EITHER;
+    };
+    let (can_true, can_false) = match op {
+        CmpOp::Lt => (x.lo < y.hi, x.hi >= y.lo),
+        CmpOp::Le => (x.lo <= y.hi, x.hi > y.lo),
+        CmpOp::Gt => (x.hi > y.lo, x.lo <= y.hi),
+        CmpOp::Ge => (x.hi >= y.lo, x.lo < y.hi),
+        CmpOp::Eq => (x.lo <= y.hi && y.lo <= x.hi, !(x.lo == x.hi && y.lo == y.hi && x.lo == y.lo)),
+        CmpOp::Ne => (!(x.lo == x.hi && y.lo == y.hi && x.lo == y.lo), x.lo <= y.hi && y.lo <= x.hi),
+    };
+    Abs::Bool { can_true, can_false }
+}
+
+/// Input intervals once `cond` is known to be `holds`.
+fn narrow(cond: &Expr, holds: bool, env: &Env<'_>) -> Vec<Interval> {
+    let mut inputs = env.inputs.clone();
+    match cond {
+        Expr::Not(a) => return narrow(a, !holds, env),
+        Expr::And(a, b) if holds => {
+            let first = narrow(a, true, env);
+            return narrow(b, true, &env.with(first));
+        }
+        Expr::Or(a, b) if !holds => {
+            let first = narrow(a, false, env);
+            return narrow(b, false, &env.with(first));
+        }
+        Expr::Cmp(op, a, b) => {
+            let (slot, op, bound) = match (&**a, &**b) {
+                (Expr::Input(s), other) => (*s, *op, num(eval(other, env))),
+                (other, Expr::Input(s)) => (*s, flip(*op), num(eval(other, env))),
+                _ => return inputs,
+            };
+            let op = if holds { op } else { negate(op) };
+            let Some(current) = inputs.get_mut(slot as usize) else {
+                return inputs;
+            };
+            let step = Decimal::ONE;
+            let whole = env.inputs.get(slot as usize).is_some() && is_whole(*current);
+            match op {
+                CmpOp::Gt => current.lo = current.lo.max(if whole { bound.lo.add(Ext::Fin(step)) } else { bound.lo }),
+                CmpOp::Ge => current.lo = current.lo.max(bound.lo),
+                CmpOp::Lt => current.hi = current.hi.min(if whole { bound.hi.add(Ext::Fin(-step)) } else { bound.hi }),
+                CmpOp::Le => current.hi = current.hi.min(bound.hi),
+                CmpOp::Eq => {
+                    current.lo = current.lo.max(bound.lo);
+                    current.hi = current.hi.min(bound.hi);
+                }
+                CmpOp::Ne => {}
+            }
+        }
+        _ => {}
+    }
+    inputs
+}
+
+fn is_whole(i: Interval) -> bool {
+    // Inputs of whole numbers carry whole bounds; a decimal input's narrowing stays closed.
+    matches!(i.lo, Ext::Fin(d) if d.fract().is_zero()) || matches!(i.lo, Ext::NegInf)
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+fn negate(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Ge,
+        CmpOp::Le => CmpOp::Gt,
+        CmpOp::Gt => CmpOp::Le,
+        CmpOp::Ge => CmpOp::Lt,
+        CmpOp::Eq => CmpOp::Ne,
+        CmpOp::Ne => CmpOp::Eq,
+    }
+}
+
+fn show(i: Interval) -> String {
+    let b = |e: Ext| match e {
+        Ext::NegInf => "-∞".to_string(),
+        Ext::PosInf => "+∞".to_string(),
+        Ext::Fin(d) => d.normalize().to_string(),
+    };
+    format!("{} to {}", b(i.lo), b(i.hi))
+}
+
+/// Run the range analysis; returns the diagnostics it finds.
+pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::PolicyFile) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let inputs: Vec<Interval> = ruleset
+        .inputs
+        .iter()
+        .map(|def| match def.ty {
+            InputType::Int { .. } | InputType::Decimal { .. } => Interval {
+                lo: def.min.map(Ext::Fin).unwrap_or(Ext::NegInf),
+                hi: def.max.map(Ext::Fin).unwrap_or(Ext::PosInf),
+            },
+            _ => Interval::ANY,
+        })
+        .collect();
+    let mut finals = vec![Interval::ANY; ruleset.items.len()];
+    let mut raws = vec![Interval::ANY; ruleset.items.len()];
+    for &index in &ruleset.order {
+        let item = &ruleset.items[index as usize];
+        let Some(info) = checker.items.get(index as usize) else { continue };
+        let decl = info.decl;
+        let snapshot = finals.clone();
+        let env = Env {
+            inputs: inputs.clone(),
+            items: &snapshot,
+        };
+        let raw = num(eval(&item.body, &env));
+        raws[index as usize] = raw;
+        let mut fin = raw;
+        if let Some(cap) = item.cap {
+            let cap = Ext::Fin(Decimal::from(cap));
+            if info.deduction {
+                fin.lo = fin.lo.max(cap.neg());
+                fin.hi = fin.hi.max(cap.neg());
+            } else {
+                fin.lo = fin.lo.min(cap);
+                fin.hi = fin.hi.min(cap);
+            }
+            let binds = if info.deduction { raw.lo < cap.neg() } else { raw.hi > cap };
+            if !binds {
+                let span = decl.cap.as_ref().map(|c| c.span).unwrap_or(decl.name.span);
+                out.push(
+                    Diagnostic::warning(codes::CAP_NEVER_BINDS, format!("the cap of item `{}` can never bind", item.id), span, format!("the points are at most {} here", show(raw)))
+                        .with_help("remove the cap, or check the item's formula and the inputs' ranges"),
+                );
+            }
+        }
+        if !item.preconditions.is_empty() || item.group.is_some() {
+            fin = fin.union(Interval::point(Decimal::ZERO));
+        }
+        finals[index as usize] = fin;
+
+        if info.deduction && fin.hi > Ext::Fin(Decimal::ZERO) {
+            out.push(
+                Diagnostic::error(codes::POSITIVE_DEDUCTION, format!("item `{}` can add points inside a deduction section", item.id), decl.body.span, format!("ranges over {}", show(fin)))
+                    .with_help("a deduction is written as negative points, e.g. `-150 * false_material_count`; or move the item to a section without `deduction`"),
+            );
+        } else if !info.deduction && fin.lo < Ext::Fin(Decimal::ZERO) {
+            out.push(
+                Diagnostic::error(codes::NEGATIVE_POINTS, format!("item `{}` can give negative points outside a deduction section", item.id), decl.body.span, format!("ranges over {}", show(fin)))
+                    .with_help("keep it at zero or above, e.g. with `max(0, …)`, or move the item to a `deduction` section"),
+            );
+        } else if fin.lo == Ext::Fin(Decimal::ZERO) && fin.hi == Ext::Fin(Decimal::ZERO) {
+            out.push(
+                Diagnostic::warning(codes::NEVER_SCORES, format!("item `{}` can never score", item.id), decl.name.span, "always 0 points")
+                    .with_help("check its conditions against the inputs' declared ranges"),
+            );
+        }
+        top_level_arms(&item.body, &decl.body, &env, &mut out);
+    }
+    // Can any applicant reach the standard?
+    let mut best = Ext::Fin(Decimal::ZERO);
+    for section in &ruleset.sections {
+        if section.deduction {
+            continue;
+        }
+        let mut sum = Ext::Fin(Decimal::ZERO);
+        let mut counted_groups = Vec::new();
+        for &i in &section.items {
+            let item = &ruleset.items[i as usize];
+            match item.group {
+                Some(g) if counted_groups.contains(&g) => {}
+                Some(g) => {
+                    counted_groups.push(g);
+                    let top = ruleset.groups[g as usize].members.iter().map(|m| finals[*m as usize].hi).max().unwrap_or(Ext::Fin(Decimal::ZERO));
+                    sum = sum.add(top);
+                }
+                None => sum = sum.add(finals[i as usize].hi),
+            }
+        }
+        if let Some(cap) = section.cap {
+            sum = sum.min(Ext::Fin(Decimal::from(cap)));
+        }
+        best = best.add(sum);
+    }
+    if best < Ext::Fin(Decimal::from(ruleset.standard)) {
+        if let Some(span) = checker_standard_span(_policy) {
+            out.push(
+                Diagnostic::warning(codes::STANDARD_UNREACHABLE, format!("no applicant can reach the standard of {}", ruleset.standard), span, format!("the most any applicant can score is {}", show(Interval { lo: best, hi: best })))
+                    .with_help("lower the standard or check the items' points"),
+            );
+        }
+    }
+    out
+}
+
+fn checker_standard_span(policy: &ast::PolicyFile) -> Option<crate::source::Span> {
+    policy.header.standard.map(|(_, s)| s)
+}
+
+/// Warn about arms of an item's top-level `when` that can never fire.
+fn top_level_arms(ir: &Expr, body: &ast::Expr, env: &Env<'_>, out: &mut Vec<Diagnostic>) {
+    let (Expr::When { arms, .. }, ExprKind::When { arms: ast_arms, .. }) = (ir, &body.kind) else {
+        return;
+    };
+    let mut inputs = env.inputs.clone();
+    for ((cond, _), arm) in arms.iter().zip(ast_arms) {
+        let here = env.with(inputs.clone());
+        let (can_true, _) = truth(eval(cond, &here));
+        let narrowed = narrow(cond, true, &here);
+        if !can_true || narrowed.iter().any(|i| i.is_empty()) {
+            out.push(
+                Diagnostic::warning(codes::IMPOSSIBLE_ARM, "this `when` arm can never fire", arm.condition.span, "never true here")
+                    .with_help("the inputs' declared ranges or the arms above rule it out; remove it or fix the condition"),
+            );
+        }
+        inputs = narrow(cond, false, &here);
+    }
+}

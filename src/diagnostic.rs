@@ -1,0 +1,353 @@
+//! One model for every problem the compiler finds, and its renderers.
+//!
+//! Stages build [`Diagnostic`]s and collect them; nothing is printed from inside a
+//! stage. The CLI picks a view: human (miette), JSON, or CI annotations.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::source::{SourceMap, Span};
+
+/// Stable diagnostic codes. Each is documented, with a failing example and the fix,
+/// in `docs/errors.md`.
+pub mod codes {
+    pub const SYNTAX: &str = "E0101";
+    pub const UNTERMINATED_STRING: &str = "E0102";
+    pub const BAD_NUMBER: &str = "E0103";
+    pub const BAD_DATE: &str = "E0104";
+    pub const HEADER_FIELD: &str = "E0105";
+
+    pub const UNKNOWN_NAME: &str = "E0201";
+    pub const DUPLICATE: &str = "E0202";
+    pub const UNKNOWN_TYPE: &str = "E0203";
+    pub const UNKNOWN_VARIANT: &str = "E0204";
+    pub const UNKNOWN_ITEM: &str = "E0205";
+    pub const UNKNOWN_FUNCTION: &str = "E0206";
+    pub const BAD_GROUP: &str = "E0207";
+
+    pub const TYPE_MISMATCH: &str = "E0301";
+    pub const UNIT_MISMATCH: &str = "E0302";
+    pub const OPTIONAL_UNCHECKED: &str = "E0303";
+    pub const NOT_WHOLE_POINTS: &str = "E0304";
+    pub const ARGUMENT_COUNT: &str = "E0305";
+    pub const BAD_INPUT_DECL: &str = "E0306";
+
+    pub const NON_EXHAUSTIVE: &str = "E0401";
+    pub const CYCLE: &str = "E0402";
+    pub const NEGATIVE_POINTS: &str = "E0403";
+    pub const POSITIVE_DEDUCTION: &str = "E0404";
+    pub const PATTERN_SHAPE: &str = "E0405";
+    pub const MATCH_TOO_LARGE: &str = "E0406";
+    pub const TOO_DEEP: &str = "E0407";
+
+    pub const TEST_UNKNOWN_FACT: &str = "E0501";
+    pub const TEST_BAD_VALUE: &str = "E0502";
+    pub const TEST_MISSING_FACT: &str = "E0503";
+    pub const TEST_UNKNOWN_TARGET: &str = "E0504";
+
+    pub const EXTENDS_NOT_FOUND: &str = "E0601";
+    pub const EXTENDS_CYCLE: &str = "E0602";
+    pub const NOTHING_TO_OVERRIDE: &str = "E0603";
+    pub const OVERRIDE_WITHOUT_EXTENDS: &str = "E0604";
+
+    pub const UNREACHABLE_ARM: &str = "W0101";
+    pub const IMPOSSIBLE_ARM: &str = "W0102";
+    pub const CAP_NEVER_BINDS: &str = "W0103";
+    pub const NEVER_SCORES: &str = "W0104";
+    pub const STANDARD_UNREACHABLE: &str = "W0105";
+    pub const UNUSED: &str = "W0106";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Label,
+    pub secondary: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            primary: Label {
+                span,
+                message: label.into(),
+            },
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message, span, label)
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The problems found in one policy, with the sources they point into.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    pub sources: SourceMap,
+    pub list: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.list.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.list.len() - self.error_count()
+    }
+
+    /// Human rendering with source excerpts; `color` adds ANSI styles.
+    pub fn render_human(&self, color: bool, width: usize) -> String {
+        let mut out = String::new();
+        for diagnostic in &self.list {
+            out.push_str(&render_one(&self.sources, diagnostic, color, width));
+        }
+        out
+    }
+
+    /// Machine-readable records, one per diagnostic.
+    pub fn to_json(&self) -> Vec<JsonDiagnostic> {
+        self.list.iter().map(|d| JsonDiagnostic::new(&self.sources, d)).collect()
+    }
+
+    /// GitHub workflow annotations, one line per diagnostic.
+    pub fn render_github(&self) -> String {
+        let mut out = String::new();
+        for d in self.to_json() {
+            let kind = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            out.push_str(&format!(
+                "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+                escape_property(&d.file),
+                d.line,
+                d.column,
+                d.end_line,
+                d.end_column,
+                escape_property(&d.code),
+                escape_data(&match &d.help {
+                    Some(help) => format!("{}: {} (help: {help})", d.message, d.label),
+                    None => format!("{}: {}", d.message, d.label),
+                })
+            ));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render_human(false, 100))
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A diagnostic as programs read it: positions are 1-based lines and columns.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonDiagnostic {
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub label: String,
+    pub help: Option<String>,
+    pub labels: Vec<JsonLabel>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonLabel {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl JsonDiagnostic {
+    fn new(sources: &SourceMap, d: &Diagnostic) -> JsonDiagnostic {
+        let span = d.primary.span;
+        let (line, column) = sources.line_col(span.file, span.start);
+        let (end_line, end_column) = sources.line_col(span.file, span.end);
+        JsonDiagnostic {
+            code: d.code.to_string(),
+            severity: d.severity,
+            message: d.message.clone(),
+            file: sources.name(span.file).to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            label: d.primary.message.clone(),
+            help: d.help.clone(),
+            labels: d
+                .secondary
+                .iter()
+                .map(|l| {
+                    let (line, column) = sources.line_col(l.span.file, l.span.start);
+                    JsonLabel {
+                        file: sources.name(l.span.file).to_string(),
+                        line,
+                        column,
+                        message: l.message.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- miette view
+
+#[derive(Debug)]
+struct MietteView {
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    source: miette::NamedSource<String>,
+    labels: Vec<miette::LabeledSpan>,
+}
+
+impl fmt::Display for MietteView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MietteView {}
+
+impl miette::Diagnostic for MietteView {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+fn render_one(sources: &SourceMap, d: &Diagnostic, color: bool, width: usize) -> String {
+    let file = d.primary.span.file;
+    let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
+        Some(d.primary.message.clone()),
+        (d.primary.span.start as usize, d.primary.span.len()),
+    )];
+    let mut help = d.help.clone();
+    for label in &d.secondary {
+        if label.span.file == file {
+            labels.push(miette::LabeledSpan::new_with_span(
+                Some(label.message.clone()),
+                (label.span.start as usize, label.span.len()),
+            ));
+        } else {
+            // miette shows one source per report: point at the other file in words.
+            let (line, col) = sources.line_col(label.span.file, label.span.start);
+            let note = format!("{} ({}:{line}:{col})", label.message, sources.name(label.span.file));
+            help = Some(match help {
+                Some(h) => format!("{h}\n{note}"),
+                None => note,
+            });
+        }
+    }
+    let view = MietteView {
+        code: d.code,
+        severity: d.severity,
+        message: d.message.clone(),
+        help,
+        source: miette::NamedSource::new(sources.name(file), sources.text(file).to_string()),
+        labels,
+    };
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(width);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &view).is_err() {
+        out = format!("{}[{}]: {}\n", severity_word(d.severity), d.code, d.message);
+    }
+    out.push('\n');
+    out
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}

@@ -1,0 +1,98 @@
+//! jifen: a rules-authoring language and compiler for the Shanghai residence-permit
+//! points system (上海市居住证积分).
+//!
+//! ```
+//! let policy = jifen::bundled_policy().expect("the bundled policy compiles");
+//! let applicant = policy
+//!     .applicant_from_json(r#"{"age": 30, "si_months": 6, "education": "bachelor_with_degree"}"#)
+//!     .expect("a valid applicant");
+//! let outcome = policy.evaluate(&applicant).expect("evaluates");
+//! assert_eq!(outcome.total, 120);
+//! assert!(outcome.meets_standard);
+//! ```
+//!
+//! The pipeline: [`syntax`] parses text into a spanned AST, [`check`] resolves and
+//! type-checks it into a [`RuleSet`], and [`RuleSet::evaluate`] scores an [`Applicant`].
+#![forbid(unsafe_code)]
+
+pub mod applicant;
+pub mod check;
+pub mod diagnostic;
+pub mod eval;
+pub mod load;
+pub mod rules;
+pub mod source;
+pub mod syntax;
+
+use std::collections::HashMap;
+
+pub use applicant::{ApplicantError, RawValue};
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use eval::{Applicant, EvalError, ItemOutcome, Outcome, Status};
+pub use load::{FsLoader, Loader, MemoryLoader};
+pub use rules::RuleSet;
+
+/// The policies shipped inside the binary, by file name.
+pub const BUNDLED: &[(&str, &str)] = &[
+    ("policies/2024.policy", include_str!("../policies/2024.policy")),
+    ("policies/2025.policy", include_str!("../policies/2025.policy")),
+];
+
+/// Name of the policy used when none is given.
+pub const DEFAULT_POLICY: &str = "policies/2025.policy";
+
+/// The result of checking a policy: the rule set when it compiled, and every
+/// diagnostic (errors and warnings) with the sources they point into.
+#[derive(Debug)]
+pub struct Report {
+    pub ruleset: Option<RuleSet>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Check a policy, resolving `extends` with `loader`.
+pub fn check_with(name: &str, source: &str, loader: &dyn Loader) -> Report {
+    let mut sources = source::SourceMap::new();
+    let mut list = Vec::new();
+    let merged = load::load(name, source, loader, &mut sources, &mut list);
+    let mut ruleset = None;
+    if let Some(policy) = merged {
+        if !list.iter().any(Diagnostic::is_error) {
+            let (rs, found) = check::check(&policy, &sources);
+            list.extend(found);
+            ruleset = rs;
+        }
+    }
+    if list.iter().any(Diagnostic::is_error) {
+        ruleset = None;
+    }
+    Report {
+        ruleset,
+        diagnostics: Diagnostics { sources, list },
+    }
+}
+
+/// Compile a policy; `extends` is resolved against the file system, relative to `name`.
+/// Warnings are dropped; use [`check_with`] to see them.
+pub fn compile(name: &str, source: &str) -> Result<RuleSet, Diagnostics> {
+    let report = check_with(name, source, &FsLoader);
+    report.ruleset.ok_or(report.diagnostics)
+}
+
+/// A loader over the bundled policies.
+pub fn bundled_loader() -> MemoryLoader {
+    MemoryLoader {
+        files: BUNDLED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect::<HashMap<_, _>>(),
+    }
+}
+
+/// Compile one of the bundled policies by file name (e.g. `policies/2024.policy`).
+pub fn compile_bundled(name: &str) -> Result<RuleSet, Diagnostics> {
+    let text = BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).unwrap_or("");
+    let report = check_with(name, text, &bundled_loader());
+    report.ruleset.ok_or(report.diagnostics)
+}
+
+/// The bundled 2025 policy, compiled.
+pub fn bundled_policy() -> Result<RuleSet, Diagnostics> {
+    compile_bundled(DEFAULT_POLICY)
+}

@@ -1,0 +1,290 @@
+//! Reading a policy and the chain of policies it `extends`, and merging them into one
+//! AST in which every span still points into the file it came from.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{codes, Diagnostic};
+use crate::source::{SourceMap, Span};
+use crate::syntax::{self, ast::*};
+
+/// Where `extends "NAME"` finds its file.
+pub trait Loader {
+    /// Resolve `target` as written in the file named `from`; return the resolved name
+    /// and the text, or a message saying why it cannot be read.
+    fn load(&self, from: &str, target: &str) -> Result<(String, String), String>;
+}
+
+/// Resolves `extends` against the directory of the extending file; `"2024"` and
+/// `"2024.policy"` both name `2024.policy` there.
+pub struct FsLoader;
+
+impl Loader for FsLoader {
+    fn load(&self, from: &str, target: &str) -> Result<(String, String), String> {
+        let dir = Path::new(from).parent().unwrap_or(Path::new(""));
+        let mut path: PathBuf = dir.join(target);
+        if path.extension().is_none() {
+            path.set_extension("policy");
+        }
+        let name = path.to_string_lossy().to_string();
+        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        let text = String::from_utf8(bytes).map_err(|_| format!("`{name}` is not valid UTF-8 text"))?;
+        Ok((name, text))
+    }
+}
+
+/// A loader over files held in memory (the policies bundled in the binary, tests).
+pub struct MemoryLoader {
+    pub files: HashMap<String, String>,
+}
+
+impl Loader for MemoryLoader {
+    fn load(&self, _from: &str, target: &str) -> Result<(String, String), String> {
+        let key = target.trim_end_matches(".policy");
+        self.files
+            .iter()
+            .find(|(name, _)| name.trim_end_matches(".policy").rsplit('/').next() == Some(key) || name.as_str() == target)
+            .map(|(name, text)| (name.clone(), text.clone()))
+            .ok_or_else(|| format!("no bundled policy named `{target}`"))
+    }
+}
+
+/// Deepest chain of `extends` followed.
+const MAX_EXTENDS: usize = 32;
+
+/// Parse `text` and everything it extends; merge into one AST.
+pub fn load(
+    name: &str,
+    text: &str,
+    loader: &dyn Loader,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<PolicyFile> {
+    let file = sources.add(name, text);
+    let (parsed, mut found) = syntax::parse(file, text);
+    let had_errors = found.iter().any(Diagnostic::is_error);
+    diagnostics.append(&mut found);
+    let child = parsed.filter(|_| !had_errors)?;
+
+    let Some(extends) = child.header.extends.clone() else {
+        for decl in &child.decls {
+            if let Some(span) = modification_span(decl) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        codes::OVERRIDE_WITHOUT_EXTENDS,
+                        "`override` and `remove` need a policy to change",
+                        span,
+                        "this policy does not extend another",
+                    )
+                    .with_help("add `extends \"FILE\"` after the policy's title, or define the thing directly"),
+                );
+            }
+        }
+        return Some(child);
+    };
+
+    // Follow the chain up to its root, then apply each file on top of its parent.
+    let mut chain = vec![(file, child)];
+    let mut names = vec![name.to_string()];
+    let mut next = Some((name.to_string(), extends));
+    while let Some((from, target)) = next.take() {
+        if chain.len() > MAX_EXTENDS {
+            diagnostics.push(Diagnostic::error(
+                codes::EXTENDS_CYCLE,
+                format!("more than {MAX_EXTENDS} policies extend one another"),
+                target.span,
+                "the chain goes on here",
+            ));
+            return None;
+        }
+        let (parent_name, parent_text) = match loader.load(&from, &target.value) {
+            Ok(found) => found,
+            Err(message) => {
+                diagnostics.push(
+                    Diagnostic::error(codes::EXTENDS_NOT_FOUND, format!("cannot load the extended policy `{}`", target.value), target.span, message)
+                        .with_help("name a policy file next to this one, e.g. `extends \"2024\"` for 2024.policy"),
+                );
+                return None;
+            }
+        };
+        if names.iter().any(|n| same_file(n, &parent_name)) {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::EXTENDS_CYCLE,
+                    format!("`{}` extends itself through {}", parent_name, names.join(" → ")),
+                    target.span,
+                    "this closes the cycle",
+                )
+                .with_help("a policy can only extend an older one; remove one of the `extends`"),
+            );
+            return None;
+        }
+        names.push(parent_name.clone());
+        let parent_file = sources.add(parent_name.clone(), parent_text.clone());
+        let (parsed, mut found) = syntax::parse(parent_file, &parent_text);
+        let had_errors = found.iter().any(Diagnostic::is_error);
+        diagnostics.append(&mut found);
+        let parent = parsed.filter(|_| !had_errors)?;
+        next = parent.header.extends.clone().map(|t| (parent_name.clone(), t));
+        chain.push((parent_file, parent));
+    }
+
+    let (_, mut merged) = chain.pop()?;
+    while let Some((_, child)) = chain.pop() {
+        merged = apply(merged, child, diagnostics);
+    }
+    Some(merged)
+}
+
+fn same_file(a: &str, b: &str) -> bool {
+    let canon = |s: &str| std::fs::canonicalize(s).unwrap_or_else(|_| PathBuf::from(s));
+    a == b || canon(a) == canon(b)
+}
+
+fn modification_span(decl: &Decl) -> Option<Span> {
+    match decl {
+        Decl::Override(o) => Some(match o {
+            Override::Param(p) => p.name.span,
+            Override::Item(i) => i.name.span,
+            Override::Require(r) | Override::Veto(r) => r.name.span,
+            Override::Test(t) => t.name.span,
+        }),
+        Decl::Remove(r) => Some(r.span),
+        _ => None,
+    }
+}
+
+/// Apply a child policy on top of its (already merged) parent.
+fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnostic>) -> PolicyFile {
+    let header = child.header;
+    base.header = Header {
+        docs: header.docs.or(base.header.docs),
+        extends: header.extends,
+        year: header.year.or(base.header.year),
+        effective: header.effective.or(base.header.effective),
+        standard: header.standard.or(base.header.standard),
+        ..header
+    };
+    for decl in child.decls {
+        match decl {
+            Decl::Override(o) => {
+                if !override_in(&mut base.decls, o.clone()) {
+                    let (kind, name, span) = describe_override(&o);
+                    diagnostics.push(nothing_to_change("override", kind, &name, span));
+                }
+            }
+            Decl::Remove(r) => {
+                if !remove_in(&mut base.decls, &r) {
+                    diagnostics.push(nothing_to_change("remove", r.kind.keyword(), &r.name, r.span));
+                }
+            }
+            Decl::Section(section) => {
+                let existing = base.decls.iter_mut().find_map(|d| match d {
+                    Decl::Section(s) if s.name.name == section.name.name => Some(s),
+                    _ => None,
+                });
+                match existing {
+                    Some(s) => {
+                        s.items.extend(section.items);
+                        s.groups.extend(section.groups);
+                        if section.label.is_some() {
+                            s.label = section.label;
+                        }
+                        if section.cap.is_some() {
+                            s.cap = section.cap;
+                        }
+                    }
+                    None => base.decls.push(Decl::Section(section)),
+                }
+            }
+            other => base.decls.push(other),
+        }
+    }
+    base
+}
+
+fn nothing_to_change(verb: &str, kind: &str, name: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        codes::NOTHING_TO_OVERRIDE,
+        format!("cannot {verb} {kind} `{name}`: the extended policy has no such {kind}"),
+        span,
+        format!("no {kind} `{name}` to {verb}"),
+    )
+    .with_help(format!("check the name against the extended policy, or drop `{verb}` to add a new {kind}"))
+}
+
+fn describe_override(o: &Override) -> (&'static str, String, Span) {
+    match o {
+        Override::Param(p) => ("param", p.name.name.clone(), p.name.span),
+        Override::Item(i) => ("item", i.name.name.clone(), i.name.span),
+        Override::Require(r) => ("require", r.name.name.clone(), r.name.span),
+        Override::Veto(r) => ("veto", r.name.name.clone(), r.name.span),
+        Override::Test(t) => ("test", t.name.value.clone(), t.name.span),
+    }
+}
+
+fn override_in(decls: &mut [Decl], o: Override) -> bool {
+    for decl in decls.iter_mut() {
+        match (decl, &o) {
+            (Decl::Param(p), Override::Param(new)) if p.name.name == new.name.name => {
+                *p = new.clone();
+                return true;
+            }
+            (Decl::Section(s), Override::Item(new)) => {
+                if let Some(item) = s.items.iter_mut().find(|i| i.name.name == new.name.name) {
+                    *item = new.clone();
+                    return true;
+                }
+            }
+            (Decl::Eligibility(rules), Override::Require(new)) | (Decl::Vetoes(rules), Override::Veto(new)) => {
+                if let Some(rule) = rules.iter_mut().find(|r| r.name.name == new.name.name) {
+                    *rule = new.clone();
+                    return true;
+                }
+            }
+            (Decl::Test(t), Override::Test(new)) if t.name.value == new.name.value => {
+                *t = new.clone();
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+fn remove_in(decls: &mut Vec<Decl>, r: &Remove) -> bool {
+    let before = count(decls);
+    decls.retain(|d| match (d, r.kind) {
+        (Decl::Param(p), RemoveKind::Param) => p.name.name != r.name,
+        (Decl::Test(t), RemoveKind::Test) => t.name.value != r.name,
+        _ => true,
+    });
+    for decl in decls.iter_mut() {
+        match (decl, r.kind) {
+            (Decl::Section(s), RemoveKind::Item) => {
+                s.items.retain(|i| i.name.name != r.name);
+                for g in &mut s.groups {
+                    g.members.retain(|m| m.name != r.name);
+                }
+                s.groups.retain(|g| g.members.len() > 1);
+            }
+            (Decl::Eligibility(rules), RemoveKind::Require) | (Decl::Vetoes(rules), RemoveKind::Veto) => {
+                rules.retain(|x| x.name.name != r.name)
+            }
+            _ => {}
+        }
+    }
+    count(decls) < before
+}
+
+/// Number of removable things, to tell whether a `remove` found its target.
+fn count(decls: &[Decl]) -> usize {
+    decls
+        .iter()
+        .map(|d| match d {
+            Decl::Section(s) => s.items.len(),
+            Decl::Eligibility(r) | Decl::Vetoes(r) => r.len(),
+            _ => 1,
+        })
+        .sum()
+}

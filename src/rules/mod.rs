@@ -1,0 +1,271 @@
+//! The compiled rule set: what the evaluator runs. Names are bound to slots when it is
+//! built; nothing here refers to parser types. It is serde-serialisable so that a
+//! compiled policy can be stored and diffed.
+
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+pub use crate::syntax::ast::Unit;
+
+/// A runtime value. Numbers are exact: whole numbers as `i64`, the rest as decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Value {
+    Int(i64),
+    Dec(Decimal),
+    Bool(bool),
+    /// A variant, by index into its enum's variants.
+    Enum(u16),
+    /// An optional input that was not given.
+    Absent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// One position of a match pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pattern {
+    Any,
+    OneOf(Vec<Value>),
+}
+
+/// A compiled expression. Parameters and `let`s are already substituted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Expr {
+    Const(Value),
+    Input(u16),
+    /// The points of another item (after its preconditions and cap, before any
+    /// exclusive group is decided).
+    Points(u16),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    In(Box<Expr>, Vec<Value>),
+    Coalesce(Box<Expr>, Box<Expr>),
+    IsPresent(Box<Expr>),
+    /// rate × ⌊operand × scale / amount⌋: "3 per year of si_months" is
+    /// 3 × ⌊si_months × 1 / 12⌋.
+    Per {
+        rate: Box<Expr>,
+        operand: Box<Expr>,
+        scale: i64,
+        amount: Decimal,
+    },
+    Min(Vec<Expr>),
+    Max(Vec<Expr>),
+    Floor(Box<Expr>),
+    When {
+        arms: Vec<(Expr, Expr)>,
+        otherwise: Box<Expr>,
+    },
+    Match {
+        scrutinee: Vec<Expr>,
+        arms: Vec<(Vec<Pattern>, Expr)>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnumDef {
+    pub name: Arc<str>,
+    pub variants: Vec<VariantDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantDef {
+    pub name: Arc<str>,
+    pub label: Option<Arc<str>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InputType {
+    Int { unit: Option<Unit> },
+    Decimal { unit: Option<Unit> },
+    Bool,
+    Enum(u16),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputDef {
+    pub name: Arc<str>,
+    pub label: Option<Arc<str>>,
+    pub ty: InputType,
+    pub optional: bool,
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+    /// `None` with `optional == false`: the applicant must give it.
+    pub default: Option<Value>,
+}
+
+impl InputDef {
+    pub fn required(&self) -> bool {
+        self.default.is_none() && !self.optional
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamDef {
+    pub name: Arc<str>,
+    pub label: Option<Arc<str>>,
+    pub value: Value,
+    pub unit: Option<Unit>,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Precondition {
+    pub condition: Expr,
+    pub reason: Arc<str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemDef {
+    pub id: Arc<str>,
+    pub label: Arc<str>,
+    pub section: u16,
+    pub doc: Option<String>,
+    pub preconditions: Vec<Precondition>,
+    pub body: Expr,
+    /// The source text of each arm of a top-level `when`/`match`, for the trace.
+    pub arms: Vec<String>,
+    pub cap: Option<i64>,
+    /// The exclusive group this item belongs to, if any.
+    pub group: Option<u16>,
+    /// Input slots the item reads, directly or through `let`s.
+    pub reads: Vec<u16>,
+    /// Where the item is defined, `file:line`.
+    pub location: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionDef {
+    pub id: Arc<str>,
+    pub label: Arc<str>,
+    pub deduction: bool,
+    pub cap: Option<i64>,
+    pub items: Vec<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupDef {
+    pub id: Arc<str>,
+    pub label: Option<Arc<str>>,
+    /// In the order written: on a tie the first one counts.
+    pub members: Vec<u16>,
+}
+
+/// An eligibility requirement or a veto.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleDef {
+    pub id: Arc<str>,
+    pub reason: Arc<str>,
+    pub condition: Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    Total,
+    Eligible,
+    Vetoed,
+    MeetsStandard,
+    Item(u16),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expectation {
+    pub target: Target,
+    pub value: Value,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestDef {
+    pub name: String,
+    /// `file:line` of the test.
+    pub location: String,
+    pub facts: Vec<(u16, Value)>,
+    pub expectations: Vec<Expectation>,
+}
+
+/// A compiled policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleSet {
+    pub id: Arc<str>,
+    pub title: String,
+    pub year: i64,
+    pub effective: String,
+    pub standard: i64,
+    pub extends: Option<String>,
+    pub doc: Option<String>,
+    pub enums: Vec<EnumDef>,
+    pub inputs: Vec<InputDef>,
+    pub params: Vec<ParamDef>,
+    pub sections: Vec<SectionDef>,
+    pub items: Vec<ItemDef>,
+    pub groups: Vec<GroupDef>,
+    /// Items in an order where every item comes after those whose points it reads.
+    pub order: Vec<u16>,
+    pub eligibility: Vec<RuleDef>,
+    pub vetoes: Vec<RuleDef>,
+    pub tests: Vec<TestDef>,
+}
+
+impl RuleSet {
+    pub fn input_slot(&self, name: &str) -> Option<usize> {
+        self.inputs.iter().position(|i| &*i.name == name)
+    }
+
+    pub fn item_index(&self, id: &str) -> Option<usize> {
+        self.items.iter().position(|i| &*i.id == id)
+    }
+
+    /// Human text for a value of an input (the variant name for enums).
+    pub fn show_value(&self, ty: InputType, value: Value) -> String {
+        match (ty, value) {
+            (InputType::Enum(e), Value::Enum(v)) => self
+                .enums
+                .get(e as usize)
+                .and_then(|d| d.variants.get(v as usize))
+                .map(|v| v.name.to_string())
+                .unwrap_or_else(|| format!("#{v}")),
+            (InputType::Int { unit }, v) | (InputType::Decimal { unit }, v) => {
+                let n = show_plain(v);
+                match unit {
+                    Some(u) => format!("{n} {}", u.name()),
+                    None => n,
+                }
+            }
+            (_, v) => show_plain(v),
+        }
+    }
+}
+
+/// A value without type context.
+pub fn show_plain(value: Value) -> String {
+    match value {
+        Value::Int(i) => i.to_string(),
+        Value::Dec(d) => d.normalize().to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Enum(v) => format!("#{v}"),
+        Value::Absent => "absent".to_string(),
+    }
+}

@@ -1,0 +1,359 @@
+//! The spanned syntax tree of a policy file, as the parser builds it.
+//!
+//! Nothing here is resolved or typed: names are plain identifiers with spans, and the
+//! checker (`crate::check`) decides what they mean.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::source::Span;
+
+/// A name as written, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal (a label or a reason), already unescaped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+}
+
+/// `///` lines directly above a declaration, joined by newlines.
+pub type Docs = Option<String>;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyFile {
+    pub header: Header,
+    pub decls: Vec<Decl>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Header {
+    pub docs: Docs,
+    pub id: Ident,
+    pub title: Text,
+    pub extends: Option<Text>,
+    pub year: Option<(i64, Span)>,
+    pub effective: Option<(String, Span)>,
+    pub standard: Option<(i64, Span)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Decl {
+    Enum(EnumDecl),
+    Input(Vec<InputField>),
+    Param(ParamDecl),
+    Let(LetDecl),
+    Section(SectionDecl),
+    Eligibility(Vec<RuleDecl>),
+    Vetoes(Vec<RuleDecl>),
+    Test(TestDecl),
+    Override(Override),
+    Remove(Remove),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnumDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Variant {
+    pub docs: Docs,
+    pub name: Ident,
+    pub label: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputField {
+    pub docs: Docs,
+    pub name: Ident,
+    pub ty: Ident,
+    pub optional: bool,
+    pub range: Option<RangeDecl>,
+    pub default: Option<Value>,
+    pub label: Option<Text>,
+}
+
+/// `lo..` or `lo..=hi` on an input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RangeDecl {
+    pub low: Decimal,
+    pub high: Option<Decimal>,
+    pub span: Span,
+}
+
+/// A literal value: in defaults, parameters and test facts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ValueKind {
+    Number(Number),
+    Bool(bool),
+    /// An enum variant, bare (`bachelor`) or qualified (`Education.bachelor`).
+    Variant {
+        enum_name: Option<Ident>,
+        variant: Ident,
+    },
+    Absent,
+}
+
+/// A number as written, with its unit if one was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Number {
+    pub value: Decimal,
+    /// Written without a decimal point.
+    pub integral: bool,
+    pub unit: Option<Unit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    Years,
+    Months,
+    Yuan,
+}
+
+impl Unit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Years => "years",
+            Unit::Months => "months",
+            Unit::Yuan => "yuan",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub value: Value,
+    pub label: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LetDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SectionDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub label: Option<Text>,
+    pub deduction: bool,
+    pub cap: Option<Expr>,
+    pub items: Vec<ItemDecl>,
+    pub groups: Vec<GroupDecl>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub label: Text,
+    pub requires: Vec<Requirement>,
+    pub body: Expr,
+    pub cap: Option<Expr>,
+    pub span: Span,
+}
+
+/// `requires COND "reason"` inside an item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Requirement {
+    pub docs: Docs,
+    pub condition: Expr,
+    pub reason: Text,
+}
+
+/// `best_of NAME "label" { a, b }`: mutually exclusive items, the highest counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub label: Option<Text>,
+    pub members: Vec<Ident>,
+}
+
+/// A named condition in `eligibility` (`require`) or `vetoes` (`veto`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub condition: Expr,
+    pub reason: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestDecl {
+    pub docs: Docs,
+    pub name: Text,
+    pub given: Vec<Fact>,
+    pub expect: Vec<Expectation>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fact {
+    pub name: Ident,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expectation {
+    /// `item NAME` when true; otherwise one of total, eligible, vetoed, meets_standard.
+    pub is_item: bool,
+    pub target: Ident,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Override {
+    Param(ParamDecl),
+    Item(ItemDecl),
+    Require(RuleDecl),
+    Veto(RuleDecl),
+    Test(TestDecl),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RemoveKind {
+    Item,
+    Param,
+    Require,
+    Veto,
+    Test,
+}
+
+impl RemoveKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RemoveKind::Item => "item",
+            RemoveKind::Param => "param",
+            RemoveKind::Require => "require",
+            RemoveKind::Veto => "veto",
+            RemoveKind::Test => "test",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Remove {
+    pub kind: RemoveKind,
+    /// The name removed (a test's name is its string).
+    pub name: String,
+    pub span: Span,
+}
+
+// ---------------------------------------------------------------- expressions
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Coalesce,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Or => "or",
+            BinOp::And => "and",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Coalesce => "??",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum UnOp {
+    Neg,
+    Not,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ExprKind {
+    Number(Number),
+    Bool(bool),
+    Name(Ident),
+    Qualified { enum_name: Ident, variant: Ident },
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `rate per amount of operand`: rate × ⌊operand / amount⌋.
+    Per {
+        rate: Box<Expr>,
+        amount: Number,
+        amount_span: Span,
+        operand: Box<Expr>,
+    },
+    In {
+        negated: bool,
+        value: Box<Expr>,
+        set: Vec<Expr>,
+    },
+    Call { func: Ident, args: Vec<Expr> },
+    When { arms: Vec<WhenArm>, otherwise: Box<Expr> },
+    Match { scrutinee: Vec<Expr>, arms: Vec<MatchArm> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WhenArm {
+    pub condition: Expr,
+    pub result: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchArm {
+    /// One list of alternatives per position of the scrutinee.
+    pub pattern: Vec<Vec<PatternAtom>>,
+    pub pattern_span: Span,
+    pub result: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum PatternAtom {
+    Wildcard(Span),
+    Bool(bool, Span),
+    Variant(Ident),
+}

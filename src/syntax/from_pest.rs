@@ -1,0 +1,916 @@
+//! pest pairs to the spanned AST. Lexical problems the grammar lets through on purpose
+//! (an unterminated string, a number too large) become diagnostics here.
+
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use rust_decimal::Decimal;
+
+use super::ast::*;
+use super::Rule;
+use crate::diagnostic::{codes, Diagnostic};
+use crate::source::{FileId, Span};
+
+pub(crate) struct Builder {
+    file: FileId,
+    /// Where the parsed text starts in the file (non-zero when resuming after an error).
+    base: usize,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::or, Assoc::Left))
+            .op(Op::infix(Rule::and, Assoc::Left))
+            .op(Op::prefix(Rule::not))
+            .op(Op::infix(Rule::eq, Assoc::Left)
+                | Op::infix(Rule::ne, Assoc::Left)
+                | Op::infix(Rule::lt, Assoc::Left)
+                | Op::infix(Rule::le, Assoc::Left)
+                | Op::infix(Rule::gt, Assoc::Left)
+                | Op::infix(Rule::ge, Assoc::Left)
+                | Op::postfix(Rule::in_list)
+                | Op::postfix(Rule::not_in))
+            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::per, Assoc::Left))
+            .op(Op::prefix(Rule::neg))
+            .op(Op::infix(Rule::coalesce, Assoc::Left))
+    })
+}
+
+/// Parse the digits of a number literal (underscores allowed between digits).
+pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
+    let cleaned: String = text.chars().filter(|c| *c != '_').collect();
+    Decimal::from_str(&cleaned).ok()
+}
+
+impl Builder {
+    pub(crate) fn new(file: FileId, base: usize) -> Builder {
+        Builder {
+            file,
+            base,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, self.base + s.start(), self.base + s.end())
+    }
+
+    pub(crate) fn file(&mut self, pair: Pair<'_, Rule>) -> Option<PolicyFile> {
+        let mut inner = pair.children();
+        let header = self.header(inner.next()?);
+        let decls = self.decl_list(inner);
+        Some(PolicyFile { header, decls })
+    }
+
+    fn decl_list<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Vec<Decl> {
+        pairs.filter(|p| p.as_rule() != Rule::EOI).filter_map(|p| self.decl(p)).collect()
+    }
+
+    fn docs(&mut self, pair: Pair<'_, Rule>) -> Docs {
+        debug_assert_eq!(pair.as_rule(), Rule::docs);
+        let lines: Vec<String> = pair
+            .children()
+            .map(|d| {
+                let t = d.as_str().trim_start_matches("///");
+                t.strip_prefix(' ').unwrap_or(t).trim_end().to_string()
+            })
+            .collect();
+        if lines.is_empty() {
+            None
+        } else {
+            Some(lines.join("\n"))
+        }
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn text(&mut self, pair: Pair<'_, Rule>) -> Text {
+        let span = self.span(&pair);
+        let mut value = String::new();
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::string_inner => value = unescape(part.as_str()),
+                Rule::unterminated => self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::UNTERMINATED_STRING,
+                        "unterminated string",
+                        Span::new(self.file, span.start as usize, span.start as usize + 1),
+                        "this string has no closing quote on its line",
+                    )
+                    .with_help("add the closing `\"` before the end of the line"),
+                ),
+                _ => {}
+            }
+        }
+        Text { value, span }
+    }
+
+    fn number(&mut self, pair: Pair<'_, Rule>) -> Number {
+        let span = self.span(&pair);
+        let mut value = Decimal::ZERO;
+        let mut integral = true;
+        let mut unit = None;
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::number => {
+                    integral = !part.as_str().contains('.');
+                    value = match parse_decimal(part.as_str()) {
+                        Some(v) if !integral || i64::try_from(v).is_ok() => v,
+                        _ => {
+                            self.diagnostics.push(
+                                Diagnostic::error(codes::BAD_NUMBER, "number too large", span, "this number does not fit")
+                                    .with_help("numbers in a policy are at most 9223372036854775807 (whole) or 28 significant digits (decimal)"),
+                            );
+                            Decimal::ZERO
+                        }
+                    };
+                }
+                Rule::unit => unit = Some(unit_of(part.as_str())),
+                _ => {}
+            }
+        }
+        Number { value, integral, unit }
+    }
+
+    fn header(&mut self, pair: Pair<'_, Rule>) -> Header {
+        let span = self.span(&pair);
+        let mut inner = pair.children();
+        let docs = inner.next().map(|d| self.docs(d)).unwrap_or(None);
+        let mut id = None;
+        let mut title = None;
+        let mut header = Header {
+            docs,
+            id: Ident {
+                name: String::new(),
+                span,
+            },
+            title: Text {
+                value: String::new(),
+                span,
+            },
+            extends: None,
+            year: None,
+            effective: None,
+            standard: None,
+            span,
+        };
+        for part in inner {
+            let part_span = self.span(&part);
+            match part.as_rule() {
+                Rule::ident => id = Some(self.ident(part)),
+                Rule::string => title = Some(self.text(part)),
+                Rule::extends => {
+                    if let Some(s) = part.children().next() {
+                        header.extends = Some(self.text(s));
+                    }
+                }
+                Rule::year_field => {
+                    let v = part.children().next().map(|p| p.as_str().to_string()).unwrap_or_default();
+                    let year = v.parse::<i64>().ok();
+                    self.set_header_field(&mut header.year, year.map(|y| (y, part_span)), "year", part_span);
+                }
+                Rule::effective_field => {
+                    let v = part.children().next().map(|p| p.as_str().to_string()).unwrap_or_default();
+                    if !valid_date(&v) {
+                        self.diagnostics.push(
+                            Diagnostic::error(codes::BAD_DATE, format!("`{v}` is not a calendar date"), part_span, "invalid date")
+                                .with_help("write the date as YYYY-MM-DD, e.g. 2025-01-01"),
+                        );
+                    }
+                    self.set_header_field(&mut header.effective, Some((v, part_span)), "effective", part_span);
+                }
+                Rule::standard_field => {
+                    let v = part.children().next().map(|p| p.as_str().to_string()).unwrap_or_default();
+                    let standard = v.parse::<i64>().ok();
+                    if standard.is_none() {
+                        self.diagnostics.push(Diagnostic::error(codes::BAD_NUMBER, "number too large", part_span, "this number does not fit"));
+                    }
+                    self.set_header_field(&mut header.standard, standard.map(|s| (s, part_span)), "standard", part_span);
+                }
+                _ => {}
+            }
+        }
+        if let Some(id) = id {
+            header.id = id;
+        }
+        if let Some(title) = title {
+            header.title = title;
+        }
+        header
+    }
+
+    fn set_header_field<T>(&mut self, slot: &mut Option<(T, Span)>, value: Option<(T, Span)>, name: &str, span: Span) {
+        if let Some((_, first)) = slot {
+            self.diagnostics.push(
+                Diagnostic::error(codes::HEADER_FIELD, format!("`{name}` is given twice in the header"), span, "second time here")
+                    .with_label(*first, "first given here")
+                    .with_help(format!("keep one `{name}` line")),
+            );
+        } else {
+            *slot = value;
+        }
+    }
+
+    fn decl(&mut self, pair: Pair<'_, Rule>) -> Option<Decl> {
+        Some(match pair.as_rule() {
+            Rule::enum_decl => Decl::Enum(self.enum_decl(pair)),
+            Rule::input_decl => {
+                let mut inner = pair.children();
+                let _docs = inner.next();
+                Decl::Input(inner.map(|f| self.input_field(f)).collect())
+            }
+            Rule::param_decl => Decl::Param(self.param_decl(pair)),
+            Rule::let_decl => {
+                let mut inner = pair.children();
+                let docs = self.docs(inner.next()?);
+                let name = self.ident(inner.next()?);
+                let value = self.expr(inner.next()?);
+                Decl::Let(LetDecl { docs, name, value })
+            }
+            Rule::section_decl => Decl::Section(self.section_decl(pair)),
+            Rule::eligibility_decl | Rule::vetoes_decl => {
+                let is_eligibility = pair.as_rule() == Rule::eligibility_decl;
+                let rules = pair
+                    .children()
+                    .filter(|p| matches!(p.as_rule(), Rule::require_rule | Rule::veto_rule))
+                    .filter_map(|p| self.rule_decl(p))
+                    .collect();
+                if is_eligibility {
+                    Decl::Eligibility(rules)
+                } else {
+                    Decl::Vetoes(rules)
+                }
+            }
+            Rule::test_decl => Decl::Test(self.test_decl(pair)?),
+            Rule::override_decl => {
+                let mut inner = pair.children();
+                let docs = self.docs(inner.next()?);
+                let target = inner.next()?;
+                let with_docs = |d: Docs| d.or(docs.clone());
+                Decl::Override(match target.as_rule() {
+                    Rule::param_decl => {
+                        let mut p = self.param_decl(target);
+                        p.docs = with_docs(p.docs);
+                        Override::Param(p)
+                    }
+                    Rule::item_decl => {
+                        let mut i = self.item_decl(target)?;
+                        i.docs = with_docs(i.docs);
+                        Override::Item(i)
+                    }
+                    Rule::require_rule => {
+                        let mut r = self.rule_decl(target)?;
+                        r.docs = with_docs(r.docs);
+                        Override::Require(r)
+                    }
+                    Rule::veto_rule => {
+                        let mut r = self.rule_decl(target)?;
+                        r.docs = with_docs(r.docs);
+                        Override::Veto(r)
+                    }
+                    Rule::test_decl => {
+                        let mut t = self.test_decl(target)?;
+                        t.docs = with_docs(t.docs);
+                        Override::Test(t)
+                    }
+                    _ => return None,
+                })
+            }
+            Rule::remove_decl => {
+                let span = self.span(&pair);
+                let target = pair.children().nth(1)?;
+                let mut parts = target.children();
+                let kind = match parts.next()?.as_str().trim() {
+                    "item" => RemoveKind::Item,
+                    "param" => RemoveKind::Param,
+                    "require" => RemoveKind::Require,
+                    "veto" => RemoveKind::Veto,
+                    _ => RemoveKind::Test,
+                };
+                let name_pair = parts.next()?;
+                let name = if name_pair.as_rule() == Rule::string {
+                    self.text(name_pair).value
+                } else {
+                    name_pair.as_str().to_string()
+                };
+                Decl::Remove(Remove { kind, name, span })
+            }
+            _ => return None,
+        })
+    }
+
+    fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> EnumDecl {
+        let mut inner = pair.children();
+        let docs = inner.next().and_then(|d| self.docs(d));
+        let name = inner.next().map(|p| self.ident(p));
+        let variants = inner
+            .filter_map(|v| {
+                let mut parts = v.children();
+                let docs = self.docs(parts.next()?);
+                let name = self.ident(parts.next()?);
+                let label = parts.next().map(|l| self.text(l));
+                Some(Variant { docs, name, label })
+            })
+            .collect();
+        EnumDecl {
+            docs,
+            name: name.unwrap_or_else(|| Ident {
+                name: String::new(),
+                span: Span::default(),
+            }),
+            variants,
+        }
+    }
+
+    fn input_field(&mut self, pair: Pair<'_, Rule>) -> InputField {
+        let span = self.span(&pair);
+        let mut field = InputField {
+            docs: None,
+            name: Ident {
+                name: String::new(),
+                span,
+            },
+            ty: Ident {
+                name: String::new(),
+                span,
+            },
+            optional: false,
+            range: None,
+            default: None,
+            label: None,
+        };
+        let mut idents = 0;
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::docs => field.docs = self.docs(part),
+                Rule::ident if idents == 0 => {
+                    field.name = self.ident(part);
+                    idents += 1;
+                }
+                Rule::type_name => {
+                    field.ty = Ident {
+                        name: part.as_str().to_string(),
+                        span: self.span(&part),
+                    }
+                }
+                Rule::optional => field.optional = true,
+                Rule::range => field.range = Some(self.range(part)),
+                Rule::default => field.default = part.children().next().map(|v| self.value(v)),
+                Rule::string => field.label = Some(self.text(part)),
+                _ => {}
+            }
+        }
+        field
+    }
+
+    fn range(&mut self, pair: Pair<'_, Rule>) -> RangeDecl {
+        let span = self.span(&pair);
+        let mut bounds = pair.children().map(|p| parse_decimal(p.as_str()));
+        let low = bounds.next().flatten();
+        let high = bounds.next().flatten();
+        if low.is_none() {
+            self.diagnostics.push(Diagnostic::error(codes::BAD_NUMBER, "number too large", span, "in this range"));
+        }
+        RangeDecl {
+            low: low.unwrap_or_default(),
+            high,
+            span,
+        }
+    }
+
+    fn value(&mut self, pair: Pair<'_, Rule>) -> Value {
+        let span = self.span(&pair);
+        let Some(inner) = pair.children().next() else {
+            return Value {
+                kind: ValueKind::Absent,
+                span,
+            };
+        };
+        let kind = match inner.as_rule() {
+            Rule::absent => ValueKind::Absent,
+            Rule::bool_lit => ValueKind::Bool(inner.as_str() == "true"),
+            Rule::signed_quantity => {
+                let mut negative = false;
+                let mut number = Number {
+                    value: Decimal::ZERO,
+                    integral: true,
+                    unit: None,
+                };
+                for p in inner.children() {
+                    match p.as_rule() {
+                        Rule::neg_sign => negative = true,
+                        Rule::quantity => number = self.number(p),
+                        _ => {}
+                    }
+                }
+                if negative {
+                    number.value = -number.value;
+                }
+                ValueKind::Number(number)
+            }
+            Rule::qualified => {
+                let mut parts = inner.children();
+                let enum_name = parts.next().map(|p| self.ident(p));
+                match parts.next() {
+                    Some(v) => ValueKind::Variant {
+                        enum_name,
+                        variant: self.ident(v),
+                    },
+                    None => ValueKind::Absent,
+                }
+            }
+            _ => ValueKind::Variant {
+                enum_name: None,
+                variant: self.ident(inner),
+            },
+        };
+        Value { kind, span }
+    }
+
+    fn param_decl(&mut self, pair: Pair<'_, Rule>) -> ParamDecl {
+        let span = self.span(&pair);
+        let mut decl = ParamDecl {
+            docs: None,
+            name: Ident {
+                name: String::new(),
+                span,
+            },
+            value: Value {
+                kind: ValueKind::Absent,
+                span,
+            },
+            label: None,
+        };
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::docs => decl.docs = self.docs(part),
+                Rule::ident => decl.name = self.ident(part),
+                Rule::value => decl.value = self.value(part),
+                Rule::string => decl.label = Some(self.text(part)),
+                _ => {}
+            }
+        }
+        decl
+    }
+
+    fn section_decl(&mut self, pair: Pair<'_, Rule>) -> SectionDecl {
+        let span = self.span(&pair);
+        let mut decl = SectionDecl {
+            docs: None,
+            name: Ident {
+                name: String::new(),
+                span,
+            },
+            label: None,
+            deduction: false,
+            cap: None,
+            items: Vec::new(),
+            groups: Vec::new(),
+        };
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::docs => decl.docs = self.docs(part),
+                Rule::ident => decl.name = self.ident(part),
+                Rule::string => decl.label = Some(self.text(part)),
+                Rule::deduction => decl.deduction = true,
+                Rule::section_cap => decl.cap = part.children().next().map(|e| self.expr(e)),
+                Rule::item_decl => {
+                    if let Some(item) = self.item_decl(part) {
+                        decl.items.push(item);
+                    }
+                }
+                Rule::best_of_decl => {
+                    let mut group = GroupDecl {
+                        docs: None,
+                        name: Ident {
+                            name: String::new(),
+                            span,
+                        },
+                        label: None,
+                        members: Vec::new(),
+                    };
+                    let mut named = false;
+                    for p in part.children() {
+                        match p.as_rule() {
+                            Rule::docs => group.docs = self.docs(p),
+                            Rule::ident if !named => {
+                                group.name = self.ident(p);
+                                named = true;
+                            }
+                            Rule::ident => group.members.push(self.ident(p)),
+                            Rule::string => group.label = Some(self.text(p)),
+                            _ => {}
+                        }
+                    }
+                    decl.groups.push(group);
+                }
+                _ => {}
+            }
+        }
+        decl
+    }
+
+    fn item_decl(&mut self, pair: Pair<'_, Rule>) -> Option<ItemDecl> {
+        let span = self.span(&pair);
+        let mut docs = None;
+        let mut name = None;
+        let mut label = None;
+        let mut requires = Vec::new();
+        let mut body = None;
+        let mut cap = None;
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::docs => docs = self.docs(part),
+                Rule::ident => name = Some(self.ident(part)),
+                Rule::string => label = Some(self.text(part)),
+                Rule::requires => {
+                    let mut p = part.children();
+                    let docs = self.docs(p.next()?);
+                    let condition = self.expr(p.next()?);
+                    let reason = self.text(p.next()?);
+                    requires.push(Requirement { docs, condition, reason });
+                }
+                Rule::expr => body = Some(self.expr(part)),
+                Rule::item_cap => cap = part.children().next().map(|e| self.expr(e)),
+                _ => {}
+            }
+        }
+        Some(ItemDecl {
+            docs,
+            name: name?,
+            label: label?,
+            requires,
+            body: body?,
+            cap,
+            span,
+        })
+    }
+
+    fn rule_decl(&mut self, pair: Pair<'_, Rule>) -> Option<RuleDecl> {
+        let mut p = pair.children();
+        let docs = self.docs(p.next()?);
+        let name = self.ident(p.next()?);
+        let condition = self.expr(p.next()?);
+        let reason = self.text(p.next()?);
+        Some(RuleDecl {
+            docs,
+            name,
+            condition,
+            reason,
+        })
+    }
+
+    fn test_decl(&mut self, pair: Pair<'_, Rule>) -> Option<TestDecl> {
+        let span = self.span(&pair);
+        let mut p = pair.children();
+        let docs = self.docs(p.next()?);
+        let name = self.text(p.next()?);
+        let mut given = Vec::new();
+        let mut expect = Vec::new();
+        for part in p {
+            match part.as_rule() {
+                Rule::given => {
+                    for fact in part.children() {
+                        let mut f = fact.children();
+                        let name = self.ident(f.next()?);
+                        let value = self.value(f.next()?);
+                        given.push(Fact { name, value });
+                    }
+                }
+                Rule::expect => {
+                    for e in part.children() {
+                        let is_item = e.clone().into_inner().next().is_some_and(|t| t.as_rule() == Rule::kw_item);
+                        let mut f = e.children();
+                        let target = self.ident(f.next()?);
+                        let value = self.value(f.next()?);
+                        expect.push(Expectation { is_item, target, value });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(TestDecl {
+            docs,
+            name,
+            given,
+            expect,
+            span,
+        })
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    pub(crate) fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        let file = self.file;
+        let base = self.base;
+        let to_span = move |p: &Pair<'_, Rule>| {
+            let s = p.as_span();
+            Span::new(file, base + s.start(), base + s.end())
+        };
+        // The Pratt closures cannot borrow `self` mutably together, so diagnostics
+        // found inside are gathered through a RefCell.
+        let this = std::cell::RefCell::new(&mut *self);
+        let result = pratt()
+            .map_primary(|primary| this.borrow_mut().primary(primary))
+            .map_prefix(|op, operand| {
+                let s = to_span(&op).to(operand.span);
+                let unop = if op.as_rule() == Rule::neg { UnOp::Neg } else { UnOp::Not };
+                Expr {
+                    kind: ExprKind::Unary(unop, Box::new(operand)),
+                    span: s,
+                }
+            })
+            .map_postfix(|operand, op| {
+                let s = operand.span.to(to_span(&op));
+                let negated = op.as_rule() == Rule::not_in;
+                let set = op.children().map(|e| this.borrow_mut().expr(e)).collect();
+                Expr {
+                    kind: ExprKind::In {
+                        negated,
+                        value: Box::new(operand),
+                        set,
+                    },
+                    span: s,
+                }
+            })
+            .map_infix(|lhs, op, rhs| {
+                let s = lhs.span.to(rhs.span);
+                if op.as_rule() == Rule::per {
+                    let amount_pair = op.children().next();
+                    let (amount, amount_span) = match amount_pair {
+                        Some(a) => {
+                            let a_span = to_span(&a);
+                            (this.borrow_mut().per_amount(a), a_span)
+                        }
+                        None => (
+                            Number {
+                                value: Decimal::ONE,
+                                integral: true,
+                                unit: None,
+                            },
+                            s,
+                        ),
+                    };
+                    return Expr {
+                        kind: ExprKind::Per {
+                            rate: Box::new(lhs),
+                            amount,
+                            amount_span,
+                            operand: Box::new(rhs),
+                        },
+                        span: s,
+                    };
+                }
+                let binop = match op.as_rule() {
+                    Rule::or => BinOp::Or,
+                    Rule::and => BinOp::And,
+                    Rule::eq => BinOp::Eq,
+                    Rule::ne => BinOp::Ne,
+                    Rule::lt => BinOp::Lt,
+                    Rule::le => BinOp::Le,
+                    Rule::gt => BinOp::Gt,
+                    Rule::ge => BinOp::Ge,
+                    Rule::add => BinOp::Add,
+                    Rule::sub => BinOp::Sub,
+                    Rule::mul => BinOp::Mul,
+                    Rule::div => BinOp::Div,
+                    _ => BinOp::Coalesce,
+                };
+                Expr {
+                    kind: ExprKind::Binary(binop, Box::new(lhs), Box::new(rhs)),
+                    span: s,
+                }
+            })
+            .parse(pair.into_inner());
+        let _ = span;
+        result
+    }
+
+    fn per_amount(&mut self, pair: Pair<'_, Rule>) -> Number {
+        let mut value = Decimal::ONE;
+        let mut integral = true;
+        let mut unit = None;
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::number => {
+                    integral = !part.as_str().contains('.');
+                    value = parse_decimal(part.as_str()).unwrap_or(Decimal::ONE);
+                }
+                Rule::unit => unit = Some(unit_of(part.as_str())),
+                _ => {}
+            }
+        }
+        Number { value, integral, unit }
+    }
+
+    fn primary(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::quantity => ExprKind::Number(self.number(pair)),
+            Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
+            Rule::ident => ExprKind::Name(self.ident(pair)),
+            Rule::qualified => {
+                let mut parts = pair.children();
+                match (parts.next(), parts.next()) {
+                    (Some(e), Some(v)) => ExprKind::Qualified {
+                        enum_name: self.ident(e),
+                        variant: self.ident(v),
+                    },
+                    _ => ExprKind::Bool(false),
+                }
+            }
+            Rule::paren => match pair.children().next() {
+                Some(e) => return self.expr(e),
+                None => ExprKind::Bool(false),
+            },
+            Rule::call => {
+                let mut parts = pair.children();
+                let func = match parts.next() {
+                    Some(f) => self.ident(f),
+                    None => Ident {
+                        name: String::new(),
+                        span,
+                    },
+                };
+                let args = parts.map(|a| self.expr(a)).collect();
+                ExprKind::Call { func, args }
+            }
+            Rule::when_expr => {
+                let mut arms = Vec::new();
+                let mut otherwise = None;
+                for arm in pair.children() {
+                    let arm_span = self.span(&arm);
+                    let is_else = arm.as_rule() == Rule::else_arm;
+                    let mut parts = arm.children();
+                    if is_else {
+                        otherwise = parts.next().map(|e| self.expr(e));
+                    } else if let (Some(c), Some(r)) = (parts.next(), parts.next()) {
+                        let condition = self.expr(c);
+                        let result = self.expr(r);
+                        arms.push(WhenArm {
+                            condition,
+                            result,
+                            span: arm_span,
+                        });
+                    }
+                }
+                let otherwise = otherwise.unwrap_or(Expr {
+                    kind: ExprKind::Number(Number {
+                        value: Decimal::ZERO,
+                        integral: true,
+                        unit: None,
+                    }),
+                    span,
+                });
+                ExprKind::When {
+                    arms,
+                    otherwise: Box::new(otherwise),
+                }
+            }
+            Rule::match_expr => {
+                let mut scrutinee = Vec::new();
+                let mut arms = Vec::new();
+                for part in pair.children() {
+                    match part.as_rule() {
+                        Rule::scrutinee => scrutinee = part.children().map(|e| self.expr(e)).collect(),
+                        Rule::match_arm => {
+                            let mut p = part.children();
+                            let (Some(pat), Some(res)) = (p.next(), p.next()) else {
+                                continue;
+                            };
+                            let pattern_span = self.span(&pat);
+                            let pattern = pat
+                                .children()
+                                .map(|alts| {
+                                    alts.children()
+                                        .filter_map(|atom| atom.children().next())
+                                        .map(|atom| match atom.as_rule() {
+                                            Rule::wildcard => PatternAtom::Wildcard(self.span(&atom)),
+                                            Rule::bool_lit => PatternAtom::Bool(atom.as_str() == "true", self.span(&atom)),
+                                            _ => PatternAtom::Variant(self.ident(atom)),
+                                        })
+                                        .collect()
+                                })
+                                .collect();
+                            let result = self.expr(res);
+                            arms.push(MatchArm {
+                                pattern,
+                                pattern_span,
+                                result,
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                ExprKind::Match { scrutinee, arms }
+            }
+            Rule::expr => return self.expr(pair),
+            _ => ExprKind::Bool(false),
+        };
+        Expr { kind, span }
+    }
+}
+
+/// Children of a pair without the keyword tokens, which carry no information.
+trait Children<'i> {
+    fn children(self) -> std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>;
+}
+
+impl<'i> Children<'i> for Pair<'i, Rule> {
+    fn children(self) -> std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool> {
+        self.into_inner().filter(|p| !is_keyword(p.as_rule()))
+    }
+}
+
+fn is_keyword(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_policy
+            | Rule::kw_extends
+            | Rule::kw_enum
+            | Rule::kw_input
+            | Rule::kw_param
+            | Rule::kw_let
+            | Rule::kw_section
+            | Rule::kw_item
+            | Rule::kw_requires
+            | Rule::kw_cap
+            | Rule::kw_best_of
+            | Rule::kw_deduction
+            | Rule::kw_eligibility
+            | Rule::kw_require
+            | Rule::kw_vetoes
+            | Rule::kw_veto
+            | Rule::kw_test
+            | Rule::kw_given
+            | Rule::kw_expect
+            | Rule::kw_override
+            | Rule::kw_remove
+            | Rule::kw_absent
+            | Rule::kw_when
+            | Rule::kw_else
+            | Rule::kw_match
+            | Rule::kw_in
+            | Rule::kw_not
+            | Rule::kw_per
+            | Rule::kw_of
+    )
+}
+
+fn unit_of(text: &str) -> Unit {
+    match text {
+        "year" | "years" => Unit::Years,
+        "month" | "months" => Unit::Months,
+        _ => Unit::Yuan,
+    }
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn valid_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}

@@ -1,0 +1,81 @@
+//! Policy text to spanned AST. Syntax errors become coded diagnostics; after an
+//! error the parser resumes at the next top-level declaration, so one broken item
+//! does not hide the problems further down.
+
+pub mod ast;
+mod errors;
+mod from_pest;
+
+use pest::Parser;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::FileId;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/policy.pest"]
+pub(crate) struct PolicyParser;
+
+/// Words that start a top-level declaration; the parser resynchronises on them.
+const TOP_LEVEL: &[&str] = &[
+    "enum", "input", "param", "let", "section", "eligibility", "vetoes", "test", "override",
+    "remove", "///",
+];
+
+/// Deepest nesting of parentheses and brackets accepted, so that hostile input cannot
+/// exhaust the stack of the recursive-descent parser.
+pub const MAX_NESTING: usize = 64;
+
+/// Parse one policy file. Returns the AST when the whole file parsed, and every
+/// diagnostic found. After a syntax error the parser goes on at the next top-level
+/// declaration to report further syntax errors; the checker runs only on a file that
+/// parsed, so it never reports errors that are echoes of a broken declaration.
+pub fn parse(file: FileId, text: &str) -> (Option<ast::PolicyFile>, Vec<Diagnostic>) {
+    if let Some(d) = errors::check_nesting(file, text) {
+        return (None, vec![d]);
+    }
+    let error = match PolicyParser::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let mut builder = from_pest::Builder::new(file, 0);
+            let policy = pairs.next().and_then(|pair| builder.file(pair));
+            return (policy, builder.diagnostics);
+        }
+        Err(error) => error,
+    };
+    let mut diagnostics = vec![errors::syntax_error(file, text, 0, &error)];
+    let mut at = errors::error_offset(&error);
+    let mut chunk_start = 0;
+    while let Some(start) = next_top_level(text, chunk_start, at) {
+        match PolicyParser::parse(Rule::decls_tail, &text[start..]) {
+            Ok(_) => break,
+            Err(error) => {
+                diagnostics.push(errors::syntax_error(file, text, start, &error));
+                at = start + errors::error_offset(&error);
+                chunk_start = start;
+            }
+        }
+    }
+    (None, diagnostics)
+}
+
+/// The first line after `after` and at or after `at` that starts (in column 0) with a
+/// top-level keyword or a doc comment.
+fn next_top_level(text: &str, after: usize, at: usize) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        if start <= after || start < at {
+            continue;
+        }
+        let starts = TOP_LEVEL.iter().any(|kw| {
+            line.strip_prefix(kw).is_some_and(|rest| {
+                *kw == "///" || rest.starts_with(|c: char| c.is_whitespace() || c == '"' || c == '{')
+            })
+        });
+        if starts {
+            return Some(start);
+        }
+    }
+    None
+}
+

@@ -23,6 +23,7 @@ pub mod load;
 pub mod rules;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 
 use std::collections::HashMap;
 

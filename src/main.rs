@@ -6,9 +6,6 @@ fn main() {
     print!("{}", report.diagnostics.render_human(false, 100));
     if let Some(rs) = report.ruleset {
         println!("OK {} items", rs.items.len());
-        if args.len() > 2 {
-            let a = rs.applicant_from_json(&args[2]).unwrap();
-            println!("{:#?}", rs.evaluate(&a).unwrap().items.iter().map(|i| (i.id.to_string(), i.points, format!("{:?}", i.status))).collect::<Vec<_>>());
-        }
+        for r in rs.run_tests(None) { println!("{} {} {:?}", r.name, r.passed, r.mismatches); }
     }
 }

@@ -1,0 +1,99 @@
+//! Running the `test` blocks written inside a policy.
+
+use serde::Serialize;
+
+use crate::eval::{Applicant, Outcome};
+use crate::rules::{show_plain, RuleSet, Target, TestDef, Value};
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mismatch {
+    /// `total`, `eligible`, `vetoed`, `meets_standard` or `item NAME`.
+    pub target: String,
+    pub expected: String,
+    pub actual: String,
+    /// `file:line` of the expectation.
+    pub location: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestResult {
+    pub name: String,
+    pub location: String,
+    pub passed: bool,
+    pub mismatches: Vec<Mismatch>,
+    /// Set when the test could not be evaluated at all.
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub outcome: Option<Outcome>,
+}
+
+impl RuleSet {
+    /// The applicant a test describes: its facts over the inputs' defaults.
+    pub fn test_applicant(&self, test: &TestDef) -> Applicant {
+        let mut values: Vec<Value> = self.inputs.iter().map(|i| i.default.unwrap_or(Value::Absent)).collect();
+        for (slot, v) in &test.facts {
+            if let Some(x) = values.get_mut(*slot as usize) {
+                *x = *v;
+            }
+        }
+        Applicant { values }
+    }
+
+    /// Run the tests whose name contains `filter` (all when `None`).
+    pub fn run_tests(&self, filter: Option<&str>) -> Vec<TestResult> {
+        self.tests
+            .iter()
+            .filter(|t| filter.is_none_or(|f| t.name.contains(f)))
+            .map(|t| self.run_test(t))
+            .collect()
+    }
+
+    fn run_test(&self, test: &TestDef) -> TestResult {
+        let applicant = self.test_applicant(test);
+        let outcome = match self.evaluate(&applicant) {
+            Ok(o) => o,
+            Err(e) => {
+                return TestResult {
+                    name: test.name.clone(),
+                    location: test.location.clone(),
+                    passed: false,
+                    mismatches: Vec::new(),
+                    error: Some(e.to_string()),
+                    outcome: None,
+                }
+            }
+        };
+        let file = test.location.rsplit_once(':').map(|(f, _)| f).unwrap_or(&test.location);
+        let mismatches: Vec<Mismatch> = test
+            .expectations
+            .iter()
+            .filter_map(|e| {
+                let (name, actual) = match e.target {
+                    Target::Total => ("total".to_string(), Value::Int(outcome.total)),
+                    Target::Eligible => ("eligible".to_string(), Value::Bool(outcome.eligible)),
+                    Target::Vetoed => ("vetoed".to_string(), Value::Bool(outcome.vetoed)),
+                    Target::MeetsStandard => ("meets_standard".to_string(), Value::Bool(outcome.meets_standard)),
+                    Target::Item(i) => {
+                        let item = outcome.items.get(i as usize)?;
+                        (format!("item {}", item.id), Value::Int(item.points))
+                    }
+                };
+                (actual != e.value).then(|| Mismatch {
+                    target: name,
+                    expected: show_plain(e.value),
+                    actual: show_plain(actual),
+                    location: format!("{file}:{}", e.line),
+                })
+            })
+            .collect();
+        TestResult {
+            name: test.name.clone(),
+            location: test.location.clone(),
+            passed: mismatches.is_empty(),
+            mismatches,
+            error: None,
+            outcome: Some(outcome),
+        }
+    }
+}

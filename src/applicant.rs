@@ -43,7 +43,10 @@ pub enum ApplicantError {
     Syntax { format: &'static str, message: String },
 
     #[error("the applicant must be an object of facts (key: value), found {found}")]
-    #[diagnostic(code(jifen::applicant::not_object), help("write the applicant as {{\"age\": 30, \"si_months\": 36, …}}"))]
+    #[diagnostic(
+        code(jifen::applicant::not_object),
+        help("write the applicant as {{\"age\": 30, \"si_months\": 36, …}}")
+    )]
     NotAnObject { found: String },
 
     #[error("unknown key `{key}`")]
@@ -123,20 +126,14 @@ fn json_raw(v: serde_json::Value) -> RawValue {
 impl RuleSet {
     /// Read an applicant from a JSON object.
     pub fn applicant_from_json(&self, text: &str) -> Result<Applicant, ApplicantError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ApplicantError::Syntax {
-            format: "JSON",
-            message: e.to_string(),
-        })?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| ApplicantError::Syntax { format: "JSON", message: e.to_string() })?;
         if !value.is_object() {
-            return Err(ApplicantError::NotAnObject {
-                found: json_raw(value).kind().to_string(),
-            });
+            return Err(ApplicantError::NotAnObject { found: json_raw(value).kind().to_string() });
         }
         // Parse again as entries: serde_json's map silently keeps the last duplicate.
-        let entries: Entries = serde_json::from_str(text).map_err(|e| ApplicantError::Syntax {
-            format: "JSON",
-            message: e.to_string(),
-        })?;
+        let entries: Entries = serde_json::from_str(text)
+            .map_err(|e| ApplicantError::Syntax { format: "JSON", message: e.to_string() })?;
         self.applicant_from_fields(entries.0.into_iter().map(|(k, v)| (k, json_raw(v))))
     }
 
@@ -170,7 +167,10 @@ impl RuleSet {
     }
 
     /// Read an applicant from key/value facts; absent keys take their defaults.
-    pub fn applicant_from_fields(&self, fields: impl IntoIterator<Item = (String, RawValue)>) -> Result<Applicant, ApplicantError> {
+    pub fn applicant_from_fields(
+        &self,
+        fields: impl IntoIterator<Item = (String, RawValue)>,
+    ) -> Result<Applicant, ApplicantError> {
         let mut values: Vec<Option<Value>> = vec![None; self.inputs.len()];
         let mut seen = HashSet::new();
         for (key, raw) in fields {
@@ -209,8 +209,12 @@ impl RuleSet {
     /// How an input's values are written, for messages.
     pub fn expected(&self, def: &InputDef) -> String {
         let base = match def.ty {
-            InputType::Int { unit } => format!("a whole number{}", unit.map(|u| format!(" of {}", u.name())).unwrap_or_default()),
-            InputType::Decimal { unit } => format!("a number{}", unit.map(|u| format!(" of {}", u.name())).unwrap_or_default()),
+            InputType::Int { unit } => {
+                format!("a whole number{}", unit.map(|u| format!(" of {}", u.name())).unwrap_or_default())
+            }
+            InputType::Decimal { unit } => {
+                format!("a number{}", unit.map(|u| format!(" of {}", u.name())).unwrap_or_default())
+            }
             InputType::Bool => "true or false".to_string(),
             InputType::Enum(e) => format!(
                 "one of {}",

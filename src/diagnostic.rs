@@ -88,20 +88,14 @@ impl Diagnostic {
             code,
             severity: Severity::Error,
             message: message.into(),
-            primary: Label {
-                span,
-                message: label.into(),
-            },
+            primary: Label { span, message: label.into() },
             secondary: Vec::new(),
             help: None,
         }
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message, span, label)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message, span, label) }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -110,10 +104,7 @@ impl Diagnostic {
     }
 
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.secondary.push(Label {
-            span,
-            message: message.into(),
-        });
+        self.secondary.push(Label { span, message: message.into() });
         self
     }
 
@@ -243,12 +234,7 @@ impl JsonDiagnostic {
                 .iter()
                 .map(|l| {
                     let (line, column) = sources.line_col(l.span.file, l.span.start);
-                    JsonLabel {
-                        file: sources.name(l.span.file).to_string(),
-                        line,
-                        column,
-                        message: l.message.clone(),
-                    }
+                    JsonLabel { file: sources.name(l.span.file).to_string(), line, column, message: l.message.clone() }
                 })
                 .collect(),
         }
@@ -331,11 +317,7 @@ fn render_one(sources: &SourceMap, d: &Diagnostic, color: bool, width: usize) ->
         source: miette::NamedSource::new(sources.name(file), sources.text(file).to_string()),
         labels,
     };
-    let theme = if color {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
+    let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(width);
     let mut out = String::new();
     if handler.render_report(&mut out, &view).is_err() {

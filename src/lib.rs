@@ -20,6 +20,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod eval;
 pub mod load;
+pub mod report;
 pub mod rules;
 pub mod source;
 pub mod syntax;
@@ -66,10 +67,7 @@ pub fn check_with(name: &str, source: &str, loader: &dyn Loader) -> Report {
     if list.iter().any(Diagnostic::is_error) {
         ruleset = None;
     }
-    Report {
-        ruleset,
-        diagnostics: Diagnostics { sources, list },
-    }
+    Report { ruleset, diagnostics: Diagnostics { sources, list } }
 }
 
 /// Compile a policy; `extends` is resolved against the file system, relative to `name`.
@@ -81,9 +79,7 @@ pub fn compile(name: &str, source: &str) -> Result<RuleSet, Diagnostics> {
 
 /// A loader over the bundled policies.
 pub fn bundled_loader() -> MemoryLoader {
-    MemoryLoader {
-        files: BUNDLED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect::<HashMap<_, _>>(),
-    }
+    MemoryLoader { files: BUNDLED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect::<HashMap<_, _>>() }
 }
 
 /// Compile one of the bundled policies by file name (e.g. `policies/2024.policy`).

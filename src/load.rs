@@ -43,7 +43,9 @@ impl Loader for MemoryLoader {
         let key = target.trim_end_matches(".policy");
         self.files
             .iter()
-            .find(|(name, _)| name.trim_end_matches(".policy").rsplit('/').next() == Some(key) || name.as_str() == target)
+            .find(|(name, _)| {
+                name.trim_end_matches(".policy").rsplit('/').next() == Some(key) || name.as_str() == target
+            })
             .map(|(name, text)| (name.clone(), text.clone()))
             .ok_or_else(|| format!("no bundled policy named `{target}`"))
     }
@@ -101,8 +103,13 @@ pub fn load(
             Ok(found) => found,
             Err(message) => {
                 diagnostics.push(
-                    Diagnostic::error(codes::EXTENDS_NOT_FOUND, format!("cannot load the extended policy `{}`", target.value), target.span, message)
-                        .with_help("name a policy file next to this one, e.g. `extends \"2024\"` for 2024.policy"),
+                    Diagnostic::error(
+                        codes::EXTENDS_NOT_FOUND,
+                        format!("cannot load the extended policy `{}`", target.value),
+                        target.span,
+                        message,
+                    )
+                    .with_help("name a policy file next to this one, e.g. `extends \"2024\"` for 2024.policy"),
                 );
                 return None;
             }

@@ -42,11 +42,7 @@ impl RuleSet {
 
     /// Run the tests whose name contains `filter` (all when `None`).
     pub fn run_tests(&self, filter: Option<&str>) -> Vec<TestResult> {
-        self.tests
-            .iter()
-            .filter(|t| filter.is_none_or(|f| t.name.contains(f)))
-            .map(|t| self.run_test(t))
-            .collect()
+        self.tests.iter().filter(|t| filter.is_none_or(|f| t.name.contains(f))).map(|t| self.run_test(t)).collect()
     }
 
     fn run_test(&self, test: &TestDef) -> TestResult {

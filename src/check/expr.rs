@@ -8,7 +8,7 @@ use super::{did_you_mean, Checker, LetState, Symbol};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::rules::{self, ArithOp, CmpOp, Expr as Ir, Value};
 use crate::source::Span;
-use crate::syntax::ast::{self, BinOp, ExprKind, Unit, UnOp};
+use crate::syntax::ast::{self, BinOp, ExprKind, UnOp, Unit};
 
 const ERR: (Ir, Ty) = (Ir::Const(Value::Int(0)), Ty::Error);
 
@@ -34,12 +34,7 @@ impl<'a> Checker<'a> {
             },
             ExprKind::Unary(op, operand) => self.unary(*op, operand, e.span),
             ExprKind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs, e.span),
-            ExprKind::Per {
-                rate,
-                amount,
-                amount_span,
-                operand,
-            } => self.per(rate, amount, *amount_span, operand),
+            ExprKind::Per { rate, amount, amount_span, operand } => self.per(rate, amount, *amount_span, operand),
             ExprKind::In { negated, value, set } => self.in_set(*negated, value, set),
             ExprKind::Call { func, args } => self.call(func, args, e.span),
             ExprKind::When { arms, otherwise } => self.when(arms, otherwise, expected),
@@ -60,7 +55,9 @@ impl<'a> Checker<'a> {
         } else {
             format!("unknown {what} `{}`", id.name)
         };
-        self.error(Diagnostic::error(codes::UNKNOWN_NAME, message, id.span, format!("no {what} of this name")).with_help(help));
+        self.error(
+            Diagnostic::error(codes::UNKNOWN_NAME, message, id.span, format!("no {what} of this name")).with_help(help),
+        );
     }
 
     fn name(&mut self, id: &ast::Ident, expected: Option<&Ty>) -> (Ir, Ty) {
@@ -97,7 +94,8 @@ impl<'a> Checker<'a> {
                 return (Ir::Const(Value::Enum(v)), Ty::Enum(*e));
             }
         }
-        let owners: Vec<u16> = (0..self.enums.len() as u16).filter(|e| self.variant_index(*e, &id.name).is_some()).collect();
+        let owners: Vec<u16> =
+            (0..self.enums.len() as u16).filter(|e| self.variant_index(*e, &id.name).is_some()).collect();
         match owners.as_slice() {
             [e] => {
                 let v = self.variant_index(*e, &id.name).unwrap_or(0);
@@ -118,10 +116,16 @@ impl<'a> Checker<'a> {
                 ERR
             }
             several => {
-                let names: Vec<String> = several.iter().map(|e| format!("`{}.{}`", self.enums[*e as usize].name, id.name)).collect();
+                let names: Vec<String> =
+                    several.iter().map(|e| format!("`{}.{}`", self.enums[*e as usize].name, id.name)).collect();
                 self.error(
-                    Diagnostic::error(codes::UNKNOWN_NAME, format!("`{}` is a variant of several enums", id.name), id.span, "ambiguous variant")
-                        .with_help(format!("compare it with a value of the enum, or write {}", names.join(" or "))),
+                    Diagnostic::error(
+                        codes::UNKNOWN_NAME,
+                        format!("`{}` is a variant of several enums", id.name),
+                        id.span,
+                        "ambiguous variant",
+                    )
+                    .with_help(format!("compare it with a value of the enum, or write {}", names.join(" or "))),
                 );
                 ERR
             }
@@ -151,12 +155,8 @@ impl<'a> Checker<'a> {
                         .with_help("a `let` may use other `let`s, but not in a circle; define one of them from the inputs directly"),
                 );
                 // Mark it so the cycle is reported once.
-                self.lets[index as usize].state = LetState::Done {
-                    expr: ERR.0,
-                    ty: Ty::Error,
-                    reads: Default::default(),
-                    deps: Default::default(),
-                };
+                self.lets[index as usize].state =
+                    LetState::Done { expr: ERR.0, ty: Ty::Error, reads: Default::default(), deps: Default::default() };
                 ERR
             }
             LetState::Todo => {
@@ -201,15 +201,25 @@ impl<'a> Checker<'a> {
     fn operand_error(&mut self, ty: &Ty, span: Span, op: &str, wanted: &str) {
         if let Ty::Optional(_) = ty {
             self.error(
-                Diagnostic::error(codes::OPTIONAL_UNCHECKED, format!("{op} is applied to an optional value that may be absent"), span, "may be absent")
-                    .with_help("give a value for when it is absent with `??`, e.g. `spouse_hukou_years ?? 0 years`"),
+                Diagnostic::error(
+                    codes::OPTIONAL_UNCHECKED,
+                    format!("{op} is applied to an optional value that may be absent"),
+                    span,
+                    "may be absent",
+                )
+                .with_help("give a value for when it is absent with `??`, e.g. `spouse_hukou_years ?? 0 years`"),
             );
             return;
         }
         let found = self.describe(ty);
         self.error(
-            Diagnostic::error(codes::TYPE_MISMATCH, format!("{op} needs {wanted}, found {found}"), span, format!("this is {found}"))
-                .with_help(format!("{op} works on {wanted}")),
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("{op} needs {wanted}, found {found}"),
+                span,
+                format!("this is {found}"),
+            )
+            .with_help(format!("{op} works on {wanted}")),
         );
     }
 
@@ -268,16 +278,31 @@ impl<'a> Checker<'a> {
                     _ => {
                         let (a, b) = (self.describe(&lt), self.describe(&rt));
                         let d = if matches!(lt, Ty::Optional(_)) || matches!(rt, Ty::Optional(_)) {
-                            Diagnostic::error(codes::OPTIONAL_UNCHECKED, "a comparison uses an optional value that may be absent", span, "may be absent")
-                                .with_help("give a value for when it is absent with `??`, or test it with `present(x)`")
+                            Diagnostic::error(
+                                codes::OPTIONAL_UNCHECKED,
+                                "a comparison uses an optional value that may be absent",
+                                span,
+                                "may be absent",
+                            )
+                            .with_help("give a value for when it is absent with `??`, or test it with `present(x)`")
                         } else if ordered && lt == rt {
-                            Diagnostic::error(codes::TYPE_MISMATCH, format!("`{}` orders numbers, not {a}", op.symbol()), span, "cannot be ordered")
-                                .with_help("compare with `==` or `!=`, or use `in [ … ]` for several variants")
+                            Diagnostic::error(
+                                codes::TYPE_MISMATCH,
+                                format!("`{}` orders numbers, not {a}", op.symbol()),
+                                span,
+                                "cannot be ordered",
+                            )
+                            .with_help("compare with `==` or `!=`, or use `in [ … ]` for several variants")
                         } else {
-                            Diagnostic::error(codes::TYPE_MISMATCH, format!("cannot compare {a} with {b}"), span, "different kinds of value")
-                                .with_label(lhs.span, a)
-                                .with_label(rhs.span, b)
-                                .with_help("compare values of the same kind")
+                            Diagnostic::error(
+                                codes::TYPE_MISMATCH,
+                                format!("cannot compare {a} with {b}"),
+                                span,
+                                "different kinds of value",
+                            )
+                            .with_label(lhs.span, a)
+                            .with_label(rhs.span, b)
+                            .with_help("compare values of the same kind")
                         };
                         self.error(d);
                         return ERR;
@@ -286,17 +311,7 @@ impl<'a> Checker<'a> {
                 (Ir::Cmp(cmp, lb, rb), Ty::Bool)
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-                let (
-                    Ty::Num {
-                        int: li,
-                        unit: lu,
-                    },
-                    Ty::Num {
-                        int: ri,
-                        unit: ru,
-                    },
-                ) = (&lt, &rt)
-                else {
+                let (Ty::Num { int: li, unit: lu }, Ty::Num { int: ri, unit: ru }) = (&lt, &rt) else {
                     let (bad, s) = if matches!(lt, Ty::Num { .. }) { (&rt, rhs.span) } else { (&lt, lhs.span) };
                     self.operand_error(bad, s, &format!("`{}`", op.symbol()), "numbers");
                     return ERR;
@@ -343,8 +358,13 @@ impl<'a> Checker<'a> {
             BinOp::Coalesce => {
                 let Ty::Optional(inner) = &lt else {
                     self.error(
-                        Diagnostic::error(codes::TYPE_MISMATCH, "`??` needs an optional value on its left", lhs.span, "this is never absent")
-                            .with_help("drop `?? …`: the value is always given"),
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            "`??` needs an optional value on its left",
+                            lhs.span,
+                            "this is never absent",
+                        )
+                        .with_help("drop `?? …`: the value is always given"),
                     );
                     return ERR;
                 };
@@ -355,11 +375,16 @@ impl<'a> Checker<'a> {
                 if !compatible {
                     let (a, b) = (self.describe(inner), self.describe(&rt));
                     self.error(
-                        Diagnostic::error(codes::TYPE_MISMATCH, format!("the value for when it is absent must be {a}, found {b}"), rhs.span, format!("this is {b}"))
-                            .with_help(match inner.unit() {
-                                Some(u) => format!("write it in {}, e.g. `0 {}`", u.name(), u.name()),
-                                None => "give a value of the same kind".to_string(),
-                            }),
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!("the value for when it is absent must be {a}, found {b}"),
+                            rhs.span,
+                            format!("this is {b}"),
+                        )
+                        .with_help(match inner.unit() {
+                            Some(u) => format!("write it in {}, e.g. `0 {}`", u.name(), u.name()),
+                            None => "give a value of the same kind".to_string(),
+                        }),
                     );
                     return ERR;
                 }
@@ -382,7 +407,8 @@ impl<'a> Checker<'a> {
     fn unit_mismatch(&mut self, op: BinOp, lu: Option<Unit>, ru: Option<Unit>, ls: Span, rs: Span, span: Span) {
         let help = match (lu, ru) {
             (Some(Unit::Years), Some(Unit::Months)) | (Some(Unit::Months), Some(Unit::Years)) => {
-                "convert first: `to_months(x)` turns years into months, `full_years(x)` counts the full years in months".to_string()
+                "convert first: `to_months(x)` turns years into months, `full_years(x)` counts the full years in months"
+                    .to_string()
             }
             (Some(u), None) | (None, Some(u)) => format!("give the plain number its unit, e.g. `6 {}`", u.name()),
             _ => "both sides must be in the same unit".to_string(),
@@ -394,10 +420,15 @@ impl<'a> Checker<'a> {
             _ => "compare",
         };
         self.error(
-            Diagnostic::error(codes::UNIT_MISMATCH, format!("cannot {verb} {} and {}", unit_name(lu), unit_name(ru)), span, "units differ")
-                .with_label(ls, unit_name(lu))
-                .with_label(rs, unit_name(ru))
-                .with_help(help),
+            Diagnostic::error(
+                codes::UNIT_MISMATCH,
+                format!("cannot {verb} {} and {}", unit_name(lu), unit_name(ru)),
+                span,
+                "units differ",
+            )
+            .with_label(ls, unit_name(lu))
+            .with_label(rs, unit_name(ru))
+            .with_help(help),
         );
     }
 
@@ -409,8 +440,13 @@ impl<'a> Checker<'a> {
         }
         let Ty::Num { int, unit: None } = rt else {
             self.error(
-                Diagnostic::error(codes::TYPE_MISMATCH, "the rate of `per` must be plain points", rate.span, format!("this is {}", self.describe(&rt)))
-                    .with_help("write the points first: `3 per year of si_months`"),
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    "the rate of `per` must be plain points",
+                    rate.span,
+                    format!("this is {}", self.describe(&rt)),
+                )
+                .with_help("write the points first: `3 per year of si_months`"),
             );
             return ERR;
         };
@@ -420,7 +456,8 @@ impl<'a> Checker<'a> {
         };
         if amount.value <= Decimal::ZERO {
             self.error(
-                Diagnostic::error(codes::BAD_NUMBER, "`per` needs an amount above zero", amount_span, "zero amount").with_help("write e.g. `per year` or `per 10`"),
+                Diagnostic::error(codes::BAD_NUMBER, "`per` needs an amount above zero", amount_span, "zero amount")
+                    .with_help("write e.g. `per year` or `per 10`"),
             );
             return ERR;
         }
@@ -445,15 +482,7 @@ impl<'a> Checker<'a> {
                 return ERR;
             }
         };
-        (
-            Ir::Per {
-                rate: Box::new(r),
-                operand: Box::new(o),
-                scale,
-                amount: amount_value,
-            },
-            Ty::Num { int, unit: None },
-        )
+        (Ir::Per { rate: Box::new(r), operand: Box::new(o), scale, amount: amount_value }, Ty::Num { int, unit: None })
     }
 
     fn in_set(&mut self, negated: bool, value: &ast::Expr, set: &[ast::Expr]) -> (Ir, Ty) {
@@ -478,16 +507,26 @@ impl<'a> Checker<'a> {
             if !same {
                 let (a, b) = (self.describe(&vt), self.describe(&mt));
                 self.error(
-                    Diagnostic::error(codes::TYPE_MISMATCH, format!("`in` compares {a} with {b}"), member.span, format!("this is {b}"))
-                        .with_help("list values of the same kind as the value tested"),
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        format!("`in` compares {a} with {b}"),
+                        member.span,
+                        format!("this is {b}"),
+                    )
+                    .with_help("list values of the same kind as the value tested"),
                 );
                 continue;
             }
             match crate::eval::constant(&m) {
                 Some(c) => values.push(c),
                 None => self.error(
-                    Diagnostic::error(codes::TYPE_MISMATCH, "`in [ … ]` lists constants", member.span, "depends on the applicant")
-                        .with_help("list variants or numbers; combine conditions with `or` instead"),
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        "`in [ … ]` lists constants",
+                        member.span,
+                        "depends on the applicant",
+                    )
+                    .with_help("list variants or numbers; combine conditions with `or` instead"),
                 ),
             }
         }
@@ -498,8 +537,13 @@ impl<'a> Checker<'a> {
     fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> (Ir, Ty) {
         let arity = |this: &mut Self, want: &str| {
             this.error(
-                Diagnostic::error(codes::ARGUMENT_COUNT, format!("`{}` takes {want}, found {}", func.name, args.len()), span, "wrong number of arguments")
-                    .with_help(format!("call it as {}", signature(&func.name))),
+                Diagnostic::error(
+                    codes::ARGUMENT_COUNT,
+                    format!("`{}` takes {want}, found {}", func.name, args.len()),
+                    span,
+                    "wrong number of arguments",
+                )
+                .with_help(format!("call it as {}", signature(&func.name))),
             );
             ERR
         };
@@ -550,7 +594,8 @@ impl<'a> Checker<'a> {
             "to_months" | "full_years" => {
                 let [a] = args else { return arity(self, "one argument") };
                 let (ir, ty) = self.expr(a, None);
-                let (from, to) = if func.name == "to_months" { (Unit::Years, Unit::Months) } else { (Unit::Months, Unit::Years) };
+                let (from, to) =
+                    if func.name == "to_months" { (Unit::Years, Unit::Months) } else { (Unit::Months, Unit::Years) };
                 match ty {
                     Ty::Error => ERR,
                     Ty::Num { int, unit: Some(u) } if u == from => {
@@ -570,7 +615,12 @@ impl<'a> Checker<'a> {
                         }
                     }
                     other => {
-                        self.operand_error(&other, a.span, &format!("`{}`", func.name), &format!("a quantity in {}", from.name()));
+                        self.operand_error(
+                            &other,
+                            a.span,
+                            &format!("`{}`", func.name),
+                            &format!("a quantity in {}", from.name()),
+                        );
                         ERR
                     }
                 }
@@ -583,8 +633,13 @@ impl<'a> Checker<'a> {
                     Ty::Optional(_) => (Ir::IsPresent(Box::new(ir)), Ty::Bool),
                     _ => {
                         self.error(
-                            Diagnostic::error(codes::TYPE_MISMATCH, "`present` tests an optional input", a.span, "this is always given")
-                                .with_help("only inputs declared with `?` can be absent"),
+                            Diagnostic::error(
+                                codes::TYPE_MISMATCH,
+                                "`present` tests an optional input",
+                                a.span,
+                                "this is always given",
+                            )
+                            .with_help("only inputs declared with `?` can be absent"),
                         );
                         ERR
                     }
@@ -594,8 +649,13 @@ impl<'a> Checker<'a> {
                 let [a] = args else { return arity(self, "one argument") };
                 let ExprKind::Name(item) = &a.kind else {
                     self.error(
-                        Diagnostic::error(codes::TYPE_MISMATCH, "`points` takes an item's name", a.span, "not an item name")
-                            .with_help("write e.g. `points(education)`"),
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            "`points` takes an item's name",
+                            a.span,
+                            "not an item name",
+                        )
+                        .with_help("write e.g. `points(education)`"),
                     );
                     return ERR;
                 };
@@ -617,7 +677,13 @@ impl<'a> Checker<'a> {
                     None => format!("the functions are {}", known.join(", ")),
                 };
                 self.error(
-                    Diagnostic::error(codes::UNKNOWN_FUNCTION, format!("unknown function `{other}`"), func.span, "not a function").with_help(help),
+                    Diagnostic::error(
+                        codes::UNKNOWN_FUNCTION,
+                        format!("unknown function `{other}`"),
+                        func.span,
+                        "not a function",
+                    )
+                    .with_help(help),
                 );
                 for a in args {
                     self.expr(a, None);
@@ -632,7 +698,13 @@ impl<'a> Checker<'a> {
         let mut results: Vec<(Ty, Span)> = Vec::new();
         for arm in arms {
             let (c, ct) = self.expr(&arm.condition, Some(&Ty::Bool));
-            self.expect_type(&ct, &Ty::Bool, arm.condition.span, "a `when` condition", "write a yes/no condition, e.g. `age > 60`");
+            self.expect_type(
+                &ct,
+                &Ty::Bool,
+                arm.condition.span,
+                "a `when` condition",
+                "write a yes/no condition, e.g. `age > 60`",
+            );
             let (r, rt) = self.expr(&arm.result, expected);
             results.push((rt, arm.result.span));
             lowered.push((c, r));
@@ -640,13 +712,7 @@ impl<'a> Checker<'a> {
         let (o, ot) = self.expr(otherwise, expected);
         results.push((ot, otherwise.span));
         let ty = self.unify(&results);
-        (
-            Ir::When {
-                arms: lowered,
-                otherwise: Box::new(o),
-            },
-            ty,
-        )
+        (Ir::When { arms: lowered, otherwise: Box::new(o) }, ty)
     }
 
     /// The common type of the results of `when`/`match` arms.
@@ -661,7 +727,9 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let merged = match (&a, ty) {
-                (Ty::Num { int: i1, unit: u1 }, Ty::Num { int: i2, unit: u2 }) if u1 == u2 => Some(Ty::Num { int: *i1 && *i2, unit: *u1 }),
+                (Ty::Num { int: i1, unit: u1 }, Ty::Num { int: i2, unit: u2 }) if u1 == u2 => {
+                    Some(Ty::Num { int: *i1 && *i2, unit: *u1 })
+                }
                 (x, y) if x == y => Some(x.clone()),
                 _ => None,
             };
@@ -670,9 +738,14 @@ impl<'a> Checker<'a> {
                 None => {
                     let (d1, d2) = (self.describe(&a), self.describe(ty));
                     self.error(
-                        Diagnostic::error(codes::TYPE_MISMATCH, format!("arms give different kinds of value: {d1} and {d2}"), *span, format!("this is {d2}"))
-                            .with_label(first, format!("this is {d1}"))
-                            .with_help("every arm must give the same kind of value"),
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!("arms give different kinds of value: {d1} and {d2}"),
+                            *span,
+                            format!("this is {d2}"),
+                        )
+                        .with_label(first, format!("this is {d1}"))
+                        .with_help("every arm must give the same kind of value"),
                     );
                     return Ty::Error;
                 }
@@ -683,11 +756,7 @@ impl<'a> Checker<'a> {
 }
 
 fn number(n: &ast::Number) -> (Ir, Ty) {
-    let value = if n.integral {
-        Value::Int(i64::try_from(n.value).unwrap_or(0))
-    } else {
-        Value::Dec(n.value)
-    };
+    let value = if n.integral { Value::Int(i64::try_from(n.value).unwrap_or(0)) } else { Value::Dec(n.value) };
     (Ir::Const(value), Ty::Num { int: n.integral, unit: n.unit })
 }
 

@@ -14,7 +14,13 @@ const MAX_CASES: usize = 100_000;
 const SHOWN_MISSING: usize = 6;
 
 impl<'a> Checker<'a> {
-    pub(super) fn match_expr(&mut self, scrutinee: &[ast::Expr], arms: &[ast::MatchArm], span: Span, expected: Option<&Ty>) -> (Ir, Ty) {
+    pub(super) fn match_expr(
+        &mut self,
+        scrutinee: &[ast::Expr],
+        arms: &[ast::MatchArm],
+        span: Span,
+        expected: Option<&Ty>,
+    ) -> (Ir, Ty) {
         let mut lowered = Vec::new();
         let mut kinds: Vec<Ty> = Vec::new();
         let mut broken = false;
@@ -26,11 +32,21 @@ impl<'a> Checker<'a> {
                 other => {
                     let found = self.describe(other);
                     let d = if let Ty::Optional(_) = other {
-                        Diagnostic::error(codes::OPTIONAL_UNCHECKED, "`match` on an optional value that may be absent", s.span, "may be absent")
-                            .with_help("give a value for when it is absent with `??`")
+                        Diagnostic::error(
+                            codes::OPTIONAL_UNCHECKED,
+                            "`match` on an optional value that may be absent",
+                            s.span,
+                            "may be absent",
+                        )
+                        .with_help("give a value for when it is absent with `??`")
                     } else {
-                        Diagnostic::error(codes::TYPE_MISMATCH, format!("`match` works on enums and yes/no values, found {found}"), s.span, format!("this is {found}"))
-                            .with_help("for numbers use `when x >= … => … else => …`")
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!("`match` works on enums and yes/no values, found {found}"),
+                            s.span,
+                            format!("this is {found}"),
+                        )
+                        .with_help("for numbers use `when x >= … => … else => …`")
                     };
                     self.error(d);
                     broken = true;
@@ -63,13 +79,7 @@ impl<'a> Checker<'a> {
         if !broken {
             self.coverage(&ir_arms, arms, &kinds, &sizes, span);
         }
-        (
-            Ir::Match {
-                scrutinee: lowered,
-                arms: ir_arms,
-            },
-            ty,
-        )
+        (Ir::Match { scrutinee: lowered, arms: ir_arms }, ty)
     }
 
     fn pattern(&mut self, arm: &ast::MatchArm, kinds: &[Ty]) -> Option<Vec<Pattern>> {
@@ -77,7 +87,11 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::error(
                     codes::PATTERN_SHAPE,
-                    format!("this pattern has {} position(s), the matched value has {}", arm.pattern.len(), kinds.len()),
+                    format!(
+                        "this pattern has {} position(s), the matched value has {}",
+                        arm.pattern.len(),
+                        kinds.len()
+                    ),
                     arm.pattern_span,
                     "wrong number of positions",
                 )
@@ -105,8 +119,13 @@ impl<'a> Checker<'a> {
                     (PatternAtom::Bool(_, s), _) | (PatternAtom::Variant(ast::Ident { span: s, .. }), _) => {
                         let want = self.describe(kind);
                         self.error(
-                            Diagnostic::error(codes::TYPE_MISMATCH, format!("this position matches {want}"), *s, "wrong kind of pattern")
-                                .with_help("use the variants of the matched enum, true/false for a yes/no value, or `_`"),
+                            Diagnostic::error(
+                                codes::TYPE_MISMATCH,
+                                format!("this position matches {want}"),
+                                *s,
+                                "wrong kind of pattern",
+                            )
+                            .with_help("use the variants of the matched enum, true/false for a yes/no value, or `_`"),
                         );
                         return None;
                     }
@@ -119,12 +138,24 @@ impl<'a> Checker<'a> {
         Some(out)
     }
 
-    fn coverage(&mut self, ir_arms: &[(Vec<Pattern>, Ir)], arms: &[ast::MatchArm], kinds: &[Ty], sizes: &[usize], span: Span) {
+    fn coverage(
+        &mut self,
+        ir_arms: &[(Vec<Pattern>, Ir)],
+        arms: &[ast::MatchArm],
+        kinds: &[Ty],
+        sizes: &[usize],
+        span: Span,
+    ) {
         let total = sizes.iter().try_fold(1usize, |acc, s| acc.checked_mul(*s)).filter(|t| *t <= MAX_CASES);
         let Some(total) = total else {
             self.error(
-                Diagnostic::error(codes::MATCH_TOO_LARGE, format!("this `match` has more than {MAX_CASES} cases to check"), span, "too many combinations")
-                    .with_help("match on fewer values at once, or split it with `let`s"),
+                Diagnostic::error(
+                    codes::MATCH_TOO_LARGE,
+                    format!("this `match` has more than {MAX_CASES} cases to check"),
+                    span,
+                    "too many combinations",
+                )
+                .with_help("match on fewer values at once, or split it with `let`s"),
             );
             return;
         };
@@ -139,8 +170,13 @@ impl<'a> Checker<'a> {
             }
             if !new {
                 self.diags.push(
-                    Diagnostic::warning(codes::UNREACHABLE_ARM, "this arm can never be taken", arm.pattern_span, "every case it matches is matched above")
-                        .with_help("remove the arm, or move it above the arm that shadows it"),
+                    Diagnostic::warning(
+                        codes::UNREACHABLE_ARM,
+                        "this arm can never be taken",
+                        arm.pattern_span,
+                        "every case it matches is matched above",
+                    )
+                    .with_help("remove the arm, or move it above the arm that shadows it"),
                 );
             }
         }

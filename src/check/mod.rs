@@ -42,12 +42,7 @@ struct ParamInfo {
 enum LetState {
     Todo,
     InProgress,
-    Done {
-        expr: rules::Expr,
-        ty: Ty,
-        reads: BTreeSet<u16>,
-        deps: BTreeSet<u16>,
-    },
+    Done { expr: rules::Expr, ty: Ty, reads: BTreeSet<u16>, deps: BTreeSet<u16> },
 }
 
 struct LetInfo<'a> {
@@ -257,17 +252,18 @@ impl<'a> Checker<'a> {
             }
             if variants.is_empty() {
                 self.error(
-                    Diagnostic::error(codes::BAD_INPUT_DECL, format!("enum `{}` has no variants", decl.name.name), decl.name.span, "empty enum")
-                        .with_help("list its variants inside the braces, e.g. `none \"无\"`"),
+                    Diagnostic::error(
+                        codes::BAD_INPUT_DECL,
+                        format!("enum `{}` has no variants", decl.name.name),
+                        decl.name.span,
+                        "empty enum",
+                    )
+                    .with_help("list its variants inside the braces, e.g. `none \"无\"`"),
                 );
             }
             let index = self.enums.len() as u16;
             self.enum_index.entry(decl.name.name.clone()).or_insert(index);
-            self.enums.push(EnumInfo {
-                name: decl.name.name.clone(),
-                span: decl.name.span,
-                variants,
-            });
+            self.enums.push(EnumInfo { name: decl.name.name.clone(), span: decl.name.span, variants });
         }
     }
 
@@ -317,7 +313,13 @@ impl<'a> Checker<'a> {
                         None => "types are int, decimal, bool, years, months, yuan or an enum declared in the policy".to_string(),
                     };
                     self.error(
-                        Diagnostic::error(codes::UNKNOWN_TYPE, format!("unknown type `{other}`"), field.ty.span, "not a type").with_help(help),
+                        Diagnostic::error(
+                            codes::UNKNOWN_TYPE,
+                            format!("unknown type `{other}`"),
+                            field.ty.span,
+                            "not a type",
+                        )
+                        .with_help(help),
                     );
                     return None;
                 }
@@ -338,22 +340,37 @@ impl<'a> Checker<'a> {
                     let whole = matches!(ty, InputType::Int { .. });
                     if whole && (!range.low.fract().is_zero() || range.high.is_some_and(|h| !h.fract().is_zero())) {
                         self.error(
-                            Diagnostic::error(codes::BAD_INPUT_DECL, "a range of whole numbers has a fractional bound", range.span, "not whole")
-                                .with_help("give whole-number bounds, or declare the input `decimal`"),
+                            Diagnostic::error(
+                                codes::BAD_INPUT_DECL,
+                                "a range of whole numbers has a fractional bound",
+                                range.span,
+                                "not whole",
+                            )
+                            .with_help("give whole-number bounds, or declare the input `decimal`"),
                         );
                     }
                     if range.high.is_some_and(|h| h < range.low) {
                         self.error(
-                            Diagnostic::error(codes::BAD_INPUT_DECL, "the range is empty", range.span, "upper bound below lower bound")
-                                .with_help("write the range as `LOW..=HIGH` with LOW ≤ HIGH"),
+                            Diagnostic::error(
+                                codes::BAD_INPUT_DECL,
+                                "the range is empty",
+                                range.span,
+                                "upper bound below lower bound",
+                            )
+                            .with_help("write the range as `LOW..=HIGH` with LOW ≤ HIGH"),
                         );
                     }
                     def.min = Some(range.low);
                     def.max = range.high;
                 }
                 _ => self.error(
-                    Diagnostic::error(codes::BAD_INPUT_DECL, "only numbers can have a range", range.span, "range on a non-number")
-                        .with_help("remove the range"),
+                    Diagnostic::error(
+                        codes::BAD_INPUT_DECL,
+                        "only numbers can have a range",
+                        range.span,
+                        "range on a non-number",
+                    )
+                    .with_help("remove the range"),
                 ),
             }
         }
@@ -376,8 +393,13 @@ impl<'a> Checker<'a> {
         let name = def.name.clone();
         let mismatch = |this: &mut Self, expected: String| {
             this.error(
-                Diagnostic::error(code, format!("{what} for `{name}` must be {expected}"), value.span, "wrong kind of value")
-                    .with_help(format!("`{name}` is declared as {expected}")),
+                Diagnostic::error(
+                    code,
+                    format!("{what} for `{name}` must be {expected}"),
+                    value.span,
+                    "wrong kind of value",
+                )
+                .with_help(format!("`{name}` is declared as {expected}")),
             );
             None
         };
@@ -431,8 +453,13 @@ impl<'a> Checker<'a> {
         if let Some(n) = numeric {
             if def.min.is_some_and(|m| n < m) || def.max.is_some_and(|m| n > m) {
                 self.error(
-                    Diagnostic::error(code, format!("{what} {n} for `{}` is outside its range", def.name), value.span, "out of range")
-                        .with_help(format!("`{}` takes values in {}", def.name, range_text(def))),
+                    Diagnostic::error(
+                        code,
+                        format!("{what} {n} for `{}` is outside its range", def.name),
+                        value.span,
+                        "out of range",
+                    )
+                    .with_help(format!("`{}` takes values in {}", def.name, range_text(def))),
                 );
                 return None;
             }
@@ -461,11 +488,7 @@ impl<'a> Checker<'a> {
             let (value, ty) = match &p.value.kind {
                 ValueKind::Number(n) => {
                     let int = n.integral;
-                    let value = if int {
-                        Value::Int(i64::try_from(n.value).unwrap_or(0))
-                    } else {
-                        Value::Dec(n.value)
-                    };
+                    let value = if int { Value::Int(i64::try_from(n.value).unwrap_or(0)) } else { Value::Dec(n.value) };
                     (value, Ty::Num { int, unit: n.unit })
                 }
                 ValueKind::Bool(b) => (Value::Bool(*b), Ty::Bool),
@@ -496,11 +519,7 @@ impl<'a> Checker<'a> {
             }
             let index = self.params.len() as u16;
             self.names.insert(p.name.name.clone(), Symbol::Param(index));
-            self.params.push(ParamInfo {
-                value,
-                ty: ty.clone(),
-                span: p.name.span,
-            });
+            self.params.push(ParamInfo { value, ty: ty.clone(), span: p.name.span });
             self.used_params.push(false);
             self.param_defs.push(rules::ParamDef {
                 name: Arc::from(p.name.name.as_str()),
@@ -521,10 +540,7 @@ impl<'a> Checker<'a> {
             }
             let index = self.lets.len() as u16;
             self.names.insert(l.name.name.clone(), Symbol::Let(index));
-            self.lets.push(LetInfo {
-                decl: l,
-                state: LetState::Todo,
-            });
+            self.lets.push(LetInfo { decl: l, state: LetState::Todo });
         }
     }
 
@@ -540,8 +556,16 @@ impl<'a> Checker<'a> {
                 Some(l) => l.value.clone(),
                 None => {
                     self.error(
-                        Diagnostic::error(codes::SYNTAX, format!("section `{}` has no label", decl.name.name), decl.name.span, "label missing")
-                            .with_help(format!("give the section's name as printed, e.g. `section {} \"基础指标\" {{`", decl.name.name)),
+                        Diagnostic::error(
+                            codes::SYNTAX,
+                            format!("section `{}` has no label", decl.name.name),
+                            decl.name.span,
+                            "label missing",
+                        )
+                        .with_help(format!(
+                            "give the section's name as printed, e.g. `section {} \"基础指标\" {{`",
+                            decl.name.name
+                        )),
                     );
                     String::new()
                 }
@@ -556,11 +580,7 @@ impl<'a> Checker<'a> {
                 }
                 let id = self.items.len() as u16;
                 self.item_index.insert(item.name.name.clone(), id);
-                self.items.push(ItemInfo {
-                    decl: item,
-                    section: index,
-                    deduction: decl.deduction,
-                });
+                self.items.push(ItemInfo { decl: item, section: index, deduction: decl.deduction });
                 item_ids.push(id);
             }
             section_spans.push(decl.name.span);
@@ -575,7 +595,11 @@ impl<'a> Checker<'a> {
         sections
     }
 
-    fn declare_groups(&mut self, policy: &ast::PolicyFile, _sections: &mut [rules::SectionDef]) -> Vec<rules::GroupDef> {
+    fn declare_groups(
+        &mut self,
+        policy: &ast::PolicyFile,
+        _sections: &mut [rules::SectionDef],
+    ) -> Vec<rules::GroupDef> {
         let mut groups: Vec<rules::GroupDef> = Vec::new();
         let mut member_of: HashMap<u16, Span> = HashMap::new();
         for section in section_decls(policy) {
@@ -588,9 +612,14 @@ impl<'a> Checker<'a> {
                     };
                     if let Some(&first) = member_of.get(&item) {
                         self.error(
-                            Diagnostic::error(codes::BAD_GROUP, format!("item `{}` is in two exclusive groups", m.name), m.span, "second group")
-                                .with_label(first, "first group")
-                                .with_help("an item can be in one `best_of` group at most; merge the groups"),
+                            Diagnostic::error(
+                                codes::BAD_GROUP,
+                                format!("item `{}` is in two exclusive groups", m.name),
+                                m.span,
+                                "second group",
+                            )
+                            .with_label(first, "first group")
+                            .with_help("an item can be in one `best_of` group at most; merge the groups"),
                         );
                         continue;
                     }
@@ -599,8 +628,13 @@ impl<'a> Checker<'a> {
                 }
                 if group.members.len() < 2 {
                     self.error(
-                        Diagnostic::error(codes::BAD_GROUP, format!("`best_of {}` needs at least two items", group.name.name), group.name.span, "one item only")
-                            .with_help("list two or more items that exclude each other, or remove the group"),
+                        Diagnostic::error(
+                            codes::BAD_GROUP,
+                            format!("`best_of {}` needs at least two items", group.name.name),
+                            group.name.span,
+                            "one item only",
+                        )
+                        .with_help("list two or more items that exclude each other, or remove the group"),
                     );
                 }
                 groups.push(rules::GroupDef {
@@ -619,7 +653,15 @@ impl<'a> Checker<'a> {
             Some(s) => format!("did you mean `{s}`?"),
             None => "name an item defined in one of the policy's sections".to_string(),
         };
-        self.error(Diagnostic::error(codes::UNKNOWN_ITEM, format!("unknown item `{}`", name.name), name.span, "no item of this name").with_help(help));
+        self.error(
+            Diagnostic::error(
+                codes::UNKNOWN_ITEM,
+                format!("unknown item `{}`", name.name),
+                name.span,
+                "no item of this name",
+            )
+            .with_help(help),
+        );
     }
 
     /// Type and lower one item. Returns its definition and the items it reads.
@@ -631,16 +673,19 @@ impl<'a> Checker<'a> {
         let mut preconditions = Vec::new();
         for req in &decl.requires {
             let (condition, ty) = self.expr(&req.condition, Some(&Ty::Bool));
-            self.expect_type(&ty, &Ty::Bool, req.condition.span, "a precondition", "write a yes/no condition, e.g. `si_months >= 6 months`");
-            preconditions.push(rules::Precondition {
-                condition,
-                reason: Arc::from(req.reason.value.as_str()),
-            });
+            self.expect_type(
+                &ty,
+                &Ty::Bool,
+                req.condition.span,
+                "a precondition",
+                "write a yes/no condition, e.g. `si_months >= 6 months`",
+            );
+            preconditions.push(rules::Precondition { condition, reason: Arc::from(req.reason.value.as_str()) });
         }
         let (body, ty) = self.expr(&decl.body, None);
         self.expect_points(&ty, decl.body.span);
-        let cap = decl.cap.as_ref().and_then(|c| self.constant_points(c, "an item cap"));
         let reads = std::mem::take(&mut self.reads);
+        let cap = decl.cap.as_ref().and_then(|c| self.constant_points(c, "an item cap"));
         let arms = arm_texts(&decl.body, self.sources);
         let group = groups.iter().position(|g| g.members.contains(&index)).map(|g| g as u16);
         let item = rules::ItemDef {
@@ -666,10 +711,23 @@ impl<'a> Checker<'a> {
         let found = self.describe(ty);
         let wanted = self.describe(expected);
         let d = if let Ty::Optional(_) = ty {
-            Diagnostic::error(codes::OPTIONAL_UNCHECKED, format!("{what} uses an optional value that may be absent"), span, "may be absent")
-                .with_help("give a value for when it is absent with `??`, e.g. `x ?? 0 years`, or test it with `present(x)`")
+            Diagnostic::error(
+                codes::OPTIONAL_UNCHECKED,
+                format!("{what} uses an optional value that may be absent"),
+                span,
+                "may be absent",
+            )
+            .with_help(
+                "give a value for when it is absent with `??`, e.g. `x ?? 0 years`, or test it with `present(x)`",
+            )
         } else {
-            Diagnostic::error(codes::TYPE_MISMATCH, format!("{what} must be {wanted}, found {found}"), span, format!("this is {found}")).with_help(help)
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("{what} must be {wanted}, found {found}"),
+                span,
+                format!("this is {found}"),
+            )
+            .with_help(help)
         };
         self.error(d);
     }
@@ -679,20 +737,41 @@ impl<'a> Checker<'a> {
             Ty::Error => {}
             Ty::Num { int: true, unit: None } => {}
             Ty::Num { int: false, unit: None } => self.error(
-                Diagnostic::error(codes::NOT_WHOLE_POINTS, "points must be whole numbers", span, "this can have a fraction")
-                    .with_help("round explicitly with `floor(…)`, or use `N per AMOUNT of x` to count full units"),
+                Diagnostic::error(
+                    codes::NOT_WHOLE_POINTS,
+                    "points must be whole numbers",
+                    span,
+                    "this can have a fraction",
+                )
+                .with_help("round explicitly with `floor(…)`, or use `N per AMOUNT of x` to count full units"),
             ),
             Ty::Num { unit: Some(u), .. } => self.error(
-                Diagnostic::error(codes::UNIT_MISMATCH, format!("points cannot be a quantity in {}", u.name()), span, format!("this is in {}", u.name()))
-                    .with_help(format!("turn {} into points with a rate, e.g. `3 per year of si_months`", u.name())),
+                Diagnostic::error(
+                    codes::UNIT_MISMATCH,
+                    format!("points cannot be a quantity in {}", u.name()),
+                    span,
+                    format!("this is in {}", u.name()),
+                )
+                .with_help(format!("turn {} into points with a rate, e.g. `3 per year of si_months`", u.name())),
             ),
             Ty::Bool => self.error(
-                Diagnostic::error(codes::TYPE_MISMATCH, "a yes/no value cannot be used as points", span, "this is a bool")
-                    .with_help("score it with `when CONDITION => POINTS else => 0`"),
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    "a yes/no value cannot be used as points",
+                    span,
+                    "this is a bool",
+                )
+                .with_help("score it with `when CONDITION => POINTS else => 0`"),
             ),
             other => {
                 let found = self.describe(other);
-                self.expect_type(other, &Ty::POINTS, span, "points", &format!("an item scores a whole number, not {found}"));
+                self.expect_type(
+                    other,
+                    &Ty::POINTS,
+                    span,
+                    "points",
+                    &format!("an item scores a whole number, not {found}"),
+                );
             }
         }
     }
@@ -705,8 +784,13 @@ impl<'a> Checker<'a> {
         self.expect_points(&ty, expr.span);
         if !reads.inputs.is_empty() || !reads.items.is_empty() {
             self.error(
-                Diagnostic::error(codes::TYPE_MISMATCH, format!("{what} must be a constant"), expr.span, "depends on the applicant")
-                    .with_help("write a number or a `param`; to limit points by a condition use `min(…)` in the item"),
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!("{what} must be a constant"),
+                    expr.span,
+                    "depends on the applicant",
+                )
+                .with_help("write a number or a `param`; to limit points by a condition use `min(…)` in the item"),
             );
             return None;
         }
@@ -714,8 +798,13 @@ impl<'a> Checker<'a> {
             Some(Value::Int(i)) if i >= 0 => Some(i),
             Some(Value::Int(_)) => {
                 self.error(
-                    Diagnostic::error(codes::TYPE_MISMATCH, format!("{what} cannot be negative"), expr.span, "negative cap")
-                        .with_help("a cap limits the size of the points; in a deduction section it limits the deduction"),
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        format!("{what} cannot be negative"),
+                        expr.span,
+                        "negative cap",
+                    )
+                    .with_help("a cap limits the size of the points; in a deduction section it limits the deduction"),
                 );
                 None
             }
@@ -819,15 +908,25 @@ impl<'a> Checker<'a> {
                         None => "a test can only give facts declared in `input { … }`".to_string(),
                     };
                     self.error(
-                        Diagnostic::error(codes::TEST_UNKNOWN_FACT, format!("test sets `{}`, which is not an input", fact.name.name), fact.name.span, "undeclared fact")
-                            .with_help(help),
+                        Diagnostic::error(
+                            codes::TEST_UNKNOWN_FACT,
+                            format!("test sets `{}`, which is not an input", fact.name.name),
+                            fact.name.span,
+                            "undeclared fact",
+                        )
+                        .with_help(help),
                     );
                     continue;
                 };
                 if let Some((_, _)) = facts.iter().find(|(s, _)| *s as usize == slot) {
                     self.error(
-                        Diagnostic::error(codes::TEST_BAD_VALUE, format!("test sets `{}` twice", fact.name.name), fact.name.span, "given again")
-                            .with_help("give each fact once"),
+                        Diagnostic::error(
+                            codes::TEST_BAD_VALUE,
+                            format!("test sets `{}` twice", fact.name.name),
+                            fact.name.span,
+                            "given again",
+                        )
+                        .with_help("give each fact once"),
                     );
                     continue;
                 }
@@ -839,8 +938,13 @@ impl<'a> Checker<'a> {
             for (slot, def) in ruleset.inputs.iter().enumerate() {
                 if def.required() && !test.given.iter().any(|f| *f.name.name == *def.name) {
                     self.error(
-                        Diagnostic::error(codes::TEST_MISSING_FACT, format!("test does not give `{}`, which every applicant must have", def.name), test.name.span, "in this test")
-                            .with_help(format!("add `{}: …` to its `given` block", def.name)),
+                        Diagnostic::error(
+                            codes::TEST_MISSING_FACT,
+                            format!("test does not give `{}`, which every applicant must have", def.name),
+                            test.name.span,
+                            "in this test",
+                        )
+                        .with_help(format!("add `{}: …` to its `given` block", def.name)),
                     );
                     let _ = slot;
                 }
@@ -884,8 +988,13 @@ impl<'a> Checker<'a> {
                         "a test can expect total, eligible, vetoed, meets_standard or `item NAME`".to_string()
                     };
                     self.error(
-                        Diagnostic::error(codes::TEST_UNKNOWN_TARGET, format!("a test cannot expect `{other}`"), e.target.span, "unknown expectation")
-                            .with_help(help),
+                        Diagnostic::error(
+                            codes::TEST_UNKNOWN_TARGET,
+                            format!("a test cannot expect `{other}`"),
+                            e.target.span,
+                            "unknown expectation",
+                        )
+                        .with_help(help),
                     );
                     return None;
                 }
@@ -895,18 +1004,30 @@ impl<'a> Checker<'a> {
             (rules::Target::Total | rules::Target::Item(_), ValueKind::Number(n)) if n.integral && n.unit.is_none() => {
                 Value::Int(i64::try_from(n.value).unwrap_or(0))
             }
-            (rules::Target::Eligible | rules::Target::Vetoed | rules::Target::MeetsStandard, ValueKind::Bool(b)) => Value::Bool(*b),
+            (rules::Target::Eligible | rules::Target::Vetoed | rules::Target::MeetsStandard, ValueKind::Bool(b)) => {
+                Value::Bool(*b)
+            }
             (rules::Target::Total | rules::Target::Item(_), _) => {
                 self.error(
-                    Diagnostic::error(codes::TEST_BAD_VALUE, "points are expected as a whole number", e.value.span, "not points")
-                        .with_help("write the points without a unit, e.g. `total = 120`"),
+                    Diagnostic::error(
+                        codes::TEST_BAD_VALUE,
+                        "points are expected as a whole number",
+                        e.value.span,
+                        "not points",
+                    )
+                    .with_help("write the points without a unit, e.g. `total = 120`"),
                 );
                 return None;
             }
             _ => {
                 self.error(
-                    Diagnostic::error(codes::TEST_BAD_VALUE, format!("`{}` is expected as true or false", e.target.name), e.value.span, "not true/false")
-                        .with_help(format!("write `{} = true` or `{} = false`", e.target.name, e.target.name)),
+                    Diagnostic::error(
+                        codes::TEST_BAD_VALUE,
+                        format!("`{}` is expected as true or false", e.target.name),
+                        e.value.span,
+                        "not true/false",
+                    )
+                    .with_help(format!("write `{} = true` or `{} = false`", e.target.name, e.target.name)),
                 );
                 return None;
             }
@@ -920,8 +1041,13 @@ impl<'a> Checker<'a> {
             if !used {
                 let name = self.inputs[slot].name.clone();
                 self.diags.push(
-                    Diagnostic::warning(codes::UNUSED, format!("input `{name}` is never read"), self.input_spans[slot], "declared here, read nowhere")
-                        .with_help("use it in an item, precondition, eligibility rule or veto, or remove it"),
+                    Diagnostic::warning(
+                        codes::UNUSED,
+                        format!("input `{name}` is never read"),
+                        self.input_spans[slot],
+                        "declared here, read nowhere",
+                    )
+                    .with_help("use it in an item, precondition, eligibility rule or veto, or remove it"),
                 );
             }
         }
@@ -929,8 +1055,13 @@ impl<'a> Checker<'a> {
             if !used {
                 let name = self.param_defs[index].name.clone();
                 self.diags.push(
-                    Diagnostic::warning(codes::UNUSED, format!("parameter `{name}` is never read"), self.params[index].span, "declared here, read nowhere")
-                        .with_help("use it or remove it"),
+                    Diagnostic::warning(
+                        codes::UNUSED,
+                        format!("parameter `{name}` is never read"),
+                        self.params[index].span,
+                        "declared here, read nowhere",
+                    )
+                    .with_help("use it or remove it"),
                 );
             }
         }

@@ -58,7 +58,9 @@ impl Ext {
 
     fn add(self, other: Ext) -> Ext {
         match (self, other) {
-            (Ext::Fin(a), Ext::Fin(b)) => a.checked_add(b).map(Ext::Fin).unwrap_or(Ext::inf(if a.is_sign_negative() { -1 } else { 1 })),
+            (Ext::Fin(a), Ext::Fin(b)) => {
+                a.checked_add(b).map(Ext::Fin).unwrap_or(Ext::inf(if a.is_sign_negative() { -1 } else { 1 }))
+            }
             (Ext::NegInf, _) | (_, Ext::NegInf) => Ext::NegInf,
             _ => Ext::PosInf,
         }
@@ -74,7 +76,9 @@ impl Ext {
 
     fn mul(self, other: Ext) -> Ext {
         match (self, other) {
-            (Ext::Fin(a), Ext::Fin(b)) => a.checked_mul(b).map(Ext::Fin).unwrap_or(Ext::inf(self.sign() * other.sign())),
+            (Ext::Fin(a), Ext::Fin(b)) => {
+                a.checked_mul(b).map(Ext::Fin).unwrap_or(Ext::inf(self.sign() * other.sign()))
+            }
             _ => match self.sign() * other.sign() {
                 0 => Ext::Fin(Decimal::ZERO),
                 s => Ext::inf(s),
@@ -97,23 +101,14 @@ struct Interval {
 }
 
 impl Interval {
-    const ANY: Interval = Interval {
-        lo: Ext::NegInf,
-        hi: Ext::PosInf,
-    };
+    const ANY: Interval = Interval { lo: Ext::NegInf, hi: Ext::PosInf };
 
     fn point(d: Decimal) -> Interval {
-        Interval {
-            lo: Ext::Fin(d),
-            hi: Ext::Fin(d),
-        }
+        Interval { lo: Ext::Fin(d), hi: Ext::Fin(d) }
     }
 
     fn union(self, o: Interval) -> Interval {
-        Interval {
-            lo: self.lo.min(o.lo),
-            hi: self.hi.max(o.hi),
-        }
+        Interval { lo: self.lo.min(o.lo), hi: self.hi.max(o.hi) }
     }
 
     fn is_empty(self) -> bool {
@@ -121,17 +116,11 @@ impl Interval {
     }
 
     fn add(self, o: Interval) -> Interval {
-        Interval {
-            lo: self.lo.add(o.lo),
-            hi: self.hi.add(o.hi),
-        }
+        Interval { lo: self.lo.add(o.lo), hi: self.hi.add(o.hi) }
     }
 
     fn neg(self) -> Interval {
-        Interval {
-            lo: self.hi.neg(),
-            hi: self.lo.neg(),
-        }
+        Interval { lo: self.hi.neg(), hi: self.lo.neg() }
     }
 
     fn mul(self, o: Interval) -> Interval {
@@ -158,10 +147,7 @@ impl Interval {
     }
 
     fn floor(self) -> Interval {
-        Interval {
-            lo: self.lo.floor(),
-            hi: self.hi.floor(),
-        }
+        Interval { lo: self.lo.floor(), hi: self.hi.floor() }
     }
 }
 
@@ -170,14 +156,14 @@ impl Interval {
 enum Abs {
     Num(Interval),
     /// Which truth values a condition can take.
-    Bool { can_true: bool, can_false: bool },
+    Bool {
+        can_true: bool,
+        can_false: bool,
+    },
     Other,
 }
 
-const EITHER: Abs = Abs::Bool {
-    can_true: true,
-    can_false: true,
-};
+const EITHER: Abs = Abs::Bool { can_true: true, can_false: true };
 
 fn num(a: Abs) -> Interval {
     match a {
@@ -208,10 +194,7 @@ fn abs_value(v: Value) -> Abs {
     match v {
         Value::Int(i) => Abs::Num(Interval::point(Decimal::from(i))),
         Value::Dec(d) => Abs::Num(Interval::point(d)),
-        Value::Bool(b) => Abs::Bool {
-            can_true: b,
-            can_false: !b,
-        },
+        Value::Bool(b) => Abs::Bool { can_true: b, can_false: !b },
         _ => Abs::Other,
     }
 }
@@ -240,19 +223,13 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
             let (at, af) = truth(eval(a, env));
             let narrowed = narrow(a, true, env);
             let (bt, bf) = truth(eval(b, &env.with(narrowed)));
-            Abs::Bool {
-                can_true: at && bt,
-                can_false: af || bf,
-            }
+            Abs::Bool { can_true: at && bt, can_false: af || bf }
         }
         Expr::Or(a, b) => {
             let (at, af) = truth(eval(a, env));
             let narrowed = narrow(a, false, env);
             let (bt, bf) = truth(eval(b, &env.with(narrowed)));
-            Abs::Bool {
-                can_true: at || bt,
-                can_false: af && bf,
-            }
+            Abs::Bool { can_true: at || bt, can_false: af && bf }
         }
         Expr::In(..) | Expr::IsPresent(_) => EITHER,
         Expr::Coalesce(a, b) => match (eval(a, env), eval(b, env)) {
@@ -260,7 +237,10 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
             _ => Abs::Other,
         },
         Expr::Per { rate, operand, scale, amount } => {
-            let count = num(eval(operand, env)).mul(Interval::point(Decimal::from(*scale))).div(Interval::point(*amount)).floor();
+            let count = num(eval(operand, env))
+                .mul(Interval::point(Decimal::from(*scale)))
+                .div(Interval::point(*amount))
+                .floor();
             Abs::Num(num(eval(rate, env)).mul(count))
         }
         Expr::Min(args) | Expr::Max(args) => {
@@ -270,14 +250,8 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
                 let i = num(eval(a, env));
                 acc = Some(match acc {
                     None => i,
-                    Some(x) if is_min => Interval {
-                        lo: x.lo.min(i.lo),
-                        hi: x.hi.min(i.hi),
-                    },
-                    Some(x) => Interval {
-                        lo: x.lo.max(i.lo),
-                        hi: x.hi.max(i.hi),
-                    },
+                    Some(x) if is_min => Interval { lo: x.lo.min(i.lo), hi: x.hi.min(i.hi) },
+                    Some(x) => Interval { lo: x.lo.max(i.lo), hi: x.hi.max(i.hi) },
                 });
             }
             Abs::Num(acc.unwrap_or(Interval::ANY))
@@ -303,7 +277,9 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
             }
             acc.unwrap_or(Abs::Other)
         }
-        Expr::Match { arms, .. } => arms.iter().fold(None, |acc, (_, r)| Some(join(acc, eval(r, env)))).unwrap_or(Abs::Other),
+        Expr::Match { arms, .. } => {
+            arms.iter().fold(None, |acc, (_, r)| Some(join(acc, eval(r, env)))).unwrap_or(Abs::Other)
+        }
     }
 }
 
@@ -311,10 +287,9 @@ fn join(acc: Option<Abs>, a: Abs) -> Abs {
     match (acc, a) {
         (None, a) => a,
         (Some(Abs::Num(x)), Abs::Num(y)) => Abs::Num(x.union(y)),
-        (Some(Abs::Bool { can_true: t1, can_false: f1 }), Abs::Bool { can_true: t2, can_false: f2 }) => Abs::Bool {
-            can_true: t1 || t2,
-            can_false: f1 || f2,
-        },
+        (Some(Abs::Bool { can_true: t1, can_false: f1 }), Abs::Bool { can_true: t2, can_false: f2 }) => {
+            Abs::Bool { can_true: t1 || t2, can_false: f1 || f2 }
+        }
         _ => Abs::Other,
     }
 }
@@ -432,10 +407,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
         let Some(info) = checker.items.get(index as usize) else { continue };
         let decl = info.decl;
         let snapshot = finals.clone();
-        let env = Env {
-            inputs: inputs.clone(),
-            items: &snapshot,
-        };
+        let env = Env { inputs: inputs.clone(), items: &snapshot };
         let raw = num(eval(&item.body, &env));
         raws[index as usize] = raw;
         let mut fin = raw;
@@ -452,8 +424,13 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
             if !binds {
                 let span = decl.cap.as_ref().map(|c| c.span).unwrap_or(decl.name.span);
                 out.push(
-                    Diagnostic::warning(codes::CAP_NEVER_BINDS, format!("the cap of item `{}` can never bind", item.id), span, format!("the points are at most {} here", show(raw)))
-                        .with_help("remove the cap, or check the item's formula and the inputs' ranges"),
+                    Diagnostic::warning(
+                        codes::CAP_NEVER_BINDS,
+                        format!("the cap of item `{}` can never bind", item.id),
+                        span,
+                        format!("the points are at most {} here", show(raw)),
+                    )
+                    .with_help("remove the cap, or check the item's formula and the inputs' ranges"),
                 );
             }
         }
@@ -469,13 +446,25 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
             );
         } else if !info.deduction && fin.lo < Ext::Fin(Decimal::ZERO) {
             out.push(
-                Diagnostic::error(codes::NEGATIVE_POINTS, format!("item `{}` can give negative points outside a deduction section", item.id), decl.body.span, format!("ranges over {}", show(fin)))
-                    .with_help("keep it at zero or above, e.g. with `max(0, …)`, or move the item to a `deduction` section"),
+                Diagnostic::error(
+                    codes::NEGATIVE_POINTS,
+                    format!("item `{}` can give negative points outside a deduction section", item.id),
+                    decl.body.span,
+                    format!("ranges over {}", show(fin)),
+                )
+                .with_help(
+                    "keep it at zero or above, e.g. with `max(0, …)`, or move the item to a `deduction` section",
+                ),
             );
         } else if fin.lo == Ext::Fin(Decimal::ZERO) && fin.hi == Ext::Fin(Decimal::ZERO) {
             out.push(
-                Diagnostic::warning(codes::NEVER_SCORES, format!("item `{}` can never score", item.id), decl.name.span, "always 0 points")
-                    .with_help("check its conditions against the inputs' declared ranges"),
+                Diagnostic::warning(
+                    codes::NEVER_SCORES,
+                    format!("item `{}` can never score", item.id),
+                    decl.name.span,
+                    "always 0 points",
+                )
+                .with_help("check its conditions against the inputs' declared ranges"),
             );
         }
         top_level_arms(&item.body, &decl.body, &env, &mut out);
@@ -494,7 +483,12 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
                 Some(g) if counted_groups.contains(&g) => {}
                 Some(g) => {
                     counted_groups.push(g);
-                    let top = ruleset.groups[g as usize].members.iter().map(|m| finals[*m as usize].hi).max().unwrap_or(Ext::Fin(Decimal::ZERO));
+                    let top = ruleset.groups[g as usize]
+                        .members
+                        .iter()
+                        .map(|m| finals[*m as usize].hi)
+                        .max()
+                        .unwrap_or(Ext::Fin(Decimal::ZERO));
                     sum = sum.add(top);
                 }
                 None => sum = sum.add(finals[i as usize].hi),
@@ -508,8 +502,13 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
     if best < Ext::Fin(Decimal::from(ruleset.standard)) {
         if let Some(span) = checker_standard_span(_policy) {
             out.push(
-                Diagnostic::warning(codes::STANDARD_UNREACHABLE, format!("no applicant can reach the standard of {}", ruleset.standard), span, format!("the most any applicant can score is {}", show(Interval { lo: best, hi: best })))
-                    .with_help("lower the standard or check the items' points"),
+                Diagnostic::warning(
+                    codes::STANDARD_UNREACHABLE,
+                    format!("no applicant can reach the standard of {}", ruleset.standard),
+                    span,
+                    format!("the most any applicant can score is {}", show(Interval { lo: best, hi: best })),
+                )
+                .with_help("lower the standard or check the items' points"),
             );
         }
     }
@@ -532,8 +531,13 @@ fn top_level_arms(ir: &Expr, body: &ast::Expr, env: &Env<'_>, out: &mut Vec<Diag
         let narrowed = narrow(cond, true, &here);
         if !can_true || narrowed.iter().any(|i| i.is_empty()) {
             out.push(
-                Diagnostic::warning(codes::IMPOSSIBLE_ARM, "this `when` arm can never fire", arm.condition.span, "never true here")
-                    .with_help("the inputs' declared ranges or the arms above rule it out; remove it or fix the condition"),
+                Diagnostic::warning(
+                    codes::IMPOSSIBLE_ARM,
+                    "this `when` arm can never fire",
+                    arm.condition.span,
+                    "never true here",
+                )
+                .with_help("the inputs' declared ranges or the arms above rule it out; remove it or fix the condition"),
             );
         }
         inputs = narrow(cond, false, &here);

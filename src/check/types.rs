@@ -7,7 +7,10 @@ use crate::syntax::ast::Unit;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ty {
     /// A number; `int` when it is known to be whole, with its unit if it has one.
-    Num { int: bool, unit: Option<Unit> },
+    Num {
+        int: bool,
+        unit: Option<Unit>,
+    },
     Bool,
     Enum(u16),
     /// An optional input: must go through `??` or `present(…)` before use.
@@ -39,10 +42,9 @@ impl Ty {
                 (false, None) => "a decimal number".to_string(),
             },
             Ty::Bool => "a yes/no value (bool)".to_string(),
-            Ty::Enum(e) => format!(
-                "a value of enum `{}`",
-                enum_names.get(*e as usize).map(String::as_str).unwrap_or("?")
-            ),
+            Ty::Enum(e) => {
+                format!("a value of enum `{}`", enum_names.get(*e as usize).map(String::as_str).unwrap_or("?"))
+            }
             Ty::Optional(inner) => format!("an optional value ({} or absent)", inner.describe(enum_names)),
             Ty::Error => "an invalid value".to_string(),
         }

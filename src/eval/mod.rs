@@ -111,14 +111,9 @@ impl RuleSet {
         for &index in &self.order {
             let i = index as usize;
             let def = &self.items[i];
-            let ctx = Ctx {
-                inputs: &applicant.values,
-                points: &points,
-            };
-            let fail = |message: &'static str| EvalError {
-                place: format!("item `{}`", def.id),
-                message: message.to_string(),
-            };
+            let ctx = Ctx { inputs: &applicant.values, points: &points };
+            let fail =
+                |message: &'static str| EvalError { place: format!("item `{}`", def.id), message: message.to_string() };
             let mut met = 0u64;
             let mut unmet: Option<Arc<str>> = None;
             for (k, pre) in def.preconditions.iter().enumerate() {
@@ -156,10 +151,8 @@ impl RuleSet {
                 if m != winner && points[m as usize] != 0 {
                     let out = &mut items[m as usize];
                     out.points = 0;
-                    out.status = Status::Excluded {
-                        group: group.id.clone(),
-                        by: self.items[winner as usize].id.clone(),
-                    };
+                    out.status =
+                        Status::Excluded { group: group.id.clone(), by: self.items[winner as usize].id.clone() };
                 }
             }
         }
@@ -176,32 +169,21 @@ impl RuleSet {
                 place: "the total".to_string(),
                 message: "the sum of points overflows".to_string(),
             })?;
-            sections.push(SectionOutcome {
-                id: section.id.clone(),
-                points: value,
-                capped,
-            });
+            sections.push(SectionOutcome { id: section.id.clone(), points: value, capped });
         }
-        let ctx = Ctx {
-            inputs: &applicant.values,
-            points: &points,
-        };
+        let ctx = Ctx { inputs: &applicant.values, points: &points };
         let mut ineligible_reasons = Vec::new();
         for rule in &self.eligibility {
-            let ok = truthy(&ctx, &rule.condition).map_err(|m| EvalError {
-                place: format!("requirement `{}`", rule.id),
-                message: m.to_string(),
-            })?;
+            let ok = truthy(&ctx, &rule.condition)
+                .map_err(|m| EvalError { place: format!("requirement `{}`", rule.id), message: m.to_string() })?;
             if !ok {
                 ineligible_reasons.push(rule.reason.clone());
             }
         }
         let mut vetoes = Vec::new();
         for rule in &self.vetoes {
-            let hit = truthy(&ctx, &rule.condition).map_err(|m| EvalError {
-                place: format!("veto `{}`", rule.id),
-                message: m.to_string(),
-            })?;
+            let hit = truthy(&ctx, &rule.condition)
+                .map_err(|m| EvalError { place: format!("veto `{}`", rule.id), message: m.to_string() })?;
             if hit {
                 vetoes.push(rule.reason.clone());
             }
@@ -375,11 +357,7 @@ fn full_units(value: Value, scale: i64, amount: Decimal) -> Result<Value> {
         }
         Value::Int(_) | Value::Dec(_) => {
             let d = as_decimal(value)?;
-            let q = d
-                .checked_mul(Decimal::from(scale))
-                .and_then(|x| x.checked_div(amount))
-                .ok_or("overflow")?
-                .floor();
+            let q = d.checked_mul(Decimal::from(scale)).and_then(|x| x.checked_div(amount)).ok_or("overflow")?.floor();
             Ok(i64::try_from(q).map(Value::Int).unwrap_or(Value::Dec(q)))
         }
         _ => Err("`per` of a non-number"),

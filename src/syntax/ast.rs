@@ -316,7 +316,10 @@ pub enum ExprKind {
     Number(Number),
     Bool(bool),
     Name(Ident),
-    Qualified { enum_name: Ident, variant: Ident },
+    Qualified {
+        enum_name: Ident,
+        variant: Ident,
+    },
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `rate per amount of operand`: rate × ⌊operand / amount⌋.
@@ -331,9 +334,18 @@ pub enum ExprKind {
         value: Box<Expr>,
         set: Vec<Expr>,
     },
-    Call { func: Ident, args: Vec<Expr> },
-    When { arms: Vec<WhenArm>, otherwise: Box<Expr> },
-    Match { scrutinee: Vec<Expr>, arms: Vec<MatchArm> },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+    },
+    When {
+        arms: Vec<WhenArm>,
+        otherwise: Box<Expr>,
+    },
+    Match {
+        scrutinee: Vec<Expr>,
+        arms: Vec<MatchArm>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -36,7 +36,9 @@ fn pratt() -> &'static PrattParser<Rule> {
                 | Op::postfix(Rule::in_list)
                 | Op::postfix(Rule::not_in))
             .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-            .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::per, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left)
+                | Op::infix(Rule::div, Assoc::Left)
+                | Op::infix(Rule::per, Assoc::Left))
             .op(Op::prefix(Rule::neg))
             .op(Op::infix(Rule::coalesce, Assoc::Left))
     })
@@ -50,11 +52,7 @@ pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
 
 impl Builder {
     pub(crate) fn new(file: FileId, base: usize) -> Builder {
-        Builder {
-            file,
-            base,
-            diagnostics: Vec::new(),
-        }
+        Builder { file, base, diagnostics: Vec::new() }
     }
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
@@ -90,10 +88,7 @@ impl Builder {
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
-        Ident {
-            name: pair.as_str().to_string(),
-            span: self.span(&pair),
-        }
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
     }
 
     fn text(&mut self, pair: Pair<'_, Rule>) -> Text {
@@ -152,14 +147,8 @@ impl Builder {
         let mut title = None;
         let mut header = Header {
             docs,
-            id: Ident {
-                name: String::new(),
-                span,
-            },
-            title: Text {
-                value: String::new(),
-                span,
-            },
+            id: Ident { name: String::new(), span },
+            title: Text { value: String::new(), span },
             extends: None,
             year: None,
             effective: None,
@@ -185,8 +174,13 @@ impl Builder {
                     let v = part.children().next().map(|p| p.as_str().to_string()).unwrap_or_default();
                     if !valid_date(&v) {
                         self.diagnostics.push(
-                            Diagnostic::error(codes::BAD_DATE, format!("`{v}` is not a calendar date"), part_span, "invalid date")
-                                .with_help("write the date as YYYY-MM-DD, e.g. 2025-01-01"),
+                            Diagnostic::error(
+                                codes::BAD_DATE,
+                                format!("`{v}` is not a calendar date"),
+                                part_span,
+                                "invalid date",
+                            )
+                            .with_help("write the date as YYYY-MM-DD, e.g. 2025-01-01"),
                         );
                     }
                     self.set_header_field(&mut header.effective, Some((v, part_span)), "effective", part_span);
@@ -195,9 +189,19 @@ impl Builder {
                     let v = part.children().next().map(|p| p.as_str().to_string()).unwrap_or_default();
                     let standard = v.parse::<i64>().ok();
                     if standard.is_none() {
-                        self.diagnostics.push(Diagnostic::error(codes::BAD_NUMBER, "number too large", part_span, "this number does not fit"));
+                        self.diagnostics.push(Diagnostic::error(
+                            codes::BAD_NUMBER,
+                            "number too large",
+                            part_span,
+                            "this number does not fit",
+                        ));
                     }
-                    self.set_header_field(&mut header.standard, standard.map(|s| (s, part_span)), "standard", part_span);
+                    self.set_header_field(
+                        &mut header.standard,
+                        standard.map(|s| (s, part_span)),
+                        "standard",
+                        part_span,
+                    );
                 }
                 _ => {}
             }
@@ -214,9 +218,14 @@ impl Builder {
     fn set_header_field<T>(&mut self, slot: &mut Option<(T, Span)>, value: Option<(T, Span)>, name: &str, span: Span) {
         if let Some((_, first)) = slot {
             self.diagnostics.push(
-                Diagnostic::error(codes::HEADER_FIELD, format!("`{name}` is given twice in the header"), span, "second time here")
-                    .with_label(*first, "first given here")
-                    .with_help(format!("keep one `{name}` line")),
+                Diagnostic::error(
+                    codes::HEADER_FIELD,
+                    format!("`{name}` is given twice in the header"),
+                    span,
+                    "second time here",
+                )
+                .with_label(*first, "first given here")
+                .with_help(format!("keep one `{name}` line")),
             );
         } else {
             *slot = value;
@@ -324,28 +333,15 @@ impl Builder {
                 Some(Variant { docs, name, label })
             })
             .collect();
-        EnumDecl {
-            docs,
-            name: name.unwrap_or_else(|| Ident {
-                name: String::new(),
-                span: Span::default(),
-            }),
-            variants,
-        }
+        EnumDecl { docs, name: name.unwrap_or_else(|| Ident { name: String::new(), span: Span::default() }), variants }
     }
 
     fn input_field(&mut self, pair: Pair<'_, Rule>) -> InputField {
         let span = self.span(&pair);
         let mut field = InputField {
             docs: None,
-            name: Ident {
-                name: String::new(),
-                span,
-            },
-            ty: Ident {
-                name: String::new(),
-                span,
-            },
+            name: Ident { name: String::new(), span },
+            ty: Ident { name: String::new(), span },
             optional: false,
             range: None,
             default: None,
@@ -359,12 +355,7 @@ impl Builder {
                     field.name = self.ident(part);
                     idents += 1;
                 }
-                Rule::type_name => {
-                    field.ty = Ident {
-                        name: part.as_str().to_string(),
-                        span: self.span(&part),
-                    }
-                }
+                Rule::type_name => field.ty = Ident { name: part.as_str().to_string(), span: self.span(&part) },
                 Rule::optional => field.optional = true,
                 Rule::range => field.range = Some(self.range(part)),
                 Rule::default => field.default = part.children().next().map(|v| self.value(v)),
@@ -383,31 +374,20 @@ impl Builder {
         if low.is_none() {
             self.diagnostics.push(Diagnostic::error(codes::BAD_NUMBER, "number too large", span, "in this range"));
         }
-        RangeDecl {
-            low: low.unwrap_or_default(),
-            high,
-            span,
-        }
+        RangeDecl { low: low.unwrap_or_default(), high, span }
     }
 
     fn value(&mut self, pair: Pair<'_, Rule>) -> Value {
         let span = self.span(&pair);
         let Some(inner) = pair.children().next() else {
-            return Value {
-                kind: ValueKind::Absent,
-                span,
-            };
+            return Value { kind: ValueKind::Absent, span };
         };
         let kind = match inner.as_rule() {
             Rule::absent => ValueKind::Absent,
             Rule::bool_lit => ValueKind::Bool(inner.as_str() == "true"),
             Rule::signed_quantity => {
                 let mut negative = false;
-                let mut number = Number {
-                    value: Decimal::ZERO,
-                    integral: true,
-                    unit: None,
-                };
+                let mut number = Number { value: Decimal::ZERO, integral: true, unit: None };
                 for p in inner.children() {
                     match p.as_rule() {
                         Rule::neg_sign => negative = true,
@@ -424,17 +404,11 @@ impl Builder {
                 let mut parts = inner.children();
                 let enum_name = parts.next().map(|p| self.ident(p));
                 match parts.next() {
-                    Some(v) => ValueKind::Variant {
-                        enum_name,
-                        variant: self.ident(v),
-                    },
+                    Some(v) => ValueKind::Variant { enum_name, variant: self.ident(v) },
                     None => ValueKind::Absent,
                 }
             }
-            _ => ValueKind::Variant {
-                enum_name: None,
-                variant: self.ident(inner),
-            },
+            _ => ValueKind::Variant { enum_name: None, variant: self.ident(inner) },
         };
         Value { kind, span }
     }
@@ -443,14 +417,8 @@ impl Builder {
         let span = self.span(&pair);
         let mut decl = ParamDecl {
             docs: None,
-            name: Ident {
-                name: String::new(),
-                span,
-            },
-            value: Value {
-                kind: ValueKind::Absent,
-                span,
-            },
+            name: Ident { name: String::new(), span },
+            value: Value { kind: ValueKind::Absent, span },
             label: None,
         };
         for part in pair.children() {
@@ -469,10 +437,7 @@ impl Builder {
         let span = self.span(&pair);
         let mut decl = SectionDecl {
             docs: None,
-            name: Ident {
-                name: String::new(),
-                span,
-            },
+            name: Ident { name: String::new(), span },
             label: None,
             deduction: false,
             cap: None,
@@ -494,10 +459,7 @@ impl Builder {
                 Rule::best_of_decl => {
                     let mut group = GroupDecl {
                         docs: None,
-                        name: Ident {
-                            name: String::new(),
-                            span,
-                        },
+                        name: Ident { name: String::new(), span },
                         label: None,
                         members: Vec::new(),
                     };
@@ -547,15 +509,7 @@ impl Builder {
                 _ => {}
             }
         }
-        Some(ItemDecl {
-            docs,
-            name: name?,
-            label: label?,
-            requires,
-            body: body?,
-            cap,
-            span,
-        })
+        Some(ItemDecl { docs, name: name?, label: label?, requires, body: body?, cap, span })
     }
 
     fn rule_decl(&mut self, pair: Pair<'_, Rule>) -> Option<RuleDecl> {
@@ -564,12 +518,7 @@ impl Builder {
         let name = self.ident(p.next()?);
         let condition = self.expr(p.next()?);
         let reason = self.text(p.next()?);
-        Some(RuleDecl {
-            docs,
-            name,
-            condition,
-            reason,
-        })
+        Some(RuleDecl { docs, name, condition, reason })
     }
 
     fn test_decl(&mut self, pair: Pair<'_, Rule>) -> Option<TestDecl> {
@@ -601,13 +550,7 @@ impl Builder {
                 _ => {}
             }
         }
-        Some(TestDecl {
-            docs,
-            name,
-            given,
-            expect,
-            span,
-        })
+        Some(TestDecl { docs, name, given, expect, span })
     }
 
     // ------------------------------------------------------------ expressions
@@ -628,23 +571,13 @@ impl Builder {
             .map_prefix(|op, operand| {
                 let s = to_span(&op).to(operand.span);
                 let unop = if op.as_rule() == Rule::neg { UnOp::Neg } else { UnOp::Not };
-                Expr {
-                    kind: ExprKind::Unary(unop, Box::new(operand)),
-                    span: s,
-                }
+                Expr { kind: ExprKind::Unary(unop, Box::new(operand)), span: s }
             })
             .map_postfix(|operand, op| {
                 let s = operand.span.to(to_span(&op));
                 let negated = op.as_rule() == Rule::not_in;
                 let set = op.children().map(|e| this.borrow_mut().expr(e)).collect();
-                Expr {
-                    kind: ExprKind::In {
-                        negated,
-                        value: Box::new(operand),
-                        set,
-                    },
-                    span: s,
-                }
+                Expr { kind: ExprKind::In { negated, value: Box::new(operand), set }, span: s }
             })
             .map_infix(|lhs, op, rhs| {
                 let s = lhs.span.to(rhs.span);
@@ -655,22 +588,10 @@ impl Builder {
                             let a_span = to_span(&a);
                             (this.borrow_mut().per_amount(a), a_span)
                         }
-                        None => (
-                            Number {
-                                value: Decimal::ONE,
-                                integral: true,
-                                unit: None,
-                            },
-                            s,
-                        ),
+                        None => (Number { value: Decimal::ONE, integral: true, unit: None }, s),
                     };
                     return Expr {
-                        kind: ExprKind::Per {
-                            rate: Box::new(lhs),
-                            amount,
-                            amount_span,
-                            operand: Box::new(rhs),
-                        },
+                        kind: ExprKind::Per { rate: Box::new(lhs), amount, amount_span, operand: Box::new(rhs) },
                         span: s,
                     };
                 }
@@ -689,10 +610,7 @@ impl Builder {
                     Rule::div => BinOp::Div,
                     _ => BinOp::Coalesce,
                 };
-                Expr {
-                    kind: ExprKind::Binary(binop, Box::new(lhs), Box::new(rhs)),
-                    span: s,
-                }
+                Expr { kind: ExprKind::Binary(binop, Box::new(lhs), Box::new(rhs)), span: s }
             })
             .parse(pair.into_inner());
         let _ = span;
@@ -725,10 +643,7 @@ impl Builder {
             Rule::qualified => {
                 let mut parts = pair.children();
                 match (parts.next(), parts.next()) {
-                    (Some(e), Some(v)) => ExprKind::Qualified {
-                        enum_name: self.ident(e),
-                        variant: self.ident(v),
-                    },
+                    (Some(e), Some(v)) => ExprKind::Qualified { enum_name: self.ident(e), variant: self.ident(v) },
                     _ => ExprKind::Bool(false),
                 }
             }
@@ -740,10 +655,7 @@ impl Builder {
                 let mut parts = pair.children();
                 let func = match parts.next() {
                     Some(f) => self.ident(f),
-                    None => Ident {
-                        name: String::new(),
-                        span,
-                    },
+                    None => Ident { name: String::new(), span },
                 };
                 let args = parts.map(|a| self.expr(a)).collect();
                 ExprKind::Call { func, args }
@@ -760,25 +672,14 @@ impl Builder {
                     } else if let (Some(c), Some(r)) = (parts.next(), parts.next()) {
                         let condition = self.expr(c);
                         let result = self.expr(r);
-                        arms.push(WhenArm {
-                            condition,
-                            result,
-                            span: arm_span,
-                        });
+                        arms.push(WhenArm { condition, result, span: arm_span });
                     }
                 }
                 let otherwise = otherwise.unwrap_or(Expr {
-                    kind: ExprKind::Number(Number {
-                        value: Decimal::ZERO,
-                        integral: true,
-                        unit: None,
-                    }),
+                    kind: ExprKind::Number(Number { value: Decimal::ZERO, integral: true, unit: None }),
                     span,
                 });
-                ExprKind::When {
-                    arms,
-                    otherwise: Box::new(otherwise),
-                }
+                ExprKind::When { arms, otherwise: Box::new(otherwise) }
             }
             Rule::match_expr => {
                 let mut scrutinee = Vec::new();
@@ -799,18 +700,16 @@ impl Builder {
                                         .filter_map(|atom| atom.children().next())
                                         .map(|atom| match atom.as_rule() {
                                             Rule::wildcard => PatternAtom::Wildcard(self.span(&atom)),
-                                            Rule::bool_lit => PatternAtom::Bool(atom.as_str() == "true", self.span(&atom)),
+                                            Rule::bool_lit => {
+                                                PatternAtom::Bool(atom.as_str() == "true", self.span(&atom))
+                                            }
                                             _ => PatternAtom::Variant(self.ident(atom)),
                                         })
                                         .collect()
                                 })
                                 .collect();
                             let result = self.expr(res);
-                            arms.push(MatchArm {
-                                pattern,
-                                pattern_span,
-                                result,
-                            });
+                            arms.push(MatchArm { pattern, pattern_span, result });
                         }
                         _ => {}
                     }
@@ -825,12 +724,14 @@ impl Builder {
 }
 
 /// Children of a pair without the keyword tokens, which carry no information.
+type Significant<'i> = std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>;
+
 trait Children<'i> {
-    fn children(self) -> std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>;
+    fn children(self) -> Significant<'i>;
 }
 
 impl<'i> Children<'i> for Pair<'i, Rule> {
-    fn children(self) -> std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool> {
+    fn children(self) -> Significant<'i> {
         self.into_inner().filter(|p| !is_keyword(p.as_rule()))
     }
 }

@@ -16,10 +16,8 @@ use crate::source::FileId;
 pub(crate) struct PolicyParser;
 
 /// Words that start a top-level declaration; the parser resynchronises on them.
-const TOP_LEVEL: &[&str] = &[
-    "enum", "input", "param", "let", "section", "eligibility", "vetoes", "test", "override",
-    "remove", "///",
-];
+const TOP_LEVEL: &[&str] =
+    &["enum", "input", "param", "let", "section", "eligibility", "vetoes", "test", "override", "remove", "///"];
 
 /// Deepest nesting of parentheses and brackets accepted, so that hostile input cannot
 /// exhaust the stack of the recursive-descent parser.
@@ -78,4 +76,3 @@ fn next_top_level(text: &str, after: usize, at: usize) -> Option<usize> {
     }
     None
 }
-

@@ -1,0 +1,106 @@
+//! `jifen check`: compile policies and report every problem.
+
+use serde::Serialize;
+
+use super::input::{io_reason, policy_paths};
+use super::{exit, stderr_color, width, Format};
+
+/// Compile policy files and report every error and warning.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  jifen check policies/2025.policy\n  jifen check --deny-warnings policies/\n  \
+jifen check --format json policies/*.policy\n  jifen check --format github policies/   # CI annotations\n\n\
+Exit codes: 0 clean, 1 errors (or warnings with --deny-warnings) or a file not readable.")]
+pub struct Args {
+    /// Policy files or folders of them (default: policies/).
+    #[arg(default_value = "policies")]
+    pub paths: Vec<String>,
+    /// Fail on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Serialize)]
+struct FileReport {
+    file: String,
+    ok: bool,
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<jifen::diagnostic::JsonDiagnostic>,
+}
+
+pub fn run(args: Args, format: Format) -> u8 {
+    let files = policy_paths(&args.paths);
+    if files.is_empty() {
+        super::fail("no policy files to check", Some("name .policy files or a folder that holds them"));
+        return exit::FAILED;
+    }
+    let mut failed = false;
+    let mut reports = Vec::new();
+    for file in &files {
+        let text = match std::fs::read(file).map(String::from_utf8) {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => {
+                failed = true;
+                let message = format!(
+                    "`{file}` is not valid UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                );
+                report_unreadable(format, file, &message, &mut reports);
+                continue;
+            }
+            Err(e) => {
+                failed = true;
+                let message = format!("cannot read `{file}`: {}", io_reason(&e));
+                report_unreadable(format, file, &message, &mut reports);
+                continue;
+            }
+        };
+        let report = jifen::check_with(file, &text, &jifen::FsLoader);
+        let d = &report.diagnostics;
+        let bad = d.has_errors() || (args.deny_warnings && d.warning_count() > 0);
+        failed |= bad;
+        match format {
+            Format::Json => reports.push(FileReport {
+                file: file.clone(),
+                ok: !bad,
+                errors: d.error_count(),
+                warnings: d.warning_count(),
+                diagnostics: d.to_json(),
+            }),
+            Format::Github => print!("{}", d.render_github()),
+            _ => {
+                eprint!("{}", d.render_human(stderr_color(), width()));
+                let status = if bad { "FAILED" } else { "ok" };
+                eprintln!("{file}: {status} ({} error(s), {} warning(s))", d.error_count(), d.warning_count());
+            }
+        }
+    }
+    if format == Format::Json {
+        match serde_json::to_string_pretty(&reports) {
+            Ok(s) => println!("{s}"),
+            Err(_) => return exit::INTERNAL,
+        }
+    }
+    if failed {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}
+
+fn report_unreadable(format: Format, file: &str, message: &str, reports: &mut Vec<FileReport>) {
+    match format {
+        Format::Json => reports.push(FileReport {
+            file: file.to_string(),
+            ok: false,
+            errors: 1,
+            warnings: 0,
+            diagnostics: Vec::new(),
+        }),
+        Format::Github => println!("::error file={file}::{message}"),
+        _ => super::fail(message, Some("check the path; folders are searched for .policy files")),
+    }
+    if format == Format::Json {
+        super::fail(message, None);
+    }
+}

@@ -1,0 +1,107 @@
+//! The command line: parse arguments, call the library, render, exit. One file per verb.
+
+mod check;
+mod input;
+mod render;
+mod score;
+mod test;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit codes, the same for every verb (documented in docs/cli.md).
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// `check` found errors, or `test` had a failing test.
+    pub const FAILED: u8 = 1;
+    /// The policy does not compile (for verbs that need a compiled policy), or the
+    /// command line is wrong.
+    pub const POLICY: u8 = 2;
+    /// The applicant data is invalid.
+    pub const APPLICANT: u8 = 3;
+    /// A file could not be read or written.
+    pub const IO: u8 = 4;
+    /// An internal error: a bug in jifen.
+    pub const INTERNAL: u8 = 70;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text for people, with source excerpts.
+    Human,
+    /// JSON for programs.
+    Json,
+    /// GitHub Actions workflow annotations (check and test).
+    Github,
+    /// JUnit XML (test).
+    Junit,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jifen",
+    version,
+    about = "Compile, check and evaluate Shanghai residence-permit points policies (上海市居住证积分)",
+    long_about = "jifen turns a year's points rules into a policy file that can be checked, tested \
+and evaluated without changing code.\n\nWithout --policy, verbs that score use the 2025 policy \
+bundled in the binary.",
+    after_help = "Examples:\n  jifen check policies/\n  jifen score examples/applicant.json\n  \
+jifen score --explain --policy policies/2024.policy examples/applicant.json\n  jifen test policies/\n\n\
+Exit codes: 0 ok, 1 check/test failed, 2 policy does not compile or bad command line, \
+3 invalid applicant, 4 file not readable/writable, 70 internal error.\nColour is off when NO_COLOR is set or output is not a terminal."
+)]
+pub struct Cli {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Check(check::Args),
+    Score(score::Args),
+    Test(test::Args),
+}
+
+/// Whether to colour output written to stderr/stdout.
+pub fn use_color(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub fn stderr_color() -> bool {
+    use_color(std::io::stderr().is_terminal())
+}
+
+pub fn stdout_color() -> bool {
+    use_color(std::io::stdout().is_terminal())
+}
+
+/// Terminal width for rendering diagnostics.
+pub fn width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(100)
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => check::run(args, cli.format),
+        Command::Score(args) => score::run(args, cli.format),
+        Command::Test(args) => test::run(args, cli.format),
+    };
+    ExitCode::from(code)
+}
+
+/// Print an error about the command's inputs (not a policy diagnostic) to stderr.
+pub fn fail(message: &str, help: Option<&str>) {
+    let color = stderr_color();
+    let head = if color { "\x1b[1;31merror\x1b[0m" } else { "error" };
+    eprintln!("{head}: {message}");
+    if let Some(h) = help {
+        eprintln!("  help: {h}");
+    }
+}

@@ -1,0 +1,106 @@
+//! The human table of a score.
+
+use unicode_width::UnicodeWidthStr;
+
+use jifen::eval::{Applicant, Outcome};
+use jifen::report::{fact_text, why};
+use jifen::RuleSet;
+
+fn pad(text: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn yes(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+pub fn outcome_table(
+    ruleset: &RuleSet,
+    outcome: &Outcome,
+    applicant: &Applicant,
+    explain: bool,
+    color: bool,
+) -> String {
+    let bold = |s: &str| if color { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() };
+    let dim = |s: &str| if color { format!("\x1b[2m{s}\x1b[0m") } else { s.to_string() };
+    let mut out = String::new();
+    out.push_str(&bold(&format!("{} · {} {}", ruleset.title, ruleset.id, ruleset.year)));
+    out.push('\n');
+    let label_width = ruleset.items.iter().map(|i| UnicodeWidthStr::width(&*i.label)).max().unwrap_or(10).min(40);
+    let id_width = ruleset.items.iter().map(|i| i.id.len()).max().unwrap_or(10);
+    for (s, section) in ruleset.sections.iter().enumerate() {
+        let points = outcome.sections.get(s).map(|x| x.points).unwrap_or(0);
+        out.push_str(&format!("\n{} ({}){}\n", bold(&section.label), section.id, dim(&format!("  {points} points"))));
+        for &i in &section.items {
+            let i = i as usize;
+            let (Some(def), Some(item)) = (ruleset.items.get(i), outcome.items.get(i)) else { continue };
+            let reason = why(ruleset, i, outcome).map(|w| format!("  {w}")).unwrap_or_default();
+            out.push_str(&format!(
+                "  {} {} {:>5}{}\n",
+                pad(&def.label, label_width),
+                pad(&def.id, id_width),
+                item.points,
+                reason
+            ));
+            if explain {
+                out.push_str(&explain_item(ruleset, i, outcome, applicant, label_width + id_width + 4));
+            }
+        }
+    }
+    out.push('\n');
+    let meets = if color {
+        if outcome.meets_standard {
+            "\x1b[1;32myes\x1b[0m".to_string()
+        } else {
+            "\x1b[1;31mno\x1b[0m".to_string()
+        }
+    } else {
+        yes(outcome.meets_standard).to_string()
+    };
+    out.push_str(&format!("total           {}\n", bold(&outcome.total.to_string())));
+    out.push_str(&format!("standard        {}\n", outcome.standard));
+    out.push_str(&format!("eligible        {}\n", yes(outcome.eligible)));
+    for r in &outcome.ineligible_reasons {
+        out.push_str(&format!("                not met: {r}\n"));
+    }
+    out.push_str(&format!("vetoed          {}\n", yes(outcome.vetoed)));
+    for r in &outcome.vetoes {
+        out.push_str(&format!("                veto: {r}\n"));
+    }
+    out.push_str(&format!("meets_standard  {meets}\n"));
+    out
+}
+
+fn explain_item(ruleset: &RuleSet, i: usize, outcome: &Outcome, applicant: &Applicant, indent: usize) -> String {
+    let (Some(def), Some(item)) = (ruleset.items.get(i), outcome.items.get(i)) else {
+        return String::new();
+    };
+    let pad = " ".repeat(indent.min(12));
+    let mut out = String::new();
+    if let Some(arm) = item.arm.and_then(|a| def.arms.get(a as usize)) {
+        out.push_str(&format!("{pad}arm:    {arm}\n"));
+    }
+    out.push_str(&format!("{pad}raw:    {}", item.raw_points));
+    if let Some(cap) = def.cap {
+        out.push_str(&format!(", cap {cap}"));
+    }
+    out.push('\n');
+    for (k, p) in def.preconditions.iter().enumerate() {
+        let met = k < 64 && item.preconditions_met & (1 << k) != 0;
+        out.push_str(&format!("{pad}{}  {}\n", if met { "met:  " } else { "unmet:" }, p.reason));
+    }
+    let facts: Vec<String> = def.reads.iter().filter_map(|s| fact_text(ruleset, *s, applicant)).collect();
+    if !facts.is_empty() {
+        out.push_str(&format!("{pad}facts:  {}\n", facts.join(", ")));
+    }
+    if let Some(doc) = &def.doc {
+        let first = doc.lines().next().unwrap_or("");
+        out.push_str(&format!("{pad}source: {first}\n"));
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! `jifen test`: run the tests written inside policies.
+
+use serde::Serialize;
+
+use jifen::testing::TestResult;
+
+use super::input::{policy_paths, read};
+use super::{exit, stderr_color, stdout_color, width, Format};
+
+/// Run the `test` blocks of policies: each example applicant must score what it says.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  jifen test                       # every policy in policies/\n  \
+jifen test policies/2025.policy --filter R1\n  jifen test --format junit policies/ > report.xml\n\n\
+Exit codes: 0 all passed, 1 a test failed, 2 a policy does not compile, 4 a file not readable.")]
+pub struct Args {
+    /// Policy files or folders (default: policies/).
+    #[arg(default_value = "policies")]
+    pub paths: Vec<String>,
+    /// Run only the tests whose name contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FileResults {
+    file: String,
+    passed: usize,
+    failed: usize,
+    tests: Vec<TestResult>,
+}
+
+pub fn run(args: Args, format: Format) -> u8 {
+    let files = policy_paths(&args.paths);
+    let mut all = Vec::new();
+    let mut worst = exit::OK;
+    for file in &files {
+        let text = match read(file) {
+            Ok(t) => t,
+            Err(code) => {
+                worst = worst.max(code);
+                continue;
+            }
+        };
+        let report = jifen::check_with(file, &text, &jifen::FsLoader);
+        let Some(ruleset) = report.ruleset else {
+            eprint!("{}", report.diagnostics.render_human(stderr_color(), width()));
+            super::fail(&format!("{file} does not compile; its tests were not run"), Some("run `jifen check` on it"));
+            worst = worst.max(exit::POLICY);
+            continue;
+        };
+        let results = ruleset.run_tests(args.filter.as_deref());
+        let failed = results.iter().filter(|r| !r.passed).count();
+        if failed > 0 && worst == exit::OK {
+            worst = exit::FAILED;
+        }
+        if format == Format::Human {
+            print!("{}", human(file, &ruleset, &results, stdout_color()));
+        }
+        all.push(FileResults { file: file.clone(), passed: results.len() - failed, failed, tests: results });
+    }
+    let passed: usize = all.iter().map(|f| f.passed).sum();
+    let failed: usize = all.iter().map(|f| f.failed).sum();
+    match format {
+        Format::Json => match serde_json::to_string_pretty(&all) {
+            Ok(s) => println!("{s}"),
+            Err(_) => return exit::INTERNAL,
+        },
+        Format::Junit => print!("{}", junit(&all)),
+        Format::Github => {
+            for f in &all {
+                for t in f.tests.iter().filter(|t| !t.passed) {
+                    for m in &t.mismatches {
+                        let (file, line) = m.location.rsplit_once(':').unwrap_or((&m.location, "1"));
+                        println!(
+                            "::error file={file},line={line},title=jifen test::test \"{}\": {} expected {}, got {}",
+                            t.name, m.target, m.expected, m.actual
+                        );
+                    }
+                }
+            }
+            println!("{passed} passed, {failed} failed");
+        }
+        Format::Human => println!("\n{passed} passed, {failed} failed"),
+    }
+    worst
+}
+
+fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bool) -> String {
+    let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+    let mut out = format!("{file}\n");
+    for r in results {
+        if r.passed {
+            out.push_str(&format!("  {} {}\n", paint("32", "ok    "), r.name));
+            continue;
+        }
+        out.push_str(&format!("  {} {}  ({})\n", paint("1;31", "FAILED"), r.name, r.location));
+        if let Some(e) = &r.error {
+            out.push_str(&format!("         error: {e}\n"));
+        }
+        for m in &r.mismatches {
+            out.push_str(&format!(
+                "         {}: expected {}, got {}  ({})\n",
+                m.target, m.expected, m.actual, m.location
+            ));
+        }
+        if let Some(o) = &r.outcome {
+            let breakdown: Vec<String> = o
+                .items
+                .iter()
+                .filter(|i| i.points != 0 || i.raw_points != 0)
+                .map(|i| format!("{} {}", i.id, i.points))
+                .collect();
+            out.push_str(&format!("         items: {}\n", breakdown.join(", ")));
+            out.push_str(&format!(
+                "         total {} (standard {}), eligible {}, vetoed {}\n",
+                o.total, ruleset.standard, o.eligible, o.vetoed
+            ));
+        }
+    }
+    out
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn junit(all: &[FileResults]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for f in all {
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n",
+            xml(&f.file),
+            f.tests.len(),
+            f.failed
+        ));
+        for t in &f.tests {
+            out.push_str(&format!("    <testcase name=\"{}\" classname=\"{}\"", xml(&t.name), xml(&f.file)));
+            if t.passed {
+                out.push_str("/>\n");
+            } else {
+                let text: Vec<String> = t
+                    .mismatches
+                    .iter()
+                    .map(|m| format!("{}: expected {}, got {} ({})", m.target, m.expected, m.actual, m.location))
+                    .collect();
+                let text = t.error.clone().unwrap_or_else(|| text.join("\n"));
+                out.push_str(&format!(
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    xml(text.lines().next().unwrap_or("")),
+                    xml(&text)
+                ));
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}

@@ -1,0 +1,122 @@
+//! Views of an [`Outcome`]: the JSON shape other programs rely on, and the per-item
+//! trace. The human table is a view of the same data (see the CLI).
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::eval::{Applicant, Outcome, Status};
+use crate::rules::{InputType, RuleSet, Value};
+
+/// Why an item scored what it did, in words; `None` when it simply scored.
+pub fn why(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
+    let item = outcome.items.get(index)?;
+    match &item.status {
+        Status::Scored if item.points == 0 => None,
+        Status::Scored => None,
+        Status::Capped => Some(format!(
+            "capped at {} (computed {})",
+            ruleset.items.get(index).and_then(|d| d.cap).unwrap_or(item.points),
+            item.raw_points
+        )),
+        Status::PreconditionUnmet { reason } => Some(format!("precondition unmet: {reason}")),
+        Status::Excluded { group, by } => {
+            let label = ruleset
+                .groups
+                .iter()
+                .find(|g| g.id == *group)
+                .and_then(|g| g.label.clone())
+                .unwrap_or_else(|| group.clone());
+            Some(format!("not counted: {by} scores higher ({label}; computed {})", item.raw_points))
+        }
+    }
+}
+
+/// A value as JSON: numbers as numbers, variants by name.
+pub fn value_json(ruleset: &RuleSet, ty: InputType, value: Value) -> Json {
+    match value {
+        Value::Int(i) => json!(i),
+        Value::Dec(d) => serde_json::from_str(&d.normalize().to_string()).unwrap_or(Json::Null),
+        Value::Bool(b) => json!(b),
+        Value::Enum(_) => json!(ruleset.show_value(ty, value)),
+        Value::Absent => Json::Null,
+    }
+}
+
+/// The trace of one item: the arm taken, raw points, cap, preconditions, facts read.
+pub fn trace_json(ruleset: &RuleSet, index: usize, outcome: &Outcome, applicant: &Applicant) -> Json {
+    let (Some(def), Some(item)) = (ruleset.items.get(index), outcome.items.get(index)) else {
+        return Json::Null;
+    };
+    let mut facts = Map::new();
+    for &slot in &def.reads {
+        if let (Some(input), Some(v)) = (ruleset.inputs.get(slot as usize), applicant.values.get(slot as usize)) {
+            facts.insert(input.name.to_string(), value_json(ruleset, input.ty, *v));
+        }
+    }
+    let preconditions: Vec<Json> = def
+        .preconditions
+        .iter()
+        .enumerate()
+        .map(|(k, p)| json!({ "reason": &*p.reason, "met": k < 64 && item.preconditions_met & (1 << k) != 0 }))
+        .collect();
+    json!({
+        "arm": item.arm.and_then(|a| def.arms.get(a as usize)).map(String::as_str),
+        "raw_points": item.raw_points,
+        "cap": def.cap,
+        "preconditions": preconditions,
+        "facts": facts,
+    })
+}
+
+/// The `score --format json` shape (see the applicant contract).
+pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&Applicant>) -> Json {
+    let items: Vec<Json> = outcome
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let mut o = Map::new();
+            o.insert("id".into(), json!(&*item.id));
+            o.insert("label".into(), json!(&*item.label));
+            o.insert("section".into(), json!(&*item.section));
+            o.insert("points".into(), json!(item.points));
+            o.insert("raw_points".into(), json!(item.raw_points));
+            let status = match &item.status {
+                Status::Scored => "scored",
+                Status::Capped => "capped",
+                Status::PreconditionUnmet { .. } => "precondition_unmet",
+                Status::Excluded { .. } => "excluded",
+            };
+            o.insert("status".into(), json!(status));
+            o.insert("reason".into(), why(ruleset, i, outcome).map(Json::String).unwrap_or(Json::Null));
+            if let Some(a) = applicant {
+                o.insert("trace".into(), trace_json(ruleset, i, outcome, a));
+            }
+            Json::Object(o)
+        })
+        .collect();
+    let sections: Vec<Json> =
+        outcome.sections.iter().map(|s| json!({ "id": &*s.id, "points": s.points, "capped": s.capped })).collect();
+    json!({
+        "policy": { "id": &*ruleset.id, "year": ruleset.year },
+        "total": outcome.total,
+        "standard": outcome.standard,
+        "eligible": outcome.eligible,
+        "vetoed": outcome.vetoed,
+        "meets_standard": outcome.meets_standard,
+        "items": items,
+        "sections": sections,
+        "ineligible_reasons": outcome.ineligible_reasons.iter().map(|r| &**r).collect::<Vec<_>>(),
+        "vetoes": outcome.vetoes.iter().map(|r| &**r).collect::<Vec<_>>(),
+    })
+}
+
+/// Facts of an applicant as `name = value` text, for traces.
+pub fn fact_text(ruleset: &RuleSet, slot: u16, applicant: &Applicant) -> Option<String> {
+    let input = ruleset.inputs.get(slot as usize)?;
+    let v = applicant.values.get(slot as usize)?;
+    let shown = match v {
+        Value::Absent => "absent".to_string(),
+        other => ruleset.show_value(input.ty, *other),
+    };
+    Some(format!("{} = {shown}", input.name))
+}

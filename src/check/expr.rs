@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::types::{unit_name, Ty};
+use super::types::{unit_name, unit_phrase, Ty};
 use super::{did_you_mean, Checker, LetState, Symbol};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::rules::{self, ArithOp, CmpOp, Expr as Ir, Value};
@@ -55,9 +55,7 @@ impl<'a> Checker<'a> {
         } else {
             format!("unknown {what} `{}`", id.name)
         };
-        self.error(
-            Diagnostic::error(codes::UNKNOWN_NAME, message, id.span, format!("no {what} of this name")).with_help(help),
-        );
+        self.error(Diagnostic::error(codes::UNKNOWN_NAME, message, id.span, "not defined").with_help(help));
     }
 
     fn name(&mut self, id: &ast::Ident, expected: Option<&Ty>) -> (Ir, Ty) {
@@ -419,15 +417,15 @@ impl<'a> Checker<'a> {
             BinOp::Div => "divide",
             _ => "compare",
         };
+        let _ = span;
         self.error(
             Diagnostic::error(
                 codes::UNIT_MISMATCH,
                 format!("cannot {verb} {} and {}", unit_name(lu), unit_name(ru)),
-                span,
-                "units differ",
+                rs,
+                unit_phrase(ru),
             )
-            .with_label(ls, unit_name(lu))
-            .with_label(rs, unit_name(ru))
+            .with_label(ls, unit_phrase(lu))
             .with_help(help),
         );
     }

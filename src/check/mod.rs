@@ -79,6 +79,8 @@ pub(crate) struct Checker<'a> {
     reads: Reads,
     used_inputs: Vec<bool>,
     used_params: Vec<bool>,
+    /// Items with an error in their own definition: range lints skip them.
+    broken_items: BTreeSet<u16>,
 }
 
 /// Check a merged policy; return the rule set (when there is no error) and every
@@ -100,6 +102,7 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         reads: Reads::default(),
         used_inputs: Vec::new(),
         used_params: Vec::new(),
+        broken_items: BTreeSet::new(),
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -161,7 +164,11 @@ impl<'a> Checker<'a> {
         let mut items = Vec::new();
         let mut deps = Vec::new();
         for index in 0..self.items.len() {
+            let errors_before = self.diags.len();
             let (item, item_deps) = self.item(index as u16, &groups);
+            if self.diags[errors_before..].iter().any(Diagnostic::is_error) {
+                self.broken_items.insert(index as u16);
+            }
             items.push(item);
             deps.push(item_deps);
         }

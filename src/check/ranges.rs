@@ -405,6 +405,9 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
     for &index in &ruleset.order {
         let item = &ruleset.items[index as usize];
         let Some(info) = checker.items.get(index as usize) else { continue };
+        if checker.broken_items.contains(&index) {
+            continue;
+        }
         let decl = info.decl;
         let snapshot = finals.clone();
         let env = Env { inputs: inputs.clone(), items: &snapshot };
@@ -499,14 +502,17 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
         }
         best = best.add(sum);
     }
-    if best < Ext::Fin(Decimal::from(ruleset.standard)) {
+    if best < Ext::Fin(Decimal::from(ruleset.standard)) && checker.broken_items.is_empty() {
         if let Some(span) = checker_standard_span(_policy) {
             out.push(
                 Diagnostic::warning(
                     codes::STANDARD_UNREACHABLE,
                     format!("no applicant can reach the standard of {}", ruleset.standard),
                     span,
-                    format!("the most any applicant can score is {}", show(Interval { lo: best, hi: best })),
+                    match best {
+                        Ext::Fin(d) => format!("the most any applicant can score is {}", d.normalize()),
+                        _ => "no applicant scores this much".to_string(),
+                    },
                 )
                 .with_help("lower the standard or check the items' points"),
             );

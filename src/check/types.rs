@@ -58,5 +58,13 @@ impl fmt::Display for Ty {
 }
 
 pub fn unit_name(unit: Option<Unit>) -> &'static str {
-    unit.map(Unit::name).unwrap_or("no unit")
+    unit.map(Unit::name).unwrap_or("a plain number")
+}
+
+/// "is in months" / "is a plain number", for labels.
+pub fn unit_phrase(unit: Option<Unit>) -> String {
+    match unit {
+        Some(u) => format!("this is in {}", u.name()),
+        None => "this is a plain number".to_string(),
+    }
 }

@@ -18,6 +18,7 @@
 pub mod applicant;
 pub mod check;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod load;
 pub mod report;

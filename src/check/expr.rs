@@ -81,7 +81,7 @@ impl<'a> Checker<'a> {
                         *u = true;
                     }
                     let info = &self.params[p as usize];
-                    (Ir::Const(info.value), info.ty.clone())
+                    (Ir::Param(p), info.ty.clone())
                 }
                 Symbol::Let(l) => self.let_ref(l, id.span),
             };
@@ -515,7 +515,7 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
-            match crate::eval::constant(&m) {
+            match crate::eval::constant(&m, &self.param_values()) {
                 Some(c) => values.push(c),
                 None => self.error(
                     Diagnostic::error(

@@ -114,6 +114,10 @@ impl<'a> Checker<'a> {
         self.diags.push(d);
     }
 
+    fn param_values(&self) -> Vec<Value> {
+        self.params.iter().map(|p| p.value).collect()
+    }
+
     fn enum_names(&self) -> Vec<String> {
         self.enums.iter().map(|e| e.name.clone()).collect()
     }
@@ -801,7 +805,7 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        match crate::eval::constant(&lowered) {
+        match crate::eval::constant(&lowered, &self.param_values()) {
             Some(Value::Int(i)) if i >= 0 => Some(i),
             Some(Value::Int(_)) => {
                 self.error(

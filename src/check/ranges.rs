@@ -182,11 +182,12 @@ fn truth(a: Abs) -> (bool, bool) {
 struct Env<'r> {
     inputs: Vec<Interval>,
     items: &'r [Interval],
+    params: &'r [Value],
 }
 
 impl Env<'_> {
     fn with(&self, inputs: Vec<Interval>) -> Env<'_> {
-        Env { inputs, items: self.items }
+        Env { inputs, items: self.items, params: self.params }
     }
 }
 
@@ -203,6 +204,7 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
     match e {
         Expr::Const(v) => abs_value(*v),
         Expr::Input(slot) => env.inputs.get(*slot as usize).map(|i| Abs::Num(*i)).unwrap_or(Abs::Other),
+        Expr::Param(p) => env.params.get(*p as usize).map(|v| abs_value(*v)).unwrap_or(Abs::Other),
         Expr::Points(i) => Abs::Num(env.items.get(*i as usize).copied().unwrap_or(Interval::ANY)),
         Expr::Neg(a) => Abs::Num(num(eval(a, env)).neg()),
         Expr::Not(a) => {
@@ -400,6 +402,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
             _ => Interval::ANY,
         })
         .collect();
+    let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
     let mut finals = vec![Interval::ANY; ruleset.items.len()];
     let mut raws = vec![Interval::ANY; ruleset.items.len()];
     for &index in &ruleset.order {
@@ -410,7 +413,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
         }
         let decl = info.decl;
         let snapshot = finals.clone();
-        let env = Env { inputs: inputs.clone(), items: &snapshot };
+        let env = Env { inputs: inputs.clone(), items: &snapshot, params: &params };
         let raw = num(eval(&item.body, &env));
         raws[index as usize] = raw;
         let mut fin = raw;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::rules::{ArithOp, CmpOp, Expr, Pattern, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, Expr, ParamDef, Pattern, RuleSet, Value};
 
 /// An applicant's facts, one value per input slot of the rule set it was read for.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +88,7 @@ type Result<T> = std::result::Result<T, &'static str>;
 struct Ctx<'a> {
     inputs: &'a [Value],
     points: &'a [i64],
+    params: &'a [ParamDef],
 }
 
 impl RuleSet {
@@ -111,7 +112,7 @@ impl RuleSet {
         for &index in &self.order {
             let i = index as usize;
             let def = &self.items[i];
-            let ctx = Ctx { inputs: &applicant.values, points: &points };
+            let ctx = Ctx { inputs: &applicant.values, points: &points, params: &self.params };
             let fail =
                 |message: &'static str| EvalError { place: format!("item `{}`", def.id), message: message.to_string() };
             let mut met = 0u64;
@@ -171,7 +172,7 @@ impl RuleSet {
             })?;
             sections.push(SectionOutcome { id: section.id.clone(), points: value, capped });
         }
-        let ctx = Ctx { inputs: &applicant.values, points: &points };
+        let ctx = Ctx { inputs: &applicant.values, points: &points, params: &self.params };
         let mut ineligible_reasons = Vec::new();
         for rule in &self.eligibility {
             let ok = truthy(&ctx, &rule.condition)
@@ -278,6 +279,7 @@ fn eval(ctx: &Ctx<'_>, e: &Expr) -> Result<Value> {
         Expr::Const(v) => *v,
         Expr::Input(slot) => *ctx.inputs.get(*slot as usize).ok_or("applicant has no value for an input")?,
         Expr::Points(i) => Value::Int(*ctx.points.get(*i as usize).ok_or("unknown item")?),
+        Expr::Param(p) => ctx.params.get(*p as usize).ok_or("unknown parameter")?.value,
         Expr::Neg(a) => match eval(ctx, a)? {
             Value::Int(i) => Value::Int(i.checked_neg().ok_or("overflow")?),
             Value::Dec(d) => Value::Dec(-d),
@@ -419,7 +421,11 @@ fn compare(op: CmpOp, a: Value, b: Value) -> Result<bool> {
 }
 
 /// The value of an expression that reads no input and no item, if it has one.
-pub fn constant(e: &Expr) -> Option<Value> {
-    let ctx = Ctx { inputs: &[], points: &[] };
+pub fn constant(e: &Expr, params: &[Value]) -> Option<Value> {
+    let params: Vec<ParamDef> = params
+        .iter()
+        .map(|v| ParamDef { name: Arc::from(""), label: None, value: *v, unit: None, doc: None })
+        .collect();
+    let ctx = Ctx { inputs: &[], points: &[], params: &params };
     eval(&ctx, e).ok()
 }

@@ -46,11 +46,14 @@ pub enum Pattern {
     OneOf(Vec<Value>),
 }
 
-/// A compiled expression. Parameters and `let`s are already substituted.
+/// A compiled expression. `let`s are already substituted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Expr {
     Const(Value),
     Input(u16),
+    /// A yearly parameter, by index into [`RuleSet::params`]. Kept symbolic so that a
+    /// new year's value shows as a parameter change, not as a change of every item.
+    Param(u16),
     /// The points of another item (after its preconditions and cap, before any
     /// exclusive group is decided).
     Points(u16),

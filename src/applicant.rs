@@ -19,6 +19,8 @@ pub enum RawValue {
     /// A number, as written.
     Number(String),
     Text(String),
+    /// A CSV cell: text whose meaning comes from the input's type.
+    Cell(String),
     /// Arrays, objects, dates…: never a valid fact. The name of the kind.
     Other(&'static str),
 }
@@ -30,6 +32,7 @@ impl RawValue {
             RawValue::Bool(_) => "a boolean",
             RawValue::Number(_) => "a number",
             RawValue::Text(_) => "a string",
+            RawValue::Cell(_) => "a cell",
             RawValue::Other(k) => k,
         }
     }
@@ -112,6 +115,21 @@ impl<'de> serde::Deserialize<'de> for Entries {
     }
 }
 
+/// The facts of a JSON object, in order, duplicates kept (so they can be reported).
+pub fn json_entries(text: &str) -> Result<Vec<(String, RawValue)>, ApplicantError> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('{') {
+        let found = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => json_raw(v).kind().to_string(),
+            Err(e) => return Err(ApplicantError::Syntax { format: "JSON", message: e.to_string() }),
+        };
+        return Err(ApplicantError::NotAnObject { found });
+    }
+    let entries: Entries =
+        serde_json::from_str(text).map_err(|e| ApplicantError::Syntax { format: "JSON", message: e.to_string() })?;
+    Ok(entries.0.into_iter().map(|(k, v)| (k, json_raw(v))).collect())
+}
+
 fn json_raw(v: serde_json::Value) -> RawValue {
     match v {
         serde_json::Value::Null => RawValue::Null,
@@ -126,15 +144,7 @@ fn json_raw(v: serde_json::Value) -> RawValue {
 impl RuleSet {
     /// Read an applicant from a JSON object.
     pub fn applicant_from_json(&self, text: &str) -> Result<Applicant, ApplicantError> {
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| ApplicantError::Syntax { format: "JSON", message: e.to_string() })?;
-        if !value.is_object() {
-            return Err(ApplicantError::NotAnObject { found: json_raw(value).kind().to_string() });
-        }
-        // Parse again as entries: serde_json's map silently keeps the last duplicate.
-        let entries: Entries = serde_json::from_str(text)
-            .map_err(|e| ApplicantError::Syntax { format: "JSON", message: e.to_string() })?;
-        self.applicant_from_fields(entries.0.into_iter().map(|(k, v)| (k, json_raw(v))))
+        self.applicant_from_fields(json_entries(text)?)
     }
 
     /// Read an applicant from a TOML table. Numbers are taken from their text, so
@@ -243,6 +253,10 @@ impl RuleSet {
                 other => other.kind().to_string(),
             },
         };
+        let raw = match raw {
+            RawValue::Cell(text) => cell_value(text.trim(), def.ty),
+            other => other,
+        };
         let value = match (&raw, def.ty) {
             (RawValue::Null, _) => return Ok(None),
             (RawValue::Bool(b), InputType::Bool) => Value::Bool(*b),
@@ -297,6 +311,24 @@ impl RuleSet {
             }
         }
         Ok(Some(value))
+    }
+}
+
+/// What a CSV cell means for an input of type `ty`: empty is "not given".
+fn cell_value(text: &str, ty: InputType) -> RawValue {
+    if text.is_empty() {
+        return RawValue::Null;
+    }
+    match ty {
+        InputType::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" => RawValue::Bool(true),
+            "false" => RawValue::Bool(false),
+            _ => RawValue::Text(text.to_string()),
+        },
+        InputType::Int { .. } | InputType::Decimal { .. } if parse_number(text).is_some() => {
+            RawValue::Number(text.to_string())
+        }
+        _ => RawValue::Text(text.to_string()),
     }
 }
 

@@ -112,7 +112,11 @@ impl Printer<'_> {
             Expr::Coalesce(a, b) => format!("{} ?? {}", self.expr(a), self.expr(b)),
             Expr::IsPresent(a) => format!("present({})", self.expr(a)),
             Expr::Per { rate, operand, scale, amount } => {
-                let per = if *scale == 1 { amount.normalize().to_string() } else { format!("{}/{scale}", amount.normalize()) };
+                let per = if *scale == 1 {
+                    amount.normalize().to_string()
+                } else {
+                    format!("{}/{scale}", amount.normalize())
+                };
                 format!("{} per {per} of {}", self.expr(rate), self.expr(operand))
             }
             Expr::Min(args) | Expr::Max(args) => {
@@ -136,7 +140,9 @@ impl Printer<'_> {
                             .zip(&hints)
                             .map(|(p, h)| match p {
                                 Pattern::Any => "_".to_string(),
-                                Pattern::OneOf(vs) => vs.iter().map(|v| self.value(*v, *h)).collect::<Vec<_>>().join(" | "),
+                                Pattern::OneOf(vs) => {
+                                    vs.iter().map(|v| self.value(*v, *h)).collect::<Vec<_>>().join(" | ")
+                                }
                             })
                             .collect();
                         format!("({}) => {}", pats.join(", "), self.expr_in(r, en))
@@ -200,19 +206,18 @@ fn input_text(rs: &RuleSet, i: &crate::rules::InputDef) -> String {
 pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
     let (po, pn) = (Printer { rs: old }, Printer { rs: new });
     let mut out = Vec::new();
-    for (field, a, b) in [
-        ("year", old.year.to_string(), new.year.to_string()),
-        ("effective", old.effective.clone(), new.effective.clone()),
-        ("standard", old.standard.to_string(), new.standard.to_string()),
-    ] {
-        if a != b {
-            out.push(changed("policy", &new.id, field, a, b));
-        }
+    // The year and effective date name the policies; only the standard is a rule.
+    if old.standard != new.standard {
+        out.push(changed("policy", &new.id, "standard", old.standard.to_string(), new.standard.to_string()));
     }
     // Parameters, with the items that read them.
     for p in &new.params {
         let shown = |_: &RuleSet, p: &crate::rules::ParamDef| {
-            format!("{}{}", crate::rules::show_plain(p.value), p.unit.map(|u| format!(" {}", u.name())).unwrap_or_default())
+            format!(
+                "{}{}",
+                crate::rules::show_plain(p.value),
+                p.unit.map(|u| format!(" {}", u.name())).unwrap_or_default()
+            )
         };
         match old.params.iter().find(|q| q.name == p.name) {
             None => out.push(change("added", "param", &p.name)),
@@ -260,7 +265,9 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
     // Enums' variants.
     for e in &new.enums {
         if let Some(f) = old.enums.iter().find(|f| f.name == e.name) {
-            let names = |d: &crate::rules::EnumDef| d.variants.iter().map(|v| v.name.to_string()).collect::<Vec<_>>().join(", ");
+            let names = |d: &crate::rules::EnumDef| {
+                d.variants.iter().map(|v| v.name.to_string()).collect::<Vec<_>>().join(", ")
+            };
             if names(f) != names(e) {
                 out.push(changed("enum", &e.name, "variants", names(f), names(e)));
             }
@@ -308,13 +315,19 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
             out.push(changed("item", &item.id, "cap", cap_text(prev.cap), cap_text(item.cap)));
         }
         let pre = |p: &Printer<'_>, d: &crate::rules::ItemDef| {
-            d.preconditions.iter().map(|x| format!("{} \"{}\"", p.expr(&x.condition), x.reason)).collect::<Vec<_>>().join("; ")
+            d.preconditions
+                .iter()
+                .map(|x| format!("{} \"{}\"", p.expr(&x.condition), x.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         let (a, b) = (pre(&po, prev), pre(&pn, item));
         if a != b {
             out.push(changed("item", &item.id, "preconditions", a, b));
         }
-        let group = |rs: &RuleSet, g: Option<u16>| g.and_then(|g| rs.groups.get(g as usize)).map(|g| g.id.to_string()).unwrap_or_else(|| "none".into());
+        let group = |rs: &RuleSet, g: Option<u16>| {
+            g.and_then(|g| rs.groups.get(g as usize)).map(|g| g.id.to_string()).unwrap_or_else(|| "none".into())
+        };
         if group(old, prev.group) != group(new, item.group) {
             out.push(changed("item", &item.id, "group", group(old, prev.group), group(new, item.group)));
         }
@@ -325,14 +338,21 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
         }
     }
     // Eligibility requirements and vetoes.
-    for (what, olds, news) in [("requirement", &old.eligibility, &new.eligibility), ("veto", &old.vetoes, &new.vetoes)] {
+    for (what, olds, news) in [("requirement", &old.eligibility, &new.eligibility), ("veto", &old.vetoes, &new.vetoes)]
+    {
         for r in news {
             match olds.iter().find(|q| q.id == r.id) {
                 None => out.push(Change { new: Some(pn.expr(&r.condition)), ..change("added", what, &r.id) }),
                 Some(q) => {
                     let (a, b) = (po.expr(&q.condition), pn.expr(&r.condition));
                     if a != b || q.reason != r.reason {
-                        out.push(changed(what, &r.id, "condition", format!("{a} \"{}\"", q.reason), format!("{b} \"{}\"", r.reason)));
+                        out.push(changed(
+                            what,
+                            &r.id,
+                            "condition",
+                            format!("{a} \"{}\"", q.reason),
+                            format!("{b} \"{}\"", r.reason),
+                        ));
                     }
                 }
             }

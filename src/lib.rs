@@ -21,6 +21,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod eval;
 pub mod load;
+pub mod population;
 pub mod report;
 pub mod rules;
 pub mod source;

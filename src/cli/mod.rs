@@ -1,7 +1,11 @@
 //! The command line: parse arguments, call the library, render, exit. One file per verb.
 
+mod batch;
 mod check;
+mod diff;
+mod gen;
 mod input;
+mod output;
 mod render;
 mod score;
 mod test;
@@ -38,6 +42,8 @@ pub enum Format {
     Github,
     /// JUnit XML (test).
     Junit,
+    /// CSV (diff: one row per applicant).
+    Csv,
 }
 
 #[derive(Debug, Parser)]
@@ -66,6 +72,9 @@ pub enum Command {
     Check(check::Args),
     Score(score::Args),
     Test(test::Args),
+    Batch(batch::Args),
+    Gen(gen::Args),
+    Diff(diff::Args),
 }
 
 /// Whether to colour output written to stderr/stdout.
@@ -92,6 +101,9 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args, cli.format),
         Command::Score(args) => score::run(args, cli.format),
         Command::Test(args) => test::run(args, cli.format),
+        Command::Batch(args) => batch::run(args),
+        Command::Gen(args) => gen::run(args),
+        Command::Diff(args) => diff::run(args, cli.format),
     };
     ExitCode::from(code)
 }

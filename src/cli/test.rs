@@ -80,7 +80,7 @@ pub fn run(args: Args, format: Format) -> u8 {
             }
             println!("{passed} passed, {failed} failed");
         }
-        Format::Human => println!("\n{passed} passed, {failed} failed"),
+        Format::Human | Format::Csv => println!("\n{passed} passed, {failed} failed"),
     }
     worst
 }

@@ -93,3 +93,62 @@ impl RuleSet {
         }
     }
 }
+
+/// One thing the tests of a policy should exercise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Goal {
+    pub item: String,
+    /// `scores`, `scores 0`, `arm: …`, `cap binds`, `precondition met: …`, `precondition unmet: …`.
+    pub what: String,
+    pub covered: bool,
+}
+
+/// Coverage of a policy by its tests, in jifen's own terms (see docs/testing.md).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    pub covered: usize,
+    pub total: usize,
+    pub goals: Vec<Goal>,
+}
+
+impl Coverage {
+    /// Percentage covered (100 when there is nothing to cover).
+    pub fn percent(&self) -> f64 {
+        if self.total == 0 {
+            100.0
+        } else {
+            // A ratio for display, not a score: f64 is fine here.
+            self.covered as f64 * 100.0 / self.total as f64
+        }
+    }
+}
+
+impl RuleSet {
+    /// Which items scored and scored 0, which arms fired, which caps bound and which
+    /// preconditions were both met and unmet, over the outcomes of `results`.
+    pub fn coverage(&self, results: &[TestResult]) -> Coverage {
+        let outcomes: Vec<&Outcome> = results.iter().filter_map(|r| r.outcome.as_ref()).collect();
+        let mut goals = Vec::new();
+        for (i, def) in self.items.iter().enumerate() {
+            let item = |o: &&Outcome| o.items.get(i).cloned();
+            let seen: Vec<_> = outcomes.iter().filter_map(item).collect();
+            let id = def.id.to_string();
+            let mut goal = |what: String, covered: bool| goals.push(Goal { item: id.clone(), what, covered });
+            goal("scores".to_string(), seen.iter().any(|o| o.points != 0));
+            goal("scores 0".to_string(), seen.iter().any(|o| o.points == 0));
+            for (k, arm) in def.arms.iter().enumerate() {
+                goal(format!("arm: {arm}"), seen.iter().any(|o| o.arm == Some(k as u16)));
+            }
+            if def.cap.is_some() {
+                goal("cap binds".to_string(), seen.iter().any(|o| o.raw_points != o.points && o.status == crate::eval::Status::Capped));
+            }
+            for (k, p) in def.preconditions.iter().enumerate() {
+                let bit = if k < 64 { 1u64 << k } else { 0 };
+                goal(format!("precondition met: {}", p.reason), seen.iter().any(|o| o.preconditions_met & bit != 0));
+                goal(format!("precondition unmet: {}", p.reason), seen.iter().any(|o| o.preconditions_met & bit == 0));
+            }
+        }
+        let covered = goals.iter().filter(|g| g.covered).count();
+        Coverage { covered, total: goals.len(), goals }
+    }
+}

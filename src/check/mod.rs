@@ -223,6 +223,7 @@ impl<'a> Checker<'a> {
         let lints = ranges::analyse(&ruleset, self, policy);
         self.diags.extend(lints);
         self.unused(policy);
+        self.apply_allows();
         Some(ruleset)
     }
 
@@ -1044,6 +1045,54 @@ impl<'a> Checker<'a> {
             }
         };
         Some(rules::Expectation { target, value, line })
+    }
+
+    /// Drop the warnings an item allows (`allow W0103 "reason"`), and check the allows.
+    fn apply_allows(&mut self) {
+        const LINTS: &[&str] = &[
+            codes::UNREACHABLE_ARM,
+            codes::IMPOSSIBLE_ARM,
+            codes::CAP_NEVER_BINDS,
+            codes::NEVER_SCORES,
+            codes::STANDARD_UNREACHABLE,
+            codes::UNUSED,
+        ];
+        let mut problems = Vec::new();
+        let mut used = vec![false; self.items.iter().map(|i| i.decl.allows.len()).sum()];
+        let allows: Vec<(&ast::Allow, Span)> =
+            self.items.iter().flat_map(|i| i.decl.allows.iter().map(move |a| (a, i.decl.span))).collect();
+        self.diags.retain(|d| {
+            if d.is_error() {
+                return true;
+            }
+            let s = d.primary.span;
+            let hit = allows.iter().position(|(a, item)| {
+                a.code == d.code && item.file == s.file && item.start <= s.start && s.end <= item.end
+            });
+            if let Some(k) = hit {
+                used[k] = true;
+            }
+            hit.is_none()
+        });
+        for (k, (allow, _)) in allows.iter().enumerate() {
+            if !LINTS.contains(&allow.code.as_str()) {
+                problems.push(
+                    Diagnostic::error(codes::UNKNOWN_NAME, format!("`{}` is not a lint code", allow.code), allow.code_span, "unknown lint")
+                        .with_help(format!("lints that can be allowed: {}", LINTS.join(", "))),
+                );
+            } else if allow.reason.value.trim().is_empty() {
+                problems.push(
+                    Diagnostic::error(codes::SYNTAX, "an `allow` needs a reason", allow.reason.span, "empty reason")
+                        .with_help("say why the lint does not apply here, e.g. \"the cap is the statute's, kept for clarity\""),
+                );
+            } else if !used[k] {
+                problems.push(
+                    Diagnostic::warning(codes::UNUSED, format!("`allow {}` silences nothing here", allow.code), allow.code_span, "no such warning on this item")
+                        .with_help("remove the `allow`"),
+                );
+            }
+        }
+        self.diags.extend(problems);
     }
 
     fn unused(&mut self, policy: &ast::PolicyFile) {

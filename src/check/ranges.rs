@@ -434,7 +434,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
                         codes::CAP_NEVER_BINDS,
                         format!("the cap of item `{}` can never bind", item.id),
                         span,
-                        format!("the points are at most {} here", show(raw)),
+                        format!("the points range over {} here", show(raw)),
                     )
                     .with_help("remove the cap, or check the item's formula and the inputs' ranges"),
                 );

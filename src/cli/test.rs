@@ -19,6 +19,12 @@ pub struct Args {
     /// Run only the tests whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
+    /// Report coverage: items scoring and not, arms fired, caps bound, preconditions met and unmet.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Fail (exit 1) when a file's coverage is below this percentage (implies --coverage).
+    #[arg(long, value_name = "PERCENT")]
+    pub min_coverage: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -27,6 +33,8 @@ struct FileResults {
     passed: usize,
     failed: usize,
     tests: Vec<TestResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<jifen::testing::Coverage>,
 }
 
 pub fn run(args: Args, format: Format) -> u8 {
@@ -56,7 +64,24 @@ pub fn run(args: Args, format: Format) -> u8 {
         if format == Format::Human {
             print!("{}", human(file, &ruleset, &results, stdout_color()));
         }
-        all.push(FileResults { file: file.clone(), passed: results.len() - failed, failed, tests: results });
+        let coverage = (args.coverage || args.min_coverage.is_some()).then(|| ruleset.coverage(&results));
+        if let Some(c) = &coverage {
+            if format == Format::Human {
+                print!("{}", coverage_text(c));
+            }
+            if let Some(min) = args.min_coverage {
+                if c.percent() < f64::from(min) {
+                    super::fail(
+                        &format!("{file}: coverage {:.1}% is below the minimum of {min}%", c.percent()),
+                        Some("add tests for the goals listed as not covered (run with --coverage)"),
+                    );
+                    if worst == exit::OK {
+                        worst = exit::FAILED;
+                    }
+                }
+            }
+        }
+        all.push(FileResults { file: file.clone(), passed: results.len() - failed, failed, tests: results, coverage });
     }
     let passed: usize = all.iter().map(|f| f.passed).sum();
     let failed: usize = all.iter().map(|f| f.failed).sum();
@@ -116,6 +141,14 @@ fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bo
                 o.total, ruleset.standard, o.eligible, o.vetoed
             ));
         }
+    }
+    out
+}
+
+fn coverage_text(c: &jifen::testing::Coverage) -> String {
+    let mut out = format!("  coverage: {:.1}% ({}/{} goals)\n", c.percent(), c.covered, c.total);
+    for g in c.goals.iter().filter(|g| !g.covered) {
+        out.push_str(&format!("    not covered: item {}: {}\n", g.item, g.what));
     }
     out
 }

@@ -168,9 +168,19 @@ pub struct ItemDecl {
     pub name: Ident,
     pub label: Text,
     pub requires: Vec<Requirement>,
+    /// `allow CODE "reason"`: lints silenced on this item.
+    pub allows: Vec<Allow>,
     pub body: Expr,
     pub cap: Option<Expr>,
     pub span: Span,
+}
+
+/// `allow W0103 "reason"` inside an item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Allow {
+    pub code: String,
+    pub code_span: Span,
+    pub reason: Text,
 }
 
 /// `requires COND "reason"` inside an item.

@@ -490,6 +490,7 @@ impl Builder {
         let mut name = None;
         let mut label = None;
         let mut requires = Vec::new();
+        let mut allows = Vec::new();
         let mut body = None;
         let mut cap = None;
         for part in pair.children() {
@@ -504,12 +505,19 @@ impl Builder {
                     let reason = self.text(p.next()?);
                     requires.push(Requirement { docs, condition, reason });
                 }
+                Rule::allow => {
+                    let mut p = part.children();
+                    let code = p.next()?;
+                    let code_span = self.span(&code);
+                    let reason = self.text(p.next()?);
+                    allows.push(Allow { code: code.as_str().to_string(), code_span, reason });
+                }
                 Rule::expr => body = Some(self.expr(part)),
                 Rule::item_cap => cap = part.children().next().map(|e| self.expr(e)),
                 _ => {}
             }
         }
-        Some(ItemDecl { docs, name: name?, label: label?, requires, body: body?, cap, span })
+        Some(ItemDecl { docs, name: name?, label: label?, requires, allows, body: body?, cap, span })
     }
 
     fn rule_decl(&mut self, pair: Pair<'_, Rule>) -> Option<RuleDecl> {
@@ -748,6 +756,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_section
             | Rule::kw_item
             | Rule::kw_requires
+            | Rule::kw_allow
             | Rule::kw_cap
             | Rule::kw_best_of
             | Rule::kw_deduction

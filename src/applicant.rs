@@ -1,7 +1,7 @@
 //! Reading applicants (JSON, TOML, or key/value fields) against a rule set's input
 //! schema. Every problem names the key; numbers are read from their text, exactly.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -13,19 +13,31 @@ use crate::rules::{InputDef, InputType, RuleSet, Value};
 
 /// A fact as it arrives, before it is checked against the schema.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RawValue {
+pub enum RawValue<'a> {
     Null,
     Bool(bool),
     /// A number, as written.
-    Number(String),
-    Text(String),
+    Number(Cow<'a, str>),
+    Text(Cow<'a, str>),
     /// A CSV cell: text whose meaning comes from the input's type.
-    Cell(String),
+    Cell(Cow<'a, str>),
     /// Arrays, objects, dates…: never a valid fact. The name of the kind.
     Other(&'static str),
 }
 
-impl RawValue {
+impl RawValue<'_> {
+    /// The same value, owning its text.
+    pub fn into_owned(self) -> RawValue<'static> {
+        match self {
+            RawValue::Null => RawValue::Null,
+            RawValue::Bool(b) => RawValue::Bool(b),
+            RawValue::Number(n) => RawValue::Number(Cow::Owned(n.into_owned())),
+            RawValue::Text(t) => RawValue::Text(Cow::Owned(t.into_owned())),
+            RawValue::Cell(c) => RawValue::Cell(Cow::Owned(c.into_owned())),
+            RawValue::Other(k) => RawValue::Other(k),
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             RawValue::Null => "null",
@@ -92,21 +104,44 @@ impl ApplicantError {
     }
 }
 
-/// The top-level JSON object as ordered entries, so duplicate keys can be seen.
-struct Entries(Vec<(String, serde_json::Value)>);
+/// A key of a JSON object, borrowed from the text unless it had escapes.
+struct Key<'a>(Cow<'a, str>);
 
-impl<'de> serde::Deserialize<'de> for Entries {
+impl<'de> serde::Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Entries;
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The top-level JSON object as ordered entries (so duplicate keys can be seen), each
+/// value kept as its raw text: numbers are read from what was written, exactly.
+struct Entries<'a>(Vec<(Cow<'a, str>, &'a serde_json::value::RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entries<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object of facts")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
-                    out.push((k, v));
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
+                let mut out = Vec::with_capacity(32);
+                while let Some((k, v)) = map.next_entry::<Key<'de>, &'de serde_json::value::RawValue>()? {
+                    out.push((k.0, v));
                 }
                 Ok(Entries(out))
             }
@@ -116,28 +151,33 @@ impl<'de> serde::Deserialize<'de> for Entries {
 }
 
 /// The facts of a JSON object, in order, duplicates kept (so they can be reported).
-pub fn json_entries(text: &str) -> Result<Vec<(String, RawValue)>, ApplicantError> {
+pub fn json_entries(text: &str) -> Result<Vec<(Cow<'_, str>, RawValue<'_>)>, ApplicantError> {
     let trimmed = text.trim_start();
     if !trimmed.starts_with('{') {
-        let found = match serde_json::from_str::<serde_json::Value>(text) {
+        let found = match serde_json::from_str::<&serde_json::value::RawValue>(text) {
             Ok(v) => json_raw(v).kind().to_string(),
             Err(e) => return Err(ApplicantError::Syntax { format: "JSON", message: e.to_string() }),
         };
         return Err(ApplicantError::NotAnObject { found });
     }
-    let entries: Entries =
+    let entries: Entries<'_> =
         serde_json::from_str(text).map_err(|e| ApplicantError::Syntax { format: "JSON", message: e.to_string() })?;
     Ok(entries.0.into_iter().map(|(k, v)| (k, json_raw(v))).collect())
 }
 
-fn json_raw(v: serde_json::Value) -> RawValue {
-    match v {
-        serde_json::Value::Null => RawValue::Null,
-        serde_json::Value::Bool(b) => RawValue::Bool(b),
-        serde_json::Value::Number(n) => RawValue::Number(n.to_string()),
-        serde_json::Value::String(s) => RawValue::Text(s),
-        serde_json::Value::Array(_) => RawValue::Other("an array"),
-        serde_json::Value::Object(_) => RawValue::Other("an object"),
+fn json_raw(v: &serde_json::value::RawValue) -> RawValue<'_> {
+    let text = v.get();
+    match text.as_bytes().first() {
+        Some(b'n') => RawValue::Null,
+        Some(b't') => RawValue::Bool(true),
+        Some(b'f') => RawValue::Bool(false),
+        Some(b'"') => match serde_json::from_str::<Key<'_>>(text) {
+            Ok(k) => RawValue::Text(k.0),
+            Err(_) => RawValue::Other("a string"),
+        },
+        Some(b'[') => RawValue::Other("an array"),
+        Some(b'{') => RawValue::Other("an object"),
+        _ => RawValue::Number(Cow::Borrowed(text)),
     }
 }
 
@@ -158,45 +198,52 @@ impl RuleSet {
         for (key, item) in doc.as_table().iter() {
             let raw = match item.as_value() {
                 Some(toml_edit::Value::Boolean(b)) => RawValue::Bool(*b.value()),
-                Some(toml_edit::Value::Integer(i)) => RawValue::Number(i.value().to_string()),
+                Some(toml_edit::Value::Integer(i)) => RawValue::Number(i.value().to_string().into()),
                 Some(toml_edit::Value::Float(f)) => RawValue::Number(
                     f.as_repr()
                         .and_then(|r| r.as_raw().as_str())
                         .map(|s| s.replace('_', ""))
-                        .unwrap_or_else(|| f.value().to_string()),
+                        .unwrap_or_else(|| f.value().to_string())
+                        .into(),
                 ),
-                Some(toml_edit::Value::String(s)) => RawValue::Text(s.value().clone()),
+                Some(toml_edit::Value::String(s)) => RawValue::Text(s.value().clone().into()),
                 Some(toml_edit::Value::Array(_)) => RawValue::Other("an array"),
                 Some(toml_edit::Value::InlineTable(_)) => RawValue::Other("a table"),
                 Some(toml_edit::Value::Datetime(_)) => RawValue::Other("a date"),
                 None => RawValue::Other("a table"),
             };
-            fields.push((key.to_string(), raw));
+            fields.push((Cow::Owned(key.to_string()), raw));
         }
         self.applicant_from_fields(fields)
     }
 
     /// Read an applicant from key/value facts; absent keys take their defaults.
-    pub fn applicant_from_fields(
+    pub fn applicant_from_fields<'a, K: AsRef<str>>(
         &self,
-        fields: impl IntoIterator<Item = (String, RawValue)>,
+        fields: impl IntoIterator<Item = (K, RawValue<'a>)>,
     ) -> Result<Applicant, ApplicantError> {
         let mut values: Vec<Option<Value>> = vec![None; self.inputs.len()];
-        let mut seen = HashSet::new();
+        // Keys usually come in the schema's order: look from just after the last one.
+        let mut cursor = 0;
         for (key, raw) in fields {
-            let Some(slot) = self.input_slot(&key) else {
+            let key = key.as_ref();
+            let n = self.inputs.len();
+            let found = (0..n).map(|k| (cursor + k) % n).find(|&slot| &*self.inputs[slot].name == key);
+            let Some(slot) = found else {
                 let names: Vec<&str> = self.inputs.iter().map(|i| &*i.name).collect();
-                let help = match crate::check::did_you_mean(&key, names.iter().copied()) {
+                let help = match crate::check::did_you_mean(key, names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None => "the policy's inputs are listed by `jifen inputs`".to_string(),
+                    None => format!("the policy's inputs are: {}", names.join(", ")),
                 };
-                return Err(ApplicantError::UnknownKey { key, help });
+                return Err(ApplicantError::UnknownKey { key: key.to_string(), help });
             };
-            if !seen.insert(slot) {
-                return Err(ApplicantError::DuplicateKey { key });
+            cursor = slot + 1;
+            if values[slot].is_some() {
+                return Err(ApplicantError::DuplicateKey { key: key.to_string() });
             }
-            values[slot] = self.read_value(&self.inputs[slot], raw)?;
+            values[slot] = Some(self.read_value(&self.inputs[slot], raw)?.unwrap_or(NOT_GIVEN));
         }
+        let values: Vec<Option<Value>> = values.into_iter().map(|v| v.filter(|x| *x != NOT_GIVEN)).collect();
         let mut out = Vec::with_capacity(values.len());
         for (def, v) in self.inputs.iter().zip(values) {
             out.push(match v {
@@ -242,7 +289,7 @@ impl RuleSet {
     }
 
     /// Check one raw fact against its input; `None` means "not given".
-    fn read_value(&self, def: &InputDef, raw: RawValue) -> Result<Option<Value>, ApplicantError> {
+    fn read_value(&self, def: &InputDef, raw: RawValue<'_>) -> Result<Option<Value>, ApplicantError> {
         let key = def.name.to_string();
         let wrong = |found: &RawValue| ApplicantError::WrongType {
             key: key.clone(),
@@ -254,7 +301,7 @@ impl RuleSet {
             },
         };
         let raw = match raw {
-            RawValue::Cell(text) => cell_value(text.trim(), def.ty),
+            RawValue::Cell(text) => cell_value(text.trim(), def.ty).into_owned(),
             other => other,
         };
         let value = match (&raw, def.ty) {
@@ -314,8 +361,11 @@ impl RuleSet {
     }
 }
 
+/// Marks a key that was given as null (not given, but seen: a second one is a duplicate).
+const NOT_GIVEN: Value = Value::Enum(u16::MAX);
+
 /// What a CSV cell means for an input of type `ty`: empty is "not given".
-fn cell_value(text: &str, ty: InputType) -> RawValue {
+fn cell_value(text: &str, ty: InputType) -> RawValue<'_> {
     if text.is_empty() {
         return RawValue::Null;
     }
@@ -323,12 +373,12 @@ fn cell_value(text: &str, ty: InputType) -> RawValue {
         InputType::Bool => match text.to_ascii_lowercase().as_str() {
             "true" => RawValue::Bool(true),
             "false" => RawValue::Bool(false),
-            _ => RawValue::Text(text.to_string()),
+            _ => RawValue::Text(text.into()),
         },
         InputType::Int { .. } | InputType::Decimal { .. } if parse_number(text).is_some() => {
-            RawValue::Number(text.to_string())
+            RawValue::Number(text.into())
         }
-        _ => RawValue::Text(text.to_string()),
+        _ => RawValue::Text(text.into()),
     }
 }
 

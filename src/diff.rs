@@ -391,11 +391,11 @@ impl ApplicantDelta {
 pub fn applicant_delta(old: &Outcome, new: &Outcome) -> ApplicantDelta {
     let mut items: Vec<(String, i64)> = Vec::new();
     for item in &new.items {
-        let before = old.item(&item.id).map(|i| i.points).unwrap_or(0);
+        let before = old.item(item.id).map(|i| i.points).unwrap_or(0);
         items.push((item.id.to_string(), item.points - before));
     }
     for item in &old.items {
-        if new.item(&item.id).is_none() {
+        if new.item(item.id).is_none() {
             items.push((item.id.to_string(), -item.points));
         }
     }

@@ -1,7 +1,9 @@
 //! Many applicants at once: rows of JSON lines or CSV, read as a stream, and plausible
 //! applicants generated from a policy's input schema.
 
+use std::borrow::Cow;
 use std::io::{BufRead, Read};
+use std::sync::Arc;
 
 use crate::applicant::{json_entries, ApplicantError, RawValue};
 use crate::eval::Applicant;
@@ -24,21 +26,66 @@ impl RowFormat {
     }
 }
 
-/// One row as read, before it is checked against a policy.
+/// One row as read: its text, parsed only when checked against a policy (which batch
+/// work does in parallel).
 #[derive(Debug, Clone)]
 pub struct RawRow {
     /// 1-based line of the input where the row starts.
     pub line: usize,
-    pub id: Option<String>,
-    pub fields: Result<Vec<(String, RawValue)>, ApplicantError>,
+    data: RowData,
+}
+
+#[derive(Debug, Clone)]
+enum RowData {
+    Json(String),
+    Csv { record: csv::StringRecord, headers: Arc<[String]> },
 }
 
 impl RawRow {
-    /// Check the row against a policy's schema.
-    pub fn applicant(&self, ruleset: &RuleSet) -> Result<Applicant, ApplicantError> {
-        match &self.fields {
-            Ok(fields) => ruleset.applicant_from_fields(fields.iter().cloned()),
-            Err(e) => Err(e.clone()),
+    /// A row of JSON text (used by tests and tools that hold rows in memory).
+    pub fn json(line: usize, text: String) -> RawRow {
+        RawRow { line, data: RowData::Json(text) }
+    }
+
+    /// Check the row against a policy's schema; returns its `id` (if any) and the applicant.
+    /// `id` names the row; it is not a fact unless the policy declares it.
+    pub fn parse(&self, ruleset: &RuleSet) -> Result<(Option<String>, Applicant), ApplicantError> {
+        let declares_id = ruleset.input_slot("id").is_some();
+        match &self.data {
+            RowData::Json(text) => {
+                let mut fields = json_entries(text)?;
+                let mut id = None;
+                if !declares_id {
+                    if let Some(i) = fields.iter().position(|(k, _)| k == "id") {
+                        id = Some(match fields.remove(i).1 {
+                            RawValue::Text(s) | RawValue::Number(s) | RawValue::Cell(s) => s.into_owned(),
+                            RawValue::Bool(b) => b.to_string(),
+                            _ => String::new(),
+                        });
+                    }
+                }
+                Ok((id, ruleset.applicant_from_fields(fields)?))
+            }
+            RowData::Csv { record, headers } => {
+                let mut id = None;
+                let mut fields = Vec::with_capacity(record.len());
+                for (h, cell) in headers.iter().zip(record.iter()) {
+                    if h == "id" && !declares_id {
+                        id = Some(cell.to_string());
+                    } else {
+                        fields.push((h.as_str(), RawValue::Cell(Cow::Borrowed(cell))));
+                    }
+                }
+                Ok((id, ruleset.applicant_from_fields(fields)?))
+            }
+        }
+    }
+
+    /// Whether the row carries an `id` (which output then repeats).
+    pub fn has_id(&self) -> bool {
+        match &self.data {
+            RowData::Json(text) => json_entries(text).is_ok_and(|f| f.iter().any(|(k, _)| k == "id")),
+            RowData::Csv { headers, .. } => headers.iter().any(|h| h == "id"),
         }
     }
 }
@@ -60,7 +107,7 @@ pub struct RowReader<R: Read> {
 
 enum Inner<R: Read> {
     Jsonl { reader: std::io::BufReader<R>, line: usize },
-    Csv { reader: csv::Reader<R>, headers: Vec<String> },
+    Csv { reader: csv::Reader<R>, headers: Arc<[String]> },
 }
 
 impl<R: Read> RowReader<R> {
@@ -74,7 +121,8 @@ impl<R: Read> RowReader<R> {
                     .map_err(|e| ReadError { line: 1, message: format!("cannot read the CSV header: {e}") })?
                     .iter()
                     .map(|h| h.trim().to_string())
-                    .collect();
+                    .collect::<Vec<_>>()
+                    .into();
                 Inner::Csv { reader, headers }
             }
         };
@@ -84,7 +132,7 @@ impl<R: Read> RowReader<R> {
     /// The CSV header, if the input is CSV.
     pub fn headers(&self) -> Option<&[String]> {
         match &self.inner {
-            Inner::Csv { headers, .. } => Some(headers),
+            Inner::Csv { headers, .. } => Some(&headers[..]),
             Inner::Jsonl { .. } => None,
         }
     }
@@ -109,7 +157,7 @@ impl<R: Read> RowReader<R> {
                     if text.is_empty() {
                         continue;
                     }
-                    rows.push(jsonl_row(*line, text));
+                    rows.push(RawRow { line: *line, data: RowData::Json(text.to_string()) });
                 }
             }
             Inner::Csv { reader, headers } => {
@@ -124,16 +172,10 @@ impl<R: Read> RowReader<R> {
                     }
                     let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
                     self.bytes = record.position().map(|p| p.byte()).unwrap_or(self.bytes);
-                    let mut id = None;
-                    let mut fields = Vec::with_capacity(record.len());
-                    for (h, cell) in headers.iter().zip(record.iter()) {
-                        if h == "id" {
-                            id = Some(cell.to_string());
-                        } else {
-                            fields.push((h.clone(), RawValue::Cell(cell.to_string())));
-                        }
-                    }
-                    rows.push(RawRow { line, id, fields: Ok(fields) });
+                    rows.push(RawRow {
+                        line,
+                        data: RowData::Csv { record: std::mem::take(&mut record), headers: headers.clone() },
+                    });
                 }
             }
         }
@@ -148,21 +190,6 @@ fn csv_message(e: &csv::Error) -> String {
         }
         csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
         _ => e.to_string(),
-    }
-}
-
-fn jsonl_row(line: usize, text: &str) -> RawRow {
-    match json_entries(text) {
-        Ok(mut fields) => {
-            // `id` names the row; it is not a fact unless the policy declares it.
-            let id = fields.iter().position(|(k, _)| k == "id").map(|i| fields.remove(i).1).map(|v| match v {
-                RawValue::Text(s) | RawValue::Number(s) | RawValue::Cell(s) => s,
-                RawValue::Bool(b) => b.to_string(),
-                _ => String::new(),
-            });
-            RawRow { line, id, fields: Ok(fields) }
-        }
-        Err(e) => RawRow { line, id: None, fields: Err(e) },
     }
 }
 

@@ -22,9 +22,9 @@ pub fn why(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String>
             let label = ruleset
                 .groups
                 .iter()
-                .find(|g| g.id == *group)
+                .find(|g| &*g.id == *group)
                 .and_then(|g| g.label.clone())
-                .unwrap_or_else(|| group.clone());
+                .unwrap_or_else(|| std::sync::Arc::from(*group));
             Some(format!("not counted: {by} scores higher ({label}; computed {})", item.raw_points))
         }
     }
@@ -75,9 +75,9 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
         .enumerate()
         .map(|(i, item)| {
             let mut o = Map::new();
-            o.insert("id".into(), json!(&*item.id));
-            o.insert("label".into(), json!(&*item.label));
-            o.insert("section".into(), json!(&*item.section));
+            o.insert("id".into(), json!(item.id));
+            o.insert("label".into(), json!(item.label));
+            o.insert("section".into(), json!(item.section));
             o.insert("points".into(), json!(item.points));
             o.insert("raw_points".into(), json!(item.raw_points));
             let status = match &item.status {
@@ -95,7 +95,7 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
         })
         .collect();
     let sections: Vec<Json> =
-        outcome.sections.iter().map(|s| json!({ "id": &*s.id, "points": s.points, "capped": s.capped })).collect();
+        outcome.sections.iter().map(|s| json!({ "id": s.id, "points": s.points, "capped": s.capped })).collect();
     json!({
         "policy": { "id": &*ruleset.id, "year": ruleset.year },
         "total": outcome.total,

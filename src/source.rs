@@ -41,6 +41,8 @@ impl Span {
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
+    /// Byte offset where each line starts.
+    line_starts: Vec<u32>,
 }
 
 /// Every file read while compiling one policy (the policy and what it extends).
@@ -56,7 +58,11 @@ impl SourceMap {
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        let text: Arc<str> = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| (i + 1) as u32))
+            .collect();
+        self.files.push(SourceFile { name: name.into(), text, line_starts });
         id
     }
 
@@ -79,17 +85,11 @@ impl SourceMap {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, file: FileId, offset: u32) -> (usize, usize) {
-        let text = self.text(file);
-        let offset = (offset as usize).min(text.len());
-        let mut line = 1;
-        let mut line_start = 0;
-        for (i, b) in text.as_bytes()[..offset].iter().enumerate() {
-            if *b == b'\n' {
-                line += 1;
-                line_start = i + 1;
-            }
-        }
-        let col = text.get(line_start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        let Some(f) = self.get(file) else { return (1, 1) };
+        let offset = offset.min(f.text.len() as u32);
+        let line = f.line_starts.partition_point(|start| *start <= offset).max(1);
+        let line_start = f.line_starts[line - 1] as usize;
+        let col = f.text.get(line_start..offset as usize).map(|s| s.chars().count()).unwrap_or(0) + 1;
         (line, col)
     }
 }

@@ -17,7 +17,7 @@ pub struct Mismatch {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TestResult {
+pub struct TestResult<'r> {
     pub name: String,
     pub location: String,
     pub passed: bool,
@@ -25,7 +25,7 @@ pub struct TestResult {
     /// Set when the test could not be evaluated at all.
     pub error: Option<String>,
     #[serde(skip)]
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<Outcome<'r>>,
 }
 
 impl RuleSet {
@@ -41,11 +41,11 @@ impl RuleSet {
     }
 
     /// Run the tests whose name contains `filter` (all when `None`).
-    pub fn run_tests(&self, filter: Option<&str>) -> Vec<TestResult> {
+    pub fn run_tests(&self, filter: Option<&str>) -> Vec<TestResult<'_>> {
         self.tests.iter().filter(|t| filter.is_none_or(|f| t.name.contains(f))).map(|t| self.run_test(t)).collect()
     }
 
-    fn run_test(&self, test: &TestDef) -> TestResult {
+    fn run_test(&self, test: &TestDef) -> TestResult<'_> {
         let applicant = self.test_applicant(test);
         let outcome = match self.evaluate(&applicant) {
             Ok(o) => o,
@@ -126,12 +126,11 @@ impl Coverage {
 impl RuleSet {
     /// Which items scored and scored 0, which arms fired, which caps bound and which
     /// preconditions were both met and unmet, over the outcomes of `results`.
-    pub fn coverage(&self, results: &[TestResult]) -> Coverage {
-        let outcomes: Vec<&Outcome> = results.iter().filter_map(|r| r.outcome.as_ref()).collect();
+    pub fn coverage(&self, results: &[TestResult<'_>]) -> Coverage {
+        let outcomes: Vec<&Outcome<'_>> = results.iter().filter_map(|r| r.outcome.as_ref()).collect();
         let mut goals = Vec::new();
         for (i, def) in self.items.iter().enumerate() {
-            let item = |o: &&Outcome| o.items.get(i).cloned();
-            let seen: Vec<_> = outcomes.iter().filter_map(item).collect();
+            let seen: Vec<_> = outcomes.iter().filter_map(|o| o.items.get(i)).collect();
             let id = def.id.to_string();
             let mut goal = |what: String, covered: bool| goals.push(Goal { item: id.clone(), what, covered });
             goal("scores".to_string(), seen.iter().any(|o| o.points != 0));
@@ -140,7 +139,10 @@ impl RuleSet {
                 goal(format!("arm: {arm}"), seen.iter().any(|o| o.arm == Some(k as u16)));
             }
             if def.cap.is_some() {
-                goal("cap binds".to_string(), seen.iter().any(|o| o.raw_points != o.points && o.status == crate::eval::Status::Capped));
+                goal(
+                    "cap binds".to_string(),
+                    seen.iter().any(|o| o.raw_points != o.points && o.status == crate::eval::Status::Capped),
+                );
             }
             for (k, p) in def.preconditions.iter().enumerate() {
                 let bit = if k < 64 { 1u64 << k } else { 0 };
@@ -150,5 +152,19 @@ impl RuleSet {
         }
         let covered = goals.iter().filter(|g| g.covered).count();
         Coverage { covered, total: goals.len(), goals }
+    }
+}
+
+impl TestResult<'_> {
+    /// The result without the outcome, so it can outlive its rule set.
+    pub fn detach(self) -> TestResult<'static> {
+        TestResult {
+            name: self.name,
+            location: self.location,
+            passed: self.passed,
+            mismatches: self.mismatches,
+            error: self.error,
+            outcome: None,
+        }
     }
 }

@@ -53,8 +53,9 @@ fn policy_tests_2025_pass() {
 
 #[test]
 fn policy_2025_inherits_and_overrides_tests() {
-    let tests_2024 = compile(Y2024).run_tests(None);
-    let tests_2025 = compile(Y2025).run_tests(None);
+    let (rs_2024, rs_2025) = (compile(Y2024), compile(Y2025));
+    let tests_2024 = rs_2024.run_tests(None);
+    let tests_2025 = rs_2025.run_tests(None);
     let names_2025: Vec<&str> = tests_2025.iter().map(|t| t.name.as_str()).collect();
     // Inherited.
     assert!(names_2025.contains(&"R1 本科+学士+年龄 = 120"));
@@ -73,12 +74,12 @@ fn policy_2025_inherits_and_overrides_tests() {
 
 // ------------------------------------------------------------------ JSON API
 
-fn score(ruleset: &RuleSet, json: &str) -> Outcome {
+fn score<'r>(ruleset: &'r RuleSet, json: &str) -> Outcome<'r> {
     let applicant = ruleset.applicant_from_json(json).unwrap_or_else(|e| panic!("applicant {json}: {e}"));
     ruleset.evaluate(&applicant).unwrap_or_else(|e| panic!("evaluate {json}: {e}"))
 }
 
-fn points(outcome: &Outcome, id: &str) -> i64 {
+fn points(outcome: &Outcome<'_>, id: &str) -> i64 {
     outcome.item(id).unwrap_or_else(|| panic!("no item `{id}`")).points
 }
 
@@ -133,7 +134,7 @@ fn route_r3_json() {
 fn items_are_listed_in_contract_order() {
     let rs = compile(Y2025);
     let o = score(&rs, r#"{"age": 30, "si_months": 6}"#);
-    let ids: Vec<&str> = o.items.iter().map(|i| &*i.id).collect();
+    let ids: Vec<&str> = o.items.iter().map(|i| i.id).collect();
     assert_eq!(
         ids,
         [
@@ -171,7 +172,7 @@ fn exclusive_group_reports_the_loser() {
         assert_eq!(edu.points, 0, "{name}");
         assert_eq!(edu.raw_points, 90, "{name}");
         match &edu.status {
-            Status::Excluded { by, .. } => assert_eq!(&**by, "title_skill", "{name}"),
+            Status::Excluded { by, .. } => assert_eq!(*by, "title_skill", "{name}"),
             other => panic!("{name}: education should be excluded by title_skill, is {other:?}"),
         }
         let title = o.item("title_skill").unwrap();
@@ -193,7 +194,7 @@ fn exclusive_group_tie_goes_to_education() {
     let title = o.item("title_skill").unwrap();
     assert_eq!(title.points, 0);
     match &title.status {
-        Status::Excluded { by, .. } => assert_eq!(&**by, "education"),
+        Status::Excluded { by, .. } => assert_eq!(*by, "education"),
         other => panic!("title_skill should be excluded by education, is {other:?}"),
     }
 }

@@ -105,6 +105,7 @@ impl<'a> Checker<'a> {
                 }
                 (Ir::Const(Value::Enum(v)), Ty::Enum(*e))
             }
+            [] if self.failed_inputs.contains(&id.name) => ERR,
             [] => {
                 if let Some(Ty::Enum(want)) = expected {
                     self.unknown_variant(*want, id);
@@ -147,8 +148,19 @@ impl<'a> Checker<'a> {
             LetState::InProgress => {
                 let name = info.decl.name.name.clone();
                 let def_span = info.decl.name.span;
+                let mut path: Vec<&str> = self
+                    .let_stack
+                    .iter()
+                    .skip_while(|l| **l != index)
+                    .map(|l| self.lets[*l as usize].decl.name.name.as_str())
+                    .collect();
+                path.push(&name);
+                let message = match path.len() {
+                    0..=2 => format!("`{name}` is defined in terms of itself"),
+                    _ => format!("`{name}` is defined in terms of itself: {}", path.join(" → ")),
+                };
                 self.error(
-                    Diagnostic::error(codes::CYCLE, format!("`{name}` is defined in terms of itself"), use_span, "used here while it is being defined")
+                    Diagnostic::error(codes::CYCLE, message, use_span, "used here while it is being defined")
                         .with_label(def_span, "defined here")
                         .with_help("a `let` may use other `let`s, but not in a circle; define one of them from the inputs directly"),
                 );
@@ -161,7 +173,9 @@ impl<'a> Checker<'a> {
                 let decl = info.decl;
                 self.lets[index as usize].state = LetState::InProgress;
                 let outer = std::mem::take(&mut self.reads);
+                self.let_stack.push(index);
                 let (expr, ty) = self.expr(&decl.value, None);
+                self.let_stack.pop();
                 let inner = std::mem::replace(&mut self.reads, outer);
                 if matches!(self.lets[index as usize].state, LetState::InProgress) {
                     self.lets[index as usize].state = LetState::Done {
@@ -319,6 +333,9 @@ impl<'a> Checker<'a> {
                     BinOp::Add | BinOp::Sub => {
                         if lu != ru {
                             self.unit_mismatch(op, lu, ru, lhs.span, rhs.span, span);
+                            if let (ExprKind::Per { operand, .. }, Some(_)) = (&lhs.kind, ru) {
+                                self.per_precedence_help(lhs, operand, op, rhs);
+                            }
                             return ERR;
                         }
                         let a = if op == BinOp::Add { ArithOp::Add } else { ArithOp::Sub };
@@ -428,6 +445,19 @@ impl<'a> Checker<'a> {
             .with_label(ls, unit_phrase(lu))
             .with_help(help),
         );
+    }
+
+    /// `3 per year of a + b` adds `b` to the points: say so where the sum was meant.
+    fn per_precedence_help(&mut self, per: &ast::Expr, operand: &ast::Expr, op: BinOp, rhs: &ast::Expr) {
+        let text = self.sources.slice(per.span);
+        let prefix = text.get(..(operand.span.start - per.span.start) as usize).unwrap_or("");
+        let counted = format!("{} {} {}", self.sources.slice(operand.span), op.symbol(), self.sources.slice(rhs.span));
+        if let Some(d) = self.diags.last_mut() {
+            d.help = Some(format!(
+                "`per … of` counts only the value right after `of`; to count the {}, write `{prefix}({counted})`",
+                if op == BinOp::Add { "sum" } else { "difference" }
+            ));
+        }
     }
 
     fn per(&mut self, rate: &ast::Expr, amount: &ast::Number, amount_span: Span, operand: &ast::Expr) -> (Ir, Ty) {

@@ -77,7 +77,17 @@ impl<'a> Checker<'a> {
         }
         let ty = self.unify(&results);
         if !broken {
-            self.coverage(&ir_arms, arms, &kinds, &sizes, span);
+            // Point at `match x` (or `match (x, y)`), not at the whole block.
+            let head = match scrutinee.last() {
+                Some(last) if scrutinee.len() > 1 => {
+                    let rest = self.sources.text(span.file).get(last.span.end as usize..).unwrap_or("");
+                    let close = rest.find(')').map_or(0, |i| i as u32 + 1);
+                    Span { end: last.span.end + close, ..span }
+                }
+                Some(last) => Span { end: last.span.end, ..span },
+                None => span,
+            };
+            self.coverage(&ir_arms, arms, &kinds, &sizes, head);
         }
         (Ir::Match { scrutinee: lowered, arms: ir_arms }, ty)
     }
@@ -88,9 +98,9 @@ impl<'a> Checker<'a> {
                 Diagnostic::error(
                     codes::PATTERN_SHAPE,
                     format!(
-                        "this pattern has {} position(s), the matched value has {}",
-                        arm.pattern.len(),
-                        kinds.len()
+                        "this pattern has {}, the matched value has {}",
+                        positions(arm.pattern.len()),
+                        positions(kinds.len())
                     ),
                     arm.pattern_span,
                     "wrong number of positions",
@@ -195,7 +205,10 @@ impl<'a> Checker<'a> {
                 codes::NON_EXHAUSTIVE,
                 format!("`match` does not cover {}{more}", shown.join(", ")),
                 span,
-                format!("{} case(s) not covered", missing.len()),
+                match missing.len() {
+                    1 => "1 case not covered".to_string(),
+                    n => format!("{n} cases not covered"),
+                },
             )
             .with_help(format!("add an arm for each missing case, e.g. `{} => 0`, or a final `_ => …`", shown[0])),
         );
@@ -215,6 +228,14 @@ impl<'a> Checker<'a> {
         } else {
             format!("({})", parts.join(", "))
         }
+    }
+}
+
+fn positions(n: usize) -> String {
+    if n == 1 {
+        "1 position".to_string()
+    } else {
+        format!("{n} positions")
     }
 }
 

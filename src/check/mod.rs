@@ -79,6 +79,10 @@ pub(crate) struct Checker<'a> {
     reads: Reads,
     used_inputs: Vec<bool>,
     used_params: Vec<bool>,
+    /// Inputs whose declaration had an error: their uses are not reported again.
+    failed_inputs: BTreeSet<String>,
+    /// The `let`s being defined, innermost last: the path of a cycle among them.
+    let_stack: Vec<u16>,
     /// Items with an error in their own definition: range lints skip them.
     broken_items: BTreeSet<u16>,
 }
@@ -102,6 +106,8 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         reads: Reads::default(),
         used_inputs: Vec::new(),
         used_params: Vec::new(),
+        failed_inputs: BTreeSet::new(),
+        let_stack: Vec::new(),
         broken_items: BTreeSet::new(),
     };
     let ruleset = checker.run(policy);
@@ -222,7 +228,10 @@ impl<'a> Checker<'a> {
         ruleset.tests = self.tests(policy, &ruleset);
         let lints = ranges::analyse(&ruleset, self, policy);
         self.diags.extend(lints);
-        self.unused(policy);
+        // After an error, a use may be the misspelt or rejected one: "never read" would be an echo.
+        if !self.diags.iter().any(Diagnostic::is_error) {
+            self.unused(policy);
+        }
         self.apply_allows();
         Some(ruleset)
     }
@@ -244,7 +253,12 @@ impl<'a> Checker<'a> {
         self.error(
             Diagnostic::error(codes::DUPLICATE, format!("{what} `{name}` is defined twice"), span, "defined again here")
                 .with_label(first, "first defined here")
-                .with_help(format!("rename one of them; in a policy that extends another, write `override {what} {name} …` to replace the inherited one")),
+                .with_help(match what {
+                    "item" | "param" | "veto" => format!("rename one of them; in a policy that extends another, write `override {what} {name} …` to replace the inherited one"),
+                    "requirement" => format!("rename one of them; in a policy that extends another, write `override require {name} …` to replace the inherited one"),
+                    "test" => format!("rename one of them; in a policy that extends another, write `override test \"{name}\" …` to replace the inherited one"),
+                    _ => "rename or remove one of them".to_string(),
+                }),
         );
     }
 
@@ -283,17 +297,19 @@ impl<'a> Checker<'a> {
         for decl in &policy.decls {
             let Decl::Input(fields) = decl else { continue };
             for field in fields {
-                if let Some(def) = self.input_def(field) {
-                    if let Some(first) = self.name_span(&field.name.name) {
-                        self.duplicate("name", &field.name.name, field.name.span, first);
-                        continue;
-                    }
-                    let slot = self.inputs.len() as u16;
-                    self.names.insert(field.name.name.clone(), Symbol::Input(slot));
-                    self.inputs.push(def);
-                    self.input_spans.push(field.name.span);
-                    self.used_inputs.push(false);
+                let Some(def) = self.input_def(field) else {
+                    self.failed_inputs.insert(field.name.name.clone());
+                    continue;
+                };
+                if let Some(first) = self.name_span(&field.name.name) {
+                    self.duplicate("input", &field.name.name, field.name.span, first);
+                    continue;
                 }
+                let slot = self.inputs.len() as u16;
+                self.names.insert(field.name.name.clone(), Symbol::Input(slot));
+                self.inputs.push(def);
+                self.input_spans.push(field.name.span);
+                self.used_inputs.push(false);
             }
         }
     }
@@ -403,6 +419,22 @@ impl<'a> Checker<'a> {
     fn literal_for_input(&mut self, def: &InputDef, value: &ast::Value, what: &str) -> Option<Value> {
         let code = if what == "default" { codes::BAD_INPUT_DECL } else { codes::TEST_BAD_VALUE };
         let name = def.name.clone();
+        let help = match def.ty {
+            InputType::Int { unit: Some(u) } => {
+                format!("`{name}` is a whole number of {}, e.g. `12 {}`", u.name(), u.name())
+            }
+            InputType::Decimal { unit: Some(u) } => {
+                format!("`{name}` is an amount in {}, e.g. `12000 {}`", u.name(), u.name())
+            }
+            InputType::Int { unit: None } => format!("`{name}` is a whole number without a unit, e.g. `3`"),
+            InputType::Decimal { unit: None } => format!("`{name}` is a number without a unit, e.g. `2.5`"),
+            InputType::Bool => "write `true` or `false`".to_string(),
+            InputType::Enum(e) => {
+                let info = &self.enums[e as usize];
+                let variants: Vec<&str> = info.variants.iter().map(|(v, _)| v.as_str()).collect();
+                format!("`{name}` takes a variant of `{}`: {}", info.name, variants.join(", "))
+            }
+        };
         let mismatch = |this: &mut Self, expected: String| {
             this.error(
                 Diagnostic::error(
@@ -411,7 +443,7 @@ impl<'a> Checker<'a> {
                     value.span,
                     "wrong kind of value",
                 )
-                .with_help(format!("`{name}` is declared as {expected}")),
+                .with_help(help.clone()),
             );
             None
         };
@@ -420,7 +452,11 @@ impl<'a> Checker<'a> {
             (ValueKind::Bool(b), InputType::Bool) => Value::Bool(*b),
             (ValueKind::Number(n), InputType::Int { unit } | InputType::Decimal { unit }) => {
                 if n.unit.is_some() && n.unit != unit {
-                    return mismatch(self, format!("in {}", types::unit_name(unit)));
+                    let expected = match unit {
+                        Some(u) => format!("a number of {}", u.name()),
+                        None => "a plain number".to_string(),
+                    };
+                    return mismatch(self, expected);
                 }
                 if matches!(def.ty, InputType::Int { .. }) {
                     if !n.value.fract().is_zero() {
@@ -526,7 +562,7 @@ impl<'a> Checker<'a> {
                 }
             };
             if let Some(first) = self.name_span(&p.name.name) {
-                self.duplicate("name", &p.name.name, p.name.span, first);
+                self.duplicate("param", &p.name.name, p.name.span, first);
                 continue;
             }
             let index = self.params.len() as u16;
@@ -547,7 +583,7 @@ impl<'a> Checker<'a> {
         for decl in &policy.decls {
             let Decl::Let(l) = decl else { continue };
             if let Some(first) = self.name_span(&l.name.name) {
-                self.duplicate("name", &l.name.name, l.name.span, first);
+                self.duplicate("let", &l.name.name, l.name.span, first);
                 continue;
             }
             let index = self.lets.len() as u16;
@@ -695,7 +731,15 @@ impl<'a> Checker<'a> {
             preconditions.push(rules::Precondition { condition, reason: Arc::from(req.reason.value.as_str()) });
         }
         let (body, ty) = self.expr(&decl.body, None);
-        self.expect_points(&ty, decl.body.span);
+        let points_span = match ty {
+            Ty::Num { int: false, unit: None } => fractional_arm(&decl.body).unwrap_or(decl.body.span),
+            _ => decl.body.span,
+        };
+        self.expect_points(&ty, points_span);
+        if ty.is_error() {
+            // Its error was reported where it arose (a `let`, say): range lints would echo it.
+            self.broken_items.insert(index);
+        }
         let reads = std::mem::take(&mut self.reads);
         let cap = decl.cap.as_ref().and_then(|c| self.constant_points(c, "an item cap"));
         let arms = arm_texts(&decl.body, self.sources);
@@ -914,6 +958,9 @@ impl<'a> Checker<'a> {
             let mut facts: Vec<(u16, Value)> = Vec::new();
             for fact in &test.given {
                 let Some(slot) = ruleset.input_slot(&fact.name.name) else {
+                    if self.failed_inputs.contains(&fact.name.name) {
+                        continue;
+                    }
                     let names: Vec<&str> = ruleset.inputs.iter().map(|i| &*i.name).collect();
                     let help = match did_you_mean(&fact.name.name, names.iter().copied()) {
                         Some(s) => format!("did you mean `{s}`?"),
@@ -1077,18 +1124,30 @@ impl<'a> Checker<'a> {
         for (k, (allow, _)) in allows.iter().enumerate() {
             if !LINTS.contains(&allow.code.as_str()) {
                 problems.push(
-                    Diagnostic::error(codes::UNKNOWN_NAME, format!("`{}` is not a lint code", allow.code), allow.code_span, "unknown lint")
-                        .with_help(format!("lints that can be allowed: {}", LINTS.join(", "))),
+                    Diagnostic::error(
+                        codes::UNKNOWN_NAME,
+                        format!("`{}` is not a lint code", allow.code),
+                        allow.code_span,
+                        "unknown lint",
+                    )
+                    .with_help(format!("lints that can be allowed: {}", LINTS.join(", "))),
                 );
             } else if allow.reason.value.trim().is_empty() {
                 problems.push(
                     Diagnostic::error(codes::SYNTAX, "an `allow` needs a reason", allow.reason.span, "empty reason")
-                        .with_help("say why the lint does not apply here, e.g. \"the cap is the statute's, kept for clarity\""),
+                        .with_help(
+                            "say why the lint does not apply here, e.g. \"the cap is the statute's, kept for clarity\"",
+                        ),
                 );
             } else if !used[k] {
                 problems.push(
-                    Diagnostic::warning(codes::UNUSED, format!("`allow {}` silences nothing here", allow.code), allow.code_span, "no such warning on this item")
-                        .with_help("remove the `allow`"),
+                    Diagnostic::warning(
+                        codes::UNUSED,
+                        format!("`allow {}` silences nothing here", allow.code),
+                        allow.code_span,
+                        "no such warning on this item",
+                    )
+                    .with_help("remove the `allow`"),
                 );
             }
         }
@@ -1156,13 +1215,26 @@ fn arm_texts(body: &ast::Expr, sources: &SourceMap) -> Vec<String> {
     }
 }
 
+/// The first arm of a `when` or `match` that gives a decimal literal such as `2.5`.
+fn fractional_arm(body: &ast::Expr) -> Option<Span> {
+    match &body.kind {
+        ast::ExprKind::Number(n) if !n.integral => Some(body.span),
+        ast::ExprKind::When { arms, otherwise } => {
+            arms.iter().map(|a| &a.result).chain(std::iter::once(&**otherwise)).find_map(fractional_arm)
+        }
+        ast::ExprKind::Match { arms, .. } => arms.iter().find_map(|a| fractional_arm(&a.result)),
+        _ => None,
+    }
+}
+
 /// The closest candidate to a misspelt name, if one is close enough.
 pub fn did_you_mean<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
+    // Jaro-Winkler ranks; one slip (`mn` for `min`) is close even where it scores low.
     candidates
-        .map(|c| (strsim::jaro_winkler(name, c), c))
-        .filter(|(score, _)| *score > 0.8)
+        .map(|c| (strsim::jaro_winkler(name, c), strsim::osa_distance(name, c), c))
+        .filter(|(score, edits, c)| *score > 0.8 || (*edits == 1 && c.chars().count() >= 3))
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+        .map(|(_, _, c)| c)
 }
 
 fn range_text(def: &InputDef) -> String {

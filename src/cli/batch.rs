@@ -114,12 +114,12 @@ impl Skipped {
 }
 
 fn score_row(ruleset: &RuleSet, row: &RawRow, csv: bool, with_id: bool) -> Result<String, String> {
-    let applicant = row.applicant(ruleset).map_err(|e| e.to_string())?;
+    let (id, applicant) = row.parse(ruleset).map_err(|e| e.to_string())?;
     let outcome = ruleset.evaluate(&applicant).map_err(|e| e.to_string())?;
     if csv {
         let mut line = String::with_capacity(96);
         if with_id {
-            line.push_str(&csv_cell(row.id.as_deref().unwrap_or("")));
+            line.push_str(&csv_cell(id.as_deref().unwrap_or("")));
             line.push(',');
         }
         line.push_str(&format!("{},{},{},{}", outcome.total, outcome.eligible, outcome.vetoed, outcome.meets_standard));
@@ -132,8 +132,8 @@ fn score_row(ruleset: &RuleSet, row: &RawRow, csv: bool, with_id: bool) -> Resul
     } else {
         let mut value = jifen::report::outcome_json(ruleset, &outcome, None);
         if let Some(obj) = value.as_object_mut() {
-            if let Some(id) = &row.id {
-                obj.insert("id".into(), serde_json::Value::String(id.clone()));
+            if let Some(id) = id {
+                obj.insert("id".into(), serde_json::Value::String(id));
             }
             obj.insert("line".into(), serde_json::json!(row.line));
         }
@@ -205,7 +205,7 @@ pub fn run(args: Args) -> u8 {
         }
         if first {
             first = false;
-            with_id |= format == RowFormat::Jsonl && chunk.iter().any(|r| r.id.is_some());
+            with_id |= format == RowFormat::Jsonl && chunk.first().is_some_and(|r| r.has_id());
             if csv_out {
                 let mut header = String::new();
                 if with_id {

@@ -98,20 +98,25 @@ pub fn run(args: Args, format: Format) -> u8 {
             if chunk.is_empty() {
                 break;
             }
-            let results: Vec<Result<jifen::diff::ApplicantDelta, String>> = chunk
+            let same_schema = old.inputs == new.inputs && old.enums == new.enums;
+            let results: Vec<Result<(Option<String>, jifen::diff::ApplicantDelta), String>> = chunk
                 .par_iter()
                 .map(|row| {
-                    let a_old = row.applicant(&old).map_err(|e| format!("under {}: {e}", args.old))?;
-                    let a_new = row.applicant(&new).map_err(|e| format!("under {}: {e}", args.new))?;
+                    let (id, a_old) = row.parse(&old).map_err(|e| format!("under {}: {e}", args.old))?;
+                    let a_new = if same_schema {
+                        a_old.clone()
+                    } else {
+                        row.parse(&new).map_err(|e| format!("under {}: {e}", args.new))?.1
+                    };
                     let o_old = old.evaluate(&a_old).map_err(|e| e.to_string())?;
                     let o_new = new.evaluate(&a_new).map_err(|e| e.to_string())?;
-                    Ok(applicant_delta(&o_old, &o_new))
+                    Ok((id, applicant_delta(&o_old, &o_new)))
                 })
                 .collect();
             let mut buf = String::new();
             for (row, result) in chunk.iter().zip(results) {
-                let d = match result {
-                    Ok(d) => d,
+                let (id, d) = match result {
+                    Ok(x) => x,
                     Err(reason) => {
                         fail(
                             &format!("{path} line {}: {reason}", row.line),
@@ -133,7 +138,7 @@ pub fn run(args: Args, format: Format) -> u8 {
                     }
                     buf.push('\n');
                 }
-                let id = row.id.clone().unwrap_or_else(|| format!("line {}", row.line));
+                let id = id.unwrap_or_else(|| format!("line {}", row.line));
                 buf.push_str(&format!(
                     "{},{},{},{},{},{}",
                     csv_cell(&id),

@@ -32,7 +32,7 @@ struct FileResults {
     file: String,
     passed: usize,
     failed: usize,
-    tests: Vec<TestResult>,
+    tests: Vec<TestResult<'static>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     coverage: Option<jifen::testing::Coverage>,
 }
@@ -81,7 +81,13 @@ pub fn run(args: Args, format: Format) -> u8 {
                 }
             }
         }
-        all.push(FileResults { file: file.clone(), passed: results.len() - failed, failed, tests: results, coverage });
+        all.push(FileResults {
+            file: file.clone(),
+            passed: results.len() - failed,
+            failed,
+            tests: results.into_iter().map(TestResult::detach).collect(),
+            coverage,
+        });
     }
     let passed: usize = all.iter().map(|f| f.passed).sum();
     let failed: usize = all.iter().map(|f| f.failed).sum();

@@ -17,29 +17,30 @@ pub struct Applicant {
 }
 
 /// Why an item scored what it did.
+/// Names and reasons borrow from the rule set: an outcome costs no string copies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Status {
+pub enum Status<'r> {
     /// Scored its points as computed.
     Scored,
     /// Computed more than its cap; the cap counts.
     Capped,
     /// A precondition was not met; the item scores 0.
-    PreconditionUnmet { reason: Arc<str> },
+    PreconditionUnmet { reason: &'r str },
     /// Lost to another item of its exclusive group; scores 0.
-    Excluded { group: Arc<str>, by: Arc<str> },
+    Excluded { group: &'r str, by: &'r str },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ItemOutcome {
-    pub id: Arc<str>,
-    pub label: Arc<str>,
-    pub section: Arc<str>,
+pub struct ItemOutcome<'r> {
+    pub id: &'r str,
+    pub label: &'r str,
+    pub section: &'r str,
     /// The points that count toward the total.
     pub points: i64,
     /// The points the item's rule computed, before preconditions, cap and group.
     pub raw_points: i64,
-    pub status: Status,
+    pub status: Status<'r>,
     /// Index of the top-level `when`/`match` arm taken, if the rule has one.
     #[serde(skip)]
     pub arm: Option<u16>,
@@ -49,28 +50,28 @@ pub struct ItemOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SectionOutcome {
-    pub id: Arc<str>,
+pub struct SectionOutcome<'r> {
+    pub id: &'r str,
     pub points: i64,
     pub capped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Outcome {
+pub struct Outcome<'r> {
     pub total: i64,
     pub standard: i64,
     pub eligible: bool,
     pub vetoed: bool,
     pub meets_standard: bool,
-    pub items: Vec<ItemOutcome>,
-    pub sections: Vec<SectionOutcome>,
-    pub ineligible_reasons: Vec<Arc<str>>,
-    pub vetoes: Vec<Arc<str>>,
+    pub items: Vec<ItemOutcome<'r>>,
+    pub sections: Vec<SectionOutcome<'r>>,
+    pub ineligible_reasons: Vec<&'r str>,
+    pub vetoes: Vec<&'r str>,
 }
 
-impl Outcome {
-    pub fn item(&self, id: &str) -> Option<&ItemOutcome> {
-        self.items.iter().find(|i| &*i.id == id)
+impl<'r> Outcome<'r> {
+    pub fn item(&self, id: &str) -> Option<&ItemOutcome<'r>> {
+        self.items.iter().find(|i| i.id == id)
     }
 }
 
@@ -93,14 +94,14 @@ struct Ctx<'a> {
 
 impl RuleSet {
     /// Score an applicant. The total is computed whatever the eligibility or vetoes.
-    pub fn evaluate(&self, applicant: &Applicant) -> std::result::Result<Outcome, EvalError> {
-        let mut items: Vec<ItemOutcome> = self
+    pub fn evaluate(&self, applicant: &Applicant) -> std::result::Result<Outcome<'_>, EvalError> {
+        let mut items: Vec<ItemOutcome<'_>> = self
             .items
             .iter()
             .map(|def| ItemOutcome {
-                id: def.id.clone(),
-                label: def.label.clone(),
-                section: self.sections.get(def.section as usize).map(|s| s.id.clone()).unwrap_or_else(|| Arc::from("")),
+                id: &def.id,
+                label: &def.label,
+                section: self.sections.get(def.section as usize).map(|s| &*s.id).unwrap_or(""),
                 points: 0,
                 raw_points: 0,
                 status: Status::Scored,
@@ -108,22 +109,30 @@ impl RuleSet {
                 preconditions_met: 0,
             })
             .collect();
-        let mut points = vec![0i64; self.items.len()];
+        // Points before exclusive groups, as `points(item)` reads them.
+        let mut small = [0i64; 32];
+        let mut large = Vec::new();
+        let points: &mut [i64] = if self.items.len() <= small.len() {
+            &mut small[..self.items.len()]
+        } else {
+            large.resize(self.items.len(), 0);
+            &mut large
+        };
         for &index in &self.order {
             let i = index as usize;
             let def = &self.items[i];
-            let ctx = Ctx { inputs: &applicant.values, points: &points, params: &self.params };
+            let ctx = Ctx { inputs: &applicant.values, points, params: &self.params };
             let fail =
                 |message: &'static str| EvalError { place: format!("item `{}`", def.id), message: message.to_string() };
             let mut met = 0u64;
-            let mut unmet: Option<Arc<str>> = None;
+            let mut unmet: Option<&str> = None;
             for (k, pre) in def.preconditions.iter().enumerate() {
                 if truthy(&ctx, &pre.condition).map_err(fail)? {
                     if k < 64 {
                         met |= 1 << k;
                     }
                 } else if unmet.is_none() {
-                    unmet = Some(pre.reason.clone());
+                    unmet = Some(&pre.reason);
                 }
             }
             let (raw, arm) = eval_top(&ctx, &def.body).map_err(fail)?;
@@ -152,8 +161,7 @@ impl RuleSet {
                 if m != winner && points[m as usize] != 0 {
                     let out = &mut items[m as usize];
                     out.points = 0;
-                    out.status =
-                        Status::Excluded { group: group.id.clone(), by: self.items[winner as usize].id.clone() };
+                    out.status = Status::Excluded { group: &group.id, by: &self.items[winner as usize].id };
                 }
             }
         }
@@ -170,15 +178,15 @@ impl RuleSet {
                 place: "the total".to_string(),
                 message: "the sum of points overflows".to_string(),
             })?;
-            sections.push(SectionOutcome { id: section.id.clone(), points: value, capped });
+            sections.push(SectionOutcome { id: &section.id, points: value, capped });
         }
-        let ctx = Ctx { inputs: &applicant.values, points: &points, params: &self.params };
+        let ctx = Ctx { inputs: &applicant.values, points, params: &self.params };
         let mut ineligible_reasons = Vec::new();
         for rule in &self.eligibility {
             let ok = truthy(&ctx, &rule.condition)
                 .map_err(|m| EvalError { place: format!("requirement `{}`", rule.id), message: m.to_string() })?;
             if !ok {
-                ineligible_reasons.push(rule.reason.clone());
+                ineligible_reasons.push(&*rule.reason);
             }
         }
         let mut vetoes = Vec::new();
@@ -186,7 +194,7 @@ impl RuleSet {
             let hit = truthy(&ctx, &rule.condition)
                 .map_err(|m| EvalError { place: format!("veto `{}`", rule.id), message: m.to_string() })?;
             if hit {
-                vetoes.push(rule.reason.clone());
+                vetoes.push(&*rule.reason);
             }
         }
         let eligible = ineligible_reasons.is_empty();

@@ -1,5 +1,7 @@
 //! pest errors in words a policy editor understands.
 
+use std::sync::Mutex;
+
 use pest::error::{Error, ErrorVariant, InputLocation};
 
 use super::{Rule, MAX_NESTING};
@@ -32,7 +34,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::value => "a value",
         Rule::expr | Rule::paren | Rule::call => "an expression",
         Rule::when_expr | Rule::when_arm => "`when`",
-        Rule::else_arm => "`else =>` (every `when` chain ends with an `else` arm)",
+        Rule::else_arm => "`else =>`",
         Rule::match_expr => "`match`",
         Rule::match_arm | Rule::pattern | Rule::alternatives | Rule::pat_atom => "a pattern",
         Rule::wildcard => "`_`",
@@ -87,6 +89,19 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::div => "`/`",
         Rule::per => "`per`",
         Rule::coalesce => "`??`",
+        Rule::kw_when => "`when`",
+        Rule::kw_else => "`else =>`",
+        Rule::kw_item => "`item`",
+        Rule::kw_requires => "`requires`",
+        Rule::kw_cap => "`cap`",
+        Rule::kw_best_of => "`best_of`",
+        Rule::kw_require => "`require`",
+        Rule::kw_veto => "`veto`",
+        Rule::kw_given => "`given { … }`",
+        Rule::kw_expect => "`expect`",
+        Rule::kw_extends => "`extends`",
+        Rule::kw_deduction => "`deduction`",
+        Rule::kw_of => "`of`",
         _ => return None,
     })
 }
@@ -111,6 +126,9 @@ fn is_operator(rule: Rule) -> bool {
             | Rule::coalesce
             | Rule::in_list
             | Rule::not_in
+            | Rule::kw_in
+            | Rule::kw_not
+            | Rule::kw_per
     )
 }
 
@@ -174,10 +192,121 @@ const KEYWORDS: &[&str] = &[
     "yuan",
 ];
 
-pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<Rule>) -> Diagnostic {
-    let offset = base + error_offset(error);
-    let found = found_at(text, offset);
-    let mut expected: Vec<&'static str> = Vec::new();
+/// Runs `parse` with pest's error detail switched on, so that a failure records every
+/// token tried at the furthest point reached (a missing `:` or `=>`, which rule names
+/// cannot show). The switch is global in pest: the lock keeps one detailed parse at a
+/// time, so a report never depends on what other threads parse.
+pub(super) fn with_detail<T>(parse: impl FnOnce() -> T) -> T {
+    static DETAIL: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = DETAIL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    pest::set_error_detail(true);
+    let out = parse();
+    pest::set_error_detail(false);
+    out
+}
+
+/// The tokens pest tried, in words: symbols such as `:` first (rule names never show
+/// them), then everything else.
+fn tried_tokens(tokens: &[String]) -> (Vec<String>, Vec<String>) {
+    const SKIPPED: &[&str] = &[" ", "\t", "\r", "\n", "\u{feff}", "//", "///", "////", "("];
+    const OPERATORS: &[&str] =
+        &["!=", "*", "+", "-", "/", "<", "<=", "==", ">", ">=", "??", "and", "or", "in", "not", "per"];
+    const UNITS: &[&str] = &["year", "years", "month", "months", "yuan"];
+    let mut symbols: Vec<String> = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    let mut tail: Vec<String> = Vec::new();
+    for token in tokens {
+        let t = token.as_str();
+        let chars: Vec<char> = t.chars().collect();
+        let (list, d) = if SKIPPED.contains(&t) {
+            continue;
+        } else if OPERATORS.contains(&t) {
+            (&mut tail, "an operator".to_string())
+        } else if UNITS.contains(&t) {
+            (&mut tail, "a unit (years, months, yuan)".to_string())
+        } else if t == "\"" {
+            (&mut words, "a quoted label".to_string())
+        } else if chars.len() == 4 && chars[1] == '.' && chars[2] == '.' {
+            // A character range such as `0..9`.
+            let what = if chars[0].is_ascii_digit() { "a number" } else { "a name" };
+            (&mut words, what.to_string())
+        } else if t == "_" {
+            (&mut words, "a name".to_string())
+        } else if chars.iter().all(|c| c.is_alphanumeric() || *c == '_') {
+            (&mut words, format!("`{t}`"))
+        } else {
+            (&mut symbols, format!("`{t}`"))
+        };
+        if !list.contains(&d) {
+            list.push(d);
+        }
+    }
+    tail.sort();
+    tail.reverse(); // "a unit …" before "an operator", as in the rule-based list
+    words.extend(tail);
+    (symbols, words)
+}
+
+/// The first offset at or after `offset` that is not blank or inside a plain comment.
+fn skip_blank(text: &str, mut offset: usize) -> usize {
+    loop {
+        let rest = text.get(offset..).unwrap_or("");
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{feff}']);
+        offset += rest.len() - trimmed.len();
+        if trimmed.starts_with("//") && (!trimmed.starts_with("///") || trimmed.starts_with("////")) {
+            offset += trimmed.find('\n').unwrap_or(trimmed.len());
+        } else {
+            return offset;
+        }
+    }
+}
+
+/// The `{` that no `}` closes, outside strings and comments. When a `}` on a line of its
+/// own is indented like an enclosing block rather than the block it closes, that inner
+/// block is the one left open (the usual slip: an item's `}` forgotten before its
+/// section's).
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let indent_of_line = |at: usize| {
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[start..];
+        (start, line.len() - line.trim_start_matches([' ', '\t']).len())
+    };
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut suspect = None;
+    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
+    let bytes = text.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'\n' => {
+                in_comment = false;
+                in_string = false;
+            }
+            _ if in_comment => {}
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            _ if in_string => {}
+            b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
+            b'{' => open.push((i, indent_of_line(i).1)),
+            b'}' => {
+                let Some((brace, indent)) = open.pop() else { continue };
+                let (line_start, closing) = indent_of_line(i);
+                let alone = line_start + closing == i;
+                if alone && indent != closing && suspect.is_none() && open.iter().any(|(_, o)| *o == closing) {
+                    suspect = Some(brace);
+                }
+            }
+            _ => {}
+        }
+    }
+    let last = open.last()?.0;
+    Some(suspect.unwrap_or(last))
+}
+
+/// A syntax error as a diagnostic, and the offset in `text` where the parser stopped.
+pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<Rule>) -> (Diagnostic, usize) {
+    let mut offset = base + error_offset(error);
+    let mut expected: Vec<String> = Vec::new();
     let mut operator = false;
     if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
         for rule in positives {
@@ -186,18 +315,45 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
                 continue;
             }
             if let Some(d) = describe(*rule) {
-                if !expected.contains(&d) {
-                    expected.push(d);
+                if !expected.iter().any(|e| e == d) {
+                    expected.push(d.to_string());
                 }
             }
         }
     }
-    if operator {
-        expected.push("an operator");
+    // A unit can follow any number: name it after the words that more likely went missing.
+    const UNIT: &str = "a unit (years, months, yuan)";
+    if let Some(i) = expected.iter().position(|e| e == UNIT) {
+        let unit = expected.remove(i);
+        expected.push(unit);
     }
+    if operator {
+        expected.push("an operator".to_string());
+    }
+    let mut symbols = Vec::new();
+    if let Some(attempts) = error.parse_attempts() {
+        let tokens: Vec<String> = attempts.expected_tokens().iter().map(|t| t.to_string()).collect();
+        let (tried_symbols, tried_words) = tried_tokens(&tokens);
+        let furthest = skip_blank(text, base + attempts.max_position);
+        let here = skip_blank(text, offset);
+        if furthest > here && !tried_symbols.is_empty() {
+            // The parser got further than any rule it names: it was waiting for a symbol.
+            offset = furthest;
+            expected = tried_words;
+        }
+        if furthest >= here {
+            symbols = tried_symbols;
+        }
+    }
+    for (i, symbol) in symbols.iter().enumerate() {
+        if !expected.contains(symbol) {
+            expected.insert(i.min(expected.len()), symbol.clone());
+        }
+    }
+    let found = found_at(text, offset);
     let expected_text = match expected.len() {
         0 => String::new(),
-        1 => expected[0].to_string(),
+        1 => expected[0].clone(),
         n => format!("{} or {}", expected[..n - 1].join(", "), expected[n - 1]),
     };
     let message = if expected_text.is_empty() {
@@ -210,24 +366,41 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
         .and_then(|r| r.chars().next())
         .map(|c| if c == '\n' { 0 } else { c.len_utf8() })
         .unwrap_or(0);
-    let span = Span::new(file, offset, offset + width);
+    let mut span = Span::new(file, offset, offset + width);
+    let mut label = "here";
     let word = found.trim_matches('`');
+    let names_here = expected.iter().any(|e| {
+        matches!(e.as_str(), "a name" | "an input field (`name: type`)" | "a variant name" | "a fact (`name: value`)")
+    });
+    let unclosed = if found == "end of file" { unclosed_brace(text) } else { None };
     let help = if found == "a doc comment" {
         "a doc comment (`///`) stands directly above a declaration, enum variant, input, item or rule; use `//` for any other comment".to_string()
-    } else if KEYWORDS.contains(&word) && expected.contains(&"a name") {
+    } else if KEYWORDS.contains(&word) && names_here {
         format!("`{word}` is a reserved word of the policy language; choose another name")
     } else if expected.iter().any(|e| e.starts_with("`else")) {
         "end the `when` chain with `else => …`, the points when no arm applies".to_string()
-    } else if expected.contains(&"a quoted label") {
+    } else if let Some(brace) = unclosed {
+        // Point at the block left open rather than at the end of the file.
+        span = Span::new(file, brace, brace + 1);
+        label = "the file ends before this `{` is closed";
+        "add the missing `}`; every `{` needs its own".to_string()
+    } else if expected.iter().any(|e| e == "the `policy` header") {
+        "a policy file starts with its header: `policy NAME \"TITLE\" { year 2025 effective 2025-01-01 standard 120 }`"
+            .to_string()
+    } else if expected.iter().any(|e| e == "a quoted label") {
         "labels and reasons are written in double quotes, e.g. \"年龄\"".to_string()
     } else if expected == ["end of file"] || expected.iter().any(|e| e.starts_with("`enum`")) {
         "a top-level declaration starts with enum, input, param, let, section, eligibility, vetoes, test, override or remove; check that every `{` before this point is closed".to_string()
     } else if found == "end of file" {
         "the file ends inside a block: add the missing `}`".to_string()
+    } else if expected.iter().any(|e| e.starts_with("an amount")) {
+        "name what is counted between `per` and `of`, e.g. `3 per year of si_months` or `10 per 100000 yuan of invest_tax_yuan`".to_string()
+    } else if let [symbol] = symbols.as_slice() {
+        format!("add {symbol} before {found}")
     } else {
         "see docs/language.md for the syntax of each declaration".to_string()
     };
-    Diagnostic::error(codes::SYNTAX, format!("syntax error: {message}"), span, "here").with_help(help)
+    (Diagnostic::error(codes::SYNTAX, format!("syntax error: {message}"), span, label).with_help(help), offset)
 }
 
 /// Reject nesting deeper than the parser's recursion can safely take.

@@ -700,7 +700,9 @@ impl Builder {
                             let (Some(pat), Some(res)) = (p.next(), p.next()) else {
                                 continue;
                             };
-                            let pattern_span = self.span(&pat);
+                            // pest's span of a lone alternative includes the blanks before `=>`.
+                            let mut pattern_span = self.span(&pat);
+                            pattern_span.end -= (pat.as_str().len() - pat.as_str().trim_end().len()) as u32;
                             let pattern = pat
                                 .children()
                                 .map(|alts| {

@@ -37,17 +37,19 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::PolicyFile>, Vec<Diagnost
             let policy = pairs.next().and_then(|pair| builder.file(pair));
             return (policy, builder.diagnostics);
         }
-        Err(error) => error,
+        // Parse again, slower, to learn every token the parser was waiting for.
+        Err(error) => errors::with_detail(|| PolicyParser::parse(Rule::file, text)).err().unwrap_or(error),
     };
-    let mut diagnostics = vec![errors::syntax_error(file, text, 0, &error)];
-    let mut at = errors::error_offset(&error);
+    let (first, mut at) = errors::syntax_error(file, text, 0, &error);
+    let mut diagnostics = vec![first];
     let mut chunk_start = 0;
     while let Some(start) = next_top_level(text, chunk_start, at) {
-        match PolicyParser::parse(Rule::decls_tail, &text[start..]) {
+        match errors::with_detail(|| PolicyParser::parse(Rule::decls_tail, &text[start..])) {
             Ok(_) => break,
             Err(error) => {
-                diagnostics.push(errors::syntax_error(file, text, start, &error));
-                at = start + errors::error_offset(&error);
+                let (next, stop) = errors::syntax_error(file, text, start, &error);
+                diagnostics.push(next);
+                at = stop;
                 chunk_start = start;
             }
         }

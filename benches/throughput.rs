@@ -1,0 +1,203 @@
+//! `cargo bench`: speed and memory of jifen against its targets, printed as ratios.
+//!
+//! - compile 2025.policy (target: under 1 ms)
+//! - evaluate with a compiled rule set vs the hand-written 2025 rules in
+//!   `benches/handwritten.rs` (target: at least half its throughput)
+//! - `jifen batch` of N generated applicants, JSON lines in, CSV out (target: 1M/s on 2 cores,
+//!   peak memory flat in the input's size)
+//! - `jifen diff` of the two years over N applicants (target: 1M in under 3 s)
+//!
+//! `BENCH_ROWS` sets N (default 1,000,000). Timings are printed, never asserted.
+
+mod handwritten;
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use handwritten::{Award, Education, Person, RemoteArea, TitleSkill};
+use jifen::rules::Value;
+use jifen::{Applicant, RuleSet};
+
+fn person(rs: &RuleSet, a: &Applicant) -> Person {
+    let get = |name: &str| rs.input_slot(name).map(|s| a.values[s]).unwrap_or(Value::Absent);
+    let int = |name: &str| match get(name) {
+        Value::Int(i) => i,
+        _ => 0,
+    };
+    let dec = |name: &str| match get(name) {
+        Value::Dec(d) => d,
+        Value::Int(i) => i.into(),
+        _ => 0.into(),
+    };
+    let flag = |name: &str| matches!(get(name), Value::Bool(true));
+    let variant = |name: &str| match get(name) {
+        Value::Enum(v) => v,
+        _ => 0,
+    };
+    Person {
+        age: int("age"),
+        has_residence_permit: flag("has_residence_permit"),
+        si_months: int("si_months"),
+        education: [
+            Education::None,
+            Education::JuniorCollege,
+            Education::Bachelor,
+            Education::BachelorWithDegree,
+            Education::Master,
+            Education::Doctor,
+        ][variant("education") as usize],
+        education_full_time: flag("education_full_time"),
+        education_location_ok: flag("education_location_ok"),
+        title_skill: [
+            TitleSkill::None,
+            TitleSkill::Skill5,
+            TitleSkill::Skill4,
+            TitleSkill::Skill3,
+            TitleSkill::Skill2,
+            TitleSkill::Skill1,
+            TitleSkill::TitleIntermediate,
+            TitleSkill::TitleSenior,
+        ][variant("title_skill") as usize],
+        title_matches_post: flag("title_matches_post"),
+        shortage_major: flag("shortage_major"),
+        startup_talent: flag("startup_talent"),
+        innovation_intermediary: flag("innovation_intermediary"),
+        invest_tax_yuan: dec("invest_tax_yuan"),
+        invest_hukou_hires: int("invest_hukou_hires"),
+        si_base_yuan: dec("si_base_yuan"),
+        si_base_months_48: int("si_base_months_48"),
+        si_base_months_36: int("si_base_months_36"),
+        si_base_months_12: int("si_base_months_12"),
+        public_service_years: int("public_service_years"),
+        remote_area: [RemoteArea::None, RemoteArea::RemoteKeyArea, RemoteArea::NewCity, RemoteArea::Lingang]
+            [variant("remote_area") as usize],
+        remote_area_years: int("remote_area_years"),
+        fresh_graduate: flag("fresh_graduate"),
+        award: [Award::None, Award::MunicipalSpecial, Award::MunicipalComprehensive, Award::ProvincialOrAbove]
+            [variant("award") as usize],
+        spouse_hukou_years: match get("spouse_hukou_years") {
+            Value::Int(i) => Some(i),
+            _ => None,
+        },
+        false_material_count: int("false_material_count"),
+        detention_count: int("detention_count"),
+        minor_crime_count: int("minor_crime_count"),
+        family_planning_violation: flag("family_planning_violation"),
+        serious_crime: flag("serious_crime"),
+    }
+}
+
+fn per_second(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+/// Run a command under /usr/bin/time; return (seconds, peak resident KiB).
+fn timed(args: &[&str]) -> Option<(f64, u64)> {
+    let exe = env!("CARGO_BIN_EXE_jifen");
+    let out = Command::new("/usr/bin/time").arg("-f").arg("%e %M").arg(exe).args(args).output().ok()?;
+    if !out.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last()?;
+    let mut parts = last.split_whitespace();
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+fn main() {
+    let rows: usize = std::env::var("BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    println!(
+        "jifen benchmarks ({} cores, BENCH_ROWS={rows})\n",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+
+    // Compile.
+    let runs = 300;
+    let start = Instant::now();
+    for _ in 0..runs {
+        black_box(jifen::compile_bundled("policies/2025.policy").expect("the bundled policy compiles"));
+    }
+    let compile = start.elapsed() / runs;
+    println!(
+        "compile 2025.policy (with 2024.policy it extends): {:.3} ms   target < 1 ms: {}",
+        compile.as_secs_f64() * 1e3,
+        if compile < Duration::from_millis(1) { "met" } else { "NOT met" }
+    );
+
+    // Evaluate: compiled vs hand-written.
+    let rs = jifen::bundled_policy().expect("compiles");
+    let mut rng = jifen::population::Rng::new(42);
+    let sample = 100_000;
+    let applicants: Vec<Applicant> = (0..sample)
+        .map(|i| {
+            let row = jifen::population::generate_row(&rs, &mut rng, i as u64);
+            let row = row.replacen(&format!("{{\"id\":{i},"), "{", 1);
+            rs.applicant_from_json(&row).expect("generated rows are valid")
+        })
+        .collect();
+    let people: Vec<Person> = applicants.iter().map(|a| person(&rs, a)).collect();
+    for (a, p) in applicants.iter().zip(&people) {
+        let o = rs.evaluate(a).expect("evaluates");
+        let h = handwritten::score(p);
+        assert_eq!(o.total, h.total, "the hand-written rules and the policy disagree");
+        let compiled: Vec<i64> = o.items.iter().map(|i| i.points).collect();
+        assert_eq!(compiled, h.items.to_vec(), "item points differ");
+        assert_eq!(o.meets_standard, h.meets_standard);
+    }
+    let rounds = 5;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        for a in &applicants {
+            black_box(rs.evaluate(black_box(a)).map(|o| o.total).unwrap_or(0));
+        }
+    }
+    let compiled = per_second(sample * rounds, start.elapsed());
+    let start = Instant::now();
+    for _ in 0..rounds {
+        for p in &people {
+            black_box(handwritten::score(black_box(p)).total);
+        }
+    }
+    let hand = per_second(sample * rounds, start.elapsed());
+    let ratio = compiled / hand;
+    println!(
+        "evaluate one applicant: compiled {:.2} M/s, hand-written {:.2} M/s, ratio {:.2}   target ≥ 0.5: {}",
+        compiled / 1e6,
+        hand / 1e6,
+        ratio,
+        if ratio >= 0.5 { "met" } else { "NOT met" }
+    );
+
+    // Batch and diff end to end, through the binary.
+    let dir = std::env::temp_dir().join(format!("jifen-bench-{}", std::process::id()));
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let input = dir.join("people.jsonl");
+    let output = dir.join("scores.csv");
+    let (i, o) = (input.to_string_lossy().to_string(), output.to_string_lossy().to_string());
+    let count = rows.to_string();
+    if timed(&["gen", "--count", &count, "--seed", "7", "-o", &i]).is_none() {
+        eprintln!("could not generate the population");
+        return;
+    }
+    if let Some((secs, kib)) = timed(&["batch", &i, "-o", &o]) {
+        let rate = rows as f64 / secs.max(1e-9);
+        println!(
+            "batch {rows} applicants, JSON lines in, CSV out: {secs:.2} s, {:.2} M/s, peak memory {:.1} MiB   target ≥ 1 M/s: {}",
+            rate / 1e6, kib as f64 / 1024.0, if rate >= 1e6 { "met" } else { "NOT met" }
+        );
+    }
+    if let Some((secs, kib)) =
+        timed(&["diff", "policies/2024.policy", "policies/2025.policy", "--applicants", &i, "--format", "json"])
+    {
+        let scaled = secs * 1e6 / rows as f64;
+        println!(
+            "diff 2024 → 2025 over {rows} applicants: {secs:.2} s ({scaled:.2} s per million), peak memory {:.1} MiB   target < 3 s per million: {}",
+            kib as f64 / 1024.0, if scaled < 3.0 { "met" } else { "NOT met" }
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

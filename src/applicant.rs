@@ -317,7 +317,7 @@ impl RuleSet {
                     Err(_) => {
                         return Err(ApplicantError::OutOfRange {
                             key,
-                            value: n.chars().take(40).collect(),
+                            value: format!("{} (too large)", n.chars().take(40).collect::<String>()),
                             range: range_text(def),
                         })
                     }
@@ -394,7 +394,7 @@ fn parse_number(text: &str) -> Option<Decimal> {
 fn range_text(def: &InputDef) -> String {
     match (def.min, def.max) {
         (Some(lo), Some(hi)) => format!("{lo}..={hi}"),
-        (Some(lo), None) => format!("{lo} or more"),
+        (Some(lo), None) => format!("{lo}.. ({lo} or more)"),
         (None, Some(hi)) => format!("at most {hi}"),
         (None, None) => "any".to_string(),
     }

@@ -213,11 +213,10 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
     // Parameters, with the items that read them.
     for p in &new.params {
         let shown = |_: &RuleSet, p: &crate::rules::ParamDef| {
-            format!(
-                "{}{}",
-                crate::rules::show_plain(p.value),
-                p.unit.map(|u| format!(" {}", u.name())).unwrap_or_default()
-            )
+            let n = crate::rules::show_plain(p.value);
+            // "1 year", "3 years"
+            let unit = p.unit.map(|u| if n == "1" { u.name().trim_end_matches('s') } else { u.name() });
+            format!("{n}{}", unit.map(|u| format!(" {u}")).unwrap_or_default())
         };
         match old.params.iter().find(|q| q.name == p.name) {
             None => out.push(change("added", "param", &p.name)),

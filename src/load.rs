@@ -118,7 +118,7 @@ pub fn load(
             diagnostics.push(
                 Diagnostic::error(
                     codes::EXTENDS_CYCLE,
-                    format!("`{}` extends itself through {}", parent_name, names.join(" → ")),
+                    format!("`{}` extends itself: {} → {}", parent_name, names.join(" → "), parent_name),
                     target.span,
                     "this closes the cycle",
                 )
@@ -177,12 +177,14 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
             Decl::Override(o) => {
                 if !override_in(&mut base.decls, o.clone()) {
                     let (kind, name, span) = describe_override(&o);
-                    diagnostics.push(nothing_to_change("override", kind, &name, span));
+                    let candidates = names_of(&base.decls, kind);
+                    diagnostics.push(nothing_to_change("override", kind, &name, span, &candidates));
                 }
             }
             Decl::Remove(r) => {
                 if !remove_in(&mut base.decls, &r) {
-                    diagnostics.push(nothing_to_change("remove", r.kind.keyword(), &r.name, r.span));
+                    let candidates = names_of(&base.decls, r.kind.keyword());
+                    diagnostics.push(nothing_to_change("remove", r.kind.keyword(), &r.name, r.span, &candidates));
                 }
             }
             Decl::Section(section) => {
@@ -210,14 +212,36 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
     base
 }
 
-fn nothing_to_change(verb: &str, kind: &str, name: &str, span: Span) -> Diagnostic {
+/// The names of one kind of thing (`param`, `item`, …) in merged declarations.
+fn names_of(decls: &[Decl], kind: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for d in decls {
+        match (d, kind) {
+            (Decl::Param(p), "param") => out.push(p.name.name.clone()),
+            (Decl::Section(s), "item") => out.extend(s.items.iter().map(|i| i.name.name.clone())),
+            (Decl::Eligibility(r), "require") | (Decl::Vetoes(r), "veto") => {
+                out.extend(r.iter().map(|x| x.name.name.clone()))
+            }
+            (Decl::Test(t), "test") => out.push(t.name.value.clone()),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn nothing_to_change(verb: &str, kind: &str, name: &str, span: Span, candidates: &[String]) -> Diagnostic {
+    let close = crate::check::did_you_mean(name, candidates.iter().map(String::as_str));
+    let help = match close {
+        Some(c) => format!("did you mean `{c}`? Or drop `{verb}` to add a new {kind}"),
+        None => format!("check the name against the extended policy, or drop `{verb}` to add a new {kind}"),
+    };
     Diagnostic::error(
         codes::NOTHING_TO_OVERRIDE,
         format!("cannot {verb} {kind} `{name}`: the extended policy has no such {kind}"),
         span,
         format!("no {kind} `{name}` to {verb}"),
     )
-    .with_help(format!("check the name against the extended policy, or drop `{verb}` to add a new {kind}"))
+    .with_help(help)
 }
 
 fn describe_override(o: &Override) -> (&'static str, String, Span) {

@@ -251,11 +251,11 @@ fn check_unknown_name_reports_e0201_with_location_and_help() {
 }
 
 #[test]
-fn check_missing_file_exits_1_naming_it() {
+fn check_missing_file_exits_4_naming_it() {
     let tmp = TempDir::new("check-missing");
     let missing = s(&tmp.path("no-such.policy"));
     let run = jifen(&["check", &missing]);
-    run.assert_code(1, "check of a missing file");
+    run.assert_code(4, "check of a missing file (4: not readable, as for every verb)");
     assert!(run.stderr.contains(&missing), "stderr names the file:\n{}", run.stderr);
 }
 
@@ -1045,14 +1045,12 @@ fn diff_applicants_summary_is_hand_worked() {
     assert!(run.stderr.contains("line 2") && run.stderr.contains("`age`"), "{}", run.stderr);
 }
 
-// ------------------------------------------------------------------ known problems
-// These reproduce problems found while writing the tests above; they fail today and are
-// ignored so the suite stays green. Run them with `cargo test --test cli -- --ignored`.
+// ------------------------------------------------------------------ regressions
+// Problems found while writing the tests above, fixed since.
 
-/// `jifen score --format json examples/applicant.json | head -1` panics with
-/// "failed printing to stdout: Broken pipe" (exit 101) instead of exiting quietly.
+/// `jifen score --format json examples/applicant.json | head -1` once panicked with
+/// "failed printing to stdout: Broken pipe" (exit 101); it must exit quietly.
 #[test]
-#[ignore = "known bug: panics on a closed stdout (broken pipe)"]
 fn closed_stdout_does_not_panic() {
     let mut child = Command::new(BIN)
         .args(["score", "--format", "json", "examples/applicant.json"])
@@ -1072,7 +1070,6 @@ fn closed_stdout_does_not_panic() {
 /// An unknown key with no close match gets the help "the policy's inputs are listed by
 /// `jifen inputs`", but there is no `inputs` verb (`jifen inputs` exits 2).
 #[test]
-#[ignore = "known bug: help names a verb that does not exist"]
 fn unknown_key_help_names_an_existing_verb() {
     let run = jifen_stdin(&["score", "-"], Some(r#"{"age": 30, "si_months": 12, "foo": 1}"#));
     run.assert_code(3, "unknown key foo");

@@ -143,6 +143,20 @@ fn score_row(ruleset: &RuleSet, row: &RawRow, csv: bool, with_id: bool) -> Resul
     }
 }
 
+fn csv_header(ruleset: &RuleSet, with_id: bool) -> String {
+    let mut header = String::new();
+    if with_id {
+        header.push_str("id,");
+    }
+    header.push_str("total,eligible,vetoed,meets_standard");
+    for item in &ruleset.items {
+        header.push(',');
+        header.push_str(&item.id);
+    }
+    header.push('\n');
+    header
+}
+
 pub fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -201,23 +215,19 @@ pub fn run(args: Args) -> u8 {
             }
         };
         if chunk.is_empty() {
+            if first && csv_out {
+                // No rows: the output still says what its columns would be.
+                if let Err(code) = out.write(csv_header(&ruleset, with_id).as_bytes()) {
+                    return code;
+                }
+            }
             break;
         }
         if first {
             first = false;
             with_id |= format == RowFormat::Jsonl && chunk.first().is_some_and(|r| r.has_id());
             if csv_out {
-                let mut header = String::new();
-                if with_id {
-                    header.push_str("id,");
-                }
-                header.push_str("total,eligible,vetoed,meets_standard");
-                for item in &ruleset.items {
-                    header.push(',');
-                    header.push_str(&item.id);
-                }
-                header.push('\n');
-                if let Err(code) = out.write(header.as_bytes()) {
+                if let Err(code) = out.write(csv_header(&ruleset, with_id).as_bytes()) {
                     return code;
                 }
             }

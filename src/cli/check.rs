@@ -9,7 +9,7 @@ use super::{exit, stderr_color, width, Format};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  jifen check policies/2025.policy\n  jifen check --deny-warnings policies/\n  \
 jifen check --format json policies/*.policy\n  jifen check --format github policies/   # CI annotations\n\n\
-Exit codes: 0 clean, 1 errors (or warnings with --deny-warnings) or a file not readable.")]
+Exit codes: 0 clean, 1 errors (or warnings with --deny-warnings), 4 a file not readable.")]
 pub struct Args {
     /// Policy files or folders of them (default: policies/).
     #[arg(default_value = "policies")]
@@ -26,6 +26,9 @@ struct FileReport {
     errors: usize,
     warnings: usize,
     diagnostics: Vec<jifen::diagnostic::JsonDiagnostic>,
+    /// Why the file could not be read, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unreadable: Option<String>,
 }
 
 pub fn run(args: Args, format: Format) -> u8 {
@@ -35,12 +38,13 @@ pub fn run(args: Args, format: Format) -> u8 {
         return exit::FAILED;
     }
     let mut failed = false;
+    let mut unreadable = false;
     let mut reports = Vec::new();
     for file in &files {
         let text = match std::fs::read(file).map(String::from_utf8) {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {
-                failed = true;
+                unreadable = true;
                 let message = format!(
                     "`{file}` is not valid UTF-8 text (invalid byte at offset {})",
                     e.utf8_error().valid_up_to()
@@ -49,7 +53,7 @@ pub fn run(args: Args, format: Format) -> u8 {
                 continue;
             }
             Err(e) => {
-                failed = true;
+                unreadable = true;
                 let message = format!("cannot read `{file}`: {}", io_reason(&e));
                 report_unreadable(format, file, &message, &mut reports);
                 continue;
@@ -66,8 +70,9 @@ pub fn run(args: Args, format: Format) -> u8 {
                 errors: d.error_count(),
                 warnings: d.warning_count(),
                 diagnostics: d.to_json(),
+                unreadable: None,
             }),
-            Format::Github => print!("{}", d.render_github()),
+            Format::Github => out!("{}", d.render_github()),
             _ => {
                 eprint!("{}", d.render_human(stderr_color(), width()));
                 let status = if bad { "FAILED" } else { "ok" };
@@ -77,11 +82,13 @@ pub fn run(args: Args, format: Format) -> u8 {
     }
     if format == Format::Json {
         match serde_json::to_string_pretty(&reports) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(_) => return exit::INTERNAL,
         }
     }
-    if failed {
+    if unreadable {
+        exit::IO
+    } else if failed {
         exit::FAILED
     } else {
         exit::OK
@@ -96,8 +103,9 @@ fn report_unreadable(format: Format, file: &str, message: &str, reports: &mut Ve
             errors: 1,
             warnings: 0,
             diagnostics: Vec::new(),
+            unreadable: Some(message.to_string()),
         }),
-        Format::Github => println!("::error file={file}::{message}"),
+        Format::Github => outln!("::error file={file}::{message}"),
         _ => super::fail(message, Some("check the path; folders are searched for .policy files")),
     }
     if format == Format::Json {

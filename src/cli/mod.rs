@@ -1,10 +1,21 @@
 //! The command line: parse arguments, call the library, render, exit. One file per verb.
 
+/// `print!` that ends the process quietly when stdout is closed (`jifen … | head`).
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cli::write_stdout(&format!($($t)*)) };
+}
+
+/// `println!` that ends the process quietly when stdout is closed.
+macro_rules! outln {
+    ($($t:tt)*) => {{ let mut s = format!($($t)*); s.push('\n'); $crate::cli::write_stdout(&s) }};
+}
+
 mod batch;
 mod check;
 mod diff;
 mod gen;
 mod input;
+mod inputs;
 mod output;
 mod render;
 mod score;
@@ -75,6 +86,7 @@ pub enum Command {
     Batch(batch::Args),
     Gen(gen::Args),
     Diff(diff::Args),
+    Inputs(inputs::Args),
 }
 
 /// Whether to colour output written to stderr/stdout.
@@ -97,6 +109,25 @@ pub fn width() -> usize {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    let (verb, allowed): (&str, &[Format]) = match &cli.command {
+        Command::Check(_) => ("check", &[Format::Human, Format::Json, Format::Github]),
+        Command::Score(_) => ("score", &[Format::Human, Format::Json]),
+        Command::Test(_) => ("test", &[Format::Human, Format::Json, Format::Junit, Format::Github]),
+        Command::Batch(_) => ("batch", &[Format::Human]),
+        Command::Gen(_) => ("gen", &[Format::Human]),
+        Command::Diff(_) => ("diff", &[Format::Human, Format::Json, Format::Csv]),
+        Command::Inputs(_) => ("inputs", &[Format::Human, Format::Json]),
+    };
+    if !allowed.contains(&cli.format) {
+        let names: Vec<String> =
+            allowed.iter().filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string())).collect();
+        let extra = if verb == "batch" { "; choose the output with --output-format jsonl|csv" } else { "" };
+        fail(
+            &format!("`jifen {verb}` does not write --format {:?}", cli.format).to_lowercase(),
+            Some(&format!("it writes: {}{extra}", names.join(", "))),
+        );
+        return ExitCode::from(exit::POLICY);
+    }
     let code = match cli.command {
         Command::Check(args) => check::run(args, cli.format),
         Command::Score(args) => score::run(args, cli.format),
@@ -104,8 +135,22 @@ pub fn run() -> ExitCode {
         Command::Batch(args) => batch::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Diff(args) => diff::run(args, cli.format),
+        Command::Inputs(args) => inputs::run(args, cli.format),
     };
     ExitCode::from(code)
+}
+
+/// Write to stdout; a closed pipe ends the process quietly, any other failure with exit 4.
+pub fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(exit::OK));
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(i32::from(exit::IO));
+    }
 }
 
 /// Print an error about the command's inputs (not a policy diagnostic) to stderr.

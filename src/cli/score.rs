@@ -54,7 +54,8 @@ pub fn run(args: Args, format: Format) -> u8 {
             _ => InputFormat::Toml,
         });
     let applicant = match input_format {
-        InputFormat::Json => ruleset.applicant_from_json(&text),
+        // An `id` key names the applicant (as in batch input) unless the policy declares it.
+        InputFormat::Json => jifen::population::RawRow::json(1, text.clone()).parse(&ruleset).map(|(_, a)| a),
         InputFormat::Toml => ruleset.applicant_from_toml(&text),
     };
     let applicant = match applicant {
@@ -77,11 +78,11 @@ pub fn run(args: Args, format: Format) -> u8 {
             let explain = args.explain.then_some(&applicant);
             let value = jifen::report::outcome_json(&ruleset, &outcome, explain);
             match serde_json::to_string_pretty(&value) {
-                Ok(s) => println!("{s}"),
+                Ok(s) => outln!("{s}"),
                 Err(_) => return exit::INTERNAL,
             }
         }
-        _ => print!("{}", outcome_table(&ruleset, &outcome, &applicant, args.explain, stdout_color())),
+        _ => out!("{}", outcome_table(&ruleset, &outcome, &applicant, args.explain, stdout_color())),
     }
     exit::OK
 }

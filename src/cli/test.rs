@@ -51,6 +51,23 @@ pub fn run(args: Args, format: Format) -> u8 {
         };
         let report = jifen::check_with(file, &text, &jifen::FsLoader);
         let Some(ruleset) = report.ruleset else {
+            // A file that does not compile shows as a failed suite in machine output too.
+            let first = report.diagnostics.to_json().into_iter().find(|d| d.severity == jifen::Severity::Error);
+            let message = first.map(|d| format!("{}:{}:{}: {} [{}]", d.file, d.line, d.column, d.message, d.code));
+            all.push(FileResults {
+                file: file.clone(),
+                passed: 0,
+                failed: 1,
+                tests: vec![TestResult {
+                    name: "compiles".to_string(),
+                    location: file.clone(),
+                    passed: false,
+                    mismatches: Vec::new(),
+                    error: Some(message.unwrap_or_else(|| "the policy does not compile".to_string())),
+                    outcome: None,
+                }],
+                coverage: None,
+            });
             eprint!("{}", report.diagnostics.render_human(stderr_color(), width()));
             super::fail(&format!("{file} does not compile; its tests were not run"), Some("run `jifen check` on it"));
             worst = worst.max(exit::POLICY);
@@ -62,12 +79,12 @@ pub fn run(args: Args, format: Format) -> u8 {
             worst = exit::FAILED;
         }
         if format == Format::Human {
-            print!("{}", human(file, &ruleset, &results, stdout_color()));
+            out!("{}", human(file, &ruleset, &results, stdout_color()));
         }
         let coverage = (args.coverage || args.min_coverage.is_some()).then(|| ruleset.coverage(&results));
         if let Some(c) = &coverage {
             if format == Format::Human {
-                print!("{}", coverage_text(c));
+                out!("{}", coverage_text(c));
             }
             if let Some(min) = args.min_coverage {
                 if c.percent() < f64::from(min) {
@@ -93,25 +110,28 @@ pub fn run(args: Args, format: Format) -> u8 {
     let failed: usize = all.iter().map(|f| f.failed).sum();
     match format {
         Format::Json => match serde_json::to_string_pretty(&all) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(_) => return exit::INTERNAL,
         },
-        Format::Junit => print!("{}", junit(&all)),
+        Format::Junit => out!("{}", junit(&all)),
         Format::Github => {
             for f in &all {
                 for t in f.tests.iter().filter(|t| !t.passed) {
                     for m in &t.mismatches {
                         let (file, line) = m.location.rsplit_once(':').unwrap_or((&m.location, "1"));
-                        println!(
+                        outln!(
                             "::error file={file},line={line},title=jifen test::test \"{}\": {} expected {}, got {}",
-                            t.name, m.target, m.expected, m.actual
+                            t.name,
+                            m.target,
+                            m.expected,
+                            m.actual
                         );
                     }
                 }
             }
-            println!("{passed} passed, {failed} failed");
+            outln!("{passed} passed, {failed} failed");
         }
-        Format::Human | Format::Csv => println!("\n{passed} passed, {failed} failed"),
+        Format::Human | Format::Csv => outln!("\n{passed} passed, {failed} failed"),
     }
     worst
 }

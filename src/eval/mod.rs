@@ -225,7 +225,10 @@ fn apply_cap(points: i64, cap: Option<i64>, deduction: bool) -> (i64, bool) {
 fn to_points(v: Value) -> Result<i64> {
     match v {
         Value::Int(i) => Ok(i),
-        Value::Dec(d) if d.fract().is_zero() => i64::try_from(d).map_err(|_| "points overflow"),
+        // Beyond i64 the points saturate; any cap then applies as usual.
+        Value::Dec(d) if d.fract().is_zero() => {
+            Ok(i64::try_from(d).unwrap_or(if d.is_sign_negative() { i64::MIN } else { i64::MAX }))
+        }
         Value::Dec(_) => Err("points are not a whole number"),
         _ => Err("points are not a number"),
     }
@@ -362,7 +365,9 @@ fn full_units(value: Value, scale: i64, amount: Decimal) -> Result<Value> {
     match value {
         Value::Int(v) if amount.fract().is_zero() => {
             let amount = i64::try_from(amount).map_err(|_| "amount too large")?;
-            let scaled = v.checked_mul(scale).ok_or("overflow")?;
+            let Some(scaled) = v.checked_mul(scale) else {
+                return full_units(Value::Dec(Decimal::from(v)), scale, Decimal::from(amount));
+            };
             Ok(Value::Int(scaled.div_euclid(amount)))
         }
         Value::Int(_) | Value::Dec(_) => {
@@ -392,7 +397,10 @@ fn arith(op: ArithOp, a: Value, b: Value) -> Result<Value> {
                 return Decimal::from(x).checked_div(Decimal::from(y)).map(Value::Dec).ok_or("division by zero");
             }
         };
-        return r.map(Value::Int).ok_or("overflow");
+        if let Some(r) = r {
+            return Ok(Value::Int(r));
+        }
+        // Past i64: carry on in decimals (96 bits) rather than fail.
     }
     let (x, y) = (as_decimal(a)?, as_decimal(b)?);
     let r = match op {

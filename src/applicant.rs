@@ -222,7 +222,8 @@ impl RuleSet {
         &self,
         fields: impl IntoIterator<Item = (K, RawValue<'a>)>,
     ) -> Result<Applicant, ApplicantError> {
-        let mut values: Vec<Option<Value>> = vec![None; self.inputs.len()];
+        // UNSET: no key yet; NOT_GIVEN: the key was there with no value (null, empty cell).
+        let mut values: Vec<Value> = vec![UNSET; self.inputs.len()];
         // Keys usually come in the schema's order: look from just after the last one.
         let mut cursor = 0;
         for (key, raw) in fields {
@@ -238,17 +239,14 @@ impl RuleSet {
                 return Err(ApplicantError::UnknownKey { key: key.to_string(), help });
             };
             cursor = slot + 1;
-            if values[slot].is_some() {
+            if values[slot] != UNSET {
                 return Err(ApplicantError::DuplicateKey { key: key.to_string() });
             }
-            values[slot] = Some(self.read_value(&self.inputs[slot], raw)?.unwrap_or(NOT_GIVEN));
+            values[slot] = self.read_value(&self.inputs[slot], raw)?.unwrap_or(NOT_GIVEN);
         }
-        let values: Vec<Option<Value>> = values.into_iter().map(|v| v.filter(|x| *x != NOT_GIVEN)).collect();
-        let mut out = Vec::with_capacity(values.len());
-        for (def, v) in self.inputs.iter().zip(values) {
-            out.push(match v {
-                Some(v) => v,
-                None => match def.default {
+        for (def, v) in self.inputs.iter().zip(values.iter_mut()) {
+            if *v == UNSET || *v == NOT_GIVEN {
+                *v = match def.default {
                     Some(d) => d,
                     None if def.optional => Value::Absent,
                     None => {
@@ -257,9 +255,10 @@ impl RuleSet {
                             expected: self.expected(def),
                         })
                     }
-                },
-            });
+                };
+            }
         }
+        let out = values;
         Ok(Applicant { values: out })
     }
 
@@ -363,6 +362,8 @@ impl RuleSet {
 
 /// Marks a key that was given as null (not given, but seen: a second one is a duplicate).
 const NOT_GIVEN: Value = Value::Enum(u16::MAX);
+/// Marks a slot no key has named yet.
+const UNSET: Value = Value::Enum(u16::MAX - 1);
 
 /// What a CSV cell means for an input of type `ty`: empty is "not given".
 fn cell_value(text: &str, ty: InputType) -> RawValue<'_> {

@@ -78,6 +78,7 @@ impl Printer<'_> {
             Expr::Const(v) => self.value(*v, en),
             Expr::Input(s) => self.rs.inputs.get(*s as usize).map(|i| i.name.to_string()).unwrap_or_default(),
             Expr::Param(p) => self.rs.params.get(*p as usize).map(|p| p.name.to_string()).unwrap_or_default(),
+            Expr::Folded { source, .. } => self.expr_in(source, en),
             Expr::Points(i) => format!("points({})", self.rs.items.get(*i as usize).map(|i| &*i.id).unwrap_or("?")),
             Expr::Neg(a) => format!("-{}", self.expr(a)),
             Expr::Not(a) => format!("not {}", self.expr(a)),
@@ -159,6 +160,7 @@ fn params_read(e: &Expr, out: &mut Vec<u16>) {
     let mut visit = |x: &Expr| params_read(x, out);
     match e {
         Expr::Param(p) => out.push(*p),
+        Expr::Folded { source, .. } => visit(source),
         Expr::Const(_) | Expr::Input(_) | Expr::Points(_) => {}
         Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => visit(a),
         Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {

@@ -226,6 +226,7 @@ impl<'a> Checker<'a> {
             tests: Vec::new(),
         };
         ruleset.tests = self.tests(policy, &ruleset);
+        ruleset.fold_constants();
         let lints = ranges::analyse(&ruleset, self, policy);
         self.diags.extend(lints);
         // After an error, a use may be the misspelt or rejected one: "never read" would be an echo.

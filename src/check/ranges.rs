@@ -205,6 +205,7 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
         Expr::Const(v) => abs_value(*v),
         Expr::Input(slot) => env.inputs.get(*slot as usize).map(|i| Abs::Num(*i)).unwrap_or(Abs::Other),
         Expr::Param(p) => env.params.get(*p as usize).map(|v| abs_value(*v)).unwrap_or(Abs::Other),
+        Expr::Folded { value, .. } => abs_value(*value),
         Expr::Points(i) => Abs::Num(env.items.get(*i as usize).copied().unwrap_or(Interval::ANY)),
         Expr::Neg(a) => Abs::Num(num(eval(a, env)).neg()),
         Expr::Not(a) => {

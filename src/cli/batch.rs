@@ -122,10 +122,10 @@ fn score_row(ruleset: &RuleSet, row: &RawRow, csv: bool, with_id: bool) -> Resul
             line.push_str(&csv_cell(id.as_deref().unwrap_or("")));
             line.push(',');
         }
-        line.push_str(&format!("{},{},{},{}", outcome.total, outcome.eligible, outcome.vetoed, outcome.meets_standard));
+        use std::fmt::Write;
+        let _ = write!(line, "{},{},{},{}", outcome.total, outcome.eligible, outcome.vetoed, outcome.meets_standard);
         for item in &outcome.items {
-            line.push(',');
-            line.push_str(&item.points.to_string());
+            let _ = write!(line, ",{}", item.points);
         }
         line.push('\n');
         Ok(line)

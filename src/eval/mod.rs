@@ -291,6 +291,7 @@ fn eval(ctx: &Ctx<'_>, e: &Expr) -> Result<Value> {
         Expr::Input(slot) => *ctx.inputs.get(*slot as usize).ok_or("applicant has no value for an input")?,
         Expr::Points(i) => Value::Int(*ctx.points.get(*i as usize).ok_or("unknown item")?),
         Expr::Param(p) => ctx.params.get(*p as usize).ok_or("unknown parameter")?.value,
+        Expr::Folded { value, .. } => *value,
         Expr::Neg(a) => match eval(ctx, a)? {
             Value::Int(i) => Value::Int(i.checked_neg().ok_or("overflow")?),
             Value::Dec(d) => Value::Dec(-d),

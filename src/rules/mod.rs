@@ -85,6 +85,72 @@ pub enum Expr {
         scrutinee: Vec<Expr>,
         arms: Vec<(Vec<Pattern>, Expr)>,
     },
+    /// A subexpression that reads no input, computed once when the policy is compiled
+    /// (`3 * average_wage`). The source is kept for diffs and display.
+    Folded {
+        value: Value,
+        source: Box<Expr>,
+    },
+}
+
+impl Expr {
+    /// Whether the value depends on the applicant (an input or another item's points).
+    pub fn reads_applicant(&self) -> bool {
+        match self {
+            Expr::Const(_) | Expr::Param(_) | Expr::Folded { .. } => false,
+            Expr::Input(_) | Expr::Points(_) => true,
+            Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => a.reads_applicant(),
+            Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
+                a.reads_applicant() || b.reads_applicant()
+            }
+            Expr::Per { rate, operand, .. } => rate.reads_applicant() || operand.reads_applicant(),
+            Expr::Min(args) | Expr::Max(args) => args.iter().any(Expr::reads_applicant),
+            Expr::When { arms, otherwise } => {
+                otherwise.reads_applicant() || arms.iter().any(|(c, r)| c.reads_applicant() || r.reads_applicant())
+            }
+            Expr::Match { scrutinee, arms } => {
+                scrutinee.iter().any(Expr::reads_applicant) || arms.iter().any(|(_, r)| r.reads_applicant())
+            }
+        }
+    }
+
+    /// Replace every subexpression that reads no input by its value (see [`Expr::Folded`]).
+    pub fn fold(self, params: &[Value]) -> Expr {
+        let folded = match self {
+            Expr::Const(_) | Expr::Input(_) | Expr::Points(_) | Expr::Folded { .. } => return self,
+            Expr::Param(_) => self,
+            Expr::Neg(a) => Expr::Neg(Box::new(a.fold(params))),
+            Expr::Not(a) => Expr::Not(Box::new(a.fold(params))),
+            Expr::IsPresent(a) => Expr::IsPresent(Box::new(a.fold(params))),
+            Expr::Floor(a) => Expr::Floor(Box::new(a.fold(params))),
+            Expr::In(a, set) => Expr::In(Box::new(a.fold(params)), set),
+            Expr::Arith(op, a, b) => Expr::Arith(op, Box::new(a.fold(params)), Box::new(b.fold(params))),
+            Expr::Cmp(op, a, b) => Expr::Cmp(op, Box::new(a.fold(params)), Box::new(b.fold(params))),
+            Expr::And(a, b) => Expr::And(Box::new(a.fold(params)), Box::new(b.fold(params))),
+            Expr::Or(a, b) => Expr::Or(Box::new(a.fold(params)), Box::new(b.fold(params))),
+            Expr::Coalesce(a, b) => Expr::Coalesce(Box::new(a.fold(params)), Box::new(b.fold(params))),
+            Expr::Per { rate, operand, scale, amount } => {
+                Expr::Per { rate: Box::new(rate.fold(params)), operand: Box::new(operand.fold(params)), scale, amount }
+            }
+            Expr::Min(args) => Expr::Min(args.into_iter().map(|a| a.fold(params)).collect()),
+            Expr::Max(args) => Expr::Max(args.into_iter().map(|a| a.fold(params)).collect()),
+            Expr::When { arms, otherwise } => Expr::When {
+                arms: arms.into_iter().map(|(c, r)| (c.fold(params), r.fold(params))).collect(),
+                otherwise: Box::new(otherwise.fold(params)),
+            },
+            Expr::Match { scrutinee, arms } => Expr::Match {
+                scrutinee: scrutinee.into_iter().map(|s| s.fold(params)).collect(),
+                arms: arms.into_iter().map(|(p, r)| (p, r.fold(params))).collect(),
+            },
+        };
+        if folded.reads_applicant() {
+            return folded;
+        }
+        match crate::eval::constant(&folded, params) {
+            Some(value) => Expr::Folded { value, source: Box::new(folded) },
+            None => folded,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -233,6 +299,20 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// Compute once every part of the rules that reads no input.
+    pub fn fold_constants(&mut self) {
+        let params: Vec<Value> = self.params.iter().map(|p| p.value).collect();
+        let fold = |e: &mut Expr| {
+            let taken = std::mem::replace(e, Expr::Const(Value::Absent));
+            *e = taken.fold(&params);
+        };
+        for item in &mut self.items {
+            fold(&mut item.body);
+            item.preconditions.iter_mut().for_each(|p| fold(&mut p.condition));
+        }
+        self.eligibility.iter_mut().chain(self.vetoes.iter_mut()).for_each(|r| fold(&mut r.condition));
+    }
+
     pub fn input_slot(&self, name: &str) -> Option<usize> {
         self.inputs.iter().position(|i| &*i.name == name)
     }

@@ -152,6 +152,8 @@ impl<'de> serde::Deserialize<'de> for Entries<'de> {
 
 /// The facts of a JSON object, in order, duplicates kept (so they can be reported).
 pub fn json_entries(text: &str) -> Result<Vec<(Cow<'_, str>, RawValue<'_>)>, ApplicantError> {
+    // Editors on Windows may save a byte-order mark; it is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim_start();
     if !trimmed.starts_with('{') {
         let found = match serde_json::from_str::<&serde_json::value::RawValue>(text) {
@@ -306,6 +308,9 @@ impl RuleSet {
         let value = match (&raw, def.ty) {
             (RawValue::Null, _) => return Ok(None),
             (RawValue::Bool(b), InputType::Bool) => Value::Bool(*b),
+            (RawValue::Number(n), InputType::Int { .. } | InputType::Decimal { .. }) if parse_number(n).is_none() => {
+                return Err(ApplicantError::OutOfRange { key, value: unfit(n), range: range_text(def) });
+            }
             (RawValue::Number(n), InputType::Int { .. }) => {
                 let d = parse_number(n).ok_or_else(|| wrong(&raw))?;
                 if !d.fract().is_zero() {
@@ -376,9 +381,7 @@ fn cell_value(text: &str, ty: InputType) -> RawValue<'_> {
             "false" => RawValue::Bool(false),
             _ => RawValue::Text(text.into()),
         },
-        InputType::Int { .. } | InputType::Decimal { .. } if parse_number(text).is_some() => {
-            RawValue::Number(text.into())
-        }
+        InputType::Int { .. } | InputType::Decimal { .. } if looks_numeric(text) => RawValue::Number(text.into()),
         _ => RawValue::Text(text.into()),
     }
 }
@@ -386,10 +389,34 @@ fn cell_value(text: &str, ty: InputType) -> RawValue<'_> {
 /// An exact decimal from a number's text (plain or with an exponent).
 fn parse_number(text: &str) -> Option<Decimal> {
     let t = text.trim();
-    if t.len() > 64 {
+    if t.len() > 1024 {
         return None;
     }
     Decimal::from_str(t).ok().or_else(|| Decimal::from_scientific(t).ok())
+}
+
+/// Whether a CSV cell is written as a number (`-12`, `3.5`, `1e400`), whether or not it
+/// fits: one that does not is then reported as out of range, not as text.
+fn looks_numeric(text: &str) -> bool {
+    let t = text.trim().trim_start_matches(['-', '+']);
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], Some(t[i + 1..].trim_start_matches(['-', '+']))),
+        None => (t, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, frac)) => digits(whole) && (frac.is_empty() || digits(frac)),
+        None => digits(mantissa),
+    };
+    mantissa_ok && exponent.is_none_or(digits)
+}
+
+/// A number too large (or, with a negative exponent, too small) for 28 significant digits,
+/// as an out-of-range value.
+fn unfit(text: &str) -> String {
+    let shown: String = text.trim().chars().take(40).collect();
+    let tiny = text.find(['e', 'E']).is_some_and(|i| text[i + 1..].starts_with('-'));
+    format!("{shown} ({})", if tiny { "too small to hold" } else { "too large" })
 }
 
 fn range_text(def: &InputDef) -> String {

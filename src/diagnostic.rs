@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::source::{SourceMap, Span};
+use crate::source::{SourceFile, SourceMap, Span};
 
 /// Stable diagnostic codes. Each is documented, with a failing example and the fix,
 /// in `docs/errors.md`.
@@ -40,6 +40,7 @@ pub mod codes {
     pub const PATTERN_SHAPE: &str = "E0405";
     pub const MATCH_TOO_LARGE: &str = "E0406";
     pub const TOO_DEEP: &str = "E0407";
+    pub const TOO_MANY: &str = "E0408";
 
     pub const TEST_UNKNOWN_FACT: &str = "E0501";
     pub const TEST_BAD_VALUE: &str = "E0502";
@@ -244,24 +245,83 @@ impl JsonDiagnostic {
 // ---------------------------------------------------------------- miette view
 
 #[derive(Debug)]
-struct MietteView {
+struct MietteView<'s> {
     code: &'static str,
     severity: Severity,
     message: String,
     help: Option<String>,
-    source: miette::NamedSource<String>,
+    source: Excerpts<'s>,
     labels: Vec<miette::LabeledSpan>,
 }
 
-impl fmt::Display for MietteView {
+/// A file as miette reads it, one excerpt at a time. miette's own reader scans the text
+/// from its start for every span it shows; this one starts from the line index and
+/// shows at most `REACH` bytes either side of a span, so rendering many diagnostics of a
+/// large file (or of one very long line) costs the size of the excerpts, not of the file.
+#[derive(Debug)]
+struct Excerpts<'s> {
+    file: Option<&'s SourceFile>,
+}
+
+/// Bytes of a long line shown either side of the span a diagnostic points at.
+const REACH: usize = 1000;
+
+impl miette::SourceCode for Excerpts<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let Some(file) = self.file else { return Err(miette::MietteError::OutOfBounds) };
+        let text = &*file.text;
+        let (lo, hi) = (span.offset(), span.offset() + span.len());
+        if hi > text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        // Whole lines around the span (one spare each side, for miette's own counting),
+        // then cut to `REACH` bytes either side of it.
+        let context_start = file.line_start(file.line_of(lo).saturating_sub(before + 1));
+        let mut start = context_start.max(lo.saturating_sub(REACH));
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let first_line = file.line_of(start);
+        let line_start = file.line_start(first_line);
+        let last_line = file.line_of(hi) + after + 2;
+        let mut end = file.line_start(last_line).min(hi.saturating_add(REACH)).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let window = &text.as_bytes()[start..end];
+        let inner =
+            miette::SourceCode::read_span(&window, &miette::SourceSpan::from((lo - start, hi - lo)), before, after)?;
+        let line = inner.line() + first_line;
+        // A cut line's first column is where the cut is, not 0 (miette counts bytes).
+        let column =
+            if inner.line() == 0 && start > line_start { inner.column() + start - line_start } else { inner.column() };
+        let data: &'a [u8] =
+            &text.as_bytes()[start + inner.span().offset()..start + inner.span().offset() + inner.span().len()];
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            file.name.clone(),
+            data,
+            miette::SourceSpan::from((start + inner.span().offset(), inner.span().len())),
+            line,
+            column,
+            inner.line_count() + first_line,
+        )))
+    }
+}
+
+impl fmt::Display for MietteView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for MietteView {}
+impl std::error::Error for MietteView<'_> {}
 
-impl miette::Diagnostic for MietteView {
+impl miette::Diagnostic for MietteView<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.code))
     }
@@ -314,7 +374,7 @@ fn render_one(sources: &SourceMap, d: &Diagnostic, color: bool, width: usize) ->
         severity: d.severity,
         message: d.message.clone(),
         help,
-        source: miette::NamedSource::new(sources.name(file), sources.text(file).to_string()),
+        source: Excerpts { file: sources.get(file) },
         labels,
     };
     let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };

@@ -14,16 +14,23 @@
 //! The pipeline: [`syntax`] parses text into a spanned AST, [`check`] resolves and
 //! type-checks it into a [`RuleSet`], and [`RuleSet::evaluate`] scores an [`Applicant`].
 #![forbid(unsafe_code)]
+// No panics by construction: a value that may be missing is handled, not unwrapped.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod applicant;
 pub mod check;
 pub mod diagnostic;
 pub mod diff;
+pub mod docgen;
 pub mod eval;
+pub mod fmt;
 pub mod load;
+pub mod lsp;
+pub mod plan;
 pub mod population;
 pub mod report;
 pub mod rules;
+pub mod serve;
 pub mod source;
 pub mod syntax;
 pub mod testing;

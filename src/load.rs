@@ -21,16 +21,23 @@ pub struct FsLoader;
 
 impl Loader for FsLoader {
     fn load(&self, from: &str, target: &str) -> Result<(String, String), String> {
-        let dir = Path::new(from).parent().unwrap_or(Path::new(""));
-        let mut path: PathBuf = dir.join(target);
-        if path.extension().is_none() {
-            path.set_extension("policy");
-        }
+        let path = extends_path(from, target);
         let name = path.to_string_lossy().to_string();
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
         let text = String::from_utf8(bytes).map_err(|_| format!("`{name}` is not valid UTF-8 text"))?;
         Ok((name, text))
     }
+}
+
+/// The file `extends "TARGET"` names when written in the file `from`: next to it, with
+/// `.policy` added when the target has no extension.
+pub fn extends_path(from: &str, target: &str) -> PathBuf {
+    let dir = Path::new(from).parent().unwrap_or(Path::new(""));
+    let mut path: PathBuf = dir.join(target);
+    if path.extension().is_none() {
+        path.set_extension("policy");
+    }
+    path
 }
 
 /// A loader over files held in memory (the policies bundled in the binary, tests).

@@ -120,7 +120,8 @@ impl<R: Read> RowReader<R> {
                     .headers()
                     .map_err(|e| ReadError { line: 1, message: format!("cannot read the CSV header: {e}") })?
                     .iter()
-                    .map(|h| h.trim().to_string())
+                    // A byte-order mark (Excel's "CSV UTF-8") is not part of the first name.
+                    .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
                     .collect::<Vec<_>>()
                     .into();
                 Inner::Csv { reader, headers }

@@ -43,6 +43,38 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Byte offset where each line starts.
     line_starts: Vec<u32>,
+    /// Characters before each block of `BLOCK` bytes, so that a column on a very long line
+    /// costs at most one block to count.
+    chars_before_block: Vec<u32>,
+}
+
+/// Bytes per entry of [`SourceFile::chars_before_block`].
+const BLOCK: usize = 4096;
+
+impl SourceFile {
+    /// Characters in `text[..offset]` (`offset` need not be a character boundary).
+    fn chars_upto(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        let block = offset / BLOCK;
+        let counted = self.chars_before_block.get(block).copied().unwrap_or(0) as usize;
+        let rest = self.text.as_bytes().get(block * BLOCK..offset).unwrap_or(&[]);
+        counted + rest.iter().filter(|b| !is_continuation(**b)).count()
+    }
+
+    /// 0-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        self.line_starts.partition_point(|start| *start <= offset).saturating_sub(1)
+    }
+
+    /// Byte offset where a 0-based line starts; the end of the text past the last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts.get(line).map_or(self.text.len(), |s| *s as usize)
+    }
+}
+
+fn is_continuation(byte: u8) -> bool {
+    byte & 0b1100_0000 == 0b1000_0000
 }
 
 /// Every file read while compiling one policy (the policy and what it extends).
@@ -62,7 +94,13 @@ impl SourceMap {
         let line_starts = std::iter::once(0)
             .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| (i + 1) as u32))
             .collect();
-        self.files.push(SourceFile { name: name.into(), text, line_starts });
+        let mut chars_before_block = Vec::with_capacity(text.len() / BLOCK + 1);
+        let mut chars = 0u32;
+        for block in text.as_bytes().chunks(BLOCK) {
+            chars_before_block.push(chars);
+            chars += block.iter().filter(|b| !is_continuation(**b)).count() as u32;
+        }
+        self.files.push(SourceFile { name: name.into(), text, line_starts, chars_before_block });
         id
     }
 
@@ -86,10 +124,9 @@ impl SourceMap {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, file: FileId, offset: u32) -> (usize, usize) {
         let Some(f) = self.get(file) else { return (1, 1) };
-        let offset = offset.min(f.text.len() as u32);
-        let line = f.line_starts.partition_point(|start| *start <= offset).max(1);
-        let line_start = f.line_starts[line - 1] as usize;
-        let col = f.text.get(line_start..offset as usize).map(|s| s.chars().count()).unwrap_or(0) + 1;
-        (line, col)
+        let offset = (offset as usize).min(f.text.len());
+        let line = f.line_of(offset);
+        let col = f.chars_upto(offset) - f.chars_upto(f.line_start(line)) + 1;
+        (line + 1, col)
     }
 }

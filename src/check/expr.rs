@@ -9,12 +9,54 @@ use crate::diagnostic::{codes, Diagnostic};
 use crate::rules::{self, ArithOp, CmpOp, Expr as Ir, Value};
 use crate::source::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind, UnOp, Unit};
+use crate::syntax::MAX_EXPR_DEPTH;
+
+/// Most expression nodes a policy may compile to, `let`s substituted: each use of a `let`
+/// copies its tree, so a few lines could otherwise ask for more memory than there is.
+pub const MAX_POLICY_NODES: u64 = 4_000_000;
 
 const ERR: (Ir, Ty) = (Ir::Const(Value::Int(0)), Ty::Error);
 
 impl<'a> Checker<'a> {
     /// Type and lower `e`. `expected` only guides how bare enum variants resolve.
     pub(super) fn expr(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> (Ir, Ty) {
+        self.size.nesting += 1;
+        self.size.deepest = self.size.deepest.max(self.size.nesting);
+        self.size.nodes += 1;
+        let lowered = if self.size.nesting > MAX_EXPR_DEPTH || self.size.nodes > MAX_POLICY_NODES {
+            self.too_large(e.span);
+            ERR
+        } else {
+            self.lower(e, expected)
+        };
+        self.size.nesting -= 1;
+        lowered
+    }
+
+    /// E0407, once per policy, where substituting `let`s makes an expression too deep or
+    /// the policy too large.
+    fn too_large(&mut self, span: Span) {
+        if std::mem::replace(&mut self.size.reported, true) {
+            return;
+        }
+        let (message, help) = if self.size.nodes > MAX_POLICY_NODES {
+            (
+                format!("the policy grows past {MAX_POLICY_NODES} expression nodes once its `let`s are substituted"),
+                "each use of a `let` copies its expression: use large `let`s in fewer places, or build them from \
+                 items with `points(…)`",
+            )
+        } else {
+            (
+                format!("expression nested more than {MAX_EXPR_DEPTH} deep once its `let`s are substituted"),
+                "each use of a `let` copies its expression: shorten the chain of `let`s built on one another",
+            )
+        };
+        self.error(
+            Diagnostic::error(codes::TOO_DEEP, message, span, "too deep or too large from here").with_help(help),
+        );
+    }
+
+    fn lower(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> (Ir, Ty) {
         match &e.kind {
             ExprKind::Number(n) => number(n),
             ExprKind::Bool(b) => (Ir::Const(Value::Bool(*b)), Ty::Bool),
@@ -139,7 +181,16 @@ impl<'a> Checker<'a> {
     fn let_ref(&mut self, index: u16, use_span: Span) -> (Ir, Ty) {
         let info = &self.lets[index as usize];
         match &info.state {
-            LetState::Done { expr, ty, reads, deps } => {
+            LetState::Done { expr, ty, reads, deps, height, nodes } => {
+                // The `let`'s tree takes the place of this name.
+                let deepest = self.size.nesting.saturating_sub(1) + height;
+                if deepest > MAX_EXPR_DEPTH || self.size.nodes.saturating_add(*nodes) > MAX_POLICY_NODES {
+                    self.size.nodes = self.size.nodes.saturating_add(*nodes);
+                    self.too_large(use_span);
+                    return ERR;
+                }
+                self.size.deepest = self.size.deepest.max(deepest);
+                self.size.nodes += nodes;
                 let (expr, ty) = (expr.clone(), ty.clone());
                 self.reads.inputs.extend(reads.iter().copied());
                 self.reads.items.extend(deps.iter().copied());
@@ -165,8 +216,14 @@ impl<'a> Checker<'a> {
                         .with_help("a `let` may use other `let`s, but not in a circle; define one of them from the inputs directly"),
                 );
                 // Mark it so the cycle is reported once.
-                self.lets[index as usize].state =
-                    LetState::Done { expr: ERR.0, ty: Ty::Error, reads: Default::default(), deps: Default::default() };
+                self.lets[index as usize].state = LetState::Done {
+                    expr: ERR.0,
+                    ty: Ty::Error,
+                    reads: Default::default(),
+                    deps: Default::default(),
+                    height: 1,
+                    nodes: 1,
+                };
                 ERR
             }
             LetState::Todo => {
@@ -174,7 +231,16 @@ impl<'a> Checker<'a> {
                 self.lets[index as usize].state = LetState::InProgress;
                 let outer = std::mem::take(&mut self.reads);
                 self.let_stack.push(index);
+                // The `let`'s tree takes the place of the name that uses it.
+                let (nesting, deepest_before, nodes_before) = (self.size.nesting, self.size.deepest, self.size.nodes);
+                let start = nesting.saturating_sub(1);
+                self.size.nesting = start;
+                self.size.deepest = start;
                 let (expr, ty) = self.expr(&decl.value, None);
+                let height = self.size.deepest - start;
+                let nodes = self.size.nodes - nodes_before;
+                self.size.deepest = self.size.deepest.max(deepest_before);
+                self.size.nesting = nesting;
                 self.let_stack.pop();
                 let inner = std::mem::replace(&mut self.reads, outer);
                 if matches!(self.lets[index as usize].state, LetState::InProgress) {
@@ -183,6 +249,8 @@ impl<'a> Checker<'a> {
                         ty: ty.clone(),
                         reads: inner.inputs.clone(),
                         deps: inner.items.clone(),
+                        height,
+                        nodes,
                     };
                 }
                 self.reads.inputs.extend(inner.inputs);

@@ -7,6 +7,9 @@ mod expr;
 mod matching;
 mod ranges;
 mod types;
+mod unused_variants;
+
+pub use ranges::{item_points, PointsRange};
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -17,6 +20,7 @@ use crate::diagnostic::{codes, Diagnostic};
 use crate::rules::{self, InputDef, InputType, RuleSet, Value};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{self, Decl, ValueKind};
+use crate::syntax::MAX_COUNT;
 use types::Ty;
 
 /// What a name in the value namespace stands for.
@@ -42,7 +46,15 @@ struct ParamInfo {
 enum LetState {
     Todo,
     InProgress,
-    Done { expr: rules::Expr, ty: Ty, reads: BTreeSet<u16>, deps: BTreeSet<u16> },
+    /// `height` and `nodes` measure `expr`, which is copied wherever the `let` is used.
+    Done {
+        expr: rules::Expr,
+        ty: Ty,
+        reads: BTreeSet<u16>,
+        deps: BTreeSet<u16>,
+        height: usize,
+        nodes: u64,
+    },
 }
 
 struct LetInfo<'a> {
@@ -85,6 +97,23 @@ pub(crate) struct Checker<'a> {
     let_stack: Vec<u16>,
     /// Items with an error in their own definition: range lints skip them.
     broken_items: BTreeSet<u16>,
+    /// Size of the lowered expressions, `let`s substituted (see `check::expr`).
+    size: Size,
+}
+
+/// How large the lowered expression being built is. `let`s are substituted where they
+/// are used, so a short policy could otherwise grow a tree too deep for the stages that
+/// recurse on it, or exponentially large (`let b = a + a`, `let c = b + b`, …).
+#[derive(Default)]
+struct Size {
+    /// Depth of the node being lowered in the expression being built.
+    nesting: usize,
+    /// The deepest level reached so far.
+    deepest: usize,
+    /// Nodes built so far in the whole policy.
+    nodes: u64,
+    /// E0407 is reported once per policy.
+    reported: bool,
 }
 
 /// Check a merged policy; return the rule set (when there is no error) and every
@@ -109,6 +138,7 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         failed_inputs: BTreeSet::new(),
         let_stack: Vec::new(),
         broken_items: BTreeSet::new(),
+        size: Size::default(),
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -161,6 +191,9 @@ impl<'a> Checker<'a> {
             }
         };
 
+        if self.too_many(policy) {
+            return None;
+        }
         self.declare_enums(policy);
         self.declare_inputs(policy);
         self.declare_params(policy);
@@ -224,7 +257,9 @@ impl<'a> Checker<'a> {
             eligibility,
             vetoes,
             tests: Vec::new(),
+            plan: rules::PlanDef::default(),
         };
+        ruleset.plan = self.plan(policy, &ruleset);
         ruleset.tests = self.tests(policy, &ruleset);
         ruleset.fold_constants();
         let lints = ranges::analyse(&ruleset, self, policy);
@@ -232,9 +267,78 @@ impl<'a> Checker<'a> {
         // After an error, a use may be the misspelt or rejected one: "never read" would be an echo.
         if !self.diags.iter().any(Diagnostic::is_error) {
             self.unused(policy);
+            if self.broken_items.is_empty() {
+                let enum_spans: Vec<Span> = self.enums.iter().map(|e| e.span).collect();
+                self.diags.extend(unused_variants::lint(&ruleset, &enum_spans));
+            }
         }
         self.apply_allows();
         Some(ruleset)
+    }
+
+    /// E0408 for each kind of declaration that has more than a compiled policy can number
+    /// (16 bits); true when there was one, and the policy is then checked no further.
+    fn too_many(&mut self, policy: &ast::PolicyFile) -> bool {
+        let mut kinds: Vec<(&str, Vec<Span>)> = vec![
+            ("enums", Vec::new()),
+            ("inputs", Vec::new()),
+            ("parameters", Vec::new()),
+            ("`let`s", Vec::new()),
+            ("sections", Vec::new()),
+            ("items", Vec::new()),
+        ];
+        let mut too_many_variants = None;
+        for decl in &policy.decls {
+            let (kind, spans): (usize, Vec<Span>) = match decl {
+                Decl::Enum(e) => {
+                    if e.variants.len() > MAX_COUNT && too_many_variants.is_none() {
+                        too_many_variants =
+                            Some((e.name.name.clone(), e.variants.len(), e.variants[MAX_COUNT].name.span));
+                    }
+                    (0, vec![e.name.span])
+                }
+                Decl::Input(fields) => (1, fields.iter().map(|f| f.name.span).collect()),
+                Decl::Param(p) => (2, vec![p.name.span]),
+                Decl::Let(l) => (3, vec![l.name.span]),
+                Decl::Section(s) => {
+                    kinds[5].1.extend(s.items.iter().map(|i| i.name.span));
+                    (4, vec![s.name.span])
+                }
+                _ => continue,
+            };
+            // Only the first excess declaration is needed: stop counting past it.
+            if kinds[kind].1.len() <= MAX_COUNT {
+                kinds[kind].1.extend(spans);
+            }
+        }
+        let mut found = false;
+        for (what, spans) in kinds {
+            if let Some(span) = spans.get(MAX_COUNT) {
+                found = true;
+                self.error(
+                    Diagnostic::error(
+                        codes::TOO_MANY,
+                        format!("more than {MAX_COUNT} {what} in one policy"),
+                        *span,
+                        format!("{what} past the limit start here"),
+                    )
+                    .with_help("split the policy, or combine declarations"),
+                );
+            }
+        }
+        if let Some((name, count, span)) = too_many_variants {
+            found = true;
+            self.error(
+                Diagnostic::error(
+                    codes::TOO_MANY,
+                    format!("enum `{name}` has {count} variants; at most {MAX_COUNT} are allowed"),
+                    span,
+                    "variants past the limit start here",
+                )
+                .with_help("use a number input instead of so many variants"),
+            );
+        }
+        found
     }
 
     fn missing_header_field(&mut self, header: &ast::Header, field: &str, example: &str) {
@@ -944,6 +1048,76 @@ impl<'a> Checker<'a> {
             }
         }
         out
+    }
+
+    /// The `plan { … }` declarations: names must be inputs, steps in the input's unit.
+    fn plan(&mut self, policy: &ast::PolicyFile, ruleset: &RuleSet) -> rules::PlanDef {
+        let mut out = rules::PlanDef::default();
+        for decl in &policy.decls {
+            let Decl::Plan(plan) = decl else { continue };
+            for step in &plan.wait {
+                let Some(slot) = self.plan_input(&step.input, ruleset) else { continue };
+                let def = ruleset.inputs[slot].clone();
+                if !matches!(def.ty, InputType::Int { .. } | InputType::Decimal { .. }) {
+                    self.error(
+                        Diagnostic::error(codes::TYPE_MISMATCH, format!("`{}` is not a number: waiting cannot add to it", def.name), step.input.span, "not a number")
+                            .with_help("list numbers (years, months, counts) under `wait`; enums and yes/no facts go under `raise`"),
+                    );
+                    continue;
+                }
+                let mut counting = def.clone();
+                counting.min = None;
+                counting.max = None;
+                counting.optional = false;
+                let Some(amount) = self.literal_for_input(&counting, &step.amount, "wait step") else { continue };
+                let when = step.when.as_ref().map(|w| {
+                    self.reads = Reads::default();
+                    let (cond, ty) = self.expr(w, Some(&Ty::Bool));
+                    self.expect_type(&ty, &Ty::Bool, w.span, "a `when` condition", "write a yes/no condition");
+                    cond
+                });
+                out.wait.push(rules::WaitDef { slot: slot as u16, amount, when });
+            }
+            for name in &plan.raise {
+                if let Some(slot) = self.plan_input(name, ruleset) {
+                    out.raise.push(slot as u16);
+                }
+            }
+            for a in &plan.assume {
+                self.reads = Reads::default();
+                let (cond, ty) = self.expr(a, Some(&Ty::Bool));
+                self.expect_type(
+                    &ty,
+                    &Ty::Bool,
+                    a.span,
+                    "an assumption",
+                    "write a yes/no condition, e.g. `si_base_months_48 <= si_months`",
+                );
+                out.assume.push(cond);
+            }
+        }
+        out
+    }
+
+    fn plan_input(&mut self, name: &ast::Ident, ruleset: &RuleSet) -> Option<usize> {
+        let slot = ruleset.input_slot(&name.name);
+        if slot.is_none() {
+            let names: Vec<&str> = ruleset.inputs.iter().map(|i| &*i.name).collect();
+            let help = match did_you_mean(&name.name, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "a plan names inputs declared in `input { … }`".to_string(),
+            };
+            self.error(
+                Diagnostic::error(
+                    codes::UNKNOWN_NAME,
+                    format!("`{}` is not an input", name.name),
+                    name.span,
+                    "not an input",
+                )
+                .with_help(help),
+            );
+        }
+        slot
     }
 
     fn tests(&mut self, policy: &ast::PolicyFile, ruleset: &RuleSet) -> Vec<rules::TestDef> {

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::Checker;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::rules::{ArithOp, CmpOp, Expr, InputType, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, Expr, InputType, ItemDef, RuleSet, Value};
 use crate::syntax::ast::{self, ExprKind};
 
 /// An extended number: a bound that may be infinite.
@@ -392,17 +392,7 @@ fn show(i: Interval) -> String {
 /// Run the range analysis; returns the diagnostics it finds.
 pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::PolicyFile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let inputs: Vec<Interval> = ruleset
-        .inputs
-        .iter()
-        .map(|def| match def.ty {
-            InputType::Int { .. } | InputType::Decimal { .. } => Interval {
-                lo: def.min.map(Ext::Fin).unwrap_or(Ext::NegInf),
-                hi: def.max.map(Ext::Fin).unwrap_or(Ext::PosInf),
-            },
-            _ => Interval::ANY,
-        })
-        .collect();
+    let inputs = input_intervals(ruleset);
     let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
     let mut finals = vec![Interval::ANY; ruleset.items.len()];
     let mut raws = vec![Interval::ANY; ruleset.items.len()];
@@ -417,16 +407,9 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
         let env = Env { inputs: inputs.clone(), items: &snapshot, params: &params };
         let raw = num(eval(&item.body, &env));
         raws[index as usize] = raw;
-        let mut fin = raw;
+        let fin = final_points(item, raw, info.deduction);
         if let Some(cap) = item.cap {
             let cap = Ext::Fin(Decimal::from(cap));
-            if info.deduction {
-                fin.lo = fin.lo.max(cap.neg());
-                fin.hi = fin.hi.max(cap.neg());
-            } else {
-                fin.lo = fin.lo.min(cap);
-                fin.hi = fin.hi.min(cap);
-            }
             let binds = if info.deduction { raw.lo < cap.neg() } else { raw.hi > cap };
             if !binds {
                 let span = decl.cap.as_ref().map(|c| c.span).unwrap_or(decl.name.span);
@@ -440,9 +423,6 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
                     .with_help("remove the cap, or check the item's formula and the inputs' ranges"),
                 );
             }
-        }
-        if !item.preconditions.is_empty() || item.group.is_some() {
-            fin = fin.union(Interval::point(Decimal::ZERO));
         }
         finals[index as usize] = fin;
 
@@ -523,6 +503,67 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
         }
     }
     out
+}
+
+/// The interval of each input, from its declared range.
+fn input_intervals(ruleset: &RuleSet) -> Vec<Interval> {
+    ruleset
+        .inputs
+        .iter()
+        .map(|def| match def.ty {
+            InputType::Int { .. } | InputType::Decimal { .. } => Interval {
+                lo: def.min.map(Ext::Fin).unwrap_or(Ext::NegInf),
+                hi: def.max.map(Ext::Fin).unwrap_or(Ext::PosInf),
+            },
+            _ => Interval::ANY,
+        })
+        .collect()
+}
+
+/// An item's points after its cap; 0 too when a precondition or its group can drop it.
+fn final_points(item: &ItemDef, raw: Interval, deduction: bool) -> Interval {
+    let mut fin = raw;
+    if let Some(cap) = item.cap {
+        let cap = Ext::Fin(Decimal::from(cap));
+        if deduction {
+            fin.lo = fin.lo.max(cap.neg());
+            fin.hi = fin.hi.max(cap.neg());
+        } else {
+            fin.lo = fin.lo.min(cap);
+            fin.hi = fin.hi.min(cap);
+        }
+    }
+    if !item.preconditions.is_empty() || item.group.is_some() {
+        fin = fin.union(Interval::point(Decimal::ZERO));
+    }
+    fin
+}
+
+/// The points an item can give, as the range analysis proves them; `None` is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointsRange {
+    pub low: Option<Decimal>,
+    pub high: Option<Decimal>,
+}
+
+/// The possible points of every item of a compiled rule set, in item order, over the
+/// inputs' declared ranges (for editors: what an item can give).
+pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
+    let inputs = input_intervals(ruleset);
+    let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
+    let mut finals = vec![Interval::ANY; ruleset.items.len()];
+    for &index in &ruleset.order {
+        let Some(item) = ruleset.items.get(index as usize) else { continue };
+        let deduction = ruleset.sections.get(item.section as usize).is_some_and(|s| s.deduction);
+        let snapshot = finals.clone();
+        let env = Env { inputs: inputs.clone(), items: &snapshot, params: &params };
+        finals[index as usize] = final_points(item, num(eval(&item.body, &env)), deduction);
+    }
+    let bound = |e: Ext| match e {
+        Ext::Fin(d) => Some(d.normalize()),
+        _ => None,
+    };
+    finals.into_iter().map(|i| PointsRange { low: bound(i.lo), high: bound(i.hi) }).collect()
 }
 
 fn checker_standard_span(policy: &ast::PolicyFile) -> Option<crate::source::Span> {

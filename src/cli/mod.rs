@@ -12,13 +12,20 @@ macro_rules! outln {
 
 mod batch;
 mod check;
+mod completions;
 mod diff;
+mod doc;
+mod fmt;
 mod gen;
 mod input;
 mod inputs;
+mod lsp;
+mod man;
 mod output;
+mod plan;
 mod render;
 mod score;
+mod serve;
 mod test;
 
 use std::io::IsTerminal;
@@ -87,6 +94,13 @@ pub enum Command {
     Gen(gen::Args),
     Diff(diff::Args),
     Inputs(inputs::Args),
+    Doc(doc::Args),
+    Fmt(fmt::Args),
+    Completions(completions::Args),
+    Man(man::Args),
+    Plan(plan::Args),
+    Lsp(lsp::Args),
+    Serve(serve::Args),
 }
 
 /// Whether to colour output written to stderr/stdout.
@@ -117,6 +131,13 @@ pub fn run() -> ExitCode {
         Command::Gen(_) => ("gen", &[Format::Human]),
         Command::Diff(_) => ("diff", &[Format::Human, Format::Json, Format::Csv]),
         Command::Inputs(_) => ("inputs", &[Format::Human, Format::Json]),
+        Command::Doc(_) => ("doc", &[Format::Human]),
+        Command::Fmt(_) => ("fmt", &[Format::Human]),
+        Command::Completions(_) => ("completions", &[Format::Human]),
+        Command::Man(_) => ("man", &[Format::Human]),
+        Command::Plan(_) => ("plan", &[Format::Human, Format::Json]),
+        Command::Lsp(_) => ("lsp", &[Format::Human]),
+        Command::Serve(_) => ("serve", &[Format::Human]),
     };
     if !allowed.contains(&cli.format) {
         let names: Vec<String> =
@@ -136,6 +157,13 @@ pub fn run() -> ExitCode {
         Command::Gen(args) => gen::run(args),
         Command::Diff(args) => diff::run(args, cli.format),
         Command::Inputs(args) => inputs::run(args, cli.format),
+        Command::Doc(args) => doc::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
+        Command::Plan(args) => plan::run(args, cli.format),
+        Command::Lsp(args) => lsp::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     ExitCode::from(code)
 }

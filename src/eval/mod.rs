@@ -165,19 +165,14 @@ impl RuleSet {
                 }
             }
         }
+        // Points saturate at the bounds of i64, as an item's do (see `to_points`): sums of
+        // extreme applicants' points stay ordered instead of failing.
         let mut total: i64 = 0;
         let mut sections = Vec::with_capacity(self.sections.len());
         for section in &self.sections {
-            let sum = section.items.iter().try_fold(0i64, |acc, i| acc.checked_add(items[*i as usize].points));
-            let sum = sum.ok_or_else(|| EvalError {
-                place: format!("section `{}`", section.id),
-                message: "the sum of points overflows".to_string(),
-            })?;
+            let sum = section.items.iter().fold(0i64, |acc, i| acc.saturating_add(items[*i as usize].points));
             let (value, capped) = apply_cap(sum, section.cap, section.deduction);
-            total = total.checked_add(value).ok_or_else(|| EvalError {
-                place: "the total".to_string(),
-                message: "the sum of points overflows".to_string(),
-            })?;
+            total = total.saturating_add(value);
             sections.push(SectionOutcome { id: &section.id, points: value, capped });
         }
         let ctx = Ctx { inputs: &applicant.values, points, params: &self.params };
@@ -445,4 +440,11 @@ pub fn constant(e: &Expr, params: &[Value]) -> Option<Value> {
         .collect();
     let ctx = Ctx { inputs: &[], points: &[], params: &params };
     eval(&ctx, e).ok()
+}
+
+/// The truth of a condition for an applicant, outside any item (`None` if it reads an
+/// item's points or cannot be evaluated).
+pub fn condition(ruleset: &RuleSet, e: &Expr, applicant: &Applicant) -> Option<bool> {
+    let ctx = Ctx { inputs: &applicant.values, points: &[], params: &ruleset.params };
+    truthy(&ctx, e).ok()
 }

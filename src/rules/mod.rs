@@ -275,6 +275,25 @@ pub struct TestDef {
     pub expectations: Vec<Expectation>,
 }
 
+/// What a year of waiting adds to one input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitDef {
+    pub slot: u16,
+    pub amount: Value,
+    /// Only when this holds for the applicant as they are now.
+    pub when: Option<Expr>,
+}
+
+/// How an applicant's facts can change, for `jifen plan` (declared by `plan { … }`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanDef {
+    pub wait: Vec<WaitDef>,
+    /// Inputs the applicant can raise (numbers up, enums to later variants, false to true).
+    pub raise: Vec<u16>,
+    /// Conditions every profile considered must satisfy.
+    pub assume: Vec<Expr>,
+}
+
 /// A compiled policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleSet {
@@ -296,6 +315,8 @@ pub struct RuleSet {
     pub eligibility: Vec<RuleDef>,
     pub vetoes: Vec<RuleDef>,
     pub tests: Vec<TestDef>,
+    #[serde(default)]
+    pub plan: PlanDef,
 }
 
 impl RuleSet {
@@ -324,6 +345,7 @@ impl RuleSet {
     /// Human text for a value of an input (the variant name for enums).
     pub fn show_value(&self, ty: InputType, value: Value) -> String {
         match (ty, value) {
+            (_, Value::Absent) => "absent".to_string(),
             (InputType::Enum(e), Value::Enum(v)) => self
                 .enums
                 .get(e as usize)

@@ -55,6 +55,25 @@ pub enum Decl {
     Test(TestDecl),
     Override(Override),
     Remove(Remove),
+    Plan(PlanDecl),
+}
+
+/// `plan { wait { … } raise { … } assume { … } }`: how facts can change, for `jifen plan`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanDecl {
+    pub docs: Docs,
+    pub wait: Vec<WaitStep>,
+    pub raise: Vec<Ident>,
+    pub assume: Vec<Expr>,
+    pub span: Span,
+}
+
+/// `si_months + 12 months [when COND]`: what one year of waiting adds to a fact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WaitStep {
+    pub input: Ident,
+    pub amount: Value,
+    pub when: Option<Expr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -69,6 +69,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::expectation => "an expectation (`total = 120`)",
         Rule::override_decl => "`override`",
         Rule::remove_decl => "`remove`",
+        Rule::plan_decl => "`plan`",
+        Rule::plan_wait | Rule::plan_raise | Rule::plan_assume => "`wait`, `raise` or `assume`",
+        Rule::wait_step => "a step such as `age + 1`",
         Rule::remove_kind => "item, param, require, veto or test",
         Rule::variant => "a variant name",
         Rule::doc | Rule::docs => "a doc comment",
@@ -401,6 +404,29 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
         "see docs/language.md for the syntax of each declaration".to_string()
     };
     (Diagnostic::error(codes::SYNTAX, format!("syntax error: {message}"), span, label).with_help(help), offset)
+}
+
+/// Whether pest stopped on one of its own limits (it fails the parse rather than
+/// overflow the stack), not on a syntax error: the grammar raises no custom errors.
+pub(super) fn is_limit(error: &Error<Rule>) -> bool {
+    matches!(error.variant, ErrorVariant::CustomError { .. })
+}
+
+/// E0407 for a parse that pest stopped because the text nests too deep for the stack
+/// (a long chain of `when` nested in `when` arms; brackets are caught before parsing).
+pub(super) fn too_deep_to_parse(file: FileId, text: &str, base: usize, error: &Error<Rule>) -> Diagnostic {
+    let at = (base + error_offset(error)).min(text.len());
+    let width = text.get(at..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8);
+    Diagnostic::error(
+        codes::TOO_DEEP,
+        "expression nested too deep to parse",
+        Span::new(file, at, at + width),
+        "the parser gave up here",
+    )
+    .with_help(
+        "split the expression with `let` definitions, or write a long `when … else => when …` chain as one \
+         `when` with several arms",
+    )
 }
 
 /// Reject nesting deeper than the parser's recursion can safely take.

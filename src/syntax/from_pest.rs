@@ -9,7 +9,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use rust_decimal::Decimal;
 
 use super::ast::*;
-use super::Rule;
+use super::{Rule, MAX_COUNT, MAX_EXPR_DEPTH};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -18,6 +18,10 @@ pub(crate) struct Builder {
     /// Where the parsed text starts in the file (non-zero when resuming after an error).
     base: usize,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// How many expressions the one being built is nested in.
+    depth: usize,
+    /// E0407 is reported once per file.
+    too_deep_reported: bool,
 }
 
 fn pratt() -> &'static PrattParser<Rule> {
@@ -52,7 +56,7 @@ pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
 
 impl Builder {
     pub(crate) fn new(file: FileId, base: usize) -> Builder {
-        Builder { file, base, diagnostics: Vec::new() }
+        Builder { file, base, diagnostics: Vec::new(), depth: 0, too_deep_reported: false }
     }
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
@@ -168,6 +172,14 @@ impl Builder {
                 Rule::year_field => {
                     let v = part.children().next().map(|p| p.as_str().to_string()).unwrap_or_default();
                     let year = v.parse::<i64>().ok();
+                    if year.is_none() {
+                        self.diagnostics.push(Diagnostic::error(
+                            codes::BAD_NUMBER,
+                            "number too large",
+                            part_span,
+                            "this number does not fit",
+                        ));
+                    }
                     self.set_header_field(&mut header.year, year.map(|y| (y, part_span)), "year", part_span);
                 }
                 Rule::effective_field => {
@@ -297,6 +309,31 @@ impl Builder {
                     _ => return None,
                 })
             }
+            Rule::plan_decl => {
+                let span = self.span(&pair);
+                let mut plan = PlanDecl { docs: None, wait: Vec::new(), raise: Vec::new(), assume: Vec::new(), span };
+                for part in pair.children() {
+                    match part.as_rule() {
+                        Rule::docs => plan.docs = self.docs(part),
+                        Rule::plan_wait => {
+                            for step in part.children() {
+                                let mut p = step.children();
+                                let input = self.ident(p.next()?);
+                                let amount = self.value_from_quantity(p.next()?);
+                                let when = p.next().map(|e| self.expr(e));
+                                plan.wait.push(WaitStep { input, amount, when });
+                            }
+                        }
+                        Rule::plan_raise => plan.raise.extend(part.children().map(|i| self.ident(i))),
+                        Rule::plan_assume => {
+                            let exprs: Vec<Expr> = part.children().map(|e| self.expr(e)).collect();
+                            plan.assume.extend(exprs);
+                        }
+                        _ => {}
+                    }
+                }
+                Decl::Plan(plan)
+            }
             Rule::remove_decl => {
                 let span = self.span(&pair);
                 let target = pair.children().nth(1)?;
@@ -370,10 +407,14 @@ impl Builder {
         let span = self.span(&pair);
         let mut bounds = pair.children().map(|p| parse_decimal(p.as_str()));
         let low = bounds.next().flatten();
-        let high = bounds.next().flatten();
-        if low.is_none() {
-            self.diagnostics.push(Diagnostic::error(codes::BAD_NUMBER, "number too large", span, "in this range"));
+        let high = bounds.next();
+        if low.is_none() || high.is_some_and(|h| h.is_none()) {
+            self.diagnostics.push(
+                Diagnostic::error(codes::BAD_NUMBER, "number too large", span, "in this range")
+                    .with_help("a bound has at most 28 significant digits"),
+            );
         }
+        let high = high.flatten();
         RangeDecl { low: low.unwrap_or_default(), high, span }
     }
 
@@ -411,6 +452,24 @@ impl Builder {
             _ => ValueKind::Variant { enum_name: None, variant: self.ident(inner) },
         };
         Value { kind, span }
+    }
+
+    /// A `signed_quantity` pair as a literal value.
+    fn value_from_quantity(&mut self, pair: Pair<'_, Rule>) -> Value {
+        let span = self.span(&pair);
+        let mut negative = false;
+        let mut number = Number { value: Decimal::ZERO, integral: true, unit: None };
+        for p in pair.children() {
+            match p.as_rule() {
+                Rule::neg_sign => negative = true,
+                Rule::quantity => number = self.number(p),
+                _ => {}
+            }
+        }
+        if negative {
+            number.value = -number.value;
+        }
+        Value { kind: ValueKind::Number(number), span }
     }
 
     fn param_decl(&mut self, pair: Pair<'_, Rule>) -> ParamDecl {
@@ -564,7 +623,26 @@ impl Builder {
     // ------------------------------------------------------------ expressions
 
     pub(crate) fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        self.expr_h(pair).0
+    }
+
+    /// An expression and its height (1 for a leaf). Nesting is counted while the tree is
+    /// built, so that no stage after this one ever sees a tree deeper than
+    /// `MAX_EXPR_DEPTH`: the checker, the range analysis, the evaluator and even `Drop`
+    /// recurse on it.
+    fn expr_h(&mut self, pair: Pair<'_, Rule>) -> (Expr, usize) {
         let span = self.span(&pair);
+        if self.depth >= MAX_EXPR_DEPTH {
+            return self.too_deep(span);
+        }
+        // pest's Pratt parser recurses once per prefix operator (`- - - x`, `not a == not b
+        // == …`): bound their number before it runs.
+        let mut prefixes = pair.clone().into_inner().filter(|p| matches!(p.as_rule(), Rule::neg | Rule::not));
+        if let Some(op) = prefixes.nth(MAX_EXPR_DEPTH) {
+            let at = self.span(&op);
+            return self.too_deep(at);
+        }
+        self.depth += 1;
         let file = self.file;
         let base = self.base;
         let to_span = move |p: &Pair<'_, Rule>| {
@@ -576,19 +654,26 @@ impl Builder {
         let this = std::cell::RefCell::new(&mut *self);
         let result = pratt()
             .map_primary(|primary| this.borrow_mut().primary(primary))
-            .map_prefix(|op, operand| {
+            .map_prefix(|op, (operand, height)| {
                 let s = to_span(&op).to(operand.span);
                 let unop = if op.as_rule() == Rule::neg { UnOp::Neg } else { UnOp::Not };
-                Expr { kind: ExprKind::Unary(unop, Box::new(operand)), span: s }
+                this.borrow_mut().node(ExprKind::Unary(unop, Box::new(operand)), s, height + 1)
             })
-            .map_postfix(|operand, op| {
+            .map_postfix(|(operand, height), op| {
                 let s = operand.span.to(to_span(&op));
                 let negated = op.as_rule() == Rule::not_in;
-                let set = op.children().map(|e| this.borrow_mut().expr(e)).collect();
-                Expr { kind: ExprKind::In { negated, value: Box::new(operand), set }, span: s }
+                let mut set = Vec::new();
+                let mut tallest = height;
+                for e in op.children() {
+                    let (e, h) = this.borrow_mut().expr_h(e);
+                    tallest = tallest.max(h);
+                    set.push(e);
+                }
+                this.borrow_mut().node(ExprKind::In { negated, value: Box::new(operand), set }, s, tallest + 1)
             })
-            .map_infix(|lhs, op, rhs| {
+            .map_infix(|(lhs, lh), op, (rhs, rh)| {
                 let s = lhs.span.to(rhs.span);
+                let height = lh.max(rh) + 1;
                 if op.as_rule() == Rule::per {
                     let amount_pair = op.children().next();
                     let (amount, amount_span) = match amount_pair {
@@ -598,10 +683,8 @@ impl Builder {
                         }
                         None => (Number { value: Decimal::ONE, integral: true, unit: None }, s),
                     };
-                    return Expr {
-                        kind: ExprKind::Per { rate: Box::new(lhs), amount, amount_span, operand: Box::new(rhs) },
-                        span: s,
-                    };
+                    let kind = ExprKind::Per { rate: Box::new(lhs), amount, amount_span, operand: Box::new(rhs) };
+                    return this.borrow_mut().node(kind, s, height);
                 }
                 let binop = match op.as_rule() {
                     Rule::or => BinOp::Or,
@@ -618,11 +701,56 @@ impl Builder {
                     Rule::div => BinOp::Div,
                     _ => BinOp::Coalesce,
                 };
-                Expr { kind: ExprKind::Binary(binop, Box::new(lhs), Box::new(rhs)), span: s }
+                this.borrow_mut().node(ExprKind::Binary(binop, Box::new(lhs), Box::new(rhs)), s, height)
             })
             .parse(pair.into_inner());
-        let _ = span;
+        self.depth -= 1;
         result
+    }
+
+    /// A node of the given height, or a placeholder and E0407 when it is too tall. The
+    /// node dropped is at most one level over the limit, so dropping it is safe.
+    fn node(&mut self, kind: ExprKind, span: Span, height: usize) -> (Expr, usize) {
+        if height > MAX_EXPR_DEPTH {
+            return self.too_deep(span);
+        }
+        (Expr { kind, span }, height)
+    }
+
+    /// Report E0407 (once per file: the first place is enough to act on) and stand a leaf
+    /// in for the expression. The file then has an error, so no later stage runs on it.
+    fn too_deep(&mut self, span: Span) -> (Expr, usize) {
+        if !self.too_deep_reported {
+            self.too_deep_reported = true;
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::TOO_DEEP,
+                    format!("expression nested more than {MAX_EXPR_DEPTH} deep"),
+                    Span::new(span.file, span.start as usize, (span.start as usize + 1).min(span.end as usize)),
+                    "the expression is too deep from here",
+                )
+                .with_help(
+                    "split the expression with `let` definitions, or write a long `when … else => when …` \
+                     chain as one `when` with several arms",
+                ),
+            );
+        }
+        (Expr { kind: ExprKind::Bool(false), span }, 1)
+    }
+
+    /// E0408 for a `when` or `match` with more arms than a compiled policy can number.
+    fn count_arms(&mut self, arms: usize, span: Span) {
+        if arms > MAX_COUNT {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::TOO_MANY,
+                    format!("{arms} arms in one `when` or `match`; at most {MAX_COUNT} are allowed"),
+                    Span::new(span.file, span.start as usize, (span.start as usize + 4).min(span.end as usize)),
+                    "too many arms",
+                )
+                .with_help("split the rule over several items, or compute it with `per` or a parameter"),
+            );
+        }
     }
 
     fn per_amount(&mut self, pair: Pair<'_, Rule>) -> Number {
@@ -642,8 +770,9 @@ impl Builder {
         Number { value, integral, unit }
     }
 
-    fn primary(&mut self, pair: Pair<'_, Rule>) -> Expr {
+    fn primary(&mut self, pair: Pair<'_, Rule>) -> (Expr, usize) {
         let span = self.span(&pair);
+        let mut tallest = 0;
         let kind = match pair.as_rule() {
             Rule::quantity => ExprKind::Number(self.number(pair)),
             Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
@@ -656,7 +785,7 @@ impl Builder {
                 }
             }
             Rule::paren => match pair.children().next() {
-                Some(e) => return self.expr(e),
+                Some(e) => return self.expr_h(e),
                 None => ExprKind::Bool(false),
             },
             Rule::call => {
@@ -665,7 +794,12 @@ impl Builder {
                     Some(f) => self.ident(f),
                     None => Ident { name: String::new(), span },
                 };
-                let args = parts.map(|a| self.expr(a)).collect();
+                let mut args = Vec::new();
+                for a in parts {
+                    let (a, h) = self.expr_h(a);
+                    tallest = tallest.max(h);
+                    args.push(a);
+                }
                 ExprKind::Call { func, args }
             }
             Rule::when_expr => {
@@ -676,13 +810,19 @@ impl Builder {
                     let is_else = arm.as_rule() == Rule::else_arm;
                     let mut parts = arm.children();
                     if is_else {
-                        otherwise = parts.next().map(|e| self.expr(e));
+                        if let Some(e) = parts.next() {
+                            let (e, h) = self.expr_h(e);
+                            tallest = tallest.max(h);
+                            otherwise = Some(e);
+                        }
                     } else if let (Some(c), Some(r)) = (parts.next(), parts.next()) {
-                        let condition = self.expr(c);
-                        let result = self.expr(r);
+                        let (condition, ch) = self.expr_h(c);
+                        let (result, rh) = self.expr_h(r);
+                        tallest = tallest.max(ch).max(rh);
                         arms.push(WhenArm { condition, result, span: arm_span });
                     }
                 }
+                self.count_arms(arms.len(), span);
                 let otherwise = otherwise.unwrap_or(Expr {
                     kind: ExprKind::Number(Number { value: Decimal::ZERO, integral: true, unit: None }),
                     span,
@@ -694,7 +834,13 @@ impl Builder {
                 let mut arms = Vec::new();
                 for part in pair.children() {
                     match part.as_rule() {
-                        Rule::scrutinee => scrutinee = part.children().map(|e| self.expr(e)).collect(),
+                        Rule::scrutinee => {
+                            for e in part.children() {
+                                let (e, h) = self.expr_h(e);
+                                tallest = tallest.max(h);
+                                scrutinee.push(e);
+                            }
+                        }
                         Rule::match_arm => {
                             let mut p = part.children();
                             let (Some(pat), Some(res)) = (p.next(), p.next()) else {
@@ -718,18 +864,20 @@ impl Builder {
                                         .collect()
                                 })
                                 .collect();
-                            let result = self.expr(res);
+                            let (result, h) = self.expr_h(res);
+                            tallest = tallest.max(h);
                             arms.push(MatchArm { pattern, pattern_span, result });
                         }
                         _ => {}
                     }
                 }
+                self.count_arms(arms.len(), span);
                 ExprKind::Match { scrutinee, arms }
             }
-            Rule::expr => return self.expr(pair),
+            Rule::expr => return self.expr_h(pair),
             _ => ExprKind::Bool(false),
         };
-        Expr { kind, span }
+        self.node(kind, span, tallest + 1)
     }
 }
 
@@ -767,6 +915,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_vetoes
             | Rule::kw_veto
             | Rule::kw_test
+            | Rule::kw_plan
             | Rule::kw_given
             | Rule::kw_expect
             | Rule::kw_override

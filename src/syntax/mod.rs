@@ -23,6 +23,16 @@ const TOP_LEVEL: &[&str] =
 /// exhaust the stack of the recursive-descent parser.
 pub const MAX_NESTING: usize = 64;
 
+/// Deepest expression tree accepted (a leaf has depth 1). The AST builder enforces it, so
+/// the checker, the range analysis, the evaluator and `Drop`, which all recurse on the
+/// tree, never see a deeper one.
+pub const MAX_EXPR_DEPTH: usize = 256;
+
+/// Most declarations of one kind in a policy (enums, variants of an enum, inputs,
+/// parameters, `let`s, sections, items) and arms of one `when` or `match`: they are
+/// numbered with 16 bits once compiled.
+pub const MAX_COUNT: usize = 65_000;
+
 /// Parse one policy file. Returns the AST when the whole file parsed, and every
 /// diagnostic found. After a syntax error the parser goes on at the next top-level
 /// declaration to report further syntax errors; the checker runs only on a file that
@@ -37,6 +47,10 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::PolicyFile>, Vec<Diagnost
             let policy = pairs.next().and_then(|pair| builder.file(pair));
             return (policy, builder.diagnostics);
         }
+        // pest ran out of stack (it checks): report the nesting, not a syntax error.
+        Err(error) if errors::is_limit(&error) => {
+            return (None, vec![errors::too_deep_to_parse(file, text, 0, &error)])
+        }
         // Parse again, slower, to learn every token the parser was waiting for.
         Err(error) => errors::with_detail(|| PolicyParser::parse(Rule::file, text)).err().unwrap_or(error),
     };
@@ -46,6 +60,10 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::PolicyFile>, Vec<Diagnost
     while let Some(start) = next_top_level(text, chunk_start, at) {
         match errors::with_detail(|| PolicyParser::parse(Rule::decls_tail, &text[start..])) {
             Ok(_) => break,
+            Err(error) if errors::is_limit(&error) => {
+                diagnostics.push(errors::too_deep_to_parse(file, text, start, &error));
+                break;
+            }
             Err(error) => {
                 let (next, stop) = errors::syntax_error(file, text, start, &error);
                 diagnostics.push(next);

@@ -1,0 +1,161 @@
+//! `jifen fmt`: lay policies out in the one canonical layout, keeping every comment.
+
+use std::path::Path;
+
+use jifen::fmt::{format_source, FormatError};
+
+use super::input::{io_reason, policy_paths, read};
+use super::{exit, stderr_color, stdout_color, width};
+
+/// Lay policy files out in the one canonical layout, keeping every comment.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  jifen fmt policies/2025.policy           # print the formatted file\n  \
+jifen fmt --write policies/              # rewrite every policy in place\n  \
+jifen fmt --check policies/              # CI: exit 1 and list the files that would change\n  \
+jifen fmt --diff policies/2024.policy    # show what would change\n  \
+cat draft.policy | jifen fmt -           # standard input to standard output\n\n\
+Without --write, --check or --diff, one file (or `-`) is printed to standard output.\n\
+A file with syntax errors is not formatted: its errors are shown as `jifen check` shows them.\n\n\
+Exit codes: 0 done (or already formatted), 1 --check found files to format, 2 a syntax error or a wrong \
+command line, 4 a file not readable or writable, 70 fmt could not keep a comment or the meaning (a bug; \
+the file is left unchanged).")]
+pub struct Args {
+    /// Policy files or folders of them (default: policies/); `-` reads standard input.
+    #[arg(default_value = "policies")]
+    pub paths: Vec<String>,
+    /// Rewrite the files in place (only those that change).
+    #[arg(long, conflicts_with_all = ["check", "diff"])]
+    pub write: bool,
+    /// Change nothing; list the files that are not formatted and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+    /// Change nothing; show what formatting would change, as a unified diff.
+    #[arg(long)]
+    pub diff: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    let files = policy_paths(&args.paths);
+    if files.is_empty() {
+        super::fail("no policy files to format", Some("name .policy files, a folder that holds them, or `-`"));
+        return exit::POLICY;
+    }
+    let print = !(args.write || args.check || args.diff);
+    if print && files.len() > 1 {
+        super::fail(
+            &format!("`jifen fmt` prints one file, and {} were named", files.len()),
+            Some("add --write to rewrite them in place, --check to list those not formatted, or --diff"),
+        );
+        return exit::POLICY;
+    }
+    if args.write && files.iter().any(|f| f == "-") {
+        super::fail("--write cannot rewrite standard input", Some("leave out --write to print the result"));
+        return exit::POLICY;
+    }
+    let mut worst = exit::OK;
+    let mut unformatted = Vec::new();
+    for file in &files {
+        let text = match read(file) {
+            Ok(t) => t,
+            Err(code) => {
+                worst = worst.max(code);
+                continue;
+            }
+        };
+        let shown = if file == "-" { "<stdin>" } else { file.as_str() };
+        let formatted = match format_source(shown, &text) {
+            Ok(f) => f,
+            Err(e) => {
+                worst = worst.max(report(&e));
+                continue;
+            }
+        };
+        if print {
+            out!("{formatted}");
+            continue;
+        }
+        if formatted == text {
+            continue;
+        }
+        unformatted.push(shown.to_string());
+        if args.diff {
+            out!("{}", unified_diff(shown, &text, &formatted, stdout_color()));
+        }
+        if args.check {
+            if !args.diff {
+                outln!("{shown}");
+            }
+        } else if args.write {
+            match write_in_place(file, &formatted) {
+                Ok(()) => eprintln!("formatted {file}"),
+                Err(e) => {
+                    super::fail(&format!("cannot write `{file}`: {}", io_reason(&e)), None);
+                    worst = worst.max(exit::IO);
+                }
+            }
+        }
+    }
+    if args.check && !unformatted.is_empty() {
+        eprintln!("{} file(s) not formatted; run `jifen fmt --write` on them", unformatted.len());
+        worst = worst.max(exit::FAILED);
+    }
+    worst
+}
+
+/// Print why a file was not formatted; returns the exit code.
+fn report(e: &FormatError) -> u8 {
+    match e {
+        FormatError::Syntax(s) => {
+            eprint!("{}", s.diagnostics.render_human(stderr_color(), width()));
+            super::fail(&e.to_string(), Some("fix the errors above, then format again"));
+            exit::POLICY
+        }
+        _ => {
+            let help = miette::Diagnostic::help(e).map(|h| h.to_string());
+            super::fail(&e.to_string(), help.as_deref());
+            exit::INTERNAL
+        }
+    }
+}
+
+/// Replace `path` by `text` through a temporary file in the same folder, so that the
+/// file is never left half written.
+fn write_in_place(path: &str, text: &str) -> std::io::Result<()> {
+    let path = Path::new(path);
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.jifen-fmt.tmp"));
+    let result = std::fs::write(&temp, text)
+        .and_then(|()| {
+            let permissions = std::fs::metadata(path)?.permissions();
+            std::fs::set_permissions(&temp, permissions)
+        })
+        .and_then(|()| std::fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+fn unified_diff(name: &str, old: &str, new: &str, color: bool) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff.unified_diff().context_radius(3).header(name, &format!("{name} (formatted)")).to_string();
+    if !color {
+        return text;
+    }
+    text.lines()
+        .map(|l| {
+            let style = if l.starts_with("+++") || l.starts_with("---") {
+                "1"
+            } else if l.starts_with('+') {
+                "32"
+            } else if l.starts_with('-') {
+                "31"
+            } else if l.starts_with("@@") {
+                "36"
+            } else {
+                return format!("{l}\n");
+            };
+            format!("\x1b[{style}m{l}\x1b[0m\n")
+        })
+        .collect()
+}

@@ -1,0 +1,149 @@
+//! `jifen plan`: what would bring an applicant to the standard, and the routes to it.
+
+use jifen::plan::{Limits, Plan};
+
+use super::input::{load_policy, read};
+use super::{exit, fail, Format};
+
+/// Find the smallest changes that make an applicant meet the standard, or (--routes) the
+/// minimal combinations of facts that reach it from an empty profile.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  jifen plan examples/near-120.json\n  jifen plan --max-changes 3 --max-wait 5 examples/near-120.json\n  \
+jifen plan --routes\n  jifen plan --routes --age 45 --format json\n\n\
+What can change is declared by the policy's `plan { wait { … } raise { … } assume { … } }` block:\n\
+waiting a year applies every `wait` step (age included, which can cost age points); `raise`\n\
+lists the facts an applicant can improve. Plans are ranked by facts changed, then years waited."
+)]
+pub struct Args {
+    /// The applicant (JSON or TOML, `-` for stdin). Not used with --routes.
+    pub applicant: Option<String>,
+    /// Policy file (default: the bundled 2025 policy).
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// List the minimal combinations of facts that reach the standard from an empty profile.
+    #[arg(long)]
+    pub routes: bool,
+    /// Age of the empty profile for --routes.
+    #[arg(long, default_value_t = 30)]
+    pub age: i64,
+    /// Facts changed at most in one plan (routes: facts chosen at most).
+    #[arg(long)]
+    pub max_changes: Option<usize>,
+    /// Years of waiting considered at most.
+    #[arg(long, default_value_t = 10)]
+    pub max_wait: u32,
+}
+
+fn describe(p: &Plan) -> String {
+    let mut parts: Vec<String> = p
+        .changes
+        .iter()
+        .map(|c| {
+            if c.implied {
+                format!("({}: {} → {})", c.input, c.from, c.to)
+            } else {
+                format!("{}: {} → {}", c.input, c.from, c.to)
+            }
+        })
+        .collect();
+    if p.wait_years > 0 {
+        parts.push(format!("wait {} year{}", p.wait_years, if p.wait_years == 1 { "" } else { "s" }));
+    }
+    parts.join(", ")
+}
+
+fn deltas(items: &[(String, i64)]) -> String {
+    items.iter().map(|(id, d)| format!("{id} {d:+}")).collect::<Vec<_>>().join(", ")
+}
+
+pub fn run(args: Args, format: Format) -> u8 {
+    let ruleset = match load_policy(args.policy.as_deref()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if args.routes {
+        let base = ruleset.empty_profile(args.age);
+        let routes = ruleset.routes(&base, args.max_changes.unwrap_or(4));
+        if format == Format::Json {
+            let v = serde_json::json!({ "policy": { "id": &*ruleset.id, "year": ruleset.year }, "age": args.age, "standard": ruleset.standard, "routes": routes });
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            return exit::OK;
+        }
+        let mut out = format!(
+            "{} routes to {} under {} {} (age {}; facts in parentheses are implied by the policy's assumptions):\n\n",
+            routes.len(),
+            ruleset.standard,
+            ruleset.id,
+            ruleset.year,
+            args.age
+        );
+        for (k, r) in routes.iter().enumerate() {
+            out.push_str(&format!("{:>3}. {:<90} → {}\n      {}\n", k + 1, describe(r), r.total, deltas(&r.items)));
+        }
+        out!("{out}");
+        return exit::OK;
+    }
+    let Some(path) = args.applicant.as_deref() else {
+        fail("name an applicant file (or `-`), or use --routes", Some("e.g. `jifen plan examples/near-120.json`"));
+        return exit::POLICY;
+    };
+    let text = match read(path) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let applicant = if path.ends_with(".toml") || !text.trim_start().starts_with('{') {
+        ruleset.applicant_from_toml(&text)
+    } else {
+        jifen::population::RawRow::json(1, text.clone()).parse(&ruleset).map(|(_, a)| a)
+    };
+    let applicant = match applicant {
+        Ok(a) => a,
+        Err(e) => {
+            let help = miette::Diagnostic::help(&e).map(|h| h.to_string());
+            fail(&format!("{path}: {e}"), help.as_deref());
+            return exit::APPLICANT;
+        }
+    };
+    let mut limits = Limits { max_wait_years: args.max_wait, ..Limits::default() };
+    if let Some(m) = args.max_changes {
+        limits.max_changes = m;
+    }
+    let report = ruleset.plan(&applicant, limits);
+    if format == Format::Json {
+        outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        return exit::OK;
+    }
+    let mut out = format!("total {} of {} under {} {}", report.total, report.standard, ruleset.id, ruleset.year);
+    if report.meets_standard {
+        out.push_str(": meets the standard already.\n");
+    } else {
+        out.push_str(&format!(" — {} short.\n", report.standard - report.total));
+        if report.plans.is_empty() {
+            out.push_str(&format!(
+                "\nNo plan with at most {} change(s) and {} year(s) of waiting reaches it (try --max-changes 3).\n",
+                limits.max_changes, limits.max_wait_years
+            ));
+        } else {
+            out.push_str("\nWays to reach it, fewest changes first:\n");
+            for (k, p) in report.plans.iter().enumerate() {
+                out.push_str(&format!("{:>3}. {} → {}  ({})\n", k + 1, describe(p), p.total, deltas(&p.items)));
+            }
+        }
+    }
+    if !report.waiting.is_empty() {
+        out.push_str("\nWaiting alone (each year ages the applicant and adds what the policy's `wait` declares):\n");
+        for w in report.waiting.iter().take(5) {
+            out.push_str(&format!(
+                "  {} year{}: {}{}  ({})\n",
+                w.years,
+                if w.years == 1 { " " } else { "s" },
+                w.total,
+                if w.meets_standard { "  meets the standard" } else { "" },
+                deltas(&w.items)
+            ));
+        }
+    }
+    out!("{out}");
+    exit::OK
+}

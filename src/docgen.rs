@@ -1,0 +1,778 @@
+//! The indicator table of a compiled policy, for people: Markdown or a standalone HTML page.
+//!
+//! The page is built once as a small document model (headings, paragraphs, tables of
+//! cells made of lines of spans) from the [`RuleSet`]; [`markdown`] and [`html`] are two
+//! views of it. Rules are printed from the IR: inputs by name, yearly parameters by name
+//! and value, enum variants by their Chinese label.
+
+use rust_decimal::Decimal;
+
+use crate::rules::{
+    show_plain, ArithOp, CmpOp, Expr, InputDef, InputType, ItemDef, ParamDef, Pattern, RuleDef, RuleSet, SectionDef,
+    Unit, Value,
+};
+
+/// The indicator table as Markdown (GitHub-flavoured: tables, `<br>` inside cells).
+pub fn markdown(rs: &RuleSet) -> String {
+    let mut out = String::new();
+    for block in document(rs) {
+        block.write_markdown(&mut out);
+    }
+    // One trailing newline, so the committed file diffs cleanly.
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// The indicator table as a standalone HTML page: UTF-8, inline CSS, no external resources.
+pub fn html(rs: &RuleSet) -> String {
+    let title = escape_html(&format!("{} {}", rs.title, rs.year));
+    let mut body = String::new();
+    for block in document(rs) {
+        block.write_html(&mut body);
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
+<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n"
+    )
+}
+
+const STYLE: &str = "body { font-family: system-ui, -apple-system, \"PingFang SC\", \"Noto Sans CJK SC\", \
+\"Microsoft YaHei\", sans-serif; margin: 0; color: #1f2328; background: #fff; line-height: 1.5; }
+main { max-width: 80rem; margin: 0 auto; padding: 1.5rem; }
+h1 { font-size: 1.8rem; border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; }
+h2 { font-size: 1.35rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .2rem; }
+table { border-collapse: collapse; margin: .8rem 0; width: 100%; }
+th, td { border: 1px solid #d0d7de; padding: .35rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+tr:nth-child(even) td { background: #fbfcfd; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; \
+background: #eff1f3; padding: .1em .3em; border-radius: 4px; }
+p.note { color: #59636e; font-size: .9rem; }
+@media print { main { max-width: none; padding: 0; } tr { break-inside: avoid; } }
+";
+
+// ------------------------------------------------------------------ document model
+
+/// A run of text.
+enum Span {
+    Text(String),
+    Code(String),
+    Strong(String),
+}
+
+/// One line of a paragraph or a table cell.
+type Line = Vec<Span>;
+
+/// A table cell: lines shown one under the other.
+type Cell = Vec<Line>;
+
+enum Block {
+    Heading(u8, Line),
+    Para(Line),
+    /// A paragraph in a quieter style (generated-file note).
+    Note(Line),
+    Table {
+        head: &'static [&'static str],
+        rows: Vec<Vec<Cell>>,
+    },
+}
+
+fn text(s: impl Into<String>) -> Span {
+    Span::Text(s.into())
+}
+
+fn code(s: impl Into<String>) -> Span {
+    Span::Code(s.into())
+}
+
+fn strong(s: impl Into<String>) -> Span {
+    Span::Strong(s.into())
+}
+
+/// A cell of one line of plain text.
+fn cell(s: impl Into<String>) -> Cell {
+    vec![vec![text(s)]]
+}
+
+impl Block {
+    fn write_markdown(&self, out: &mut String) {
+        match self {
+            Block::Heading(level, line) => {
+                out.push_str(&"#".repeat(usize::from(*level)));
+                out.push(' ');
+                out.push_str(&md_line(line));
+                out.push_str("\n\n");
+            }
+            Block::Para(line) => {
+                out.push_str(&md_line(line));
+                out.push_str("\n\n");
+            }
+            Block::Note(line) => {
+                out.push_str(&format!("_{}_\n\n", md_line(line)));
+            }
+            Block::Table { head, rows } => {
+                out.push_str(&format!("| {} |\n", head.join(" | ")));
+                out.push_str(&format!("|{}\n", "---|".repeat(head.len())));
+                for row in rows {
+                    let cells: Vec<String> =
+                        row.iter().map(|c| c.iter().map(|l| md_line(l)).collect::<Vec<_>>().join("<br>")).collect();
+                    out.push_str(&format!("| {} |\n", cells.join(" | ")));
+                }
+                out.push('\n');
+            }
+        }
+    }
+
+    fn write_html(&self, out: &mut String) {
+        match self {
+            Block::Heading(level, line) => out.push_str(&format!("<h{level}>{}</h{level}>\n", html_line(line))),
+            Block::Para(line) => out.push_str(&format!("<p>{}</p>\n", html_line(line))),
+            Block::Note(line) => out.push_str(&format!("<p class=\"note\">{}</p>\n", html_line(line))),
+            Block::Table { head, rows } => {
+                out.push_str("<table>\n<thead><tr>");
+                for h in head.iter() {
+                    out.push_str(&format!("<th>{}</th>", escape_html(h)));
+                }
+                out.push_str("</tr></thead>\n<tbody>\n");
+                for row in rows {
+                    out.push_str("<tr>");
+                    for c in row {
+                        let lines: Vec<String> = c.iter().map(|l| html_line(l)).collect();
+                        out.push_str(&format!("<td>{}</td>", lines.join("<br>")));
+                    }
+                    out.push_str("</tr>\n");
+                }
+                out.push_str("</tbody>\n</table>\n");
+            }
+        }
+    }
+}
+
+fn md_line(line: &[Span]) -> String {
+    line.iter()
+        .map(|span| match span {
+            Span::Text(s) => escape_md(s),
+            Span::Code(s) if !s.contains('`') && !s.contains('|') && !s.is_empty() => format!("`{s}`"),
+            Span::Code(s) => escape_md(s),
+            Span::Strong(s) => format!("**{}**", escape_md(s)),
+        })
+        .collect()
+}
+
+fn html_line(line: &[Span]) -> String {
+    line.iter()
+        .map(|span| match span {
+            Span::Text(s) => escape_html(s),
+            Span::Code(s) => format!("<code>{}</code>", escape_html(s)),
+            Span::Strong(s) => format!("<strong>{}</strong>", escape_html(s)),
+        })
+        .collect()
+}
+
+/// Text safe inside a Markdown table cell: no `|` that ends the cell, no `<` that opens a
+/// tag, no line break. Comparisons such as `age < 60` stay readable.
+fn escape_md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
+            '<' if chars.peek().is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?')) => {
+                out.push_str("&lt;")
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A doc comment as one paragraph: its lines are wrapping, not structure.
+fn prose(doc: &str) -> String {
+    doc.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+// ------------------------------------------------------------------ the page
+
+fn document(rs: &RuleSet) -> Vec<Block> {
+    let words = Words { rs, bare_params: false };
+    let mut blocks = vec![
+        Block::Heading(1, vec![text(format!("{} {}", rs.title, rs.year))]),
+        Block::Note(vec![
+            text("Generated by "),
+            code("jifen doc"),
+            text(" from the compiled policy; change the policy, not this file."),
+        ]),
+    ];
+    if let Some(doc) = &rs.doc {
+        blocks.push(Block::Para(vec![text(prose(doc))]));
+    }
+    blocks.push(header_table(rs));
+    blocks.push(standard_para(rs));
+    if !rs.params.is_empty() {
+        blocks.push(Block::Heading(2, vec![text("Yearly parameters")]));
+        let rows = rs.params.iter().map(param_row).collect();
+        blocks.push(Block::Table { head: &["Parameter", "Value", "Label", "Notes"], rows });
+    }
+    // Sections that add points first, then deductions, as in the indicator table.
+    let (adding, deducting): (Vec<&SectionDef>, Vec<&SectionDef>) = rs.sections.iter().partition(|s| !s.deduction);
+    for section in adding.into_iter().chain(deducting) {
+        section_blocks(&words, section, &mut blocks);
+    }
+    rule_blocks(&words, &mut blocks);
+    input_blocks(rs, &mut blocks);
+    blocks
+}
+
+fn header_table(rs: &RuleSet) -> Block {
+    let extends = match &rs.extends {
+        Some(parent) => vec![vec![code(parent)]],
+        None => cell("—"),
+    };
+    let row = vec![
+        vec![vec![code(&*rs.id)]],
+        cell(&rs.title),
+        cell(rs.year.to_string()),
+        cell(&rs.effective),
+        cell(rs.standard.to_string()),
+        extends,
+    ];
+    Block::Table { head: &["Policy id", "Title", "Year", "Effective", "Standard score", "Extends"], rows: vec![row] }
+}
+
+fn standard_para(rs: &RuleSet) -> Block {
+    let mut line = vec![text(format!(
+        "An eligible applicant to whom no veto applies meets the standard with a total of at least {} points.",
+        rs.standard
+    ))];
+    if let Some(parent) = &rs.extends {
+        line.extend([text(" Everything this policy does not restate is inherited from "), code(parent), text(".")]);
+    }
+    Block::Para(line)
+}
+
+fn param_row(p: &ParamDef) -> Vec<Cell> {
+    vec![
+        vec![vec![code(&*p.name)]],
+        cell(quantity(p.value, p.unit)),
+        cell(p.label.as_deref().unwrap_or("")),
+        cell(p.doc.as_deref().map(prose).unwrap_or_default()),
+    ]
+}
+
+fn section_blocks(words: &Words<'_>, section: &SectionDef, blocks: &mut Vec<Block>) {
+    let rs = words.rs;
+    let kind = if section.deduction { " — deductions" } else { "" };
+    blocks.push(Block::Heading(
+        2,
+        vec![text(format!("{} (", section.label)), code(&*section.id), text(format!("){kind}"))],
+    ));
+    let mut about = match section.cap {
+        Some(cap) => format!("The section counts at most {cap} points."),
+        None => "No cap on the section's total.".to_string(),
+    };
+    if section.deduction {
+        about.push_str(" Its points are negative and are subtracted from the total.");
+    }
+    blocks.push(Block::Para(vec![text(about)]));
+    let rows =
+        section.items.iter().filter_map(|&i| rs.items.get(usize::from(i))).map(|item| item_row(words, item)).collect();
+    blocks.push(Block::Table { head: &["Item", "Id", "Points", "Cap", "Conditions", "Statute and notes"], rows });
+    // Exclusive groups are described under the section of their first member.
+    for group in &rs.groups {
+        let first = group.members.first().and_then(|&m| rs.items.get(usize::from(m)));
+        if first.is_none_or(|f| rs.sections.get(usize::from(f.section)).map(|s| &s.id) != Some(&section.id)) {
+            continue;
+        }
+        let members: Vec<String> = group.members.iter().map(|&m| words.item_name(m)).collect();
+        let mut line = vec![strong(pick_one(group.members.len()))];
+        if let Some(label) = &group.label {
+            line.push(text(format!(" {label}")));
+        }
+        line.extend([text(" ("), code(&*group.id), text(format!("): {} — the higher counts", members.join(", ")))]);
+        if let Some(&first) = group.members.first() {
+            line.push(text(format!("; on a tie, {}.", words.item_name(first))));
+        }
+        blocks.push(Block::Para(line));
+    }
+}
+
+/// "二选一" for a group of two, "三选一" for three, …
+fn pick_one(members: usize) -> String {
+    const DIGITS: [&str; 11] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    match DIGITS.get(members) {
+        Some(d) => format!("{d}选一"),
+        None => format!("{members}选一"),
+    }
+}
+
+fn item_row(words: &Words<'_>, item: &ItemDef) -> Vec<Cell> {
+    let rs = words.rs;
+    let mut conditions: Cell = item
+        .preconditions
+        .iter()
+        .map(|p| vec![strong("requires"), text(format!(" {} — {}", words.expr(&p.condition), p.reason))])
+        .collect();
+    if let Some(group) = item.group.and_then(|g| rs.groups.get(usize::from(g))) {
+        let others: Vec<String> = group
+            .members
+            .iter()
+            .filter(|&&m| rs.items.get(usize::from(m)).map(|i| &i.id) != Some(&item.id))
+            .map(|&m| rs.items.get(usize::from(m)).map(|i| i.id.to_string()).unwrap_or_default())
+            .collect();
+        conditions.push(vec![
+            strong(pick_one(group.members.len())),
+            text(format!(" with {} — the higher counts", others.join(", "))),
+        ]);
+    }
+    vec![
+        cell(&*item.label),
+        vec![vec![code(&*item.id)]],
+        words.rule(&item.body),
+        cell(item.cap.map(|c| c.to_string()).unwrap_or_else(|| "—".to_string())),
+        conditions,
+        cell(item.doc.as_deref().map(prose).unwrap_or_default()),
+    ]
+}
+
+fn rule_blocks(words: &Words<'_>, blocks: &mut Vec<Block>) {
+    let rs = words.rs;
+    let rows = |rules: &[RuleDef]| -> Vec<Vec<Cell>> {
+        rules.iter().map(|r| vec![vec![vec![code(&*r.id)]], cell(words.expr(&r.condition)), cell(&*r.reason)]).collect()
+    };
+    if !rs.vetoes.is_empty() {
+        blocks.push(Block::Heading(2, vec![text("Vetoes (一票否决)")]));
+        blocks.push(Block::Para(vec![text(
+            "An applicant to whom any of these applies cannot apply, whatever the score.",
+        )]));
+        blocks.push(Block::Table { head: &["Veto", "Applies when", "Reason"], rows: rows(&rs.vetoes) });
+    }
+    if !rs.eligibility.is_empty() {
+        blocks.push(Block::Heading(2, vec![text("Eligibility (申请条件)")]));
+        blocks.push(Block::Para(vec![text("Every requirement must hold for the applicant to be eligible.")]));
+        blocks.push(Block::Table { head: &["Requirement", "Holds when", "Reason"], rows: rows(&rs.eligibility) });
+    }
+}
+
+fn input_blocks(rs: &RuleSet, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading(2, vec![text("Inputs")]));
+    blocks.push(Block::Para(vec![text("The facts an applicant gives, by name (the keys of an applicant file).")]));
+    let rows = rs.inputs.iter().map(|i| input_row(rs, i)).collect();
+    blocks.push(Block::Table { head: &["Input", "Type", "Range", "Default", "Label"], rows });
+    if rs.enums.is_empty() {
+        return;
+    }
+    blocks.push(Block::Heading(3, vec![text("Values")]));
+    let rows = rs
+        .enums
+        .iter()
+        .map(|e| {
+            let mut values: Line = Vec::new();
+            for (n, v) in e.variants.iter().enumerate() {
+                if n > 0 {
+                    values.push(text(" · "));
+                }
+                values.push(code(&*v.name));
+                if let Some(label) = &v.label {
+                    values.push(text(format!(" {label}")));
+                }
+            }
+            vec![vec![vec![code(&*e.name)]], vec![values]]
+        })
+        .collect();
+    blocks.push(Block::Table { head: &["Type", "Values"], rows });
+}
+
+fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
+    let ty = match input.ty {
+        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
+        InputType::Int { unit: None } => "whole number".to_string(),
+        InputType::Decimal { unit: None } => "number".to_string(),
+        InputType::Bool => "true/false".to_string(),
+        InputType::Enum(e) => rs.enums.get(usize::from(e)).map(|e| e.name.to_string()).unwrap_or_default(),
+    };
+    let range = match (input.min, input.max) {
+        (Some(lo), Some(hi)) => format!("{}–{}", lo.normalize(), hi.normalize()),
+        (Some(lo), None) => format!("≥ {}", lo.normalize()),
+        (None, Some(hi)) => format!("≤ {}", hi.normalize()),
+        (None, None) => String::new(),
+    };
+    let default = match input.default {
+        Some(Value::Enum(v)) => {
+            let label = Words { rs, bare_params: false }.variant(input.ty, v);
+            let name = rs.show_value(input.ty, Value::Enum(v));
+            if label == name {
+                name
+            } else {
+                format!("{name} ({label})")
+            }
+        }
+        Some(d) => rs.show_value(input.ty, d),
+        None if input.optional => "may be left out".to_string(),
+        None => "required".to_string(),
+    };
+    vec![
+        vec![vec![code(&*input.name)]],
+        cell(ty),
+        cell(range),
+        cell(default),
+        cell(input.label.as_deref().unwrap_or("")),
+    ]
+}
+
+/// A number with its unit: "12434 yuan", "1 year", "5 years".
+fn quantity(value: Value, unit: Option<Unit>) -> String {
+    let n = show_plain(value);
+    match unit {
+        Some(Unit::Yuan) => format!("{n} yuan"),
+        Some(u) if n == "1" => format!("1 {}", u.name().trim_end_matches('s')),
+        Some(u) => format!("{n} {}", u.name()),
+        None => n,
+    }
+}
+
+// ------------------------------------------------------------------ rules in words
+
+/// Binding strength of what an expression prints as, to parenthesise only where needed.
+mod prec {
+    pub const ARMS: u8 = 0;
+    pub const OR: u8 = 1;
+    pub const AND: u8 = 2;
+    pub const NOT: u8 = 3;
+    pub const CMP: u8 = 4;
+    pub const WORDS: u8 = 5;
+    pub const ADD: u8 = 6;
+    pub const MUL: u8 = 7;
+    pub const NEG: u8 = 8;
+    pub const ATOM: u8 = 9;
+}
+
+/// Prints compiled expressions for people.
+struct Words<'r> {
+    rs: &'r RuleSet,
+    /// Parameters by name only, without their value.
+    bare_params: bool,
+}
+
+impl Words<'_> {
+    fn item_name(&self, index: u16) -> String {
+        self.rs.items.get(usize::from(index)).map(|i| format!("{} ({})", i.label, i.id)).unwrap_or_default()
+    }
+
+    /// An item's points rule: one line per arm of a top-level `when` or `match`.
+    fn rule(&self, body: &Expr) -> Cell {
+        match body {
+            Expr::When { arms, otherwise } => {
+                let mut lines: Cell =
+                    arms.iter().map(|(c, r)| vec![text(format!("when {} → {}", self.expr(c), self.expr(r)))]).collect();
+                lines.push(vec![text(format!("otherwise {}", self.expr(otherwise)))]);
+                lines
+            }
+            Expr::Match { scrutinee, arms } => {
+                let simple = arms.iter().all(|(_, r)| matches!(r, Expr::Const(_) | Expr::Folded { .. }));
+                let subject = self.subject(scrutinee);
+                let arms: Vec<(String, String)> =
+                    arms.iter().map(|(p, r)| (self.patterns(scrutinee, p), self.expr(r))).collect();
+                if simple {
+                    let shown: Vec<String> = arms.iter().map(|(p, r)| format!("{p} {r}")).collect();
+                    return vec![vec![text(format!("{subject}: {}", shown.join(" · ")))]];
+                }
+                let mut lines = vec![vec![text(format!("by {subject}:"))]];
+                lines.extend(arms.into_iter().map(|(p, r)| vec![text(format!("{p} → {r}"))]));
+                lines
+            }
+            other => cell(self.expr(other)),
+        }
+    }
+
+    fn subject(&self, scrutinee: &[Expr]) -> String {
+        match scrutinee {
+            [one] => self.operand(one),
+            many => format!("({})", many.iter().map(|s| self.expr(s)).collect::<Vec<_>>().join(", ")),
+        }
+    }
+
+    fn patterns(&self, scrutinee: &[Expr], pattern: &[Pattern]) -> String {
+        let shown: Vec<String> = pattern
+            .iter()
+            .zip(scrutinee)
+            .map(|(p, s)| match p {
+                Pattern::Any if scrutinee.len() == 1 => "any other".to_string(),
+                Pattern::Any => "any".to_string(),
+                Pattern::OneOf(vs) => {
+                    let en = self.enum_of(s);
+                    vs.iter().map(|v| self.value(*v, en, None)).collect::<Vec<_>>().join(" / ")
+                }
+            })
+            .collect();
+        match shown.as_slice() {
+            [one] => one.clone(),
+            many => format!("({})", many.join(", ")),
+        }
+    }
+
+    /// What a `per` counts, or a match looks at: an input by its label and name.
+    fn operand(&self, e: &Expr) -> String {
+        match e {
+            Expr::Input(s) => self.input_named(*s, None),
+            Expr::Coalesce(a, b) => match **a {
+                Expr::Input(s) => {
+                    let fallback = self.at(b, prec::ATOM, None, unit_of(self.rs, a));
+                    self.input_named(s, Some(&fallback))
+                }
+                _ => self.at(e, prec::ATOM, None, None),
+            },
+            other => self.at(other, prec::ATOM, None, None),
+        }
+    }
+
+    fn input_named(&self, slot: u16, fallback: Option<&str>) -> String {
+        let Some(input) = self.rs.inputs.get(usize::from(slot)) else { return String::new() };
+        match (&input.label, fallback) {
+            (Some(label), Some(f)) => format!("{label} ({}; {f} if not given)", input.name),
+            (Some(label), None) => format!("{label} ({})", input.name),
+            (None, Some(f)) => format!("{} ({f} if not given)", input.name),
+            (None, None) => input.name.to_string(),
+        }
+    }
+
+    fn enum_of(&self, e: &Expr) -> Option<u16> {
+        match e {
+            Expr::Input(s) => match self.rs.inputs.get(usize::from(*s))?.ty {
+                InputType::Enum(en) => Some(en),
+                _ => None,
+            },
+            Expr::Coalesce(a, _) => self.enum_of(a),
+            _ => None,
+        }
+    }
+
+    fn variant(&self, ty: InputType, v: u16) -> String {
+        match ty {
+            InputType::Enum(e) => self.value(Value::Enum(v), Some(e), None),
+            _ => format!("#{v}"),
+        }
+    }
+
+    /// A constant: an enum variant by its label, a number with the unit it is compared in.
+    fn value(&self, v: Value, en: Option<u16>, unit: Option<Unit>) -> String {
+        match (v, en) {
+            (Value::Enum(i), Some(e)) => self
+                .rs
+                .enums
+                .get(usize::from(e))
+                .and_then(|d| d.variants.get(usize::from(i)))
+                .map(|v| v.label.as_deref().unwrap_or(&v.name).to_string())
+                .unwrap_or_else(|| format!("#{i}")),
+            (Value::Int(_) | Value::Dec(_), _) => quantity(v, unit),
+            (v, _) => show_plain(v),
+        }
+    }
+
+    fn expr(&self, e: &Expr) -> String {
+        self.at(e, prec::ARMS, None, None)
+    }
+
+    /// `e` printed where an expression binding at least `min` is expected.
+    fn at(&self, e: &Expr, min: u8, en: Option<u16>, unit: Option<Unit>) -> String {
+        let (s, p) = self.shown(e, en, unit);
+        if p < min {
+            format!("({s})")
+        } else {
+            s
+        }
+    }
+
+    fn shown(&self, e: &Expr, en: Option<u16>, unit: Option<Unit>) -> (String, u8) {
+        use prec::*;
+        let rs = self.rs;
+        match e {
+            Expr::Const(v) => (self.value(*v, en, unit), ATOM),
+            Expr::Input(s) => (rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()).unwrap_or_default(), ATOM),
+            Expr::Param(p) => (self.param(*p), ATOM),
+            Expr::Points(i) => {
+                (format!("points({})", rs.items.get(usize::from(*i)).map(|i| &*i.id).unwrap_or("?")), ATOM)
+            }
+            Expr::Folded { value, source } => self.folded(*value, source, en, unit),
+            Expr::Neg(a) => (format!("-{}", self.at(a, NEG, None, unit)), NEG),
+            Expr::Not(a) => match &**a {
+                Expr::In(x, set) => (self.member(x, set, "not in"), CMP),
+                a => (format!("not {}", self.at(a, NOT, None, None)), NOT),
+            },
+            Expr::Arith(op, a, b) => {
+                let (sym, p) = match op {
+                    ArithOp::Add => ("+", ADD),
+                    ArithOp::Sub => ("−", ADD),
+                    ArithOp::Mul => ("×", MUL),
+                    ArithOp::Div => ("÷", MUL),
+                };
+                let unit = unit.or(unit_of(rs, e));
+                let (ua, ub) = match op {
+                    ArithOp::Add | ArithOp::Sub => (unit, unit),
+                    _ => (None, None),
+                };
+                (format!("{} {sym} {}", self.at(a, p, None, ua), self.at(b, p + 1, None, ub)), p)
+            }
+            Expr::Cmp(op, a, b) => {
+                let sym = match op {
+                    CmpOp::Eq => "=",
+                    CmpOp::Ne => "≠",
+                    CmpOp::Lt => "<",
+                    CmpOp::Le => "≤",
+                    CmpOp::Gt => ">",
+                    CmpOp::Ge => "≥",
+                };
+                let en = self.enum_of(a).or(self.enum_of(b));
+                let unit = unit_of(rs, a).or(unit_of(rs, b));
+                (format!("{} {sym} {}", self.at(a, CMP + 1, en, unit), self.at(b, CMP + 1, en, unit)), CMP)
+            }
+            Expr::And(a, b) => (format!("{} and {}", self.at(a, AND, None, None), self.at(b, AND, None, None)), AND),
+            Expr::Or(a, b) => (format!("{} or {}", self.disjunct(a), self.disjunct(b)), OR),
+            Expr::In(x, set) => (self.member(x, set, "in"), CMP),
+            Expr::Coalesce(a, b) => {
+                let u = unit_of(rs, a);
+                (format!("{} if given, else {}", self.at(a, ADD, None, u), self.at(b, ADD, None, u)), WORDS)
+            }
+            Expr::IsPresent(a) => (format!("{} is given", self.at(a, ADD, None, None)), CMP),
+            Expr::Per { rate, operand, scale, amount } => {
+                let per = per_amount(unit_of(rs, operand), *scale, *amount);
+                // `full_years(si_months)` is a `per` of 1.
+                if matches!(**rate, Expr::Const(Value::Int(1))) && matches!(per.as_str(), "year" | "month") {
+                    return (format!("full {per}s of {}", self.operand(operand)), WORDS);
+                }
+                (format!("{} per full {per} of {}", self.at(rate, ADD, None, None), self.operand(operand)), WORDS)
+            }
+            Expr::Min(args) | Expr::Max(args) => {
+                let f = if matches!(e, Expr::Min(_)) { "min" } else { "max" };
+                let args: Vec<String> = args.iter().map(|a| self.at(a, OR, None, unit)).collect();
+                (format!("{f}({})", args.join(", ")), ATOM)
+            }
+            Expr::Floor(a) => (format!("floor({})", self.at(a, OR, None, unit)), ATOM),
+            Expr::When { arms, otherwise } => {
+                let mut parts: Vec<String> = arms
+                    .iter()
+                    .map(|(c, r)| format!("when {} → {}", self.expr(c), self.at(r, WORDS, en, unit)))
+                    .collect();
+                parts.push(format!("otherwise {}", self.at(otherwise, WORDS, en, unit)));
+                (parts.join("; "), ARMS)
+            }
+            Expr::Match { scrutinee, arms } => {
+                let arms: Vec<String> = arms
+                    .iter()
+                    .map(|(p, r)| format!("{} → {}", self.patterns(scrutinee, p), self.at(r, WORDS, en, unit)))
+                    .collect();
+                (format!("by {}: {}", self.subject(scrutinee), arms.join(", ")), ARMS)
+            }
+        }
+    }
+
+    /// A yearly parameter by name and value: "average_wage (12434 yuan)".
+    fn param(&self, index: u16) -> String {
+        match self.rs.params.get(usize::from(index)) {
+            Some(p) if self.bare_params => p.name.to_string(),
+            Some(p) => format!("{} ({})", p.name, quantity(p.value, p.unit)),
+            None => String::new(),
+        }
+    }
+
+    /// A part computed when the policy was compiled: its source, and the value when that is
+    /// not obvious ("3 × average_wage (= 37302 yuan)").
+    fn folded(&self, value: Value, source: &Expr, en: Option<u16>, unit: Option<Unit>) -> (String, u8) {
+        let unit = unit.or(unit_of(self.rs, source));
+        match source {
+            Expr::Param(p) => (self.param(*p), prec::ATOM),
+            Expr::Const(_) | Expr::Neg(_) | Expr::Folded { .. } if !mentions_param(source) => (
+                self.value(value, en, unit),
+                if matches!(value, Value::Int(i) if i < 0) { prec::NEG } else { prec::ATOM },
+            ),
+            // Inside, parameters by name only: the value of the whole follows.
+            _ => {
+                let (s, p) = Words { rs: self.rs, bare_params: true }.shown(source, en, unit);
+                (format!("{s} (= {})", self.value(value, en, unit)), p)
+            }
+        }
+    }
+
+    /// A side of `or`: an `and` keeps its parentheses, so editors need no precedence rules.
+    fn disjunct(&self, e: &Expr) -> String {
+        let min = if matches!(e, Expr::And(..)) { prec::ATOM } else { prec::OR };
+        self.at(e, min, None, None)
+    }
+
+    fn member(&self, x: &Expr, set: &[Value], word: &str) -> String {
+        let en = self.enum_of(x);
+        let unit = unit_of(self.rs, x);
+        let values: Vec<String> = set.iter().map(|v| self.value(*v, en, unit)).collect();
+        format!("{} {word} {{{}}}", self.at(x, prec::CMP + 1, None, None), values.join(", "))
+    }
+}
+
+fn mentions_param(e: &Expr) -> bool {
+    match e {
+        Expr::Param(_) => true,
+        Expr::Folded { source, .. } | Expr::Neg(source) => mentions_param(source),
+        Expr::Arith(_, a, b) => mentions_param(a) || mentions_param(b),
+        _ => false,
+    }
+}
+
+/// The unit an expression's value is in, as far as the IR still says (constants lose theirs).
+fn unit_of(rs: &RuleSet, e: &Expr) -> Option<Unit> {
+    match e {
+        Expr::Input(s) => match rs.inputs.get(usize::from(*s))?.ty {
+            InputType::Int { unit } | InputType::Decimal { unit } => unit,
+            _ => None,
+        },
+        Expr::Param(p) => rs.params.get(usize::from(*p))?.unit,
+        Expr::Folded { source, .. } | Expr::Neg(source) | Expr::Floor(source) => unit_of(rs, source),
+        // Counting full years of months (`full_years`) gives years.
+        Expr::Per { rate, operand, scale, amount }
+            if matches!(**rate, Expr::Const(Value::Int(1)))
+                && unit_of(rs, operand) == Some(Unit::Months)
+                && *amount == Decimal::from(12 * *scale) =>
+        {
+            Some(Unit::Years)
+        }
+        Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => unit_of(rs, a).or_else(|| unit_of(rs, b)),
+        Expr::Min(args) | Expr::Max(args) => args.iter().find_map(|a| unit_of(rs, a)),
+        _ => None,
+    }
+}
+
+/// The amount a `per` counts, in the unit of what it counts: "year" for 12 months.
+fn per_amount(unit: Option<Unit>, scale: i64, amount: Decimal) -> String {
+    let twelve = Decimal::from(12);
+    let n = amount / Decimal::from(scale.max(1));
+    let plain = |d: Decimal| d.normalize().to_string();
+    match unit {
+        Some(Unit::Months) if n == twelve => "year".to_string(),
+        Some(Unit::Months) if n == Decimal::ONE => "month".to_string(),
+        Some(Unit::Months) if (n % twelve).is_zero() => format!("{} years", plain(n / twelve)),
+        Some(Unit::Months) => format!("{} months", plain(n)),
+        Some(Unit::Years) if scale == 12 && amount == Decimal::ONE => "month".to_string(),
+        Some(Unit::Years) if scale == 12 => format!("{} months", plain(amount)),
+        Some(Unit::Years) if n == Decimal::ONE => "year".to_string(),
+        Some(Unit::Years) => format!("{} years", plain(n)),
+        Some(Unit::Yuan) => format!("{} yuan", plain(n)),
+        None => plain(n),
+    }
+}

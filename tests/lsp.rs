@@ -1,0 +1,311 @@
+//! `jifen lsp` as an editor sees it: real LSP messages (Content-Length framed JSON-RPC)
+//! over the server's stdin/stdout. Every wait has a timeout, so a hung server fails the
+//! test instead of hanging it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The typo `agee` sits after Chinese text on its line, so its UTF-16 column differs
+/// from its byte column.
+const POLICY: &str = r#"/// A small policy for the language server test.
+policy lsp_test "语言服务器测试" {
+    year      2025
+    effective 2025-01-01
+    standard  10
+}
+
+enum Education {
+    none     "无"
+    bachelor "大学本科学历"
+}
+
+input {
+    age:       int 16..=70        "年龄(周岁)"
+    education: Education = none   "学历(学位)"
+}
+
+section basic "基础指标" {
+    /// Art. 6 (一) 1 年龄.
+    item age "年龄" { when agee > 60 => 0 else => 5 }
+
+    /// Art. 6 (一) 2 教育背景.
+    item education "教育背景" {
+        match education {
+            none     => 0
+            bachelor => 60
+        }
+    }
+}
+"#;
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jifen"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("jifen lsp starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, messages) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if tx.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Server { child, stdin, messages, next_id: 0 }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write to the server");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Send a request and wait for its response, skipping notifications.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        loop {
+            let message = self.receive(&format!("the response to `{method}`"));
+            if message["id"] == json!(id) {
+                assert!(message.get("error").is_none(), "{method} failed: {message}");
+                return message["result"].clone();
+            }
+        }
+    }
+
+    /// The next notification of `method`.
+    fn notification(&mut self, method: &str) -> Value {
+        loop {
+            let message = self.receive(&format!("a `{method}` notification"));
+            if message["method"] == json!(method) {
+                return message["params"].clone();
+            }
+        }
+    }
+
+    fn receive(&mut self, what: &str) -> Value {
+        match self.messages.recv_timeout(TIMEOUT) {
+            Ok(message) => message,
+            Err(_) => panic!("no answer from jifen lsp within {TIMEOUT:?} while waiting for {what}"),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(n) = line.strip_prefix("Content-Length: ") {
+            length = n.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn workspace() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lsp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The LSP position (0-based line, UTF-16 character) of the `nth` occurrence of `needle`.
+fn position_of(text: &str, needle: &str, nth: usize) -> Value {
+    let offset = text.match_indices(needle).nth(nth).map(|(i, _)| i).expect("needle in text");
+    let line = text[..offset].matches('\n').count();
+    let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let character: usize = text[line_start..offset].chars().map(char::len_utf16).sum();
+    json!({ "line": line, "character": character })
+}
+
+fn line_of(text: &str, needle: &str) -> u64 {
+    position_of(text, needle, 0)["line"].as_u64().expect("line")
+}
+
+#[test]
+fn an_editor_session() {
+    let dir = workspace();
+    let path = dir.join("typo.policy");
+    std::fs::write(&path, POLICY).expect("write the policy");
+    let uri = format!("file://{}", path.display());
+    let document = json!({ "uri": uri });
+
+    // What `jifen check` says about the file.
+    let output = Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("jifen check runs");
+    let reports: Value = serde_json::from_slice(&output.stdout).expect("check writes JSON");
+    let expected = &reports[0]["diagnostics"][0];
+    assert_eq!(expected["code"], "E0201", "{reports}");
+
+    let mut server = Server::start();
+    let init = server.request("initialize", json!({ "processId": null, "rootUri": null, "capabilities": {} }));
+    assert_eq!(init["capabilities"]["hoverProvider"], true, "{init}");
+    server.notify("initialized", json!({}));
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "jifen-policy", "version": 1, "text": POLICY } }),
+    );
+
+    // Diagnostics: the same code and place as `jifen check`, columns in UTF-16 units.
+    let published = server.notification("textDocument/publishDiagnostics");
+    assert_eq!(published["uri"], json!(uri));
+    let diagnostic = &published["diagnostics"][0];
+    assert_eq!(diagnostic["code"], expected["code"], "{published}");
+    assert_eq!(diagnostic["source"], "jifen");
+    assert_eq!(diagnostic["severity"], 1);
+    assert_eq!(diagnostic["range"]["start"]["line"].as_u64().map(|l| l + 1), expected["line"].as_u64());
+    assert_eq!(diagnostic["range"]["start"]["character"].as_u64().map(|c| c + 1), expected["column"].as_u64());
+    assert_eq!(diagnostic["range"]["start"], position_of(POLICY, "agee", 0));
+    let message = diagnostic["message"].as_str().unwrap_or("");
+    assert!(message.contains("`agee`") && message.contains("help: did you mean `age`?"), "{message}");
+
+    // Hover on an item name: its label and doc comment.
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": document, "position": position_of(POLICY, "education \"教育背景\"", 0) }),
+    );
+    let shown = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(shown.contains("教育背景") && shown.contains("item `education`"), "{hover}");
+    assert!(shown.contains("Art. 6 (一) 2"), "{hover}");
+
+    // Hover on an input (here its declaration): its type, range and label.
+    let hover = server
+        .request("textDocument/hover", json!({ "textDocument": document, "position": position_of(POLICY, "age:", 0) }));
+    let shown = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(shown.contains("年龄(周岁)") && shown.contains("age: int 16..=70"), "{hover}");
+
+    // Go to definition: the input read by `match education` is declared in `input`.
+    let definition = server.request(
+        "textDocument/definition",
+        json!({ "textDocument": document, "position": position_of(POLICY, "education {", 0) }),
+    );
+    assert_eq!(definition["uri"], json!(uri), "{definition}");
+    assert_eq!(definition["range"]["start"]["line"], line_of(POLICY, "education: Education"));
+
+    // Completion in a pattern of a match on an enum: its variants first.
+    let completion = server.request(
+        "textDocument/completion",
+        json!({ "textDocument": document, "position": position_of(POLICY, "bachelor => 60", 0) }),
+    );
+    let mut items = completion.as_array().cloned().unwrap_or_default();
+    items.sort_by_key(|i| i["sortText"].as_str().unwrap_or("").to_string());
+    let first: Vec<&str> = items.iter().take(2).filter_map(|i| i["label"].as_str()).collect();
+    assert_eq!(first, ["bachelor", "none"], "{completion}");
+
+    // The outline: the section with its items, the input block, the enum.
+    let symbols = server.request("textDocument/documentSymbol", json!({ "textDocument": document }));
+    let names: Vec<&str> = symbols.as_array().into_iter().flatten().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["Education", "input", "basic"], "{symbols}");
+    let section = &symbols[2];
+    let items: Vec<&str> =
+        section["children"].as_array().into_iter().flatten().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(items, ["age", "education"], "{section}");
+    assert_eq!(section["children"][0]["selectionRange"]["start"]["line"], line_of(POLICY, "item age"));
+
+    // Fixing the typo clears the diagnostic.
+    let fixed = POLICY.replace("agee", "age");
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": fixed }] }),
+    );
+    let published = server.notification("textDocument/publishDiagnostics");
+    let errors: Vec<&Value> =
+        published["diagnostics"].as_array().into_iter().flatten().filter(|d| d["severity"] == 1).collect();
+    assert!(errors.is_empty(), "{published}");
+
+    assert_eq!(server.request("shutdown", Value::Null), Value::Null);
+    server.notify("exit", Value::Null);
+    let status = wait_for_exit(&mut server.child);
+    assert_eq!(status, Some(0), "jifen lsp exits 0 after shutdown and exit");
+}
+
+/// An extended policy's error is published for the parent's file, and the child says so
+/// at its `extends`.
+#[test]
+fn errors_in_an_extended_policy_are_published_for_its_file() {
+    let dir = workspace().join("extends");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let parent = POLICY.replace("policy lsp_test", "policy parent");
+    std::fs::write(dir.join("parent.policy"), &parent).expect("write the parent");
+    let child = "policy child \"子\" extends \"parent\" {\n    year 2026\n}\n";
+    let child_uri = format!("file://{}", dir.join("child.policy").display());
+    let parent_uri = format!("file://{}", dir.join("parent.policy").display());
+
+    let mut server = Server::start();
+    server.request("initialize", json!({ "capabilities": {} }));
+    server.notify("initialized", json!({}));
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": child_uri, "languageId": "jifen-policy", "version": 1, "text": child } }),
+    );
+    let mut by_file = std::collections::HashMap::new();
+    while by_file.len() < 2 {
+        let published = server.notification("textDocument/publishDiagnostics");
+        by_file.insert(published["uri"].as_str().unwrap_or("").to_string(), published["diagnostics"].clone());
+    }
+    let in_parent = &by_file[&parent_uri][0];
+    assert_eq!(in_parent["code"], "E0201", "{by_file:?}");
+    assert_eq!(in_parent["range"]["start"], position_of(&parent, "agee", 0));
+    let in_child = &by_file[&child_uri][0];
+    assert_eq!(in_child["range"]["start"], position_of(child, "\"parent\"", 0), "{by_file:?}");
+    assert_eq!(in_child["relatedInformation"][0]["location"]["uri"], json!(parent_uri));
+
+    assert_eq!(server.request("shutdown", Value::Null), Value::Null);
+    server.notify("exit", Value::Null);
+    assert_eq!(wait_for_exit(&mut server.child), Some(0));
+}
+
+fn wait_for_exit(child: &mut Child) -> Option<i32> {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().ok().flatten() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("jifen lsp did not exit within {TIMEOUT:?} of `exit`");
+}

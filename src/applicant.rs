@@ -194,7 +194,7 @@ impl RuleSet {
     pub fn applicant_from_toml(&self, text: &str) -> Result<Applicant, ApplicantError> {
         let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| ApplicantError::Syntax {
             format: "TOML",
-            message: e.to_string().trim().to_string(),
+            message: shorten_lines(e.to_string().trim()),
         })?;
         let mut fields = Vec::new();
         for (key, item) in doc.as_table().iter() {
@@ -363,6 +363,19 @@ impl RuleSet {
         }
         Ok(Some(value))
     }
+}
+
+/// A message with each line cut to 200 characters: toml_edit quotes the whole line in
+/// error, however long it is.
+fn shorten_lines(message: &str) -> String {
+    let lines: Vec<String> = message
+        .lines()
+        .map(|line| match line.char_indices().nth(200) {
+            Some((cut, _)) => format!("{}…", &line[..cut]),
+            None => line.to_string(),
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// Marks a key that was given as null (not given, but seen: a second one is a duplicate).

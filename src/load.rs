@@ -209,6 +209,7 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
                         if section.cap.is_some() {
                             s.cap = section.cap;
                         }
+                        s.deduction |= section.deduction;
                     }
                     None => base.decls.push(Decl::Section(section)),
                 }

@@ -287,7 +287,7 @@ impl<'a> Checker<'a> {
                     span,
                     "may be absent",
                 )
-                .with_help("give a value for when it is absent with `??`, e.g. `spouse_hukou_years ?? 0 years`"),
+                .with_help(optional_help(self.sources.slice(span), ty)),
             );
             return;
         }
@@ -867,4 +867,17 @@ fn signature(func: &str) -> &'static str {
         "points" => "`points(item)`",
         _ => "documented in docs/language.md",
     }
+}
+
+/// "give a value for when it is absent", with the value's own text and unit.
+fn optional_help(text: &str, ty: &Ty) -> String {
+    let name = if text.is_empty() || text.len() > 40 { "x" } else { text };
+    let zero = match ty {
+        Ty::Optional(inner) => match inner.unit() {
+            Some(u) => format!("0 {}", u.name()),
+            None => "0".to_string(),
+        },
+        _ => "0".to_string(),
+    };
+    format!("give a value for when it is absent with `??`, e.g. `{name} ?? {zero}`, or test it with `present({name})`")
 }

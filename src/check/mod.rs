@@ -650,20 +650,45 @@ impl<'a> Checker<'a> {
                         Some(v) => (Value::Enum(v), Ty::Enum(e)),
                         None => {
                             self.unknown_variant(e, variant);
-                            continue;
+                            (Value::Absent, Ty::Error)
                         }
                     },
                     None => {
                         self.unknown_name(en, "enum");
-                        continue;
+                        (Value::Absent, Ty::Error)
                     }
                 },
+                ValueKind::Variant { enum_name: None, variant } => {
+                    let owners: Vec<String> = self
+                        .enums
+                        .iter()
+                        .filter(|e| e.variants.iter().any(|(n, _)| *n == variant.name))
+                        .map(|e| format!("`{}.{}`", e.name, variant.name))
+                        .collect();
+                    let help = if owners.is_empty() {
+                        "give a number with its unit (`12434 yuan`), true/false, or an enum variant as `Enum.variant`"
+                            .to_string()
+                    } else {
+                        format!("a parameter's variant names its enum: write {}", owners.join(" or "))
+                    };
+                    self.error(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!("parameter `{}` needs its enum named", p.name.name),
+                            p.value.span,
+                            "bare variant",
+                        )
+                        .with_help(help),
+                    );
+                    (Value::Absent, Ty::Error)
+                }
                 _ => {
                     self.error(
                         Diagnostic::error(codes::TYPE_MISMATCH, format!("parameter `{}` needs a value", p.name.name), p.value.span, "not a parameter value")
                             .with_help("give a number with its unit (`12434 yuan`), true/false, or an enum variant as `Enum.variant`"),
                     );
-                    continue;
+                    // Declared all the same, so its uses are not reported again.
+                    (Value::Absent, Ty::Error)
                 }
             };
             if let Some(first) = self.name_span(&p.name.name) {
@@ -754,6 +779,7 @@ impl<'a> Checker<'a> {
         _sections: &mut [rules::SectionDef],
     ) -> Vec<rules::GroupDef> {
         let mut groups: Vec<rules::GroupDef> = Vec::new();
+        let mut group_spans: Vec<Span> = Vec::new();
         let mut member_of: HashMap<u16, Span> = HashMap::new();
         for section in section_decls(policy) {
             for group in &section.groups {
@@ -790,6 +816,11 @@ impl<'a> Checker<'a> {
                         .with_help("list two or more items that exclude each other, or remove the group"),
                     );
                 }
+                if let Some(first) = groups.iter().position(|g| *g.id == *group.name.name) {
+                    let first_span = group_spans[first];
+                    self.duplicate("best_of", &group.name.name, group.name.span, first_span);
+                }
+                group_spans.push(group.name.span);
                 groups.push(rules::GroupDef {
                     id: Arc::from(group.name.name.as_str()),
                     label: group.label.as_ref().map(|l| Arc::from(l.value.as_str())),
@@ -1271,14 +1302,9 @@ impl<'a> Checker<'a> {
 
     /// Drop the warnings an item allows (`allow W0103 "reason"`), and check the allows.
     fn apply_allows(&mut self) {
-        const LINTS: &[&str] = &[
-            codes::UNREACHABLE_ARM,
-            codes::IMPOSSIBLE_ARM,
-            codes::CAP_NEVER_BINDS,
-            codes::NEVER_SCORES,
-            codes::STANDARD_UNREACHABLE,
-            codes::UNUSED,
-        ];
+        // Lints that point inside an item; the others (standard, unused) point at declarations.
+        const LINTS: &[&str] =
+            &[codes::UNREACHABLE_ARM, codes::IMPOSSIBLE_ARM, codes::CAP_NEVER_BINDS, codes::NEVER_SCORES];
         let mut problems = Vec::new();
         let mut used = vec![false; self.items.iter().map(|i| i.decl.allows.len()).sum()];
         let allows: Vec<(&ast::Allow, Span)> =

@@ -183,11 +183,13 @@ struct Env<'r> {
     inputs: Vec<Interval>,
     items: &'r [Interval],
     params: &'r [Value],
+    /// Per input slot: whether it holds whole numbers (so `x > 60` means `x >= 61`).
+    whole: &'r [bool],
 }
 
 impl Env<'_> {
     fn with(&self, inputs: Vec<Interval>) -> Env<'_> {
-        Env { inputs, items: self.items, params: self.params }
+        Env { inputs, items: self.items, params: self.params, whole: self.whole }
     }
 }
 
@@ -335,13 +337,24 @@ fn narrow(cond: &Expr, holds: bool, env: &Env<'_>) -> Vec<Interval> {
             let Some(current) = inputs.get_mut(slot as usize) else {
                 return inputs;
             };
-            let step = Decimal::ONE;
-            let whole = env.inputs.get(slot as usize).is_some() && is_whole(*current);
+            // For whole-number inputs a strict bound moves to the next whole number; for
+            // decimals the closed bound is kept, which over-approximates (never wrongly).
+            let whole = env.whole.get(slot as usize).copied().unwrap_or(false);
+            let floor = |e: Ext| match e {
+                Ext::Fin(d) => Ext::Fin(d.floor()),
+                other => other,
+            };
+            let ceil = |e: Ext| match e {
+                Ext::Fin(d) => Ext::Fin(d.ceil()),
+                other => other,
+            };
             match op {
-                CmpOp::Gt => current.lo = current.lo.max(if whole { bound.lo.add(Ext::Fin(step)) } else { bound.lo }),
-                CmpOp::Ge => current.lo = current.lo.max(bound.lo),
-                CmpOp::Lt => current.hi = current.hi.min(if whole { bound.hi.add(Ext::Fin(-step)) } else { bound.hi }),
-                CmpOp::Le => current.hi = current.hi.min(bound.hi),
+                CmpOp::Gt if whole => current.lo = current.lo.max(floor(bound.lo).add(Ext::Fin(Decimal::ONE))),
+                CmpOp::Ge if whole => current.lo = current.lo.max(ceil(bound.lo)),
+                CmpOp::Lt if whole => current.hi = current.hi.min(ceil(bound.hi).add(Ext::Fin(-Decimal::ONE))),
+                CmpOp::Le if whole => current.hi = current.hi.min(floor(bound.hi)),
+                CmpOp::Gt | CmpOp::Ge => current.lo = current.lo.max(bound.lo),
+                CmpOp::Lt | CmpOp::Le => current.hi = current.hi.min(bound.hi),
                 CmpOp::Eq => {
                     current.lo = current.lo.max(bound.lo);
                     current.hi = current.hi.min(bound.hi);
@@ -352,11 +365,6 @@ fn narrow(cond: &Expr, holds: bool, env: &Env<'_>) -> Vec<Interval> {
         _ => {}
     }
     inputs
-}
-
-fn is_whole(i: Interval) -> bool {
-    // Inputs of whole numbers carry whole bounds; a decimal input's narrowing stays closed.
-    matches!(i.lo, Ext::Fin(d) if d.fract().is_zero()) || matches!(i.lo, Ext::NegInf)
 }
 
 fn flip(op: CmpOp) -> CmpOp {
@@ -394,6 +402,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
     let mut out = Vec::new();
     let inputs = input_intervals(ruleset);
     let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
+    let whole: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Int { .. })).collect();
     let mut finals = vec![Interval::ANY; ruleset.items.len()];
     let mut raws = vec![Interval::ANY; ruleset.items.len()];
     for &index in &ruleset.order {
@@ -404,7 +413,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
         }
         let decl = info.decl;
         let snapshot = finals.clone();
-        let env = Env { inputs: inputs.clone(), items: &snapshot, params: &params };
+        let env = Env { inputs: inputs.clone(), items: &snapshot, params: &params, whole: &whole };
         let raw = num(eval(&item.body, &env));
         raws[index as usize] = raw;
         let fin = final_points(item, raw, info.deduction);
@@ -551,12 +560,13 @@ pub struct PointsRange {
 pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
     let inputs = input_intervals(ruleset);
     let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
+    let whole: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Int { .. })).collect();
     let mut finals = vec![Interval::ANY; ruleset.items.len()];
     for &index in &ruleset.order {
         let Some(item) = ruleset.items.get(index as usize) else { continue };
         let deduction = ruleset.sections.get(item.section as usize).is_some_and(|s| s.deduction);
         let snapshot = finals.clone();
-        let env = Env { inputs: inputs.clone(), items: &snapshot, params: &params };
+        let env = Env { inputs: inputs.clone(), items: &snapshot, params: &params, whole: &whole };
         finals[index as usize] = final_points(item, num(eval(&item.body, &env)), deduction);
     }
     let bound = |e: Ext| match e {

@@ -17,7 +17,7 @@ pub enum InputFormat {
 /// Score an applicant: every item's points and why, the total, and whether it meets the standard.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "The applicant is a JSON or TOML file of facts (see `docs/applicant.md`), or `-` for stdin.\n\n\
+    after_help = "The applicant is a JSON or TOML file of facts (`jifen inputs` lists them), or `-` for stdin.\n\n\
 Examples:\n  jifen score examples/applicant.json\n  jifen score --explain examples/applicant.toml\n  \
 echo '{\"age\": 30, \"si_months\": 6, \"education\": \"bachelor_with_degree\"}' | jifen score --format json -\n  \
 jifen score --policy policies/2024.policy examples/lingang.json\n\n\
@@ -50,7 +50,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         args.input_format.unwrap_or_else(|| match Path::new(&args.applicant).extension().and_then(|e| e.to_str()) {
             Some("toml") => InputFormat::Toml,
             Some("json") => InputFormat::Json,
-            _ if text.trim_start().starts_with('{') => InputFormat::Json,
+            _ if text.trim_start().starts_with(['{', '[']) => InputFormat::Json,
             _ => InputFormat::Toml,
         });
     let applicant = match input_format {

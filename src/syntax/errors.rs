@@ -376,7 +376,12 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
         matches!(e.as_str(), "a name" | "an input field (`name: type`)" | "a variant name" | "a fact (`name: value`)")
     });
     let unclosed = if found == "end of file" { unclosed_brace(text) } else { None };
-    let help = if found == "a doc comment" {
+    // A `///` line directly above the error, where no declaration may follow it.
+    let doc_above = text
+        .get(..offset)
+        .and_then(|before| before.trim_end().lines().last())
+        .is_some_and(|l| l.trim_start().starts_with("///"));
+    let help = if found == "a doc comment" || doc_above && !names_here {
         "a doc comment (`///`) stands directly above a declaration, enum variant, input, item or rule; use `//` for any other comment".to_string()
     } else if KEYWORDS.contains(&word) && names_here {
         format!("`{word}` is a reserved word of the policy language; choose another name")

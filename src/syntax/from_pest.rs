@@ -770,114 +770,131 @@ impl Builder {
         Number { value, integral, unit }
     }
 
+    // `primary` and the functions it calls for nested expressions are on the path of every
+    // nesting level: they are kept apart so that each frame holds only its own locals.
     fn primary(&mut self, pair: Pair<'_, Rule>) -> (Expr, usize) {
         let span = self.span(&pair);
-        let mut tallest = 0;
-        let kind = match pair.as_rule() {
-            Rule::quantity => ExprKind::Number(self.number(pair)),
-            Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
-            Rule::ident => ExprKind::Name(self.ident(pair)),
+        let (kind, tallest) = match pair.as_rule() {
+            Rule::quantity => (ExprKind::Number(self.number(pair)), 0),
+            Rule::bool_lit => (ExprKind::Bool(pair.as_str() == "true"), 0),
+            Rule::ident => (ExprKind::Name(self.ident(pair)), 0),
             Rule::qualified => {
                 let mut parts = pair.children();
-                match (parts.next(), parts.next()) {
+                let kind = match (parts.next(), parts.next()) {
                     (Some(e), Some(v)) => ExprKind::Qualified { enum_name: self.ident(e), variant: self.ident(v) },
                     _ => ExprKind::Bool(false),
-                }
+                };
+                (kind, 0)
             }
             Rule::paren => match pair.children().next() {
                 Some(e) => return self.expr_h(e),
-                None => ExprKind::Bool(false),
+                None => (ExprKind::Bool(false), 0),
             },
-            Rule::call => {
-                let mut parts = pair.children();
-                let func = match parts.next() {
-                    Some(f) => self.ident(f),
-                    None => Ident { name: String::new(), span },
-                };
-                let mut args = Vec::new();
-                for a in parts {
-                    let (a, h) = self.expr_h(a);
-                    tallest = tallest.max(h);
-                    args.push(a);
-                }
-                ExprKind::Call { func, args }
-            }
-            Rule::when_expr => {
-                let mut arms = Vec::new();
-                let mut otherwise = None;
-                for arm in pair.children() {
-                    let arm_span = self.span(&arm);
-                    let is_else = arm.as_rule() == Rule::else_arm;
-                    let mut parts = arm.children();
-                    if is_else {
-                        if let Some(e) = parts.next() {
-                            let (e, h) = self.expr_h(e);
-                            tallest = tallest.max(h);
-                            otherwise = Some(e);
-                        }
-                    } else if let (Some(c), Some(r)) = (parts.next(), parts.next()) {
-                        let (condition, ch) = self.expr_h(c);
-                        let (result, rh) = self.expr_h(r);
-                        tallest = tallest.max(ch).max(rh);
-                        arms.push(WhenArm { condition, result, span: arm_span });
-                    }
-                }
-                self.count_arms(arms.len(), span);
-                let otherwise = otherwise.unwrap_or(Expr {
-                    kind: ExprKind::Number(Number { value: Decimal::ZERO, integral: true, unit: None }),
-                    span,
-                });
-                ExprKind::When { arms, otherwise: Box::new(otherwise) }
-            }
-            Rule::match_expr => {
-                let mut scrutinee = Vec::new();
-                let mut arms = Vec::new();
-                for part in pair.children() {
-                    match part.as_rule() {
-                        Rule::scrutinee => {
-                            for e in part.children() {
-                                let (e, h) = self.expr_h(e);
-                                tallest = tallest.max(h);
-                                scrutinee.push(e);
-                            }
-                        }
-                        Rule::match_arm => {
-                            let mut p = part.children();
-                            let (Some(pat), Some(res)) = (p.next(), p.next()) else {
-                                continue;
-                            };
-                            // pest's span of a lone alternative includes the blanks before `=>`.
-                            let mut pattern_span = self.span(&pat);
-                            pattern_span.end -= (pat.as_str().len() - pat.as_str().trim_end().len()) as u32;
-                            let pattern = pat
-                                .children()
-                                .map(|alts| {
-                                    alts.children()
-                                        .filter_map(|atom| atom.children().next())
-                                        .map(|atom| match atom.as_rule() {
-                                            Rule::wildcard => PatternAtom::Wildcard(self.span(&atom)),
-                                            Rule::bool_lit => {
-                                                PatternAtom::Bool(atom.as_str() == "true", self.span(&atom))
-                                            }
-                                            _ => PatternAtom::Variant(self.ident(atom)),
-                                        })
-                                        .collect()
-                                })
-                                .collect();
-                            let (result, h) = self.expr_h(res);
-                            tallest = tallest.max(h);
-                            arms.push(MatchArm { pattern, pattern_span, result });
-                        }
-                        _ => {}
-                    }
-                }
-                self.count_arms(arms.len(), span);
-                ExprKind::Match { scrutinee, arms }
-            }
+            Rule::call => self.call(pair, span),
+            Rule::when_expr => self.when_expr(pair, span),
+            Rule::match_expr => self.match_expr(pair, span),
             Rule::expr => return self.expr_h(pair),
-            _ => ExprKind::Bool(false),
+            _ => (ExprKind::Bool(false), 0),
         };
         self.node(kind, span, tallest + 1)
+    }
+
+    /// A call's kind and the height of its tallest argument.
+    fn call(&mut self, pair: Pair<'_, Rule>, span: Span) -> (ExprKind, usize) {
+        let mut parts = pair.children();
+        let func = match parts.next() {
+            Some(f) => self.ident(f),
+            None => Ident { name: String::new(), span },
+        };
+        let mut tallest = 0;
+        let mut args = Vec::new();
+        for a in parts {
+            let (a, h) = self.expr_h(a);
+            tallest = tallest.max(h);
+            args.push(a);
+        }
+        (ExprKind::Call { func, args }, tallest)
+    }
+
+    /// A `when` chain's kind and the height of its tallest part.
+    fn when_expr(&mut self, pair: Pair<'_, Rule>, span: Span) -> (ExprKind, usize) {
+        let mut tallest = 0;
+        let mut arms = Vec::new();
+        let mut otherwise = None;
+        for arm in pair.children() {
+            let arm_span = self.span(&arm);
+            let is_else = arm.as_rule() == Rule::else_arm;
+            let mut parts = arm.children();
+            if is_else {
+                if let Some(e) = parts.next() {
+                    let (e, h) = self.expr_h(e);
+                    tallest = tallest.max(h);
+                    otherwise = Some(e);
+                }
+            } else if let (Some(c), Some(r)) = (parts.next(), parts.next()) {
+                let (condition, ch) = self.expr_h(c);
+                let (result, rh) = self.expr_h(r);
+                tallest = tallest.max(ch).max(rh);
+                arms.push(WhenArm { condition, result, span: arm_span });
+            }
+        }
+        self.count_arms(arms.len(), span);
+        let otherwise = otherwise.unwrap_or(Expr {
+            kind: ExprKind::Number(Number { value: Decimal::ZERO, integral: true, unit: None }),
+            span,
+        });
+        (ExprKind::When { arms, otherwise: Box::new(otherwise) }, tallest)
+    }
+
+    /// A `match`'s kind and the height of its tallest part.
+    fn match_expr(&mut self, pair: Pair<'_, Rule>, span: Span) -> (ExprKind, usize) {
+        let mut tallest = 0;
+        let mut scrutinee = Vec::new();
+        let mut arms = Vec::new();
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::scrutinee => {
+                    for e in part.children() {
+                        let (e, h) = self.expr_h(e);
+                        tallest = tallest.max(h);
+                        scrutinee.push(e);
+                    }
+                }
+                Rule::match_arm => {
+                    let mut p = part.children();
+                    let (Some(pat), Some(res)) = (p.next(), p.next()) else {
+                        continue;
+                    };
+                    let (pattern, pattern_span) = self.pattern(pat);
+                    let (result, h) = self.expr_h(res);
+                    tallest = tallest.max(h);
+                    arms.push(MatchArm { pattern, pattern_span, result });
+                }
+                _ => {}
+            }
+        }
+        self.count_arms(arms.len(), span);
+        (ExprKind::Match { scrutinee, arms }, tallest)
+    }
+
+    fn pattern(&mut self, pat: Pair<'_, Rule>) -> (Vec<Vec<PatternAtom>>, Span) {
+        // pest's span of a lone alternative includes the blanks before `=>`.
+        let mut pattern_span = self.span(&pat);
+        pattern_span.end -= (pat.as_str().len() - pat.as_str().trim_end().len()) as u32;
+        let pattern = pat
+            .children()
+            .map(|alts| {
+                alts.children()
+                    .filter_map(|atom| atom.children().next())
+                    .map(|atom| match atom.as_rule() {
+                        Rule::wildcard => PatternAtom::Wildcard(self.span(&atom)),
+                        Rule::bool_lit => PatternAtom::Bool(atom.as_str() == "true", self.span(&atom)),
+                        _ => PatternAtom::Variant(self.ident(atom)),
+                    })
+                    .collect()
+            })
+            .collect();
+        (pattern, pattern_span)
     }
 }
 

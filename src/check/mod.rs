@@ -4,10 +4,10 @@
 //! only when none of them is an error.
 
 mod expr;
+mod lints;
 mod matching;
 mod ranges;
 mod types;
-mod unused_variants;
 
 pub use ranges::{item_points, PointsRange};
 
@@ -262,16 +262,11 @@ impl<'a> Checker<'a> {
         ruleset.plan = self.plan(policy, &ruleset);
         ruleset.tests = self.tests(policy, &ruleset);
         ruleset.fold_constants();
-        let lints = ranges::analyse(&ruleset, self, policy);
-        self.diags.extend(lints);
+        let facts = ranges::analyse(&ruleset, self);
         // After an error, a use may be the misspelt or rejected one: "never read" would be an echo.
-        if !self.diags.iter().any(Diagnostic::is_error) {
-            self.unused(policy);
-            if self.broken_items.is_empty() {
-                let enum_spans: Vec<Span> = self.enums.iter().map(|e| e.span).collect();
-                self.diags.extend(unused_variants::lint(&ruleset, &enum_spans));
-            }
-        }
+        let errors_so_far = self.diags.iter().any(Diagnostic::is_error);
+        let found = lints::run(&ruleset, self, policy, &facts, !errors_so_far);
+        self.diags.extend(found);
         self.apply_allows();
         Some(ruleset)
     }
@@ -1353,38 +1348,6 @@ impl<'a> Checker<'a> {
             }
         }
         self.diags.extend(problems);
-    }
-
-    fn unused(&mut self, policy: &ast::PolicyFile) {
-        let _ = policy;
-        for (slot, used) in self.used_inputs.clone().into_iter().enumerate() {
-            if !used {
-                let name = self.inputs[slot].name.clone();
-                self.diags.push(
-                    Diagnostic::warning(
-                        codes::UNUSED,
-                        format!("input `{name}` is never read"),
-                        self.input_spans[slot],
-                        "declared here, read nowhere",
-                    )
-                    .with_help("use it in an item, precondition, eligibility rule or veto, or remove it"),
-                );
-            }
-        }
-        for (index, used) in self.used_params.clone().into_iter().enumerate() {
-            if !used {
-                let name = self.param_defs[index].name.clone();
-                self.diags.push(
-                    Diagnostic::warning(
-                        codes::UNUSED,
-                        format!("parameter `{name}` is never read"),
-                        self.params[index].span,
-                        "declared here, read nowhere",
-                    )
-                    .with_help("use it or remove it"),
-                );
-            }
-        }
     }
 }
 

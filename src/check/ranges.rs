@@ -7,13 +7,11 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 
 use super::Checker;
-use crate::diagnostic::{codes, Diagnostic};
 use crate::rules::{ArithOp, CmpOp, Expr, InputType, ItemDef, RuleSet, Value};
-use crate::syntax::ast::{self, ExprKind};
 
 /// An extended number: a bound that may be infinite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ext {
+pub(super) enum Ext {
     NegInf,
     Fin(Decimal),
     PosInf,
@@ -66,7 +64,7 @@ impl Ext {
         }
     }
 
-    fn neg(self) -> Ext {
+    pub(super) fn neg(self) -> Ext {
         match self {
             Ext::NegInf => Ext::PosInf,
             Ext::PosInf => Ext::NegInf,
@@ -95,9 +93,9 @@ impl Ext {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Interval {
-    lo: Ext,
-    hi: Ext,
+pub(super) struct Interval {
+    pub(super) lo: Ext,
+    pub(super) hi: Ext,
 }
 
 impl Interval {
@@ -388,7 +386,7 @@ fn negate(op: CmpOp) -> CmpOp {
     }
 }
 
-fn show(i: Interval) -> String {
+pub(super) fn show(i: Interval) -> String {
     let b = |e: Ext| match e {
         Ext::NegInf => "-∞".to_string(),
         Ext::PosInf => "+∞".to_string(),
@@ -397,85 +395,51 @@ fn show(i: Interval) -> String {
     format!("{} to {}", b(i.lo), b(i.hi))
 }
 
-/// Run the range analysis; returns the diagnostics it finds.
-pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::PolicyFile) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+/// What the range analysis proves about one item.
+pub(super) struct ItemFacts {
+    pub(super) index: u16,
+    /// The points its rule can compute, before the cap.
+    pub(super) raw: Interval,
+    /// The points it can count: after the cap, and 0 when a precondition or group drops it.
+    pub(super) points: Interval,
+    /// Arms of its top-level `when` that can never fire.
+    pub(super) dead_arms: Vec<usize>,
+}
+
+/// What the range analysis proves about a policy; the lints in `lints/` read it.
+pub(super) struct Facts {
+    /// Items without errors of their own, in evaluation order.
+    pub(super) items: Vec<ItemFacts>,
+    /// The most any applicant can score (sections after their caps, groups by their best).
+    pub(super) best_total: Ext,
+}
+
+/// Run the range analysis over a checked rule set.
+pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
     let inputs = input_intervals(ruleset);
     let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
     let whole: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Int { .. })).collect();
     let mut finals = vec![Interval::ANY; ruleset.items.len()];
-    let mut raws = vec![Interval::ANY; ruleset.items.len()];
+    let mut items = Vec::new();
     for &index in &ruleset.order {
         let item = &ruleset.items[index as usize];
         let Some(info) = checker.items.get(index as usize) else { continue };
         if checker.broken_items.contains(&index) {
             continue;
         }
-        let decl = info.decl;
         let snapshot = finals.clone();
         let env = Env { inputs: inputs.clone(), items: &snapshot, params: &params, whole: &whole };
         let raw = num(eval(&item.body, &env));
-        raws[index as usize] = raw;
-        let fin = final_points(item, raw, info.deduction);
-        if let Some(cap) = item.cap {
-            let cap = Ext::Fin(Decimal::from(cap));
-            let binds = if info.deduction { raw.lo < cap.neg() } else { raw.hi > cap };
-            if !binds {
-                let span = decl.cap.as_ref().map(|c| c.span).unwrap_or(decl.name.span);
-                out.push(
-                    Diagnostic::warning(
-                        codes::CAP_NEVER_BINDS,
-                        format!("the cap of item `{}` can never bind", item.id),
-                        span,
-                        format!("the points range over {} here", show(raw)),
-                    )
-                    .with_help("remove the cap, or check the item's formula and the inputs' ranges"),
-                );
-            }
-        }
-        finals[index as usize] = fin;
-
-        if info.deduction && fin.hi > Ext::Fin(Decimal::ZERO) {
-            out.push(
-                Diagnostic::error(codes::POSITIVE_DEDUCTION, format!("item `{}` can add points inside a deduction section", item.id), decl.body.span, format!("ranges over {}", show(fin)))
-                    .with_help("a deduction is written as negative points, e.g. `-150 * false_material_count`; or move the item to a section without `deduction`"),
-            );
-        } else if !info.deduction && fin.lo < Ext::Fin(Decimal::ZERO) {
-            out.push(
-                Diagnostic::error(
-                    codes::NEGATIVE_POINTS,
-                    format!("item `{}` can give negative points outside a deduction section", item.id),
-                    decl.body.span,
-                    format!("ranges over {}", show(fin)),
-                )
-                .with_help(
-                    "keep it at zero or above, e.g. with `max(0, …)`, or move the item to a `deduction` section",
-                ),
-            );
-        } else if fin.lo == Ext::Fin(Decimal::ZERO) && fin.hi == Ext::Fin(Decimal::ZERO) {
-            out.push(
-                Diagnostic::warning(
-                    codes::NEVER_SCORES,
-                    format!("item `{}` can never score", item.id),
-                    decl.name.span,
-                    "always 0 points",
-                )
-                .with_help("check its conditions against the inputs' declared ranges"),
-            );
-        }
-        top_level_arms(&item.body, &decl.body, &env, &mut out);
+        let points = final_points(item, raw, info.deduction);
+        finals[index as usize] = points;
+        items.push(ItemFacts { index, raw, points, dead_arms: dead_arms(&item.body, &env) });
     }
-    // Can any applicant reach the standard?
     let mut best = Ext::Fin(Decimal::ZERO);
-    for section in &ruleset.sections {
-        if section.deduction {
-            continue;
-        }
+    for section in ruleset.sections.iter().filter(|s| !s.deduction) {
         let mut sum = Ext::Fin(Decimal::ZERO);
         let mut counted_groups = Vec::new();
         for &i in &section.items {
-            let item = &ruleset.items[i as usize];
-            match item.group {
+            match ruleset.items[i as usize].group {
                 Some(g) if counted_groups.contains(&g) => {}
                 Some(g) => {
                     counted_groups.push(g);
@@ -495,23 +459,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>, _policy: &ast::P
         }
         best = best.add(sum);
     }
-    if best < Ext::Fin(Decimal::from(ruleset.standard)) && checker.broken_items.is_empty() {
-        if let Some(span) = checker_standard_span(_policy) {
-            out.push(
-                Diagnostic::warning(
-                    codes::STANDARD_UNREACHABLE,
-                    format!("no applicant can reach the standard of {}", ruleset.standard),
-                    span,
-                    match best {
-                        Ext::Fin(d) => format!("the most any applicant can score is {}", d.normalize()),
-                        _ => "no applicant scores this much".to_string(),
-                    },
-                )
-                .with_help("lower the standard or check the items' points"),
-            );
-        }
-    }
-    out
+    Facts { items, best_total: best }
 }
 
 /// The interval of each input, from its declared range.
@@ -576,31 +524,22 @@ pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
     finals.into_iter().map(|i| PointsRange { low: bound(i.lo), high: bound(i.hi) }).collect()
 }
 
-fn checker_standard_span(policy: &ast::PolicyFile) -> Option<crate::source::Span> {
-    policy.header.standard.map(|(_, s)| s)
-}
-
-/// Warn about arms of an item's top-level `when` that can never fire.
-fn top_level_arms(ir: &Expr, body: &ast::Expr, env: &Env<'_>, out: &mut Vec<Diagnostic>) {
-    let (Expr::When { arms, .. }, ExprKind::When { arms: ast_arms, .. }) = (ir, &body.kind) else {
-        return;
+/// Indices of the arms of a top-level `when` that can never fire: the inputs' declared
+/// ranges or the arms above rule them out.
+fn dead_arms(ir: &Expr, env: &Env<'_>) -> Vec<usize> {
+    let Expr::When { arms, .. } = ir else {
+        return Vec::new();
     };
+    let mut dead = Vec::new();
     let mut inputs = env.inputs.clone();
-    for ((cond, _), arm) in arms.iter().zip(ast_arms) {
+    for (k, (cond, _)) in arms.iter().enumerate() {
         let here = env.with(inputs.clone());
         let (can_true, _) = truth(eval(cond, &here));
         let narrowed = narrow(cond, true, &here);
         if !can_true || narrowed.iter().any(|i| i.is_empty()) {
-            out.push(
-                Diagnostic::warning(
-                    codes::IMPOSSIBLE_ARM,
-                    "this `when` arm can never fire",
-                    arm.condition.span,
-                    "never true here",
-                )
-                .with_help("the inputs' declared ranges or the arms above rule it out; remove it or fix the condition"),
-            );
+            dead.push(k);
         }
         inputs = narrow(cond, false, &here);
     }
+    dead
 }

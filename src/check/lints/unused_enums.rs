@@ -9,7 +9,7 @@ use crate::rules::{InputType, RuleSet};
 use crate::source::Span;
 
 /// `enum_spans[e]` is where enum `e` is declared.
-pub(super) fn lint(rs: &RuleSet, enum_spans: &[Span]) -> Vec<Diagnostic> {
+pub(super) fn check(rs: &RuleSet, enum_spans: &[Span]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (e, def) in rs.enums.iter().enumerate() {
         let read = rs.inputs.iter().any(|i| i.ty == InputType::Enum(e as u16))

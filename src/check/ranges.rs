@@ -427,12 +427,14 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
         if checker.broken_items.contains(&index) {
             continue;
         }
-        let snapshot = finals.clone();
-        let env = Env { inputs: inputs.clone(), items: &snapshot, params: &params, whole: &whole };
+        // Items are analysed in dependency order: those it reads already have their points.
+        // (Borrowed, not copied: a copy per item is quadratic in a policy's size.)
+        let env = Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole };
         let raw = num(eval(&item.body, &env));
         let points = final_points(item, raw, info.deduction);
+        let dead_arms = dead_arms(&item.body, &env);
         finals[index as usize] = points;
-        items.push(ItemFacts { index, raw, points, dead_arms: dead_arms(&item.body, &env) });
+        items.push(ItemFacts { index, raw, points, dead_arms });
     }
     let mut best = Ext::Fin(Decimal::ZERO);
     for section in ruleset.sections.iter().filter(|s| !s.deduction) {
@@ -513,9 +515,9 @@ pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
     for &index in &ruleset.order {
         let Some(item) = ruleset.items.get(index as usize) else { continue };
         let deduction = ruleset.sections.get(item.section as usize).is_some_and(|s| s.deduction);
-        let snapshot = finals.clone();
-        let env = Env { inputs: inputs.clone(), items: &snapshot, params: &params, whole: &whole };
-        finals[index as usize] = final_points(item, num(eval(&item.body, &env)), deduction);
+        let env = Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole };
+        let points = final_points(item, num(eval(&item.body, &env)), deduction);
+        finals[index as usize] = points;
     }
     let bound = |e: Ext| match e {
         Ext::Fin(d) => Some(d.normalize()),

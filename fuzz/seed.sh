@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Fill fuzz/corpus/<target>/ with seeds from the repository: the bundled policies and
+# every tests/**/*.policy for the policy targets, example applicants for applicant_json.
+set -euo pipefail
+cd "$(dirname "$0")"
+for target in parse compile fmt_roundtrip; do
+    mkdir -p "corpus/$target"
+    cp ../policies/*.policy "corpus/$target/"
+    find ../tests -name '*.policy' | while read -r f; do
+        cp "$f" "corpus/$target/$(echo "${f#../tests/}" | tr '/' '_')"
+    done
+    cp seeds/policy/* "corpus/$target/" 2>/dev/null || true
+done
+mkdir -p corpus/applicant_json
+cp ../examples/*.json corpus/applicant_json/ 2>/dev/null || true
+cp seeds/applicant/* corpus/applicant_json/ 2>/dev/null || true

@@ -1,0 +1,287 @@
+//! Hostile applicants: wrong types, numbers that do not fit, duplicate keys, deep JSON,
+//! unknown variants, broken CSV and JSON lines, empty files. Each is an error that names
+//! the key and/or the line, with exit code 3 (invalid applicant data); `batch` and
+//! `diff --applicants` leave no output file behind, not even a partial one.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use jifen::ApplicantError;
+
+const BIN: &str = env!("CARGO_BIN_EXE_jifen");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn policy() -> jifen::RuleSet {
+    jifen::bundled_policy().unwrap()
+}
+
+fn read(json: &str) -> Result<jifen::Applicant, ApplicantError> {
+    policy().applicant_from_json(json)
+}
+
+// ---------------------------------------------------------------- the library
+
+#[test]
+fn a_wrong_type_names_the_key_and_what_was_found() {
+    let e = read(r#"{"age": "thirty", "si_months": 6}"#).unwrap_err();
+    assert_eq!(e.key(), Some("age"));
+    assert_eq!(e.to_string(), "key `age` must be a whole number, found the string \"thirty\"");
+    let e = read(r#"{"age": 30, "si_months": 6, "fresh_graduate": "yes"}"#).unwrap_err();
+    assert_eq!(e.key(), Some("fresh_graduate"));
+    let e = read(r#"{"age": 30, "si_months": {"months": 6}}"#).unwrap_err();
+    assert_eq!(e.to_string(), "key `si_months` must be a whole number of months, found an object");
+}
+
+#[test]
+fn numbers_that_do_not_fit_are_out_of_range_not_a_wrong_type() {
+    for (json, key, shown) in [
+        (r#"{"age": 30, "si_months": 1e400}"#, "si_months", "1e400 (too large)"),
+        (r#"{"age": 30, "si_months": 99999999999999999999999}"#, "si_months", "99999999999999999999999 (too large)"),
+        (r#"{"age": 30, "si_months": 6, "invest_tax_yuan": 1e400}"#, "invest_tax_yuan", "1e400 (too large)"),
+        (
+            r#"{"age": 30, "si_months": 6, "invest_tax_yuan": 99999999999999999999999999999999999}"#,
+            "invest_tax_yuan",
+            "99999999999999999999999999999999999 (too large)",
+        ),
+        (r#"{"age": 30, "si_months": 6, "invest_tax_yuan": 1e-400}"#, "invest_tax_yuan", "1e-400 (too small to hold)"),
+    ] {
+        match read(json) {
+            Err(ApplicantError::OutOfRange { key: k, value, .. }) => {
+                assert_eq!((k.as_str(), value.as_str()), (key, shown), "{json}");
+            }
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn extreme_values_within_the_schema_are_accepted_and_evaluate() {
+    let policy = policy();
+    let json = format!(
+        r#"{{"age": 70, "si_months": {max}, "invest_tax_yuan": 79228162514264337593543950335,
+            "si_base_yuan": 79228162514264337593543950335, "si_base_months_48": 48,
+            "invest_hukou_hires": {max}, "public_service_years": {max}, "remote_area": "lingang",
+            "remote_area_years": {max}, "spouse_hukou_years": {max}, "false_material_count": {max},
+            "detention_count": {max}, "minor_crime_count": {max}}}"#,
+        max = i64::MAX
+    );
+    let applicant = policy.applicant_from_json(&json).unwrap();
+    let outcome = policy.evaluate(&applicant).unwrap();
+    // Points saturate at the bounds of i64 rather than fail.
+    let sum = outcome.sections.iter().fold(0i64, |acc, s| acc.saturating_add(s.points));
+    assert_eq!(outcome.total, sum);
+    assert!(outcome.sections.iter().any(|s| s.points == i64::MAX), "{:?}", outcome.sections);
+}
+
+#[test]
+fn a_duplicate_key_is_named() {
+    let e = read(r#"{"age": 30, "si_months": 6, "age": 31}"#).unwrap_err();
+    assert_eq!(e, ApplicantError::DuplicateKey { key: "age".into() });
+    // null counts as given: a second one is still a duplicate.
+    let e = read(r#"{"age": 30, "si_months": 6, "spouse_hukou_years": null, "spouse_hukou_years": 2}"#).unwrap_err();
+    assert_eq!(e.key(), Some("spouse_hukou_years"));
+}
+
+#[test]
+fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let as_value = format!(r#"{{"age": {deep}, "si_months": 6}}"#);
+    let unclosed = format!(r#"{{"age": {}"#, "[".repeat(100_000));
+    let results = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || (read(&deep).unwrap_err(), read(&as_value).unwrap_err(), read(&unclosed).unwrap_err()))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(matches!(results.0, ApplicantError::NotAnObject { .. } | ApplicantError::Syntax { .. }), "{:?}", results.0);
+    assert_eq!(results.1.to_string(), "key `age` must be a whole number, found an array");
+    assert!(matches!(results.2, ApplicantError::Syntax { .. }), "{:?}", results.2);
+}
+
+#[test]
+fn an_unknown_variant_lists_the_allowed_ones() {
+    let e = read(r#"{"age": 30, "si_months": 6, "education": "phd"}"#).unwrap_err();
+    assert_eq!(e.key(), Some("education"));
+    assert_eq!(e.to_string(), "key `education`: `phd` is not one of the allowed values");
+    let ApplicantError::UnknownVariant { allowed, .. } = e else { unreachable!() };
+    assert!(allowed.contains("bachelor_with_degree"), "{allowed}");
+}
+
+#[test]
+fn an_empty_or_blank_applicant_is_a_syntax_error() {
+    for text in ["", "   \n", "\u{feff}"] {
+        assert!(matches!(read(text), Err(ApplicantError::Syntax { .. })), "{text:?}");
+    }
+}
+
+#[test]
+fn a_byte_order_mark_before_the_json_is_ignored() {
+    let plain = read(r#"{"age": 30, "si_months": 6}"#).unwrap();
+    assert_eq!(read("\u{feff}{\"age\": 30, \"si_months\": 6}").unwrap(), plain);
+}
+
+// ---------------------------------------------------------------- jifen score
+
+#[test]
+fn score_rejects_each_hostile_applicant_with_exit_3_naming_the_key() {
+    let dir = temp_dir();
+    let cases = [
+        ("wrong_type.json", r#"{"age": "thirty", "si_months": 6}"#.to_string(), "key `age`"),
+        ("huge.json", r#"{"age": 30, "si_months": 1e400}"#.to_string(), "key `si_months`: 1e400 (too large)"),
+        ("huge_whole.json", r#"{"age": 30, "si_months": 99999999999999999999999}"#.to_string(), "key `si_months`"),
+        ("duplicate.json", r#"{"age": 30, "si_months": 6, "age": 31}"#.to_string(), "key `age` is given twice"),
+        ("deep.json", format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)), "must be an object of facts"),
+        ("variant.json", r#"{"age": 30, "si_months": 6, "education": "phd"}"#.to_string(), "key `education`"),
+        ("empty.json", String::new(), "not valid JSON"),
+        ("unknown.json", r#"{"age": 30, "si_month": 6}"#.to_string(), "did you mean `si_months`?"),
+    ];
+    for (name, text, expected) in cases {
+        let file = dir.join(name);
+        std::fs::write(&file, &text).unwrap();
+        let out = jifen(&["score", file.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
+    }
+}
+
+#[test]
+fn score_rejects_hostile_toml_with_exit_3() {
+    let dir = temp_dir();
+    for (name, text) in [
+        ("deep.toml", format!("age = {}{}\n", "[".repeat(10_000), "]".repeat(10_000))),
+        ("dup.toml", "age = 30\nage = 31\nsi_months = 6\n".to_string()),
+        ("type.toml", "age = \"thirty\"\nsi_months = 6\n".to_string()),
+    ] {
+        let file = dir.join(name);
+        std::fs::write(&file, &text).unwrap();
+        let out = jifen(&["score", file.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{name}: {stderr}");
+        assert!(stderr.len() < 4000, "{name}: the message is short: {} bytes", stderr.len());
+    }
+}
+
+// ---------------------------------------------------------------- jifen batch and diff
+
+/// Rows files that must stop a run, and what the error must say.
+fn bad_rows() -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![
+        ("missing_column.csv", "age,si_months\n30,6\n31\n", "line 3: the row has 1 fields, the header has 2"),
+        ("extra_column.csv", "age,si_months\n30,6\n31,6,7\n", "line 3: the row has 3 fields, the header has 2"),
+        ("broken_quote.csv", "age,si_months\n30,6\n\"31,6\n32,6\n", "line 3"),
+        ("huge_cell.csv", "age,si_months\n30,6\n31,1e400\n", "line 3: key `si_months`: 1e400 (too large)"),
+        ("unknown_column.csv", "age,si_month\n30,6\n", "unknown key `si_month`"),
+        (
+            "invalid_line.jsonl",
+            "{\"age\": 30, \"si_months\": 6}\n{\"age\": 31,\n",
+            "line 2: the applicant is not valid JSON",
+        ),
+        ("wrong_type.jsonl", "{\"age\": 30, \"si_months\": 6}\n{\"age\": true, \"si_months\": 6}\n", "line 2"),
+        ("duplicate.jsonl", "{\"age\": 30, \"si_months\": 6, \"si_months\": 7}\n", "key `si_months` is given twice"),
+    ]
+}
+
+#[test]
+fn batch_stops_on_a_bad_row_with_exit_3_and_writes_no_file() {
+    for (name, text, expected) in bad_rows() {
+        let dir = temp_dir();
+        let input = dir.join(name);
+        std::fs::write(&input, text).unwrap();
+        let out_dir = dir.join("out");
+        std::fs::create_dir(&out_dir).unwrap();
+        for output in ["scores.jsonl", "scores.csv"] {
+            let target = out_dir.join(output);
+            let out = jifen(&["batch", input.to_str().unwrap(), "-o", target.to_str().unwrap()]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{name}: {stderr}");
+            assert!(stderr.contains(expected), "{name}: {stderr}");
+            assert_eq!(files_in(&out_dir), Vec::<String>::new(), "{name}: no output, no temporary file");
+        }
+    }
+}
+
+#[test]
+fn diff_with_bad_applicants_exits_3_and_writes_no_file() {
+    let old = Path::new(ROOT).join("policies/2024.policy");
+    let new = Path::new(ROOT).join("policies/2025.policy");
+    for (name, text, expected) in bad_rows() {
+        let dir = temp_dir();
+        let input = dir.join(name);
+        std::fs::write(&input, text).unwrap();
+        let out_dir = dir.join("out");
+        std::fs::create_dir(&out_dir).unwrap();
+        let target = out_dir.join("changes.csv");
+        let out = jifen(&[
+            "diff",
+            "--format",
+            "csv",
+            "--applicants",
+            input.to_str().unwrap(),
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "-o",
+            target.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{name}: {stderr}");
+        // diff names the line; a value's error also names the policy it was read for.
+        let line = expected.split(':').next().unwrap_or(expected);
+        assert!(stderr.contains(line), "{name}: {stderr}");
+        assert_eq!(files_in(&out_dir), Vec::<String>::new(), "{name}: no output, no temporary file");
+    }
+}
+
+#[test]
+fn batch_reads_a_csv_with_a_byte_order_mark() {
+    let dir = temp_dir();
+    let input = dir.join("excel.csv");
+    std::fs::write(&input, "\u{feff}age,si_months\n30,6\n").unwrap();
+    let out = jifen(&["batch", input.to_str().unwrap(), "--output-format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+}
+
+#[test]
+fn batch_of_invalid_utf8_exits_3_naming_the_line() {
+    let dir = temp_dir();
+    let input = dir.join("latin1.csv");
+    std::fs::write(&input, b"age,si_months\n30,6\n31,\xff\n").unwrap();
+    let out_dir = dir.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let target = out_dir.join("scores.csv");
+    let out = jifen(&["batch", input.to_str().unwrap(), "-o", target.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("line 3") && stderr.contains("UTF-8"), "{stderr}");
+    assert_eq!(files_in(&out_dir), Vec::<String>::new());
+}
+
+// ---------------------------------------------------------------- helpers
+
+fn jifen(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).current_dir(ROOT).env("NO_COLOR", "1").stdin(Stdio::null()).output().unwrap()
+}
+
+/// Names of the entries of a folder, hidden ones included, sorted.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    names.sort();
+    names
+}
+
+/// A fresh folder under the system's temporary folder.
+fn temp_dir() -> PathBuf {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "jifen-hostile-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -132,8 +132,11 @@ impl<'a, 't> Printer<'a, 't> {
             ("standard", h.standard.map(|(_, s)| s)),
         ] {
             if let Some(span) = span {
-                // The value as written: the field's tokens after the keyword.
-                let value: String = self.scan.code_in(span).skip(1).collect();
+                // The value as written: the field's tokens after the keyword, which may be
+                // written against it (`year2025` reads as `year 2025`).
+                let mut tokens = self.scan.code_in(span);
+                let first = tokens.next().and_then(|t| t.get(key.len()..)).unwrap_or("");
+                let value: String = std::iter::once(first).chain(tokens).collect();
                 fields.push((span.start, line(INDENT, format!("{key:<HEADER_KEY$}{value}"), span.end as usize)));
             }
         }

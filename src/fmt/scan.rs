@@ -170,6 +170,12 @@ fn tokenize(text: &str) -> Vec<Token> {
                 i += 1;
             }
             Kind::String
+        } else if c.is_ascii_digit() {
+            // As in the grammar, a number ends at its last digit or `_`: `30per` is `30 per`.
+            while i < text.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
+                i += 1;
+            }
+            Kind::Word
         } else if c.is_ascii_alphanumeric() || c == '_' {
             while i < text.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                 i += 1;

@@ -120,3 +120,44 @@ pub fn fact_text(ruleset: &RuleSet, slot: u16, applicant: &Applicant) -> Option<
     };
     Some(format!("{} = {shown}", input.name))
 }
+
+/// An input's type as `jifen inputs` shows it: the unit, or `int`, `decimal`, `bool`, or
+/// the enum's name.
+pub fn type_name(rs: &RuleSet, ty: InputType) -> String {
+    match ty {
+        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
+        InputType::Int { unit: None } => "int".to_string(),
+        InputType::Decimal { unit: None } => "decimal".to_string(),
+        InputType::Bool => "bool".to_string(),
+        InputType::Enum(e) => rs.enums.get(e as usize).map(|e| e.name.to_string()).unwrap_or_default(),
+    }
+}
+
+/// One input of the schema, as `jifen --format json inputs` and `GET /api/policy` give it.
+pub fn input_json(rs: &RuleSet, i: &crate::rules::InputDef) -> Json {
+    let variants = match i.ty {
+        InputType::Enum(e) => rs.enums.get(e as usize).map(|d| {
+            d.variants.iter().map(|v| json!({ "name": &*v.name, "label": v.label.as_deref() })).collect::<Vec<_>>()
+        }),
+        _ => None,
+    };
+    let (kind, unit) = match i.ty {
+        InputType::Int { unit } => ("int", unit.map(|u| u.name())),
+        InputType::Decimal { unit } => ("decimal", unit.map(|u| u.name())),
+        InputType::Bool => ("bool", None),
+        InputType::Enum(_) => ("enum", None),
+    };
+    json!({
+        "name": &*i.name,
+        "label": i.label.as_deref(),
+        "type": type_name(rs, i.ty),
+        "kind": kind,
+        "unit": unit,
+        "optional": i.optional,
+        "required": i.required(),
+        "min": i.min.map(|m| m.to_string()),
+        "max": i.max.map(|m| m.to_string()),
+        "default": i.default.map(|d| value_json(rs, i.ty, d)),
+        "variants": variants,
+    })
+}

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use jifen::rules::{InputType, RuleSet};
+use jifen::rules::InputType;
 
 use super::input::load_policy;
 use super::{exit, Format};
@@ -19,48 +19,13 @@ pub struct Args {
     pub policy: Option<String>,
 }
 
-fn type_name(rs: &RuleSet, ty: InputType) -> String {
-    match ty {
-        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
-        InputType::Int { unit: None } => "int".to_string(),
-        InputType::Decimal { unit: None } => "decimal".to_string(),
-        InputType::Bool => "bool".to_string(),
-        InputType::Enum(e) => rs.enums.get(e as usize).map(|e| e.name.to_string()).unwrap_or_default(),
-    }
-}
-
 pub fn run(args: Args, format: Format) -> u8 {
     let rs = match load_policy(args.policy.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,
     };
     if format == Format::Json {
-        let inputs: Vec<serde_json::Value> = rs
-            .inputs
-            .iter()
-            .map(|i| {
-                let variants = match i.ty {
-                    InputType::Enum(e) => rs.enums.get(e as usize).map(|d| {
-                        d.variants
-                            .iter()
-                            .map(|v| json!({ "name": &*v.name, "label": v.label.as_deref() }))
-                            .collect::<Vec<_>>()
-                    }),
-                    _ => None,
-                };
-                json!({
-                    "name": &*i.name,
-                    "label": i.label.as_deref(),
-                    "type": type_name(&rs, i.ty),
-                    "optional": i.optional,
-                    "required": i.required(),
-                    "min": i.min.map(|m| m.to_string()),
-                    "max": i.max.map(|m| m.to_string()),
-                    "default": i.default.map(|d| jifen::report::value_json(&rs, i.ty, d)),
-                    "variants": variants,
-                })
-            })
-            .collect();
+        let inputs: Vec<serde_json::Value> = rs.inputs.iter().map(|i| jifen::report::input_json(&rs, i)).collect();
         outln!(
             "{}",
             serde_json::to_string_pretty(&json!({ "policy": { "id": &*rs.id, "year": rs.year }, "inputs": inputs }))
@@ -73,7 +38,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         let mut line = format!(
             "  {:<27} {:<11}",
             i.name,
-            format!("{}{}", type_name(&rs, i.ty), if i.optional { "?" } else { "" })
+            format!("{}{}", jifen::report::type_name(&rs, i.ty), if i.optional { "?" } else { "" })
         );
         let range = match (i.min, i.max) {
             (Some(lo), Some(hi)) => format!("{lo}..={hi}"),

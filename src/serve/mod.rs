@@ -37,7 +37,7 @@ use serde_json::{json, Value as Json};
 use crate::eval::Applicant;
 use crate::plan::Limits;
 use crate::population::RawRow;
-use crate::rules::{InputType, RuleSet};
+use crate::rules::RuleSet;
 
 /// The largest request body accepted; a larger one gets 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -150,62 +150,10 @@ pub fn start(ruleset: RuleSet, addr: &str) -> io::Result<Running> {
 
 // ---------------------------------------------------------------- the schema
 
-fn kind(ty: InputType) -> &'static str {
-    match ty {
-        InputType::Int { .. } => "int",
-        InputType::Decimal { .. } => "decimal",
-        InputType::Bool => "bool",
-        InputType::Enum(_) => "enum",
-    }
-}
-
-/// The type's name as `jifen inputs` shows it: the unit, or `int`, `decimal`, `bool`,
-/// or the enum's name.
-fn type_name(rs: &RuleSet, ty: InputType) -> String {
-    match ty {
-        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
-        InputType::Int { unit: None } => "int".to_string(),
-        InputType::Decimal { unit: None } => "decimal".to_string(),
-        InputType::Bool => "bool".to_string(),
-        InputType::Enum(e) => rs.enums.get(e as usize).map(|e| e.name.to_string()).unwrap_or_default(),
-    }
-}
-
 /// `GET /api/policy`: the policy, its inputs (the shape of `jifen --format json inputs`,
 /// plus `kind` and `unit`), its items and sections.
 pub fn policy_json(rs: &RuleSet) -> Json {
-    let inputs: Vec<Json> = rs
-        .inputs
-        .iter()
-        .map(|i| {
-            let variants = match i.ty {
-                InputType::Enum(e) => rs.enums.get(e as usize).map(|d| {
-                    d.variants
-                        .iter()
-                        .map(|v| json!({ "name": &*v.name, "label": v.label.as_deref() }))
-                        .collect::<Vec<_>>()
-                }),
-                _ => None,
-            };
-            let unit = match i.ty {
-                InputType::Int { unit } | InputType::Decimal { unit } => unit.map(|u| u.name()),
-                _ => None,
-            };
-            json!({
-                "name": &*i.name,
-                "label": i.label.as_deref(),
-                "type": type_name(rs, i.ty),
-                "kind": kind(i.ty),
-                "unit": unit,
-                "optional": i.optional,
-                "required": i.required(),
-                "min": i.min.map(|m| m.to_string()),
-                "max": i.max.map(|m| m.to_string()),
-                "default": i.default.map(|d| crate::report::value_json(rs, i.ty, d)),
-                "variants": variants,
-            })
-        })
-        .collect();
+    let inputs: Vec<Json> = rs.inputs.iter().map(|i| crate::report::input_json(rs, i)).collect();
     let items: Vec<Json> = rs
         .items
         .iter()

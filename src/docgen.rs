@@ -191,7 +191,8 @@ fn escape_md(s: &str) -> String {
     out
 }
 
-fn escape_html(s: &str) -> String {
+/// Text made safe for HTML content and attribute values.
+pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

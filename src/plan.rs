@@ -569,7 +569,7 @@ fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut V
             let pair = if is_slot(a) {
                 constant(b).map(|c| (c, *op))
             } else if is_slot(b) {
-                constant(a).map(|c| (c, flip(*op)))
+                constant(a).map(|c| (c, op.flipped()))
             } else {
                 None
             };
@@ -626,15 +626,5 @@ fn collect_inputs(e: &Expr, out: &mut Vec<u16>) {
             collect_inputs(b, out);
         }
         _ => {}
-    }
-}
-
-fn flip(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        other => other,
     }
 }

@@ -328,7 +328,7 @@ fn narrow(cond: &Expr, holds: bool, env: &Env<'_>) -> Vec<Interval> {
         Expr::Cmp(op, a, b) => {
             let (slot, op, bound) = match (&**a, &**b) {
                 (Expr::Input(s), other) => (*s, *op, num(eval(other, env))),
-                (other, Expr::Input(s)) => (*s, flip(*op), num(eval(other, env))),
+                (other, Expr::Input(s)) => (*s, op.flipped(), num(eval(other, env))),
                 _ => return inputs,
             };
             let op = if holds { op } else { negate(op) };
@@ -363,16 +363,6 @@ fn narrow(cond: &Expr, holds: bool, env: &Env<'_>) -> Vec<Interval> {
         _ => {}
     }
     inputs
-}
-
-fn flip(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        other => other,
-    }
 }
 
 fn negate(op: CmpOp) -> CmpOp {

@@ -194,21 +194,7 @@ fn tokenize(text: &str) -> Vec<Token> {
 pub(super) fn unescape(raw: &str) -> String {
     let inner = raw.strip_prefix('"').unwrap_or(raw);
     let inner = inner.strip_suffix('"').unwrap_or(inner);
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some(other) => out.push(other),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::syntax::unescape(inner)
 }
 
 /// A string literal for `value`: quotes, backslashes, newlines and tabs escaped.

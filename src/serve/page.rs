@@ -22,18 +22,7 @@ const SCRIPT: &str = include_str!("page.js");
 
 /// Text made safe for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::docgen::escape_html(text)
 }
 
 /// JSON made safe inside a `<script>` element (`<` escaped inside strings).

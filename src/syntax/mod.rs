@@ -6,6 +6,8 @@ pub mod ast;
 mod errors;
 mod from_pest;
 
+pub(crate) use from_pest::unescape;
+
 use pest::Parser;
 
 use crate::diagnostic::Diagnostic;

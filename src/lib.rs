@@ -39,7 +39,7 @@ use std::collections::HashMap;
 
 pub use applicant::{ApplicantError, RawValue};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use eval::{Applicant, EvalError, ItemOutcome, Outcome, Status};
+pub use eval::{Applicant, EvalError, ItemOutcome, Outcome, Scorer, Scores, Status};
 pub use load::{FsLoader, Loader, MemoryLoader};
 pub use rules::RuleSet;
 

@@ -1,7 +1,8 @@
 //! Properties of evaluation under the bundled 2025 policy, for applicants drawn from its
 //! input schema (each input within its declared range): points add up, caps hold, the
 //! result is deterministic and monotone in months of social insurance, and an applicant
-//! that passed validation always evaluates — extreme values included.
+//! that passed validation always evaluates — extreme values included — and the scorer
+//! gives what the reference evaluator gives.
 
 use std::sync::OnceLock;
 
@@ -165,6 +166,15 @@ proptest! {
         let before = evaluate(ruleset, &applicant).total;
         let after = evaluate(ruleset, &longer).total;
         prop_assert!(after >= before, "{} months: {}, {} months: {}", months, before, months.saturating_add(more), after);
+    }
+
+    #[test]
+    fn the_scorer_gives_the_reference_outcome_even_with_extreme_values(
+        json in prop_oneof![applicant_json(Reach::Plausible), applicant_json(Reach::Extreme)],
+    ) {
+        let ruleset = policy();
+        let applicant = read(&json);
+        prop_assert_eq!(ruleset.scorer().evaluate(&applicant), ruleset.evaluate(&applicant));
     }
 
     #[test]

@@ -3,10 +3,15 @@
 //! Arithmetic is exact (`i64` and decimals, checked). Evaluating one applicant reads
 //! inputs by slot and allocates nothing but the outcome's item list.
 
+mod lower;
+mod scorer;
+
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
+
+pub use scorer::{Scorer, Scores};
 
 use crate::rules::{ArithOp, CmpOp, Expr, ParamDef, Pattern, RuleSet, Value};
 

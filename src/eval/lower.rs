@@ -1,0 +1,730 @@
+//! Expressions lowered for speed: each subexpression typed once (whole number, decimal,
+//! yes/no, enum variant) so that evaluation does no kind dispatch, parameters replaced by
+//! their values, and every `match` turned into a table from the scrutinee's values to its
+//! arm.
+//!
+//! Lowered code never decides anything the reference evaluator would decide differently:
+//! whenever it meets what it does not handle itself — an overflow, an absent value, a
+//! value of an unexpected kind, a division by zero — it gives up with [`Leave`], and the
+//! caller evaluates the applicant again with the reference evaluator.
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+use super::Ctx;
+use crate::rules::{ArithOp, CmpOp, Expr, InputType, Pattern, RuleSet, Value};
+
+/// The lowered code cannot decide this applicant; the reference evaluator will.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Leave;
+
+pub(super) type Fast<T> = Result<T, Leave>;
+
+/// A whole-number expression.
+#[derive(Debug)]
+pub(super) enum Int<'r> {
+    Const(i64),
+    Input(u16),
+    Points(u16),
+    Neg(Box<Int<'r>>),
+    /// constant × operand, constant + operand, constant − operand: the common shapes
+    /// (`-150 * count`, `5 + …`, `56 - age`) in one step each.
+    Times(i64, Box<Int<'r>>),
+    Plus(i64, Box<Int<'r>>),
+    Minus(i64, Box<Int<'r>>),
+    /// rate × ⌊input × scale / amount⌋ with a constant rate: `3 per year of si_months`.
+    PerInput {
+        rate: i64,
+        slot: u16,
+        scale: i64,
+        amount: i64,
+    },
+    /// Add, subtract or multiply (a division gives a decimal).
+    Arith(ArithOp, Box<Int<'r>>, Box<Int<'r>>),
+    /// rate × ⌊operand × scale / amount⌋ over whole numbers.
+    Per {
+        rate: Box<Int<'r>>,
+        operand: Box<Int<'r>>,
+        scale: i64,
+        amount: i64,
+    },
+    /// rate × ⌊operand × scale / amount⌋ for a decimal operand.
+    PerDec {
+        rate: Box<Int<'r>>,
+        operand: Box<Dec<'r>>,
+        scale: i64,
+        amount: Decimal,
+    },
+    Min(Vec<Int<'r>>),
+    Max(Vec<Int<'r>>),
+    Floor(Box<Dec<'r>>),
+    When(Vec<(Bool<'r>, Int<'r>)>, Box<Int<'r>>),
+    Match(Box<Switch<'r, Int<'r>>>),
+    /// An optional input, or the fallback when it is absent.
+    Coalesce(u16, Box<Int<'r>>),
+    Slow(&'r Expr),
+}
+
+/// A decimal expression (any number, whole numbers widened).
+#[derive(Debug)]
+pub(super) enum Dec<'r> {
+    Const(Decimal),
+    Input(u16),
+    Whole(Box<Int<'r>>),
+    Neg(Box<Dec<'r>>),
+    Arith(ArithOp, Box<Dec<'r>>, Box<Dec<'r>>),
+    Min(Vec<Dec<'r>>),
+    Max(Vec<Dec<'r>>),
+    When(Vec<(Bool<'r>, Dec<'r>)>, Box<Dec<'r>>),
+    Match(Box<Switch<'r, Dec<'r>>>),
+    Coalesce(u16, Box<Dec<'r>>),
+    Slow(&'r Expr),
+}
+
+/// A yes/no expression.
+#[derive(Debug)]
+pub(super) enum Bool<'r> {
+    Const(bool),
+    Input(u16),
+    Not(Box<Bool<'r>>),
+    And(Box<Bool<'r>>, Box<Bool<'r>>),
+    Or(Box<Bool<'r>>, Box<Bool<'r>>),
+    /// A whole-number input against a constant: `age >= 56`.
+    IntInput(u16, CmpOp, i64),
+    /// A decimal input against a constant: `si_base_yuan >= 37302 yuan`.
+    DecInput(u16, CmpOp, Decimal),
+    CmpInt(CmpOp, Box<Int<'r>>, Box<Int<'r>>),
+    CmpDec(CmpOp, Box<Dec<'r>>, Box<Dec<'r>>),
+    CmpVariant(CmpOp, Variant, Variant),
+    CmpYesNo(CmpOp, Box<Bool<'r>>, Box<Bool<'r>>),
+    /// The variant is one of those whose bit is set.
+    InVariants(Variant, u64),
+    Present(u16),
+    Slow(&'r Expr),
+}
+
+/// An enum variant: an input's or a constant.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Variant {
+    Const(u16),
+    Input(u16),
+}
+
+/// A match: the scrutinee's values, read as one index into a table of arms.
+#[derive(Debug)]
+pub(super) struct Switch<'r, T> {
+    keys: Vec<Key<'r>>,
+    /// The arm for each combination of scrutinee values; `NO_ARM` where none applies.
+    table: Vec<u16>,
+    pub(super) results: Vec<T>,
+}
+
+const NO_ARM: u16 = u16::MAX;
+/// Larger tuples of scrutinees stay with the reference evaluator.
+const MAX_TABLE: usize = 4096;
+
+/// One scrutinee of a match, and how many values it has.
+#[derive(Debug)]
+enum Key<'r> {
+    Variant(Variant, u16),
+    Bool(Bool<'r>),
+}
+
+/// What an expression evaluates to, as far as lowering is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Int,
+    Dec,
+    Bool,
+    Variant,
+    Unknown,
+}
+
+impl Kind {
+    fn of_value(v: Value) -> Kind {
+        match v {
+            Value::Int(_) => Kind::Int,
+            Value::Dec(_) => Kind::Dec,
+            Value::Bool(_) => Kind::Bool,
+            Value::Enum(_) => Kind::Variant,
+            Value::Absent => Kind::Unknown,
+        }
+    }
+
+    fn join(self, other: Kind) -> Kind {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (Kind::Int, Kind::Dec) | (Kind::Dec, Kind::Int) => Kind::Dec,
+            _ => Kind::Unknown,
+        }
+    }
+
+    fn numeric(self) -> bool {
+        matches!(self, Kind::Int | Kind::Dec)
+    }
+}
+
+/// Lowers the expressions of one rule set.
+pub(super) struct Lowering<'r> {
+    rules: &'r RuleSet,
+}
+
+impl<'r> Lowering<'r> {
+    pub(super) fn new(rules: &'r RuleSet) -> Lowering<'r> {
+        Lowering { rules }
+    }
+
+    fn param(&self, p: u16) -> Value {
+        self.rules.params.get(p as usize).map_or(Value::Absent, |p| p.value)
+    }
+
+    fn input_type(&self, slot: u16) -> Option<InputType> {
+        self.rules.inputs.get(slot as usize).map(|i| i.ty)
+    }
+
+    fn kind(&self, e: &Expr) -> Kind {
+        match e {
+            Expr::Const(v) | Expr::Folded { value: v, .. } => Kind::of_value(*v),
+            Expr::Param(p) => Kind::of_value(self.param(*p)),
+            Expr::Input(slot) => match self.input_type(*slot) {
+                Some(InputType::Int { .. }) => Kind::Int,
+                Some(InputType::Decimal { .. }) => Kind::Dec,
+                Some(InputType::Bool) => Kind::Bool,
+                Some(InputType::Enum(_)) => Kind::Variant,
+                None => Kind::Unknown,
+            },
+            Expr::Points(_) | Expr::Floor(_) => Kind::Int,
+            Expr::Not(_) | Expr::Cmp(..) | Expr::And(..) | Expr::Or(..) | Expr::In(..) | Expr::IsPresent(_) => {
+                Kind::Bool
+            }
+            Expr::Neg(a) => Some(self.kind(a)).filter(|k| k.numeric()).unwrap_or(Kind::Unknown),
+            Expr::Arith(ArithOp::Div, ..) => Kind::Dec,
+            Expr::Arith(_, a, b) => {
+                Some(self.kind(a).join(self.kind(b))).filter(|k| k.numeric()).unwrap_or(Kind::Unknown)
+            }
+            Expr::Coalesce(a, b) => self.kind(a).join(self.kind(b)),
+            Expr::Per { rate, .. } => Some(self.kind(rate)).filter(|k| k.numeric()).unwrap_or(Kind::Unknown),
+            Expr::Min(args) | Expr::Max(args) => self.join_all(args.iter()),
+            Expr::When { arms, otherwise } => self.join_all(arms.iter().map(|(_, r)| r).chain([&**otherwise])),
+            Expr::Match { arms, .. } => self.join_all(arms.iter().map(|(_, r)| r)),
+        }
+    }
+
+    fn join_all<'e>(&self, mut exprs: impl Iterator<Item = &'e Expr>) -> Kind {
+        let first = exprs.next().map_or(Kind::Unknown, |e| self.kind(e));
+        exprs.fold(first, |k, e| k.join(self.kind(e)))
+    }
+
+    /// An item's points or a number: whole numbers where the kinds allow, else decimals.
+    pub(super) fn number(&self, e: &'r Expr) -> Num<'r> {
+        match self.kind(e) {
+            Kind::Int => Num::Int(self.int(e)),
+            _ => Num::Dec(self.dec(e)),
+        }
+    }
+
+    pub(super) fn int(&self, e: &'r Expr) -> Int<'r> {
+        if self.kind(e) != Kind::Int {
+            return Int::Slow(e);
+        }
+        match e {
+            Expr::Const(Value::Int(i)) | Expr::Folded { value: Value::Int(i), .. } => Int::Const(*i),
+            Expr::Param(p) => match self.param(*p) {
+                Value::Int(i) => Int::Const(i),
+                _ => Int::Slow(e),
+            },
+            Expr::Input(slot) => Int::Input(*slot),
+            Expr::Points(i) => Int::Points(*i),
+            Expr::Neg(a) => Int::Neg(Box::new(self.int(a))),
+            Expr::Arith(op, a, b) => arith(*op, self.int(a), self.int(b)),
+            Expr::Per { rate, operand, scale, amount } => match self.kind(operand) {
+                Kind::Int if amount.fract().is_zero() && !amount.is_zero() => match i64::try_from(*amount) {
+                    Ok(amount) => match (self.int(rate), self.int(operand)) {
+                        (Int::Const(rate), Int::Input(slot)) => Int::PerInput { rate, slot, scale: *scale, amount },
+                        (rate, operand) => {
+                            Int::Per { rate: Box::new(rate), operand: Box::new(operand), scale: *scale, amount }
+                        }
+                    },
+                    Err(_) => Int::Slow(e),
+                },
+                Kind::Int | Kind::Dec if !amount.is_zero() => Int::PerDec {
+                    rate: Box::new(self.int(rate)),
+                    operand: Box::new(self.dec(operand)),
+                    scale: *scale,
+                    amount: *amount,
+                },
+                _ => Int::Slow(e),
+            },
+            Expr::Min(args) => Int::Min(args.iter().map(|a| self.int(a)).collect()),
+            Expr::Max(args) => Int::Max(args.iter().map(|a| self.int(a)).collect()),
+            Expr::Floor(a) => match self.kind(a) {
+                Kind::Int => self.int(a),
+                Kind::Dec => Int::Floor(Box::new(self.dec(a))),
+                _ => Int::Slow(e),
+            },
+            Expr::When { arms, otherwise } => Int::When(
+                arms.iter().map(|(c, r)| (self.bool(c), self.int(r))).collect(),
+                Box::new(self.int(otherwise)),
+            ),
+            Expr::Match { scrutinee, arms } => match self.switch(scrutinee, arms, |r| self.int(r)) {
+                Some(s) => Int::Match(Box::new(s)),
+                None => Int::Slow(e),
+            },
+            Expr::Coalesce(a, b) => match &**a {
+                Expr::Input(slot) => Int::Coalesce(*slot, Box::new(self.int(b))),
+                _ => Int::Slow(e),
+            },
+            _ => Int::Slow(e),
+        }
+    }
+
+    pub(super) fn dec(&self, e: &'r Expr) -> Dec<'r> {
+        match self.kind(e) {
+            Kind::Int => {
+                return match self.int(e) {
+                    Int::Const(c) => Dec::Const(Decimal::from(c)),
+                    whole => Dec::Whole(Box::new(whole)),
+                }
+            }
+            Kind::Dec => {}
+            _ => return Dec::Slow(e),
+        }
+        match e {
+            Expr::Const(Value::Dec(d)) | Expr::Folded { value: Value::Dec(d), .. } => Dec::Const(*d),
+            Expr::Param(p) => match self.param(*p) {
+                Value::Dec(d) => Dec::Const(d),
+                _ => Dec::Slow(e),
+            },
+            Expr::Input(slot) => Dec::Input(*slot),
+            Expr::Neg(a) => Dec::Neg(Box::new(self.dec(a))),
+            Expr::Arith(op, a, b) => Dec::Arith(*op, Box::new(self.dec(a)), Box::new(self.dec(b))),
+            Expr::Min(args) => Dec::Min(args.iter().map(|a| self.dec(a)).collect()),
+            Expr::Max(args) => Dec::Max(args.iter().map(|a| self.dec(a)).collect()),
+            Expr::When { arms, otherwise } => Dec::When(
+                arms.iter().map(|(c, r)| (self.bool(c), self.dec(r))).collect(),
+                Box::new(self.dec(otherwise)),
+            ),
+            Expr::Match { scrutinee, arms } => match self.switch(scrutinee, arms, |r| self.dec(r)) {
+                Some(s) => Dec::Match(Box::new(s)),
+                None => Dec::Slow(e),
+            },
+            Expr::Coalesce(a, b) => match &**a {
+                Expr::Input(slot) => Dec::Coalesce(*slot, Box::new(self.dec(b))),
+                _ => Dec::Slow(e),
+            },
+            _ => Dec::Slow(e),
+        }
+    }
+
+    pub(super) fn bool(&self, e: &'r Expr) -> Bool<'r> {
+        match e {
+            Expr::Const(Value::Bool(b)) | Expr::Folded { value: Value::Bool(b), .. } => Bool::Const(*b),
+            Expr::Input(slot) if self.kind(e) == Kind::Bool => Bool::Input(*slot),
+            Expr::Not(a) => Bool::Not(Box::new(self.bool(a))),
+            Expr::And(a, b) => Bool::And(Box::new(self.bool(a)), Box::new(self.bool(b))),
+            Expr::Or(a, b) => Bool::Or(Box::new(self.bool(a)), Box::new(self.bool(b))),
+            Expr::Cmp(op, a, b) => match (self.kind(a), self.kind(b)) {
+                (Kind::Int, Kind::Int) => match (self.int(a), self.int(b)) {
+                    (Int::Input(slot), Int::Const(c)) => Bool::IntInput(slot, *op, c),
+                    (Int::Const(c), Int::Input(slot)) => Bool::IntInput(slot, op.flipped(), c),
+                    (x, y) => Bool::CmpInt(*op, Box::new(x), Box::new(y)),
+                },
+                (x, y) if x.numeric() && y.numeric() => match (self.dec(a), self.dec(b)) {
+                    (Dec::Input(slot), Dec::Const(c)) => Bool::DecInput(slot, *op, c),
+                    (Dec::Const(c), Dec::Input(slot)) => Bool::DecInput(slot, op.flipped(), c),
+                    (x, y) => Bool::CmpDec(*op, Box::new(x), Box::new(y)),
+                },
+                (Kind::Bool, Kind::Bool) => Bool::CmpYesNo(*op, Box::new(self.bool(a)), Box::new(self.bool(b))),
+                (Kind::Variant, Kind::Variant) => match (self.variant(a), self.variant(b)) {
+                    (Some(Variant::Input(slot)), Some(Variant::Const(v)))
+                    | (Some(Variant::Const(v)), Some(Variant::Input(slot)))
+                        if matches!(op, CmpOp::Eq | CmpOp::Ne) && v < 64 =>
+                    {
+                        let one = 1u64 << v;
+                        Bool::InVariants(Variant::Input(slot), if *op == CmpOp::Eq { one } else { !one })
+                    }
+                    (Some(x), Some(y)) => Bool::CmpVariant(*op, x, y),
+                    _ => Bool::Slow(e),
+                },
+                _ => Bool::Slow(e),
+            },
+            Expr::In(a, set) => {
+                let mut mask = 0u64;
+                for m in set {
+                    match m {
+                        Value::Enum(v) if *v < 64 => mask |= 1 << v,
+                        _ => return Bool::Slow(e),
+                    }
+                }
+                match self.variant(a) {
+                    Some(v) => Bool::InVariants(v, mask),
+                    None => Bool::Slow(e),
+                }
+            }
+            Expr::IsPresent(a) => match &**a {
+                Expr::Input(slot) => Bool::Present(*slot),
+                _ => Bool::Slow(e),
+            },
+            _ => Bool::Slow(e),
+        }
+    }
+
+    fn variant(&self, e: &Expr) -> Option<Variant> {
+        match e {
+            Expr::Const(Value::Enum(v)) | Expr::Folded { value: Value::Enum(v), .. } => Some(Variant::Const(*v)),
+            Expr::Param(p) => match self.param(*p) {
+                Value::Enum(v) => Some(Variant::Const(v)),
+                _ => None,
+            },
+            Expr::Input(slot) if self.kind(e) == Kind::Variant => Some(Variant::Input(*slot)),
+            _ => None,
+        }
+    }
+
+    /// How many values a scrutinee has, if it is an enum input, a variant or yes/no.
+    fn key(&self, e: &'r Expr) -> Option<(Key<'r>, usize)> {
+        if self.kind(e) == Kind::Bool {
+            return Some((Key::Bool(self.bool(e)), 2));
+        }
+        let variant = self.variant(e)?;
+        let count = match (variant, e) {
+            (Variant::Input(slot), _) => match self.input_type(slot)? {
+                InputType::Enum(id) => self.rules.enums.get(id as usize)?.variants.len(),
+                _ => return None,
+            },
+            (Variant::Const(v), _) => v as usize + 1,
+        };
+        Some((Key::Variant(variant, u16::try_from(count).ok()?), count))
+    }
+
+    /// An item's top-level match, with its arms' points.
+    pub(super) fn top_switch(&self, e: &'r Expr) -> Option<Switch<'r, Num<'r>>> {
+        match e {
+            Expr::Match { scrutinee, arms } => self.switch(scrutinee, arms, |r| self.number(r)),
+            _ => None,
+        }
+    }
+
+    /// A match as a table over every combination of its scrutinees' values; `None` if a
+    /// scrutinee is not an enum or yes/no, or the table would be too large.
+    fn switch<T>(
+        &self,
+        scrutinee: &'r [Expr],
+        arms: &'r [(Vec<Pattern>, Expr)],
+        lower: impl Fn(&'r Expr) -> T,
+    ) -> Option<Switch<'r, T>> {
+        let mut keys = Vec::with_capacity(scrutinee.len());
+        let mut sizes = Vec::with_capacity(scrutinee.len());
+        for s in scrutinee {
+            let (key, size) = self.key(s)?;
+            keys.push(key);
+            sizes.push(size);
+        }
+        let combinations = sizes.iter().try_fold(1usize, |acc, s| acc.checked_mul(*s)).filter(|n| *n <= MAX_TABLE)?;
+        let mut table = Vec::with_capacity(combinations);
+        let mut values = vec![Value::Absent; keys.len()];
+        for index in 0..combinations {
+            // The last scrutinee varies fastest, as in `Switch::arm`.
+            let mut rest = index;
+            for k in (0..keys.len()).rev() {
+                let v = rest % sizes[k];
+                rest /= sizes[k];
+                values[k] = match keys[k] {
+                    Key::Bool(_) => Value::Bool(v == 1),
+                    Key::Variant(..) => Value::Enum(v as u16),
+                };
+            }
+            let arm = arms.iter().position(|(pattern, _)| {
+                pattern.iter().zip(&values).all(|(p, v)| match p {
+                    Pattern::Any => true,
+                    Pattern::OneOf(options) => options.contains(v),
+                })
+            });
+            table.push(arm.map_or(NO_ARM, |a| a as u16));
+        }
+        Some(Switch { keys, table, results: arms.iter().map(|(_, r)| lower(r)).collect() })
+    }
+}
+
+/// An item's rule as lowered: whole points, or decimal points that must come out whole.
+#[derive(Debug)]
+pub(super) enum Num<'r> {
+    Int(Int<'r>),
+    Dec(Dec<'r>),
+}
+
+impl Num<'_> {
+    pub(super) fn points(&self, cx: &Ctx<'_>) -> Fast<i64> {
+        match self {
+            Num::Int(i) => i.eval(cx),
+            Num::Dec(d) => {
+                let d = d.eval(cx)?;
+                // Fractions are an error and huge values saturate: both the reference's call.
+                if d.fract().is_zero() {
+                    i64::try_from(d).map_err(|_| Leave)
+                } else {
+                    Err(Leave)
+                }
+            }
+        }
+    }
+}
+
+fn slow(cx: &Ctx<'_>, e: &Expr) -> Fast<Value> {
+    super::eval(cx, e).map_err(|_| Leave)
+}
+
+fn input(cx: &Ctx<'_>, slot: u16) -> Fast<Value> {
+    cx.inputs.get(slot as usize).copied().ok_or(Leave)
+}
+
+fn ordered(op: CmpOp, ord: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => ord == Ordering::Equal,
+        CmpOp::Ne => ord != Ordering::Equal,
+        CmpOp::Lt => ord == Ordering::Less,
+        CmpOp::Le => ord != Ordering::Greater,
+        CmpOp::Gt => ord == Ordering::Greater,
+        CmpOp::Ge => ord != Ordering::Less,
+    }
+}
+
+impl Int<'_> {
+    pub(super) fn eval(&self, cx: &Ctx<'_>) -> Fast<i64> {
+        match self {
+            Int::Const(i) => Ok(*i),
+            Int::Input(slot) => match input(cx, *slot)? {
+                Value::Int(i) => Ok(i),
+                _ => Err(Leave),
+            },
+            Int::Points(i) => cx.points.get(*i as usize).copied().ok_or(Leave),
+            Int::Neg(a) => a.eval(cx)?.checked_neg().ok_or(Leave),
+            Int::Times(c, a) => c.checked_mul(a.eval(cx)?).ok_or(Leave),
+            Int::Plus(c, a) => c.checked_add(a.eval(cx)?).ok_or(Leave),
+            Int::Minus(c, a) => c.checked_sub(a.eval(cx)?).ok_or(Leave),
+            Int::PerInput { rate, slot, scale, amount } => match input(cx, *slot)? {
+                Value::Int(v) => {
+                    let count = v.checked_mul(*scale).and_then(|v| v.checked_div_euclid(*amount));
+                    rate.checked_mul(count.ok_or(Leave)?).ok_or(Leave)
+                }
+                _ => Err(Leave),
+            },
+            Int::Arith(op, a, b) => {
+                let (x, y) = (a.eval(cx)?, b.eval(cx)?);
+                match op {
+                    ArithOp::Add => x.checked_add(y),
+                    ArithOp::Sub => x.checked_sub(y),
+                    ArithOp::Mul => x.checked_mul(y),
+                    ArithOp::Div => None,
+                }
+                .ok_or(Leave)
+            }
+            Int::Per { rate, operand, scale, amount } => {
+                let count = operand.eval(cx)?.checked_mul(*scale).and_then(|v| v.checked_div_euclid(*amount));
+                rate.eval(cx)?.checked_mul(count.ok_or(Leave)?).ok_or(Leave)
+            }
+            Int::PerDec { rate, operand, scale, amount } => {
+                let count = full_units(operand.eval(cx)?, *scale, *amount)?;
+                rate.eval(cx)?.checked_mul(count).ok_or(Leave)
+            }
+            Int::Min(args) => extreme(args, cx, Ordering::Less),
+            Int::Max(args) => extreme(args, cx, Ordering::Greater),
+            Int::Floor(a) => i64::try_from(a.eval(cx)?.floor()).map_err(|_| Leave),
+            Int::When(arms, otherwise) => {
+                for (cond, result) in arms {
+                    if cond.eval(cx)? {
+                        return result.eval(cx);
+                    }
+                }
+                otherwise.eval(cx)
+            }
+            Int::Match(switch) => switch.results[switch.arm(cx)?].eval(cx),
+            Int::Coalesce(slot, fallback) => match input(cx, *slot)? {
+                Value::Int(i) => Ok(i),
+                Value::Absent => fallback.eval(cx),
+                _ => Err(Leave),
+            },
+            Int::Slow(e) => match slow(cx, e)? {
+                Value::Int(i) => Ok(i),
+                _ => Err(Leave),
+            },
+        }
+    }
+}
+
+/// Whole-number arithmetic, with a constant operand folded into the step where it can be.
+fn arith<'r>(op: ArithOp, a: Int<'r>, b: Int<'r>) -> Int<'r> {
+    match (op, a, b) {
+        (ArithOp::Mul, Int::Const(c), x) | (ArithOp::Mul, x, Int::Const(c)) => Int::Times(c, Box::new(x)),
+        (ArithOp::Add, Int::Const(c), x) | (ArithOp::Add, x, Int::Const(c)) => Int::Plus(c, Box::new(x)),
+        (ArithOp::Sub, Int::Const(c), x) => Int::Minus(c, Box::new(x)),
+        (op, a, b) => Int::Arith(op, Box::new(a), Box::new(b)),
+    }
+}
+
+/// The first of the smallest (or largest) values, as `min`/`max` choose.
+fn extreme(args: &[Int<'_>], cx: &Ctx<'_>, wanted: Ordering) -> Fast<i64> {
+    let (first, rest) = args.split_first().ok_or(Leave)?;
+    let mut best = first.eval(cx)?;
+    for a in rest {
+        let v = a.eval(cx)?;
+        if v.cmp(&best) == wanted {
+            best = v;
+        }
+    }
+    Ok(best)
+}
+
+/// ⌊value × scale / amount⌋ of a decimal, in integers. The reference divides in decimals,
+/// which round past 28 digits; here the quotient and the divisor are kept small enough that
+/// such rounding could never reach the next whole number, and anything larger is left to it.
+fn full_units(value: Decimal, scale: i64, amount: Decimal) -> Fast<i64> {
+    const SMALL: i128 = 1_000_000_000_000;
+    let pow = |s: u32| 10i128.checked_pow(s).ok_or(Leave);
+    // value × scale / amount = (m_v × scale × 10^s_a) / (m_a × 10^s_v)
+    let numerator = value
+        .mantissa()
+        .checked_mul(i128::from(scale))
+        .and_then(|n| n.checked_mul(pow(amount.scale()).ok()?))
+        .ok_or(Leave)?;
+    let denominator = amount.mantissa().checked_mul(pow(value.scale())?).ok_or(Leave)?;
+    if denominator <= 0 || denominator > SMALL {
+        return Err(Leave);
+    }
+    let quotient = numerator.div_euclid(denominator);
+    if quotient.abs() >= SMALL {
+        return Err(Leave);
+    }
+    i64::try_from(quotient).map_err(|_| Leave)
+}
+
+impl Dec<'_> {
+    pub(super) fn eval(&self, cx: &Ctx<'_>) -> Fast<Decimal> {
+        match self {
+            Dec::Const(d) => Ok(*d),
+            Dec::Input(slot) => match input(cx, *slot)? {
+                Value::Dec(d) => Ok(d),
+                Value::Int(i) => Ok(Decimal::from(i)),
+                _ => Err(Leave),
+            },
+            Dec::Whole(i) => i.eval(cx).map(Decimal::from),
+            Dec::Neg(a) => Ok(-a.eval(cx)?),
+            Dec::Arith(op, a, b) => {
+                let (x, y) = (a.eval(cx)?, b.eval(cx)?);
+                match op {
+                    ArithOp::Add => x.checked_add(y),
+                    ArithOp::Sub => x.checked_sub(y),
+                    ArithOp::Mul => x.checked_mul(y),
+                    ArithOp::Div if y.is_zero() => None,
+                    ArithOp::Div => x.checked_div(y),
+                }
+                .ok_or(Leave)
+            }
+            Dec::Min(args) => extreme_dec(args, cx, Ordering::Less),
+            Dec::Max(args) => extreme_dec(args, cx, Ordering::Greater),
+            Dec::When(arms, otherwise) => {
+                for (cond, result) in arms {
+                    if cond.eval(cx)? {
+                        return result.eval(cx);
+                    }
+                }
+                otherwise.eval(cx)
+            }
+            Dec::Match(switch) => switch.results[switch.arm(cx)?].eval(cx),
+            Dec::Coalesce(slot, fallback) => match input(cx, *slot)? {
+                Value::Dec(d) => Ok(d),
+                Value::Int(i) => Ok(Decimal::from(i)),
+                Value::Absent => fallback.eval(cx),
+                _ => Err(Leave),
+            },
+            Dec::Slow(e) => match slow(cx, e)? {
+                Value::Dec(d) => Ok(d),
+                Value::Int(i) => Ok(Decimal::from(i)),
+                _ => Err(Leave),
+            },
+        }
+    }
+}
+
+fn extreme_dec(args: &[Dec<'_>], cx: &Ctx<'_>, wanted: Ordering) -> Fast<Decimal> {
+    let (first, rest) = args.split_first().ok_or(Leave)?;
+    let mut best = first.eval(cx)?;
+    for a in rest {
+        let v = a.eval(cx)?;
+        if v.cmp(&best) == wanted {
+            best = v;
+        }
+    }
+    Ok(best)
+}
+
+impl Bool<'_> {
+    pub(super) fn eval(&self, cx: &Ctx<'_>) -> Fast<bool> {
+        match self {
+            Bool::Const(b) => Ok(*b),
+            Bool::Input(slot) => match input(cx, *slot)? {
+                Value::Bool(b) => Ok(b),
+                _ => Err(Leave),
+            },
+            Bool::Not(a) => Ok(!a.eval(cx)?),
+            Bool::And(a, b) => Ok(a.eval(cx)? && b.eval(cx)?),
+            Bool::Or(a, b) => Ok(a.eval(cx)? || b.eval(cx)?),
+            Bool::IntInput(slot, op, c) => match input(cx, *slot)? {
+                Value::Int(i) => Ok(ordered(*op, i.cmp(c))),
+                _ => Err(Leave),
+            },
+            Bool::DecInput(slot, op, c) => match input(cx, *slot)? {
+                Value::Dec(d) => Ok(ordered(*op, d.cmp(c))),
+                Value::Int(i) => Ok(ordered(*op, Decimal::from(i).cmp(c))),
+                _ => Err(Leave),
+            },
+            Bool::CmpInt(op, a, b) => Ok(ordered(*op, a.eval(cx)?.cmp(&b.eval(cx)?))),
+            Bool::CmpDec(op, a, b) => Ok(ordered(*op, a.eval(cx)?.cmp(&b.eval(cx)?))),
+            Bool::CmpYesNo(op, a, b) => Ok(ordered(*op, a.eval(cx)?.cmp(&b.eval(cx)?))),
+            Bool::CmpVariant(op, a, b) => Ok(ordered(*op, a.eval(cx)?.cmp(&b.eval(cx)?))),
+            Bool::InVariants(v, mask) => {
+                let v = v.eval(cx)?;
+                Ok(v < 64 && mask & (1 << v) != 0)
+            }
+            Bool::Present(slot) => Ok(!matches!(input(cx, *slot)?, Value::Absent)),
+            Bool::Slow(e) => match slow(cx, e)? {
+                Value::Bool(b) => Ok(b),
+                _ => Err(Leave),
+            },
+        }
+    }
+}
+
+impl Variant {
+    fn eval(self, cx: &Ctx<'_>) -> Fast<u16> {
+        match self {
+            Variant::Const(v) => Ok(v),
+            Variant::Input(slot) => match input(cx, slot)? {
+                Value::Enum(v) => Ok(v),
+                _ => Err(Leave),
+            },
+        }
+    }
+}
+
+impl<T> Switch<'_, T> {
+    /// The arm the scrutinees' values select.
+    pub(super) fn arm(&self, cx: &Ctx<'_>) -> Fast<usize> {
+        let mut index = 0usize;
+        for key in &self.keys {
+            let (value, size) = match key {
+                Key::Variant(v, size) => (v.eval(cx)? as usize, *size as usize),
+                Key::Bool(b) => (usize::from(b.eval(cx)?), 2),
+            };
+            if value >= size {
+                return Err(Leave);
+            }
+            index = index * size + value;
+        }
+        match self.table.get(index) {
+            Some(&arm) if arm != NO_ARM => Ok(arm as usize),
+            _ => Err(Leave),
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! A rule set prepared for scoring many applicants: its expressions lowered once
+//! (see [`super::lower`]) and its per-applicant scratch reused from one applicant to the
+//! next.
+//!
+//! A [`Scorer`] gives exactly what [`RuleSet::evaluate`] gives — the reference evaluator
+//! is what it falls back to for any applicant its lowered code cannot decide alone.
+
+use super::lower::{Bool, Fast, Leave, Lowering, Num, Switch};
+use super::{apply_cap, Applicant, Ctx, EvalError, ItemOutcome, Outcome, SectionOutcome, Status};
+use crate::rules::{Expr, RuleSet};
+
+/// An item's rule, lowered; a top-level `when`/`match` keeps track of its arm.
+#[derive(Debug)]
+enum Body<'r> {
+    When(Vec<(Bool<'r>, Num<'r>)>, Num<'r>),
+    Match(Switch<'r, Num<'r>>),
+    Plain(Num<'r>),
+    /// Left to the reference evaluator (a match it cannot tabulate).
+    Slow(&'r Expr),
+}
+
+#[derive(Debug)]
+struct LoweredItem<'r> {
+    preconditions: Vec<Bool<'r>>,
+    body: Body<'r>,
+    cap: Option<i64>,
+    deduction: bool,
+}
+
+/// A rule set ready to score applicants quickly; build it once with [`RuleSet::scorer`].
+#[derive(Debug)]
+pub struct Scorer<'r> {
+    rules: &'r RuleSet,
+    items: Vec<LoweredItem<'r>>,
+    eligibility: Vec<Bool<'r>>,
+    vetoes: Vec<Bool<'r>>,
+    /// Whether the evaluation order names every item once, as a checked rule set's does;
+    /// scoring relies on it to overwrite every item's entry (otherwise it always falls back).
+    order_complete: bool,
+}
+
+/// One applicant's scores, without the explanation an [`Outcome`] carries. Reuse one
+/// `Scores` for many applicants: scoring into it allocates nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scores {
+    pub total: i64,
+    pub eligible: bool,
+    pub vetoed: bool,
+    pub meets_standard: bool,
+    /// The points each item counts toward the total, in the rule set's item order.
+    pub points: Vec<i64>,
+    /// Points before exclusive groups are decided, as `points(item)` reads them.
+    computed: Vec<i64>,
+    /// How each item came to its points (for the full outcome).
+    trace: Vec<ItemTrace>,
+    sections: Vec<(i64, bool)>,
+    failed_requirements: Vec<u16>,
+    hit_vetoes: Vec<u16>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ItemTrace {
+    raw: i64,
+    met: u64,
+    arm: Option<u16>,
+    /// The first precondition not met.
+    unmet: Option<u16>,
+    capped: bool,
+    /// The group and the winner that excluded the item.
+    excluded_by: Option<(u16, u16)>,
+}
+
+impl RuleSet {
+    /// Prepare this rule set for scoring many applicants.
+    pub fn scorer(&self) -> Scorer<'_> {
+        Scorer::new(self)
+    }
+}
+
+impl<'r> Scorer<'r> {
+    pub fn new(rules: &'r RuleSet) -> Scorer<'r> {
+        let lower = Lowering::new(rules);
+        let items = rules
+            .items
+            .iter()
+            .map(|def| LoweredItem {
+                preconditions: def.preconditions.iter().map(|p| lower.bool(&p.condition)).collect(),
+                body: body(&lower, &def.body),
+                cap: def.cap,
+                deduction: rules.sections.get(def.section as usize).is_some_and(|s| s.deduction),
+            })
+            .collect();
+        let mut seen = vec![false; rules.items.len()];
+        let order_complete = rules.order.len() == rules.items.len()
+            && rules.order.iter().all(|&i| seen.get_mut(i as usize).is_some_and(|s| !std::mem::replace(s, true)));
+        Scorer {
+            rules,
+            items,
+            order_complete,
+            eligibility: rules.eligibility.iter().map(|r| lower.bool(&r.condition)).collect(),
+            vetoes: rules.vetoes.iter().map(|r| lower.bool(&r.condition)).collect(),
+        }
+    }
+
+    pub fn rules(&self) -> &'r RuleSet {
+        self.rules
+    }
+
+    /// Score an applicant into `scores`, reusing its storage.
+    pub fn score(&self, applicant: &Applicant, scores: &mut Scores) -> Result<(), EvalError> {
+        scores.reset(self.rules);
+        if self.run(applicant, scores).is_ok() {
+            return Ok(());
+        }
+        let outcome = self.rules.evaluate(applicant)?;
+        scores.copy_from(self.rules, &outcome);
+        Ok(())
+    }
+
+    /// Score an applicant with the full explanation; the same as [`RuleSet::evaluate`].
+    pub fn evaluate(&self, applicant: &Applicant) -> Result<Outcome<'r>, EvalError> {
+        let mut scores = Scores::default();
+        scores.reset(self.rules);
+        if self.run(applicant, &mut scores).is_err() {
+            return self.rules.evaluate(applicant);
+        }
+        Ok(self.outcome(&scores))
+    }
+
+    /// Whether the lowered code decides this applicant without the reference evaluator
+    /// (for tests: a scorer that always fell back would still be right, only slow).
+    #[doc(hidden)]
+    pub fn decides_alone(&self, applicant: &Applicant) -> bool {
+        let mut scores = Scores::default();
+        scores.reset(self.rules);
+        self.run(applicant, &mut scores).is_ok()
+    }
+
+    fn run(&self, applicant: &Applicant, s: &mut Scores) -> Fast<()> {
+        let rules = self.rules;
+        if !self.order_complete {
+            return Err(Leave);
+        }
+        for &index in &rules.order {
+            let i = index as usize;
+            let item = self.items.get(i).ok_or(Leave)?;
+            let cx = Ctx { inputs: &applicant.values, points: &s.computed, params: &rules.params };
+            let mut met = 0u64;
+            let mut unmet = None;
+            for (k, pre) in item.preconditions.iter().enumerate() {
+                if pre.eval(&cx)? {
+                    if k < 64 {
+                        met |= 1 << k;
+                    }
+                } else if unmet.is_none() {
+                    unmet = Some(k as u16);
+                }
+            }
+            let (raw, arm) = item.body.eval(&cx)?;
+            let (capped_points, capped) = apply_cap(raw, item.cap, item.deduction);
+            s.computed[i] = if unmet.is_some() { 0 } else { capped_points };
+            s.trace[i] = ItemTrace { raw, met, arm, unmet, capped, excluded_by: None };
+        }
+        s.points.copy_from_slice(&s.computed);
+        for (g, group) in rules.groups.iter().enumerate() {
+            let Some(&winner) = group.members.iter().rev().max_by_key(|m| s.computed[**m as usize]) else {
+                continue;
+            };
+            for &m in &group.members {
+                let m = m as usize;
+                if m as u16 != winner && s.computed[m] != 0 {
+                    s.points[m] = 0;
+                    s.trace[m].excluded_by = Some((g as u16, winner));
+                }
+            }
+        }
+        let mut total: i64 = 0;
+        for (k, section) in rules.sections.iter().enumerate() {
+            let sum = section.items.iter().fold(0i64, |acc, i| acc.saturating_add(s.points[*i as usize]));
+            let (value, capped) = apply_cap(sum, section.cap, section.deduction);
+            total = total.saturating_add(value);
+            s.sections[k] = (value, capped);
+        }
+        let cx = Ctx { inputs: &applicant.values, points: &s.computed, params: &rules.params };
+        for (k, rule) in self.eligibility.iter().enumerate() {
+            if !rule.eval(&cx)? {
+                s.failed_requirements.push(k as u16);
+            }
+        }
+        for (k, rule) in self.vetoes.iter().enumerate() {
+            if rule.eval(&cx)? {
+                s.hit_vetoes.push(k as u16);
+            }
+        }
+        s.total = total;
+        s.eligible = s.failed_requirements.is_empty();
+        s.vetoed = !s.hit_vetoes.is_empty();
+        s.meets_standard = s.eligible && !s.vetoed && total >= rules.standard;
+        Ok(())
+    }
+
+    fn outcome(&self, s: &Scores) -> Outcome<'r> {
+        let rules = self.rules;
+        let items = rules
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, def)| {
+                let trace = &s.trace[i];
+                let status = match (trace.unmet, trace.excluded_by) {
+                    (Some(k), _) => Status::PreconditionUnmet { reason: &def.preconditions[k as usize].reason },
+                    (None, Some((g, by))) => {
+                        Status::Excluded { group: &rules.groups[g as usize].id, by: &rules.items[by as usize].id }
+                    }
+                    (None, None) if trace.capped => Status::Capped,
+                    (None, None) => Status::Scored,
+                };
+                ItemOutcome {
+                    id: &def.id,
+                    label: &def.label,
+                    section: rules.sections.get(def.section as usize).map(|s| &*s.id).unwrap_or(""),
+                    points: s.points[i],
+                    raw_points: trace.raw,
+                    status,
+                    arm: trace.arm,
+                    preconditions_met: trace.met,
+                }
+            })
+            .collect();
+        Outcome {
+            total: s.total,
+            standard: rules.standard,
+            eligible: s.eligible,
+            vetoed: s.vetoed,
+            meets_standard: s.meets_standard,
+            items,
+            sections: rules
+                .sections
+                .iter()
+                .zip(&s.sections)
+                .map(|(def, &(points, capped))| SectionOutcome { id: &def.id, points, capped })
+                .collect(),
+            ineligible_reasons: s.failed_requirements.iter().map(|&k| &*rules.eligibility[k as usize].reason).collect(),
+            vetoes: s.hit_vetoes.iter().map(|&k| &*rules.vetoes[k as usize].reason).collect(),
+        }
+    }
+}
+
+fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
+    match e {
+        Expr::When { arms, otherwise } => {
+            Body::When(arms.iter().map(|(c, r)| (lower.bool(c), lower.number(r))).collect(), lower.number(otherwise))
+        }
+        Expr::Match { .. } => match lower.top_switch(e) {
+            Some(s) => Body::Match(s),
+            None => Body::Slow(e),
+        },
+        other => Body::Plain(lower.number(other)),
+    }
+}
+
+impl Body<'_> {
+    /// The item's computed points and the top-level arm taken.
+    fn eval(&self, cx: &Ctx<'_>) -> Fast<(i64, Option<u16>)> {
+        match self {
+            Body::When(arms, otherwise) => {
+                for (k, (cond, result)) in arms.iter().enumerate() {
+                    if cond.eval(cx)? {
+                        return Ok((result.points(cx)?, Some(k as u16)));
+                    }
+                }
+                Ok((otherwise.points(cx)?, Some(arms.len() as u16)))
+            }
+            Body::Match(switch) => {
+                let k = switch.arm(cx)?;
+                Ok((switch.results[k].points(cx)?, Some(k as u16)))
+            }
+            Body::Plain(n) => Ok((n.points(cx)?, None)),
+            Body::Slow(e) => {
+                let (value, arm) = super::eval_top(cx, e).map_err(|_| Leave)?;
+                Ok((super::to_points(value).map_err(|_| Leave)?, arm))
+            }
+        }
+    }
+}
+
+impl Scores {
+    /// Size the storage for a rule set; every item's entries are written by each run
+    /// (every item is in the evaluation order), so nothing else needs clearing.
+    fn reset(&mut self, rules: &RuleSet) {
+        let n = rules.items.len();
+        if self.computed.len() != n {
+            self.points.resize(n, 0);
+            self.computed.resize(n, 0);
+            self.trace.resize(n, ItemTrace::default());
+        }
+        if self.sections.len() != rules.sections.len() {
+            self.sections.resize(rules.sections.len(), (0, false));
+        }
+        self.failed_requirements.clear();
+        self.hit_vetoes.clear();
+    }
+
+    /// Take the scores of an outcome the reference evaluator gave.
+    fn copy_from(&mut self, rules: &RuleSet, outcome: &Outcome<'_>) {
+        self.total = outcome.total;
+        self.eligible = outcome.eligible;
+        self.vetoed = outcome.vetoed;
+        self.meets_standard = outcome.meets_standard;
+        self.points.clear();
+        self.points.extend(outcome.items.iter().map(|i| i.points));
+        self.points.resize(rules.items.len(), 0);
+    }
+}

@@ -9,84 +9,13 @@
 //!
 //! `BENCH_ROWS` sets N (default 1,000,000). Timings are printed, never asserted.
 
-mod handwritten;
+mod common;
 
 use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use handwritten::{Award, Education, Person, RemoteArea, TitleSkill};
-use jifen::rules::Value;
-use jifen::{Applicant, RuleSet};
-
-fn person(rs: &RuleSet, a: &Applicant) -> Person {
-    let get = |name: &str| rs.input_slot(name).map(|s| a.values[s]).unwrap_or(Value::Absent);
-    let int = |name: &str| match get(name) {
-        Value::Int(i) => i,
-        _ => 0,
-    };
-    let dec = |name: &str| match get(name) {
-        Value::Dec(d) => d,
-        Value::Int(i) => i.into(),
-        _ => 0.into(),
-    };
-    let flag = |name: &str| matches!(get(name), Value::Bool(true));
-    let variant = |name: &str| match get(name) {
-        Value::Enum(v) => v,
-        _ => 0,
-    };
-    Person {
-        age: int("age"),
-        has_residence_permit: flag("has_residence_permit"),
-        si_months: int("si_months"),
-        education: [
-            Education::None,
-            Education::JuniorCollege,
-            Education::Bachelor,
-            Education::BachelorWithDegree,
-            Education::Master,
-            Education::Doctor,
-        ][variant("education") as usize],
-        education_full_time: flag("education_full_time"),
-        education_location_ok: flag("education_location_ok"),
-        title_skill: [
-            TitleSkill::None,
-            TitleSkill::Skill5,
-            TitleSkill::Skill4,
-            TitleSkill::Skill3,
-            TitleSkill::Skill2,
-            TitleSkill::Skill1,
-            TitleSkill::TitleIntermediate,
-            TitleSkill::TitleSenior,
-        ][variant("title_skill") as usize],
-        title_matches_post: flag("title_matches_post"),
-        shortage_major: flag("shortage_major"),
-        startup_talent: flag("startup_talent"),
-        innovation_intermediary: flag("innovation_intermediary"),
-        invest_tax_yuan: dec("invest_tax_yuan"),
-        invest_hukou_hires: int("invest_hukou_hires"),
-        si_base_yuan: dec("si_base_yuan"),
-        si_base_months_48: int("si_base_months_48"),
-        si_base_months_36: int("si_base_months_36"),
-        si_base_months_12: int("si_base_months_12"),
-        public_service_years: int("public_service_years"),
-        remote_area: [RemoteArea::None, RemoteArea::RemoteKeyArea, RemoteArea::NewCity, RemoteArea::Lingang]
-            [variant("remote_area") as usize],
-        remote_area_years: int("remote_area_years"),
-        fresh_graduate: flag("fresh_graduate"),
-        award: [Award::None, Award::MunicipalSpecial, Award::MunicipalComprehensive, Award::ProvincialOrAbove]
-            [variant("award") as usize],
-        spouse_hukou_years: match get("spouse_hukou_years") {
-            Value::Int(i) => Some(i),
-            _ => None,
-        },
-        false_material_count: int("false_material_count"),
-        detention_count: int("detention_count"),
-        minor_crime_count: int("minor_crime_count"),
-        family_planning_violation: flag("family_planning_violation"),
-        serious_crime: flag("serious_crime"),
-    }
-}
+use common::{handwritten, person, population};
 
 fn per_second(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
@@ -128,16 +57,9 @@ fn main() {
 
     // Evaluate: compiled vs hand-written.
     let rs = jifen::bundled_policy().expect("compiles");
-    let mut rng = jifen::population::Rng::new(42);
     let sample = 100_000;
-    let applicants: Vec<Applicant> = (0..sample)
-        .map(|i| {
-            let row = jifen::population::generate_row(&rs, &mut rng, i as u64);
-            let row = row.replacen(&format!("{{\"id\":{i},"), "{", 1);
-            rs.applicant_from_json(&row).expect("generated rows are valid")
-        })
-        .collect();
-    let people: Vec<Person> = applicants.iter().map(|a| person(&rs, a)).collect();
+    let applicants = population(&rs, sample);
+    let people: Vec<handwritten::Person> = applicants.iter().map(|a| person(&rs, a)).collect();
     let scorer = rs.scorer();
     for (a, p) in applicants.iter().zip(&people) {
         let o = scorer.evaluate(a).expect("evaluates");

@@ -457,7 +457,7 @@ pub(super) enum Num<'r> {
 impl Num<'_> {
     pub(super) fn points(&self, cx: &Ctx<'_>) -> Fast<i64> {
         match self {
-            Num::Int(i) => i.eval(cx),
+            Num::Int(i) => i.get(cx),
             Num::Dec(d) => {
                 let d = d.eval(cx)?;
                 // Fractions are an error and huge values saturate: both the reference's call.
@@ -491,6 +491,20 @@ fn ordered(op: CmpOp, ord: Ordering) -> bool {
 }
 
 impl Int<'_> {
+    /// A leaf computed in place; anything else through [`Int::eval`]. Inlining the
+    /// leaves at each use saves a call per leaf, the larger part of a tree walk's cost.
+    #[inline(always)]
+    pub(super) fn get(&self, cx: &Ctx<'_>) -> Fast<i64> {
+        match self {
+            Int::Const(i) => Ok(*i),
+            Int::Input(slot) => match input(cx, *slot)? {
+                Value::Int(i) => Ok(i),
+                _ => Err(Leave),
+            },
+            _ => self.eval(cx),
+        }
+    }
+
     pub(super) fn eval(&self, cx: &Ctx<'_>) -> Fast<i64> {
         match self {
             Int::Const(i) => Ok(*i),
@@ -499,10 +513,10 @@ impl Int<'_> {
                 _ => Err(Leave),
             },
             Int::Points(i) => cx.points.get(*i as usize).copied().ok_or(Leave),
-            Int::Neg(a) => a.eval(cx)?.checked_neg().ok_or(Leave),
-            Int::Times(c, a) => c.checked_mul(a.eval(cx)?).ok_or(Leave),
-            Int::Plus(c, a) => c.checked_add(a.eval(cx)?).ok_or(Leave),
-            Int::Minus(c, a) => c.checked_sub(a.eval(cx)?).ok_or(Leave),
+            Int::Neg(a) => a.get(cx)?.checked_neg().ok_or(Leave),
+            Int::Times(c, a) => c.checked_mul(a.get(cx)?).ok_or(Leave),
+            Int::Plus(c, a) => c.checked_add(a.get(cx)?).ok_or(Leave),
+            Int::Minus(c, a) => c.checked_sub(a.get(cx)?).ok_or(Leave),
             Int::PerInput { rate, slot, scale, amount } => match input(cx, *slot)? {
                 Value::Int(v) => {
                     let count = v.checked_mul(*scale).and_then(|v| v.checked_div_euclid(*amount));
@@ -511,7 +525,7 @@ impl Int<'_> {
                 _ => Err(Leave),
             },
             Int::Arith(op, a, b) => {
-                let (x, y) = (a.eval(cx)?, b.eval(cx)?);
+                let (x, y) = (a.get(cx)?, b.get(cx)?);
                 match op {
                     ArithOp::Add => x.checked_add(y),
                     ArithOp::Sub => x.checked_sub(y),
@@ -521,28 +535,28 @@ impl Int<'_> {
                 .ok_or(Leave)
             }
             Int::Per { rate, operand, scale, amount } => {
-                let count = operand.eval(cx)?.checked_mul(*scale).and_then(|v| v.checked_div_euclid(*amount));
-                rate.eval(cx)?.checked_mul(count.ok_or(Leave)?).ok_or(Leave)
+                let count = operand.get(cx)?.checked_mul(*scale).and_then(|v| v.checked_div_euclid(*amount));
+                rate.get(cx)?.checked_mul(count.ok_or(Leave)?).ok_or(Leave)
             }
             Int::PerDec { rate, operand, scale, amount } => {
                 let count = full_units(operand.eval(cx)?, *scale, *amount)?;
-                rate.eval(cx)?.checked_mul(count).ok_or(Leave)
+                rate.get(cx)?.checked_mul(count).ok_or(Leave)
             }
             Int::Min(args) => extreme(args, cx, Ordering::Less),
             Int::Max(args) => extreme(args, cx, Ordering::Greater),
             Int::Floor(a) => i64::try_from(a.eval(cx)?.floor()).map_err(|_| Leave),
             Int::When(arms, otherwise) => {
                 for (cond, result) in arms {
-                    if cond.eval(cx)? {
-                        return result.eval(cx);
+                    if cond.test(cx)? {
+                        return result.get(cx);
                     }
                 }
-                otherwise.eval(cx)
+                otherwise.get(cx)
             }
-            Int::Match(switch) => switch.results[switch.arm(cx)?].eval(cx),
+            Int::Match(switch) => switch.results[switch.arm(cx)?].get(cx),
             Int::Coalesce(slot, fallback) => match input(cx, *slot)? {
                 Value::Int(i) => Ok(i),
-                Value::Absent => fallback.eval(cx),
+                Value::Absent => fallback.get(cx),
                 _ => Err(Leave),
             },
             Int::Slow(e) => match slow(cx, e)? {
@@ -566,9 +580,9 @@ fn arith<'r>(op: ArithOp, a: Int<'r>, b: Int<'r>) -> Int<'r> {
 /// The first of the smallest (or largest) values, as `min`/`max` choose.
 fn extreme(args: &[Int<'_>], cx: &Ctx<'_>, wanted: Ordering) -> Fast<i64> {
     let (first, rest) = args.split_first().ok_or(Leave)?;
-    let mut best = first.eval(cx)?;
+    let mut best = first.get(cx)?;
     for a in rest {
-        let v = a.eval(cx)?;
+        let v = a.get(cx)?;
         if v.cmp(&best) == wanted {
             best = v;
         }
@@ -592,11 +606,32 @@ fn full_units(value: Decimal, scale: i64, amount: Decimal) -> Fast<i64> {
     if denominator <= 0 || denominator > SMALL {
         return Err(Leave);
     }
-    let quotient = numerator.div_euclid(denominator);
+    // A 64-bit division when the numerator allows: a 128-bit one costs several times more.
+    let quotient = match i64::try_from(numerator) {
+        Ok(n) => i128::from(n.div_euclid(denominator as i64)),
+        Err(_) => numerator.div_euclid(denominator),
+    };
     if quotient.abs() >= SMALL {
         return Err(Leave);
     }
     i64::try_from(quotient).map_err(|_| Leave)
+}
+
+/// Decimals compared by their integer mantissas brought to one scale (a multiplication),
+/// which is what `Decimal::cmp` does in general form, several times slower.
+fn compare_decimals(a: Decimal, b: Decimal) -> Ordering {
+    let (sa, sb) = (a.scale(), b.scale());
+    let (ma, mb) = (a.mantissa(), b.mantissa());
+    let scaled = |m: i128, by: u32| 10i128.checked_pow(by).and_then(|p| m.checked_mul(p));
+    let pair = match sa.cmp(&sb) {
+        Ordering::Equal => Some((ma, mb)),
+        Ordering::Less => scaled(ma, sb - sa).map(|ma| (ma, mb)),
+        Ordering::Greater => scaled(mb, sa - sb).map(|mb| (ma, mb)),
+    };
+    match pair {
+        Some((x, y)) => x.cmp(&y),
+        None => a.cmp(&b),
+    }
 }
 
 impl Dec<'_> {
@@ -608,7 +643,7 @@ impl Dec<'_> {
                 Value::Int(i) => Ok(Decimal::from(i)),
                 _ => Err(Leave),
             },
-            Dec::Whole(i) => i.eval(cx).map(Decimal::from),
+            Dec::Whole(i) => i.get(cx).map(Decimal::from),
             Dec::Neg(a) => Ok(-a.eval(cx)?),
             Dec::Arith(op, a, b) => {
                 let (x, y) = (a.eval(cx)?, b.eval(cx)?);
@@ -625,7 +660,7 @@ impl Dec<'_> {
             Dec::Max(args) => extreme_dec(args, cx, Ordering::Greater),
             Dec::When(arms, otherwise) => {
                 for (cond, result) in arms {
-                    if cond.eval(cx)? {
+                    if cond.test(cx)? {
                         return result.eval(cx);
                     }
                 }
@@ -660,6 +695,26 @@ fn extreme_dec(args: &[Dec<'_>], cx: &Ctx<'_>, wanted: Ordering) -> Fast<Decimal
 }
 
 impl Bool<'_> {
+    /// A leaf decided in place; anything else through [`Bool::eval`] (see [`Int::get`]).
+    #[inline(always)]
+    pub(super) fn test(&self, cx: &Ctx<'_>) -> Fast<bool> {
+        match self {
+            Bool::Input(slot) => match input(cx, *slot)? {
+                Value::Bool(b) => Ok(b),
+                _ => Err(Leave),
+            },
+            Bool::IntInput(slot, op, c) => match input(cx, *slot)? {
+                Value::Int(i) => Ok(ordered(*op, i.cmp(c))),
+                _ => Err(Leave),
+            },
+            Bool::InVariants(Variant::Input(slot), mask) => match input(cx, *slot)? {
+                Value::Enum(v) => Ok(v < 64 && mask & (1 << v) != 0),
+                _ => Err(Leave),
+            },
+            _ => self.eval(cx),
+        }
+    }
+
     pub(super) fn eval(&self, cx: &Ctx<'_>) -> Fast<bool> {
         match self {
             Bool::Const(b) => Ok(*b),
@@ -667,21 +722,21 @@ impl Bool<'_> {
                 Value::Bool(b) => Ok(b),
                 _ => Err(Leave),
             },
-            Bool::Not(a) => Ok(!a.eval(cx)?),
-            Bool::And(a, b) => Ok(a.eval(cx)? && b.eval(cx)?),
-            Bool::Or(a, b) => Ok(a.eval(cx)? || b.eval(cx)?),
+            Bool::Not(a) => Ok(!a.test(cx)?),
+            Bool::And(a, b) => Ok(a.test(cx)? && b.test(cx)?),
+            Bool::Or(a, b) => Ok(a.test(cx)? || b.test(cx)?),
             Bool::IntInput(slot, op, c) => match input(cx, *slot)? {
                 Value::Int(i) => Ok(ordered(*op, i.cmp(c))),
                 _ => Err(Leave),
             },
             Bool::DecInput(slot, op, c) => match input(cx, *slot)? {
-                Value::Dec(d) => Ok(ordered(*op, d.cmp(c))),
-                Value::Int(i) => Ok(ordered(*op, Decimal::from(i).cmp(c))),
+                Value::Dec(d) => Ok(ordered(*op, compare_decimals(d, *c))),
+                Value::Int(i) => Ok(ordered(*op, compare_decimals(Decimal::from(i), *c))),
                 _ => Err(Leave),
             },
-            Bool::CmpInt(op, a, b) => Ok(ordered(*op, a.eval(cx)?.cmp(&b.eval(cx)?))),
-            Bool::CmpDec(op, a, b) => Ok(ordered(*op, a.eval(cx)?.cmp(&b.eval(cx)?))),
-            Bool::CmpYesNo(op, a, b) => Ok(ordered(*op, a.eval(cx)?.cmp(&b.eval(cx)?))),
+            Bool::CmpInt(op, a, b) => Ok(ordered(*op, a.get(cx)?.cmp(&b.get(cx)?))),
+            Bool::CmpDec(op, a, b) => Ok(ordered(*op, compare_decimals(a.eval(cx)?, b.eval(cx)?))),
+            Bool::CmpYesNo(op, a, b) => Ok(ordered(*op, a.test(cx)?.cmp(&b.test(cx)?))),
             Bool::CmpVariant(op, a, b) => Ok(ordered(*op, a.eval(cx)?.cmp(&b.eval(cx)?))),
             Bool::InVariants(v, mask) => {
                 let v = v.eval(cx)?;
@@ -715,7 +770,7 @@ impl<T> Switch<'_, T> {
         for key in &self.keys {
             let (value, size) = match key {
                 Key::Variant(v, size) => (v.eval(cx)? as usize, *size as usize),
-                Key::Bool(b) => (usize::from(b.eval(cx)?), 2),
+                Key::Bool(b) => (usize::from(b.test(cx)?), 2),
             };
             if value >= size {
                 return Err(Leave);
@@ -726,5 +781,55 @@ impl<T> Switch<'_, T> {
             Some(&arm) if arm != NO_ARM => Ok(arm as usize),
             _ => Err(Leave),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    #[test]
+    fn decimals_compare_as_decimal_does_across_scales_signs_and_sizes() {
+        let values = [
+            "0",
+            "-0.00",
+            "1",
+            "1.0",
+            "0.99",
+            "-1",
+            "-1.01",
+            "12434",
+            "9947.2",
+            "9947.20",
+            "9947.19",
+            "37302.00",
+            "-37302.001",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "0.0000000000000000000000000001",
+            "7922816251426433759354395033.5",
+        ];
+        for a in values {
+            for b in values {
+                let (x, y) = (Decimal::from_str(a).unwrap(), Decimal::from_str(b).unwrap());
+                assert_eq!(compare_decimals(x, y), x.cmp(&y), "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn full_units_floors_exactly_or_leaves() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(full_units(d("199999.99"), 1, d("100000")), Ok(1));
+        assert_eq!(full_units(d("200000"), 1, d("100000")), Ok(2));
+        assert_eq!(full_units(d("-0.01"), 1, d("100000")), Ok(-1), "the floor, not truncation");
+        assert_eq!(full_units(d("2.5"), 12, d("0.5")), Ok(60));
+        assert_eq!(
+            full_units(d("79228162514264337593543950335"), 1, d("1")),
+            Err(Leave),
+            "too large: the reference decides"
+        );
     }
 }

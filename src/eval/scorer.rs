@@ -148,7 +148,7 @@ impl<'r> Scorer<'r> {
             let mut met = 0u64;
             let mut unmet = None;
             for (k, pre) in item.preconditions.iter().enumerate() {
-                if pre.eval(&cx)? {
+                if pre.test(&cx)? {
                     if k < 64 {
                         met |= 1 << k;
                     }
@@ -183,12 +183,12 @@ impl<'r> Scorer<'r> {
         }
         let cx = Ctx { inputs: &applicant.values, points: &s.computed, params: &rules.params };
         for (k, rule) in self.eligibility.iter().enumerate() {
-            if !rule.eval(&cx)? {
+            if !rule.test(&cx)? {
                 s.failed_requirements.push(k as u16);
             }
         }
         for (k, rule) in self.vetoes.iter().enumerate() {
-            if rule.eval(&cx)? {
+            if rule.test(&cx)? {
                 s.hit_vetoes.push(k as u16);
             }
         }
@@ -265,7 +265,7 @@ impl Body<'_> {
         match self {
             Body::When(arms, otherwise) => {
                 for (k, (cond, result)) in arms.iter().enumerate() {
-                    if cond.eval(cx)? {
+                    if cond.test(cx)? {
                         return Ok((result.points(cx)?, Some(k as u16)));
                     }
                 }

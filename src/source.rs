@@ -57,8 +57,16 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let block = offset / BLOCK;
         let counted = self.chars_before_block.get(block).copied().unwrap_or(0) as usize;
-        let rest = self.text.as_bytes().get(block * BLOCK..offset).unwrap_or(&[]);
-        counted + rest.iter().filter(|b| !is_continuation(**b)).count()
+        counted + count_chars(self.text.as_bytes().get(block * BLOCK..offset).unwrap_or(&[]))
+    }
+
+    /// Characters in `text[from..to]`: counted directly on a short stretch (a line, as a
+    /// rule), through the block table on a long one.
+    fn chars_between(&self, from: usize, to: usize) -> usize {
+        match self.text.as_bytes().get(from..to) {
+            Some(bytes) if bytes.len() <= BLOCK => count_chars(bytes),
+            _ => self.chars_upto(to).saturating_sub(self.chars_upto(from)),
+        }
     }
 
     /// 0-based line of a byte offset.
@@ -71,6 +79,11 @@ impl SourceFile {
     pub fn line_start(&self, line: usize) -> usize {
         self.line_starts.get(line).map_or(self.text.len(), |s| *s as usize)
     }
+}
+
+/// Characters in UTF-8 bytes (cut anywhere): the bytes that start one.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| !is_continuation(**b)).count()
 }
 
 fn is_continuation(byte: u8) -> bool {
@@ -98,7 +111,7 @@ impl SourceMap {
         let mut chars = 0u32;
         for block in text.as_bytes().chunks(BLOCK) {
             chars_before_block.push(chars);
-            chars += block.iter().filter(|b| !is_continuation(**b)).count() as u32;
+            chars += count_chars(block) as u32;
         }
         self.files.push(SourceFile { name: name.into(), text, line_starts, chars_before_block });
         id
@@ -126,7 +139,13 @@ impl SourceMap {
         let Some(f) = self.get(file) else { return (1, 1) };
         let offset = (offset as usize).min(f.text.len());
         let line = f.line_of(offset);
-        let col = f.chars_upto(offset) - f.chars_upto(f.line_start(line)) + 1;
+        // Only the line's own characters are counted: the checker locates every item and test.
+        let col = f.chars_between(f.line_start(line), offset) + 1;
         (line + 1, col)
+    }
+
+    /// 1-based line of a byte offset (its column is not needed, so not counted).
+    pub fn line(&self, file: FileId, offset: u32) -> usize {
+        self.get(file).map_or(1, |f| f.line_of(offset as usize) + 1)
     }
 }

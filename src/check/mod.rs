@@ -163,7 +163,7 @@ impl<'a> Checker<'a> {
     }
 
     fn location(&self, span: Span) -> String {
-        let (line, _) = self.sources.line_col(span.file, span.start);
+        let line = self.sources.line(span.file, span.start);
         format!("{}:{line}", self.sources.name(span.file))
     }
 
@@ -1226,7 +1226,7 @@ impl<'a> Checker<'a> {
     }
 
     fn expectation(&mut self, e: &ast::Expectation, ruleset: &RuleSet) -> Option<rules::Expectation> {
-        let (line, _) = self.sources.line_col(e.target.span.file, e.target.span.start);
+        let line = self.sources.line(e.target.span.file, e.target.span.start);
         let target = if e.is_item {
             match ruleset.item_index(&e.target.name) {
                 Some(i) => rules::Target::Item(i as u16),

@@ -7,15 +7,21 @@ mod cli;
 
 fn main() -> std::process::ExitCode {
     report_panics_as_bugs();
-    // Lets the tests see how a bug is reported (tests/limits.rs); nothing else sets it.
-    if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some() {
-        panic!("JIFEN_TEST_INTERNAL_ERROR is set");
-    }
-    cli::run()
+    // Unwinding (rather than exiting from the panic hook) drops what the command holds:
+    // an output file not yet committed is removed, never left half-written.
+    std::panic::catch_unwind(|| {
+        // Lets the tests see how a bug is reported (tests/limits.rs); nothing else sets it.
+        if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some() {
+            panic!("JIFEN_TEST_INTERNAL_ERROR is set");
+        }
+        cli::run()
+    })
+    .unwrap_or(std::process::ExitCode::from(cli::exit::INTERNAL))
 }
 
-/// A panic is a bug in jifen: say so in words and exit 70 (internal error), instead of
-/// printing a Rust backtrace. `RUST_BACKTRACE` still shows one, for whoever debugs it.
+/// A panic is a bug in jifen: say so in words (`main` then exits 70, internal error),
+/// instead of printing a Rust backtrace. `RUST_BACKTRACE` still shows one, for whoever
+/// debugs it.
 fn report_panics_as_bugs() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -33,6 +39,5 @@ fn report_panics_as_bugs() {
         if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
             default_hook(info);
         }
-        std::process::exit(i32::from(cli::exit::INTERNAL));
     }));
 }

@@ -13,6 +13,7 @@
 //!
 //! The pipeline: [`syntax`] parses text into a spanned AST, [`check`] resolves and
 //! type-checks it into a [`RuleSet`], and [`RuleSet::evaluate`] scores an [`Applicant`].
+//! To score many applicants, prepare the rule set once with [`RuleSet::scorer`].
 #![forbid(unsafe_code)]
 // No panics by construction: a value that may be missing is handled, not unwrapped.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]

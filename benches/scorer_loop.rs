@@ -11,7 +11,8 @@
 //!
 //! and divide the difference of the two `I refs` by 100,000. `N` sets how many distinct
 //! generated applicants are cycled through (default 1,000), `TOTAL` how many are scored
-//! (default 3,000,000).
+//! (default 3,000,000). `COMPILES=10` (with `TOTAL=0`) compiles `2025.policy` ten times
+//! first, for the instructions per compile the same way.
 
 mod common;
 
@@ -23,6 +24,9 @@ fn var(name: &str, default: usize) -> usize {
 }
 
 fn main() {
+    for _ in 0..var("COMPILES", 0) {
+        black_box(jifen::compile_bundled(black_box("policies/2025.policy")).expect("the bundled policy compiles"));
+    }
     let rs = jifen::bundled_policy().expect("the bundled policy compiles");
     let applicants = common::population(&rs, var("N", 1_000).max(1));
     let total = var("TOTAL", 3_000_000);

@@ -224,14 +224,28 @@ impl RuleSet {
         &self,
         fields: impl IntoIterator<Item = (K, RawValue<'a>)>,
     ) -> Result<Applicant, ApplicantError> {
+        let mut applicant = Applicant { values: Vec::new() };
+        self.fill_applicant(fields, &mut applicant)?;
+        Ok(applicant)
+    }
+
+    /// [`Self::applicant_from_fields`] into an existing applicant, reusing its storage
+    /// (batch work reads millions of rows into one applicant per thread).
+    pub fn fill_applicant<'a, K: AsRef<str>>(
+        &self,
+        fields: impl IntoIterator<Item = (K, RawValue<'a>)>,
+        applicant: &mut Applicant,
+    ) -> Result<(), ApplicantError> {
         // UNSET: no key yet; NOT_GIVEN: the key was there with no value (null, empty cell).
-        let mut values: Vec<Value> = vec![UNSET; self.inputs.len()];
+        let values = &mut applicant.values;
+        values.clear();
+        values.resize(self.inputs.len(), UNSET);
         // Keys usually come in the schema's order: look from just after the last one.
         let mut cursor = 0;
         for (key, raw) in fields {
             let key = key.as_ref();
             let n = self.inputs.len();
-            let found = (0..n).map(|k| (cursor + k) % n).find(|&slot| &*self.inputs[slot].name == key);
+            let found = (cursor..n).chain(0..cursor).find(|&slot| &*self.inputs[slot].name == key);
             let Some(slot) = found else {
                 let names: Vec<&str> = self.inputs.iter().map(|i| &*i.name).collect();
                 let help = match crate::check::did_you_mean(key, names.iter().copied()) {
@@ -260,8 +274,7 @@ impl RuleSet {
                 };
             }
         }
-        let out = values;
-        Ok(Applicant { values: out })
+        Ok(())
     }
 
     /// How an input's values are written, for messages.
@@ -291,9 +304,10 @@ impl RuleSet {
 
     /// Check one raw fact against its input; `None` means "not given".
     fn read_value(&self, def: &InputDef, raw: RawValue<'_>) -> Result<Option<Value>, ApplicantError> {
-        let key = def.name.to_string();
+        // The key is copied only into an error: valid facts cost no allocation.
+        let key = || def.name.to_string();
         let wrong = |found: &RawValue| ApplicantError::WrongType {
-            key: key.clone(),
+            key: key(),
             expected: self.expected(def),
             found: match found {
                 RawValue::Text(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
@@ -308,8 +322,12 @@ impl RuleSet {
         let value = match (&raw, def.ty) {
             (RawValue::Null, _) => return Ok(None),
             (RawValue::Bool(b), InputType::Bool) => Value::Bool(*b),
+            // Plain digits (the usual case) need no decimal parsing.
+            (RawValue::Number(n), InputType::Int { .. }) if plain_int(n).is_some() => {
+                Value::Int(plain_int(n).unwrap_or_default())
+            }
             (RawValue::Number(n), InputType::Int { .. } | InputType::Decimal { .. }) if parse_number(n).is_none() => {
-                return Err(ApplicantError::OutOfRange { key, value: unfit(n), range: range_text(def) });
+                return Err(ApplicantError::OutOfRange { key: key(), value: unfit(n), range: range_text(def) });
             }
             (RawValue::Number(n), InputType::Int { .. }) => {
                 let d = parse_number(n).ok_or_else(|| wrong(&raw))?;
@@ -320,7 +338,7 @@ impl RuleSet {
                     Ok(i) => Value::Int(i),
                     Err(_) => {
                         return Err(ApplicantError::OutOfRange {
-                            key,
+                            key: key(),
                             value: format!("{} (too large)", n.chars().take(40).collect::<String>()),
                             range: range_text(def),
                         })
@@ -338,7 +356,7 @@ impl RuleSet {
                     Some(i) => Value::Enum(i as u16),
                     None => {
                         return Err(ApplicantError::UnknownVariant {
-                            key,
+                            key: key(),
                             value: s.chars().take(40).collect(),
                             allowed: en.variants.iter().map(|v| v.name.to_string()).collect::<Vec<_>>().join(", "),
                         })
@@ -355,7 +373,7 @@ impl RuleSet {
         if let Some(n) = n {
             if def.min.is_some_and(|m| n < m) || def.max.is_some_and(|m| n > m) {
                 return Err(ApplicantError::OutOfRange {
-                    key,
+                    key: key(),
                     value: n.normalize().to_string(),
                     range: range_text(def),
                 });
@@ -363,6 +381,110 @@ impl RuleSet {
         }
         Ok(Some(value))
     }
+}
+
+/// A rule set's inputs prepared for reading many applicants: a fast path for plainly
+/// valid facts. It declines (`false`) anything it would not read exactly as
+/// [`RuleSet::fill_applicant`] does — errors, text for numbers, unusual bounds — and the
+/// caller then takes that path, with its messages.
+#[derive(Debug)]
+pub struct FastInputs<'r> {
+    rules: &'r RuleSet,
+    /// Each input's value when not given (`Absent` for optional ones).
+    defaults: Vec<Value>,
+    /// The inputs an applicant must give, one bit per slot.
+    required: u64,
+    /// Int inputs' bounds as whole numbers (`None`: not an int, or bounds too large).
+    int_bounds: Vec<Option<(i64, i64)>>,
+}
+
+impl<'r> FastInputs<'r> {
+    /// `None` for a rule set of more than 64 inputs (their bits would not fit).
+    pub fn new(rules: &'r RuleSet) -> Option<FastInputs<'r>> {
+        if rules.inputs.len() > 64 {
+            return None;
+        }
+        let required = rules.inputs.iter().enumerate().filter(|(_, d)| d.required()).fold(0, |m, (k, _)| m | 1 << k);
+        Some(FastInputs {
+            rules,
+            defaults: rules.inputs.iter().map(|d| d.default.unwrap_or(Value::Absent)).collect(),
+            required,
+            int_bounds: rules.inputs.iter().map(int_bounds).collect(),
+        })
+    }
+
+    /// Read facts into `applicant`; `false` (the applicant then undefined) when declined.
+    pub fn fill<'a>(
+        &self,
+        fields: impl IntoIterator<Item = (&'a str, RawValue<'a>)>,
+        applicant: &mut Applicant,
+    ) -> bool {
+        let inputs = &self.rules.inputs;
+        let values = &mut applicant.values;
+        values.clear();
+        values.extend_from_slice(&self.defaults);
+        let (mut seen, mut given) = (0u64, 0u64);
+        let mut cursor = 0;
+        for (key, raw) in fields {
+            let Some(slot) = (cursor..inputs.len()).chain(0..cursor).find(|&slot| &*inputs[slot].name == key) else {
+                return false;
+            };
+            let bit = 1u64 << slot;
+            if seen & bit != 0 {
+                return false;
+            }
+            seen |= bit;
+            cursor = slot + 1;
+            match self.value(slot, raw) {
+                Some(Some(v)) => {
+                    values[slot] = v;
+                    given |= bit;
+                }
+                // Null: the default stands.
+                Some(None) => {}
+                None => return false,
+            }
+        }
+        self.required & !given == 0
+    }
+
+    /// A fact's value (`Some(None)`: null), or `None` to decline.
+    fn value(&self, slot: usize, raw: RawValue<'_>) -> Option<Option<Value>> {
+        let def = self.rules.inputs.get(slot)?;
+        let value = match (raw, def.ty) {
+            (RawValue::Null, _) => return Some(None),
+            (RawValue::Bool(b), InputType::Bool) => Value::Bool(b),
+            (RawValue::Number(n), InputType::Int { .. }) => {
+                let i = plain_int(&n)?;
+                let (lo, hi) = (*self.int_bounds.get(slot)?)?;
+                (lo..=hi).contains(&i).then_some(Value::Int(i))?
+            }
+            (raw @ RawValue::Number(_), InputType::Decimal { .. }) => self.rules.read_value(def, raw).ok()??,
+            (RawValue::Text(s), InputType::Enum(e)) => {
+                let variants = &self.rules.enums.get(e as usize)?.variants;
+                Value::Enum(variants.iter().position(|v| *v.name == *s)? as u16)
+            }
+            _ => return None,
+        };
+        Some(Some(value))
+    }
+}
+
+/// An int input's bounds as whole numbers: an integer is at least `min` exactly when it is
+/// at least `ceil(min)`, and at most `max` when at most `floor(max)`.
+fn int_bounds(def: &InputDef) -> Option<(i64, i64)> {
+    if !matches!(def.ty, InputType::Int { .. }) {
+        return None;
+    }
+    let lo = match def.min {
+        Some(m) => i64::try_from(m.ceil()).ok()?,
+        None => i64::MIN,
+    };
+    let hi = match def.max {
+        Some(m) => i64::try_from(m.floor()).ok()?,
+        None => i64::MAX,
+    };
+    Some((lo, hi))
 }
 
 /// A message with each line cut to 200 characters: toml_edit quotes the whole line in
@@ -397,6 +519,16 @@ fn cell_value(text: &str, ty: InputType) -> RawValue<'_> {
         InputType::Int { .. } | InputType::Decimal { .. } if looks_numeric(text) => RawValue::Number(text.into()),
         _ => RawValue::Text(text.into()),
     }
+}
+
+/// A whole number written as at most 18 digits (with an optional `-`): it fits an `i64`
+/// and means the same as its decimal reading.
+fn plain_int(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// An exact decimal from a number's text (plain or with an exponent).

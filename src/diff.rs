@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::eval::Outcome;
+use crate::eval::{Outcome, Scores};
 use crate::rules::{ArithOp, CmpOp, Expr, InputType, Pattern, RuleSet, Value};
 
 /// One difference between the rules of two policies.
@@ -463,5 +463,117 @@ impl Summary {
             e.0 += n;
             e.1 += s;
         }
+    }
+}
+
+/// The columns of an applicant's delta — the new policy's items, then those only in the
+/// old one — matched by id once, so each applicant's delta is a few subtractions of
+/// [`Scores`] (the same numbers [`applicant_delta`] gives from outcomes).
+#[derive(Debug, Clone)]
+pub struct DeltaColumns<'r> {
+    columns: Vec<Column<'r>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Column<'r> {
+    id: &'r str,
+    /// The item's index in the new and in the old policy.
+    new: Option<usize>,
+    old: Option<usize>,
+}
+
+impl<'r> DeltaColumns<'r> {
+    pub fn new(old: &'r RuleSet, new: &'r RuleSet) -> DeltaColumns<'r> {
+        let mut columns: Vec<Column<'r>> = new
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| Column { id: &item.id, new: Some(i), old: old.items.iter().position(|o| o.id == item.id) })
+            .collect();
+        for (i, item) in old.items.iter().enumerate() {
+            if !new.items.iter().any(|n| n.id == item.id) {
+                columns.push(Column { id: &item.id, new: None, old: Some(i) });
+            }
+        }
+        DeltaColumns { columns }
+    }
+
+    /// The item ids, in column order.
+    pub fn ids(&self) -> impl Iterator<Item = &'r str> + '_ {
+        self.columns.iter().map(|c| c.id)
+    }
+
+    /// New points minus old points, per column, into `out`.
+    pub fn changes(&self, old: &Scores, new: &Scores, out: &mut Vec<i64>) {
+        let points = |s: &Scores, i: Option<usize>| i.and_then(|i| s.points.get(i).copied()).unwrap_or(0);
+        out.clear();
+        out.extend(self.columns.iter().map(|c| points(new, c.new) - points(old, c.old)));
+    }
+}
+
+/// A [`Summary`] being counted, its drivers by column: cheap to add to and to merge, so
+/// each thread keeps one.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    summary: Summary,
+    /// Per column: applicants whose points for the item changed, and the sum of the changes.
+    drivers: Vec<(usize, i64)>,
+}
+
+impl Tally {
+    /// Count one applicant, scored under both policies, with its [`DeltaColumns::changes`].
+    pub fn add(&mut self, old: &Scores, new: &Scores, changes: &[i64]) {
+        let s = &mut self.summary;
+        let delta = new.total - old.total;
+        s.applicants += 1;
+        match delta.signum() {
+            1 => s.gain += 1,
+            -1 => s.lose += 1,
+            _ => s.same += 1,
+        }
+        if !old.meets_standard && new.meets_standard {
+            s.newly_meet += 1;
+        }
+        if old.meets_standard && !new.meets_standard {
+            s.no_longer_meet += 1;
+        }
+        *s.distribution.entry(delta).or_default() += 1;
+        if self.drivers.len() < changes.len() {
+            self.drivers.resize(changes.len(), (0, 0));
+        }
+        for (driver, &change) in self.drivers.iter_mut().zip(changes) {
+            if change != 0 {
+                driver.0 += 1;
+                driver.1 += change;
+            }
+        }
+    }
+
+    pub fn applicants(&self) -> usize {
+        self.summary.applicants
+    }
+
+    pub fn merge(&mut self, other: Tally) {
+        self.summary.merge(other.summary);
+        if self.drivers.len() < other.drivers.len() {
+            self.drivers.resize(other.drivers.len(), (0, 0));
+        }
+        for (mine, (n, sum)) in self.drivers.iter_mut().zip(other.drivers) {
+            mine.0 += n;
+            mine.1 += sum;
+        }
+    }
+
+    /// The summary, drivers named by item (only items some applicant's change involved).
+    pub fn summary(self, columns: &DeltaColumns<'_>) -> Summary {
+        let mut summary = self.summary;
+        for (id, (n, sum)) in columns.ids().zip(self.drivers) {
+            if n > 0 {
+                let e = summary.drivers.entry(id.to_string()).or_default();
+                e.0 += n;
+                e.1 += sum;
+            }
+        }
+        summary
     }
 }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io::{BufRead, Read};
 use std::sync::Arc;
 
-use crate::applicant::{json_entries, ApplicantError, RawValue};
+use crate::applicant::{json_entries, ApplicantError, FastInputs, RawValue};
 use crate::eval::Applicant;
 use crate::rules::{InputType, RuleSet, Value};
 
@@ -88,6 +88,191 @@ impl RawRow {
             RowData::Csv { headers, .. } => headers.iter().any(|h| h == "id"),
         }
     }
+}
+
+/// Checks many rows against one policy, reusing its storage from one row to the next.
+pub struct RowParser<'r> {
+    rules: &'r RuleSet,
+    declares_id: bool,
+    fast: Option<FastInputs<'r>>,
+    fields: Vec<Field>,
+    applicant: Applicant,
+}
+
+impl<'r> RowParser<'r> {
+    pub fn new(rules: &'r RuleSet) -> RowParser<'r> {
+        RowParser {
+            rules,
+            declares_id: rules.input_slot("id").is_some(),
+            fast: FastInputs::new(rules),
+            fields: Vec::with_capacity(32),
+            applicant: Applicant { values: Vec::new() },
+        }
+    }
+
+    /// The same as [`RawRow::parse`]; the applicant is valid until the next row is parsed.
+    pub fn parse<'t>(&mut self, row: &'t RawRow) -> Result<(Option<Cow<'t, str>>, &Applicant), ApplicantError> {
+        if let RowData::Json(text) = &row.data {
+            if plain_json_fields(text, &mut self.fields).is_some() {
+                let id = self.fill(text)?;
+                return Ok((id, &self.applicant));
+            }
+        }
+        // Anything unusual (escapes, errors, CSV) takes the general path and its messages.
+        let (id, applicant) = row.parse(self.rules)?;
+        self.applicant = applicant;
+        Ok((id.map(Cow::Owned), &self.applicant))
+    }
+
+    /// Read the scanned facts of `text` into the applicant, as `RawRow::parse` would.
+    fn fill<'t>(&mut self, text: &'t str) -> Result<Option<Cow<'t, str>>, ApplicantError> {
+        let id_at = if self.declares_id { None } else { self.fields.iter().position(|f| f.key(text) == "id") };
+        let id = id_at.map(|k| match self.fields[k].raw(text) {
+            RawValue::Text(s) | RawValue::Number(s) | RawValue::Cell(s) => s,
+            RawValue::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
+            _ => Cow::Borrowed(""),
+        });
+        let fields = &self.fields;
+        let facts = || {
+            fields.iter().enumerate().filter(move |(k, _)| Some(*k) != id_at).map(|(_, f)| (f.key(text), f.raw(text)))
+        };
+        if !self.fast.as_ref().is_some_and(|fast| fast.fill(facts(), &mut self.applicant)) {
+            self.rules.fill_applicant(facts(), &mut self.applicant)?;
+        }
+        Ok(id)
+    }
+}
+
+/// A fact of a JSON row as byte offsets into its text (so the storage outlives the row).
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    key: (usize, usize),
+    value: FieldValue,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum FieldValue {
+    Null,
+    Bool(bool),
+    Number(usize, usize),
+    Text(usize, usize),
+}
+
+impl Field {
+    fn key<'t>(&self, text: &'t str) -> &'t str {
+        text.get(self.key.0..self.key.1).unwrap_or_default()
+    }
+
+    fn raw<'t>(&self, text: &'t str) -> RawValue<'t> {
+        let slice = |a: usize, b: usize| Cow::Borrowed(text.get(a..b).unwrap_or_default());
+        match self.value {
+            FieldValue::Null => RawValue::Null,
+            FieldValue::Bool(b) => RawValue::Bool(b),
+            FieldValue::Number(a, b) => RawValue::Number(slice(a, b)),
+            FieldValue::Text(a, b) => RawValue::Text(slice(a, b)),
+        }
+    }
+}
+
+/// Scan a plain JSON object: keys and strings without escapes, values that are numbers,
+/// strings, booleans or null. `None` for anything else (escapes, nesting, any error): the
+/// full parser then reads the row, with its exact messages. Accepts only what serde_json
+/// accepts, and reads the same facts from it.
+fn plain_json_fields(text: &str, out: &mut Vec<Field>) -> Option<()> {
+    out.clear();
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return only_ws(b, i + 1);
+    }
+    loop {
+        let key = plain_string(b, i)?;
+        i = skip_ws(b, key.1 + 1);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let (value, next) = plain_value(b, i)?;
+        out.push(Field { key, value });
+        i = skip_ws(b, next);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return only_ws(b, i + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// JSON's whitespace (not Unicode's).
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+fn only_ws(b: &[u8], i: usize) -> Option<()> {
+    (skip_ws(b, i) == b.len()).then_some(())
+}
+
+/// The content of a string starting at `i` (its opening quote), if it has no escapes or
+/// control characters; returns where the content starts and ends (at the closing quote).
+fn plain_string(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let len = b.get(i + 1..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    let end = i + 1 + len;
+    (b[end] == b'"').then_some((i + 1, end))
+}
+
+/// A value starting at `i`, and where it ends.
+fn plain_value(b: &[u8], i: usize) -> Option<(FieldValue, usize)> {
+    let word = |w: &[u8], v: FieldValue| b.get(i..i + w.len()).filter(|s| *s == w).map(|_| (v, i + w.len()));
+    match b.get(i)? {
+        b'"' => plain_string(b, i).map(|(s, e)| (FieldValue::Text(s, e), e + 1)),
+        b't' => word(b"true", FieldValue::Bool(true)),
+        b'f' => word(b"false", FieldValue::Bool(false)),
+        b'n' => word(b"null", FieldValue::Null),
+        b'-' | b'0'..=b'9' => json_number(b, i).map(|e| (FieldValue::Number(i, e), e)),
+        _ => None,
+    }
+}
+
+/// The end of a number written by JSON's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn json_number(b: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |from: usize| from + b.get(from..).map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count());
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(i),
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        if end == i + 1 {
+            return None;
+        }
+        i = end;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let end = digits(i);
+        if end == i {
+            return None;
+        }
+        i = end;
+    }
+    Some(i)
 }
 
 /// A row that could not be read at all (broken CSV, unreadable input).

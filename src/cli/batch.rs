@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{IsTerminal, Read};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
 use clap::ValueEnum;
 use rayon::prelude::*;
 
-use jifen::population::{RawRow, RowFormat, RowReader};
-use jifen::RuleSet;
+use jifen::population::{RawRow, ReadError, RowFormat, RowParser, RowReader};
+use jifen::{RuleSet, Scorer, Scores};
 
 use super::input::{io_reason, load_policy};
 use super::output::Output;
@@ -52,6 +53,47 @@ pub struct Args {
     /// Skip invalid rows and report them, instead of stopping.
     #[arg(long)]
     pub skip_invalid: bool,
+}
+
+/// A chunk of rows (or why it could not be read) and the input's bytes read so far.
+pub type Chunk = (Result<Vec<RawRow>, ReadError>, u64);
+
+/// Read chunks on a thread of their own, one chunk ahead of their scoring, so reading and
+/// scoring overlap while memory stays flat. The thread ends after the last chunk, at the
+/// first error, or when the receiver is dropped (it is never joined: a run that stops
+/// early does not wait for a blocked read of standard input).
+pub fn read_ahead(mut reader: RowReader<Box<dyn Read + Send>>, rows: usize) -> Chunks {
+    let (send, receive) = sync_channel(1);
+    let (done, recycle) = channel::<Vec<RawRow>>();
+    std::thread::spawn(move || loop {
+        // Rows are freed by the thread that made them: cheaper, and not on the critical path.
+        while recycle.try_recv().is_ok() {}
+        let chunk = reader.chunk(rows);
+        let last = !matches!(&chunk, Ok(c) if !c.is_empty());
+        if send.send((chunk, reader.bytes)).is_err() || last {
+            break;
+        }
+    });
+    Chunks { receive, done }
+}
+
+/// The chunks [`read_ahead`] reads.
+pub struct Chunks {
+    receive: Receiver<Chunk>,
+    done: Sender<Vec<RawRow>>,
+}
+
+impl Chunks {
+    /// The next chunk; `None` only if the reading thread died.
+    pub fn next(&self) -> Option<Chunk> {
+        self.receive.recv().ok()
+    }
+
+    /// Hand a scored chunk back to be freed off the critical path.
+    pub fn done(&self, rows: Vec<RawRow>) {
+        // The reader may have finished: then the rows are simply dropped here.
+        let _ = self.done.send(rows);
+    }
 }
 
 pub fn row_format(explicit: Option<Rows>, path: &str) -> RowFormat {
@@ -113,34 +155,99 @@ impl Skipped {
     }
 }
 
-fn score_row(ruleset: &RuleSet, row: &RawRow, csv: bool, with_id: bool) -> Result<String, String> {
-    let (id, applicant) = row.parse(ruleset).map_err(|e| e.to_string())?;
-    let outcome = ruleset.evaluate(&applicant).map_err(|e| e.to_string())?;
-    if csv {
-        let mut line = String::with_capacity(96);
-        if with_id {
-            line.push_str(&csv_cell(id.as_deref().unwrap_or("")));
-            line.push(',');
-        }
-        use std::fmt::Write;
-        let _ = write!(line, "{},{},{},{}", outcome.total, outcome.eligible, outcome.vetoed, outcome.meets_standard);
-        for item in &outcome.items {
-            let _ = write!(line, ",{}", item.points);
-        }
-        line.push('\n');
-        Ok(line)
-    } else {
-        let mut value = jifen::report::outcome_json(ruleset, &outcome, None);
-        if let Some(obj) = value.as_object_mut() {
-            if let Some(id) = id {
-                obj.insert("id".into(), serde_json::Value::String(id));
+/// One rayon task's rows: their output, in input order, and the rows that failed.
+#[derive(Default)]
+struct Part {
+    out: Vec<u8>,
+    failed: Vec<(usize, String)>,
+}
+
+/// What each rayon worker keeps from one row to the next.
+struct Worker<'r> {
+    parser: RowParser<'r>,
+    scores: Scores,
+}
+
+/// How rows are written out, the same for the whole run.
+#[derive(Clone, Copy)]
+struct Shape {
+    csv: bool,
+    with_id: bool,
+    /// Keep going after a failed row (it is reported, not written).
+    skip_invalid: bool,
+}
+
+/// Rows per rayon task: enough to make a task worth its scheduling.
+const PART: usize = 512;
+
+/// Score a chunk of rows in parallel; parts come back in input order.
+fn score_chunk(scorer: &Scorer<'_>, rows: &[RawRow], shape: Shape) -> Vec<Part> {
+    let rules = scorer.rules();
+    rows.par_chunks(PART)
+        .map_init(
+            || Worker { parser: RowParser::new(rules), scores: Scores::default() },
+            |worker, rows| score_part(scorer, worker, rows, shape),
+        )
+        .collect()
+}
+
+fn score_part(scorer: &Scorer<'_>, worker: &mut Worker<'_>, rows: &[RawRow], shape: Shape) -> Part {
+    let mut part = Part { out: Vec::with_capacity(rows.len() * 96), failed: Vec::new() };
+    for row in rows {
+        if let Err(reason) = score_row(scorer, worker, row, shape, &mut part.out) {
+            part.failed.push((row.line, reason));
+            if !shape.skip_invalid {
+                // The run stops at this row: the rest of the part does not matter.
+                break;
             }
-            obj.insert("line".into(), serde_json::json!(row.line));
         }
-        let mut s = serde_json::to_string(&value).map_err(|e| e.to_string())?;
-        s.push('\n');
-        Ok(s)
     }
+    part
+}
+
+/// Append one row's result to `out` (nothing when the row fails).
+fn score_row(
+    scorer: &Scorer<'_>,
+    worker: &mut Worker<'_>,
+    row: &RawRow,
+    shape: Shape,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let (id, applicant) = worker.parser.parse(row).map_err(|e| e.to_string())?;
+    if shape.csv {
+        scorer.score(applicant, &mut worker.scores).map_err(|e| e.to_string())?;
+        if shape.with_id {
+            push_csv_cell(out, id.as_deref().unwrap_or(""));
+            out.push(b',');
+        }
+        csv_scores(out, &worker.scores);
+        return Ok(());
+    }
+    let outcome = scorer.evaluate(applicant).map_err(|e| e.to_string())?;
+    let mut value = jifen::report::outcome_json(scorer.rules(), &outcome, None);
+    if let Some(obj) = value.as_object_mut() {
+        if let Some(id) = id {
+            obj.insert("id".into(), serde_json::Value::String(id.into_owned()));
+        }
+        obj.insert("line".into(), serde_json::json!(row.line));
+    }
+    serde_json::to_writer(&mut *out, &value).map_err(|e| e.to_string())?;
+    out.push(b'\n');
+    Ok(())
+}
+
+/// `total,eligible,vetoed,meets_standard,points…` and the line's end.
+fn csv_scores(out: &mut Vec<u8>, s: &Scores) {
+    let mut num = itoa::Buffer::new();
+    out.extend_from_slice(num.format(s.total).as_bytes());
+    for flag in [s.eligible, s.vetoed, s.meets_standard] {
+        out.extend_from_slice(if flag { b",true" } else { b",false" });
+    }
+    for &p in &s.points {
+        out.push(b',');
+        out.extend_from_slice(num.format(p).as_bytes());
+    }
+    out.push(b'\n');
 }
 
 fn csv_header(ruleset: &RuleSet, with_id: bool) -> String {
@@ -155,6 +262,15 @@ fn csv_header(ruleset: &RuleSet, with_id: bool) -> String {
     }
     header.push('\n');
     header
+}
+
+/// [`csv_cell`] appended to `out`, copying nothing else when no quotes are needed.
+pub fn push_csv_cell(out: &mut Vec<u8>, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        out.extend_from_slice(csv_cell(s).as_bytes());
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
 }
 
 pub fn csv_cell(s: &str) -> String {
@@ -179,7 +295,7 @@ pub fn run(args: Args) -> u8 {
         Some(f) => f == Rows::Csv,
         None => args.output.as_deref().is_some_and(|o| o.to_ascii_lowercase().ends_with(".csv")),
     };
-    let mut reader = match RowReader::new(input, format) {
+    let reader = match RowReader::new(input, format) {
         Ok(r) => r,
         Err(e) => {
             fail(&format!("{}: {e}", args.input), None);
@@ -195,8 +311,13 @@ pub fn run(args: Args) -> u8 {
     let mut rows_done = 0u64;
     let mut with_id = reader.headers().is_some_and(|h| h.iter().any(|c| c == "id"));
     let mut first = true;
+    let scorer = ruleset.scorer();
+    let chunks = read_ahead(reader, CHUNK);
     loop {
-        let chunk = match reader.chunk(CHUNK) {
+        let Some((chunk, bytes)) = chunks.next() else {
+            return exit::INTERNAL;
+        };
+        let chunk = match chunk {
             Ok(c) => c,
             Err(e) => {
                 if let Some(b) = &bar {
@@ -232,31 +353,31 @@ pub fn run(args: Args) -> u8 {
                 }
             }
         }
-        let results: Vec<Result<String, String>> =
-            chunk.par_iter().map(|row| score_row(&ruleset, row, csv_out, with_id)).collect();
-        let mut buf = String::with_capacity(results.len() * 128);
-        for (row, result) in chunk.iter().zip(results) {
-            match result {
-                Ok(s) => buf.push_str(&s),
-                Err(reason) if args.skip_invalid => skipped.add(row.line, reason),
-                Err(reason) => {
-                    if let Some(b) = &bar {
-                        b.abandon();
-                    }
-                    fail(
-                        &format!("{} line {}: {reason}", args.input, row.line),
-                        Some("fix the row, or pass --skip-invalid to skip invalid rows; no output was written"),
-                    );
-                    return exit::APPLICANT;
-                }
+        let shape = Shape { csv: csv_out, with_id, skip_invalid: args.skip_invalid };
+        let parts = score_chunk(&scorer, &chunk, shape);
+        for (line, reason) in parts.iter().flat_map(|p| &p.failed) {
+            if args.skip_invalid {
+                skipped.add(*line, reason.clone());
+                continue;
+            }
+            if let Some(b) = &bar {
+                b.abandon();
+            }
+            fail(
+                &format!("{} line {line}: {reason}", args.input),
+                Some("fix the row, or pass --skip-invalid to skip invalid rows; no output was written"),
+            );
+            return exit::APPLICANT;
+        }
+        for part in &parts {
+            if let Err(code) = out.write(&part.out) {
+                return code;
             }
         }
-        if let Err(code) = out.write(buf.as_bytes()) {
-            return code;
-        }
         rows_done += chunk.len() as u64;
+        chunks.done(chunk);
         if let Some(b) = &bar {
-            b.set_position(reader.bytes);
+            b.set_position(bytes);
             b.set_message(format!("{rows_done} rows"));
         }
     }

@@ -3,10 +3,11 @@
 use rayon::prelude::*;
 use serde_json::json;
 
-use jifen::diff::{applicant_delta, rule_changes, Change, Summary};
-use jifen::population::RowReader;
+use jifen::diff::{rule_changes, Change, DeltaColumns, Summary, Tally};
+use jifen::population::{RawRow, RowParser, RowReader};
+use jifen::{Scorer, Scores};
 
-use super::batch::{csv_cell, open_input, progress, row_format, Rows};
+use super::batch::{open_input, progress, push_csv_cell, read_ahead, row_format, Rows};
 use super::input::load_policy;
 use super::output::Output;
 use super::{exit, fail, Format};
@@ -72,14 +73,14 @@ pub fn run(args: Args, format: Format) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let mut summary = Summary::default();
-    let mut csv_header_done = false;
+    let mut tally = Tally::default();
+    let columns = DeltaColumns::new(&old, &new);
     if let Some(path) = &args.applicants {
         let (input, size) = match open_input(path) {
             Ok(x) => x,
             Err(code) => return code,
         };
-        let mut reader = match RowReader::new(input, row_format(args.input_format, path)) {
+        let reader = match RowReader::new(input, row_format(args.input_format, path)) {
             Ok(r) => r,
             Err(e) => {
                 fail(&format!("{path}: {e}"), None);
@@ -87,8 +88,21 @@ pub fn run(args: Args, format: Format) -> u8 {
             }
         };
         let bar = progress(size);
+        let years = Years {
+            old: old.scorer(),
+            new: new.scorer(),
+            same_schema: old.inputs == new.inputs && old.enums == new.enums,
+            names: (&args.old, &args.new),
+            columns: &columns,
+            csv: format == Format::Csv,
+        };
+        let chunks = read_ahead(reader, 16_384);
+        let mut first = true;
         loop {
-            let chunk = match reader.chunk(16_384) {
+            let Some((chunk, bytes)) = chunks.next() else {
+                return exit::INTERNAL;
+            };
+            let chunk = match chunk {
                 Ok(c) => c,
                 Err(e) => {
                     fail(&format!("{path}: {e}"), None);
@@ -98,73 +112,43 @@ pub fn run(args: Args, format: Format) -> u8 {
             if chunk.is_empty() {
                 break;
             }
-            let same_schema = old.inputs == new.inputs && old.enums == new.enums;
-            let results: Vec<Result<(Option<String>, jifen::diff::ApplicantDelta), String>> = chunk
-                .par_iter()
-                .map(|row| {
-                    let (id, a_old) = row.parse(&old).map_err(|e| format!("under {}: {e}", args.old))?;
-                    let a_new = if same_schema {
-                        a_old.clone()
-                    } else {
-                        row.parse(&new).map_err(|e| format!("under {}: {e}", args.new))?.1
-                    };
-                    let o_old = old.evaluate(&a_old).map_err(|e| e.to_string())?;
-                    let o_new = new.evaluate(&a_new).map_err(|e| e.to_string())?;
-                    Ok((id, applicant_delta(&o_old, &o_new)))
-                })
+            let parts: Vec<Part> = chunk
+                .par_chunks(PART)
+                .map_init(|| Worker::new(&years), |worker, rows| years.compare_part(worker, rows))
                 .collect();
-            let mut buf = String::new();
-            for (row, result) in chunk.iter().zip(results) {
-                let (id, d) = match result {
-                    Ok(x) => x,
-                    Err(reason) => {
-                        fail(
-                            &format!("{path} line {}: {reason}", row.line),
-                            Some("fix the row; no output was written"),
-                        );
-                        return exit::APPLICANT;
-                    }
-                };
-                if format != Format::Csv {
-                    summary.add(&d);
-                    continue;
-                }
-                summary.add(&d);
-                if !csv_header_done {
-                    csv_header_done = true;
-                    buf.push_str("id,old_total,new_total,change,old_meets_standard,new_meets_standard");
-                    for (id, _) in &d.items {
-                        buf.push_str(&format!(",{id}"));
-                    }
-                    buf.push('\n');
-                }
-                let id = id.unwrap_or_else(|| format!("line {}", row.line));
-                buf.push_str(&format!(
-                    "{},{},{},{},{},{}",
-                    csv_cell(&id),
-                    d.old_total,
-                    d.new_total,
-                    d.delta(),
-                    d.old_meets,
-                    d.new_meets
-                ));
-                for (_, change) in &d.items {
-                    buf.push_str(&format!(",{change}"));
-                }
-                buf.push('\n');
+            if let Some((line, reason)) = parts.iter().find_map(|p| p.failed.as_ref()) {
+                fail(&format!("{path} line {line}: {reason}"), Some("fix the row; no output was written"));
+                return exit::APPLICANT;
             }
-            if let Err(code) = out.write(buf.as_bytes()) {
-                return code;
+            if first && years.csv {
+                first = false;
+                let mut header = "id,old_total,new_total,change,old_meets_standard,new_meets_standard".to_string();
+                for id in columns.ids() {
+                    header.push(',');
+                    header.push_str(id);
+                }
+                header.push('\n');
+                if let Err(code) = out.write(header.as_bytes()) {
+                    return code;
+                }
             }
+            for part in parts {
+                if let Err(code) = out.write(&part.csv) {
+                    return code;
+                }
+                tally.merge(part.tally);
+            }
+            chunks.done(chunk);
             if let Some(b) = &bar {
-                b.set_position(reader.bytes);
-                b.set_message(format!("{} applicants", summary.applicants));
+                b.set_position(bytes);
+                b.set_message(format!("{} applicants", tally.applicants()));
             }
         }
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
     }
+    let summary = tally.summary(&columns);
     let text = match format {
         Format::Json => {
             let mut v = json!({
@@ -184,6 +168,95 @@ pub fn run(args: Args, format: Format) -> u8 {
         return code;
     }
     exit::OK
+}
+
+/// Rows compared by one rayon task: their tally, CSV lines, and the first row that failed.
+struct Part {
+    tally: Tally,
+    csv: Vec<u8>,
+    failed: Option<(usize, String)>,
+}
+
+/// Rows per rayon task.
+const PART: usize = 512;
+
+/// The two policies, ready to score the same applicants.
+struct Years<'r> {
+    old: Scorer<'r>,
+    new: Scorer<'r>,
+    /// The same inputs: a row read once serves both years.
+    same_schema: bool,
+    /// The policies' file names, for messages.
+    names: (&'r str, &'r str),
+    columns: &'r DeltaColumns<'r>,
+    csv: bool,
+}
+
+/// What each rayon worker keeps from one row to the next.
+struct Worker<'r> {
+    old: RowParser<'r>,
+    new: RowParser<'r>,
+    scores: (Scores, Scores),
+    changes: Vec<i64>,
+}
+
+impl<'r> Worker<'r> {
+    fn new(years: &Years<'r>) -> Worker<'r> {
+        Worker {
+            old: RowParser::new(years.old.rules()),
+            new: RowParser::new(years.new.rules()),
+            scores: (Scores::default(), Scores::default()),
+            changes: Vec::new(),
+        }
+    }
+}
+
+impl Years<'_> {
+    fn compare_part(&self, worker: &mut Worker<'_>, rows: &[RawRow]) -> Part {
+        let mut part = Part { tally: Tally::default(), csv: Vec::new(), failed: None };
+        for row in rows {
+            if let Err(reason) = self.compare_row(worker, row, &mut part) {
+                // The run stops at this row: the rest of the part does not matter.
+                part.failed = Some((row.line, reason));
+                break;
+            }
+        }
+        part
+    }
+
+    /// Score a row under both years, count it, and (for CSV) write its line.
+    fn compare_row(&self, w: &mut Worker<'_>, row: &RawRow, part: &mut Part) -> Result<(), String> {
+        let (id, a_old) = w.old.parse(row).map_err(|e| format!("under {}: {e}", self.names.0))?;
+        let a_new = if self.same_schema {
+            a_old
+        } else {
+            w.new.parse(row).map_err(|e| format!("under {}: {e}", self.names.1))?.1
+        };
+        let (s_old, s_new) = &mut w.scores;
+        self.old.score(a_old, s_old).map_err(|e| e.to_string())?;
+        self.new.score(a_new, s_new).map_err(|e| e.to_string())?;
+        self.columns.changes(s_old, s_new, &mut w.changes);
+        part.tally.add(s_old, s_new, &w.changes);
+        if self.csv {
+            csv_line(&mut part.csv, id.as_deref(), row.line, s_old, s_new, &w.changes);
+        }
+        Ok(())
+    }
+}
+
+/// `id,old_total,new_total,change,old_meets_standard,new_meets_standard,changes…`
+fn csv_line(out: &mut Vec<u8>, id: Option<&str>, line: usize, old: &Scores, new: &Scores, changes: &[i64]) {
+    use std::io::Write;
+    match id {
+        Some(id) => push_csv_cell(out, id),
+        None => push_csv_cell(out, &format!("line {line}")),
+    }
+    let delta = new.total - old.total;
+    let _ = write!(out, ",{},{},{delta},{},{}", old.total, new.total, old.meets_standard, new.meets_standard);
+    for change in changes {
+        let _ = write!(out, ",{change}");
+    }
+    out.push(b'\n');
 }
 
 fn summary_json(s: &Summary) -> serde_json::Value {

@@ -402,6 +402,32 @@ fn a_panic_is_reported_as_a_bug_with_exit_70() {
     assert!(!stderr.contains("panicked at") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
 }
 
+#[test]
+fn a_bug_in_the_middle_of_a_batch_leaves_no_output_file_behind() {
+    let dir = std::env::temp_dir().join(format!("jifen-batch-bug-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("people.jsonl");
+    let generated = Command::new(BIN).args(["gen", "--count", "100", "-o"]).arg(&input).output().unwrap();
+    assert!(generated.status.success());
+    let out = Command::new(BIN)
+        .arg("batch")
+        .arg(&input)
+        .arg("-o")
+        .arg(dir.join("scores.csv"))
+        .env("JIFEN_TEST_INTERNAL_ERROR", "batch")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(70), "{stderr}");
+    assert!(stderr.starts_with("internal error: JIFEN_TEST_INTERNAL_ERROR is batch"), "{stderr}");
+    let mut left: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect();
+    left.sort();
+    assert_eq!(left, ["people.jsonl"], "neither scores.csv nor its temporary file may remain");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 // ---------------------------------------------------------------- helpers
 
 fn jifen(args: &[&str], stdin: Option<&[u8]>) -> Output {

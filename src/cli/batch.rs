@@ -374,6 +374,10 @@ pub fn run(args: Args) -> u8 {
                 return code;
             }
         }
+        // Lets the tests see that a bug mid-run leaves no output behind (tests/limits.rs).
+        if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v == "batch") {
+            panic!("JIFEN_TEST_INTERNAL_ERROR is batch");
+        }
         rows_done += chunk.len() as u64;
         chunks.done(chunk);
         if let Some(b) = &bar {

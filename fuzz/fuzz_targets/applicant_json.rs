@@ -1,5 +1,7 @@
 //! Any bytes as an applicant of the bundled 2025 policy. An applicant that passes
-//! validation must evaluate: `evaluate` never fails for one.
+//! validation must evaluate: `evaluate` never fails for one. The fast paths of batch work
+//! must agree with the reference: the row parser with `RawRow::parse` (same id, applicant
+//! or error) and the scorer with `evaluate` (same outcome).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -18,12 +20,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let policy = policy();
     if let Ok(applicant) = policy.applicant_from_json(text) {
-        if let Err(e) = policy.evaluate(&applicant) {
+        let reference = policy.evaluate(&applicant);
+        if let Err(e) = &reference {
             panic!("a valid applicant did not evaluate: {e}");
         }
+        assert_eq!(policy.scorer().evaluate(&applicant), reference, "the scorer differs from evaluate");
     }
     // The same text as one row of a batch (JSON lines).
     let row = jifen::population::RawRow::json(1, text.to_string());
+    let mut parser = jifen::population::RowParser::new(policy);
+    let fast = parser.parse(&row).map(|(id, a)| (id.map(|s| s.into_owned()), a.clone()));
+    assert_eq!(fast, row.parse(policy), "the row parser differs from RawRow::parse");
     if let Ok((_, applicant)) = row.parse(policy) {
         if let Err(e) = policy.evaluate(&applicant) {
             panic!("a valid row did not evaluate: {e}");

@@ -1,5 +1,6 @@
 //! Any text as a policy, checked with the bundled policies as what it may extend; when
-//! it compiles, its own tests are run (which evaluates their applicants).
+//! it compiles, its own tests are run (which evaluates their applicants), and the scorer
+//! must give `evaluate`'s outcome for those applicants and for generated ones.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,5 +14,17 @@ fuzz_target!(|text: &str| {
     if let Some(ruleset) = &report.ruleset {
         assert!(!report.diagnostics.has_errors());
         let _ = ruleset.run_tests(None);
+        let scorer = ruleset.scorer();
+        let mut applicants: Vec<jifen::Applicant> = ruleset.tests.iter().map(|t| ruleset.test_applicant(t)).collect();
+        let mut rng = jifen::population::Rng::new(text.len() as u64);
+        for i in 0..8 {
+            let row = jifen::population::generate_row(ruleset, &mut rng, i);
+            if let Ok((_, a)) = jifen::population::RawRow::json(1, row).parse(ruleset) {
+                applicants.push(a);
+            }
+        }
+        for a in &applicants {
+            assert_eq!(scorer.evaluate(a), ruleset.evaluate(a), "the scorer differs from evaluate for {a:?}");
+        }
     }
 });

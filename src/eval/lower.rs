@@ -12,7 +12,11 @@ use std::cmp::Ordering;
 
 use rust_decimal::Decimal;
 
+use std::cell::Cell;
+
+use super::table::{self, Table};
 use super::Ctx;
+use crate::rules::ParamDef;
 use crate::rules::{ArithOp, CmpOp, Expr, InputType, Pattern, RuleSet, Value};
 
 /// The lowered code cannot decide this applicant; the reference evaluator will.
@@ -63,6 +67,7 @@ pub(super) enum Int<'r> {
     Match(Box<Switch<'r, Int<'r>>>),
     /// An optional input, or the fallback when it is absent.
     Coalesce(u16, Box<Int<'r>>),
+    Table(Box<Table<i64>>),
     Slow(&'r Expr),
 }
 
@@ -101,6 +106,7 @@ pub(super) enum Bool<'r> {
     /// The variant is one of those whose bit is set.
     InVariants(Variant, u64),
     Present(u16),
+    Table(Box<Table<bool>>),
     Slow(&'r Expr),
 }
 
@@ -228,6 +234,9 @@ impl<'r> Lowering<'r> {
         if self.kind(e) != Kind::Int {
             return Int::Slow(e);
         }
+        if let Some(t) = self.table(e, |v| if let Value::Int(i) = v { Some(i) } else { None }) {
+            return Int::Table(Box::new(t));
+        }
         match e {
             Expr::Const(Value::Int(i)) | Expr::Folded { value: Value::Int(i), .. } => Int::Const(*i),
             Expr::Param(p) => match self.param(*p) {
@@ -318,6 +327,9 @@ impl<'r> Lowering<'r> {
     }
 
     pub(super) fn bool(&self, e: &'r Expr) -> Bool<'r> {
+        if let Some(t) = self.table(e, |v| if let Value::Bool(b) = v { Some(b) } else { None }) {
+            return Bool::Table(Box::new(t));
+        }
         match e {
             Expr::Const(Value::Bool(b)) | Expr::Folded { value: Value::Bool(b), .. } => Bool::Const(*b),
             Expr::Input(slot) if self.kind(e) == Kind::Bool => Bool::Input(*slot),
@@ -368,6 +380,20 @@ impl<'r> Lowering<'r> {
             },
             _ => Bool::Slow(e),
         }
+    }
+
+    /// `e` as a table of its values, if it is large enough to be worth one and reads only
+    /// inputs with few values (see [`super::table`]).
+    fn table<T: Copy>(&self, e: &Expr, of: impl Fn(Value) -> Option<T>) -> Option<Table<T>> {
+        const WORTH_A_TABLE: usize = 4;
+        if table::size(e) < WORTH_A_TABLE {
+            return None;
+        }
+        Table::build(self.rules, e, |ctx| super::eval(ctx, e).ok().and_then(&of))
+    }
+
+    pub(super) fn rules(&self) -> &'r RuleSet {
+        self.rules
     }
 
     fn variant(&self, e: &Expr) -> Option<Variant> {
@@ -455,7 +481,8 @@ pub(super) enum Num<'r> {
 }
 
 impl Num<'_> {
-    pub(super) fn points(&self, cx: &Ctx<'_>) -> Fast<i64> {
+    #[inline]
+    pub(super) fn points(&self, cx: &Cx<'_>) -> Fast<i64> {
         match self {
             Num::Int(i) => i.get(cx),
             Num::Dec(d) => {
@@ -471,11 +498,27 @@ impl Num<'_> {
     }
 }
 
-fn slow(cx: &Ctx<'_>, e: &Expr) -> Fast<Value> {
-    super::eval(cx, e).map_err(|_| Leave)
+/// What lowered code reads: the applicant's facts and the points of the items scored so
+/// far (cells, so that the scorer writes an item's points while the context is held).
+pub(super) struct Cx<'a> {
+    pub(super) inputs: &'a [Value],
+    pub(super) points: &'a [Cell<i64>],
+    pub(super) params: &'a [ParamDef],
 }
 
-fn input(cx: &Ctx<'_>, slot: u16) -> Fast<Value> {
+impl Cx<'_> {
+    /// Evaluate with the reference evaluator (rare: what lowering left as it was).
+    pub(super) fn reference<T>(&self, run: impl FnOnce(&Ctx<'_>) -> T) -> T {
+        let points: Vec<i64> = self.points.iter().map(Cell::get).collect();
+        run(&Ctx { inputs: self.inputs, points: &points, params: self.params })
+    }
+}
+
+fn slow(cx: &Cx<'_>, e: &Expr) -> Fast<Value> {
+    cx.reference(|ctx| super::eval(ctx, e)).map_err(|_| Leave)
+}
+
+fn input(cx: &Cx<'_>, slot: u16) -> Fast<Value> {
     cx.inputs.get(slot as usize).copied().ok_or(Leave)
 }
 
@@ -494,7 +537,7 @@ impl Int<'_> {
     /// A leaf computed in place; anything else through [`Int::eval`]. Inlining the
     /// leaves at each use saves a call per leaf, the larger part of a tree walk's cost.
     #[inline(always)]
-    pub(super) fn get(&self, cx: &Ctx<'_>) -> Fast<i64> {
+    pub(super) fn get(&self, cx: &Cx<'_>) -> Fast<i64> {
         match self {
             Int::Const(i) => Ok(*i),
             Int::Input(slot) => match input(cx, *slot)? {
@@ -505,14 +548,14 @@ impl Int<'_> {
         }
     }
 
-    pub(super) fn eval(&self, cx: &Ctx<'_>) -> Fast<i64> {
+    pub(super) fn eval(&self, cx: &Cx<'_>) -> Fast<i64> {
         match self {
             Int::Const(i) => Ok(*i),
             Int::Input(slot) => match input(cx, *slot)? {
                 Value::Int(i) => Ok(i),
                 _ => Err(Leave),
             },
-            Int::Points(i) => cx.points.get(*i as usize).copied().ok_or(Leave),
+            Int::Points(i) => cx.points.get(*i as usize).map(Cell::get).ok_or(Leave),
             Int::Neg(a) => a.get(cx)?.checked_neg().ok_or(Leave),
             Int::Times(c, a) => c.checked_mul(a.get(cx)?).ok_or(Leave),
             Int::Plus(c, a) => c.checked_add(a.get(cx)?).ok_or(Leave),
@@ -559,6 +602,7 @@ impl Int<'_> {
                 Value::Absent => fallback.get(cx),
                 _ => Err(Leave),
             },
+            Int::Table(t) => t.look_up(cx),
             Int::Slow(e) => match slow(cx, e)? {
                 Value::Int(i) => Ok(i),
                 _ => Err(Leave),
@@ -578,7 +622,7 @@ fn arith<'r>(op: ArithOp, a: Int<'r>, b: Int<'r>) -> Int<'r> {
 }
 
 /// The first of the smallest (or largest) values, as `min`/`max` choose.
-fn extreme(args: &[Int<'_>], cx: &Ctx<'_>, wanted: Ordering) -> Fast<i64> {
+fn extreme(args: &[Int<'_>], cx: &Cx<'_>, wanted: Ordering) -> Fast<i64> {
     let (first, rest) = args.split_first().ok_or(Leave)?;
     let mut best = first.get(cx)?;
     for a in rest {
@@ -595,7 +639,7 @@ fn extreme(args: &[Int<'_>], cx: &Ctx<'_>, wanted: Ordering) -> Fast<i64> {
 /// such rounding could never reach the next whole number, and anything larger is left to it.
 fn full_units(value: Decimal, scale: i64, amount: Decimal) -> Fast<i64> {
     const SMALL: i128 = 1_000_000_000_000;
-    let pow = |s: u32| 10i128.checked_pow(s).ok_or(Leave);
+    let pow = |s: u32| ten_to(s).ok_or(Leave);
     // value × scale / amount = (m_v × scale × 10^s_a) / (m_a × 10^s_v)
     let numerator = value
         .mantissa()
@@ -617,12 +661,26 @@ fn full_units(value: Decimal, scale: i64, amount: Decimal) -> Fast<i64> {
     i64::try_from(quotient).map_err(|_| Leave)
 }
 
+/// 10^n for the scales a decimal has (0 to 28), from a table: `checked_pow` multiplies in a loop.
+fn ten_to(n: u32) -> Option<i128> {
+    const POWERS: [i128; 29] = {
+        let mut table = [1i128; 29];
+        let mut k = 1;
+        while k < 29 {
+            table[k] = table[k - 1] * 10;
+            k += 1;
+        }
+        table
+    };
+    POWERS.get(n as usize).copied()
+}
+
 /// Decimals compared by their integer mantissas brought to one scale (a multiplication),
 /// which is what `Decimal::cmp` does in general form, several times slower.
 fn compare_decimals(a: Decimal, b: Decimal) -> Ordering {
     let (sa, sb) = (a.scale(), b.scale());
     let (ma, mb) = (a.mantissa(), b.mantissa());
-    let scaled = |m: i128, by: u32| 10i128.checked_pow(by).and_then(|p| m.checked_mul(p));
+    let scaled = |m: i128, by: u32| ten_to(by).and_then(|p| m.checked_mul(p));
     let pair = match sa.cmp(&sb) {
         Ordering::Equal => Some((ma, mb)),
         Ordering::Less => scaled(ma, sb - sa).map(|ma| (ma, mb)),
@@ -635,7 +693,7 @@ fn compare_decimals(a: Decimal, b: Decimal) -> Ordering {
 }
 
 impl Dec<'_> {
-    pub(super) fn eval(&self, cx: &Ctx<'_>) -> Fast<Decimal> {
+    pub(super) fn eval(&self, cx: &Cx<'_>) -> Fast<Decimal> {
         match self {
             Dec::Const(d) => Ok(*d),
             Dec::Input(slot) => match input(cx, *slot)? {
@@ -682,7 +740,7 @@ impl Dec<'_> {
     }
 }
 
-fn extreme_dec(args: &[Dec<'_>], cx: &Ctx<'_>, wanted: Ordering) -> Fast<Decimal> {
+fn extreme_dec(args: &[Dec<'_>], cx: &Cx<'_>, wanted: Ordering) -> Fast<Decimal> {
     let (first, rest) = args.split_first().ok_or(Leave)?;
     let mut best = first.eval(cx)?;
     for a in rest {
@@ -697,7 +755,7 @@ fn extreme_dec(args: &[Dec<'_>], cx: &Ctx<'_>, wanted: Ordering) -> Fast<Decimal
 impl Bool<'_> {
     /// A leaf decided in place; anything else through [`Bool::eval`] (see [`Int::get`]).
     #[inline(always)]
-    pub(super) fn test(&self, cx: &Ctx<'_>) -> Fast<bool> {
+    pub(super) fn test(&self, cx: &Cx<'_>) -> Fast<bool> {
         match self {
             Bool::Input(slot) => match input(cx, *slot)? {
                 Value::Bool(b) => Ok(b),
@@ -715,7 +773,7 @@ impl Bool<'_> {
         }
     }
 
-    pub(super) fn eval(&self, cx: &Ctx<'_>) -> Fast<bool> {
+    pub(super) fn eval(&self, cx: &Cx<'_>) -> Fast<bool> {
         match self {
             Bool::Const(b) => Ok(*b),
             Bool::Input(slot) => match input(cx, *slot)? {
@@ -743,6 +801,7 @@ impl Bool<'_> {
                 Ok(v < 64 && mask & (1 << v) != 0)
             }
             Bool::Present(slot) => Ok(!matches!(input(cx, *slot)?, Value::Absent)),
+            Bool::Table(t) => t.look_up(cx),
             Bool::Slow(e) => match slow(cx, e)? {
                 Value::Bool(b) => Ok(b),
                 _ => Err(Leave),
@@ -752,7 +811,7 @@ impl Bool<'_> {
 }
 
 impl Variant {
-    fn eval(self, cx: &Ctx<'_>) -> Fast<u16> {
+    fn eval(self, cx: &Cx<'_>) -> Fast<u16> {
         match self {
             Variant::Const(v) => Ok(v),
             Variant::Input(slot) => match input(cx, slot)? {
@@ -765,7 +824,7 @@ impl Variant {
 
 impl<T> Switch<'_, T> {
     /// The arm the scrutinees' values select.
-    pub(super) fn arm(&self, cx: &Ctx<'_>) -> Fast<usize> {
+    pub(super) fn arm(&self, cx: &Cx<'_>) -> Fast<usize> {
         let mut index = 0usize;
         for key in &self.keys {
             let (value, size) = match key {

@@ -5,6 +5,7 @@
 
 mod lower;
 mod scorer;
+mod table;
 
 use std::sync::Arc;
 

@@ -6,7 +6,12 @@
 //! is what it falls back to for any applicant its lowered code cannot decide alone.
 
 use super::lower::{Bool, Fast, Leave, Lowering, Num, Switch};
-use super::{apply_cap, Applicant, Ctx, EvalError, ItemOutcome, Outcome, SectionOutcome, Status};
+use std::cell::Cell;
+
+use super::lower::Cx;
+use super::table::{self, Table};
+use super::Ctx;
+use super::{apply_cap, Applicant, EvalError, ItemOutcome, Outcome, SectionOutcome, Status};
 use crate::rules::{Expr, RuleSet};
 
 /// An item's rule, lowered; a top-level `when`/`match` keeps track of its arm.
@@ -15,6 +20,8 @@ enum Body<'r> {
     When(Vec<(Bool<'r>, Num<'r>)>, Num<'r>),
     Match(Switch<'r, Num<'r>>),
     Plain(Num<'r>),
+    /// Points and arm looked up by the values of the few inputs the rule reads.
+    Table(Table<(i64, Option<u16>)>),
     /// Left to the reference evaluator (a match it cannot tabulate).
     Slow(&'r Expr),
 }
@@ -109,7 +116,7 @@ impl<'r> Scorer<'r> {
     /// Score an applicant into `scores`, reusing its storage.
     pub fn score(&self, applicant: &Applicant, scores: &mut Scores) -> Result<(), EvalError> {
         scores.reset(self.rules);
-        if self.run(applicant, scores).is_ok() {
+        if self.run::<false>(applicant, scores).is_ok() {
             return Ok(());
         }
         let outcome = self.rules.evaluate(applicant)?;
@@ -121,7 +128,7 @@ impl<'r> Scorer<'r> {
     pub fn evaluate(&self, applicant: &Applicant) -> Result<Outcome<'r>, EvalError> {
         let mut scores = Scores::default();
         scores.reset(self.rules);
-        if self.run(applicant, &mut scores).is_err() {
+        if self.run::<true>(applicant, &mut scores).is_err() {
             return self.rules.evaluate(applicant);
         }
         Ok(self.outcome(&scores))
@@ -133,18 +140,22 @@ impl<'r> Scorer<'r> {
     pub fn decides_alone(&self, applicant: &Applicant) -> bool {
         let mut scores = Scores::default();
         scores.reset(self.rules);
-        self.run(applicant, &mut scores).is_ok()
+        self.run::<false>(applicant, &mut scores).is_ok()
     }
 
-    fn run(&self, applicant: &Applicant, s: &mut Scores) -> Fast<()> {
+    /// Score into `s`; with `TRACE`, also note how each item came to its points (for the
+    /// full outcome), which scoring alone does not pay for.
+    fn run<const TRACE: bool>(&self, applicant: &Applicant, s: &mut Scores) -> Fast<()> {
         let rules = self.rules;
         if !self.order_complete {
             return Err(Leave);
         }
+        let Scores { computed, trace, points, sections, failed_requirements, hit_vetoes, .. } = s;
+        let computed = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
+        let cx = Cx { inputs: &applicant.values, points: computed, params: &rules.params };
         for &index in &rules.order {
             let i = index as usize;
             let item = self.items.get(i).ok_or(Leave)?;
-            let cx = Ctx { inputs: &applicant.values, points: &s.computed, params: &rules.params };
             let mut met = 0u64;
             let mut unmet = None;
             for (k, pre) in item.preconditions.iter().enumerate() {
@@ -158,38 +169,43 @@ impl<'r> Scorer<'r> {
             }
             let (raw, arm) = item.body.eval(&cx)?;
             let (capped_points, capped) = apply_cap(raw, item.cap, item.deduction);
-            s.computed[i] = if unmet.is_some() { 0 } else { capped_points };
-            s.trace[i] = ItemTrace { raw, met, arm, unmet, capped, excluded_by: None };
+            computed[i].set(if unmet.is_some() { 0 } else { capped_points });
+            if TRACE {
+                trace[i] = ItemTrace { raw, met, arm, unmet, capped, excluded_by: None };
+            }
         }
-        s.points.copy_from_slice(&s.computed);
+        for (p, c) in points.iter_mut().zip(computed) {
+            *p = c.get();
+        }
         for (g, group) in rules.groups.iter().enumerate() {
-            let Some(&winner) = group.members.iter().rev().max_by_key(|m| s.computed[**m as usize]) else {
+            let Some(&winner) = group.members.iter().rev().max_by_key(|m| computed[**m as usize].get()) else {
                 continue;
             };
             for &m in &group.members {
                 let m = m as usize;
-                if m as u16 != winner && s.computed[m] != 0 {
-                    s.points[m] = 0;
-                    s.trace[m].excluded_by = Some((g as u16, winner));
+                if m as u16 != winner && computed[m].get() != 0 {
+                    points[m] = 0;
+                    if TRACE {
+                        trace[m].excluded_by = Some((g as u16, winner));
+                    }
                 }
             }
         }
         let mut total: i64 = 0;
         for (k, section) in rules.sections.iter().enumerate() {
-            let sum = section.items.iter().fold(0i64, |acc, i| acc.saturating_add(s.points[*i as usize]));
+            let sum = section.items.iter().fold(0i64, |acc, i| acc.saturating_add(points[*i as usize]));
             let (value, capped) = apply_cap(sum, section.cap, section.deduction);
             total = total.saturating_add(value);
-            s.sections[k] = (value, capped);
+            sections[k] = (value, capped);
         }
-        let cx = Ctx { inputs: &applicant.values, points: &s.computed, params: &rules.params };
         for (k, rule) in self.eligibility.iter().enumerate() {
             if !rule.test(&cx)? {
-                s.failed_requirements.push(k as u16);
+                failed_requirements.push(k as u16);
             }
         }
         for (k, rule) in self.vetoes.iter().enumerate() {
             if rule.test(&cx)? {
-                s.hit_vetoes.push(k as u16);
+                hit_vetoes.push(k as u16);
             }
         }
         s.total = total;
@@ -247,6 +263,15 @@ impl<'r> Scorer<'r> {
 }
 
 fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
+    let points_and_arm = |ctx: &Ctx<'_>| {
+        let (value, arm) = super::eval_top(ctx, e).ok()?;
+        Some((super::to_points(value).ok()?, arm))
+    };
+    if table::size(e) >= 4 {
+        if let Some(t) = Table::build(lower.rules(), e, points_and_arm) {
+            return Body::Table(t);
+        }
+    }
     match e {
         Expr::When { arms, otherwise } => {
             Body::When(arms.iter().map(|(c, r)| (lower.bool(c), lower.number(r))).collect(), lower.number(otherwise))
@@ -261,7 +286,7 @@ fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
 
 impl Body<'_> {
     /// The item's computed points and the top-level arm taken.
-    fn eval(&self, cx: &Ctx<'_>) -> Fast<(i64, Option<u16>)> {
+    fn eval(&self, cx: &Cx<'_>) -> Fast<(i64, Option<u16>)> {
         match self {
             Body::When(arms, otherwise) => {
                 for (k, (cond, result)) in arms.iter().enumerate() {
@@ -276,8 +301,9 @@ impl Body<'_> {
                 Ok((switch.results[k].points(cx)?, Some(k as u16)))
             }
             Body::Plain(n) => Ok((n.points(cx)?, None)),
+            Body::Table(t) => t.look_up(cx),
             Body::Slow(e) => {
-                let (value, arm) = super::eval_top(cx, e).map_err(|_| Leave)?;
+                let (value, arm) = cx.reference(|ctx| super::eval_top(ctx, e)).map_err(|_| Leave)?;
                 Ok((super::to_points(value).map_err(|_| Leave)?, arm))
             }
         }

@@ -1,0 +1,206 @@
+//! Expressions whose every input has a few possible values — yes/no facts, enums, whole
+//! numbers with a small declared range such as `age 16..=70` — computed once for every
+//! combination of those values when the scorer is built, so that scoring looks the
+//! answer up instead of evaluating the expression.
+//!
+//! Each entry is what the reference evaluator gives for that combination; a combination it
+//! cannot evaluate is an empty entry, and meeting one at scoring time makes the scorer
+//! fall back to the reference evaluator, as anything else it does not decide itself.
+
+use super::lower::{Cx, Fast, Leave};
+use super::{Applicant, Ctx};
+use crate::rules::{Expr, InputType, RuleSet, Value};
+
+/// Larger tables cost more to build than they save.
+const MAX_ENTRIES: usize = 256;
+/// The widest whole-number range read as a finite domain.
+const MAX_RANGE: i64 = 128;
+
+/// The values one input can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Domain {
+    YesNo,
+    Variants(u16),
+    Range { min: i64, size: u16 },
+}
+
+impl Domain {
+    fn size(self) -> usize {
+        match self {
+            Domain::YesNo => 2,
+            Domain::Variants(n) => n as usize,
+            Domain::Range { size, .. } => size as usize,
+        }
+    }
+
+    fn value(self, k: usize) -> Value {
+        match self {
+            Domain::YesNo => Value::Bool(k == 1),
+            Domain::Variants(_) => Value::Enum(k as u16),
+            Domain::Range { min, .. } => Value::Int(min + k as i64),
+        }
+    }
+
+    /// The position of a value in the domain, if it is one of its values.
+    fn position(self, value: Value) -> Option<usize> {
+        let k = match (self, value) {
+            (Domain::YesNo, Value::Bool(b)) => usize::from(b),
+            (Domain::Variants(_), Value::Enum(v)) => v as usize,
+            (Domain::Range { min, .. }, Value::Int(i)) => usize::try_from(i.checked_sub(min)?).ok()?,
+            _ => return None,
+        };
+        (k < self.size()).then_some(k)
+    }
+}
+
+/// Answers looked up by the values of a few inputs.
+#[derive(Debug)]
+pub(super) struct Table<T> {
+    keys: Vec<(u16, Domain)>,
+    entries: Vec<Option<T>>,
+}
+
+impl<T: Copy> Table<T> {
+    /// Tabulate `answer` over the inputs `e` reads, if they all have small domains and
+    /// `e` reads nothing else that varies (another item's points).
+    pub(super) fn build(rules: &RuleSet, e: &Expr, answer: impl Fn(&Ctx<'_>) -> Option<T>) -> Option<Table<T>> {
+        let mut slots = Vec::new();
+        if !finite_inputs(e, &mut slots) {
+            return None;
+        }
+        slots.sort_unstable();
+        slots.dedup();
+        let keys: Vec<(u16, Domain)> =
+            slots.iter().map(|&slot| domain(rules, slot).map(|d| (slot, d))).collect::<Option<_>>()?;
+        let count = keys.iter().try_fold(1usize, |n, (_, d)| n.checked_mul(d.size())).filter(|n| *n <= MAX_ENTRIES)?;
+        let mut applicant = Applicant { values: vec![Value::Absent; rules.inputs.len()] };
+        let entries = (0..count)
+            .map(|index| {
+                // The last key varies fastest, as in `Table::index`.
+                let mut rest = index;
+                for &(slot, domain) in keys.iter().rev() {
+                    applicant.values[slot as usize] = domain.value(rest % domain.size());
+                    rest /= domain.size();
+                }
+                answer(&Ctx { inputs: &applicant.values, points: &[], params: &rules.params })
+            })
+            .collect();
+        Some(Table { keys, entries })
+    }
+
+    pub(super) fn look_up(&self, cx: &Cx<'_>) -> Fast<T> {
+        let mut index = 0usize;
+        for &(slot, domain) in &self.keys {
+            let value = cx.inputs.get(slot as usize).copied().ok_or(Leave)?;
+            index = index * domain.size() + domain.position(value).ok_or(Leave)?;
+        }
+        self.entries.get(index).copied().flatten().ok_or(Leave)
+    }
+}
+
+/// How many nodes an expression has: small ones are as quick to evaluate as to look up.
+pub(super) fn size(e: &Expr) -> usize {
+    1 + match e {
+        Expr::Const(_) | Expr::Param(_) | Expr::Folded { .. } | Expr::Input(_) | Expr::Points(_) => 0,
+        Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => size(a),
+        Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
+            size(a) + size(b)
+        }
+        Expr::Per { rate, operand, .. } => size(rate) + size(operand),
+        Expr::Min(args) | Expr::Max(args) => args.iter().map(size).sum(),
+        Expr::When { arms, otherwise } => size(otherwise) + arms.iter().map(|(c, r)| size(c) + size(r)).sum::<usize>(),
+        Expr::Match { scrutinee, arms } => {
+            scrutinee.iter().map(size).sum::<usize>() + arms.iter().map(|(_, r)| size(r)).sum::<usize>()
+        }
+    }
+}
+
+/// Collect the inputs `e` reads; false if it reads another item's points.
+fn finite_inputs(e: &Expr, slots: &mut Vec<u16>) -> bool {
+    match e {
+        Expr::Const(_) | Expr::Param(_) | Expr::Folded { .. } => true,
+        Expr::Input(slot) => {
+            slots.push(*slot);
+            true
+        }
+        Expr::Points(_) => false,
+        Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => finite_inputs(a, slots),
+        Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
+            finite_inputs(a, slots) && finite_inputs(b, slots)
+        }
+        Expr::Per { rate, operand, .. } => finite_inputs(rate, slots) && finite_inputs(operand, slots),
+        Expr::Min(args) | Expr::Max(args) => args.iter().all(|a| finite_inputs(a, slots)),
+        Expr::When { arms, otherwise } => {
+            finite_inputs(otherwise, slots)
+                && arms.iter().all(|(c, r)| finite_inputs(c, slots) && finite_inputs(r, slots))
+        }
+        Expr::Match { scrutinee, arms } => {
+            scrutinee.iter().all(|s| finite_inputs(s, slots)) && arms.iter().all(|(_, r)| finite_inputs(r, slots))
+        }
+    }
+}
+
+/// The domain of an input that is always given (required or defaulted) and has few values.
+fn domain(rules: &RuleSet, slot: u16) -> Option<Domain> {
+    let input = rules.inputs.get(slot as usize)?;
+    if input.optional {
+        return None;
+    }
+    match input.ty {
+        InputType::Bool => Some(Domain::YesNo),
+        InputType::Enum(e) => Some(Domain::Variants(u16::try_from(rules.enums.get(e as usize)?.variants.len()).ok()?)),
+        InputType::Int { .. } => {
+            let min = i64::try_from(input.min?.ceil()).ok()?;
+            let max = i64::try_from(input.max?.floor()).ok()?;
+            let size = max.checked_sub(min)?.checked_add(1).filter(|s| (1..=MAX_RANGE).contains(s))?;
+            Some(Domain::Range { min, size: size as u16 })
+        }
+        InputType::Decimal { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::lower::Cx;
+
+    fn policy() -> RuleSet {
+        crate::bundled_policy().expect("the bundled policy compiles")
+    }
+
+    #[test]
+    fn the_age_rule_is_a_table_over_the_declared_ages_and_nothing_else() {
+        let rs = policy();
+        let age = rs.input_slot("age").unwrap() as u16;
+        let body = &rs.items[rs.item_index("age").unwrap()].body;
+        let table = Table::build(&rs, body, |ctx| crate::eval::eval(ctx, body).ok()).expect("age 16..=70 is small");
+        assert_eq!(table.keys, [(age, Domain::Range { min: 16, size: 55 })]);
+        let mut values = vec![Value::Absent; rs.inputs.len()];
+        let mut at = |years: i64| {
+            values[age as usize] = Value::Int(years);
+            table.look_up(&Cx { inputs: &values, points: &[], params: &rs.params })
+        };
+        // The table: 30 up to 43 years (min(30, 5 + 2 × (56 − age))), then 2 fewer a year, 5 from 56, 0 past 60.
+        assert_eq!(at(16), Ok(Value::Int(30)));
+        assert_eq!(at(44), Ok(Value::Int(29)));
+        assert_eq!(at(55), Ok(Value::Int(7)));
+        assert_eq!(at(56), Ok(Value::Int(5)));
+        assert_eq!(at(61), Ok(Value::Int(0)));
+        assert_eq!(at(70), Ok(Value::Int(0)));
+        // Outside the declared range the table does not answer; the reference evaluator will.
+        assert_eq!(at(15), Err(Leave));
+        assert_eq!(at(71), Err(Leave));
+    }
+
+    #[test]
+    fn what_reads_an_unbounded_number_or_another_items_points_is_not_a_table() {
+        let rs = policy();
+        let body = |id: &str| &rs.items[rs.item_index(id).unwrap()].body;
+        let none = |e: &Expr| Table::build(&rs, e, |ctx| crate::eval::eval(ctx, e).ok()).is_none();
+        assert!(none(body("si_years")), "si_months has no upper bound");
+        assert!(none(body("si_base")), "si_base_yuan is a decimal");
+        assert!(none(body("spouse_hukou")), "spouse_hukou_years is optional");
+        let title = &rs.items[rs.item_index("title_skill").unwrap()].preconditions[2].condition;
+        assert!(none(title), "it reads points(education)");
+    }
+}

@@ -1,23 +1,22 @@
 //! Expressions lowered for speed: each subexpression typed once (whole number, decimal,
 //! yes/no, enum variant) so that evaluation does no kind dispatch, parameters replaced by
-//! their values, and every `match` turned into a table from the scrutinee's values to its
-//! arm.
+//! their values, every `match` turned into a table from the scrutinee's values to its
+//! arm, and whatever reads only inputs with few values into a table of its answers
+//! ([`super::table`]).
 //!
 //! Lowered code never decides anything the reference evaluator would decide differently:
 //! whenever it meets what it does not handle itself — an overflow, an absent value, a
 //! value of an unexpected kind, a division by zero — it gives up with [`Leave`], and the
 //! caller evaluates the applicant again with the reference evaluator.
 
+use std::cell::Cell;
 use std::cmp::Ordering;
 
 use rust_decimal::Decimal;
 
-use std::cell::Cell;
-
 use super::table::{self, Table};
 use super::Ctx;
-use crate::rules::ParamDef;
-use crate::rules::{ArithOp, CmpOp, Expr, InputType, Pattern, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, Expr, InputType, ParamDef, Pattern, RuleSet, Value};
 
 /// The lowered code cannot decide this applicant; the reference evaluator will.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,13 +5,11 @@
 //! A [`Scorer`] gives exactly what [`RuleSet::evaluate`] gives — the reference evaluator
 //! is what it falls back to for any applicant its lowered code cannot decide alone.
 
-use super::lower::{Bool, Fast, Leave, Lowering, Num, Switch};
 use std::cell::Cell;
 
-use super::lower::Cx;
+use super::lower::{Bool, Cx, Fast, Leave, Lowering, Num, Switch};
 use super::table::{self, Table};
-use super::Ctx;
-use super::{apply_cap, Applicant, EvalError, ItemOutcome, Outcome, SectionOutcome, Status};
+use super::{apply_cap, Applicant, Ctx, EvalError, ItemOutcome, Outcome, SectionOutcome, Status};
 use crate::rules::{Expr, RuleSet};
 
 /// An item's rule, lowered; a top-level `when`/`match` keeps track of its arm.

@@ -97,7 +97,7 @@ pub(super) enum Bool<'r> {
     /// A whole-number input against a constant: `age >= 56`.
     IntInput(u16, CmpOp, i64),
     /// A decimal input against a constant: `si_base_yuan >= 37302 yuan`.
-    DecInput(u16, CmpOp, Decimal),
+    DecInput(u16, CmpOp, Threshold),
     CmpInt(CmpOp, Box<Int<'r>>, Box<Int<'r>>),
     CmpDec(CmpOp, Box<Dec<'r>>, Box<Dec<'r>>),
     CmpVariant(CmpOp, Variant, Variant),
@@ -342,8 +342,8 @@ impl<'r> Lowering<'r> {
                     (x, y) => Bool::CmpInt(*op, Box::new(x), Box::new(y)),
                 },
                 (x, y) if x.numeric() && y.numeric() => match (self.dec(a), self.dec(b)) {
-                    (Dec::Input(slot), Dec::Const(c)) => Bool::DecInput(slot, *op, c),
-                    (Dec::Const(c), Dec::Input(slot)) => Bool::DecInput(slot, op.flipped(), c),
+                    (Dec::Input(slot), Dec::Const(c)) => Bool::DecInput(slot, *op, Threshold::new(c)),
+                    (Dec::Const(c), Dec::Input(slot)) => Bool::DecInput(slot, op.flipped(), Threshold::new(c)),
                     (x, y) => Bool::CmpDec(*op, Box::new(x), Box::new(y)),
                 },
                 (Kind::Bool, Kind::Bool) => Bool::CmpYesNo(*op, Box::new(self.bool(a)), Box::new(self.bool(b))),
@@ -674,6 +674,35 @@ fn ten_to(n: u32) -> Option<i128> {
     POWERS.get(n as usize).copied()
 }
 
+/// A decimal constant that inputs are compared with, its mantissa and scale taken apart
+/// once (see [`compare_decimals`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Threshold {
+    value: Decimal,
+    mantissa: i128,
+    scale: u32,
+}
+
+impl Threshold {
+    fn new(value: Decimal) -> Threshold {
+        Threshold { value, mantissa: value.mantissa(), scale: value.scale() }
+    }
+
+    /// How `d` compares with the threshold.
+    fn compare(&self, d: Decimal) -> Ordering {
+        let (m, s) = (d.mantissa(), d.scale());
+        let pair = match s.cmp(&self.scale) {
+            Ordering::Equal => Some((m, self.mantissa)),
+            Ordering::Greater => ten_to(s - self.scale).and_then(|p| self.mantissa.checked_mul(p)).map(|t| (m, t)),
+            Ordering::Less => ten_to(self.scale - s).and_then(|p| m.checked_mul(p)).map(|m| (m, self.mantissa)),
+        };
+        match pair {
+            Some((x, y)) => x.cmp(&y),
+            None => d.cmp(&self.value),
+        }
+    }
+}
+
 /// Decimals compared by their integer mantissas brought to one scale (a multiplication),
 /// which is what `Decimal::cmp` does in general form, several times slower.
 fn compare_decimals(a: Decimal, b: Decimal) -> Ordering {
@@ -787,8 +816,8 @@ impl Bool<'_> {
                 _ => Err(Leave),
             },
             Bool::DecInput(slot, op, c) => match input(cx, *slot)? {
-                Value::Dec(d) => Ok(ordered(*op, compare_decimals(d, *c))),
-                Value::Int(i) => Ok(ordered(*op, compare_decimals(Decimal::from(i), *c))),
+                Value::Dec(d) => Ok(ordered(*op, c.compare(d))),
+                Value::Int(i) => Ok(ordered(*op, c.compare(Decimal::from(i)))),
                 _ => Err(Leave),
             },
             Bool::CmpInt(op, a, b) => Ok(ordered(*op, a.get(cx)?.cmp(&b.get(cx)?))),
@@ -873,6 +902,7 @@ mod tests {
             for b in values {
                 let (x, y) = (Decimal::from_str(a).unwrap(), Decimal::from_str(b).unwrap());
                 assert_eq!(compare_decimals(x, y), x.cmp(&y), "{a} vs {b}");
+                assert_eq!(Threshold::new(y).compare(x), x.cmp(&y), "{a} vs threshold {b}");
             }
         }
     }

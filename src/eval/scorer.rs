@@ -26,6 +26,8 @@ enum Body<'r> {
 
 #[derive(Debug)]
 struct LoweredItem<'r> {
+    /// The item's index in the rule set.
+    index: usize,
     preconditions: Vec<Bool<'r>>,
     body: Body<'r>,
     cap: Option<i64>,
@@ -36,6 +38,7 @@ struct LoweredItem<'r> {
 #[derive(Debug)]
 pub struct Scorer<'r> {
     rules: &'r RuleSet,
+    /// In evaluation order: each after the items whose points it reads.
     items: Vec<LoweredItem<'r>>,
     eligibility: Vec<Bool<'r>>,
     vetoes: Vec<Bool<'r>>,
@@ -85,19 +88,22 @@ impl RuleSet {
 impl<'r> Scorer<'r> {
     pub fn new(rules: &'r RuleSet) -> Scorer<'r> {
         let lower = Lowering::new(rules);
+        let mut seen = vec![false; rules.items.len()];
+        let order_complete = rules.order.len() == rules.items.len()
+            && rules.order.iter().all(|&i| seen.get_mut(i as usize).is_some_and(|s| !std::mem::replace(s, true)));
         let items = rules
-            .items
+            .order
             .iter()
-            .map(|def| LoweredItem {
+            .filter(|_| order_complete)
+            .filter_map(|&index| Some((index as usize, rules.items.get(index as usize)?)))
+            .map(|(index, def)| LoweredItem {
+                index,
                 preconditions: def.preconditions.iter().map(|p| lower.bool(&p.condition)).collect(),
                 body: body(&lower, &def.body),
                 cap: def.cap,
                 deduction: rules.sections.get(def.section as usize).is_some_and(|s| s.deduction),
             })
             .collect();
-        let mut seen = vec![false; rules.items.len()];
-        let order_complete = rules.order.len() == rules.items.len()
-            && rules.order.iter().all(|&i| seen.get_mut(i as usize).is_some_and(|s| !std::mem::replace(s, true)));
         Scorer {
             rules,
             items,
@@ -151,9 +157,8 @@ impl<'r> Scorer<'r> {
         let Scores { computed, trace, points, sections, failed_requirements, hit_vetoes, .. } = s;
         let computed = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
         let cx = Cx { inputs: &applicant.values, points: computed, params: &rules.params };
-        for &index in &rules.order {
-            let i = index as usize;
-            let item = self.items.get(i).ok_or(Leave)?;
+        for item in &self.items {
+            let i = item.index;
             let mut met = 0u64;
             let mut unmet = None;
             for (k, pre) in item.preconditions.iter().enumerate() {

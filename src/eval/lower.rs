@@ -480,7 +480,7 @@ pub(super) enum Num<'r> {
 }
 
 impl Num<'_> {
-    #[inline]
+    #[inline(always)]
     pub(super) fn points(&self, cx: &Cx<'_>) -> Fast<i64> {
         match self {
             Num::Int(i) => i.get(cx),

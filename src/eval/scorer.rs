@@ -32,6 +32,8 @@ struct LoweredItem<'r> {
     body: Body<'r>,
     cap: Option<i64>,
     deduction: bool,
+    /// The item's section, by index.
+    section: usize,
 }
 
 /// A rule set ready to score applicants quickly; build it once with [`RuleSet::scorer`].
@@ -42,9 +44,11 @@ pub struct Scorer<'r> {
     items: Vec<LoweredItem<'r>>,
     eligibility: Vec<Bool<'r>>,
     vetoes: Vec<Bool<'r>>,
-    /// Whether the evaluation order names every item once, as a checked rule set's does;
-    /// scoring relies on it to overwrite every item's entry (otherwise it always falls back).
-    order_complete: bool,
+    /// Whether the evaluation order names every item once and each section lists exactly
+    /// the items of that section, as in a checked rule set: scoring relies on it to
+    /// overwrite every item's entry and to sum sections as it goes (otherwise it always
+    /// falls back).
+    consistent: bool,
 }
 
 /// One applicant's scores, without the explanation an [`Outcome`] carries. Reuse one
@@ -91,10 +95,18 @@ impl<'r> Scorer<'r> {
         let mut seen = vec![false; rules.items.len()];
         let order_complete = rules.order.len() == rules.items.len()
             && rules.order.iter().all(|&i| seen.get_mut(i as usize).is_some_and(|s| !std::mem::replace(s, true)));
+        let sections_agree = rules.sections.iter().enumerate().all(|(k, section)| {
+            let mut listed = section.items.clone();
+            listed.sort_unstable();
+            let members: Vec<u16> =
+                (0..rules.items.len() as u16).filter(|&i| rules.items[i as usize].section as usize == k).collect();
+            listed == members
+        }) && rules.items.iter().all(|i| (i.section as usize) < rules.sections.len());
+        let consistent = order_complete && sections_agree;
         let items = rules
             .order
             .iter()
-            .filter(|_| order_complete)
+            .filter(|_| consistent)
             .filter_map(|&index| Some((index as usize, rules.items.get(index as usize)?)))
             .map(|(index, def)| LoweredItem {
                 index,
@@ -102,12 +114,13 @@ impl<'r> Scorer<'r> {
                 body: body(&lower, &def.body),
                 cap: def.cap,
                 deduction: rules.sections.get(def.section as usize).is_some_and(|s| s.deduction),
+                section: def.section as usize,
             })
             .collect();
         Scorer {
             rules,
             items,
-            order_complete,
+            consistent,
             eligibility: rules.eligibility.iter().map(|r| lower.bool(&r.condition)).collect(),
             vetoes: rules.vetoes.iter().map(|r| lower.bool(&r.condition)).collect(),
         }
@@ -151,10 +164,15 @@ impl<'r> Scorer<'r> {
     /// full outcome), which scoring alone does not pay for.
     fn run<const TRACE: bool>(&self, applicant: &Applicant, s: &mut Scores) -> Fast<()> {
         let rules = self.rules;
-        if !self.order_complete {
+        if !self.consistent {
             return Err(Leave);
         }
         let Scores { computed, trace, points, sections, failed_requirements, hit_vetoes, .. } = s;
+        // Section sums as items are scored; exact (an overflow leaves it to the reference,
+        // whose saturating sums then decide), so the order of addition does not matter.
+        for section in sections.iter_mut() {
+            section.0 = 0;
+        }
         let computed = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
         let cx = Cx { inputs: &applicant.values, points: computed, params: &rules.params };
         for item in &self.items {
@@ -172,7 +190,10 @@ impl<'r> Scorer<'r> {
             }
             let (raw, arm) = item.body.eval(&cx)?;
             let (capped_points, capped) = apply_cap(raw, item.cap, item.deduction);
-            computed[i].set(if unmet.is_some() { 0 } else { capped_points });
+            let value = if unmet.is_some() { 0 } else { capped_points };
+            computed[i].set(value);
+            let sum = &mut sections[item.section].0;
+            *sum = sum.checked_add(value).ok_or(Leave)?;
             if TRACE {
                 trace[i] = ItemTrace { raw, met, arm, unmet, capped, excluded_by: None };
             }
@@ -187,6 +208,8 @@ impl<'r> Scorer<'r> {
             for &m in &group.members {
                 let m = m as usize;
                 if m as u16 != winner && computed[m].get() != 0 {
+                    let sum = &mut sections[rules.items[m].section as usize].0;
+                    *sum = sum.checked_sub(computed[m].get()).ok_or(Leave)?;
                     points[m] = 0;
                     if TRACE {
                         trace[m].excluded_by = Some((g as u16, winner));
@@ -195,11 +218,9 @@ impl<'r> Scorer<'r> {
             }
         }
         let mut total: i64 = 0;
-        for (k, section) in rules.sections.iter().enumerate() {
-            let sum = section.items.iter().fold(0i64, |acc, i| acc.saturating_add(points[*i as usize]));
-            let (value, capped) = apply_cap(sum, section.cap, section.deduction);
-            total = total.saturating_add(value);
-            sections[k] = (value, capped);
+        for (section, (sum, capped)) in rules.sections.iter().zip(sections.iter_mut()) {
+            (*sum, *capped) = apply_cap(*sum, section.cap, section.deduction);
+            total = total.checked_add(*sum).ok_or(Leave)?;
         }
         for (k, rule) in self.eligibility.iter().enumerate() {
             if !rule.test(&cx)? {

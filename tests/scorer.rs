@@ -85,3 +85,22 @@ fn the_lowered_code_decides_plausible_applicants_of_the_bundled_years_alone() {
         assert_eq!(alone, applicants.len(), "{year}: {alone} of {} decided without falling back", applicants.len());
     }
 }
+
+#[test]
+fn a_rule_set_built_by_hand_with_an_incomplete_order_or_sections_is_left_to_the_reference() {
+    let rs = jifen::bundled_policy().expect("the bundled policy compiles");
+    let applicant =
+        rs.applicant_from_json(r#"{"age": 30, "si_months": 36, "education": "master"}"#).expect("a valid applicant");
+    let mut short_order = rs.clone();
+    short_order.order.pop();
+    let mut moved = rs.clone();
+    let last = moved.sections.len() - 1;
+    let item = moved.sections[0].items.remove(0);
+    moved.sections[last].items.push(item);
+    for changed in [&short_order, &moved] {
+        let scorer = changed.scorer();
+        assert!(!scorer.decides_alone(&applicant));
+        assert_eq!(scorer.evaluate(&applicant), changed.evaluate(&applicant));
+    }
+    assert!(rs.scorer().decides_alone(&applicant));
+}

@@ -513,6 +513,7 @@ impl Cx<'_> {
     }
 }
 
+#[cold]
 fn slow(cx: &Cx<'_>, e: &Expr) -> Fast<Value> {
     cx.reference(|ctx| super::eval(ctx, e)).map_err(|_| Leave)
 }
@@ -560,10 +561,7 @@ impl Int<'_> {
             Int::Plus(c, a) => c.checked_add(a.get(cx)?).ok_or(Leave),
             Int::Minus(c, a) => c.checked_sub(a.get(cx)?).ok_or(Leave),
             Int::PerInput { rate, slot, scale, amount } => match input(cx, *slot)? {
-                Value::Int(v) => {
-                    let count = v.checked_mul(*scale).and_then(|v| v.checked_div_euclid(*amount));
-                    rate.checked_mul(count.ok_or(Leave)?).ok_or(Leave)
-                }
+                Value::Int(v) => rate.checked_mul(units(v, *scale, *amount)?).ok_or(Leave),
                 _ => Err(Leave),
             },
             Int::Arith(op, a, b) => {
@@ -577,8 +575,8 @@ impl Int<'_> {
                 .ok_or(Leave)
             }
             Int::Per { rate, operand, scale, amount } => {
-                let count = operand.get(cx)?.checked_mul(*scale).and_then(|v| v.checked_div_euclid(*amount));
-                rate.get(cx)?.checked_mul(count.ok_or(Leave)?).ok_or(Leave)
+                let count = units(operand.get(cx)?, *scale, *amount)?;
+                rate.get(cx)?.checked_mul(count).ok_or(Leave)
             }
             Int::PerDec { rate, operand, scale, amount } => {
                 let count = full_units(operand.eval(cx)?, *scale, *amount)?;
@@ -607,6 +605,18 @@ impl Int<'_> {
                 _ => Err(Leave),
             },
         }
+    }
+}
+
+/// ⌊value × scale / amount⌋ of whole numbers; a plain division in the usual case of
+/// nothing negative (the Euclidean one costs more).
+#[inline]
+fn units(value: i64, scale: i64, amount: i64) -> Fast<i64> {
+    let scaled = value.checked_mul(scale).ok_or(Leave)?;
+    if scaled >= 0 && amount > 0 {
+        Ok(scaled / amount)
+    } else {
+        scaled.checked_div_euclid(amount).ok_or(Leave)
     }
 }
 

@@ -384,7 +384,7 @@ pub struct ApplicantDelta {
 
 impl ApplicantDelta {
     pub fn delta(&self) -> i64 {
-        self.new_total - self.old_total
+        self.new_total.saturating_sub(self.old_total)
     }
 }
 
@@ -393,11 +393,11 @@ pub fn applicant_delta(old: &Outcome, new: &Outcome) -> ApplicantDelta {
     let mut items: Vec<(String, i64)> = Vec::new();
     for item in &new.items {
         let before = old.item(item.id).map(|i| i.points).unwrap_or(0);
-        items.push((item.id.to_string(), item.points - before));
+        items.push((item.id.to_string(), item.points.saturating_sub(before)));
     }
     for item in &old.items {
         if new.item(item.id).is_none() {
-            items.push((item.id.to_string(), -item.points));
+            items.push((item.id.to_string(), 0i64.saturating_sub(item.points)));
         }
     }
     ApplicantDelta {
@@ -443,7 +443,7 @@ impl Summary {
             if *change != 0 {
                 let e = self.drivers.entry(id.clone()).or_default();
                 e.0 += 1;
-                e.1 += change;
+                e.1 = e.1.saturating_add(*change);
             }
         }
     }
@@ -461,7 +461,7 @@ impl Summary {
         for (k, (n, s)) in other.drivers {
             let e = self.drivers.entry(k).or_default();
             e.0 += n;
-            e.1 += s;
+            e.1 = e.1.saturating_add(s);
         }
     }
 }
@@ -507,7 +507,7 @@ impl<'r> DeltaColumns<'r> {
     pub fn changes(&self, old: &Scores, new: &Scores, out: &mut Vec<i64>) {
         let points = |s: &Scores, i: Option<usize>| i.and_then(|i| s.points.get(i).copied()).unwrap_or(0);
         out.clear();
-        out.extend(self.columns.iter().map(|c| points(new, c.new) - points(old, c.old)));
+        out.extend(self.columns.iter().map(|c| points(new, c.new).saturating_sub(points(old, c.old))));
     }
 }
 
@@ -524,7 +524,7 @@ impl Tally {
     /// Count one applicant, scored under both policies, with its [`DeltaColumns::changes`].
     pub fn add(&mut self, old: &Scores, new: &Scores, changes: &[i64]) {
         let s = &mut self.summary;
-        let delta = new.total - old.total;
+        let delta = new.total.saturating_sub(old.total);
         s.applicants += 1;
         match delta.signum() {
             1 => s.gain += 1,
@@ -544,7 +544,7 @@ impl Tally {
         for (driver, &change) in self.drivers.iter_mut().zip(changes) {
             if change != 0 {
                 driver.0 += 1;
-                driver.1 += change;
+                driver.1 = driver.1.saturating_add(change);
             }
         }
     }
@@ -560,7 +560,7 @@ impl Tally {
         }
         for (mine, (n, sum)) in self.drivers.iter_mut().zip(other.drivers) {
             mine.0 += n;
-            mine.1 += sum;
+            mine.1 = mine.1.saturating_add(sum);
         }
     }
 
@@ -571,9 +571,42 @@ impl Tally {
             if n > 0 {
                 let e = summary.drivers.entry(id.to_string()).or_default();
                 e.0 += n;
-                e.1 += sum;
+                e.1 = e.1.saturating_add(sum);
             }
         }
         summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scores(total: i64, points: Vec<i64>, meets_standard: bool) -> Scores {
+        let mut s = Scores::default();
+        (s.total, s.points, s.meets_standard) = (total, points, meets_standard);
+        s
+    }
+
+    #[test]
+    fn changes_at_the_bounds_of_points_saturate_instead_of_overflowing() {
+        let old_rules = crate::compile_bundled("policies/2024.policy").expect("2024 compiles");
+        let new_rules = crate::bundled_policy().expect("2025 compiles");
+        let columns = DeltaColumns::new(&old_rules, &new_rules);
+        let n = new_rules.items.len();
+        // Extreme applicants saturate at the bounds of i64 (see `eval`); a change between
+        // two saturated scores must not overflow either.
+        let old = scores(i64::MIN, vec![i64::MIN; n], false);
+        let new = scores(i64::MAX, vec![i64::MAX; n], true);
+        let mut changes = Vec::new();
+        columns.changes(&old, &new, &mut changes);
+        assert!(changes.iter().all(|&c| c == i64::MAX));
+        let mut tally = Tally::default();
+        tally.add(&old, &new, &changes);
+        tally.add(&old, &new, &changes);
+        let summary = tally.summary(&columns);
+        assert_eq!((summary.gain, summary.newly_meet), (2, 2));
+        assert_eq!(summary.distribution.get(&i64::MAX), Some(&2));
+        assert!(summary.drivers.values().all(|&(count, sum)| count == 2 && sum == i64::MAX));
     }
 }

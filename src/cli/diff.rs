@@ -251,7 +251,7 @@ fn csv_line(out: &mut Vec<u8>, id: Option<&str>, line: usize, old: &Scores, new:
         Some(id) => push_csv_cell(out, id),
         None => push_csv_cell(out, &format!("line {line}")),
     }
-    let delta = new.total - old.total;
+    let delta = new.total.saturating_sub(old.total);
     let _ = write!(out, ",{},{},{delta},{},{}", old.total, new.total, old.meets_standard, new.meets_standard);
     for change in changes {
         let _ = write!(out, ",{change}");

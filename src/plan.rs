@@ -222,7 +222,7 @@ impl RuleSet {
             .iter()
             .zip(&before.items)
             .filter(|(a, b)| a.points != b.points)
-            .map(|(a, b)| (a.id.to_string(), a.points - b.points))
+            .map(|(a, b)| (a.id.to_string(), a.points.saturating_sub(b.points)))
             .collect()
     }
 

@@ -260,6 +260,34 @@ fn batch_of_invalid_utf8_exits_3_naming_the_line() {
     assert_eq!(files_in(&out_dir), Vec::<String>::new());
 }
 
+#[test]
+fn plan_and_diff_handle_an_applicant_whose_points_saturate() {
+    // 2^63 − 1 records of false material: the deduction saturates at the bound of i64.
+    let dir = temp_dir();
+    let path = dir.join("extreme.json");
+    let json = r#"{"age": 30, "si_months": 36, "false_material_count": 9223372036854775807}"#;
+    std::fs::write(&path, json).unwrap();
+    let path = path.to_str().unwrap();
+    let plan = jifen(&["plan", path]);
+    let stdout = String::from_utf8_lossy(&plan.stdout);
+    assert_eq!(plan.status.code(), Some(0), "{}", String::from_utf8_lossy(&plan.stderr));
+    assert!(stdout.contains("— 9223372036854775807 short."), "{stdout}");
+    let rows = dir.join("people.jsonl");
+    std::fs::write(&rows, format!("{json}\n")).unwrap();
+    let diff = jifen(&[
+        "diff",
+        "policies/2024.policy",
+        "policies/2025.policy",
+        "--applicants",
+        rows.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(diff.status.code(), Some(0), "{}", String::from_utf8_lossy(&diff.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&diff.stdout).unwrap();
+    assert_eq!(report["summary"]["same"], 1, "{report}");
+}
+
 // ---------------------------------------------------------------- helpers
 
 fn jifen(args: &[&str]) -> Output {

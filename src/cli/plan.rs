@@ -118,7 +118,7 @@ pub fn run(args: Args, format: Format) -> u8 {
     if report.meets_standard {
         out.push_str(": meets the standard already.\n");
     } else {
-        out.push_str(&format!(" — {} short.\n", report.standard - report.total));
+        out.push_str(&format!(" — {} short.\n", report.standard.saturating_sub(report.total)));
         if report.plans.is_empty() {
             out.push_str(&format!(
                 "\nNo plan with at most {} change(s) and {} year(s) of waiting reaches it (try --max-changes 3).\n",

@@ -50,6 +50,10 @@ fn pratt() -> &'static PrattParser<Rule> {
 
 /// Parse the digits of a number literal (underscores allowed between digits).
 pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
+    // Most numbers have no underscore: no copy for them.
+    if !text.contains('_') {
+        return Decimal::from_str(text).ok();
+    }
     let cleaned: String = text.chars().filter(|c| *c != '_').collect();
     Decimal::from_str(&cleaned).ok()
 }
@@ -77,18 +81,20 @@ impl Builder {
 
     fn docs(&mut self, pair: Pair<'_, Rule>) -> Docs {
         debug_assert_eq!(pair.as_rule(), Rule::docs);
-        let lines: Vec<String> = pair
-            .children()
-            .map(|d| {
-                let t = d.as_str().trim_start_matches("///");
-                t.strip_prefix(' ').unwrap_or(t).trim_end().to_string()
-            })
-            .collect();
-        if lines.is_empty() {
-            None
-        } else {
-            Some(lines.join("\n"))
+        // The lines joined with `\n`, gathered into one string rather than a vector of them.
+        let mut text: Docs = None;
+        for d in pair.children() {
+            let t = d.as_str().trim_start_matches("///");
+            let line = t.strip_prefix(' ').unwrap_or(t).trim_end();
+            match &mut text {
+                Some(s) => {
+                    s.push('\n');
+                    s.push_str(line);
+                }
+                None => text = Some(line.to_string()),
+            }
         }
+        text
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {

@@ -104,9 +104,7 @@ impl SourceMap {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(self.files.len() as u32);
         let text: Arc<str> = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| (i + 1) as u32))
-            .collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| (i + 1) as u32)).collect();
         let mut chars_before_block = Vec::with_capacity(text.len() / BLOCK + 1);
         let mut chars = 0u32;
         for block in text.as_bytes().chunks(BLOCK) {

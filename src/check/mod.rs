@@ -518,8 +518,9 @@ impl<'a> Checker<'a> {
     /// Check a literal against an input's type and range (defaults and test facts).
     fn literal_for_input(&mut self, def: &InputDef, value: &ast::Value, what: &str) -> Option<Value> {
         let code = if what == "default" { codes::BAD_INPUT_DECL } else { codes::TEST_BAD_VALUE };
-        let name = def.name.clone();
-        let help = match def.ty {
+        let name = &def.name;
+        // Built only for a mismatch: most test values are fine, and this runs for each.
+        let help = |this: &Self| match def.ty {
             InputType::Int { unit: Some(u) } => {
                 format!("`{name}` is a whole number of {}, e.g. `12 {}`", u.name(), u.name())
             }
@@ -530,7 +531,7 @@ impl<'a> Checker<'a> {
             InputType::Decimal { unit: None } => format!("`{name}` is a number without a unit, e.g. `2.5`"),
             InputType::Bool => "write `true` or `false`".to_string(),
             InputType::Enum(e) => {
-                let info = &self.enums[e as usize];
+                let info = &this.enums[e as usize];
                 let variants: Vec<&str> = info.variants.iter().map(|(v, _)| v.as_str()).collect();
                 format!("`{name}` takes a variant of `{}`: {}", info.name, variants.join(", "))
             }
@@ -543,7 +544,7 @@ impl<'a> Checker<'a> {
                     value.span,
                     "wrong kind of value",
                 )
-                .with_help(help.clone()),
+                .with_help(help(this)),
             );
             None
         };

@@ -23,7 +23,6 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::header => "the `policy` header",
         Rule::ident => "a name",
         Rule::type_name => "a type",
-        Rule::qualified => "an enum variant",
         Rule::string => "a quoted label",
         Rule::number | Rule::signed_number | Rule::quantity | Rule::signed_quantity => "a number",
         Rule::integer => "a whole number",
@@ -32,7 +31,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::per_amount => "an amount such as `year` or `100000 yuan`",
         Rule::bool_lit => "true or false",
         Rule::value => "a value",
-        Rule::expr | Rule::paren | Rule::call => "an expression",
+        Rule::expr | Rule::paren => "an expression",
         Rule::when_expr | Rule::when_arm => "`when`",
         Rule::else_arm => "`else =>`",
         Rule::match_expr => "`match`",
@@ -440,7 +439,9 @@ pub(super) fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
     let mut in_string = false;
     let mut in_comment = false;
     let bytes = text.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
+    // Only these bytes change the state; the others are passed over in a tight loop.
+    let special = |b: &u8| matches!(b, b'\n' | b'"' | b'/' | b'(' | b'[' | b'{' | b')' | b']' | b'}');
+    for (i, b) in bytes.iter().enumerate().filter(|(_, b)| special(b)) {
         match b {
             b'\n' => {
                 in_comment = false;

@@ -50,6 +50,10 @@ fn pratt() -> &'static PrattParser<Rule> {
 
 /// Parse the digits of a number literal (underscores allowed between digits).
 pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
+    // Most numbers have no underscore: no copy for them.
+    if !text.contains('_') {
+        return Decimal::from_str(text).ok();
+    }
     let cleaned: String = text.chars().filter(|c| *c != '_').collect();
     Decimal::from_str(&cleaned).ok()
 }
@@ -77,18 +81,20 @@ impl Builder {
 
     fn docs(&mut self, pair: Pair<'_, Rule>) -> Docs {
         debug_assert_eq!(pair.as_rule(), Rule::docs);
-        let lines: Vec<String> = pair
-            .children()
-            .map(|d| {
-                let t = d.as_str().trim_start_matches("///");
-                t.strip_prefix(' ').unwrap_or(t).trim_end().to_string()
-            })
-            .collect();
-        if lines.is_empty() {
-            None
-        } else {
-            Some(lines.join("\n"))
+        // The lines joined with `\n`, gathered into one string rather than a vector of them.
+        let mut text: Docs = None;
+        for d in pair.children() {
+            let t = d.as_str().trim_start_matches("///");
+            let line = t.strip_prefix(' ').unwrap_or(t).trim_end();
+            match &mut text {
+                Some(s) => {
+                    s.push('\n');
+                    s.push_str(line);
+                }
+                None => text = Some(line.to_string()),
+            }
         }
+        text
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
@@ -441,15 +447,18 @@ impl Builder {
                 }
                 ValueKind::Number(number)
             }
-            Rule::qualified => {
+            // `variant` or `Enum.variant`.
+            _ => {
                 let mut parts = inner.children();
-                let enum_name = parts.next().map(|p| self.ident(p));
-                match parts.next() {
-                    Some(v) => ValueKind::Variant { enum_name, variant: self.ident(v) },
-                    None => ValueKind::Absent,
+                let (Some(first), second) = (parts.next(), parts.next()) else {
+                    return Value { kind: ValueKind::Absent, span };
+                };
+                let first = self.ident(first);
+                match second {
+                    Some(v) => ValueKind::Variant { enum_name: Some(first), variant: self.ident(v) },
+                    None => ValueKind::Variant { enum_name: None, variant: first },
                 }
             }
-            _ => ValueKind::Variant { enum_name: None, variant: self.ident(inner) },
         };
         Value { kind, span }
     }
@@ -777,20 +786,11 @@ impl Builder {
         let (kind, tallest) = match pair.as_rule() {
             Rule::quantity => (ExprKind::Number(self.number(pair)), 0),
             Rule::bool_lit => (ExprKind::Bool(pair.as_str() == "true"), 0),
-            Rule::ident => (ExprKind::Name(self.ident(pair)), 0),
-            Rule::qualified => {
-                let mut parts = pair.children();
-                let kind = match (parts.next(), parts.next()) {
-                    (Some(e), Some(v)) => ExprKind::Qualified { enum_name: self.ident(e), variant: self.ident(v) },
-                    _ => ExprKind::Bool(false),
-                };
-                (kind, 0)
-            }
+            Rule::reference => self.reference(pair, span),
             Rule::paren => match pair.children().next() {
                 Some(e) => return self.expr_h(e),
                 None => (ExprKind::Bool(false), 0),
             },
-            Rule::call => self.call(pair, span),
             Rule::when_expr => self.when_expr(pair, span),
             Rule::match_expr => self.match_expr(pair, span),
             Rule::expr => return self.expr_h(pair),
@@ -799,21 +799,27 @@ impl Builder {
         self.node(kind, span, tallest + 1)
     }
 
-    /// A call's kind and the height of its tallest argument.
-    fn call(&mut self, pair: Pair<'_, Rule>, span: Span) -> (ExprKind, usize) {
+    /// A name, `Enum.variant` or call's kind and the height of its tallest argument.
+    fn reference(&mut self, pair: Pair<'_, Rule>, span: Span) -> (ExprKind, usize) {
         let mut parts = pair.children();
-        let func = match parts.next() {
+        let name = match parts.next() {
             Some(f) => self.ident(f),
             None => Ident { name: String::new(), span },
         };
+        let Some(next) = parts.next() else {
+            return (ExprKind::Name(name), 0);
+        };
+        if next.as_rule() == Rule::ident {
+            return (ExprKind::Qualified { enum_name: name, variant: self.ident(next) }, 0);
+        }
         let mut tallest = 0;
         let mut args = Vec::new();
-        for a in parts {
+        for a in next.children() {
             let (a, h) = self.expr_h(a);
             tallest = tallest.max(h);
             args.push(a);
         }
-        (ExprKind::Call { func, args }, tallest)
+        (ExprKind::Call { func: name, args }, tallest)
     }
 
     /// A `when` chain's kind and the height of its tallest part.

@@ -426,19 +426,7 @@ pub struct Summary {
 
 impl Summary {
     pub fn add(&mut self, d: &ApplicantDelta) {
-        self.applicants += 1;
-        match d.delta().signum() {
-            1 => self.gain += 1,
-            -1 => self.lose += 1,
-            _ => self.same += 1,
-        }
-        if !d.old_meets && d.new_meets {
-            self.newly_meet += 1;
-        }
-        if d.old_meets && !d.new_meets {
-            self.no_longer_meet += 1;
-        }
-        *self.distribution.entry(d.delta()).or_default() += 1;
+        self.count(d.delta(), d.old_meets, d.new_meets);
         for (id, change) in &d.items {
             if *change != 0 {
                 let e = self.drivers.entry(id.clone()).or_default();
@@ -446,6 +434,23 @@ impl Summary {
                 e.1 = e.1.saturating_add(*change);
             }
         }
+    }
+
+    /// Count one applicant's change of total and of meeting the standard.
+    fn count(&mut self, delta: i64, old_meets: bool, new_meets: bool) {
+        self.applicants += 1;
+        match delta.signum() {
+            1 => self.gain += 1,
+            -1 => self.lose += 1,
+            _ => self.same += 1,
+        }
+        if !old_meets && new_meets {
+            self.newly_meet += 1;
+        }
+        if old_meets && !new_meets {
+            self.no_longer_meet += 1;
+        }
+        *self.distribution.entry(delta).or_default() += 1;
     }
 
     pub fn merge(&mut self, other: Summary) {
@@ -523,21 +528,7 @@ pub struct Tally {
 impl Tally {
     /// Count one applicant, scored under both policies, with its [`DeltaColumns::changes`].
     pub fn add(&mut self, old: &Scores, new: &Scores, changes: &[i64]) {
-        let s = &mut self.summary;
-        let delta = new.total.saturating_sub(old.total);
-        s.applicants += 1;
-        match delta.signum() {
-            1 => s.gain += 1,
-            -1 => s.lose += 1,
-            _ => s.same += 1,
-        }
-        if !old.meets_standard && new.meets_standard {
-            s.newly_meet += 1;
-        }
-        if old.meets_standard && !new.meets_standard {
-            s.no_longer_meet += 1;
-        }
-        *s.distribution.entry(delta).or_default() += 1;
+        self.summary.count(new.total.saturating_sub(old.total), old.meets_standard, new.meets_standard);
         if self.drivers.len() < changes.len() {
             self.drivers.resize(changes.len(), (0, 0));
         }

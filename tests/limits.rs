@@ -404,8 +404,7 @@ fn a_panic_is_reported_as_a_bug_with_exit_70() {
 
 #[test]
 fn a_bug_in_the_middle_of_a_batch_leaves_no_output_file_behind() {
-    let dir = std::env::temp_dir().join(format!("jifen-batch-bug-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir();
     let input = dir.join("people.jsonl");
     let generated = Command::new(BIN).args(["gen", "--count", "100", "-o"]).arg(&input).output().unwrap();
     assert!(generated.status.success());

@@ -582,8 +582,8 @@ impl Int<'_> {
                 let count = full_units(operand.eval(cx)?, *scale, *amount)?;
                 rate.get(cx)?.checked_mul(count).ok_or(Leave)
             }
-            Int::Min(args) => extreme(args, cx, Ordering::Less),
-            Int::Max(args) => extreme(args, cx, Ordering::Greater),
+            Int::Min(args) => extreme(args, |a| a.get(cx), Ordering::Less),
+            Int::Max(args) => extreme(args, |a| a.get(cx), Ordering::Greater),
             Int::Floor(a) => i64::try_from(a.eval(cx)?.floor()).map_err(|_| Leave),
             Int::When(arms, otherwise) => {
                 for (cond, result) in arms {
@@ -631,11 +631,11 @@ fn arith<'r>(op: ArithOp, a: Int<'r>, b: Int<'r>) -> Int<'r> {
 }
 
 /// The first of the smallest (or largest) values, as `min`/`max` choose.
-fn extreme(args: &[Int<'_>], cx: &Cx<'_>, wanted: Ordering) -> Fast<i64> {
+fn extreme<A, T: Ord>(args: &[A], mut value: impl FnMut(&A) -> Fast<T>, wanted: Ordering) -> Fast<T> {
     let (first, rest) = args.split_first().ok_or(Leave)?;
-    let mut best = first.get(cx)?;
+    let mut best = value(first)?;
     for a in rest {
-        let v = a.get(cx)?;
+        let v = value(a)?;
         if v.cmp(&best) == wanted {
             best = v;
         }
@@ -685,7 +685,8 @@ fn ten_to(n: u32) -> Option<i128> {
 }
 
 /// A decimal constant that inputs are compared with, its mantissa and scale taken apart
-/// once (see [`compare_decimals`]).
+/// once: compared by integer mantissas brought to one scale, several times quicker than
+/// `Decimal::cmp`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Threshold {
     value: Decimal,
@@ -713,21 +714,10 @@ impl Threshold {
     }
 }
 
-/// Decimals compared by their integer mantissas brought to one scale (a multiplication),
-/// which is what `Decimal::cmp` does in general form, several times slower.
+/// Decimals compared by their integer mantissas brought to one scale (see [`Threshold`]),
+/// several times quicker than `Decimal::cmp`.
 fn compare_decimals(a: Decimal, b: Decimal) -> Ordering {
-    let (sa, sb) = (a.scale(), b.scale());
-    let (ma, mb) = (a.mantissa(), b.mantissa());
-    let scaled = |m: i128, by: u32| ten_to(by).and_then(|p| m.checked_mul(p));
-    let pair = match sa.cmp(&sb) {
-        Ordering::Equal => Some((ma, mb)),
-        Ordering::Less => scaled(ma, sb - sa).map(|ma| (ma, mb)),
-        Ordering::Greater => scaled(mb, sa - sb).map(|mb| (ma, mb)),
-    };
-    match pair {
-        Some((x, y)) => x.cmp(&y),
-        None => a.cmp(&b),
-    }
+    Threshold::new(b).compare(a)
 }
 
 impl Dec<'_> {
@@ -752,8 +742,8 @@ impl Dec<'_> {
                 }
                 .ok_or(Leave)
             }
-            Dec::Min(args) => extreme_dec(args, cx, Ordering::Less),
-            Dec::Max(args) => extreme_dec(args, cx, Ordering::Greater),
+            Dec::Min(args) => extreme(args, |a| a.eval(cx), Ordering::Less),
+            Dec::Max(args) => extreme(args, |a| a.eval(cx), Ordering::Greater),
             Dec::When(arms, otherwise) => {
                 for (cond, result) in arms {
                     if cond.test(cx)? {
@@ -776,18 +766,6 @@ impl Dec<'_> {
             },
         }
     }
-}
-
-fn extreme_dec(args: &[Dec<'_>], cx: &Cx<'_>, wanted: Ordering) -> Fast<Decimal> {
-    let (first, rest) = args.split_first().ok_or(Leave)?;
-    let mut best = first.eval(cx)?;
-    for a in rest {
-        let v = a.eval(cx)?;
-        if v.cmp(&best) == wanted {
-            best = v;
-        }
-    }
-    Ok(best)
 }
 
 impl Bool<'_> {

@@ -77,6 +77,43 @@ fn ten_thousand_whens_nested_in_arms_are_too_deep() {
 }
 
 #[test]
+fn ten_thousand_matches_nested_in_their_scrutinee_are_too_deep() {
+    // `match match x { … } { … }` nests without a bracket around the inner match.
+    let n = 10_000;
+    assert_too_deep(policy("", &format!("{}x{}", "match ".repeat(n), " { _ => 1 }".repeat(n))));
+}
+
+#[test]
+fn whens_nested_at_the_limit_inside_brackets_at_the_limit_do_not_overflow_the_stack() {
+    // The deepest the parser can be sent before the scan stops it: 128 nested `when`s,
+    // each arm in 64 brackets (the item's own braces are two of them). Nothing may
+    // crash; the expression tree is too deep, so E0407.
+    let n = jifen::syntax::MAX_WHEN_NESTING;
+    let open = "(".repeat(jifen::syntax::MAX_NESTING - 2);
+    let close = ")".repeat(jifen::syntax::MAX_NESTING - 2);
+    let body = format!("{open}{}1{}{close}", "when b => ".repeat(n), " else => 0".repeat(n));
+    assert_too_deep(policy("", &body));
+    // And one `when` more is stopped before parsing, at that `when`.
+    let body = format!("{}1{}", "when b => ".repeat(n + 1), " else => 0".repeat(n + 1));
+    let report = jifen::check_with("limits.policy", &policy("", &body), &jifen::FsLoader);
+    let [d] = report.diagnostics.list.as_slice() else { panic!("one diagnostic: {:?}", report.diagnostics.list) };
+    assert_eq!(d.code, "E0407");
+    assert_eq!(d.message, format!("`when` and `match` nested more than {n} deep"));
+}
+
+#[test]
+fn a_when_with_many_arms_and_many_items_with_whens_are_not_nesting() {
+    // The scan that bounds nesting counts a `when` after an operand as the next arm, and
+    // forgets an item's `when`s at its closing brace: neither adds up to a false limit.
+    let arms: String = (0..500).map(|k| format!("when x == {} => {k} ", k % 11)).collect();
+    let items: String = (0..300)
+        .map(|k| format!("    item i{k} \"i\" {{\n        when b => 1 else => when x > 3 => 2 else => 0\n    }}\n"))
+        .collect();
+    let text = format!("{HEAD}section s \"s\" {{\n    item a \"a\" {{\n        {arms}else => 0\n    }}\n{items}}}\n");
+    assert_eq!(on_small_stack(move || error_codes(&text)), Vec::<&str>::new());
+}
+
+#[test]
 fn too_deep_is_reported_once_with_help() {
     let report = jifen::check_with("limits.policy", &policy("", &vec!["1"; 5_000].join(" + ")), &jifen::FsLoader);
     let [d] = report.diagnostics.list.as_slice() else { panic!("one diagnostic: {:?}", report.diagnostics.list) };

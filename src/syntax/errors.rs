@@ -4,7 +4,7 @@ use std::sync::Mutex;
 
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-use super::{Rule, MAX_NESTING};
+use super::{Rule, MAX_NESTING, MAX_WHEN_NESTING};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -410,8 +410,10 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
     (Diagnostic::error(codes::SYNTAX, format!("syntax error: {message}"), span, label).with_help(help), offset)
 }
 
-/// Whether pest stopped on one of its own limits (it fails the parse rather than
-/// overflow the stack), not on a syntax error: the grammar raises no custom errors.
+/// Whether pest stopped on one of its own limits, not on a syntax error: the grammar raises
+/// no custom errors. jifen builds pest without its stack probe and sets no call limit (the
+/// nesting is bounded by [`check_nesting`] instead), so this holds only if a build turns
+/// pest's probe back on.
 pub(super) fn is_limit(error: &Error<Rule>) -> bool {
     matches!(error.variant, ErrorVariant::CustomError { .. })
 }
@@ -433,40 +435,137 @@ pub(super) fn too_deep_to_parse(file: FileId, text: &str, base: usize, error: &E
     )
 }
 
-/// Reject nesting deeper than the parser's recursion can safely take.
+/// Words after which an expression has ended and another thing begins: an open `when` or
+/// `match` of the expression before cannot go on past them.
+const STARTS_ANEW: &[&str] = &[
+    "allow",
+    "best_of",
+    "cap",
+    "deduction",
+    "eligibility",
+    "enum",
+    "expect",
+    "extends",
+    "given",
+    "input",
+    "item",
+    "let",
+    "override",
+    "param",
+    "plan",
+    "policy",
+    "remove",
+    "require",
+    "requires",
+    "section",
+    "test",
+    "veto",
+    "vetoes",
+];
+
+/// Words after which an operand may follow (operators and the keywords that open an
+/// expression's part); after any other word or a number an operand has just ended.
+const BEFORE_OPERAND: &[&str] = &["and", "else", "in", "match", "not", "of", "or", "per", "when"];
+
+/// Reject nesting deeper than the parser's recursion can safely take, before parsing: pest
+/// does not guard its own recursion (it is built without its stack probe, which costs a
+/// check on every rule it tries), so this scan bounds it.
+///
+/// The parser recurses into an expression only through brackets — `(`, `[`, `{` — and
+/// through `when` and `match`, which need none: `when a => 1 else => when …` and
+/// `match match x { … } { … }`. Brackets are counted as they open and close. A `when` or
+/// `match` counts one level where an operand may stand (after an operator, `=>`, a bracket,
+/// the start of a declaration), never where one has just ended, where a `when` is the next
+/// arm of the `when` around it. Its level is counted until the bracket it stands in closes
+/// or a declaration keyword ends the expression — an over-estimate of how deep the parser
+/// goes, never an under-estimate.
 pub(super) fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut in_comment = false;
     let bytes = text.as_bytes();
-    // Only these bytes change the state; the others are passed over in a tight loop.
-    let special = |b: &u8| matches!(b, b'\n' | b'"' | b'/' | b'(' | b'[' | b'{' | b')' | b']' | b'}');
-    for (i, b) in bytes.iter().enumerate().filter(|(_, b)| special(b)) {
+    // `when`s and `match`es counted within each open bracket, innermost last.
+    let mut open: Vec<usize> = vec![0];
+    let mut keywords = 0usize;
+    let mut after_operand = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let start = i;
+        i += 1;
         match b {
-            b'\n' => {
-                in_comment = false;
-                in_string = false;
+            b' ' | b'\t' | b'\r' | b'\n' => continue,
+            b'/' if bytes.get(i) == Some(&b'/') => {
+                i = bytes[i..].iter().position(|&c| c == b'\n').map_or(bytes.len(), |n| i + n);
+                continue;
             }
-            _ if in_comment => {}
-            b'"' => in_string = !in_string,
-            _ if in_string => {}
-            b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
+            b'"' => {
+                // A string ends at its closing quote or at the end of the line; `\` escapes the
+                // character after it, unless that ends the line.
+                while let Some(&c) = bytes.get(i) {
+                    match c {
+                        b'"' => {
+                            i += 1;
+                            break;
+                        }
+                        b'\n' => break,
+                        b'\\' if bytes.get(i + 1).is_some_and(|&n| n != b'\n') => i += 2,
+                        _ => i += 1,
+                    }
+                }
+                after_operand = false;
+            }
             b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
+                if open.len() > MAX_NESTING {
                     return Some(
                         Diagnostic::error(
                             codes::TOO_DEEP,
                             format!("brackets nested more than {MAX_NESTING} deep"),
-                            Span::new(file, i, i + 1),
+                            Span::new(file, start, start + 1),
                             "this bracket is too deep",
                         )
                         .with_help("split the expression with `let` definitions"),
                     );
                 }
+                open.push(0);
+                after_operand = false;
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+            b')' | b']' | b'}' => {
+                if open.len() > 1 {
+                    keywords -= open.pop().unwrap_or(0);
+                }
+                after_operand = true;
+            }
+            b'0'..=b'9' => {
+                i += bytes[i..].iter().position(|c| !matches!(c, b'0'..=b'9' | b'_' | b'.')).unwrap_or(bytes.len() - i);
+                after_operand = true;
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                i += bytes[i..]
+                    .iter()
+                    .position(|c| !matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_'))
+                    .unwrap_or(bytes.len() - i);
+                let word = &text[start..i];
+                let Some(level) = open.last_mut() else { continue };
+                if (word == "when" || word == "match") && !after_operand {
+                    *level += 1;
+                    keywords += 1;
+                    if keywords > MAX_WHEN_NESTING {
+                        return Some(
+                            Diagnostic::error(
+                                codes::TOO_DEEP,
+                                format!("`when` and `match` nested more than {MAX_WHEN_NESTING} deep"),
+                                Span::new(file, start, i),
+                                "nested too deep to parse",
+                            )
+                            .with_help(
+                                "split the expression with `let` definitions, or write a long \
+                                 `when … else => when …` chain as one `when` with several arms",
+                            ),
+                        );
+                    }
+                } else if STARTS_ANEW.contains(&word) {
+                    keywords -= std::mem::take(level);
+                }
+                after_operand = !BEFORE_OPERAND.contains(&word) && !STARTS_ANEW.contains(&word);
+            }
+            _ => after_operand = false,
         }
     }
     None

@@ -25,6 +25,11 @@ const TOP_LEVEL: &[&str] =
 /// exhaust the stack of the recursive-descent parser.
 pub const MAX_NESTING: usize = 64;
 
+/// Deepest nesting of `when` and `match` accepted (counted apart from brackets, which they
+/// need not use), for the same reason. An expression tree is at most `MAX_EXPR_DEPTH` deep
+/// anyway, and each nested `when` or `match` is a level of it.
+pub const MAX_WHEN_NESTING: usize = MAX_EXPR_DEPTH;
+
 /// Syntax errors reported for one file at most; the parser stops looking after them.
 pub const MAX_SYNTAX_ERRORS: usize = 50;
 

@@ -84,6 +84,15 @@ fn ten_thousand_matches_nested_in_their_scrutinee_are_too_deep() {
 }
 
 #[test]
+fn whens_nested_after_names_that_are_also_words_of_the_language_are_too_deep() {
+    // `plan` and `deduction` start declarations but may be names too.
+    let before = "input {\n    plan: int 0..=9 \"p\"\n    deduction: int 0..=9 \"d\"\n}\n";
+    let n = 10_000;
+    let body = format!("{}1{}", "when b => plan + deduction + ".repeat(n), " else => 0".repeat(n));
+    assert_too_deep(policy(before, &body));
+}
+
+#[test]
 fn whens_nested_at_the_limit_inside_brackets_at_the_limit_do_not_overflow_the_stack() {
     // The deepest the parser can be sent before the scan stops it: 128 nested `when`s,
     // each arm in 64 brackets (the item's own braces are two of them). Nothing may

@@ -436,12 +436,13 @@ pub(super) fn too_deep_to_parse(file: FileId, text: &str, base: usize, error: &E
 }
 
 /// Words after which an expression has ended and another thing begins: an open `when` or
-/// `match` of the expression before cannot go on past them.
+/// `match` of the expression before cannot go on past them. Each is a keyword, never a
+/// name (so never inside an expression): `deduction` and `plan`, which may be names, are
+/// not here.
 const STARTS_ANEW: &[&str] = &[
     "allow",
     "best_of",
     "cap",
-    "deduction",
     "eligibility",
     "enum",
     "expect",
@@ -452,7 +453,6 @@ const STARTS_ANEW: &[&str] = &[
     "let",
     "override",
     "param",
-    "plan",
     "policy",
     "remove",
     "require",
@@ -569,4 +569,23 @@ pub(super) fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use pest::Parser;
+
+    use super::super::{PolicyParser, Rule};
+    use super::STARTS_ANEW;
+
+    /// The nesting scan forgets the open `when`s at these words; were one of them a name,
+    /// `when a => w + when …` could nest without end past the scan.
+    #[test]
+    fn no_word_that_ends_an_expression_can_be_a_name() {
+        for word in STARTS_ANEW {
+            let parsed = PolicyParser::parse(Rule::ident, word).map(|mut p| p.next().map(|p| p.as_str()));
+            assert!(!matches!(parsed, Ok(Some(w)) if w == *word), "`{word}` parses as a name");
+        }
+        assert!(PolicyParser::parse(Rule::ident, "plan").is_ok(), "the check itself would see a name");
+    }
 }

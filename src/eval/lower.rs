@@ -62,6 +62,8 @@ pub(super) enum Int<'r> {
     Min(Vec<Int<'r>>),
     Max(Vec<Int<'r>>),
     Floor(Box<Dec<'r>>),
+    /// A decimal that must be a whole number (an item's points).
+    Exact(Box<Dec<'r>>),
     When(Vec<(Bool<'r>, Int<'r>)>, Box<Int<'r>>),
     Match(Box<Switch<'r, Int<'r>>>),
     /// An optional input, or the fallback when it is absent.
@@ -219,6 +221,14 @@ impl<'r> Lowering<'r> {
     fn join_all<'e>(&self, mut exprs: impl Iterator<Item = &'e Expr>) -> Kind {
         let first = exprs.next().map_or(Kind::Unknown, |e| self.kind(e));
         exprs.fold(first, |k, e| k.join(self.kind(e)))
+    }
+
+    /// An item's points as a whole-number expression (decimal points must come out whole).
+    pub(super) fn points(&self, e: &'r Expr) -> Int<'r> {
+        match self.kind(e) {
+            Kind::Int => self.int(e),
+            _ => Int::Exact(Box::new(self.dec(e))),
+        }
     }
 
     /// An item's points or a number: whole numbers where the kinds allow, else decimals.
@@ -484,15 +494,17 @@ impl Num<'_> {
     pub(super) fn points(&self, cx: &Cx<'_>) -> Fast<i64> {
         match self {
             Num::Int(i) => i.get(cx),
-            Num::Dec(d) => {
-                let d = d.eval(cx)?;
-                // Fractions are an error and huge values saturate: both the reference's call.
-                if d.fract().is_zero() {
-                    i64::try_from(d).map_err(|_| Leave)
-                } else {
-                    Err(Leave)
-                }
-            }
+            Num::Dec(d) => Num::whole(d.eval(cx)?),
+        }
+    }
+
+    /// Decimal points as a whole number. Fractions are an error and huge values saturate:
+    /// both the reference's call.
+    fn whole(d: Decimal) -> Fast<i64> {
+        if d.fract().is_zero() {
+            i64::try_from(d).map_err(|_| Leave)
+        } else {
+            Err(Leave)
         }
     }
 }
@@ -585,6 +597,7 @@ impl Int<'_> {
             Int::Min(args) => extreme(args, |a| a.get(cx), Ordering::Less),
             Int::Max(args) => extreme(args, |a| a.get(cx), Ordering::Greater),
             Int::Floor(a) => i64::try_from(a.eval(cx)?.floor()).map_err(|_| Leave),
+            Int::Exact(a) => Num::whole(a.eval(cx)?),
             Int::When(arms, otherwise) => {
                 for (cond, result) in arms {
                     if cond.test(cx)? {
@@ -684,40 +697,73 @@ fn ten_to(n: u32) -> Option<i128> {
     POWERS.get(n as usize).copied()
 }
 
-/// A decimal constant that inputs are compared with, its mantissa and scale taken apart
-/// once: compared by integer mantissas brought to one scale, several times quicker than
+/// A decimal constant that inputs are compared with, brought once to the scales inputs
+/// have: an input is then compared by its mantissa alone, many times quicker than
 /// `Decimal::cmp`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Threshold {
     value: Decimal,
-    mantissa: i128,
-    scale: u32,
+    /// For an input of scale `s` below [`QUICK_SCALES`]: ⌊threshold × 10^s⌋, and whether
+    /// that is exact, so that the input's mantissa is compared with no multiplication.
+    at_scale: [Option<(i128, bool)>; QUICK_SCALES],
 }
+
+/// The scales of inputs compared in one step (amounts of money have 0 to 2 decimals).
+const QUICK_SCALES: usize = 8;
 
 impl Threshold {
     fn new(value: Decimal) -> Threshold {
-        Threshold { value, mantissa: value.mantissa(), scale: value.scale() }
+        let (mantissa, scale) = (value.mantissa(), value.scale());
+        let at_scale = std::array::from_fn(|s| {
+            let s = s as u32;
+            if s >= scale {
+                Some((mantissa.checked_mul(ten_to(s - scale)?)?, true))
+            } else {
+                let p = ten_to(scale - s)?;
+                Some((mantissa.div_euclid(p), mantissa.rem_euclid(p) == 0))
+            }
+        });
+        Threshold { value, at_scale }
     }
 
     /// How `d` compares with the threshold.
+    #[inline]
     fn compare(&self, d: Decimal) -> Ordering {
-        let (m, s) = (d.mantissa(), d.scale());
-        let pair = match s.cmp(&self.scale) {
-            Ordering::Equal => Some((m, self.mantissa)),
-            Ordering::Greater => ten_to(s - self.scale).and_then(|p| self.mantissa.checked_mul(p)).map(|t| (m, t)),
-            Ordering::Less => ten_to(self.scale - s).and_then(|p| m.checked_mul(p)).map(|m| (m, self.mantissa)),
-        };
-        match pair {
-            Some((x, y)) => x.cmp(&y),
-            None => d.cmp(&self.value),
+        // A whole mantissa m against ⌊t⌋: below or equal to it is below t unless t is exactly
+        // that; above it is at least ⌊t⌋ + 1, above t.
+        if let Some(&Some((floor, exact))) = self.at_scale.get(d.scale() as usize) {
+            return match d.mantissa().cmp(&floor) {
+                Ordering::Equal if !exact => Ordering::Less,
+                ordering => ordering,
+            };
         }
+        self.compare_slowly(d)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn compare_slowly(&self, d: Decimal) -> Ordering {
+        by_mantissas(d, self.value)
     }
 }
 
 /// Decimals compared by their integer mantissas brought to one scale (see [`Threshold`]),
 /// several times quicker than `Decimal::cmp`.
 fn compare_decimals(a: Decimal, b: Decimal) -> Ordering {
-    Threshold::new(b).compare(a)
+    by_mantissas(a, b)
+}
+
+fn by_mantissas(a: Decimal, b: Decimal) -> Ordering {
+    let (m, s, bm, bs) = (a.mantissa(), a.scale(), b.mantissa(), b.scale());
+    let pair = match s.cmp(&bs) {
+        Ordering::Equal => Some((m, bm)),
+        Ordering::Greater => ten_to(s - bs).and_then(|p| bm.checked_mul(p)).map(|t| (m, t)),
+        Ordering::Less => ten_to(bs - s).and_then(|p| m.checked_mul(p)).map(|m| (m, bm)),
+    };
+    match pair {
+        Some((x, y)) => x.cmp(&y),
+        None => a.cmp(&b),
+    }
 }
 
 impl Dec<'_> {
@@ -885,6 +931,13 @@ mod tests {
             "-79228162514264337593543950335",
             "0.0000000000000000000000000001",
             "7922816251426433759354395033.5",
+            "0.5",
+            "-0.5",
+            "12434.5",
+            "-9947.25",
+            "9947.2500000",
+            "1.23456789",
+            "-1.2345678",
         ];
         for a in values {
             for b in values {

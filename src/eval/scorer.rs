@@ -7,7 +7,7 @@
 
 use std::cell::Cell;
 
-use super::lower::{Bool, Cx, Fast, Leave, Lowering, Num, Switch};
+use super::lower::{Bool, Cx, Fast, Int, Leave, Lowering, Num, Switch};
 use super::table::{self, Table};
 use super::{apply_cap, Applicant, Ctx, EvalError, ItemOutcome, Outcome, SectionOutcome, Status};
 use crate::rules::{Expr, RuleSet};
@@ -24,11 +24,21 @@ enum Body<'r> {
     Slow(&'r Expr),
 }
 
+/// An item's points for scoring alone: a table's lookup in place, as most items are.
+#[derive(Debug)]
+enum Points<'r> {
+    Table(Table<i64>),
+    Int(Int<'r>),
+}
+
 #[derive(Debug)]
 struct LoweredItem<'r> {
     /// The item's index in the rule set.
     index: usize,
     preconditions: Vec<Bool<'r>>,
+    /// The item's computed points, for scoring alone.
+    points: Points<'r>,
+    /// The same with the top-level arm it takes, for the full outcome.
     body: Body<'r>,
     cap: Option<i64>,
     deduction: bool,
@@ -108,13 +118,21 @@ impl<'r> Scorer<'r> {
             .iter()
             .filter(|_| consistent)
             .filter_map(|&index| Some((index as usize, rules.items.get(index as usize)?)))
-            .map(|(index, def)| LoweredItem {
-                index,
-                preconditions: def.preconditions.iter().map(|p| lower.bool(&p.condition)).collect(),
-                body: body(&lower, &def.body),
-                cap: def.cap,
-                deduction: rules.sections.get(def.section as usize).is_some_and(|s| s.deduction),
-                section: def.section as usize,
+            .map(|(index, def)| {
+                let body = body(&lower, &def.body);
+                let points = match &body {
+                    Body::Table(t) => Points::Table(t.map(|(points, _)| points)),
+                    _ => Points::Int(lower.points(&def.body)),
+                };
+                LoweredItem {
+                    index,
+                    preconditions: def.preconditions.iter().map(|p| lower.bool(&p.condition)).collect(),
+                    points,
+                    body,
+                    cap: def.cap,
+                    deduction: rules.sections.get(def.section as usize).is_some_and(|s| s.deduction),
+                    section: def.section as usize,
+                }
             })
             .collect();
         Scorer {
@@ -177,29 +195,47 @@ impl<'r> Scorer<'r> {
         let cx = Cx { inputs: &applicant.values, points: computed, params: &rules.params };
         for item in &self.items {
             let i = item.index;
-            let mut met = 0u64;
-            let mut unmet = None;
-            for (k, pre) in item.preconditions.iter().enumerate() {
-                if pre.test(&cx)? {
-                    if k < 64 {
-                        met |= 1 << k;
+            let value = if TRACE {
+                let mut met = 0u64;
+                let mut unmet = None;
+                for (k, pre) in item.preconditions.iter().enumerate() {
+                    if pre.test(&cx)? {
+                        if k < 64 {
+                            met |= 1 << k;
+                        }
+                    } else if unmet.is_none() {
+                        unmet = Some(k as u16);
                     }
-                } else if unmet.is_none() {
-                    unmet = Some(k as u16);
                 }
-            }
-            let (raw, arm) = item.body.eval(&cx)?;
-            let (capped_points, capped) = apply_cap(raw, item.cap, item.deduction);
-            let value = if unmet.is_some() { 0 } else { capped_points };
+                let (raw, arm) = item.body.eval(&cx)?;
+                let (capped_points, capped) = apply_cap(raw, item.cap, item.deduction);
+                trace[i] = ItemTrace { raw, met, arm, unmet, capped, excluded_by: None };
+                if unmet.is_some() {
+                    0
+                } else {
+                    capped_points
+                }
+            } else {
+                // Every precondition is evaluated, as the reference does: one it cannot
+                // evaluate is its error even after another was not met.
+                let mut met = true;
+                for pre in &item.preconditions {
+                    met &= pre.test(&cx)?;
+                }
+                let raw = match &item.points {
+                    Points::Table(t) => t.look_up(&cx)?,
+                    Points::Int(n) => n.get(&cx)?,
+                };
+                match (met, item.cap) {
+                    (false, _) => 0,
+                    (true, None) => raw,
+                    (true, cap) => apply_cap(raw, cap, item.deduction).0,
+                }
+            };
             computed[i].set(value);
+            points[i] = value;
             let sum = &mut sections[item.section].0;
             *sum = sum.checked_add(value).ok_or(Leave)?;
-            if TRACE {
-                trace[i] = ItemTrace { raw, met, arm, unmet, capped, excluded_by: None };
-            }
-        }
-        for (p, c) in points.iter_mut().zip(computed) {
-            *p = c.get();
         }
         for (g, group) in rules.groups.iter().enumerate() {
             let Some(&winner) = group.members.iter().rev().max_by_key(|m| computed[**m as usize].get()) else {

@@ -88,6 +88,11 @@ impl<T: Copy> Table<T> {
         Some(Table { keys, entries })
     }
 
+    /// The same table with each answer changed by `f`.
+    pub(super) fn map<U>(&self, f: impl Fn(T) -> U) -> Table<U> {
+        Table { keys: self.keys.clone(), entries: self.entries.iter().map(|e| e.map(&f)).collect() }
+    }
+
     pub(super) fn look_up(&self, cx: &Cx<'_>) -> Fast<T> {
         let mut index = 0usize;
         for &(slot, domain) in &self.keys {

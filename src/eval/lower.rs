@@ -99,7 +99,7 @@ pub(super) enum Bool<'r> {
     /// A whole-number input against a constant: `age >= 56`.
     IntInput(u16, CmpOp, i64),
     /// A decimal input against a constant: `si_base_yuan >= 37302 yuan`.
-    DecInput(u16, CmpOp, Threshold),
+    DecInput(u16, CmpOp, Box<Threshold>),
     CmpInt(CmpOp, Box<Int<'r>>, Box<Int<'r>>),
     CmpDec(CmpOp, Box<Dec<'r>>, Box<Dec<'r>>),
     CmpVariant(CmpOp, Variant, Variant),
@@ -352,8 +352,10 @@ impl<'r> Lowering<'r> {
                     (x, y) => Bool::CmpInt(*op, Box::new(x), Box::new(y)),
                 },
                 (x, y) if x.numeric() && y.numeric() => match (self.dec(a), self.dec(b)) {
-                    (Dec::Input(slot), Dec::Const(c)) => Bool::DecInput(slot, *op, Threshold::new(c)),
-                    (Dec::Const(c), Dec::Input(slot)) => Bool::DecInput(slot, op.flipped(), Threshold::new(c)),
+                    (Dec::Input(slot), Dec::Const(c)) => Bool::DecInput(slot, *op, Box::new(Threshold::new(c))),
+                    (Dec::Const(c), Dec::Input(slot)) => {
+                        Bool::DecInput(slot, op.flipped(), Box::new(Threshold::new(c)))
+                    }
                     (x, y) => Bool::CmpDec(*op, Box::new(x), Box::new(y)),
                 },
                 (Kind::Bool, Kind::Bool) => Bool::CmpYesNo(*op, Box::new(self.bool(a)), Box::new(self.bool(b))),

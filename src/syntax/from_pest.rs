@@ -50,7 +50,14 @@ fn pratt() -> &'static PrattParser<Rule> {
 
 /// Parse the digits of a number literal (underscores allowed between digits).
 pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
-    // Most numbers have no underscore: no copy for them.
+    // Most numbers are a few plain digits: summed here, not through `Decimal::from_str`,
+    // which costs several times as much. 18 digits always fit in a u64; the value and its
+    // scale (0) are those `from_str` gives.
+    if !text.is_empty() && text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()) {
+        let whole = text.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        return Some(Decimal::from(whole));
+    }
+    // Most other numbers have no underscore: no copy for them.
     if !text.contains('_') {
         return Decimal::from_str(text).ok();
     }
@@ -616,8 +623,9 @@ impl Builder {
                 }
                 Rule::expect => {
                     for e in part.children() {
-                        let is_item = e.clone().into_inner().next().is_some_and(|t| t.as_rule() == Rule::kw_item);
-                        let mut f = e.children();
+                        // One walk of the children: `item` first if it is there.
+                        let mut f = e.into_inner().peekable();
+                        let is_item = f.next_if(|t| t.as_rule() == Rule::kw_item).is_some();
                         let target = self.ident(f.next()?);
                         let value = self.value(f.next()?);
                         expect.push(Expectation { is_item, target, value });
@@ -964,6 +972,10 @@ fn unit_of(text: &str) -> Unit {
 
 /// A string literal's text with its escapes (`\n`, `\t`, `\"`, `\\`) resolved.
 pub(crate) fn unescape(s: &str) -> String {
+    // Most strings have no escape: one copy, not a push per character.
+    if !s.contains('\\') {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {

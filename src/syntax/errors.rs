@@ -543,6 +543,8 @@ pub(super) fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
                     .unwrap_or(bytes.len() - i);
                 let word = &text[start..i];
                 let Some(level) = open.last_mut() else { continue };
+                // Looked up once: the list is compared word by word, for every name in the file.
+                let starts_anew = STARTS_ANEW.contains(&word);
                 if (word == "when" || word == "match") && !after_operand {
                     *level += 1;
                     keywords += 1;
@@ -560,10 +562,10 @@ pub(super) fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
                             ),
                         );
                     }
-                } else if STARTS_ANEW.contains(&word) {
+                } else if starts_anew {
                     keywords -= std::mem::take(level);
                 }
-                after_operand = !BEFORE_OPERAND.contains(&word) && !STARTS_ANEW.contains(&word);
+                after_operand = !starts_anew && !BEFORE_OPERAND.contains(&word);
             }
             _ => after_operand = false,
         }

@@ -137,8 +137,9 @@ impl Builder {
         for part in pair.children() {
             match part.as_rule() {
                 Rule::number => {
-                    integral = !part.as_str().contains('.');
-                    value = match parse_decimal(part.as_str()) {
+                    let digits = part.as_str();
+                    integral = !digits.contains('.');
+                    value = match parse_decimal(digits) {
                         Some(v) if !integral || i64::try_from(v).is_ok() => v,
                         _ => {
                             self.diagnostics.push(

@@ -745,17 +745,13 @@ impl Threshold {
     #[cold]
     #[inline(never)]
     fn compare_slowly(&self, d: Decimal) -> Ordering {
-        by_mantissas(d, self.value)
+        compare_decimals(d, self.value)
     }
 }
 
 /// Decimals compared by their integer mantissas brought to one scale (see [`Threshold`]),
 /// several times quicker than `Decimal::cmp`.
 fn compare_decimals(a: Decimal, b: Decimal) -> Ordering {
-    by_mantissas(a, b)
-}
-
-fn by_mantissas(a: Decimal, b: Decimal) -> Ordering {
     let (m, s, bm, bs) = (a.mantissa(), a.scale(), b.mantissa(), b.scale());
     let pair = match s.cmp(&bs) {
         Ordering::Equal => Some((m, bm)),

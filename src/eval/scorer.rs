@@ -17,7 +17,8 @@ use crate::rules::{Expr, RuleSet};
 enum Body<'r> {
     When(Vec<(Bool<'r>, Num<'r>)>, Num<'r>),
     Match(Switch<'r, Num<'r>>),
-    Plain(Num<'r>),
+    /// No arm to note: the item's `points` say it all.
+    Plain,
     /// Points and arm looked up by the values of the few inputs the rule reads.
     Table(Table<(i64, Option<u16>)>),
     /// Left to the reference evaluator (a match it cannot tabulate).
@@ -207,7 +208,7 @@ impl<'r> Scorer<'r> {
                         unmet = Some(k as u16);
                     }
                 }
-                let (raw, arm) = item.body.eval(&cx)?;
+                let (raw, arm) = item.body.eval(&item.points, &cx)?;
                 let (capped_points, capped) = apply_cap(raw, item.cap, item.deduction);
                 trace[i] = ItemTrace { raw, met, arm, unmet, capped, excluded_by: None };
                 if unmet.is_some() {
@@ -222,10 +223,7 @@ impl<'r> Scorer<'r> {
                 for pre in &item.preconditions {
                     met &= pre.test(&cx)?;
                 }
-                let raw = match &item.points {
-                    Points::Table(t) => t.look_up(&cx)?,
-                    Points::Int(n) => n.get(&cx)?,
-                };
+                let raw = item.points.eval(&cx)?;
                 match (met, item.cap) {
                     (false, _) => 0,
                     (true, None) => raw,
@@ -340,14 +338,25 @@ fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
             Some(s) => Body::Match(s),
             None => Body::Slow(e),
         },
-        other => Body::Plain(lower.number(other)),
+        _ => Body::Plain,
+    }
+}
+
+impl Points<'_> {
+    #[inline(always)]
+    fn eval(&self, cx: &Cx<'_>) -> Fast<i64> {
+        match self {
+            Points::Table(t) => t.look_up(cx),
+            Points::Int(n) => n.get(cx),
+        }
     }
 }
 
 impl Body<'_> {
     /// The item's computed points and the top-level arm taken.
-    fn eval(&self, cx: &Cx<'_>) -> Fast<(i64, Option<u16>)> {
+    fn eval(&self, points: &Points<'_>, cx: &Cx<'_>) -> Fast<(i64, Option<u16>)> {
         match self {
+            Body::Plain => Ok((points.eval(cx)?, None)),
             Body::When(arms, otherwise) => {
                 for (k, (cond, result)) in arms.iter().enumerate() {
                     if cond.test(cx)? {
@@ -360,7 +369,6 @@ impl Body<'_> {
                 let k = switch.arm(cx)?;
                 Ok((switch.results[k].points(cx)?, Some(k as u16)))
             }
-            Body::Plain(n) => Ok((n.points(cx)?, None)),
             Body::Table(t) => t.look_up(cx),
             Body::Slow(e) => {
                 let (value, arm) = cx.reference(|ctx| super::eval_top(ctx, e)).map_err(|_| Leave)?;

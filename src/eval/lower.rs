@@ -52,6 +52,9 @@ pub(super) enum Int<'r> {
         scale: i64,
         amount: i64,
     },
+    /// rate × ⌊input × scale / amount⌋ with a constant rate and a decimal input:
+    /// `10 per 100000 yuan of invest_tax_yuan`.
+    PerDecInput(Box<PerDecInput>),
     /// rate × ⌊operand × scale / amount⌋ for a decimal operand.
     PerDec {
         rate: Box<Int<'r>>,
@@ -266,11 +269,13 @@ impl<'r> Lowering<'r> {
                     },
                     Err(_) => Int::Slow(e),
                 },
-                Kind::Int | Kind::Dec if !amount.is_zero() => Int::PerDec {
-                    rate: Box::new(self.int(rate)),
-                    operand: Box::new(self.dec(operand)),
-                    scale: *scale,
-                    amount: *amount,
+                Kind::Int | Kind::Dec if !amount.is_zero() => match (self.int(rate), self.dec(operand)) {
+                    (Int::Const(rate), Dec::Input(slot)) => {
+                        Int::PerDecInput(Box::new(PerDecInput::new(rate, slot, *scale, *amount)))
+                    }
+                    (rate, operand) => {
+                        Int::PerDec { rate: Box::new(rate), operand: Box::new(operand), scale: *scale, amount: *amount }
+                    }
                 },
                 _ => Int::Slow(e),
             },
@@ -532,8 +537,11 @@ fn slow(cx: &Cx<'_>, e: &Expr) -> Fast<Value> {
     cx.reference(|ctx| super::eval(ctx, e)).map_err(|_| Leave)
 }
 
-fn input(cx: &Cx<'_>, slot: u16) -> Fast<Value> {
-    cx.inputs.get(slot as usize).copied().ok_or(Leave)
+/// An input, read in place: a copy of a decimal, read again field by field, can stall on
+/// the store of the copy.
+#[inline(always)]
+fn input<'a>(cx: &Cx<'a>, slot: u16) -> Fast<&'a Value> {
+    cx.inputs.get(slot as usize).ok_or(Leave)
 }
 
 fn ordered(op: CmpOp, ord: Ordering) -> bool {
@@ -554,7 +562,7 @@ impl Int<'_> {
     pub(super) fn get(&self, cx: &Cx<'_>) -> Fast<i64> {
         match self {
             Int::Const(i) => Ok(*i),
-            Int::Input(slot) => match input(cx, *slot)? {
+            Int::Input(slot) => match *input(cx, *slot)? {
                 Value::Int(i) => Ok(i),
                 _ => Err(Leave),
             },
@@ -565,7 +573,7 @@ impl Int<'_> {
     pub(super) fn eval(&self, cx: &Cx<'_>) -> Fast<i64> {
         match self {
             Int::Const(i) => Ok(*i),
-            Int::Input(slot) => match input(cx, *slot)? {
+            Int::Input(slot) => match *input(cx, *slot)? {
                 Value::Int(i) => Ok(i),
                 _ => Err(Leave),
             },
@@ -574,7 +582,7 @@ impl Int<'_> {
             Int::Times(c, a) => c.checked_mul(a.get(cx)?).ok_or(Leave),
             Int::Plus(c, a) => c.checked_add(a.get(cx)?).ok_or(Leave),
             Int::Minus(c, a) => c.checked_sub(a.get(cx)?).ok_or(Leave),
-            Int::PerInput { rate, slot, scale, amount } => match input(cx, *slot)? {
+            Int::PerInput { rate, slot, scale, amount } => match *input(cx, *slot)? {
                 Value::Int(v) => rate.checked_mul(units(v, *scale, *amount)?).ok_or(Leave),
                 _ => Err(Leave),
             },
@@ -591,6 +599,14 @@ impl Int<'_> {
             Int::Per { rate, operand, scale, amount } => {
                 let count = units(operand.get(cx)?, *scale, *amount)?;
                 rate.get(cx)?.checked_mul(count).ok_or(Leave)
+            }
+            Int::PerDecInput(p) => {
+                let count = match input(cx, p.slot)? {
+                    Value::Dec(d) => p.units(d)?,
+                    &Value::Int(i) => p.units(&Decimal::from(i))?,
+                    _ => return Err(Leave),
+                };
+                p.rate.checked_mul(count).ok_or(Leave)
             }
             Int::PerDec { rate, operand, scale, amount } => {
                 let count = full_units(operand.eval(cx)?, *scale, *amount)?;
@@ -609,7 +625,7 @@ impl Int<'_> {
                 otherwise.get(cx)
             }
             Int::Match(switch) => switch.results[switch.arm(cx)?].get(cx),
-            Int::Coalesce(slot, fallback) => match input(cx, *slot)? {
+            Int::Coalesce(slot, fallback) => match *input(cx, *slot)? {
                 Value::Int(i) => Ok(i),
                 Value::Absent => fallback.get(cx),
                 _ => Err(Leave),
@@ -662,7 +678,6 @@ fn extreme<A, T: Ord>(args: &[A], mut value: impl FnMut(&A) -> Fast<T>, wanted: 
 /// which round past 28 digits; here the quotient and the divisor are kept small enough that
 /// such rounding could never reach the next whole number, and anything larger is left to it.
 fn full_units(value: Decimal, scale: i64, amount: Decimal) -> Fast<i64> {
-    const SMALL: i128 = 1_000_000_000_000;
     let pow = |s: u32| ten_to(s).ok_or(Leave);
     // value × scale / amount = (m_v × scale × 10^s_a) / (m_a × 10^s_v)
     let numerator = value
@@ -683,6 +698,49 @@ fn full_units(value: Decimal, scale: i64, amount: Decimal) -> Fast<i64> {
         return Err(Leave);
     }
     i64::try_from(quotient).map_err(|_| Leave)
+}
+
+/// Below this, a quotient of [`full_units`] is exact whatever way it was computed.
+const SMALL: i128 = 1_000_000_000_000;
+
+/// `rate per amount of input` for a decimal input, brought once to the scales inputs have
+/// (as a [`Threshold`] is): ⌊m × 10^−s × scale / amount⌋ = ⌊m × multiplier / divisor_s⌋, in
+/// 64-bit integers for an input of mantissa m and scale s.
+#[derive(Debug)]
+pub(super) struct PerDecInput {
+    rate: i64,
+    slot: u16,
+    scale: i64,
+    amount: Decimal,
+    /// For an input of scale `s` below [`QUICK_SCALES`]: (multiplier, divisor), where they
+    /// fit; the divisor is positive and small, as [`full_units`] requires of its own.
+    at_scale: [Option<(i64, i64)>; QUICK_SCALES],
+}
+
+impl PerDecInput {
+    fn new(rate: i64, slot: u16, scale: i64, amount: Decimal) -> PerDecInput {
+        let multiplier = ten_to(amount.scale()).and_then(|p| p.checked_mul(i128::from(scale)));
+        let at_scale = std::array::from_fn(|s| {
+            let divisor = amount.mantissa().checked_mul(ten_to(s as u32)?)?;
+            if divisor <= 0 || divisor > SMALL {
+                return None;
+            }
+            Some((i64::try_from(multiplier?).ok()?, i64::try_from(divisor).ok()?))
+        });
+        PerDecInput { rate, slot, scale, amount, at_scale }
+    }
+
+    /// ⌊d × scale / amount⌋, as [`full_units`] gives it.
+    #[inline]
+    fn units(&self, d: &Decimal) -> Fast<i64> {
+        if let Some(&Some((multiplier, divisor))) = self.at_scale.get(d.scale() as usize) {
+            if let Some(n) = i64::try_from(d.mantissa()).ok().and_then(|m| m.checked_mul(multiplier)) {
+                let quotient = if n >= 0 { n / divisor } else { n.div_euclid(divisor) };
+                return if i128::from(quotient).abs() < SMALL { Ok(quotient) } else { Err(Leave) };
+            }
+        }
+        full_units(*d, self.scale, self.amount)
+    }
 }
 
 /// 10^n for the scales a decimal has (0 to 28), from a table: `checked_pow` multiplies in a loop.
@@ -730,7 +788,7 @@ impl Threshold {
 
     /// How `d` compares with the threshold.
     #[inline]
-    fn compare(&self, d: Decimal) -> Ordering {
+    fn compare(&self, d: &Decimal) -> Ordering {
         // A whole mantissa m against ⌊t⌋: below or equal to it is below t unless t is exactly
         // that; above it is at least ⌊t⌋ + 1, above t.
         if let Some(&Some((floor, exact))) = self.at_scale.get(d.scale() as usize) {
@@ -744,8 +802,8 @@ impl Threshold {
 
     #[cold]
     #[inline(never)]
-    fn compare_slowly(&self, d: Decimal) -> Ordering {
-        compare_decimals(d, self.value)
+    fn compare_slowly(&self, d: &Decimal) -> Ordering {
+        compare_decimals(*d, self.value)
     }
 }
 
@@ -768,7 +826,7 @@ impl Dec<'_> {
     pub(super) fn eval(&self, cx: &Cx<'_>) -> Fast<Decimal> {
         match self {
             Dec::Const(d) => Ok(*d),
-            Dec::Input(slot) => match input(cx, *slot)? {
+            Dec::Input(slot) => match *input(cx, *slot)? {
                 Value::Dec(d) => Ok(d),
                 Value::Int(i) => Ok(Decimal::from(i)),
                 _ => Err(Leave),
@@ -797,7 +855,7 @@ impl Dec<'_> {
                 otherwise.eval(cx)
             }
             Dec::Match(switch) => switch.results[switch.arm(cx)?].eval(cx),
-            Dec::Coalesce(slot, fallback) => match input(cx, *slot)? {
+            Dec::Coalesce(slot, fallback) => match *input(cx, *slot)? {
                 Value::Dec(d) => Ok(d),
                 Value::Int(i) => Ok(Decimal::from(i)),
                 Value::Absent => fallback.eval(cx),
@@ -817,15 +875,15 @@ impl Bool<'_> {
     #[inline(always)]
     pub(super) fn test(&self, cx: &Cx<'_>) -> Fast<bool> {
         match self {
-            Bool::Input(slot) => match input(cx, *slot)? {
+            Bool::Input(slot) => match *input(cx, *slot)? {
                 Value::Bool(b) => Ok(b),
                 _ => Err(Leave),
             },
-            Bool::IntInput(slot, op, c) => match input(cx, *slot)? {
+            Bool::IntInput(slot, op, c) => match *input(cx, *slot)? {
                 Value::Int(i) => Ok(ordered(*op, i.cmp(c))),
                 _ => Err(Leave),
             },
-            Bool::InVariants(Variant::Input(slot), mask) => match input(cx, *slot)? {
+            Bool::InVariants(Variant::Input(slot), mask) => match *input(cx, *slot)? {
                 Value::Enum(v) => Ok(v < 64 && mask & (1 << v) != 0),
                 _ => Err(Leave),
             },
@@ -836,20 +894,20 @@ impl Bool<'_> {
     pub(super) fn eval(&self, cx: &Cx<'_>) -> Fast<bool> {
         match self {
             Bool::Const(b) => Ok(*b),
-            Bool::Input(slot) => match input(cx, *slot)? {
+            Bool::Input(slot) => match *input(cx, *slot)? {
                 Value::Bool(b) => Ok(b),
                 _ => Err(Leave),
             },
             Bool::Not(a) => Ok(!a.test(cx)?),
             Bool::And(a, b) => Ok(a.test(cx)? && b.test(cx)?),
             Bool::Or(a, b) => Ok(a.test(cx)? || b.test(cx)?),
-            Bool::IntInput(slot, op, c) => match input(cx, *slot)? {
+            Bool::IntInput(slot, op, c) => match *input(cx, *slot)? {
                 Value::Int(i) => Ok(ordered(*op, i.cmp(c))),
                 _ => Err(Leave),
             },
             Bool::DecInput(slot, op, c) => match input(cx, *slot)? {
                 Value::Dec(d) => Ok(ordered(*op, c.compare(d))),
-                Value::Int(i) => Ok(ordered(*op, c.compare(Decimal::from(i)))),
+                &Value::Int(i) => Ok(ordered(*op, c.compare(&Decimal::from(i)))),
                 _ => Err(Leave),
             },
             Bool::CmpInt(op, a, b) => Ok(ordered(*op, a.get(cx)?.cmp(&b.get(cx)?))),
@@ -874,7 +932,7 @@ impl Variant {
     fn eval(self, cx: &Cx<'_>) -> Fast<u16> {
         match self {
             Variant::Const(v) => Ok(v),
-            Variant::Input(slot) => match input(cx, slot)? {
+            Variant::Input(slot) => match *input(cx, slot)? {
                 Value::Enum(v) => Ok(v),
                 _ => Err(Leave),
             },
@@ -941,7 +999,7 @@ mod tests {
             for b in values {
                 let (x, y) = (Decimal::from_str(a).unwrap(), Decimal::from_str(b).unwrap());
                 assert_eq!(compare_decimals(x, y), x.cmp(&y), "{a} vs {b}");
-                assert_eq!(Threshold::new(y).compare(x), x.cmp(&y), "{a} vs threshold {b}");
+                assert_eq!(Threshold::new(y).compare(&x), x.cmp(&y), "{a} vs threshold {b}");
             }
         }
     }
@@ -958,5 +1016,36 @@ mod tests {
             Err(Leave),
             "too large: the reference decides"
         );
+    }
+
+    #[test]
+    fn per_decimal_input_counts_as_full_units_does() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        let values = [
+            "0",
+            "-0.01",
+            "-100000",
+            "-199999.99",
+            "99999.99",
+            "100000",
+            "100000.00",
+            "199999.999",
+            "43935.47",
+            "1234567.8",
+            "0.00000001",
+            "-0.000000001",
+            "922337203685477580.7",
+            "79228162514264337593543950335",
+            "99999999999999999.99",
+        ];
+        let amounts = ["100000", "0.5", "3", "10", "0.001", "-7", "1000000000000"];
+        for amount in amounts {
+            for scale in [1, 12, -3] {
+                let per = PerDecInput::new(10, 0, scale, d(amount));
+                for v in values {
+                    assert_eq!(per.units(&d(v)), full_units(d(v), scale, d(amount)), "{v} × {scale} / {amount}");
+                }
+            }
+        }
     }
 }

@@ -348,8 +348,14 @@ impl<'r> Lowering<'r> {
             Expr::Const(Value::Bool(b)) | Expr::Folded { value: Value::Bool(b), .. } => Bool::Const(*b),
             Expr::Input(slot) if self.kind(e) == Kind::Bool => Bool::Input(*slot),
             Expr::Not(a) => Bool::Not(Box::new(self.bool(a))),
-            Expr::And(a, b) => Bool::And(Box::new(self.bool(a)), Box::new(self.bool(b))),
-            Expr::Or(a, b) => Bool::Or(Box::new(self.bool(a)), Box::new(self.bool(b))),
+            Expr::And(a, b) => {
+                let (a, b) = cheaper_first(self.bool(a), self.bool(b));
+                Bool::And(Box::new(a), Box::new(b))
+            }
+            Expr::Or(a, b) => {
+                let (a, b) = cheaper_first(self.bool(a), self.bool(b));
+                Bool::Or(Box::new(a), Box::new(b))
+            }
             Expr::Cmp(op, a, b) => match (self.kind(a), self.kind(b)) {
                 (Kind::Int, Kind::Int) => match (self.int(a), self.int(b)) {
                     (Int::Input(slot), Int::Const(c)) => Bool::IntInput(slot, *op, c),
@@ -544,15 +550,45 @@ fn input<'a>(cx: &Cx<'a>, slot: u16) -> Fast<&'a Value> {
     cx.inputs.get(slot as usize).ok_or(Leave)
 }
 
-fn ordered(op: CmpOp, ord: Ordering) -> bool {
-    match op {
-        CmpOp::Eq => ord == Ordering::Equal,
-        CmpOp::Ne => ord != Ordering::Equal,
-        CmpOp::Lt => ord == Ordering::Less,
-        CmpOp::Le => ord != Ordering::Greater,
-        CmpOp::Gt => ord == Ordering::Greater,
-        CmpOp::Ge => ord != Ordering::Less,
+/// The two sides of an `and`/`or`, the cheaper one to be tested first: it decides alone
+/// as often as the other. Lowered code reads nothing but facts, so the order changes no
+/// answer; a side it cannot decide makes the reference evaluator decide, whatever the order.
+fn cheaper_first<'r>(a: Bool<'r>, b: Bool<'r>) -> (Bool<'r>, Bool<'r>) {
+    if b.cost() < a.cost() {
+        (b, a)
+    } else {
+        (a, b)
     }
+}
+
+impl Bool<'_> {
+    /// A rough cost of testing: a fact read and compared, a decimal compared, anything else.
+    fn cost(&self) -> u8 {
+        match self {
+            Bool::Const(_)
+            | Bool::Input(_)
+            | Bool::IntInput(..)
+            | Bool::InVariants(Variant::Input(_), _)
+            | Bool::Present(_) => 1,
+            Bool::DecInput(..) => 2,
+            _ => 3,
+        }
+    }
+}
+
+/// Whether `ord` is one of the orderings `op` accepts, with no branch: a bit each for
+/// less, equal and greater.
+#[inline(always)]
+fn ordered(op: CmpOp, ord: Ordering) -> bool {
+    let accepted: u8 = match op {
+        CmpOp::Eq => 0b010,
+        CmpOp::Ne => 0b101,
+        CmpOp::Lt => 0b001,
+        CmpOp::Le => 0b011,
+        CmpOp::Gt => 0b100,
+        CmpOp::Ge => 0b110,
+    };
+    (accepted >> (ord as i8 + 1)) & 1 == 1
 }
 
 impl Int<'_> {
@@ -570,6 +606,9 @@ impl Int<'_> {
         }
     }
 
+    /// One step of a tree walk. Every arm that does more than a load is a function of its
+    /// own, which this one jumps to: the dispatch then saves no registers, and each step
+    /// saves only the few it uses.
     pub(super) fn eval(&self, cx: &Cx<'_>) -> Fast<i64> {
         match self {
             Int::Const(i) => Ok(*i),
@@ -578,63 +617,133 @@ impl Int<'_> {
                 _ => Err(Leave),
             },
             Int::Points(i) => cx.points.get(*i as usize).map(Cell::get).ok_or(Leave),
-            Int::Neg(a) => a.get(cx)?.checked_neg().ok_or(Leave),
-            Int::Times(c, a) => c.checked_mul(a.get(cx)?).ok_or(Leave),
-            Int::Plus(c, a) => c.checked_add(a.get(cx)?).ok_or(Leave),
-            Int::Minus(c, a) => c.checked_sub(a.get(cx)?).ok_or(Leave),
-            Int::PerInput { rate, slot, scale, amount } => match *input(cx, *slot)? {
-                Value::Int(v) => rate.checked_mul(units(v, *scale, *amount)?).ok_or(Leave),
-                _ => Err(Leave),
-            },
-            Int::Arith(op, a, b) => {
-                let (x, y) = (a.get(cx)?, b.get(cx)?);
-                match op {
-                    ArithOp::Add => x.checked_add(y),
-                    ArithOp::Sub => x.checked_sub(y),
-                    ArithOp::Mul => x.checked_mul(y),
-                    ArithOp::Div => None,
-                }
-                .ok_or(Leave)
+            Int::Neg(a) => Int::neg(a, cx),
+            Int::Times(c, a) => Int::times(*c, a, cx),
+            Int::Plus(c, a) => Int::plus(*c, a, cx),
+            Int::Minus(c, a) => Int::minus(*c, a, cx),
+            Int::PerInput { rate, slot, scale, amount } => Int::per_input(*rate, *slot, *scale, *amount, cx),
+            Int::Arith(op, a, b) => Int::arith(*op, a, b, cx),
+            Int::Per { rate, operand, scale, amount } => Int::per(rate, operand, *scale, *amount, cx),
+            Int::PerDecInput(p) => p.eval(cx),
+            Int::PerDec { rate, operand, scale, amount } => Int::per_dec(rate, operand, *scale, *amount, cx),
+            Int::Min(args) => Int::min(args, cx),
+            Int::Max(args) => Int::max(args, cx),
+            Int::Floor(a) => Int::floor(a, cx),
+            Int::Exact(a) => Int::exact(a, cx),
+            Int::When(arms, otherwise) => Int::when(arms, otherwise, cx),
+            Int::Match(switch) => Int::switch(switch, cx),
+            Int::Coalesce(slot, fallback) => Int::coalesce(*slot, fallback, cx),
+            Int::Table(t) => Int::table(t, cx),
+            Int::Slow(e) => Int::slow(e, cx),
+        }
+    }
+
+    #[inline(never)]
+    fn neg(a: &Int<'_>, cx: &Cx<'_>) -> Fast<i64> {
+        a.get(cx)?.checked_neg().ok_or(Leave)
+    }
+
+    #[inline(never)]
+    fn times(c: i64, a: &Int<'_>, cx: &Cx<'_>) -> Fast<i64> {
+        c.checked_mul(a.get(cx)?).ok_or(Leave)
+    }
+
+    #[inline(never)]
+    fn plus(c: i64, a: &Int<'_>, cx: &Cx<'_>) -> Fast<i64> {
+        c.checked_add(a.get(cx)?).ok_or(Leave)
+    }
+
+    #[inline(never)]
+    fn minus(c: i64, a: &Int<'_>, cx: &Cx<'_>) -> Fast<i64> {
+        c.checked_sub(a.get(cx)?).ok_or(Leave)
+    }
+
+    #[inline(never)]
+    fn per_input(rate: i64, slot: u16, scale: i64, amount: i64, cx: &Cx<'_>) -> Fast<i64> {
+        match *input(cx, slot)? {
+            Value::Int(v) => rate.checked_mul(units(v, scale, amount)?).ok_or(Leave),
+            _ => Err(Leave),
+        }
+    }
+
+    #[inline(never)]
+    fn arith(op: ArithOp, a: &Int<'_>, b: &Int<'_>, cx: &Cx<'_>) -> Fast<i64> {
+        let (x, y) = (a.get(cx)?, b.get(cx)?);
+        match op {
+            ArithOp::Add => x.checked_add(y),
+            ArithOp::Sub => x.checked_sub(y),
+            ArithOp::Mul => x.checked_mul(y),
+            ArithOp::Div => None,
+        }
+        .ok_or(Leave)
+    }
+
+    #[inline(never)]
+    fn per(rate: &Int<'_>, operand: &Int<'_>, scale: i64, amount: i64, cx: &Cx<'_>) -> Fast<i64> {
+        let count = units(operand.get(cx)?, scale, amount)?;
+        rate.get(cx)?.checked_mul(count).ok_or(Leave)
+    }
+
+    #[inline(never)]
+    fn per_dec(rate: &Int<'_>, operand: &Dec<'_>, scale: i64, amount: Decimal, cx: &Cx<'_>) -> Fast<i64> {
+        let count = full_units(operand.eval(cx)?, scale, amount)?;
+        rate.get(cx)?.checked_mul(count).ok_or(Leave)
+    }
+
+    #[inline(never)]
+    fn min(args: &[Int<'_>], cx: &Cx<'_>) -> Fast<i64> {
+        extreme(args, |a| a.get(cx), Ordering::Less)
+    }
+
+    #[inline(never)]
+    fn max(args: &[Int<'_>], cx: &Cx<'_>) -> Fast<i64> {
+        extreme(args, |a| a.get(cx), Ordering::Greater)
+    }
+
+    #[inline(never)]
+    fn floor(a: &Dec<'_>, cx: &Cx<'_>) -> Fast<i64> {
+        i64::try_from(a.eval(cx)?.floor()).map_err(|_| Leave)
+    }
+
+    #[inline(never)]
+    fn exact(a: &Dec<'_>, cx: &Cx<'_>) -> Fast<i64> {
+        Num::whole(a.eval(cx)?)
+    }
+
+    #[inline(never)]
+    fn when(arms: &[(Bool<'_>, Int<'_>)], otherwise: &Int<'_>, cx: &Cx<'_>) -> Fast<i64> {
+        for (cond, result) in arms {
+            if cond.test(cx)? {
+                return result.get(cx);
             }
-            Int::Per { rate, operand, scale, amount } => {
-                let count = units(operand.get(cx)?, *scale, *amount)?;
-                rate.get(cx)?.checked_mul(count).ok_or(Leave)
-            }
-            Int::PerDecInput(p) => {
-                let count = match input(cx, p.slot)? {
-                    Value::Dec(d) => p.units(d)?,
-                    &Value::Int(i) => p.units(&Decimal::from(i))?,
-                    _ => return Err(Leave),
-                };
-                p.rate.checked_mul(count).ok_or(Leave)
-            }
-            Int::PerDec { rate, operand, scale, amount } => {
-                let count = full_units(operand.eval(cx)?, *scale, *amount)?;
-                rate.get(cx)?.checked_mul(count).ok_or(Leave)
-            }
-            Int::Min(args) => extreme(args, |a| a.get(cx), Ordering::Less),
-            Int::Max(args) => extreme(args, |a| a.get(cx), Ordering::Greater),
-            Int::Floor(a) => i64::try_from(a.eval(cx)?.floor()).map_err(|_| Leave),
-            Int::Exact(a) => Num::whole(a.eval(cx)?),
-            Int::When(arms, otherwise) => {
-                for (cond, result) in arms {
-                    if cond.test(cx)? {
-                        return result.get(cx);
-                    }
-                }
-                otherwise.get(cx)
-            }
-            Int::Match(switch) => switch.results[switch.arm(cx)?].get(cx),
-            Int::Coalesce(slot, fallback) => match *input(cx, *slot)? {
-                Value::Int(i) => Ok(i),
-                Value::Absent => fallback.get(cx),
-                _ => Err(Leave),
-            },
-            Int::Table(t) => t.look_up(cx),
-            Int::Slow(e) => match slow(cx, e)? {
-                Value::Int(i) => Ok(i),
-                _ => Err(Leave),
-            },
+        }
+        otherwise.get(cx)
+    }
+
+    #[inline(never)]
+    fn switch(switch: &Switch<'_, Int<'_>>, cx: &Cx<'_>) -> Fast<i64> {
+        switch.results[switch.arm(cx)?].get(cx)
+    }
+
+    #[inline(never)]
+    fn coalesce(slot: u16, fallback: &Int<'_>, cx: &Cx<'_>) -> Fast<i64> {
+        match *input(cx, slot)? {
+            Value::Int(i) => Ok(i),
+            Value::Absent => fallback.get(cx),
+            _ => Err(Leave),
+        }
+    }
+
+    #[inline(never)]
+    fn table(t: &Table<i64>, cx: &Cx<'_>) -> Fast<i64> {
+        t.look_up(cx)
+    }
+
+    #[cold]
+    fn slow(e: &Expr, cx: &Cx<'_>) -> Fast<i64> {
+        match slow(cx, e)? {
+            Value::Int(i) => Ok(i),
+            _ => Err(Leave),
         }
     }
 }
@@ -728,6 +837,16 @@ impl PerDecInput {
             Some((i64::try_from(multiplier?).ok()?, i64::try_from(divisor).ok()?))
         });
         PerDecInput { rate, slot, scale, amount, at_scale }
+    }
+
+    #[inline(never)]
+    fn eval(&self, cx: &Cx<'_>) -> Fast<i64> {
+        let count = match input(cx, self.slot)? {
+            Value::Dec(d) => self.units(d)?,
+            &Value::Int(i) => self.units(&Decimal::from(i))?,
+            _ => return Err(Leave),
+        };
+        self.rate.checked_mul(count).ok_or(Leave)
     }
 
     /// ⌊d × scale / amount⌋, as [`full_units`] gives it.
@@ -891,6 +1010,8 @@ impl Bool<'_> {
         }
     }
 
+    /// One step of a tree walk, as [`Int::eval`] is: what does more than a load is a step
+    /// of its own.
     pub(super) fn eval(&self, cx: &Cx<'_>) -> Fast<bool> {
         match self {
             Bool::Const(b) => Ok(*b),
@@ -898,32 +1019,77 @@ impl Bool<'_> {
                 Value::Bool(b) => Ok(b),
                 _ => Err(Leave),
             },
-            Bool::Not(a) => Ok(!a.test(cx)?),
-            Bool::And(a, b) => Ok(a.test(cx)? && b.test(cx)?),
-            Bool::Or(a, b) => Ok(a.test(cx)? || b.test(cx)?),
+            Bool::Not(a) => Bool::not(a, cx),
+            Bool::And(a, b) => Bool::and(a, b, cx),
+            Bool::Or(a, b) => Bool::or(a, b, cx),
             Bool::IntInput(slot, op, c) => match *input(cx, *slot)? {
                 Value::Int(i) => Ok(ordered(*op, i.cmp(c))),
                 _ => Err(Leave),
             },
-            Bool::DecInput(slot, op, c) => match input(cx, *slot)? {
-                Value::Dec(d) => Ok(ordered(*op, c.compare(d))),
-                &Value::Int(i) => Ok(ordered(*op, c.compare(&Decimal::from(i)))),
-                _ => Err(Leave),
-            },
-            Bool::CmpInt(op, a, b) => Ok(ordered(*op, a.get(cx)?.cmp(&b.get(cx)?))),
-            Bool::CmpDec(op, a, b) => Ok(ordered(*op, compare_decimals(a.eval(cx)?, b.eval(cx)?))),
-            Bool::CmpYesNo(op, a, b) => Ok(ordered(*op, a.test(cx)?.cmp(&b.test(cx)?))),
+            Bool::DecInput(slot, op, c) => Bool::dec_input(*slot, *op, c, cx),
+            Bool::CmpInt(op, a, b) => Bool::cmp_int(*op, a, b, cx),
+            Bool::CmpDec(op, a, b) => Bool::cmp_dec(*op, a, b, cx),
+            Bool::CmpYesNo(op, a, b) => Bool::cmp_yes_no(*op, a, b, cx),
             Bool::CmpVariant(op, a, b) => Ok(ordered(*op, a.eval(cx)?.cmp(&b.eval(cx)?))),
             Bool::InVariants(v, mask) => {
                 let v = v.eval(cx)?;
                 Ok(v < 64 && mask & (1 << v) != 0)
             }
             Bool::Present(slot) => Ok(!matches!(input(cx, *slot)?, Value::Absent)),
-            Bool::Table(t) => t.look_up(cx),
-            Bool::Slow(e) => match slow(cx, e)? {
-                Value::Bool(b) => Ok(b),
-                _ => Err(Leave),
-            },
+            Bool::Table(t) => Bool::table(t, cx),
+            Bool::Slow(e) => Bool::slow(e, cx),
+        }
+    }
+
+    #[inline(never)]
+    fn not(a: &Bool<'_>, cx: &Cx<'_>) -> Fast<bool> {
+        Ok(!a.test(cx)?)
+    }
+
+    #[inline(never)]
+    fn and(a: &Bool<'_>, b: &Bool<'_>, cx: &Cx<'_>) -> Fast<bool> {
+        Ok(a.test(cx)? && b.test(cx)?)
+    }
+
+    #[inline(never)]
+    fn or(a: &Bool<'_>, b: &Bool<'_>, cx: &Cx<'_>) -> Fast<bool> {
+        Ok(a.test(cx)? || b.test(cx)?)
+    }
+
+    #[inline(never)]
+    fn dec_input(slot: u16, op: CmpOp, threshold: &Threshold, cx: &Cx<'_>) -> Fast<bool> {
+        match input(cx, slot)? {
+            Value::Dec(d) => Ok(ordered(op, threshold.compare(d))),
+            &Value::Int(i) => Ok(ordered(op, threshold.compare(&Decimal::from(i)))),
+            _ => Err(Leave),
+        }
+    }
+
+    #[inline(never)]
+    fn cmp_int(op: CmpOp, a: &Int<'_>, b: &Int<'_>, cx: &Cx<'_>) -> Fast<bool> {
+        Ok(ordered(op, a.get(cx)?.cmp(&b.get(cx)?)))
+    }
+
+    #[inline(never)]
+    fn cmp_dec(op: CmpOp, a: &Dec<'_>, b: &Dec<'_>, cx: &Cx<'_>) -> Fast<bool> {
+        Ok(ordered(op, compare_decimals(a.eval(cx)?, b.eval(cx)?)))
+    }
+
+    #[inline(never)]
+    fn cmp_yes_no(op: CmpOp, a: &Bool<'_>, b: &Bool<'_>, cx: &Cx<'_>) -> Fast<bool> {
+        Ok(ordered(op, a.test(cx)?.cmp(&b.test(cx)?)))
+    }
+
+    #[inline(never)]
+    fn table(t: &Table<bool>, cx: &Cx<'_>) -> Fast<bool> {
+        t.look_up(cx)
+    }
+
+    #[cold]
+    fn slow(e: &Expr, cx: &Cx<'_>) -> Fast<bool> {
+        match slow(cx, e)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(Leave),
         }
     }
 }
@@ -1001,6 +1167,23 @@ mod tests {
                 assert_eq!(compare_decimals(x, y), x.cmp(&y), "{a} vs {b}");
                 assert_eq!(Threshold::new(y).compare(&x), x.cmp(&y), "{a} vs threshold {b}");
             }
+        }
+    }
+
+    #[test]
+    fn ordered_accepts_what_each_operator_means() {
+        use Ordering::{Equal, Greater, Less};
+        let cases = [
+            (CmpOp::Eq, [false, true, false]),
+            (CmpOp::Ne, [true, false, true]),
+            (CmpOp::Lt, [true, false, false]),
+            (CmpOp::Le, [true, true, false]),
+            (CmpOp::Gt, [false, false, true]),
+            (CmpOp::Ge, [false, true, true]),
+        ];
+        for (op, expected) in cases {
+            let got = [Less, Equal, Greater].map(|ord| ordered(op, ord));
+            assert_eq!(got, expected, "{op:?}");
         }
     }
 

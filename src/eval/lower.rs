@@ -34,6 +34,8 @@ pub(super) enum Int<'r> {
     /// constant × operand, constant + operand, constant − operand: the common shapes
     /// (`-150 * count`, `5 + …`, `56 - age`) in one step each.
     Times(i64, Box<Int<'r>>),
+    /// constant × input: a deduction per record, `-150 * false_material_count`.
+    TimesInput(i64, u16),
     Plus(i64, Box<Int<'r>>),
     Minus(i64, Box<Int<'r>>),
     /// rate × ⌊input × scale / amount⌋ with a constant rate: `3 per year of si_months`.
@@ -602,6 +604,8 @@ impl Int<'_> {
                 Value::Int(i) => Ok(i),
                 _ => Err(Leave),
             },
+            Int::TimesInput(c, slot) => Int::times_input(*c, *slot, cx),
+            Int::PerInput { rate, slot, scale, amount } => Int::per_input(*rate, *slot, *scale, *amount, cx),
             _ => self.eval(cx),
         }
     }
@@ -621,6 +625,7 @@ impl Int<'_> {
             Int::Times(c, a) => Int::times(*c, a, cx),
             Int::Plus(c, a) => Int::plus(*c, a, cx),
             Int::Minus(c, a) => Int::minus(*c, a, cx),
+            Int::TimesInput(c, slot) => Int::times_input(*c, *slot, cx),
             Int::PerInput { rate, slot, scale, amount } => Int::per_input(*rate, *slot, *scale, *amount, cx),
             Int::Arith(op, a, b) => Int::arith(*op, a, b, cx),
             Int::Per { rate, operand, scale, amount } => Int::per(rate, operand, *scale, *amount, cx),
@@ -658,7 +663,15 @@ impl Int<'_> {
         c.checked_sub(a.get(cx)?).ok_or(Leave)
     }
 
-    #[inline(never)]
+    #[inline(always)]
+    fn times_input(c: i64, slot: u16, cx: &Cx<'_>) -> Fast<i64> {
+        match *input(cx, slot)? {
+            Value::Int(v) => c.checked_mul(v).ok_or(Leave),
+            _ => Err(Leave),
+        }
+    }
+
+    #[inline(always)]
     fn per_input(rate: i64, slot: u16, scale: i64, amount: i64, cx: &Cx<'_>) -> Fast<i64> {
         match *input(cx, slot)? {
             Value::Int(v) => rate.checked_mul(units(v, scale, amount)?).ok_or(Leave),
@@ -763,6 +776,9 @@ fn units(value: i64, scale: i64, amount: i64) -> Fast<i64> {
 /// Whole-number arithmetic, with a constant operand folded into the step where it can be.
 fn arith<'r>(op: ArithOp, a: Int<'r>, b: Int<'r>) -> Int<'r> {
     match (op, a, b) {
+        (ArithOp::Mul, Int::Const(c), Int::Input(slot)) | (ArithOp::Mul, Int::Input(slot), Int::Const(c)) => {
+            Int::TimesInput(c, slot)
+        }
         (ArithOp::Mul, Int::Const(c), x) | (ArithOp::Mul, x, Int::Const(c)) => Int::Times(c, Box::new(x)),
         (ArithOp::Add, Int::Const(c), x) | (ArithOp::Add, x, Int::Const(c)) => Int::Plus(c, Box::new(x)),
         (ArithOp::Sub, Int::Const(c), x) => Int::Minus(c, Box::new(x)),

@@ -43,6 +43,8 @@ struct LoweredItem<'r> {
     body: Body<'r>,
     cap: Option<i64>,
     deduction: bool,
+    /// No precondition and no cap: the item's points are what `points` computes.
+    plain: bool,
     /// The item's section, by index.
     section: usize,
 }
@@ -130,6 +132,7 @@ impl<'r> Scorer<'r> {
                     preconditions: def.preconditions.iter().map(|p| lower.bool(&p.condition)).collect(),
                     points,
                     body,
+                    plain: def.preconditions.is_empty() && def.cap.is_none(),
                     cap: def.cap,
                     deduction: rules.sections.get(def.section as usize).is_some_and(|s| s.deduction),
                     section: def.section as usize,
@@ -192,8 +195,8 @@ impl<'r> Scorer<'r> {
         for section in sections.iter_mut() {
             section.0 = 0;
         }
-        let computed = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
-        let cx = Cx { inputs: &applicant.values, points: computed, params: &rules.params };
+        let cells = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
+        let cx = Cx { inputs: &applicant.values, points: cells, params: &rules.params };
         for item in &self.items {
             let i = item.index;
             let value = if TRACE {
@@ -217,44 +220,16 @@ impl<'r> Scorer<'r> {
                     capped_points
                 }
             } else {
-                // Every precondition is evaluated, as the reference does: one it cannot
-                // evaluate is its error even after another was not met.
-                let mut met = true;
-                for pre in &item.preconditions {
-                    met &= pre.test(&cx)?;
-                }
                 let raw = item.points.eval(&cx)?;
-                match (met, item.cap) {
-                    (false, _) => 0,
-                    (true, None) => raw,
-                    (true, cap) => apply_cap(raw, cap, item.deduction).0,
+                if item.plain {
+                    raw
+                } else {
+                    item.finish(raw, &cx)?
                 }
             };
-            computed[i].set(value);
-            points[i] = value;
+            cells[i].set(value);
             let sum = &mut sections[item.section].0;
             *sum = sum.checked_add(value).ok_or(Leave)?;
-        }
-        for (g, group) in rules.groups.iter().enumerate() {
-            let Some(&winner) = group.members.iter().rev().max_by_key(|m| computed[**m as usize].get()) else {
-                continue;
-            };
-            for &m in &group.members {
-                let m = m as usize;
-                if m as u16 != winner && computed[m].get() != 0 {
-                    let sum = &mut sections[rules.items[m].section as usize].0;
-                    *sum = sum.checked_sub(computed[m].get()).ok_or(Leave)?;
-                    points[m] = 0;
-                    if TRACE {
-                        trace[m].excluded_by = Some((g as u16, winner));
-                    }
-                }
-            }
-        }
-        let mut total: i64 = 0;
-        for (section, (sum, capped)) in rules.sections.iter().zip(sections.iter_mut()) {
-            (*sum, *capped) = apply_cap(*sum, section.cap, section.deduction);
-            total = total.checked_add(*sum).ok_or(Leave)?;
         }
         for (k, rule) in self.eligibility.iter().enumerate() {
             if !rule.test(&cx)? {
@@ -265,6 +240,30 @@ impl<'r> Scorer<'r> {
             if rule.test(&cx)? {
                 hit_vetoes.push(k as u16);
             }
+        }
+        // Exclusive groups decide on the points before any exclusion, as `points(item)`
+        // reads them; the points that count are a copy, with the excluded ones zeroed.
+        points.copy_from_slice(computed);
+        for (g, group) in rules.groups.iter().enumerate() {
+            let Some(&winner) = group.members.iter().rev().max_by_key(|m| computed[**m as usize]) else {
+                continue;
+            };
+            for &m in &group.members {
+                let m = m as usize;
+                if m as u16 != winner && computed[m] != 0 {
+                    // Subtracted once, should a rule set built by hand put it in two groups.
+                    let sum = &mut sections[rules.items[m].section as usize].0;
+                    *sum = sum.checked_sub(std::mem::take(&mut points[m])).ok_or(Leave)?;
+                    if TRACE {
+                        trace[m].excluded_by = Some((g as u16, winner));
+                    }
+                }
+            }
+        }
+        let mut total: i64 = 0;
+        for (section, (sum, capped)) in rules.sections.iter().zip(sections.iter_mut()) {
+            (*sum, *capped) = apply_cap(*sum, section.cap, section.deduction);
+            total = total.checked_add(*sum).ok_or(Leave)?;
         }
         s.total = total;
         s.eligible = s.failed_requirements.is_empty();
@@ -339,6 +338,20 @@ fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
             None => Body::Slow(e),
         },
         _ => Body::Plain,
+    }
+}
+
+impl LoweredItem<'_> {
+    /// An item's points with its preconditions and cap applied. Every precondition is
+    /// evaluated, as the reference does: one it cannot evaluate is its error even after
+    /// another was not met.
+    #[inline(never)]
+    fn finish(&self, raw: i64, cx: &Cx<'_>) -> Fast<i64> {
+        let mut met = true;
+        for pre in &self.preconditions {
+            met &= pre.test(cx)?;
+        }
+        Ok(if met { apply_cap(raw, self.cap, self.deduction).0 } else { 0 })
     }
 }
 

@@ -39,6 +39,15 @@ pub(super) enum Int<'r> {
     Plus(i64, Box<Int<'r>>),
     Minus(i64, Box<Int<'r>>),
     /// rate × ⌊input × scale / amount⌋ with a constant rate: `3 per year of si_months`.
+    /// The same for an optional input with a constant in its absence:
+    /// `4 per year of spouse_hukou_years ?? 0 years`.
+    PerInputOr {
+        rate: i64,
+        slot: u16,
+        scale: i64,
+        amount: i64,
+        absent: i64,
+    },
     PerInput {
         rate: i64,
         slot: u16,
@@ -265,6 +274,9 @@ impl<'r> Lowering<'r> {
                 Kind::Int if amount.fract().is_zero() && !amount.is_zero() => match i64::try_from(*amount) {
                     Ok(amount) => match (self.int(rate), self.int(operand)) {
                         (Int::Const(rate), Int::Input(slot)) => Int::PerInput { rate, slot, scale: *scale, amount },
+                        (Int::Const(rate), Int::Coalesce(slot, fallback)) if let Int::Const(absent) = *fallback => {
+                            Int::PerInputOr { rate, slot, scale: *scale, amount, absent }
+                        }
                         (rate, operand) => {
                             Int::Per { rate: Box::new(rate), operand: Box::new(operand), scale: *scale, amount }
                         }
@@ -606,6 +618,9 @@ impl Int<'_> {
             },
             Int::TimesInput(c, slot) => Int::times_input(*c, *slot, cx),
             Int::PerInput { rate, slot, scale, amount } => Int::per_input(*rate, *slot, *scale, *amount, cx),
+            Int::PerInputOr { rate, slot, scale, amount, absent } => {
+                Int::per_input_or(*rate, *slot, *scale, *amount, *absent, cx)
+            }
             _ => self.eval(cx),
         }
     }
@@ -627,6 +642,9 @@ impl Int<'_> {
             Int::Minus(c, a) => Int::minus(*c, a, cx),
             Int::TimesInput(c, slot) => Int::times_input(*c, *slot, cx),
             Int::PerInput { rate, slot, scale, amount } => Int::per_input(*rate, *slot, *scale, *amount, cx),
+            Int::PerInputOr { rate, slot, scale, amount, absent } => {
+                Int::per_input_or(*rate, *slot, *scale, *amount, *absent, cx)
+            }
             Int::Arith(op, a, b) => Int::arith(*op, a, b, cx),
             Int::Per { rate, operand, scale, amount } => Int::per(rate, operand, *scale, *amount, cx),
             Int::PerDecInput(p) => p.eval(cx),
@@ -677,6 +695,16 @@ impl Int<'_> {
             Value::Int(v) => rate.checked_mul(units(v, scale, amount)?).ok_or(Leave),
             _ => Err(Leave),
         }
+    }
+
+    #[inline(always)]
+    fn per_input_or(rate: i64, slot: u16, scale: i64, amount: i64, absent: i64, cx: &Cx<'_>) -> Fast<i64> {
+        let value = match *input(cx, slot)? {
+            Value::Int(v) => v,
+            Value::Absent => absent,
+            _ => return Err(Leave),
+        };
+        rate.checked_mul(units(value, scale, amount)?).ok_or(Leave)
     }
 
     #[inline(never)]

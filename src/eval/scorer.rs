@@ -43,8 +43,8 @@ struct LoweredItem<'r> {
     body: Body<'r>,
     cap: Option<i64>,
     deduction: bool,
-    /// No precondition and no cap: the item's points are what `points` computes.
-    plain: bool,
+    /// No precondition: the item's points are what `points` computes, capped.
+    unconditional: bool,
     /// The item's section, by index.
     section: usize,
 }
@@ -132,7 +132,7 @@ impl<'r> Scorer<'r> {
                     preconditions: def.preconditions.iter().map(|p| lower.bool(&p.condition)).collect(),
                     points,
                     body,
-                    plain: def.preconditions.is_empty() && def.cap.is_none(),
+                    unconditional: def.preconditions.is_empty(),
                     cap: def.cap,
                     deduction: rules.sections.get(def.section as usize).is_some_and(|s| s.deduction),
                     section: def.section as usize,
@@ -221,10 +221,10 @@ impl<'r> Scorer<'r> {
                 }
             } else {
                 let raw = item.points.eval(&cx)?;
-                if item.plain {
-                    raw
-                } else {
-                    item.finish(raw, &cx)?
+                match (item.unconditional, item.cap) {
+                    (true, None) => raw,
+                    (true, cap) => apply_cap(raw, cap, item.deduction).0,
+                    (false, _) => item.finish(raw, &cx)?,
                 }
             };
             cells[i].set(value);

@@ -40,23 +40,43 @@ impl Domain {
             Domain::Range { min, .. } => Value::Int(min + k as i64),
         }
     }
+}
 
-    /// The position of a value in the domain, if it is one of its values.
-    fn position(self, value: Value) -> Option<usize> {
-        let k = match (self, value) {
-            (Domain::YesNo, Value::Bool(b)) => usize::from(b),
-            (Domain::Variants(_), Value::Enum(v)) => v as usize,
-            (Domain::Range { min, .. }, Value::Int(i)) => usize::try_from(i.checked_sub(min)?).ok()?,
-            _ => return None,
+/// One input a table is looked up by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    slot: u16,
+    domain: Domain,
+    /// How many values the domain has, and how far apart in the table two neighbouring
+    /// values of this input are (the product of the sizes of the keys after it).
+    size: u32,
+    stride: u32,
+}
+
+impl Key {
+    /// The position of the input's value in the domain, with no overflow to check: a
+    /// difference from the range's start that wraps comes out at least the size (the
+    /// range ends by `i64::MAX`, so the true difference is at least `size - 2^64`).
+    #[inline(always)]
+    fn position(&self, value: &Value) -> Fast<usize> {
+        let k = match (self.domain, value) {
+            (Domain::YesNo, &Value::Bool(b)) => u64::from(b),
+            (Domain::Variants(_), &Value::Enum(v)) => u64::from(v),
+            (Domain::Range { min, .. }, &Value::Int(i)) => i.wrapping_sub(min) as u64,
+            _ => return Err(Leave),
         };
-        (k < self.size()).then_some(k)
+        if k < u64::from(self.size) {
+            Ok(k as usize)
+        } else {
+            Err(Leave)
+        }
     }
 }
 
 /// Answers looked up by the values of a few inputs.
 #[derive(Debug)]
 pub(super) struct Table<T> {
-    keys: Vec<(u16, Domain)>,
+    keys: Vec<Key>,
     entries: Vec<Option<T>>,
 }
 
@@ -70,17 +90,23 @@ impl<T: Copy> Table<T> {
         }
         slots.sort_unstable();
         slots.dedup();
-        let keys: Vec<(u16, Domain)> =
+        let domains: Vec<(u16, Domain)> =
             slots.iter().map(|&slot| domain(rules, slot).map(|d| (slot, d))).collect::<Option<_>>()?;
-        let count = keys.iter().try_fold(1usize, |n, (_, d)| n.checked_mul(d.size())).filter(|n| *n <= MAX_ENTRIES)?;
+        let count = domains.iter().try_fold(1usize, |n, (_, d)| n.checked_mul(d.size())).filter(|n| *n <= MAX_ENTRIES)?;
+        // The last key varies fastest.
+        let mut keys = Vec::with_capacity(domains.len());
+        let mut stride = 1usize;
+        for &(slot, domain) in domains.iter().rev() {
+            keys.push(Key { slot, domain, size: domain.size() as u32, stride: stride as u32 });
+            stride *= domain.size();
+        }
+        keys.reverse();
         let mut applicant = Applicant { values: vec![Value::Absent; rules.inputs.len()] };
         let entries = (0..count)
             .map(|index| {
-                // The last key varies fastest, as in `Table::index`.
-                let mut rest = index;
-                for &(slot, domain) in keys.iter().rev() {
-                    applicant.values[slot as usize] = domain.value(rest % domain.size());
-                    rest /= domain.size();
+                for key in &keys {
+                    let k = index / key.stride as usize % key.size as usize;
+                    applicant.values[key.slot as usize] = key.domain.value(k);
                 }
                 answer(&Ctx { inputs: &applicant.values, points: &[], params: &rules.params })
             })
@@ -95,9 +121,8 @@ impl<T: Copy> Table<T> {
 
     pub(super) fn look_up(&self, cx: &Cx<'_>) -> Fast<T> {
         let mut index = 0usize;
-        for &(slot, domain) in &self.keys {
-            let value = cx.inputs.get(slot as usize).copied().ok_or(Leave)?;
-            index = index * domain.size() + domain.position(value).ok_or(Leave)?;
+        for key in &self.keys {
+            index += key.position(cx.inputs.get(key.slot as usize).ok_or(Leave)?)? * key.stride as usize;
         }
         self.entries.get(index).copied().flatten().ok_or(Leave)
     }
@@ -179,7 +204,7 @@ mod tests {
         let age = rs.input_slot("age").unwrap() as u16;
         let body = &rs.items[rs.item_index("age").unwrap()].body;
         let table = Table::build(&rs, body, |ctx| crate::eval::eval(ctx, body).ok()).expect("age 16..=70 is small");
-        assert_eq!(table.keys, [(age, Domain::Range { min: 16, size: 55 })]);
+        assert_eq!(table.keys, [Key { slot: age, domain: Domain::Range { min: 16, size: 55 }, size: 55, stride: 1 }]);
         let mut values = vec![Value::Absent; rs.inputs.len()];
         let mut at = |years: i64| {
             values[age as usize] = Value::Int(years);
@@ -195,6 +220,9 @@ mod tests {
         // Outside the declared range the table does not answer; the reference evaluator will.
         assert_eq!(at(15), Err(Leave));
         assert_eq!(at(71), Err(Leave));
+        assert_eq!(at(i64::MIN), Err(Leave), "a difference that wraps is no position");
+        assert_eq!(at(i64::MAX), Err(Leave));
+        assert_eq!(at(i64::MIN + 16), Err(Leave));
     }
 
     #[test]

@@ -9,15 +9,21 @@ use jifen::rules::Value;
 use jifen::{Applicant, RuleSet};
 
 /// `count` plausible applicants drawn from the policy's input schema (the same seed each run).
+///
+/// Their facts are laid out one applicant after another in memory, as the hand-written
+/// rules' people are in their `Vec`: read as they are parsed, each applicant's facts would
+/// sit between the parser's leftovers, and an evaluation of many applicants would measure
+/// the scattering as much as the evaluation.
 pub fn population(rs: &RuleSet, count: usize) -> Vec<Applicant> {
     let mut rng = jifen::population::Rng::new(42);
-    (0..count)
+    let parsed: Vec<Applicant> = (0..count)
         .map(|i| {
             let row = jifen::population::generate_row(rs, &mut rng, i as u64);
             let row = row.replacen(&format!("{{\"id\":{i},"), "{", 1);
             rs.applicant_from_json(&row).expect("generated rows are valid")
         })
-        .collect()
+        .collect();
+    parsed.to_vec()
 }
 
 /// The applicant as the hand-written rules take it.

@@ -92,7 +92,8 @@ impl<T: Copy> Table<T> {
         slots.dedup();
         let domains: Vec<(u16, Domain)> =
             slots.iter().map(|&slot| domain(rules, slot).map(|d| (slot, d))).collect::<Option<_>>()?;
-        let count = domains.iter().try_fold(1usize, |n, (_, d)| n.checked_mul(d.size())).filter(|n| *n <= MAX_ENTRIES)?;
+        let count =
+            domains.iter().try_fold(1usize, |n, (_, d)| n.checked_mul(d.size())).filter(|n| *n <= MAX_ENTRIES)?;
         // The last key varies fastest.
         let mut keys = Vec::with_capacity(domains.len());
         let mut stride = 1usize;

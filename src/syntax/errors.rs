@@ -435,37 +435,54 @@ pub(super) fn too_deep_to_parse(file: FileId, text: &str, base: usize, error: &E
     )
 }
 
-/// Words after which an expression has ended and another thing begins: an open `when` or
-/// `match` of the expression before cannot go on past them. Each is a keyword, never a
-/// name (so never inside an expression): `deduction` and `plan`, which may be names, are
-/// not here.
-const STARTS_ANEW: &[&str] = &[
-    "allow",
-    "best_of",
-    "cap",
-    "eligibility",
-    "enum",
-    "expect",
-    "extends",
-    "given",
-    "input",
-    "item",
-    "let",
-    "override",
-    "param",
-    "policy",
-    "remove",
-    "require",
-    "requires",
-    "section",
-    "test",
-    "veto",
-    "vetoes",
-];
+/// A list of words, and the same as a `match` (compared by length first, many times quicker
+/// than looking through the list for every name in a file).
+macro_rules! words {
+    ($(#[$doc:meta])* $list:ident, $is:ident: [$($word:literal),* $(,)?]) => {
+        $(#[$doc])*
+        #[allow(dead_code)] // The list is for tests; the scan asks the `match`.
+        const $list: &[&str] = &[$($word),*];
+        fn $is(word: &str) -> bool {
+            matches!(word, $($word)|*)
+        }
+    };
+}
 
-/// Words after which an operand may follow (operators and the keywords that open an
-/// expression's part); after any other word or a number an operand has just ended.
-const BEFORE_OPERAND: &[&str] = &["and", "else", "in", "match", "not", "of", "or", "per", "when"];
+words! {
+    /// Words after which an expression has ended and another thing begins: an open `when` or
+    /// `match` of the expression before cannot go on past them. Each is a keyword, never a
+    /// name (so never inside an expression): `deduction` and `plan`, which may be names, are
+    /// not here.
+    STARTS_ANEW, starts_anew: [
+        "allow",
+        "best_of",
+        "cap",
+        "eligibility",
+        "enum",
+        "expect",
+        "extends",
+        "given",
+        "input",
+        "item",
+        "let",
+        "override",
+        "param",
+        "policy",
+        "remove",
+        "require",
+        "requires",
+        "section",
+        "test",
+        "veto",
+        "vetoes",
+    ]
+}
+
+words! {
+    /// Words after which an operand may follow (operators and the keywords that open an
+    /// expression's part); after any other word or a number an operand has just ended.
+    BEFORE_OPERAND, before_operand: ["and", "else", "in", "match", "not", "of", "or", "per", "when"]
+}
 
 /// Reject nesting deeper than the parser's recursion can safely take, before parsing: pest
 /// does not guard its own recursion (it is built without its stack probe, which costs a
@@ -543,8 +560,7 @@ pub(super) fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
                     .unwrap_or(bytes.len() - i);
                 let word = &text[start..i];
                 let Some(level) = open.last_mut() else { continue };
-                // Looked up once: the list is compared word by word, for every name in the file.
-                let starts_anew = STARTS_ANEW.contains(&word);
+                let anew = starts_anew(word);
                 if (word == "when" || word == "match") && !after_operand {
                     *level += 1;
                     keywords += 1;
@@ -562,10 +578,10 @@ pub(super) fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
                             ),
                         );
                     }
-                } else if starts_anew {
+                } else if anew {
                     keywords -= std::mem::take(level);
                 }
-                after_operand = !starts_anew && !BEFORE_OPERAND.contains(&word);
+                after_operand = !anew && !before_operand(word);
             }
             _ => after_operand = false,
         }

@@ -2,7 +2,8 @@
 //!
 //! - compile 2025.policy (target: under 1 ms)
 //! - evaluate with a compiled rule set vs the hand-written 2025 rules in
-//!   `benches/handwritten.rs` (target: at least half its throughput)
+//!   `benches/common/handwritten.rs` (target: at least half its throughput), both over the
+//!   same 100,000 generated applicants laid out one after another in memory
 //! - `jifen batch` of N generated applicants, JSON lines in, CSV out (target: 1M/s on 2 cores,
 //!   peak memory flat in the input's size)
 //! - `jifen diff` of the two years over N applicants (target: 1M in under 3 s)

@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 
+mod common;
+
 fn policy() -> &'static jifen::RuleSet {
     static POLICY: OnceLock<jifen::RuleSet> = OnceLock::new();
     POLICY.get_or_init(|| match jifen::bundled_policy() {
@@ -24,7 +26,9 @@ fuzz_target!(|data: &[u8]| {
         if let Err(e) = &reference {
             panic!("a valid applicant did not evaluate: {e}");
         }
-        assert_eq!(policy.scorer().evaluate(&applicant), reference, "the scorer differs from evaluate");
+        let scorer = policy.scorer();
+        assert_eq!(scorer.evaluate(&applicant), reference, "the scorer differs from evaluate");
+        common::same_scores(&scorer, &applicant, reference);
     }
     // The same text as one row of a batch (JSON lines).
     let row = jifen::population::RawRow::json(1, text.to_string());

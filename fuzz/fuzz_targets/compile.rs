@@ -5,6 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 
+mod common;
+
 fuzz_target!(|text: &str| {
     let loader = jifen::bundled_loader();
     let report = jifen::check_with("fuzz.policy", text, &loader);
@@ -24,7 +26,9 @@ fuzz_target!(|text: &str| {
             }
         }
         for a in &applicants {
-            assert_eq!(scorer.evaluate(a), ruleset.evaluate(a), "the scorer differs from evaluate for {a:?}");
+            let reference = ruleset.evaluate(a);
+            assert_eq!(scorer.evaluate(a), reference, "the scorer differs from evaluate for {a:?}");
+            common::same_scores(&scorer, a, reference);
         }
     }
 });

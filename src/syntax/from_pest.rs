@@ -82,6 +82,11 @@ impl Builder {
         Some(PolicyFile { header, decls })
     }
 
+    /// The declarations of a `decls_tail` pair (the rest of a file, parsed on its own).
+    pub(crate) fn decls(&mut self, pair: Pair<'_, Rule>) -> Vec<Decl> {
+        self.decl_list(pair.children())
+    }
+
     fn decl_list<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Vec<Decl> {
         pairs.filter(|p| p.as_rule() != Rule::EOI).filter_map(|p| self.decl(p)).collect()
     }

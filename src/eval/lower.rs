@@ -552,6 +552,12 @@ impl Cx<'_> {
     }
 }
 
+/// A table's answer as a step of its own (see [`Int::eval`]).
+#[inline(never)]
+fn look_up<T: Copy>(t: &Table<T>, cx: &Cx<'_>) -> Fast<T> {
+    t.look_up(cx)
+}
+
 #[cold]
 fn slow(cx: &Cx<'_>, e: &Expr) -> Fast<Value> {
     cx.reference(|ctx| super::eval(ctx, e)).map_err(|_| Leave)
@@ -656,7 +662,7 @@ impl Int<'_> {
             Int::When(arms, otherwise) => Int::when(arms, otherwise, cx),
             Int::Match(switch) => Int::switch(switch, cx),
             Int::Coalesce(slot, fallback) => Int::coalesce(*slot, fallback, cx),
-            Int::Table(t) => Int::table(t, cx),
+            Int::Table(t) => look_up(t, cx),
             Int::Slow(e) => Int::slow(e, cx),
         }
     }
@@ -773,11 +779,6 @@ impl Int<'_> {
             Value::Absent => fallback.get(cx),
             _ => Err(Leave),
         }
-    }
-
-    #[inline(never)]
-    fn table(t: &Table<i64>, cx: &Cx<'_>) -> Fast<i64> {
-        t.look_up(cx)
     }
 
     #[cold]
@@ -1080,7 +1081,7 @@ impl Bool<'_> {
                 Ok(v < 64 && mask & (1 << v) != 0)
             }
             Bool::Present(slot) => Ok(!matches!(input(cx, *slot)?, Value::Absent)),
-            Bool::Table(t) => Bool::table(t, cx),
+            Bool::Table(t) => look_up(t, cx),
             Bool::Slow(e) => Bool::slow(e, cx),
         }
     }
@@ -1122,11 +1123,6 @@ impl Bool<'_> {
     #[inline(never)]
     fn cmp_yes_no(op: CmpOp, a: &Bool<'_>, b: &Bool<'_>, cx: &Cx<'_>) -> Fast<bool> {
         Ok(ordered(op, a.test(cx)?.cmp(&b.test(cx)?)))
-    }
-
-    #[inline(never)]
-    fn table(t: &Table<bool>, cx: &Cx<'_>) -> Fast<bool> {
-        t.look_up(cx)
     }
 
     #[cold]

@@ -43,8 +43,6 @@ struct LoweredItem<'r> {
     body: Body<'r>,
     cap: Option<i64>,
     deduction: bool,
-    /// No precondition: the item's points are what `points` computes, capped.
-    unconditional: bool,
     /// The item's section, by index.
     section: usize,
 }
@@ -132,7 +130,6 @@ impl<'r> Scorer<'r> {
                     preconditions: def.preconditions.iter().map(|p| lower.bool(&p.condition)).collect(),
                     points,
                     body,
-                    unconditional: def.preconditions.is_empty(),
                     cap: def.cap,
                     deduction: rules.sections.get(def.section as usize).is_some_and(|s| s.deduction),
                     section: def.section as usize,
@@ -221,7 +218,8 @@ impl<'r> Scorer<'r> {
                 }
             } else {
                 let raw = item.points.eval(&cx)?;
-                match (item.unconditional, item.cap) {
+                // Without preconditions, the points capped in place.
+                match (item.preconditions.is_empty(), item.cap) {
                     (true, None) => raw,
                     (true, cap) => apply_cap(raw, cap, item.deduction).0,
                     (false, _) => item.finish(raw, &cx)?,

@@ -440,7 +440,7 @@ pub(super) fn too_deep_to_parse(file: FileId, text: &str, base: usize, error: &E
 macro_rules! words {
     ($(#[$doc:meta])* $list:ident, $is:ident: [$($word:literal),* $(,)?]) => {
         $(#[$doc])*
-        #[allow(dead_code)] // The list is for tests; the scan asks the `match`.
+        #[cfg(test)] // The scan asks the `match`; the tests go through the list.
         const $list: &[&str] = &[$($word),*];
         fn $is(word: &str) -> bool {
             matches!(word, $($word)|*)
@@ -478,10 +478,10 @@ words! {
     ]
 }
 
-words! {
-    /// Words after which an operand may follow (operators and the keywords that open an
-    /// expression's part); after any other word or a number an operand has just ended.
-    BEFORE_OPERAND, before_operand: ["and", "else", "in", "match", "not", "of", "or", "per", "when"]
+/// Words after which an operand may follow (operators and the keywords that open an
+/// expression's part); after any other word or a number an operand has just ended.
+fn before_operand(word: &str) -> bool {
+    matches!(word, "and" | "else" | "in" | "match" | "not" | "of" | "or" | "per" | "when")
 }
 
 /// Reject nesting deeper than the parser's recursion can safely take, before parsing: pest

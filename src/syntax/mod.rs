@@ -8,6 +8,7 @@ mod from_pest;
 
 pub(crate) use from_pest::unescape;
 
+use pest::error::Error;
 use pest::Parser;
 
 use crate::diagnostic::Diagnostic;
@@ -55,12 +56,8 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::PolicyFile>, Vec<Diagnost
     if let Some(policy) = parse_in_two(file, text) {
         return (Some(policy), Vec::new());
     }
-    let error = match PolicyParser::parse(Rule::file, text) {
-        Ok(mut pairs) => {
-            let mut builder = from_pest::Builder::new(file, 0);
-            let policy = pairs.next().and_then(|pair| builder.file(pair));
-            return (policy, builder.diagnostics);
-        }
+    let error = match parse_whole(file, text) {
+        Ok(parsed) => return parsed,
         // pest ran out of stack (it checks): report the nesting, not a syntax error.
         Err(error) if errors::is_limit(&error) => {
             return (None, vec![errors::too_deep_to_parse(file, text, 0, &error)])
@@ -98,6 +95,14 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::PolicyFile>, Vec<Diagnost
     (None, diagnostics)
 }
 
+/// The `file` rule over `text`, built into the AST, with what the builder found.
+fn parse_whole(file: FileId, text: &str) -> Result<(Option<ast::PolicyFile>, Vec<Diagnostic>), Error<Rule>> {
+    let mut pairs = PolicyParser::parse(Rule::file, text)?;
+    let mut builder = from_pest::Builder::new(file, 0);
+    let policy = pairs.next().and_then(|pair| builder.file(pair));
+    Ok((policy, builder.diagnostics))
+}
+
 /// Files at least this long are parsed in two halves at once (see [`parse_in_two`]).
 const PARSED_IN_TWO: usize = 16 * 1024;
 
@@ -130,11 +135,7 @@ fn parse_halves(file: FileId, text: &str, middle: usize) -> Option<ast::PolicyFi
                 builder.diagnostics.is_empty().then_some(decls)
             })
             .ok()?;
-        let first = PolicyParser::parse(Rule::file, head).ok().and_then(|mut pairs| {
-            let mut builder = from_pest::Builder::new(file, 0);
-            let policy = builder.file(pairs.next()?)?;
-            builder.diagnostics.is_empty().then_some(policy)
-        });
+        let first = parse_whole(file, head).ok().and_then(|(policy, found)| policy.filter(|_| found.is_empty()));
         let rest = second.join().ok()??;
         let mut policy = first?;
         policy.decls.extend(rest);
@@ -209,10 +210,8 @@ mod tests {
         let (mut splits, mut agreed) = (0, 0);
         for path in &files {
             let text = std::fs::read_to_string(path).expect("the policy reads");
-            let whole = PolicyParser::parse(Rule::file, &text).ok().and_then(|mut pairs| {
-                let mut builder = from_pest::Builder::new(FileId(0), 0);
-                builder.file(pairs.next()?).filter(|_| builder.diagnostics.is_empty())
-            });
+            let whole =
+                parse_whole(FileId(0), &text).ok().and_then(|(policy, found)| policy.filter(|_| found.is_empty()));
             let lines = text.match_indices('\n').map(|(n, _)| n + 1);
             for middle in std::iter::once(0).chain(lines) {
                 splits += 1;

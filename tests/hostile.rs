@@ -68,9 +68,10 @@ fn extreme_values_within_the_schema_are_accepted_and_evaluate() {
     );
     let applicant = policy.applicant_from_json(&json).unwrap();
     let outcome = policy.evaluate(&applicant).unwrap();
-    // Points saturate at the bounds of i64 rather than fail.
-    let sum = outcome.sections.iter().fold(0i64, |acc, s| acc.saturating_add(s.points));
-    assert_eq!(outcome.total, sum);
+    // Points saturate at ±i64::MAX rather than fail; sums are exact before they saturate.
+    let sum: i128 = outcome.sections.iter().map(|s| s.points as i128).sum();
+    assert_eq!(outcome.total as i128, sum.clamp(-(i64::MAX as i128), i64::MAX as i128));
+    assert!(outcome.items.iter().all(|i| i.points > i64::MIN && i.raw_points > i64::MIN));
     assert!(outcome.sections.iter().any(|s| s.points == i64::MAX), "{:?}", outcome.sections);
 }
 

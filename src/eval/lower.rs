@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use super::table::{self, Table};
 use super::Ctx;
-use crate::rules::{ArithOp, CmpOp, Expr, InputType, ParamDef, Pattern, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, Expr, InputType, Pattern, RuleSet, Value};
 
 /// The lowered code cannot decide this applicant; the reference evaluator will.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -537,19 +537,13 @@ impl Num<'_> {
     }
 }
 
-/// What lowered code reads: the applicant's facts and the points of the items scored so
-/// far (cells, so that the scorer writes an item's points while the context is held).
-pub(super) struct Cx<'a> {
-    pub(super) inputs: &'a [Value],
-    pub(super) points: &'a [Cell<i64>],
-    pub(super) params: &'a [ParamDef],
-}
+/// What lowered code reads: the same context as the reference evaluator's.
+pub(super) use super::Ctx as Cx;
 
 impl Cx<'_> {
     /// Evaluate with the reference evaluator (rare: what lowering left as it was).
     pub(super) fn reference<T>(&self, run: impl FnOnce(&Ctx<'_>) -> T) -> T {
-        let points: Vec<i64> = self.points.iter().map(Cell::get).collect();
-        run(&Ctx { inputs: self.inputs, points: &points, params: self.params })
+        run(self)
     }
 }
 

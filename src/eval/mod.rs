@@ -3,16 +3,21 @@
 //! Arithmetic is exact (`i64` and decimals, checked). Evaluating one applicant reads
 //! inputs by slot and allocates nothing but the outcome's item list.
 
+mod aggregate;
 mod lower;
 mod scorer;
 mod table;
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-pub use scorer::{Scorer, Scores};
+pub use aggregate::{Scores, POINTS_LIMIT};
+pub use scorer::Scorer;
+
+use aggregate::{Computed, Evaluator};
 
 use crate::rules::{ArithOp, CmpOp, Expr, ParamDef, Pattern, RuleSet, Value};
 
@@ -92,144 +97,73 @@ pub struct EvalError {
 
 type Result<T> = std::result::Result<T, &'static str>;
 
+/// What expressions read: the applicant's facts and the points of the items scored so far
+/// (cells, so that the aggregation writes an item's points while the context is held).
 struct Ctx<'a> {
     inputs: &'a [Value],
-    points: &'a [i64],
+    points: &'a [Cell<i64>],
     params: &'a [ParamDef],
 }
 
 impl RuleSet {
     /// Score an applicant. The total is computed whatever the eligibility or vetoes.
     pub fn evaluate(&self, applicant: &Applicant) -> std::result::Result<Outcome<'_>, EvalError> {
-        let mut items: Vec<ItemOutcome<'_>> = self
-            .items
-            .iter()
-            .map(|def| ItemOutcome {
-                id: &def.id,
-                label: &def.label,
-                section: self.sections.get(def.section as usize).map(|s| &*s.id).unwrap_or(""),
-                points: 0,
-                raw_points: 0,
-                status: Status::Scored,
-                arm: None,
-                preconditions_met: 0,
-            })
-            .collect();
-        // Points before exclusive groups, as `points(item)` reads them.
-        let mut small = [0i64; 32];
-        let mut large = Vec::new();
-        let points: &mut [i64] = if self.items.len() <= small.len() {
-            &mut small[..self.items.len()]
-        } else {
-            large.resize(self.items.len(), 0);
-            &mut large
-        };
-        for &index in &self.order {
-            let i = index as usize;
-            let def = &self.items[i];
-            let ctx = Ctx { inputs: &applicant.values, points, params: &self.params };
-            let fail =
-                |message: &'static str| EvalError { place: format!("item `{}`", def.id), message: message.to_string() };
-            let mut met = 0u64;
-            let mut unmet: Option<&str> = None;
-            for (k, pre) in def.preconditions.iter().enumerate() {
-                if truthy(&ctx, &pre.condition).map_err(fail)? {
-                    if k < 64 {
-                        met |= 1 << k;
-                    }
-                } else if unmet.is_none() {
-                    unmet = Some(&pre.reason);
-                }
-            }
-            let (raw, arm) = eval_top(&ctx, &def.body).map_err(fail)?;
-            let raw = to_points(raw).map_err(fail)?;
-            let section_deducts = self.sections.get(def.section as usize).is_some_and(|s| s.deduction);
-            let (capped_points, capped) = apply_cap(raw, def.cap, section_deducts);
-            let (value, status) = match unmet {
-                Some(reason) => (0, Status::PreconditionUnmet { reason }),
-                None if capped => (capped_points, Status::Capped),
-                None => (capped_points, Status::Scored),
-            };
-            points[i] = value;
-            let out = &mut items[i];
-            out.raw_points = raw;
-            out.points = value;
-            out.status = status;
-            out.arm = arm;
-            out.preconditions_met = met;
-        }
-        // Exclusive groups: the highest counts, the first written wins a tie.
-        for group in &self.groups {
-            let Some(&winner) = group.members.iter().rev().max_by_key(|m| points[**m as usize]) else {
-                continue;
-            };
-            for &m in &group.members {
-                if m != winner && points[m as usize] != 0 {
-                    let out = &mut items[m as usize];
-                    out.points = 0;
-                    out.status = Status::Excluded { group: &group.id, by: &self.items[winner as usize].id };
-                }
-            }
-        }
-        // Points saturate at the bounds of i64, as an item's do (see `to_points`): sums of
-        // extreme applicants' points stay ordered instead of failing.
-        let mut total: i64 = 0;
-        let mut sections = Vec::with_capacity(self.sections.len());
-        for section in &self.sections {
-            let sum = section.items.iter().fold(0i64, |acc, i| acc.saturating_add(items[*i as usize].points));
-            let (value, capped) = apply_cap(sum, section.cap, section.deduction);
-            total = total.saturating_add(value);
-            sections.push(SectionOutcome { id: &section.id, points: value, capped });
-        }
-        let ctx = Ctx { inputs: &applicant.values, points, params: &self.params };
-        let mut ineligible_reasons = Vec::new();
-        for rule in &self.eligibility {
-            let ok = truthy(&ctx, &rule.condition)
-                .map_err(|m| EvalError { place: format!("requirement `{}`", rule.id), message: m.to_string() })?;
-            if !ok {
-                ineligible_reasons.push(&*rule.reason);
-            }
-        }
-        let mut vetoes = Vec::new();
-        for rule in &self.vetoes {
-            let hit = truthy(&ctx, &rule.condition)
-                .map_err(|m| EvalError { place: format!("veto `{}`", rule.id), message: m.to_string() })?;
-            if hit {
-                vetoes.push(&*rule.reason);
-            }
-        }
-        let eligible = ineligible_reasons.is_empty();
-        let vetoed = !vetoes.is_empty();
-        Ok(Outcome {
-            total,
-            standard: self.standard,
-            eligible,
-            vetoed,
-            meets_standard: eligible && !vetoed && total >= self.standard,
-            items,
-            sections,
-            ineligible_reasons,
-            vetoes,
-        })
+        let mut scores = Scores::default();
+        aggregate::aggregate::<_, true>(self, &Reference(self), &applicant.values, &mut scores)?;
+        Ok(aggregate::outcome(self, &scores))
+    }
+
+    /// Score an applicant into `scores` with the reference evaluator.
+    fn score_by_reference(&self, applicant: &Applicant, scores: &mut Scores) -> std::result::Result<(), EvalError> {
+        aggregate::aggregate::<_, false>(self, &Reference(self), &applicant.values, scores)
     }
 }
 
-/// Clamp points to a cap; in a deduction section the cap limits the size of the deduction.
-fn apply_cap(points: i64, cap: Option<i64>, deduction: bool) -> (i64, bool) {
-    match cap {
-        Some(c) if !deduction && points > c => (c, true),
-        Some(c) if deduction && points < -c => (-c, true),
-        _ => (points, false),
+/// The reference evaluator: a plain tree walk over [`Value`]s.
+struct Reference<'r>(&'r RuleSet);
+
+impl Evaluator for Reference<'_> {
+    type Fail = EvalError;
+
+    fn item<const TRACE: bool>(&self, index: usize, ctx: &Ctx<'_>) -> std::result::Result<Computed, EvalError> {
+        let def = &self.0.items[index];
+        let fail = |message: &'static str| EvalError { place: format!("item `{}`", def.id), message: message.to_string() };
+        let mut computed = Computed::default();
+        for (k, pre) in def.preconditions.iter().enumerate() {
+            if truthy(ctx, &pre.condition).map_err(fail)? {
+                if k < 64 {
+                    computed.met |= 1 << k;
+                }
+            } else if computed.unmet.is_none() {
+                computed.unmet = Some(k as u16);
+            }
+        }
+        let (raw, arm) = eval_top(ctx, &def.body).map_err(fail)?;
+        computed.raw = to_points(raw).map_err(fail)?;
+        computed.arm = arm;
+        Ok(computed)
+    }
+
+    fn requirement(&self, k: usize, ctx: &Ctx<'_>) -> std::result::Result<bool, EvalError> {
+        let rule = &self.0.eligibility[k];
+        truthy(ctx, &rule.condition)
+            .map_err(|m| EvalError { place: format!("requirement `{}`", rule.id), message: m.to_string() })
+    }
+
+    fn veto(&self, k: usize, ctx: &Ctx<'_>) -> std::result::Result<bool, EvalError> {
+        let rule = &self.0.vetoes[k];
+        truthy(ctx, &rule.condition)
+            .map_err(|m| EvalError { place: format!("veto `{}`", rule.id), message: m.to_string() })
     }
 }
 
 fn to_points(v: Value) -> Result<i64> {
     match v {
         Value::Int(i) => Ok(i),
-        // Beyond i64 the points saturate; any cap then applies as usual.
-        Value::Dec(d) if d.fract().is_zero() => {
-            Ok(i64::try_from(d).unwrap_or(if d.is_sign_negative() { i64::MIN } else { i64::MAX }))
-        }
+        // Beyond the limit the points saturate; any cap then applies as usual.
+        Value::Dec(d) if d.fract().is_zero() => Ok(i64::try_from(d)
+            .unwrap_or(if d.is_sign_negative() { -POINTS_LIMIT } else { POINTS_LIMIT })
+            .max(-POINTS_LIMIT)),
         Value::Dec(_) => Err("points are not a whole number"),
         _ => Err("points are not a number"),
     }
@@ -290,7 +224,7 @@ fn eval(ctx: &Ctx<'_>, e: &Expr) -> Result<Value> {
     Ok(match e {
         Expr::Const(v) => *v,
         Expr::Input(slot) => *ctx.inputs.get(*slot as usize).ok_or("applicant has no value for an input")?,
-        Expr::Points(i) => Value::Int(*ctx.points.get(*i as usize).ok_or("unknown item")?),
+        Expr::Points(i) => Value::Int(ctx.points.get(*i as usize).ok_or("unknown item")?.get()),
         Expr::Param(p) => ctx.params.get(*p as usize).ok_or("unknown parameter")?.value,
         Expr::Folded { value, .. } => *value,
         Expr::Neg(a) => match eval(ctx, a)? {

@@ -15,8 +15,6 @@ use crate::source::{FileId, Span};
 
 pub(crate) struct Builder {
     file: FileId,
-    /// Where the parsed text starts in the file (non-zero when resuming after an error).
-    base: usize,
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// How many expressions the one being built is nested in.
     depth: usize,
@@ -66,13 +64,13 @@ pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
 }
 
 impl Builder {
-    pub(crate) fn new(file: FileId, base: usize) -> Builder {
-        Builder { file, base, diagnostics: Vec::new(), depth: 0, too_deep_reported: false }
+    pub(crate) fn new(file: FileId) -> Builder {
+        Builder { file, diagnostics: Vec::new(), depth: 0, too_deep_reported: false }
     }
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.base + s.start(), self.base + s.end())
+        Span::new(self.file, s.start(), s.end())
     }
 
     pub(crate) fn file(&mut self, pair: Pair<'_, Rule>) -> Option<PolicyFile> {
@@ -80,11 +78,6 @@ impl Builder {
         let header = self.header(inner.next()?);
         let decls = self.decl_list(inner);
         Some(PolicyFile { header, decls })
-    }
-
-    /// The declarations of a `decls_tail` pair (the rest of a file, parsed on its own).
-    pub(crate) fn decls(&mut self, pair: Pair<'_, Rule>) -> Vec<Decl> {
-        self.decl_list(pair.children())
     }
 
     fn decl_list<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Vec<Decl> {
@@ -667,10 +660,9 @@ impl Builder {
         }
         self.depth += 1;
         let file = self.file;
-        let base = self.base;
         let to_span = move |p: &Pair<'_, Rule>| {
             let s = p.as_span();
-            Span::new(file, base + s.start(), base + s.end())
+            Span::new(file, s.start(), s.end())
         };
         // The Pratt closures cannot borrow `self` mutably together, so diagnostics
         // found inside are gathered through a RefCell.

@@ -53,9 +53,6 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::PolicyFile>, Vec<Diagnost
     if let Some(d) = errors::check_nesting(file, text) {
         return (None, vec![d]);
     }
-    if let Some(policy) = parse_in_two(file, text) {
-        return (Some(policy), Vec::new());
-    }
     let error = match parse_whole(file, text) {
         Ok(parsed) => return parsed,
         // pest ran out of stack (it checks): report the nesting, not a syntax error.
@@ -98,65 +95,9 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::PolicyFile>, Vec<Diagnost
 /// The `file` rule over `text`, built into the AST, with what the builder found.
 fn parse_whole(file: FileId, text: &str) -> Result<(Option<ast::PolicyFile>, Vec<Diagnostic>), Error<Rule>> {
     let mut pairs = PolicyParser::parse(Rule::file, text)?;
-    let mut builder = from_pest::Builder::new(file, 0);
+    let mut builder = from_pest::Builder::new(file);
     let policy = pairs.next().and_then(|pair| builder.file(pair));
     Ok((policy, builder.diagnostics))
-}
-
-/// Files at least this long are parsed in two halves at once (see [`parse_in_two`]).
-const PARSED_IN_TWO: usize = 16 * 1024;
-
-/// A long file parsed as two halves on two threads: the header and the declarations up to a
-/// top-level declaration near the middle, and the declarations from there on. Declarations
-/// are independent and each ends where the next begins (with a `}`, or before a keyword or
-/// a doc comment, which no declaration can take in), so when both halves parse, the file
-/// parses to the same declarations. Anything else — a half with a syntax error, a builder
-/// diagnostic, no thread to be had — is left to the whole-file parse, which then decides
-/// alone, so every diagnostic comes from the same place as for a short file.
-fn parse_in_two(file: FileId, text: &str) -> Option<ast::PolicyFile> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if text.len() < PARSED_IN_TWO || cores < 2 {
-        return None;
-    }
-    parse_halves(file, text, split_point(text)?)
-}
-
-/// [`parse_in_two`] with the second half starting at `middle`.
-fn parse_halves(file: FileId, text: &str, middle: usize) -> Option<ast::PolicyFile> {
-    let (head, tail) = (text.get(..middle)?, text.get(middle..)?);
-    std::thread::scope(|scope| {
-        // As much stack as the main thread's: the parser's recursion is bounded for that.
-        let second = std::thread::Builder::new()
-            .stack_size(8 << 20)
-            .spawn_scoped(scope, || {
-                let mut pairs = PolicyParser::parse(Rule::decls_tail, tail).ok()?;
-                let mut builder = from_pest::Builder::new(file, middle);
-                let decls = builder.decls(pairs.next()?);
-                builder.diagnostics.is_empty().then_some(decls)
-            })
-            .ok()?;
-        let first = parse_whole(file, head).ok().and_then(|(policy, found)| policy.filter(|_| found.is_empty()));
-        let rest = second.join().ok()??;
-        let mut policy = first?;
-        policy.decls.extend(rest);
-        Some(policy)
-    })
-}
-
-/// Where the second half of a long file starts: the first line from the middle on that
-/// starts a top-level declaration in column 0, its doc comment included.
-fn split_point(text: &str) -> Option<usize> {
-    let mut from = text.len() / 2;
-    loop {
-        let start = next_top_level(text, from, from)?;
-        // Not between two lines of one doc comment: the declaration owns all of them.
-        let before = text[..start].trim_end_matches('\n');
-        let previous = &before[before.rfind('\n').map_or(0, |n| n + 1)..];
-        if !previous.starts_with("///") {
-            return Some(start);
-        }
-        from = start;
-    }
 }
 
 /// The first line after `after` and at or after `at` that starts (in column 0) with a
@@ -185,56 +126,4 @@ fn next_top_level(text: &str, after: usize, at: usize) -> Option<usize> {
         }
     }
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every policy of the repository, split at every line: whenever both halves parse, they
-    /// make the same file as the whole-file parse.
-    #[test]
-    fn a_file_parsed_in_two_halves_is_the_file_parsed_whole() {
-        let mut files = vec![std::path::PathBuf::from("policies/2024.policy"), "policies/2025.policy".into()];
-        let mut dirs = vec![std::path::PathBuf::from("tests")];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).expect("tests/ reads").flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|e| e == "policy") {
-                    files.push(path);
-                }
-            }
-        }
-        let (mut splits, mut agreed) = (0, 0);
-        for path in &files {
-            let text = std::fs::read_to_string(path).expect("the policy reads");
-            let whole =
-                parse_whole(FileId(0), &text).ok().and_then(|(policy, found)| policy.filter(|_| found.is_empty()));
-            let lines = text.match_indices('\n').map(|(n, _)| n + 1);
-            for middle in std::iter::once(0).chain(lines) {
-                splits += 1;
-                if let Some(halves) = parse_halves(FileId(0), &text, middle) {
-                    assert_eq!(Some(&halves), whole.as_ref(), "{} split at byte {middle}", path.display());
-                    agreed += 1;
-                }
-            }
-        }
-        // Most lines are inside a declaration, where a half does not parse; many are not.
-        assert!(agreed > 300, "only {agreed} of {splits} splits parsed in two");
-    }
-
-    #[test]
-    fn a_long_policy_is_split_before_a_declaration_and_its_whole_doc_comment() {
-        let text = std::fs::read_to_string("policies/2024.policy").expect("the policy reads");
-        assert!(text.len() >= PARSED_IN_TWO, "the bundled 2024 policy is long enough to be split");
-        let middle = split_point(&text).expect("a split point");
-        assert!(middle >= text.len() / 2);
-        let line = &text[middle..text[middle..].find('\n').map_or(text.len(), |n| middle + n)];
-        assert!(TOP_LEVEL.iter().any(|kw| line.starts_with(kw)), "{line}");
-        let before = text[..middle].trim_end_matches('\n');
-        assert!(!before[before.rfind('\n').map_or(0, |n| n + 1)..].starts_with("///"));
-        assert!(parse_in_two(FileId(0), &text).is_some(), "the bundled policy parses in two");
-    }
 }

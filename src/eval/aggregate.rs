@@ -1,0 +1,213 @@
+//! The one aggregation both evaluators share: an item's preconditions and cap, exclusive
+//! groups, section sums and caps, the total and the verdict.
+//!
+//! The reference evaluator ([`RuleSet::evaluate`]) and the [`Scorer`](super::Scorer) differ
+//! only in how they evaluate an expression; each gives that through [`Evaluator`], and
+//! everything that turns items' computed points into an outcome is here, once.
+
+use std::cell::Cell;
+
+use super::{Ctx, ItemOutcome, Outcome, SectionOutcome, Status};
+use crate::rules::{RuleSet, Value};
+
+/// Points never leave ±`POINTS_LIMIT`: an item's computed points, a section's points and
+/// the total saturate there, symmetrically. Sums are exact before they saturate.
+pub const POINTS_LIMIT: i64 = i64::MAX;
+
+/// An item's rule and preconditions, evaluated: what the aggregation needs of an evaluator.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Computed {
+    /// The points the rule computed, before precondition, cap and group.
+    pub(super) raw: i64,
+    /// The first precondition not met.
+    pub(super) unmet: Option<u16>,
+    /// The top-level `when`/`match` arm taken (noted when tracing).
+    pub(super) arm: Option<u16>,
+    /// Bit k set: precondition k was met (noted when tracing).
+    pub(super) met: u64,
+}
+
+/// How an evaluator evaluates the expressions of a rule set.
+pub(super) trait Evaluator {
+    type Fail;
+    /// Item `index`'s rule and preconditions. With `TRACE`, also the arm taken and which
+    /// preconditions were met; without, those may be left out.
+    fn item<const TRACE: bool>(&self, index: usize, ctx: &Ctx<'_>) -> Result<Computed, Self::Fail>;
+    /// Whether eligibility requirement `k` holds.
+    fn requirement(&self, k: usize, ctx: &Ctx<'_>) -> Result<bool, Self::Fail>;
+    /// Whether veto `k` applies.
+    fn veto(&self, k: usize, ctx: &Ctx<'_>) -> Result<bool, Self::Fail>;
+}
+
+/// One applicant's scores, without the explanation an [`Outcome`] carries. Reuse one
+/// `Scores` for many applicants: scoring into it allocates nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scores {
+    pub total: i64,
+    pub eligible: bool,
+    pub vetoed: bool,
+    pub meets_standard: bool,
+    /// The points each item counts toward the total, in the rule set's item order.
+    pub points: Vec<i64>,
+    /// Points before exclusive groups are decided, as `points(item)` reads them.
+    computed: Vec<i64>,
+    /// How each item came to its points (filled when tracing, for the full outcome).
+    trace: Vec<ItemTrace>,
+    sections: Vec<(i64, bool)>,
+    failed_requirements: Vec<u16>,
+    hit_vetoes: Vec<u16>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ItemTrace {
+    computed: Computed,
+    capped: bool,
+    /// The group and the winner that excluded the item.
+    excluded_by: Option<(u16, u16)>,
+}
+
+impl Scores {
+    /// Size the storage for a rule set and clear what a run appends to.
+    fn reset(&mut self, rules: &RuleSet) {
+        let n = rules.items.len();
+        self.points.clear();
+        self.points.resize(n, 0);
+        self.computed.clear();
+        self.computed.resize(n, 0);
+        if self.trace.len() != n {
+            self.trace.resize(n, ItemTrace::default());
+        }
+        self.sections.clear();
+        self.sections.resize(rules.sections.len(), (0, false));
+        self.failed_requirements.clear();
+        self.hit_vetoes.clear();
+    }
+}
+
+/// Score an applicant's facts with `evaluator` into `s`. With `TRACE`, also note how each
+/// item came to its points, for [`outcome`].
+pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
+    rules: &RuleSet,
+    evaluator: &E,
+    inputs: &[Value],
+    s: &mut Scores,
+) -> Result<(), E::Fail> {
+    s.reset(rules);
+    let Scores { computed, trace, points, sections, failed_requirements, hit_vetoes, .. } = s;
+    let cells = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
+    let ctx = Ctx { inputs, points: cells, params: &rules.params };
+    for &index in &rules.order {
+        let i = index as usize;
+        let Some(def) = rules.items.get(i) else { continue };
+        let item = evaluator.item::<TRACE>(i, &ctx)?;
+        let raw = item.raw.max(-POINTS_LIMIT);
+        let deduction = rules.sections.get(def.section as usize).is_some_and(|s| s.deduction);
+        let (capped_points, capped) = apply_cap(raw, def.cap, deduction);
+        cells[i].set(if item.unmet.is_some() { 0 } else { capped_points });
+        if TRACE {
+            trace[i] = ItemTrace { computed: Computed { raw, ..item }, capped, excluded_by: None };
+        }
+    }
+    for k in 0..rules.eligibility.len() {
+        if !evaluator.requirement(k, &ctx)? {
+            failed_requirements.push(k as u16);
+        }
+    }
+    for k in 0..rules.vetoes.len() {
+        if evaluator.veto(k, &ctx)? {
+            hit_vetoes.push(k as u16);
+        }
+    }
+    // Exclusive groups decide on the points before any exclusion, as `points(item)` reads
+    // them: the highest counts, the first written wins a tie.
+    points.copy_from_slice(computed);
+    for (g, group) in rules.groups.iter().enumerate() {
+        let Some(&winner) = group.members.iter().rev().max_by_key(|m| computed.get(**m as usize)) else {
+            continue;
+        };
+        for &m in &group.members {
+            let m = m as usize;
+            if m as u16 != winner && computed.get(m).is_some_and(|p| *p != 0) {
+                points[m] = 0;
+                if TRACE {
+                    trace[m].excluded_by = Some((g as u16, winner));
+                }
+            }
+        }
+    }
+    let mut total: i128 = 0;
+    for (section, out) in rules.sections.iter().zip(sections.iter_mut()) {
+        let sum: i128 = section.items.iter().filter_map(|i| points.get(*i as usize)).map(|p| *p as i128).sum();
+        *out = apply_cap(saturate(sum), section.cap, section.deduction);
+        total += out.0 as i128;
+    }
+    s.total = saturate(total);
+    s.eligible = s.failed_requirements.is_empty();
+    s.vetoed = !s.hit_vetoes.is_empty();
+    s.meets_standard = s.eligible && !s.vetoed && s.total >= rules.standard;
+    Ok(())
+}
+
+/// An exact sum brought within ±[`POINTS_LIMIT`].
+fn saturate(sum: i128) -> i64 {
+    sum.clamp(-(POINTS_LIMIT as i128), POINTS_LIMIT as i128) as i64
+}
+
+/// Clamp points to a cap; in a deduction section the cap limits the size of the deduction.
+pub(super) fn apply_cap(points: i64, cap: Option<i64>, deduction: bool) -> (i64, bool) {
+    match cap {
+        Some(c) if !deduction && points > c => (c, true),
+        Some(c) if deduction && points < -c => (-c, true),
+        _ => (points, false),
+    }
+}
+
+/// The full outcome of a traced run of [`aggregate`].
+pub(super) fn outcome<'r>(rules: &'r RuleSet, s: &Scores) -> Outcome<'r> {
+    let items = rules
+        .items
+        .iter()
+        .zip(&s.trace)
+        .zip(&s.points)
+        .map(|((def, trace), &points)| {
+            let item = &trace.computed;
+            let status = match (item.unmet, trace.excluded_by) {
+                (Some(k), _) => Status::PreconditionUnmet {
+                    reason: def.preconditions.get(k as usize).map_or("", |p| &*p.reason),
+                },
+                (None, Some((g, by))) => Status::Excluded {
+                    group: rules.groups.get(g as usize).map_or("", |g| &*g.id),
+                    by: rules.items.get(by as usize).map_or("", |i| &*i.id),
+                },
+                (None, None) if trace.capped => Status::Capped,
+                (None, None) => Status::Scored,
+            };
+            ItemOutcome {
+                id: &def.id,
+                label: &def.label,
+                section: rules.sections.get(def.section as usize).map_or("", |s| &*s.id),
+                points,
+                raw_points: item.raw,
+                status,
+                arm: item.arm,
+                preconditions_met: item.met,
+            }
+        })
+        .collect();
+    Outcome {
+        total: s.total,
+        standard: rules.standard,
+        eligible: s.eligible,
+        vetoed: s.vetoed,
+        meets_standard: s.meets_standard,
+        items,
+        sections: rules
+            .sections
+            .iter()
+            .zip(&s.sections)
+            .map(|(def, &(points, capped))| SectionOutcome { id: &def.id, points, capped })
+            .collect(),
+        ineligible_reasons: s.failed_requirements.iter().map(|&k| &*rules.eligibility[k as usize].reason).collect(),
+        vetoes: s.hit_vetoes.iter().map(|&k| &*rules.vetoes[k as usize].reason).collect(),
+    }
+}

@@ -26,11 +26,13 @@ pub mod docgen;
 pub mod eval;
 pub mod fmt;
 pub mod load;
+#[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod plan;
 pub mod population;
 pub mod report;
 pub mod rules;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod source;
 pub mod syntax;

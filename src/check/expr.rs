@@ -74,7 +74,7 @@ impl<'a> Checker<'a> {
                     ERR
                 }
             },
-            ExprKind::Unary(op, operand) => self.unary(*op, operand, e.span),
+            ExprKind::Unary(op, operand) => self.unary(*op, operand),
             ExprKind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs, e.span),
             ExprKind::Per { rate, amount, amount_span, operand } => self.per(rate, amount, *amount_span, operand),
             ExprKind::In { negated, value, set } => self.in_set(*negated, value, set),
@@ -260,7 +260,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unary(&mut self, op: UnOp, operand: &ast::Expr, span: Span) -> (Ir, Ty) {
+    fn unary(&mut self, op: UnOp, operand: &ast::Expr) -> (Ir, Ty) {
         let (inner, ty) = self.expr(operand, None);
         match (op, &ty) {
             (_, Ty::Error) => ERR,
@@ -271,7 +271,6 @@ impl<'a> Checker<'a> {
                 ERR
             }
             (UnOp::Not, _) => {
-                let _ = span;
                 self.operand_error(&ty, operand.span, "`not`", "a yes/no value");
                 ERR
             }
@@ -350,7 +349,7 @@ impl<'a> Checker<'a> {
                 match (&lt, &rt) {
                     (Ty::Num { unit: lu, .. }, Ty::Num { unit: ru, .. }) => {
                         if lu != ru {
-                            self.unit_mismatch(op, *lu, *ru, lhs.span, rhs.span, span);
+                            self.unit_mismatch(op, *lu, *ru, lhs.span, rhs.span);
                             return ERR;
                         }
                     }
@@ -400,7 +399,7 @@ impl<'a> Checker<'a> {
                 let (arith, ty) = match op {
                     BinOp::Add | BinOp::Sub => {
                         if lu != ru {
-                            self.unit_mismatch(op, lu, ru, lhs.span, rhs.span, span);
+                            self.unit_mismatch(op, lu, ru, lhs.span, rhs.span);
                             if let (ExprKind::Per { operand, .. }, Some(_)) = (&lhs.kind, ru) {
                                 self.per_precedence_help(lhs, operand, op, rhs);
                             }
@@ -429,7 +428,7 @@ impl<'a> Checker<'a> {
                             (u, None) => u,
                             (Some(a), Some(b)) if a == b => None,
                             _ => {
-                                self.unit_mismatch(op, lu, ru, lhs.span, rhs.span, span);
+                                self.unit_mismatch(op, lu, ru, lhs.span, rhs.span);
                                 return ERR;
                             }
                         };
@@ -487,7 +486,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unit_mismatch(&mut self, op: BinOp, lu: Option<Unit>, ru: Option<Unit>, ls: Span, rs: Span, span: Span) {
+    fn unit_mismatch(&mut self, op: BinOp, lu: Option<Unit>, ru: Option<Unit>, ls: Span, rs: Span) {
         let help = match (lu, ru) {
             (Some(Unit::Years), Some(Unit::Months)) | (Some(Unit::Months), Some(Unit::Years)) => {
                 "convert first: `to_months(x)` turns years into months, `full_years(x)` counts the full years in months"
@@ -502,7 +501,6 @@ impl<'a> Checker<'a> {
             BinOp::Div => "divide",
             _ => "compare",
         };
-        let _ = span;
         self.error(
             Diagnostic::error(
                 codes::UNIT_MISMATCH,
@@ -658,7 +656,7 @@ impl<'a> Checker<'a> {
                         Ty::Num { int: i, unit: u } => {
                             if let Some(prev) = unit {
                                 if prev != u {
-                                    self.unit_mismatch(BinOp::Lt, prev, u, args[0].span, a.span, span);
+                                    self.unit_mismatch(BinOp::Lt, prev, u, args[0].span, a.span);
                                     return ERR;
                                 }
                             }

@@ -1196,7 +1196,7 @@ impl<'a> Checker<'a> {
                     facts.push((slot as u16, v));
                 }
             }
-            for (slot, def) in ruleset.inputs.iter().enumerate() {
+            for def in &ruleset.inputs {
                 if def.required() && !test.given.iter().any(|f| *f.name.name == *def.name) {
                     self.error(
                         Diagnostic::error(
@@ -1207,7 +1207,6 @@ impl<'a> Checker<'a> {
                         )
                         .with_help(format!("add `{}: …` to its `given` block", def.name)),
                     );
-                    let _ = slot;
                 }
             }
             let mut expectations = Vec::new();

@@ -172,9 +172,9 @@ pub(super) fn outcome<'r>(rules: &'r RuleSet, s: &Scores) -> Outcome<'r> {
         .map(|((def, trace), &points)| {
             let item = &trace.computed;
             let status = match (item.unmet, trace.excluded_by) {
-                (Some(k), _) => Status::PreconditionUnmet {
-                    reason: def.preconditions.get(k as usize).map_or("", |p| &*p.reason),
-                },
+                (Some(k), _) => {
+                    Status::PreconditionUnmet { reason: def.preconditions.get(k as usize).map_or("", |p| &*p.reason) }
+                }
                 (None, Some((g, by))) => Status::Excluded {
                     group: rules.groups.get(g as usize).map_or("", |g| &*g.id),
                     by: rules.items.get(by as usize).map_or("", |i| &*i.id),

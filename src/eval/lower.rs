@@ -40,8 +40,8 @@ pub(super) enum Int<'r> {
     Minus(i64, Box<Int<'r>>),
     /// rate × ⌊input × scale / amount⌋ with a constant rate: `3 per year of si_months`.
     /// The same for an optional input with a constant in its absence:
-    /// `4 per year of spouse_hukou_years ?? 0 years`. A leaf of its own: as an `Option` in
-    /// `PerInput`, it cost every applicant ~4 % more instructions.
+    /// `4 per year of spouse_hukou_years ?? 0 years`. A leaf of its own rather than an
+    /// `Option` in `PerInput`, which measured slower (docs/performance.md).
     PerInputOr {
         rate: i64,
         slot: u16,

@@ -127,7 +127,8 @@ impl Evaluator for Reference<'_> {
 
     fn item<const TRACE: bool>(&self, index: usize, ctx: &Ctx<'_>) -> std::result::Result<Computed, EvalError> {
         let def = &self.0.items[index];
-        let fail = |message: &'static str| EvalError { place: format!("item `{}`", def.id), message: message.to_string() };
+        let fail =
+            |message: &'static str| EvalError { place: format!("item `{}`", def.id), message: message.to_string() };
         let mut computed = Computed::default();
         for (k, pre) in def.preconditions.iter().enumerate() {
             if truthy(ctx, &pre.condition).map_err(fail)? {

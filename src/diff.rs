@@ -157,32 +157,11 @@ impl Printer<'_> {
 }
 
 fn params_read(e: &Expr, out: &mut Vec<u16>) {
-    let mut visit = |x: &Expr| params_read(x, out);
     match e {
         Expr::Param(p) => out.push(*p),
-        Expr::Folded { source, .. } => visit(source),
-        Expr::Const(_) | Expr::Input(_) | Expr::Points(_) => {}
-        Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => visit(a),
-        Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
-            visit(a);
-            visit(b);
-        }
-        Expr::Per { rate, operand, .. } => {
-            visit(rate);
-            visit(operand);
-        }
-        Expr::Min(args) | Expr::Max(args) => args.iter().for_each(visit),
-        Expr::When { arms, otherwise } => {
-            for (c, r) in arms {
-                visit(c);
-                visit(r);
-            }
-            visit(otherwise);
-        }
-        Expr::Match { scrutinee, arms } => {
-            scrutinee.iter().for_each(&mut visit);
-            arms.iter().for_each(|(_, r)| visit(r));
-        }
+        // A folded value still names the parameters it was computed from.
+        Expr::Folded { source, .. } => params_read(source, out),
+        _ => e.children().for_each(|c| params_read(c, out)),
     }
 }
 

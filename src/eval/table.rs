@@ -131,43 +131,18 @@ impl<T: Copy> Table<T> {
 
 /// How many nodes an expression has: small ones are as quick to evaluate as to look up.
 pub(super) fn size(e: &Expr) -> usize {
-    1 + match e {
-        Expr::Const(_) | Expr::Param(_) | Expr::Folded { .. } | Expr::Input(_) | Expr::Points(_) => 0,
-        Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => size(a),
-        Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
-            size(a) + size(b)
-        }
-        Expr::Per { rate, operand, .. } => size(rate) + size(operand),
-        Expr::Min(args) | Expr::Max(args) => args.iter().map(size).sum(),
-        Expr::When { arms, otherwise } => size(otherwise) + arms.iter().map(|(c, r)| size(c) + size(r)).sum::<usize>(),
-        Expr::Match { scrutinee, arms } => {
-            scrutinee.iter().map(size).sum::<usize>() + arms.iter().map(|(_, r)| size(r)).sum::<usize>()
-        }
-    }
+    1 + e.children().map(size).sum::<usize>()
 }
 
 /// Collect the inputs `e` reads; false if it reads another item's points.
 fn finite_inputs(e: &Expr, slots: &mut Vec<u16>) -> bool {
     match e {
-        Expr::Const(_) | Expr::Param(_) | Expr::Folded { .. } => true,
         Expr::Input(slot) => {
             slots.push(*slot);
             true
         }
         Expr::Points(_) => false,
-        Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => finite_inputs(a, slots),
-        Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
-            finite_inputs(a, slots) && finite_inputs(b, slots)
-        }
-        Expr::Per { rate, operand, .. } => finite_inputs(rate, slots) && finite_inputs(operand, slots),
-        Expr::Min(args) | Expr::Max(args) => args.iter().all(|a| finite_inputs(a, slots)),
-        Expr::When { arms, otherwise } => {
-            finite_inputs(otherwise, slots)
-                && arms.iter().all(|(c, r)| finite_inputs(c, slots) && finite_inputs(r, slots))
-        }
-        Expr::Match { scrutinee, arms } => {
-            scrutinee.iter().all(|s| finite_inputs(s, slots)) && arms.iter().all(|(_, r)| finite_inputs(r, slots))
-        }
+        _ => e.children().all(|c| finite_inputs(c, slots)),
     }
 }
 

@@ -107,23 +107,74 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// The subexpressions evaluation reads, in source order. A [`Expr::Folded`] has none:
+    /// its value was computed when the policy was compiled (its source is kept for display).
+    /// Every walker of the IR goes through this, so a new construct is taught here once.
+    pub fn children(&self) -> impl Iterator<Item = &Expr> + '_ {
+        let (head, list): ([Option<&Expr>; 2], &[Expr]) = match self {
+            Expr::Const(_) | Expr::Input(_) | Expr::Param(_) | Expr::Points(_) | Expr::Folded { .. } => {
+                ([None, None], &[])
+            }
+            Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => {
+                ([Some(a), None], &[])
+            }
+            Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
+                ([Some(a), Some(b)], &[])
+            }
+            Expr::Per { rate, operand, .. } => ([Some(rate), Some(operand)], &[]),
+            Expr::Min(args) | Expr::Max(args) => ([None, None], args),
+            Expr::When { .. } => ([None, None], &[]),
+            Expr::Match { scrutinee, .. } => ([None, None], scrutinee),
+        };
+        let (when_arms, otherwise, match_arms) = match self {
+            Expr::When { arms, otherwise } => (arms.as_slice(), Some(&**otherwise), &[][..]),
+            Expr::Match { arms, .. } => (&[][..], None, arms.as_slice()),
+            _ => (&[][..], None, &[][..]),
+        };
+        head.into_iter()
+            .flatten()
+            .chain(list)
+            .chain(when_arms.iter().flat_map(|(c, r)| [c, r]))
+            .chain(otherwise)
+            .chain(match_arms.iter().map(|(_, r)| r))
+    }
+
+    /// The same expression with `f` applied to each of its [`children`](Expr::children).
+    pub fn map_children(self, mut f: impl FnMut(Expr) -> Expr) -> Expr {
+        let mut boxed = |e: Box<Expr>| Box::new(f(*e));
+        match self {
+            Expr::Const(_) | Expr::Input(_) | Expr::Param(_) | Expr::Points(_) | Expr::Folded { .. } => self,
+            Expr::Neg(a) => Expr::Neg(boxed(a)),
+            Expr::Not(a) => Expr::Not(boxed(a)),
+            Expr::IsPresent(a) => Expr::IsPresent(boxed(a)),
+            Expr::Floor(a) => Expr::Floor(boxed(a)),
+            Expr::In(a, set) => Expr::In(boxed(a), set),
+            Expr::Arith(op, a, b) => Expr::Arith(op, boxed(a), boxed(b)),
+            Expr::Cmp(op, a, b) => Expr::Cmp(op, boxed(a), boxed(b)),
+            Expr::And(a, b) => Expr::And(boxed(a), boxed(b)),
+            Expr::Or(a, b) => Expr::Or(boxed(a), boxed(b)),
+            Expr::Coalesce(a, b) => Expr::Coalesce(boxed(a), boxed(b)),
+            Expr::Per { rate, operand, scale, amount } => {
+                Expr::Per { rate: boxed(rate), operand: boxed(operand), scale, amount }
+            }
+            Expr::Min(args) => Expr::Min(args.into_iter().map(f).collect()),
+            Expr::Max(args) => Expr::Max(args.into_iter().map(f).collect()),
+            Expr::When { arms, otherwise } => {
+                let arms = arms.into_iter().map(|(c, r)| (f(c), f(r))).collect();
+                Expr::When { arms, otherwise: Box::new(f(*otherwise)) }
+            }
+            Expr::Match { scrutinee, arms } => Expr::Match {
+                scrutinee: scrutinee.into_iter().map(&mut f).collect(),
+                arms: arms.into_iter().map(|(p, r)| (p, f(r))).collect(),
+            },
+        }
+    }
+
     /// Whether the value depends on the applicant (an input or another item's points).
     pub fn reads_applicant(&self) -> bool {
         match self {
-            Expr::Const(_) | Expr::Param(_) | Expr::Folded { .. } => false,
             Expr::Input(_) | Expr::Points(_) => true,
-            Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => a.reads_applicant(),
-            Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
-                a.reads_applicant() || b.reads_applicant()
-            }
-            Expr::Per { rate, operand, .. } => rate.reads_applicant() || operand.reads_applicant(),
-            Expr::Min(args) | Expr::Max(args) => args.iter().any(Expr::reads_applicant),
-            Expr::When { arms, otherwise } => {
-                otherwise.reads_applicant() || arms.iter().any(|(c, r)| c.reads_applicant() || r.reads_applicant())
-            }
-            Expr::Match { scrutinee, arms } => {
-                scrutinee.iter().any(Expr::reads_applicant) || arms.iter().any(|(_, r)| r.reads_applicant())
-            }
+            _ => self.children().any(Expr::reads_applicant),
         }
     }
 
@@ -131,30 +182,7 @@ impl Expr {
     pub fn fold(self, params: &[Value]) -> Expr {
         let folded = match self {
             Expr::Const(_) | Expr::Input(_) | Expr::Points(_) | Expr::Folded { .. } => return self,
-            Expr::Param(_) => self,
-            Expr::Neg(a) => Expr::Neg(Box::new(a.fold(params))),
-            Expr::Not(a) => Expr::Not(Box::new(a.fold(params))),
-            Expr::IsPresent(a) => Expr::IsPresent(Box::new(a.fold(params))),
-            Expr::Floor(a) => Expr::Floor(Box::new(a.fold(params))),
-            Expr::In(a, set) => Expr::In(Box::new(a.fold(params)), set),
-            Expr::Arith(op, a, b) => Expr::Arith(op, Box::new(a.fold(params)), Box::new(b.fold(params))),
-            Expr::Cmp(op, a, b) => Expr::Cmp(op, Box::new(a.fold(params)), Box::new(b.fold(params))),
-            Expr::And(a, b) => Expr::And(Box::new(a.fold(params)), Box::new(b.fold(params))),
-            Expr::Or(a, b) => Expr::Or(Box::new(a.fold(params)), Box::new(b.fold(params))),
-            Expr::Coalesce(a, b) => Expr::Coalesce(Box::new(a.fold(params)), Box::new(b.fold(params))),
-            Expr::Per { rate, operand, scale, amount } => {
-                Expr::Per { rate: Box::new(rate.fold(params)), operand: Box::new(operand.fold(params)), scale, amount }
-            }
-            Expr::Min(args) => Expr::Min(args.into_iter().map(|a| a.fold(params)).collect()),
-            Expr::Max(args) => Expr::Max(args.into_iter().map(|a| a.fold(params)).collect()),
-            Expr::When { arms, otherwise } => Expr::When {
-                arms: arms.into_iter().map(|(c, r)| (c.fold(params), r.fold(params))).collect(),
-                otherwise: Box::new(otherwise.fold(params)),
-            },
-            Expr::Match { scrutinee, arms } => Expr::Match {
-                scrutinee: scrutinee.into_iter().map(|s| s.fold(params)).collect(),
-                arms: arms.into_iter().map(|(p, r)| (p, r.fold(params))).collect(),
-            },
+            other => other.map_children(|c| c.fold(params)),
         };
         if folded.reads_applicant() {
             return folded;
@@ -385,5 +413,35 @@ pub fn show_plain(value: Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Enum(v) => format!("#{v}"),
         Value::Absent => "absent".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(i: i64) -> Expr {
+        Expr::Const(Value::Int(i))
+    }
+
+    #[test]
+    fn children_are_every_subexpression_evaluation_reads_in_source_order() {
+        let when =
+            Expr::When { arms: vec![(Expr::Input(0), int(1)), (Expr::Input(1), int(2))], otherwise: Box::new(int(3)) };
+        let order: Vec<&Expr> = when.children().collect();
+        assert_eq!(order, [&Expr::Input(0), &int(1), &Expr::Input(1), &int(2), &int(3)]);
+        let matched = Expr::Match { scrutinee: vec![Expr::Input(2)], arms: vec![(vec![Pattern::Any], int(4))] };
+        assert_eq!(matched.children().collect::<Vec<_>>(), [&Expr::Input(2), &int(4)]);
+        let per = Expr::Per { rate: Box::new(int(3)), operand: Box::new(Expr::Input(0)), scale: 1, amount: 12.into() };
+        assert_eq!(per.children().count(), 2);
+        let folded = Expr::Folded { value: Value::Int(5), source: Box::new(Expr::Param(0)) };
+        assert_eq!(folded.children().count(), 0, "a folded value reads nothing at evaluation");
+        // map_children visits the same nodes.
+        let mut seen = 0;
+        let _ = when.map_children(|c| {
+            seen += 1;
+            c
+        });
+        assert_eq!(seen, 5);
     }
 }

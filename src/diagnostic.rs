@@ -287,7 +287,6 @@ impl miette::SourceCode for Excerpts<'_> {
             start -= 1;
         }
         let first_line = file.line_of(start);
-        let line_start = file.line_start(first_line);
         let last_line = file.line_of(hi) + after + 2;
         let mut end = file.line_start(last_line).min(hi.saturating_add(REACH)).min(text.len());
         while !text.is_char_boundary(end) {
@@ -297,9 +296,10 @@ impl miette::SourceCode for Excerpts<'_> {
         let inner =
             miette::SourceCode::read_span(&window, &miette::SourceSpan::from((lo - start, hi - lo)), before, after)?;
         let line = inner.line() + first_line;
-        // A cut line's first column is where the cut is, not 0 (miette counts bytes).
-        let column =
-            if inner.line() == 0 && start > line_start { inner.column() + start - line_start } else { inner.column() };
+        // Columns count characters, as the JSON and GitHub views and editors do (miette
+        // counts bytes); from the line's real start, so a cut line keeps its columns.
+        let contents_start = start + inner.span().offset();
+        let column = text[file.line_start(file.line_of(contents_start))..contents_start].chars().count();
         let data: &'a [u8] =
             &text.as_bytes()[start + inner.span().offset()..start + inner.span().offset() + inner.span().len()];
         Ok(Box::new(miette::MietteSpanContents::new_named(
@@ -391,5 +391,26 @@ fn severity_word(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chinese text before the mistake: `年龄` is two characters and six bytes.
+    #[test]
+    fn human_output_counts_columns_in_characters_as_json_does() {
+        let text = "policy demo \"演示\" {\n    item age \"年龄\" { oops }\n}\n";
+        let mut sources = SourceMap::new();
+        let file = sources.add("col.policy", text);
+        let at = text.find("oops").expect("the mistake is in the text");
+        let d = Diagnostic::error(codes::SYNTAX, "syntax error", Span::new(file, at, at + 4), "here");
+        let diagnostics = Diagnostics { sources, list: vec![d] };
+        // `    item age "年龄" { oops`: the mistake starts at character 21 of line 2.
+        let json = &diagnostics.to_json()[0];
+        assert_eq!((json.line, json.column), (2, 21));
+        let human = diagnostics.render_human(false, 100);
+        assert!(human.contains("[col.policy:2:21]"), "{human}");
     }
 }

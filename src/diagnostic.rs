@@ -51,6 +51,9 @@ pub mod codes {
     pub const EXTENDS_CYCLE: &str = "E0602";
     pub const NOTHING_TO_OVERRIDE: &str = "E0603";
     pub const OVERRIDE_WITHOUT_EXTENDS: &str = "E0604";
+    pub const OVERRIDE_CHANGES_TYPE: &str = "E0605";
+    pub const REMOVED_STILL_READ: &str = "E0606";
+    pub const NOT_LATER: &str = "E0607";
 
     pub const UNREACHABLE_ARM: &str = "W0101";
     pub const IMPOSSIBLE_ARM: &str = "W0102";
@@ -58,6 +61,7 @@ pub mod codes {
     pub const NEVER_SCORES: &str = "W0104";
     pub const STANDARD_UNREACHABLE: &str = "W0105";
     pub const UNUSED: &str = "W0106";
+    pub const CHANGES_NOTHING: &str = "W0107";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -162,8 +162,12 @@ fn modification_span(decl: &Decl) -> Option<Span> {
             Override::Item(i) => i.name.span,
             Override::Require(r) | Override::Veto(r) => r.name.span,
             Override::Test(t) => t.name.span,
+            Override::Input(fields) => fields.first().map_or(Span::default(), |f| f.name.span),
+            Override::Let(l) => l.name.span,
         }),
         Decl::Remove(r) => Some(r.span),
+        Decl::Extend(e) => Some(e.name.span),
+        Decl::Amend(a) => Some(a.name.span),
         _ => None,
     }
 }
@@ -171,6 +175,20 @@ fn modification_span(decl: &Decl) -> Option<Span> {
 /// Apply a child policy on top of its (already merged) parent.
 fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnostic>) -> PolicyFile {
     let header = child.header;
+    check_later(&base.header, &header, diagnostics);
+    if child.decls.is_empty() && header.standard.is_none() {
+        diagnostics.push(
+            Diagnostic::warning(
+                codes::CHANGES_NOTHING,
+                "this policy changes nothing in the policy it extends",
+                header.id.span,
+                "no declaration follows the header",
+            )
+            .with_help(
+                "add the year's changes (`override param …`, `amend item …`, …), or use the extended policy itself",
+            ),
+        );
+    }
     base.header = Header {
         docs: header.docs.or(base.header.docs),
         extends: header.extends,
@@ -179,8 +197,28 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
         standard: header.standard.or(base.header.standard),
         ..header
     };
+    // Inputs left unread by a `remove item`, said once the whole child is applied (a later
+    // `remove input` of the same name is the fix, and then there is nothing to say).
+    let mut unread: Vec<(String, Diagnostic)> = Vec::new();
     for decl in child.decls {
         match decl {
+            Decl::Override(Override::Input(fields)) => {
+                for field in fields {
+                    override_input(&mut base.decls, field, diagnostics);
+                }
+            }
+            Decl::Extend(e) => extend_enum(&mut base.decls, e, diagnostics),
+            Decl::Amend(a) => amend_item(&mut base.decls, a, diagnostics),
+            Decl::Remove(r) if r.kind == RemoveKind::Input => remove_input(&mut base, &r, diagnostics),
+            Decl::Remove(r) if r.kind == RemoveKind::Item => {
+                let read_before = names_read_by_item(&base.decls, &r.name);
+                if !remove_in(&mut base.decls, &r) {
+                    let candidates = names_of(&base.decls, "item");
+                    diagnostics.push(nothing_to_change("remove", "item", &r.name, r.span, &candidates));
+                    continue;
+                }
+                note_inputs_left_unread(&base, &read_before, &r, &mut unread);
+            }
             Decl::Override(o) => {
                 if !override_in(&mut base.decls, o.clone()) {
                     let (kind, name, span) = describe_override(&o);
@@ -217,6 +255,13 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
             other => base.decls.push(other),
         }
     }
+    let inputs = names_of(&base.decls, "input");
+    for (name, warning) in unread {
+        if inputs.contains(&name) {
+            diagnostics.push(warning);
+            base.unread_after_remove.push(name);
+        }
+    }
     base
 }
 
@@ -231,6 +276,9 @@ fn names_of(decls: &[Decl], kind: &str) -> Vec<String> {
                 out.extend(r.iter().map(|x| x.name.name.clone()))
             }
             (Decl::Test(t), "test") => out.push(t.name.value.clone()),
+            (Decl::Let(l), "let") => out.push(l.name.name.clone()),
+            (Decl::Enum(e), "enum") => out.push(e.name.name.clone()),
+            (Decl::Input(fields), "input") => out.extend(fields.iter().map(|f| f.name.name.clone())),
             _ => {}
         }
     }
@@ -259,6 +307,12 @@ fn describe_override(o: &Override) -> (&'static str, String, Span) {
         Override::Require(r) => ("require", r.name.name.clone(), r.name.span),
         Override::Veto(r) => ("veto", r.name.name.clone(), r.name.span),
         Override::Test(t) => ("test", t.name.value.clone(), t.name.span),
+        Override::Input(fields) => (
+            "input",
+            fields.first().map(|f| f.name.name.clone()).unwrap_or_default(),
+            fields.first().map_or(Span::default(), |f| f.name.span),
+        ),
+        Override::Let(l) => ("let", l.name.name.clone(), l.name.span),
     }
 }
 
@@ -283,6 +337,10 @@ fn override_in(decls: &mut [Decl], o: Override) -> bool {
             }
             (Decl::Test(t), Override::Test(new)) if t.name.value == new.name.value => {
                 *t = new.clone();
+                return true;
+            }
+            (Decl::Let(l), Override::Let(new)) if l.name.name == new.name.name => {
+                *l = new.clone();
                 return true;
             }
             _ => {}
@@ -326,4 +384,250 @@ fn count(decls: &[Decl]) -> usize {
             _ => 1,
         })
         .sum()
+}
+
+/// A child's `year` and `effective` date must come after its parent's.
+fn check_later(parent: &Header, child: &Header, diagnostics: &mut Vec<Diagnostic>) {
+    if let (Some((old, _)), Some((new, span))) = (&parent.year, &child.year) {
+        if new <= old {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::NOT_LATER,
+                    format!("year {new} is not after the extended policy's year {old}"),
+                    *span,
+                    "a policy that extends another is for a later year",
+                )
+                .with_help(format!("write the year this policy is for, e.g. `year {}`", old + 1)),
+            );
+        }
+    }
+    // Dates are checked to be calendar dates when parsed; as `YYYY-MM-DD` text they order.
+    if let (Some((old, _)), Some((new, span))) = (&parent.effective, &child.effective) {
+        if new <= old {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::NOT_LATER,
+                    format!("effective date {new} is not after the extended policy's {old}"),
+                    *span,
+                    "a policy that extends another takes effect later",
+                )
+                .with_help("write the date this year's rules take effect"),
+            );
+        }
+    }
+}
+
+/// `override input { name: … }`: the inherited input of that name, replaced; its type must stay.
+fn override_input(decls: &mut [Decl], field: InputField, diagnostics: &mut Vec<Diagnostic>) {
+    let existing = decls.iter_mut().find_map(|d| match d {
+        Decl::Input(fields) => fields.iter_mut().find(|f| f.name.name == field.name.name),
+        _ => None,
+    });
+    let Some(existing) = existing else {
+        let candidates = names_of(decls, "input");
+        diagnostics.push(nothing_to_change("override", "input", &field.name.name, field.name.span, &candidates));
+        return;
+    };
+    if existing.ty.name != field.ty.name || existing.optional != field.optional {
+        let shown = |f: &InputField| format!("{}{}", f.ty.name, if f.optional { "?" } else { "" });
+        diagnostics.push(
+            Diagnostic::error(
+                codes::OVERRIDE_CHANGES_TYPE,
+                format!("`override input` cannot change `{}` from {} to {}", field.name.name, shown(existing), shown(&field)),
+                field.ty.span,
+                format!("the extended policy declares it `{}`", shown(existing)),
+            )
+            .with_label(existing.ty.span, "declared here")
+            .with_help(format!(
+                "keep the type `{}` and change only its range, default or label; for a new kind of fact, add a new input",
+                shown(existing)
+            )),
+        );
+        return;
+    }
+    *existing = field;
+}
+
+/// `extend enum NAME { … }`: the variants appended to the inherited enum.
+fn extend_enum(decls: &mut [Decl], extension: EnumDecl, diagnostics: &mut Vec<Diagnostic>) {
+    let existing = decls.iter_mut().find_map(|d| match d {
+        Decl::Enum(e) if e.name.name == extension.name.name => Some(e),
+        _ => None,
+    });
+    match existing {
+        Some(e) => e.variants.extend(extension.variants),
+        None => {
+            let candidates = names_of(decls, "enum");
+            diagnostics.push(nothing_to_change(
+                "extend",
+                "enum",
+                &extension.name.name,
+                extension.name.span,
+                &candidates,
+            ));
+        }
+    }
+}
+
+/// `amend item NAME { … }`: the parts given replace or extend the inherited item's.
+fn amend_item(decls: &mut [Decl], amend: AmendDecl, diagnostics: &mut Vec<Diagnostic>) {
+    let item = decls.iter_mut().find_map(|d| match d {
+        Decl::Section(s) => s.items.iter_mut().find(|i| i.name.name == amend.name.name),
+        _ => None,
+    });
+    let Some(item) = item else {
+        let candidates = names_of(decls, "item");
+        diagnostics.push(nothing_to_change("amend", "item", &amend.name.name, amend.name.span, &candidates));
+        return;
+    };
+    if amend.cap.is_some() {
+        item.cap = amend.cap;
+    }
+    if let Some(label) = amend.label {
+        item.label = label;
+    }
+    for reason in &amend.unrequire {
+        let before = item.requires.len();
+        item.requires.retain(|r| r.reason.value != reason.value);
+        if item.requires.len() == before {
+            let reasons: Vec<String> = item.requires.iter().map(|r| r.reason.value.clone()).collect();
+            let close = crate::check::did_you_mean(&reason.value, reasons.iter().map(String::as_str));
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::NOTHING_TO_OVERRIDE,
+                    format!("item `{}` has no precondition with the reason \"{}\"", amend.name.name, reason.value),
+                    reason.span,
+                    "no such precondition",
+                )
+                .with_help(match close {
+                    Some(c) => format!("did you mean \"{c}\"? A precondition is named by its reason, as written"),
+                    None => {
+                        "a precondition is named by its reason, exactly as the extended policy writes it".to_string()
+                    }
+                }),
+            );
+        }
+    }
+    item.requires.extend(amend.requires);
+}
+
+/// `remove input NAME`: an error where anything still reads it; inherited tests no longer give it.
+fn remove_input(base: &mut PolicyFile, r: &Remove, diagnostics: &mut Vec<Diagnostic>) {
+    let mut found = false;
+    for decl in base.decls.iter_mut() {
+        if let Decl::Input(fields) = decl {
+            let before = fields.len();
+            fields.retain(|f| f.name.name != r.name);
+            found |= fields.len() < before;
+        }
+    }
+    base.decls.retain(|d| !matches!(d, Decl::Input(fields) if fields.is_empty()));
+    if !found {
+        let candidates = names_of(&base.decls, "input");
+        diagnostics.push(nothing_to_change("remove", "input", &r.name, r.span, &candidates));
+        return;
+    }
+    let readers = readers_of(&base.decls, &r.name);
+    if let Some((first, _)) = readers.first() {
+        let mut d = Diagnostic::error(
+            codes::REMOVED_STILL_READ,
+            format!(
+                "cannot remove input `{}`: {} still read{} it",
+                r.name,
+                readers.iter().map(|(_, w)| w.as_str()).collect::<Vec<_>>().join(", "),
+                if readers.len() == 1 { "s" } else { "" }
+            ),
+            r.span,
+            "removed here",
+        )
+        .with_label(*first, "still read here");
+        for (span, _) in readers.iter().skip(1).take(5) {
+            d = d.with_label(*span, "and here");
+        }
+        diagnostics.push(
+            d.with_help("remove or override what reads it first (`remove item …`, `override item …`), then the input"),
+        );
+    }
+    for decl in base.decls.iter_mut() {
+        match decl {
+            Decl::Test(t) => t.given.retain(|f| f.name.name != r.name),
+            Decl::Plan(p) => {
+                p.wait.retain(|w| w.input.name != r.name);
+                p.raise.retain(|i| i.name != r.name);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Where each expression of the merged declarations reads `name`, with what reads it.
+fn readers_of(decls: &[Decl], name: &str) -> Vec<(Span, String)> {
+    let mut out = Vec::new();
+    let mut look = |what: String, e: &Expr| {
+        let mut names = Vec::new();
+        e.names(&mut names);
+        if let Some(id) = names.into_iter().find(|id| id.name == name) {
+            out.push((id.span, what));
+        }
+    };
+    for decl in decls {
+        match decl {
+            Decl::Section(s) => {
+                for item in &s.items {
+                    item.exprs().for_each(|e| look(format!("item `{}`", item.name.name), e));
+                }
+                if let Some(cap) = &s.cap {
+                    look(format!("section `{}`'s cap", s.name.name), cap);
+                }
+            }
+            Decl::Let(l) => look(format!("let `{}`", l.name.name), &l.value),
+            Decl::Eligibility(rules) => {
+                rules.iter().for_each(|x| look(format!("requirement `{}`", x.name.name), &x.condition))
+            }
+            Decl::Vetoes(rules) => rules.iter().for_each(|x| look(format!("veto `{}`", x.name.name), &x.condition)),
+            Decl::Plan(p) => p.assume.iter().for_each(|e| look("the plan's `assume`".to_string(), e)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The names item `name` reads, before it is removed.
+fn names_read_by_item(decls: &[Decl], name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for decl in decls {
+        if let Decl::Section(s) = decl {
+            for item in s.items.iter().filter(|i| i.name.name == name) {
+                let mut names = Vec::new();
+                item.exprs().for_each(|e| e.names(&mut names));
+                out.extend(names.into_iter().map(|id| id.name.clone()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// After `remove item`: each input the item read that nothing reads any more is said at the
+/// `remove`, with the fix, instead of as an unread input in the parent.
+fn note_inputs_left_unread(
+    base: &PolicyFile,
+    read_before: &[String],
+    r: &Remove,
+    unread: &mut Vec<(String, Diagnostic)>,
+) {
+    let inputs = names_of(&base.decls, "input");
+    for name in read_before.iter().filter(|n| inputs.contains(n)) {
+        if readers_of(&base.decls, name).is_empty() {
+            let warning = Diagnostic::warning(
+                codes::UNUSED,
+                format!("input `{name}` is read by nothing once item `{}` is removed", r.name),
+                r.span,
+                format!("the last item reading `{name}` is removed here"),
+            )
+            .with_help(format!("add `remove input {name}` so that forms and calculators stop asking for it"));
+            unread.push((name.clone(), warning));
+        }
+    }
 }

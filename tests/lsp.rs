@@ -290,7 +290,11 @@ fn errors_in_an_extended_policy_are_published_for_its_file() {
     let in_parent = &by_file[&parent_uri][0];
     assert_eq!(in_parent["code"], "E0201", "{by_file:?}");
     assert_eq!(in_parent["range"]["start"], position_of(&parent, "agee", 0));
-    let in_child = &by_file[&child_uri][0];
+    // The child changes nothing but its year (W0107); the parent's error is the one to find.
+    let in_child = by_file[&child_uri]
+        .as_array()
+        .and_then(|list| list.iter().find(|d| d["code"] == "E0201"))
+        .unwrap_or_else(|| panic!("no E0201 in the child: {by_file:?}"));
     assert_eq!(in_child["range"]["start"], position_of(child, "\"parent\"", 0), "{by_file:?}");
     assert_eq!(in_child["relatedInformation"][0]["location"]["uri"], json!(parent_uri));
 

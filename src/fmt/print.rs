@@ -148,10 +148,12 @@ impl<'a, 't> Printer<'a, 't> {
 
     fn decl(&self, decl: &Decl, prev_end: usize) -> Lines {
         match decl {
-            Decl::Enum(e) => self.enum_decl(e),
-            Decl::Input(fields) => self.input(fields, prev_end),
+            Decl::Enum(e) => self.enum_decl(e, ""),
+            Decl::Extend(e) => self.enum_decl(e, "extend "),
+            Decl::Amend(a) => self.amend(a),
+            Decl::Input(fields) => self.input(fields, prev_end, ""),
             Decl::Param(p) => self.param(p, ""),
-            Decl::Let(l) => self.let_decl(l),
+            Decl::Let(l) => self.let_decl(l, ""),
             Decl::Section(s) => self.section(s),
             Decl::Eligibility(rules) => self.rule_block("eligibility", "require", rules, prev_end),
             Decl::Vetoes(rules) => self.rule_block("vetoes", "veto", rules, prev_end),
@@ -162,15 +164,17 @@ impl<'a, 't> Printer<'a, 't> {
                 Override::Require(r) => self.rule("override require", r, 0),
                 Override::Veto(r) => self.rule("override veto", r, 0),
                 Override::Test(t) => self.test(t, "override "),
+                Override::Input(fields) => self.input(fields, prev_end, "override "),
+                Override::Let(l) => self.let_decl(l, "override "),
             },
             Decl::Remove(r) => self.remove(r),
             Decl::Plan(p) => self.plan(p),
         }
     }
 
-    fn enum_decl(&self, e: &EnumDecl) -> Lines {
+    fn enum_decl(&self, e: &EnumDecl, prefix: &str) -> Lines {
         let open = self.scan.open_after(e.name.span.end as usize);
-        let mut out = vec![line(0, format!("enum {} {{", e.name.name), open)];
+        let mut out = vec![line(0, format!("{prefix}enum {} {{", e.name.name), open)];
         let width = e.variants.iter().filter(|v| v.label.is_some()).map(|v| v.name.name.width()).max().unwrap_or(0);
         let mut last = open;
         for v in &e.variants {
@@ -185,9 +189,9 @@ impl<'a, 't> Printer<'a, 't> {
         out
     }
 
-    fn input(&self, fields: &[InputField], prev_end: usize) -> Lines {
+    fn input(&self, fields: &[InputField], prev_end: usize, prefix: &str) -> Lines {
         let open = self.scan.open_after(prev_end);
-        let mut out = vec![line(0, "input {", open)];
+        let mut out = vec![line(0, format!("{prefix}input {{"), open)];
         let rows: Vec<(String, String, Option<String>, usize)> = fields
             .iter()
             .map(|f| {
@@ -239,8 +243,8 @@ impl<'a, 't> Printer<'a, 't> {
         vec![line(0, text, end as usize)]
     }
 
-    fn let_decl(&self, l: &LetDecl) -> Lines {
-        let head = format!("let {} =", l.name.name);
+    fn let_decl(&self, l: &LetDecl, prefix: &str) -> Lines {
+        let head = format!("{prefix}let {} =", l.name.name);
         if is_when(&l.value) {
             let mut out = vec![line(0, head, self.scan.code_end_before(self.start(l.value.span)))];
             out.extend(self.block(&l.value, INDENT));
@@ -312,6 +316,34 @@ impl<'a, 't> Printer<'a, 't> {
             out.extend(prefixed("cap ", self.expr(cap, inner)));
         }
         out.push(closer(indent, item.span.end as usize));
+        out
+    }
+
+    /// `amend item NAME { … }`: its parts in the order written.
+    fn amend(&self, a: &AmendDecl) -> Lines {
+        let mut out =
+            vec![line(0, format!("amend item {} {{", a.name.name), self.scan.open_after(a.name.span.end as usize))];
+        let mut members: Vec<(u32, Lines)> = Vec::new();
+        if let Some(label) = &a.label {
+            members.push((
+                label.span.start,
+                vec![line(INDENT, format!("label {}", quote(&label.value)), label.span.end as usize)],
+            ));
+        }
+        members.extend(
+            a.requires
+                .iter()
+                .map(|r| (r.condition.span.start, self.with_reason("requires ", &r.condition, &r.reason, INDENT))),
+        );
+        members.extend(a.unrequire.iter().map(|r| {
+            (r.span.start, vec![line(INDENT, format!("remove requires {}", quote(&r.value)), r.span.end as usize)])
+        }));
+        if let Some(cap) = &a.cap {
+            members.push((cap.span.start, prefixed("cap ", self.expr(cap, INDENT))));
+        }
+        members.sort_by_key(|(start, _)| *start);
+        out.extend(members.into_iter().flat_map(|(_, lines)| lines));
+        out.push(closer(0, a.span.end as usize));
         out
     }
 

@@ -81,6 +81,7 @@ fn overridden(o: &Override, lines: &LineIndex) -> Option<DocumentSymbol> {
         Override::Require(r) => rule(r, SymbolKind::BOOLEAN, lines),
         Override::Veto(r) => rule(r, SymbolKind::BOOLEAN, lines),
         Override::Test(t) => test(t, lines),
+        Override::Input(_) | Override::Let(_) => return None,
     })
 }
 

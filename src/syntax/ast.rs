@@ -29,6 +29,9 @@ pub type Docs = Option<String>;
 pub struct PolicyFile {
     pub header: Header,
     pub decls: Vec<Decl>,
+    /// Inputs left unread because a child removed the items that read them: the child was
+    /// told where it did so (at its `remove item`), so the parent's input is not warned about.
+    pub unread_after_remove: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,7 +58,25 @@ pub enum Decl {
     Test(TestDecl),
     Override(Override),
     Remove(Remove),
+    /// `extend enum NAME { … }`: variants added to an inherited enum.
+    Extend(EnumDecl),
+    Amend(AmendDecl),
     Plan(PlanDecl),
+}
+
+/// `amend item NAME { cap N  label "…"  requires … "…"  remove requires "…" }`: parts of an
+/// inherited item changed, the rest kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AmendDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub cap: Option<Expr>,
+    pub label: Option<Text>,
+    /// Preconditions added.
+    pub requires: Vec<Requirement>,
+    /// Preconditions removed, by their reason.
+    pub unrequire: Vec<Text>,
+    pub span: Span,
 }
 
 /// `plan { wait { … } raise { … } assume { … } }`: how facts can change, for `jifen plan`.
@@ -258,6 +279,9 @@ pub enum Override {
     Require(RuleDecl),
     Veto(RuleDecl),
     Test(TestDecl),
+    /// `override input { … }`: each field replaces the inherited input of its name.
+    Input(Vec<InputField>),
+    Let(LetDecl),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -267,6 +291,7 @@ pub enum RemoveKind {
     Require,
     Veto,
     Test,
+    Input,
 }
 
 impl RemoveKind {
@@ -277,6 +302,7 @@ impl RemoveKind {
             RemoveKind::Require => "require",
             RemoveKind::Veto => "veto",
             RemoveKind::Test => "test",
+            RemoveKind::Input => "input",
         }
     }
 }
@@ -375,6 +401,48 @@ pub enum ExprKind {
         scrutinee: Vec<Expr>,
         arms: Vec<MatchArm>,
     },
+}
+
+impl Expr {
+    /// Every name this expression reads (inputs, parameters, `let`s), in source order.
+    pub fn names<'a>(&'a self, out: &mut Vec<&'a Ident>) {
+        match &self.kind {
+            ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Qualified { .. } => {}
+            ExprKind::Name(id) => out.push(id),
+            ExprKind::Unary(_, a) => a.names(out),
+            ExprKind::Binary(_, a, b) => {
+                a.names(out);
+                b.names(out);
+            }
+            ExprKind::Per { rate, operand, .. } => {
+                rate.names(out);
+                operand.names(out);
+            }
+            ExprKind::In { value, set, .. } => {
+                value.names(out);
+                set.iter().for_each(|e| e.names(out));
+            }
+            ExprKind::Call { args, .. } => args.iter().for_each(|e| e.names(out)),
+            ExprKind::When { arms, otherwise } => {
+                for arm in arms {
+                    arm.condition.names(out);
+                    arm.result.names(out);
+                }
+                otherwise.names(out);
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                scrutinee.iter().for_each(|e| e.names(out));
+                arms.iter().for_each(|a| a.result.names(out));
+            }
+        }
+    }
+}
+
+impl ItemDecl {
+    /// Every expression of the item: preconditions, rule and cap.
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        self.requires.iter().map(|r| &r.condition).chain(std::iter::once(&self.body)).chain(&self.cap)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -77,7 +77,7 @@ impl Builder {
         let mut inner = pair.children();
         let header = self.header(inner.next()?);
         let decls = self.decl_list(inner);
-        Some(PolicyFile { header, decls })
+        Some(PolicyFile { header, decls, unread_after_remove: Vec::new() })
     }
 
     fn decl_list<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Vec<Decl> {
@@ -265,12 +265,34 @@ impl Builder {
                 Decl::Input(inner.map(|f| self.input_field(f)).collect())
             }
             Rule::param_decl => Decl::Param(self.param_decl(pair)),
-            Rule::let_decl => {
+            Rule::let_decl => Decl::Let(self.let_decl(pair)?),
+            Rule::extend_decl => {
+                // The same parts as an enum's, with the `extend` keyword before `enum`.
+                Decl::Extend(self.enum_decl(pair))
+            }
+            Rule::amend_decl => {
+                let span = self.span(&pair);
                 let mut inner = pair.children();
                 let docs = self.docs(inner.next()?);
                 let name = self.ident(inner.next()?);
-                let value = self.expr(inner.next()?);
-                Decl::Let(LetDecl { docs, name, value })
+                let mut amend =
+                    AmendDecl { docs, name, cap: None, label: None, requires: Vec::new(), unrequire: Vec::new(), span };
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::item_cap => amend.cap = part.children().next().map(|e| self.expr(e)),
+                        Rule::amend_label => amend.label = part.children().next().map(|l| self.text(l)),
+                        Rule::requires => {
+                            let mut p = part.children();
+                            let docs = self.docs(p.next()?);
+                            let condition = self.expr(p.next()?);
+                            let reason = self.text(p.next()?);
+                            amend.requires.push(Requirement { docs, condition, reason });
+                        }
+                        Rule::unrequire => amend.unrequire.extend(part.children().next().map(|r| self.text(r))),
+                        _ => {}
+                    }
+                }
+                Decl::Amend(amend)
             }
             Rule::section_decl => Decl::Section(self.section_decl(pair)),
             Rule::eligibility_decl | Rule::vetoes_decl => {
@@ -318,6 +340,14 @@ impl Builder {
                         t.docs = with_docs(t.docs);
                         Override::Test(t)
                     }
+                    Rule::input_decl => {
+                        Override::Input(target.children().skip(1).map(|f| self.input_field(f)).collect())
+                    }
+                    Rule::let_decl => {
+                        let mut l = self.let_decl(target)?;
+                        l.docs = with_docs(l.docs);
+                        Override::Let(l)
+                    }
                     _ => return None,
                 })
             }
@@ -355,6 +385,7 @@ impl Builder {
                     "param" => RemoveKind::Param,
                     "require" => RemoveKind::Require,
                     "veto" => RemoveKind::Veto,
+                    "input" => RemoveKind::Input,
                     _ => RemoveKind::Test,
                 };
                 let name_pair = parts.next()?;
@@ -367,6 +398,14 @@ impl Builder {
             }
             _ => return None,
         })
+    }
+
+    fn let_decl(&mut self, pair: Pair<'_, Rule>) -> Option<LetDecl> {
+        let mut inner = pair.children();
+        let docs = self.docs(inner.next()?);
+        let name = self.ident(inner.next()?);
+        let value = self.expr(inner.next()?);
+        Some(LetDecl { docs, name, value })
     }
 
     fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> EnumDecl {
@@ -928,6 +967,8 @@ fn is_keyword(rule: Rule) -> bool {
         rule,
         Rule::kw_policy
             | Rule::kw_extends
+            | Rule::kw_extend
+            | Rule::kw_amend
             | Rule::kw_enum
             | Rule::kw_input
             | Rule::kw_param

@@ -19,8 +19,22 @@ use crate::source::FileId;
 pub(crate) struct PolicyParser;
 
 /// Words that start a top-level declaration; the parser resynchronises on them.
-const TOP_LEVEL: &[&str] =
-    &["enum", "input", "param", "let", "section", "eligibility", "vetoes", "test", "override", "remove", "plan", "///"];
+const TOP_LEVEL: &[&str] = &[
+    "enum",
+    "input",
+    "param",
+    "let",
+    "section",
+    "eligibility",
+    "vetoes",
+    "test",
+    "override",
+    "remove",
+    "extend",
+    "amend",
+    "plan",
+    "///",
+];
 
 /// Deepest nesting of parentheses and brackets accepted, so that hostile input cannot
 /// exhaust the stack of the recursive-descent parser.

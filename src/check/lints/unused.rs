@@ -6,7 +6,7 @@ use crate::diagnostic::{codes, Diagnostic};
 pub(super) fn check(checker: &Checker<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (slot, used) in checker.used_inputs.iter().enumerate() {
-        if !used {
+        if !used && !checker.unread_after_remove.iter().any(|n| **n == *checker.inputs[slot].name) {
             out.push(
                 Diagnostic::warning(
                     codes::UNUSED,

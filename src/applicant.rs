@@ -37,6 +37,15 @@ impl RawValue<'_> {
         }
     }
 
+    /// What was found, for a message: the text itself (its first 40 characters) or its kind.
+    pub fn found(&self) -> String {
+        match self {
+            RawValue::Text(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
+            RawValue::Number(n) => format!("the number {}", n.chars().take(40).collect::<String>()),
+            other => other.kind().to_string(),
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             RawValue::Null => "null",
@@ -55,6 +64,10 @@ pub enum ApplicantError {
     #[error("the applicant is not valid {format}: {message}")]
     #[diagnostic(code(jifen::applicant::syntax), help("check the file's syntax near the position given"))]
     Syntax { format: &'static str, message: String },
+
+    #[error("{message}")]
+    #[diagnostic(code(jifen::applicant::unreadable), help("fix the row, or pass --skip-invalid to skip it"))]
+    Unreadable { message: String },
 
     #[error("the applicant must be an object of facts (key: value), found {found}")]
     #[diagnostic(
@@ -315,11 +328,7 @@ impl RuleSet {
         let wrong = |found: &RawValue| ApplicantError::WrongType {
             key: key(),
             expected: self.expected(def),
-            found: match found {
-                RawValue::Text(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
-                RawValue::Number(n) => format!("the number {}", n.chars().take(40).collect::<String>()),
-                other => other.kind().to_string(),
-            },
+            found: found.found(),
         };
         let raw = match raw {
             RawValue::Cell(text) => cell_value(text.trim(), def.ty).into_owned(),

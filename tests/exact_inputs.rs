@@ -86,7 +86,9 @@ fn underscores_are_not_digits_in_applicant_data() {
     let e = rules.applicant_from_json(r#"{"age": 30, "si_months": 6, "si_base_yuan": "1_2434"}"#).unwrap_err();
     assert_eq!(e.to_string(), "key `si_base_yuan` must be a number of yuan, found the string \"1_2434\"");
     // A CSV cell, for a decimal and for a whole number.
-    for (csv, key) in [("age,si_months,si_base_yuan\n30,6,1_2434\n", "si_base_yuan"), ("age,si_months\n30,1_2\n", "si_months")] {
+    for (csv, key) in
+        [("age,si_months,si_base_yuan\n30,6,1_2434\n", "si_base_yuan"), ("age,si_months\n30,1_2\n", "si_months")]
+    {
         let rows = RowReader::new(csv.as_bytes(), RowFormat::Csv).unwrap().chunk(10).unwrap();
         let e = rows[0].parse(&rules).unwrap_err();
         assert_eq!(e.key(), Some(key), "{csv}");

@@ -218,7 +218,9 @@ fn the_largest_values_of_every_input_evaluate() {
 /// point), exponent (`None`: none). Zeros are drawn often, so that leading and trailing
 /// zeros (which a decimal does not count) come up.
 fn number_text() -> impl Strategy<Value = String> {
-    let digits = |max: usize| proptest::collection::vec(prop_oneof![2 => Just('0'), 3 => proptest::char::range('0', '9')], 0..max);
+    let digits = |max: usize| {
+        proptest::collection::vec(prop_oneof![2 => Just('0'), 3 => proptest::char::range('0', '9')], 0..max)
+    };
     (
         proptest::sample::select(vec!["", "-"]),
         digits(40),

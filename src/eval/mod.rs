@@ -171,14 +171,14 @@ impl RuleSet {
                 }
             }
         }
-        // Points saturate at the bounds of i64, as an item's do (see `to_points`): sums of
-        // extreme applicants' points stay ordered instead of failing.
+        // Points saturate at ±i64::MAX, as an item's do (see `to_points`): sums of extreme
+        // applicants' points stay ordered instead of failing.
         let mut total: i64 = 0;
         let mut sections = Vec::with_capacity(self.sections.len());
         for section in &self.sections {
-            let sum = section.items.iter().fold(0i64, |acc, i| acc.saturating_add(items[*i as usize].points));
+            let sum = section.items.iter().fold(0i64, |acc, i| add_points(acc, items[*i as usize].points));
             let (value, capped) = apply_cap(sum, section.cap, section.deduction);
-            total = total.saturating_add(value);
+            total = add_points(total, value);
             sections.push(SectionOutcome { id: &section.id, points: value, capped });
         }
         let ctx = Ctx { inputs: &applicant.values, points, params: &self.params };
@@ -223,12 +223,21 @@ fn apply_cap(points: i64, cap: Option<i64>, deduction: bool) -> (i64, bool) {
     }
 }
 
+/// The fewest points there are: −i64::MAX, so that points saturate symmetrically at
+/// ±9223372036854775807 and every total can be negated.
+pub(crate) const MIN_POINTS: i64 = -i64::MAX;
+
+/// A sum of points, saturating at ±i64::MAX.
+fn add_points(a: i64, b: i64) -> i64 {
+    a.saturating_add(b).max(MIN_POINTS)
+}
+
 fn to_points(v: Value) -> Result<i64> {
     match v {
-        Value::Int(i) => Ok(i),
-        // Beyond i64 the points saturate; any cap then applies as usual.
+        Value::Int(i) => Ok(i.max(MIN_POINTS)),
+        // Beyond ±i64::MAX the points saturate; any cap then applies as usual.
         Value::Dec(d) if d.fract().is_zero() => {
-            Ok(i64::try_from(d).unwrap_or(if d.is_sign_negative() { i64::MIN } else { i64::MAX }))
+            Ok(i64::try_from(d).map_or(if d.is_sign_negative() { MIN_POINTS } else { i64::MAX }, |p| p.max(MIN_POINTS)))
         }
         Value::Dec(_) => Err("points are not a whole number"),
         _ => Err("points are not a number"),

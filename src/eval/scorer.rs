@@ -209,6 +209,10 @@ impl<'r> Scorer<'r> {
                     }
                 }
                 let (raw, arm) = item.body.eval(&item.points, &cx)?;
+                // The reference saturates there (at −i64::MAX): it decides.
+                if raw == i64::MIN {
+                    return Err(Leave);
+                }
                 let (capped_points, capped) = apply_cap(raw, item.cap, item.deduction);
                 trace[i] = ItemTrace { raw, met, arm, unmet, capped, excluded_by: None };
                 if unmet.is_some() {
@@ -225,9 +229,12 @@ impl<'r> Scorer<'r> {
                     (false, _) => item.finish(raw, &cx)?,
                 }
             };
+            if value == i64::MIN {
+                return Err(Leave);
+            }
             cells[i].set(value);
             let sum = &mut sections[item.section].0;
-            *sum = sum.checked_add(value).ok_or(Leave)?;
+            *sum = points_sum(sum.checked_add(value))?;
         }
         for (k, rule) in self.eligibility.iter().enumerate() {
             if !rule.test(&cx)? {
@@ -251,7 +258,7 @@ impl<'r> Scorer<'r> {
                 if m as u16 != winner && computed[m] != 0 {
                     // Subtracted once, should a rule set built by hand put it in two groups.
                     let sum = &mut sections[rules.items[m].section as usize].0;
-                    *sum = sum.checked_sub(std::mem::take(&mut points[m])).ok_or(Leave)?;
+                    *sum = points_sum(sum.checked_sub(std::mem::take(&mut points[m])))?;
                     if TRACE {
                         trace[m].excluded_by = Some((g as u16, winner));
                     }
@@ -261,7 +268,7 @@ impl<'r> Scorer<'r> {
         let mut total: i64 = 0;
         for (section, (sum, capped)) in rules.sections.iter().zip(sections.iter_mut()) {
             (*sum, *capped) = apply_cap(*sum, section.cap, section.deduction);
-            total = total.checked_add(*sum).ok_or(Leave)?;
+            total = points_sum(total.checked_add(*sum))?;
         }
         s.total = total;
         s.eligible = s.failed_requirements.is_empty();
@@ -337,6 +344,11 @@ fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
         },
         _ => Body::Plain,
     }
+}
+
+/// An exact sum of points, or (beyond ±i64::MAX, where the reference saturates) `Leave`.
+fn points_sum(sum: Option<i64>) -> Fast<i64> {
+    sum.filter(|&s| s != i64::MIN).ok_or(Leave)
 }
 
 impl LoweredItem<'_> {

@@ -6,9 +6,7 @@
 #[path = "support/http.rs"]
 mod http;
 
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jifen::population::{RawRow, RowFormat, RowReader};
 use jifen::rules::Value;
@@ -112,7 +110,8 @@ fn csv_and_json_lines_rows_are_read_exactly() {
 
 #[test]
 fn score_and_batch_exit_3_naming_the_key() {
-    let dir = temp_dir();
+    let dir = std::env::temp_dir().join(format!("jifen-exact-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("applicant.json");
     std::fs::write(&path, json_with_base(BELOW_ONE)).unwrap();
     let out = jifen(&["score", path.to_str().unwrap()]);
@@ -145,16 +144,4 @@ fn the_server_answers_400_naming_the_key() {
 
 fn jifen(args: &[&str]) -> Output {
     Command::new(BIN).args(args).current_dir(ROOT).env("NO_COLOR", "1").stdin(Stdio::null()).output().unwrap()
-}
-
-/// A fresh folder under the system's temporary folder.
-fn temp_dir() -> PathBuf {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "jifen-exact-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

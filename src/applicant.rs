@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -38,6 +37,15 @@ impl RawValue<'_> {
         }
     }
 
+    /// What was found, for a message: the text itself (its first 40 characters) or its kind.
+    pub fn found(&self) -> String {
+        match self {
+            RawValue::Text(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
+            RawValue::Number(n) => format!("the number {}", n.chars().take(40).collect::<String>()),
+            other => other.kind().to_string(),
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             RawValue::Null => "null",
@@ -56,6 +64,10 @@ pub enum ApplicantError {
     #[error("the applicant is not valid {format}: {message}")]
     #[diagnostic(code(jifen::applicant::syntax), help("check the file's syntax near the position given"))]
     Syntax { format: &'static str, message: String },
+
+    #[error("{message}")]
+    #[diagnostic(code(jifen::applicant::unreadable), help("fix the row, or pass --skip-invalid to skip it"))]
+    Unreadable { message: String },
 
     #[error("the applicant must be an object of facts (key: value), found {found}")]
     #[diagnostic(
@@ -84,6 +96,13 @@ pub enum ApplicantError {
     #[diagnostic(code(jifen::applicant::out_of_range), help("give `{key}` a value in {range}"))]
     OutOfRange { key: String, value: String, range: String },
 
+    #[error("key `{key}`: {value} has more digits than can be held exactly")]
+    #[diagnostic(
+        code(jifen::applicant::inexact),
+        help("round `{key}` to at most 28 significant digits, at most 28 of them after the decimal point")
+    )]
+    Inexact { key: String, value: String },
+
     #[error("key `{key}`: `{value}` is not one of the allowed values")]
     #[diagnostic(code(jifen::applicant::unknown_variant), help("allowed: {allowed}"))]
     UnknownVariant { key: String, value: String, allowed: String },
@@ -98,6 +117,7 @@ impl ApplicantError {
             | ApplicantError::MissingKey { key, .. }
             | ApplicantError::WrongType { key, .. }
             | ApplicantError::OutOfRange { key, .. }
+            | ApplicantError::Inexact { key, .. }
             | ApplicantError::UnknownVariant { key, .. } => Some(key),
             _ => None,
         }
@@ -201,13 +221,12 @@ impl RuleSet {
             let raw = match item.as_value() {
                 Some(toml_edit::Value::Boolean(b)) => RawValue::Bool(*b.value()),
                 Some(toml_edit::Value::Integer(i)) => RawValue::Number(i.value().to_string().into()),
-                Some(toml_edit::Value::Float(f)) => RawValue::Number(
-                    f.as_repr()
-                        .and_then(|r| r.as_raw().as_str())
-                        .map(|s| s.replace('_', ""))
-                        .unwrap_or_else(|| f.value().to_string())
-                        .into(),
-                ),
+                // TOML's `_` between digits is its own syntax; the number is read from its
+                // text, never from the binary float toml_edit also gives.
+                Some(toml_edit::Value::Float(f)) => match f.as_repr().and_then(|r| r.as_raw().as_str()) {
+                    Some(text) => RawValue::Number(text.replace('_', "").into()),
+                    None => RawValue::Other("a number without its text"),
+                },
                 Some(toml_edit::Value::String(s)) => RawValue::Text(s.value().clone().into()),
                 Some(toml_edit::Value::Array(_)) => RawValue::Other("an array"),
                 Some(toml_edit::Value::InlineTable(_)) => RawValue::Other("a table"),
@@ -309,11 +328,7 @@ impl RuleSet {
         let wrong = |found: &RawValue| ApplicantError::WrongType {
             key: key(),
             expected: self.expected(def),
-            found: match found {
-                RawValue::Text(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
-                RawValue::Number(n) => format!("the number {}", n.chars().take(40).collect::<String>()),
-                other => other.kind().to_string(),
-            },
+            found: found.found(),
         };
         let raw = match raw {
             RawValue::Cell(text) => cell_value(text.trim(), def.ty).into_owned(),
@@ -326,27 +341,36 @@ impl RuleSet {
             (RawValue::Number(n), InputType::Int { .. }) if plain_int(n).is_some() => {
                 Value::Int(plain_int(n).unwrap_or_default())
             }
-            (RawValue::Number(n), InputType::Int { .. } | InputType::Decimal { .. }) if parse_number(n).is_none() => {
-                return Err(ApplicantError::OutOfRange { key: key(), value: unfit(n), range: range_text(def) });
-            }
-            (RawValue::Number(n), InputType::Int { .. }) => {
-                let d = parse_number(n).ok_or_else(|| wrong(&raw))?;
-                if !d.fract().is_zero() {
-                    return Err(wrong(&raw));
-                }
-                match i64::try_from(d) {
-                    Ok(i) => Value::Int(i),
-                    Err(_) => {
-                        return Err(ApplicantError::OutOfRange {
-                            key: key(),
-                            value: format!("{} (too large)", n.chars().take(40).collect::<String>()),
-                            range: range_text(def),
-                        })
+            // A whole number is never given as a string.
+            (RawValue::Text(_), InputType::Int { .. }) => return Err(wrong(&raw)),
+            (RawValue::Number(n) | RawValue::Text(n), InputType::Int { .. } | InputType::Decimal { .. }) => {
+                let whole = matches!(def.ty, InputType::Int { .. });
+                let shown = || n.trim().chars().take(40).collect::<String>();
+                let out_of_range = |why: &str| ApplicantError::OutOfRange {
+                    key: key(),
+                    value: format!("{} ({why})", shown()),
+                    range: range_text(def),
+                };
+                let d = match exact_decimal(n) {
+                    Ok(d) => d,
+                    Err(NumberProblem::TooLarge) => return Err(out_of_range("too large")),
+                    // Not zero, so not whole: for an int, only the type is wrong.
+                    Err(NumberProblem::TooSmall | NumberProblem::TooPrecise | NumberProblem::NotANumber) if whole => {
+                        return Err(wrong(&raw))
                     }
+                    Err(NumberProblem::TooSmall) => return Err(out_of_range("too small to hold")),
+                    Err(NumberProblem::TooPrecise) => {
+                        return Err(ApplicantError::Inexact { key: key(), value: shown() })
+                    }
+                    Err(NumberProblem::NotANumber) => return Err(wrong(&raw)),
+                };
+                if !whole {
+                    Value::Dec(d)
+                } else if !d.fract().is_zero() {
+                    return Err(wrong(&raw));
+                } else {
+                    Value::Int(i64::try_from(d).map_err(|_| out_of_range("too large"))?)
                 }
-            }
-            (RawValue::Number(n) | RawValue::Text(n), InputType::Decimal { .. }) => {
-                Value::Dec(parse_number(n).ok_or_else(|| wrong(&raw))?.normalize())
             }
             (RawValue::Text(s), InputType::Enum(e)) => {
                 let Some(en) = self.enums.get(e as usize) else {
@@ -531,37 +555,122 @@ fn plain_int(text: &str) -> Option<i64> {
     text.parse().ok()
 }
 
-/// An exact decimal from a number's text (plain or with an exponent).
-fn parse_number(text: &str) -> Option<Decimal> {
-    let t = text.trim();
-    if t.len() > 1024 {
+/// Why a number's text does not give an exact decimal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberProblem {
+    /// Not written as a number (`1_2434`, `12,5`, `nan`).
+    NotANumber,
+    /// 2^96 or more in magnitude.
+    TooLarge,
+    /// Not zero, but smaller in magnitude than 10^−28.
+    TooSmall,
+    /// Within range, but with more digits than a decimal holds: rounding it would change it.
+    TooPrecise,
+}
+
+/// The largest significand a decimal holds: 2^96 − 1.
+const MAX_SIGNIFICAND: u128 = (1 << 96) - 1;
+
+/// A number's text as written: `[+-] digits [. digits] [e [+-] digits]`, at least one digit
+/// before or after the point. Nothing else: no `_`, no spaces, no `inf` or `nan`.
+struct NumberText<'t> {
+    negative: bool,
+    whole: &'t [u8],
+    fraction: &'t [u8],
+    /// The exponent, clamped to ±1000000 (far beyond anything a decimal holds).
+    exponent: i64,
+}
+
+fn number_text(text: &str) -> Option<NumberText<'_>> {
+    let b = text.as_bytes();
+    let (negative, b) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let digits = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+    let w = digits(b);
+    let (whole, rest) = b.split_at(w);
+    let (fraction, rest) = match rest.split_first() {
+        Some((b'.', after)) => after.split_at(digits(after)),
+        _ => (&rest[..0], rest),
+    };
+    if whole.is_empty() && fraction.is_empty() {
         return None;
     }
-    Decimal::from_str(t).ok().or_else(|| Decimal::from_scientific(t).ok())
+    let exponent = match rest.split_first() {
+        None => 0,
+        Some((b'e' | b'E', after)) => {
+            let (minus, after) = match after.first() {
+                Some(b'-') => (true, &after[1..]),
+                Some(b'+') => (false, &after[1..]),
+                _ => (false, after),
+            };
+            if after.is_empty() || digits(after) != after.len() {
+                return None;
+            }
+            let e = after.iter().fold(0i64, |e, c| (e * 10 + i64::from(c - b'0')).min(1_000_000));
+            if minus {
+                -e
+            } else {
+                e
+            }
+        }
+        Some(_) => return None,
+    };
+    Some(NumberText { negative, whole, fraction, exponent })
+}
+
+/// The exact decimal a number's text means (plain or with an exponent), or why there is
+/// none. Never rounds: a value is either held exactly or refused.
+pub fn exact_decimal(text: &str) -> Result<Decimal, NumberProblem> {
+    let n = number_text(text.trim()).ok_or(NumberProblem::NotANumber)?;
+    // The value is `significand × 10^point`, the significand's zeros at either end dropped.
+    let all = || n.whole.iter().chain(n.fraction.iter()).copied();
+    let leading = all().take_while(|&c| c == b'0').count();
+    let total = n.whole.len() + n.fraction.len();
+    if leading == total {
+        return Ok(Decimal::ZERO);
+    }
+    let trailing = all().rev().take_while(|&c| c == b'0').count();
+    let significand = all().skip(leading).take(total - leading - trailing);
+    let count = (total - leading - trailing) as i64;
+    let point = n.exponent - n.fraction.len() as i64 + trailing as i64;
+    // Digits before the point: the value is below 10^before.
+    let before = count + point;
+    if before > 29 {
+        return Err(NumberProblem::TooLarge);
+    }
+    let scale = (-point).max(0);
+    if count <= 29 && scale <= 28 {
+        // At most 29 digits, times 10^point when that is ≥ 0 (then `before` ≤ 29): fits a u128.
+        let mut value = significand.fold(0u128, |v, c| v * 10 + u128::from(c - b'0'));
+        for _ in 0..point.max(0) {
+            value *= 10;
+        }
+        if value > MAX_SIGNIFICAND {
+            // A whole number beyond 2^96 − 1 is too large; one with a fraction is then
+            // below 10^28 (`before` < 29) and only has too many digits.
+            return Err(if point >= 0 { NumberProblem::TooLarge } else { NumberProblem::TooPrecise });
+        }
+        let signed = if n.negative { -(value as i128) } else { value as i128 };
+        return Decimal::try_from_i128_with_scale(signed, scale as u32).map_err(|_| NumberProblem::TooLarge);
+    }
+    if before == 29 {
+        // 29 whole digits and a fraction: too large unless the whole part is below 2^96 − 1.
+        let whole = all().skip(leading).take(29).fold(0u128, |v, c| v * 10 + u128::from(c - b'0'));
+        if whole >= MAX_SIGNIFICAND {
+            return Err(NumberProblem::TooLarge);
+        }
+    }
+    // The smallest decimal above zero is 10^−28; below it nothing but zero is held.
+    Err(if before <= -28 { NumberProblem::TooSmall } else { NumberProblem::TooPrecise })
 }
 
 /// Whether a CSV cell is written as a number (`-12`, `3.5`, `1e400`), whether or not it
 /// fits: one that does not is then reported as out of range, not as text.
 fn looks_numeric(text: &str) -> bool {
-    let t = text.trim().trim_start_matches(['-', '+']);
-    let (mantissa, exponent) = match t.find(['e', 'E']) {
-        Some(i) => (&t[..i], Some(t[i + 1..].trim_start_matches(['-', '+']))),
-        None => (t, None),
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some((whole, frac)) => digits(whole) && (frac.is_empty() || digits(frac)),
-        None => digits(mantissa),
-    };
-    mantissa_ok && exponent.is_none_or(digits)
-}
-
-/// A number too large (or, with a negative exponent, too small) for 28 significant digits,
-/// as an out-of-range value.
-fn unfit(text: &str) -> String {
-    let shown: String = text.trim().chars().take(40).collect();
-    let tiny = text.find(['e', 'E']).is_some_and(|i| text[i + 1..].starts_with('-'));
-    format!("{shown} ({})", if tiny { "too small to hold" } else { "too large" })
+    number_text(text.trim()).is_some()
 }
 
 fn range_text(def: &InputDef) -> String {

@@ -2,7 +2,7 @@
 //! applicants generated from a policy's input schema.
 
 use std::borrow::Cow;
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::sync::Arc;
 
 use crate::applicant::{json_entries, ApplicantError, FastInputs, RawValue};
@@ -38,7 +38,13 @@ pub struct RawRow {
 #[derive(Debug, Clone)]
 enum RowData {
     Json(String),
-    Csv { record: csv::StringRecord, headers: Arc<[String]> },
+    Csv {
+        record: csv::StringRecord,
+        headers: Arc<[String]>,
+    },
+    /// A row that was read but cannot be an applicant (not UTF-8, too long): an invalid row
+    /// like any other, which `--skip-invalid` skips.
+    Unreadable(String),
 }
 
 impl RawRow {
@@ -56,12 +62,8 @@ impl RawRow {
                 let mut fields = json_entries(text)?;
                 let mut id = None;
                 if !declares_id {
-                    if let Some(i) = fields.iter().position(|(k, _)| k == "id") {
-                        id = Some(match fields.remove(i).1 {
-                            RawValue::Text(s) | RawValue::Number(s) | RawValue::Cell(s) => s.into_owned(),
-                            RawValue::Bool(b) => b.to_string(),
-                            _ => String::new(),
-                        });
+                    if let Some(at) = id_position(fields.iter().map(|(k, _)| &**k))? {
+                        id = row_id(fields.remove(at).1)?.map(Cow::into_owned);
                     }
                 }
                 Ok((id, ruleset.applicant_from_fields(fields)?))
@@ -78,16 +80,40 @@ impl RawRow {
                 }
                 Ok((id, ruleset.applicant_from_fields(fields)?))
             }
+            RowData::Unreadable(message) => Err(ApplicantError::Unreadable { message: message.clone() }),
         }
     }
+}
 
-    /// Whether the row carries an `id` (which output then repeats).
-    pub fn has_id(&self) -> bool {
-        match &self.data {
-            RowData::Json(text) => json_entries(text).is_ok_and(|f| f.iter().any(|(k, _)| k == "id")),
-            RowData::Csv { headers, .. } => headers.iter().any(|h| h == "id"),
-        }
+/// Where a row's `id` key is, if it has one; given twice, it is an error like any key's.
+fn id_position<'k>(keys: impl Iterator<Item = &'k str>) -> Result<Option<usize>, ApplicantError> {
+    let mut ids = keys.enumerate().filter(|(_, k)| *k == "id").map(|(at, _)| at);
+    let first = ids.next();
+    if ids.next().is_some() {
+        return Err(ApplicantError::DuplicateKey { key: "id".into() });
     }
+    Ok(first)
+}
+
+/// A row's `id`, as written: a string or a whole number (`null`: no id). Anything else
+/// could not be written back as the row's name.
+fn row_id(raw: RawValue<'_>) -> Result<Option<Cow<'_, str>>, ApplicantError> {
+    match raw {
+        RawValue::Null => Ok(None),
+        RawValue::Text(s) | RawValue::Cell(s) => Ok(Some(s)),
+        RawValue::Number(n) if is_whole_number(&n) => Ok(Some(n)),
+        other => Err(ApplicantError::WrongType {
+            key: "id".into(),
+            expected: "a string or a whole number (it names the row)".into(),
+            found: other.found(),
+        }),
+    }
+}
+
+/// `-?digits`: a JSON number with neither fraction nor exponent.
+fn is_whole_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Checks many rows against one policy, reusing its storage from one row to the next.
@@ -126,12 +152,11 @@ impl<'r> RowParser<'r> {
 
     /// Read the scanned facts of `text` into the applicant, as `RawRow::parse` would.
     fn fill<'t>(&mut self, text: &'t str) -> Result<Option<Cow<'t, str>>, ApplicantError> {
-        let id_at = if self.declares_id { None } else { self.fields.iter().position(|f| f.key(text) == "id") };
-        let id = id_at.map(|k| match self.fields[k].raw(text) {
-            RawValue::Text(s) | RawValue::Number(s) | RawValue::Cell(s) => s,
-            RawValue::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
-            _ => Cow::Borrowed(""),
-        });
+        let id_at = if self.declares_id { None } else { id_position(self.fields.iter().map(|f| f.key(text)))? };
+        let id = match id_at {
+            Some(k) => row_id(self.fields[k].raw(text))?,
+            None => None,
+        };
         let fields = &self.fields;
         let facts = || {
             fields.iter().enumerate().filter(move |(k, _)| Some(*k) != id_at).map(|(_, f)| (f.key(text), f.raw(text)))
@@ -283,36 +308,102 @@ pub struct ReadError {
     pub message: String,
 }
 
-/// Reads rows in chunks, so memory stays flat whatever the input's size.
+/// The longest row read, in bytes: an applicant is a few hundred bytes, and a longer row
+/// is refused (as an invalid row, naming its line) rather than held in memory.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
+
+/// The rows of one chunk hold at most about this many bytes (a chunk ends at the row that
+/// reaches it), so memory follows the chunk, not the size of the rows.
+pub const CHUNK_BYTES: usize = 8 << 20;
+
+/// What the CSV reader reads ahead of the record it is at.
+const CSV_BUFFER: usize = 1 << 16;
+
+/// Reads rows in chunks bounded in rows and bytes, so memory stays flat whatever the
+/// input's size and however long its rows.
 pub struct RowReader<R: Read> {
     inner: Inner<R>,
     /// Bytes consumed so far (for progress).
     pub bytes: u64,
+    max_row: usize,
+    chunk_bytes: usize,
 }
 
 enum Inner<R: Read> {
-    Jsonl { reader: std::io::BufReader<R>, line: usize },
-    Csv { reader: csv::Reader<R>, headers: Arc<[String]> },
+    Jsonl { reader: std::io::BufReader<R>, line: usize, buf: Vec<u8> },
+    Csv { reader: csv::Reader<Bounded<R>>, headers: Arc<[String]> },
+}
+
+/// A reader that refuses to go further than `until` bytes: the CSV reader has no limit of
+/// its own on a record's length, so this bounds what one (unterminated) record can take.
+struct Bounded<R> {
+    inner: R,
+    read: u64,
+    until: u64,
+    /// The limit was reached: the error that follows is a row too long.
+    tripped: bool,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let room = self.until.saturating_sub(self.read);
+        if room == 0 && !buf.is_empty() {
+            self.tripped = true;
+            return Err(std::io::Error::other("the row is too long"));
+        }
+        let len = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..len])?;
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 impl<R: Read> RowReader<R> {
     pub fn new(input: R, format: RowFormat) -> Result<RowReader<R>, ReadError> {
+        RowReader::with_limits(input, format, MAX_ROW_BYTES, CHUNK_BYTES)
+    }
+
+    /// A reader with other bounds than [`MAX_ROW_BYTES`] and [`CHUNK_BYTES`] (for tests).
+    pub fn with_limits(
+        input: R,
+        format: RowFormat,
+        max_row: usize,
+        chunk_bytes: usize,
+    ) -> Result<RowReader<R>, ReadError> {
         let inner = match format {
-            RowFormat::Jsonl => Inner::Jsonl { reader: std::io::BufReader::with_capacity(1 << 16, input), line: 0 },
+            RowFormat::Jsonl => {
+                Inner::Jsonl { reader: std::io::BufReader::with_capacity(1 << 16, input), line: 0, buf: Vec::new() }
+            }
             RowFormat::Csv => {
-                let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(input);
-                let headers = reader
-                    .headers()
-                    .map_err(|e| ReadError { line: 1, message: format!("cannot read the CSV header: {e}") })?
+                let bounded = Bounded { inner: input, read: 0, until: (max_row + CSV_BUFFER) as u64, tripped: false };
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(true)
+                    .flexible(false)
+                    .buffer_capacity(CSV_BUFFER)
+                    .from_reader(bounded);
+                let headers = match reader.headers() {
+                    Ok(h) => h.clone(),
+                    Err(e) => {
+                        let message = if reader.get_ref().tripped {
+                            format!("the CSV header is longer than {max_row} bytes")
+                        } else {
+                            format!("cannot read the CSV header: {e}")
+                        };
+                        return Err(ReadError { line: 1, message });
+                    }
+                };
+                let headers: Vec<String> = headers
                     .iter()
                     // A byte-order mark (Excel's "CSV UTF-8") is not part of the first name.
                     .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-                    .collect::<Vec<_>>()
-                    .into();
-                Inner::Csv { reader, headers }
+                    .collect();
+                if let Some(message) = repeated_column(&headers) {
+                    return Err(ReadError { line: 1, message });
+                }
+                Inner::Csv { reader, headers: headers.into() }
             }
         };
-        Ok(RowReader { inner, bytes: 0 })
+        Ok(RowReader { inner, bytes: 0, max_row, chunk_bytes })
     }
 
     /// The CSV header, if the input is CSV.
@@ -323,50 +414,128 @@ impl<R: Read> RowReader<R> {
         }
     }
 
-    /// Up to `max` rows; an empty chunk means the input is exhausted.
+    /// Up to `max` rows, fewer when they reach the reader's bytes per chunk; an empty chunk
+    /// means the input is exhausted. A row that is not UTF-8 or too long comes back as a row
+    /// that fails to parse, naming its line.
     pub fn chunk(&mut self, max: usize) -> Result<Vec<RawRow>, ReadError> {
-        let mut rows = Vec::with_capacity(max);
+        let mut rows = Vec::with_capacity(max.min(1024));
+        let mut held = 0;
+        let max_row = self.max_row;
         match &mut self.inner {
-            Inner::Jsonl { reader, line } => {
-                let mut buf = String::new();
-                while rows.len() < max {
-                    buf.clear();
-                    let n = reader
-                        .read_line(&mut buf)
+            Inner::Jsonl { reader, line, buf } => {
+                while rows.len() < max && held < self.chunk_bytes {
+                    let (n, too_long) = read_line(reader, buf, max_row)
                         .map_err(|e| ReadError { line: *line + 1, message: format!("cannot read the input: {e}") })?;
                     if n == 0 {
                         break;
                     }
                     self.bytes += n as u64;
                     *line += 1;
-                    let text = buf.trim();
-                    if text.is_empty() {
-                        continue;
-                    }
-                    rows.push(RawRow { line: *line, data: RowData::Json(text.to_string()) });
+                    let data = if too_long {
+                        RowData::Unreadable(format!("the row is longer than {max_row} bytes"))
+                    } else {
+                        match std::str::from_utf8(buf) {
+                            Ok(text) if text.trim().is_empty() => continue,
+                            Ok(text) => RowData::Json(text.trim().to_string()),
+                            Err(_) => RowData::Unreadable("the row is not valid UTF-8".to_string()),
+                        }
+                    };
+                    held += buf.len();
+                    rows.push(RawRow { line: *line, data });
                 }
             }
             Inner::Csv { reader, headers } => {
-                let mut record = csv::StringRecord::new();
-                while rows.len() < max {
-                    let more = reader.read_record(&mut record).map_err(|e| ReadError {
-                        line: e.position().map(|p| p.line() as usize).unwrap_or(0),
-                        message: csv_message(&e),
-                    })?;
+                let mut record = csv::ByteRecord::new();
+                while rows.len() < max && held < self.chunk_bytes {
+                    let more = match reader.read_byte_record(&mut record) {
+                        Ok(more) => more,
+                        Err(_) if reader.get_ref().tripped => {
+                            let line = reader.position().line() as usize;
+                            return Err(ReadError { line, message: format!("the row is longer than {max_row} bytes") });
+                        }
+                        Err(e) => {
+                            return Err(ReadError {
+                                line: e.position().map(|p| p.line() as usize).unwrap_or(0),
+                                message: csv_message(&e),
+                            })
+                        }
+                    };
                     if !more {
                         break;
                     }
                     let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-                    self.bytes = record.position().map(|p| p.byte()).unwrap_or(self.bytes);
-                    rows.push(RawRow {
-                        line,
-                        data: RowData::Csv { record: std::mem::take(&mut record), headers: headers.clone() },
-                    });
+                    let start = record.position().map(|p| p.byte()).unwrap_or(self.bytes);
+                    let end = reader.position().byte();
+                    self.bytes = end;
+                    // The next record may take up to a row's length beyond its start.
+                    reader.get_mut().until = end + (max_row + CSV_BUFFER) as u64;
+                    held += record.as_slice().len();
+                    let data = if end - start > max_row as u64 {
+                        RowData::Unreadable(format!("the row is longer than {max_row} bytes"))
+                    } else {
+                        match csv::StringRecord::from_byte_record(std::mem::take(&mut record)) {
+                            Ok(record) => RowData::Csv { record, headers: headers.clone() },
+                            Err(e) => RowData::Unreadable(match e.utf8_error().field() {
+                                k if k < headers.len() => {
+                                    format!("the row is not valid UTF-8 (column `{}`)", headers[k])
+                                }
+                                _ => "the row is not valid UTF-8".to_string(),
+                            }),
+                        }
+                    };
+                    rows.push(RawRow { line, data });
                 }
             }
         }
         Ok(rows)
     }
+}
+
+/// Read one line (its `\n` included) into `buf`, keeping at most `max` bytes of it; returns
+/// the bytes consumed and whether the line was longer than `max` (then `buf` is not the line).
+fn read_line<R: Read>(
+    reader: &mut std::io::BufReader<R>,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(usize, bool)> {
+    use std::io::BufRead;
+    buf.clear();
+    let mut consumed = 0;
+    let mut ended = false;
+    while !ended {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            break;
+        }
+        let take = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                ended = true;
+                i + 1
+            }
+            None => available.len(),
+        };
+        // Past the limit (and room for the line's end) the rest is only counted, not kept.
+        if consumed + take <= max + 2 {
+            buf.extend_from_slice(&available[..take]);
+        }
+        reader.consume(take);
+        consumed += take;
+    }
+    if consumed > max + 2 {
+        buf.clear();
+        return Ok((consumed, true));
+    }
+    // The line's end (`\n` or `\r\n`) does not count toward its length.
+    let end = if buf.ends_with(b"\r\n") { 2 } else { usize::from(buf.ends_with(b"\n")) };
+    Ok((consumed, buf.len() - end > max))
+}
+
+/// A column the CSV header names twice (its cells would silently replace each other).
+fn repeated_column(headers: &[String]) -> Option<String> {
+    headers.iter().enumerate().find_map(|(k, h)| {
+        let first = headers[..k].iter().position(|other| other == h)?;
+        Some(format!("the CSV header names `{h}` twice (columns {} and {})", first + 1, k + 1))
+    })
 }
 
 fn csv_message(e: &csv::Error) -> String {

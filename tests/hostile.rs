@@ -289,6 +289,162 @@ fn plan_and_diff_handle_an_applicant_whose_points_saturate() {
     assert_eq!(report["summary"]["same"], 1, "{report}");
 }
 
+#[test]
+fn points_saturate_symmetrically_at_plus_or_minus_i64_max() {
+    // −150 × (2^63 − 1) false-material records is far below i64::MIN: the item, its section
+    // and the deductions saturate at −9223372036854775807, never −9223372036854775808 (the docs
+    // promise ±9223372036854775807). The total is that plus age 30 and si_years 3 × 3 = 9.
+    let policy = policy();
+    let json = r#"{"age": 30, "si_months": 36, "false_material_count": 9223372036854775807}"#;
+    let applicant = policy.applicant_from_json(json).unwrap();
+    let outcome = policy.evaluate(&applicant).unwrap();
+    let item = outcome.items.iter().find(|i| i.id == "false_material").unwrap();
+    assert_eq!((item.points, item.raw_points), (-i64::MAX, -i64::MAX));
+    assert_eq!(outcome.sections.iter().find(|s| s.id == "deduction").unwrap().points, -i64::MAX);
+    assert_eq!(outcome.total, -i64::MAX + 39);
+    assert_eq!(policy.scorer().evaluate(&applicant).unwrap(), outcome);
+
+    // Whole-number arithmetic that lands on i64::MIN exactly (0 − n − 1) saturates too, in the
+    // reference and in the scorer; a second such item keeps the section at −i64::MAX.
+    let text = "policy sat \"饱和\" {\n    year 2025\n    effective 2025-01-01\n    standard 120\n}\n\
+        input {\n    n: int 0.. \"n\"\n}\n\
+        section minus \"减\" deduction {\n    item a \"a\" {\n        0 - n - 1\n    }\n    item b \"b\" {\n        0 - n\n    }\n}\n";
+    let ruleset = jifen::compile("sat.policy", text).unwrap();
+    let applicant = ruleset.applicant_from_json(r#"{"n": 9223372036854775807}"#).unwrap();
+    let outcome = ruleset.evaluate(&applicant).unwrap();
+    assert_eq!(outcome.items.iter().map(|i| i.points).collect::<Vec<_>>(), [-i64::MAX, -i64::MAX]);
+    assert_eq!((outcome.sections[0].points, outcome.total), (-i64::MAX, -i64::MAX));
+    assert_eq!(ruleset.scorer().evaluate(&applicant).unwrap(), outcome);
+    let mut scores = jifen::Scores::default();
+    ruleset.scorer().score(&applicant, &mut scores).unwrap();
+    assert_eq!(scores.total, -i64::MAX);
+}
+
+// ---------------------------------------------------------------- batch rows
+
+/// `batch` of `input` (`jsonl` or `csv`) to CSV on standard output.
+fn batch_csv(input: &[u8], format: &str, skip_invalid: bool) -> Output {
+    let dir = temp_dir();
+    let path = dir.join("people.in");
+    std::fs::write(&path, input).unwrap();
+    let path = path.to_str().unwrap();
+    let mut args = vec!["batch", "--output-format", "csv", "--input-format", format, path];
+    if skip_invalid {
+        args.push("--skip-invalid");
+    }
+    jifen(&args)
+}
+
+#[test]
+fn every_rows_id_is_written_whatever_the_first_row_has() {
+    // The first row has no id: its cell is empty, and the later rows keep theirs (they were
+    // dropped when the column was decided from the first row alone).
+    let rows = "{\"age\": 30, \"si_months\": 6}\n{\"id\": \"b\", \"age\": 30, \"si_months\": 6}\n{\"id\": 7, \"age\": 30, \"si_months\": 6}\n";
+    let out = batch_csv(rows.as_bytes(), "jsonl", false);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let ids: Vec<&str> = stdout.lines().map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(ids, ["id", "", "b", "7"], "{stdout}");
+}
+
+#[test]
+fn an_id_that_is_not_a_string_or_a_whole_number_is_an_error_naming_the_row() {
+    for (id, found) in
+        [("{\"x\": 1}", "an object"), ("[1]", "an array"), ("true", "a boolean"), ("1.5", "the number 1.5")]
+    {
+        let rows = format!("{{\"age\": 30, \"si_months\": 6}}\n{{\"id\": {id}, \"age\": 30, \"si_months\": 6}}\n");
+        let out = batch_csv(rows.as_bytes(), "jsonl", false);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "line 2: key `id` must be a string or a whole number (it names the row), found {found}"
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_duplicated_id_is_a_duplicated_key_not_an_unknown_one() {
+    let e = jifen::population::RawRow::json(1, r#"{"id": 1, "id": 2, "age": 30, "si_months": 6}"#.into())
+        .parse(&policy())
+        .unwrap_err();
+    assert_eq!(e, ApplicantError::DuplicateKey { key: "id".into() });
+    let out = batch_csv(b"{\"id\": 1, \"age\": 30, \"id\": 2, \"si_months\": 6}\n", "jsonl", false);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 1: key `id` is given twice"), "{stderr}");
+}
+
+#[test]
+fn a_csv_column_named_twice_is_an_error_naming_it() {
+    // The second `age` silently replaced the first.
+    let out = batch_csv(b"age,si_months,age\n30,6,31\n", "csv", false);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("line 1: the CSV header names `age` twice (columns 1 and 3)"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_row_that_is_not_utf8_is_skipped_with_skip_invalid() {
+    // JSON lines and CSV: the row of line 2 is skipped and reported; lines 1 and 3 are scored
+    // (ages 30 and 32: 30 points each, si_years 0).
+    for (input, format) in [
+        (&b"{\"age\": 30, \"si_months\": 6}\n{\"age\": 31, \"si_months\": \"\xff\"}\n{\"age\": 32, \"si_months\": 6}\n"[..], "jsonl"),
+        (&b"age,si_months\n30,6\n31,\xff\n32,6\n"[..], "csv"),
+    ] {
+        let out = batch_csv(input, format, true);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{format}: {stderr}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3, "{format}: header and two rows");
+        let line = if format == "csv" { 3 } else { 2 };
+        assert!(stderr.contains("not valid UTF-8") && stderr.contains(&format!("first at line {line}")), "{stderr}");
+        // Without --skip-invalid it stops there, naming the line, and nothing is written.
+        let out = batch_csv(input, format, false);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains(&format!("line {line}: the row is not valid UTF-8")), "{stderr}");
+        assert!(stderr.contains("nothing was written") && out.stdout.is_empty(), "{stderr}");
+    }
+}
+
+#[test]
+fn a_row_longer_than_a_mebibyte_is_an_invalid_row_naming_its_line() {
+    let long = format!("{{\"id\": \"{}\", \"age\": 30, \"si_months\": 6}}", "x".repeat(1 << 20));
+    let rows = format!("{{\"age\": 30, \"si_months\": 6}}\n{long}\n{{\"age\": 31, \"si_months\": 6}}\n");
+    let out = batch_csv(rows.as_bytes(), "jsonl", true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("the row is longer than 1048576 bytes (first at line 2)"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    let out = batch_csv(rows.as_bytes(), "jsonl", false);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: the row is longer than 1048576 bytes"));
+}
+
+#[test]
+fn a_failed_batch_says_truly_what_it_wrote_to_standard_output() {
+    // A bad first row: not even the CSV header is written (it was, before "no output was written").
+    let out = batch_csv(b"{\"age\": 3, \"si_months\": 6}\n", "jsonl", false);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(out.stdout.is_empty() && stderr.contains("nothing was written"), "{stderr}");
+    // A bad row after the first chunk (16384 rows): those rows' results are out already, and
+    // the message says so.
+    let good = "{\"age\": 30, \"si_months\": 6}\n".repeat(16_384);
+    let out = batch_csv(format!("{good}{{\"age\": 3, \"si_months\": 6}}\n").as_bytes(), "jsonl", false);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 16_385);
+    assert!(
+        stderr.contains(
+            "the CSV header and the results of the first 16384 row(s) were already written to standard output"
+        ),
+        "{stderr}"
+    );
+}
+
 // ---------------------------------------------------------------- helpers
 
 fn jifen(args: &[&str]) -> Output {

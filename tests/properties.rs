@@ -6,6 +6,7 @@
 
 use std::sync::OnceLock;
 
+use jifen::applicant::NumberProblem;
 use jifen::rules::{InputDef, InputType, RuleSet, Value};
 use jifen::{Applicant, Outcome};
 use proptest::prelude::*;
@@ -211,4 +212,134 @@ fn the_largest_values_of_every_input_evaluate() {
         .collect();
     let json = format!("{{{}}}", fields.join(", "));
     evaluate(ruleset, &read(&json));
+}
+
+// ---------------------------------------------------------------- numbers read exactly
+
+/// A number's text as a test draws it: sign, whole digits, fraction digits (`None`: no
+/// point), exponent (`None`: none). Zeros are drawn often, so that leading and trailing
+/// zeros (which a decimal does not count) come up.
+fn number_text() -> impl Strategy<Value = String> {
+    let digits = |max: usize| {
+        proptest::collection::vec(prop_oneof![2 => Just('0'), 3 => proptest::char::range('0', '9')], 0..max)
+    };
+    (
+        proptest::sample::select(vec!["", "-"]),
+        digits(40),
+        proptest::option::of(digits(40)),
+        proptest::option::of(-45i32..45),
+    )
+        .prop_filter_map("a number has a digit", |(sign, whole, fraction, exponent)| {
+            let whole: String = whole.into_iter().collect();
+            let fraction: Option<String> = fraction.map(|f| f.into_iter().collect());
+            // JSON's grammar: a whole part, without leading zeros, and digits after a point.
+            let whole = match whole.trim_start_matches('0') {
+                "" => "0".to_string(),
+                w => w.to_string(),
+            };
+            let fraction = match fraction {
+                Some(f) if f.is_empty() => None,
+                f => f,
+            };
+            let mut text = format!("{sign}{whole}");
+            if let Some(f) = fraction {
+                text.push('.');
+                text.push_str(&f);
+            }
+            if let Some(e) = exponent {
+                text.push_str(&format!("e{e}"));
+            }
+            Some(text)
+        })
+}
+
+/// What a number's text means, worked out on its digits alone: the significand without
+/// its zeros at either end and the power of ten it is multiplied by, or `None` for zero.
+fn significand_and_power(text: &str) -> Option<(bool, String, i64)> {
+    let negative = text.starts_with('-');
+    let text = text.trim_start_matches('-');
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i64>().unwrap()),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let power = exponent - fraction.len() as i64;
+    let trimmed = digits.trim_start_matches('0');
+    let significand = trimmed.trim_end_matches('0');
+    if significand.is_empty() {
+        return None;
+    }
+    Some((negative, significand.to_string(), power + (trimmed.len() - significand.len()) as i64))
+}
+
+/// The shortest plain text of a number (as `Decimal`'s `Display` gives a normalised value).
+fn canonical(negative: bool, significand: &str, power: i64) -> String {
+    let sign = if negative { "-" } else { "" };
+    if power >= 0 {
+        return format!("{sign}{significand}{}", "0".repeat(power as usize));
+    }
+    let scale = (-power) as usize;
+    if significand.len() > scale {
+        let (whole, fraction) = significand.split_at(significand.len() - scale);
+        format!("{sign}{whole}.{fraction}")
+    } else {
+        format!("{sign}0.{}{significand}", "0".repeat(scale - significand.len()))
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..config() })]
+
+    /// No accepted number changes value: what is read is exactly what was written, and a
+    /// number of at most 28 significant digits and 28 after the point is always accepted.
+    #[test]
+    fn no_accepted_number_changes_value(text in number_text()) {
+        let read = jifen::applicant::exact_decimal(&text);
+        match significand_and_power(&text) {
+            None => prop_assert_eq!(read.map(|d| d.is_zero()), Ok(true), "{}", text),
+            Some((negative, significand, power)) => {
+                let expected = canonical(negative, &significand, power);
+                match read {
+                    Ok(d) => prop_assert_eq!(d.normalize().to_string(), expected, "{}", text),
+                    Err(problem) => {
+                        // Digits before the point: the value is below 10^before, at least 10^(before − 1).
+                        let before = significand.len() as i64 + power;
+                        let fits = significand.len() <= 28 && power >= -28 && before <= 28;
+                        prop_assert!(!fits, "{} ({}) fits 28 digits but was refused: {:?}", text, expected, problem);
+                        let why_holds = match problem {
+                            // 2^96 has 29 digits.
+                            NumberProblem::TooLarge => before >= 29,
+                            NumberProblem::TooSmall => before <= -28,
+                            NumberProblem::TooPrecise => significand.len() > 28 || power < -28,
+                            NumberProblem::NotANumber => false,
+                        };
+                        prop_assert!(why_holds, "{} ({}): {:?}", text, expected, problem);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same through the applicant reader, as a JSON number and as a string: a decimal
+    /// input takes the exact value or the applicant is refused naming the key.
+    #[test]
+    fn an_applicants_decimal_is_the_number_written(text in number_text()) {
+        let text = text.trim_start_matches('-');
+        let expected = match significand_and_power(text) {
+            None => "0".to_string(),
+            Some((negative, significand, power)) => canonical(negative, &significand, power),
+        };
+        let slot = slot("invest_tax_yuan");
+        for given in [text.to_string(), format!("\"{text}\"")] {
+            let json = format!(r#"{{"age": 30, "si_months": 6, "invest_tax_yuan": {given}}}"#);
+            match policy().applicant_from_json(&json) {
+                Ok(applicant) => match applicant.values[slot] {
+                    Value::Dec(d) => prop_assert_eq!(d.normalize().to_string(), expected.clone(), "{}", given),
+                    other => prop_assert!(false, "{}: {:?}", given, other),
+                },
+                Err(e) => prop_assert_eq!(e.key(), Some("invest_tax_yuan"), "{}: {}", given, e),
+            }
+        }
+    }
 }

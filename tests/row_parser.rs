@@ -2,7 +2,8 @@
 //! back to the general path) against `RawRow::parse`: the same id, applicant, or error, on
 //! generated rows and on rows mutated toward every corner the fast path must decline.
 
-use jifen::population::{generate_row, RawRow, Rng, RowParser};
+use jifen::population::{generate_row, RawRow, Rng, RowFormat, RowParser, RowReader};
+use jifen::ApplicantError;
 use jifen::RuleSet;
 
 fn policy(name: &str) -> RuleSet {
@@ -13,7 +14,7 @@ fn policy(name: &str) -> RuleSet {
 
 /// Variants of a generated row: each edit is something a row may plausibly hold.
 fn variants(row: &str) -> Vec<String> {
-    let edits: [(&str, &str); 24] = [
+    let edits: [(&str, &str); 29] = [
         (":", " : "),
         (",", " ,\t"),
         ("{", " {\r\n "),
@@ -34,6 +35,11 @@ fn variants(row: &str) -> Vec<String> {
         ("\"id\":", "\"id\":true,\"i\":"),
         ("\"id\":", "\"id\":null,\"i\":"),
         ("\"id\":", "\"id\":[1],\"i\":"),
+        ("\"id\":", "\"id\":1.5,\"i\":"),
+        ("\"id\":", "\"id\":-12,\"i\":"),
+        ("\"id\":", "\"id\":1e3,\"i\":"),
+        ("\"id\":", "\"id\":\"a\",\"id\":"),
+        ("\"age\":", "\"age\":30,\"id\":null,\"q\":"),
         ("true", "tru"),
         ("false", "false "),
         ("}", "},"),
@@ -89,4 +95,95 @@ fn one_parser_reads_many_rows_without_leftovers() {
         let fast = parser.parse(&row).map(|(id, a)| (id.map(|s| s.into_owned()), a.clone()));
         assert_eq!(fast, row.parse(&rules), "row: {text}");
     }
+}
+
+#[test]
+fn an_id_is_a_string_or_a_whole_number_for_both_parsers() {
+    let rules = policy("2025.policy");
+    let mut parser = RowParser::new(&rules);
+    let read = |parser: &mut RowParser, text: &str| {
+        let row = RawRow::json(1, text.to_string());
+        let fast = parser.parse(&row).map(|(id, _)| id.map(|s| s.into_owned()));
+        assert_eq!(fast, row.parse(&rules).map(|(id, _)| id), "{text}");
+        fast
+    };
+    let facts = r#""age": 30, "si_months": 6"#;
+    assert_eq!(read(&mut parser, &format!(r#"{{"id": "b", {facts}}}"#)), Ok(Some("b".into())));
+    assert_eq!(read(&mut parser, &format!(r#"{{"id": 7, {facts}}}"#)), Ok(Some("7".into())));
+    assert_eq!(read(&mut parser, &format!(r#"{{"id": null, {facts}}}"#)), Ok(None));
+    for bad in ["true", "1.5", "1e3", "{}", "[]"] {
+        let e = read(&mut parser, &format!(r#"{{"id": {bad}, {facts}}}"#)).unwrap_err();
+        assert!(matches!(e, ApplicantError::WrongType { ref key, .. } if key == "id"), "{bad}: {e:?}");
+    }
+    // Given twice, `id` is a duplicate key (it was "unknown key `id`").
+    let e = read(&mut parser, &format!(r#"{{"id": 1, {facts}, "id": 2}}"#)).unwrap_err();
+    assert_eq!(e, ApplicantError::DuplicateKey { key: "id".into() });
+}
+
+/// All the rows of `input`, chunk by chunk, with the given bounds.
+fn chunks(input: &[u8], format: RowFormat, max_row: usize, chunk_bytes: usize) -> Vec<Vec<RawRow>> {
+    let mut reader = RowReader::with_limits(input, format, max_row, chunk_bytes).unwrap();
+    let mut out = Vec::new();
+    loop {
+        let chunk = reader.chunk(16_384).unwrap();
+        if chunk.is_empty() {
+            return out;
+        }
+        out.push(chunk);
+    }
+}
+
+#[test]
+fn a_chunk_is_bounded_by_bytes_not_only_rows() {
+    // 100 rows of about 20 KB with chunks of 64 KiB: a chunk ends at the row that reaches
+    // 64 KiB, so 4 rows each (3 × 20 KB < 64 KiB ≤ 4 × 20 KB). Rows of 16384 to a chunk made
+    // memory follow the rows' size (1 GB of 20 KB rows took 1.3 GB).
+    let row = format!("{{\"id\": \"{}\", \"age\": 30, \"si_months\": 6}}\n", "x".repeat(20_000));
+    let csv_row = format!("{},30,6\n", "x".repeat(20_000));
+    for (input, format) in
+        [(row.repeat(100), RowFormat::Jsonl), (format!("id,age,si_months\n{}", csv_row.repeat(100)), RowFormat::Csv)]
+    {
+        let chunks = chunks(input.as_bytes(), format, 1 << 20, 64 << 10);
+        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 100, "{format:?}");
+        assert!(
+            chunks.iter().all(|c| c.len() <= 4),
+            "{format:?}: {:?}",
+            chunks.iter().map(Vec::len).collect::<Vec<_>>()
+        );
+        assert_eq!(chunks[0].len(), 4, "{format:?}");
+    }
+}
+
+#[test]
+fn a_row_longer_than_the_limit_is_an_invalid_row_and_the_next_ones_are_read() {
+    let rules = policy("2025.policy");
+    let long = format!("{{\"id\": \"{}\", \"age\": 30, \"si_months\": 6}}", "x".repeat(5_000));
+    // Exactly the limit (with a CRLF end) is accepted.
+    let at_limit = format!("{{\"id\": \"{}\", \"age\": 30, \"si_months\": 6}}", "x".repeat(1_000 - 37));
+    assert_eq!(at_limit.len(), 1_000);
+    let over = at_limit.replacen('x', "xx", 1);
+    let input =
+        format!("{{\"age\": 30, \"si_months\": 6}}\n{long}\n{at_limit}\r\n{over}\n{{\"age\": 31, \"si_months\": 6}}");
+    let rows: Vec<RawRow> = chunks(input.as_bytes(), RowFormat::Jsonl, 1_000, 1 << 20).concat();
+    let read: Vec<_> = rows.iter().map(|r| (r.line, r.parse(&rules).map(|_| ()).map_err(|e| e.to_string()))).collect();
+    assert_eq!(
+        read,
+        [
+            (1, Ok(())),
+            (2, Err("the row is longer than 1000 bytes".into())),
+            (3, Ok(())),
+            (4, Err("the row is longer than 1000 bytes".into())),
+            (5, Ok(()))
+        ]
+    );
+    // CSV: a row a little longer is read and refused; one far longer stops the reading
+    // (a CSV record cannot be skipped without reading it), naming its line.
+    let csv = format!("id,age,si_months\na,30,6\n{},30,6\nc,31,6\n", "x".repeat(1_200));
+    let rows: Vec<RawRow> = chunks(csv.as_bytes(), RowFormat::Csv, 1_000, 1 << 20).concat();
+    let read: Vec<_> = rows.iter().map(|r| (r.line, r.parse(&rules).map(|_| ()).map_err(|e| e.to_string()))).collect();
+    assert_eq!(read, [(2, Ok(())), (3, Err("the row is longer than 1000 bytes".into())), (4, Ok(()))]);
+    let csv = format!("id,age,si_months\na,30,6\n{},30,6\nc,31,6\n", "x".repeat(200_000));
+    let mut reader = RowReader::with_limits(csv.as_bytes(), RowFormat::Csv, 1_000, 1 << 20).unwrap();
+    let e = reader.chunk(100).unwrap_err();
+    assert_eq!((e.line, e.message.as_str()), (3, "the row is longer than 1000 bytes"));
 }

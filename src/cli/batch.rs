@@ -32,9 +32,10 @@ pub enum Rows {
 jifen batch people.csv -o scores.csv\n  jifen gen --count 1000000 | jifen batch --input-format jsonl --output-format csv - -o scores.csv\n  \
 jifen batch --skip-invalid --policy policies/2024.policy people.jsonl -o scores.jsonl\n\n\
 JSON lines out: the `score --format json` object per applicant, with its `id` and input `line`.\n\
-CSV out: id (when the input has one), total, eligible, vetoed, meets_standard, one column per item.\n\
-An invalid row stops the run (exit 3) naming its line and key, and no output file is left behind;\n\
-with --skip-invalid it is skipped and counted.")]
+CSV out: id, total, eligible, vetoed, meets_standard, one column per item; the id column is there\n\
+when a CSV input has one, and always from JSON lines (empty for a row without an id).\n\
+An invalid row (a bad fact, not UTF-8, longer than 1 MiB) stops the run (exit 3) naming its line\n\
+and key, and no output file is left behind; with --skip-invalid it is skipped and counted.")]
 pub struct Args {
     /// Input file, or `-` for standard input.
     pub input: String,
@@ -155,11 +156,35 @@ impl Skipped {
     }
 }
 
-/// One rayon task's rows: their output, in input order, and the rows that failed.
+/// One rayon task's rows: their output, in input order, how many rows it holds, and the
+/// rows that failed.
 #[derive(Default)]
 struct Part {
     out: Vec<u8>,
+    written: usize,
     failed: Vec<(usize, String)>,
+}
+
+/// What a run has written so far, so that a run that stops says what it leaves behind.
+struct Written {
+    /// To a file (which is then removed), not standard output.
+    to_file: bool,
+    header: bool,
+    rows: u64,
+}
+
+impl Written {
+    fn note(&self) -> String {
+        match (self.to_file, self.header, self.rows) {
+            (true, ..) => "no output file was written".to_string(),
+            (false, false, 0) => "nothing was written".to_string(),
+            (false, true, 0) => "only the CSV header was written to standard output".to_string(),
+            (false, header, n) => format!(
+                "{}the results of the first {n} row(s) were already written to standard output",
+                if header { "the CSV header and " } else { "" }
+            ),
+        }
+    }
 }
 
 /// What each rayon worker keeps from one row to the next.
@@ -192,13 +217,16 @@ fn score_chunk(scorer: &Scorer<'_>, rows: &[RawRow], shape: Shape) -> Vec<Part> 
 }
 
 fn score_part(scorer: &Scorer<'_>, worker: &mut Worker<'_>, rows: &[RawRow], shape: Shape) -> Part {
-    let mut part = Part { out: Vec::with_capacity(rows.len() * 96), failed: Vec::new() };
+    let mut part = Part { out: Vec::with_capacity(rows.len() * 96), written: 0, failed: Vec::new() };
     for row in rows {
-        if let Err(reason) = score_row(scorer, worker, row, shape, &mut part.out) {
-            part.failed.push((row.line, reason));
-            if !shape.skip_invalid {
-                // The run stops at this row: the rest of the part does not matter.
-                break;
+        match score_row(scorer, worker, row, shape, &mut part.out) {
+            Ok(()) => part.written += 1,
+            Err(reason) => {
+                part.failed.push((row.line, reason));
+                if !shape.skip_invalid {
+                    // The run stops at this row: the rest of the part does not matter.
+                    break;
+                }
             }
         }
     }
@@ -309,8 +337,13 @@ pub fn run(args: Args) -> u8 {
     let bar = progress(size);
     let mut skipped = Skipped::default();
     let mut rows_done = 0u64;
-    let mut with_id = reader.headers().is_some_and(|h| h.iter().any(|c| c == "id"));
-    let mut first = true;
+    // The header is written before all rows are seen: from CSV it follows the input's header,
+    // from JSON lines the column is always there (empty for a row without an id).
+    let with_id = match reader.headers() {
+        Some(h) => h.iter().any(|c| c == "id"),
+        None => ruleset.input_slot("id").is_none(),
+    };
+    let mut written = Written { to_file: args.output.as_deref().is_some_and(|o| o != "-"), header: false, rows: 0 };
     let scorer = ruleset.scorer();
     let chunks = read_ahead(reader, CHUNK);
     loop {
@@ -325,34 +358,16 @@ pub fn run(args: Args) -> u8 {
                 }
                 if args.skip_invalid && e.line > 0 {
                     skipped.add(e.line, e.message.clone());
-                    fail(&format!("{}: {e}; the rest of the input cannot be read", args.input), None);
+                    fail(&format!("{}: {e}; the rest of the input cannot be read", args.input), Some(&written.note()));
                 } else {
                     fail(
                         &format!("{}: {e}", args.input),
-                        Some("fix the row, or pass --skip-invalid to skip invalid rows"),
+                        Some(&format!("fix the row, or pass --skip-invalid to skip invalid rows; {}", written.note())),
                     );
                 }
                 return exit::APPLICANT;
             }
         };
-        if chunk.is_empty() {
-            if first && csv_out {
-                // No rows: the output still says what its columns would be.
-                if let Err(code) = out.write(csv_header(&ruleset, with_id).as_bytes()) {
-                    return code;
-                }
-            }
-            break;
-        }
-        if first {
-            first = false;
-            with_id |= format == RowFormat::Jsonl && chunk.first().is_some_and(|r| r.has_id());
-            if csv_out {
-                if let Err(code) = out.write(csv_header(&ruleset, with_id).as_bytes()) {
-                    return code;
-                }
-            }
-        }
         let shape = Shape { csv: csv_out, with_id, skip_invalid: args.skip_invalid };
         let parts = score_chunk(&scorer, &chunk, shape);
         for (line, reason) in parts.iter().flat_map(|p| &p.failed) {
@@ -365,14 +380,26 @@ pub fn run(args: Args) -> u8 {
             }
             fail(
                 &format!("{} line {line}: {reason}", args.input),
-                Some("fix the row, or pass --skip-invalid to skip invalid rows; no output was written"),
+                Some(&format!("fix the row, or pass --skip-invalid to skip invalid rows; {}", written.note())),
             );
             return exit::APPLICANT;
+        }
+        // Nothing is written before the first chunk has scored; with no rows at all, the
+        // output still says what its columns would be.
+        if csv_out && !written.header {
+            written.header = true;
+            if let Err(code) = out.write(csv_header(&ruleset, with_id).as_bytes()) {
+                return code;
+            }
+        }
+        if chunk.is_empty() {
+            break;
         }
         for part in &parts {
             if let Err(code) = out.write(&part.out) {
                 return code;
             }
+            written.rows += part.written as u64;
         }
         // Lets the tests see that a bug mid-run leaves no output behind (tests/limits.rs).
         if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v == "batch") {

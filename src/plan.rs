@@ -170,7 +170,7 @@ impl RuleSet {
             visit(&item.body);
             item.preconditions.iter().for_each(|p| visit(&p.condition));
         }
-        self.eligibility.iter().for_each(|r| visit(&r.condition));
+        self.eligibility.iter().chain(&self.vetoes).for_each(|r| visit(&r.condition));
         let whole = matches!(def.ty, InputType::Int { .. });
         let values: Vec<Value> = match def.ty {
             InputType::Enum(e) => {
@@ -686,11 +686,7 @@ struct PerStep {
 
 /// Thresholds `slot` is compared against, and the `per` rates it is counted in.
 fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut Vec<PerStep>) {
-    let is_slot = |x: &Expr| match x {
-        Expr::Input(s) => *s == slot,
-        Expr::Coalesce(a, _) => matches!(&**a, Expr::Input(s) if *s == slot),
-        _ => false,
-    };
+    let is_slot = |x: &Expr| passes_through(x, slot);
     let constant = |x: &Expr| match x {
         Expr::Const(v) | Expr::Folded { value: v, .. } => match v {
             Value::Int(i) => Some(Decimal::from(*i)),
@@ -749,6 +745,22 @@ fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut V
             scrutinee.iter().for_each(&mut recurse);
             arms.iter().for_each(|(_, r)| recurse(r));
         }
+    }
+}
+
+/// Whether the value of `e` can be the input's own value: the input itself, or through
+/// `??`, `floor`, `min`/`max` or the result of a `when` or `match` arm (`min(age, 18) < 18`
+/// compares `age` with 18).
+fn passes_through(e: &Expr, slot: u16) -> bool {
+    match e {
+        Expr::Input(s) => *s == slot,
+        Expr::Coalesce(a, _) | Expr::Floor(a) => passes_through(a, slot),
+        Expr::Min(args) | Expr::Max(args) => args.iter().any(|a| passes_through(a, slot)),
+        Expr::When { arms, otherwise } => {
+            passes_through(otherwise, slot) || arms.iter().any(|(_, r)| passes_through(r, slot))
+        }
+        Expr::Match { arms, .. } => arms.iter().any(|(_, r)| passes_through(r, slot)),
+        _ => false,
     }
 }
 

@@ -172,45 +172,46 @@ impl RuleSet {
         }
         self.eligibility.iter().chain(&self.vetoes).for_each(|r| visit(&r.condition));
         let whole = matches!(def.ty, InputType::Int { .. });
-        let values: Vec<Value> = match def.ty {
-            InputType::Enum(e) => {
-                let n = self.enums.get(e as usize).map(|d| d.variants.len()).unwrap_or(0) as u16;
-                (0..n).map(Value::Enum).collect()
-            }
-            InputType::Bool => vec![Value::Bool(false), Value::Bool(true)],
-            InputType::Int { .. } | InputType::Decimal { .. } => {
-                let standard = Decimal::from(self.standard.clamp(1, 200));
-                for step in &per_steps {
-                    // One point a unit when the rate is not a constant of at least one point.
-                    let units = match step.rate {
-                        Some(r) if r >= Decimal::ONE => (standard / r).ceil(),
-                        _ => standard,
-                    };
-                    let units = i64::try_from(units).unwrap_or(200).clamp(1, 200);
-                    for k in 1..=units {
-                        if let Some(v) = step.unit.checked_mul(Decimal::from(k)) {
-                            found.push(v);
+        let values: Vec<Value> =
+            match def.ty {
+                InputType::Enum(e) => {
+                    let n = self.enums.get(e as usize).map(|d| d.variants.len()).unwrap_or(0) as u16;
+                    (0..n).map(Value::Enum).collect()
+                }
+                InputType::Bool => vec![Value::Bool(false), Value::Bool(true)],
+                InputType::Int { .. } | InputType::Decimal { .. } => {
+                    let standard = Decimal::from(self.standard.clamp(1, 200));
+                    for step in &per_steps {
+                        // One point a unit when the rate is not a constant of at least one point.
+                        let units = match step.rate {
+                            Some(r) if r >= Decimal::ONE => (standard / r).ceil(),
+                            _ => standard,
+                        };
+                        let units = i64::try_from(units).unwrap_or(200).clamp(1, 200);
+                        for k in 1..=units {
+                            if let Some(v) = step.unit.checked_mul(Decimal::from(k)) {
+                                found.push(v);
+                            }
                         }
                     }
+                    let mut v: Vec<Decimal> = found
+                        .into_iter()
+                        .map(|d| if whole { d.ceil() } else { d })
+                        .filter(|d| def.min.is_none_or(|m| *d >= m) && def.max.is_none_or(|m| *d <= m))
+                        .collect();
+                    v.sort();
+                    v.dedup();
+                    v.into_iter()
+                        .map(|d| {
+                            if whole {
+                                i64::try_from(d).map(Value::Int).unwrap_or(Value::Dec(d))
+                            } else {
+                                Value::Dec(d)
+                            }
+                        })
+                        .collect()
                 }
-                let mut v: Vec<Decimal> = found
-                    .into_iter()
-                    .map(|d| if whole { d.ceil() } else { d })
-                    .filter(|d| def.min.is_none_or(|m| *d >= m) && def.max.is_none_or(|m| *d <= m))
-                    .collect();
-                v.sort();
-                v.dedup();
-                v.into_iter()
-                    .map(|d| {
-                        if whole {
-                            i64::try_from(d).map(Value::Int).unwrap_or(Value::Dec(d))
-                        } else {
-                            Value::Dec(d)
-                        }
-                    })
-                    .collect()
-            }
-        };
+            };
         let kind = if per_steps.is_empty() { Kind::Tiered } else { Kind::Accumulating };
         Candidates { values, kind }
     }
@@ -306,9 +307,9 @@ impl RuleSet {
         let raisable: BTreeSet<u16> = self.plan.raise.iter().copied().collect();
         // A step whose condition fails now and reads no raisable fact never applies.
         let may_apply = |step: &&WaitDef| {
-            step.when.as_ref().is_none_or(|w| {
-                self.holds(w, applicant) || self.inputs_read(w).iter().any(|s| raisable.contains(s))
-            })
+            step.when
+                .as_ref()
+                .is_none_or(|w| self.holds(w, applicant) || self.inputs_read(w).iter().any(|s| raisable.contains(s)))
         };
         let mut horizon = 0u32;
         for step in self.plan.wait.iter().filter(may_apply) {
@@ -399,7 +400,11 @@ impl RuleSet {
                     kind,
                     id: rule.id.to_string(),
                     reason: rule.reason.to_string(),
-                    inputs: read.iter().filter_map(|s| self.inputs.get(*s as usize)).map(|d| d.name.to_string()).collect(),
+                    inputs: read
+                        .iter()
+                        .filter_map(|s| self.inputs.get(*s as usize))
+                        .map(|d| d.name.to_string())
+                        .collect(),
                     can_change: read.iter().any(|s| changeable.contains(s)),
                 }
             })
@@ -461,14 +466,20 @@ impl RuleSet {
         // A plan is dominated by one that changes a subset of its facts, each no further, and
         // waits no longer (the search finds none such, but a cut search may leave a few).
         let dominated = |a: &Found, b: &Found| {
-            b.years <= a.years && within(&b.changes, &a.changes) && !(b.years == a.years && within(&a.changes, &b.changes))
+            b.years <= a.years
+                && within(&b.changes, &a.changes)
+                && !(b.years == a.years && within(&a.changes, &b.changes))
         };
         let found = &search.found;
         let mut plans: Vec<Plan> = found
             .iter()
             .filter(|a| !found.iter().any(|b| dominated(a, b)))
             .map(|f| Plan {
-                changes: f.changes.iter().map(|(s, v)| self.change(*s, applicant.values[*s as usize], *v, false)).collect(),
+                changes: f
+                    .changes
+                    .iter()
+                    .map(|(s, v)| self.change(*s, applicant.values[*s as usize], *v, false))
+                    .collect(),
                 wait_years: f.years,
                 total: f.total,
                 items: now

@@ -116,8 +116,11 @@ impl Default for Limits {
     }
 }
 
-/// About 10 ms of a release build's scoring (~150 ns a profile, docs/performance.md).
+/// About 15 ms of a release build's search (~0.3 µs a unit, docs/performance.md).
 pub const DEFAULT_BUDGET: u64 = 50_000;
+
+/// Units an evaluation costs when the fast scorer cannot decide the applicant alone.
+const SLOW_EVALUATION: u64 = 8;
 
 /// A plan found by the search: the facts changed, the years waited, the total and each
 /// item's points.
@@ -828,6 +831,9 @@ struct Search<'r, 'a> {
     changed: Applicant,
     later: Applicant,
     max_wait: u32,
+    /// Units of work an evaluation costs: more when the scorer leaves the applicant to the
+    /// reference evaluator (numbers too large for its fast path), about 5× slower.
+    evaluation: u64,
     budget: u64,
     work: u64,
     cut: bool,
@@ -843,9 +849,11 @@ impl<'r, 'a> Search<'r, 'a> {
             .filter_map(|&slot| Some((slot, rules.candidates(slot, *base.values.get(slot as usize)?).values)))
             .filter(|(_, values)| !values.is_empty())
             .collect();
+        let scorer = rules.scorer();
+        let evaluation = if scorer.decides_alone(base) { 1 } else { SLOW_EVALUATION };
         Search {
             rules,
-            scorer: rules.scorer(),
+            scorer,
             scores: Scores::default(),
             base,
             assumed: rules.plan.assume.iter().map(|a| rules.holds(a, base)).collect(),
@@ -853,6 +861,7 @@ impl<'r, 'a> Search<'r, 'a> {
             changed: base.clone(),
             later: base.clone(),
             max_wait,
+            evaluation,
             budget,
             work: 0,
             cut: false,
@@ -940,7 +949,7 @@ impl<'r, 'a> Search<'r, 'a> {
         }
         let steps = rules.wait_steps(&self.changed);
         for y in 0..years {
-            if !self.spend(1) {
+            if !self.spend(self.evaluation) {
                 return;
             }
             rules.wait_into(&self.changed, &steps, y, &mut self.later);

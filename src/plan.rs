@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::eval::{Applicant, Outcome};
-use crate::rules::{CmpOp, Expr, InputType, RuleSet, Value};
+use crate::eval::{Applicant, Outcome, Scorer, Scores};
+use crate::rules::{CmpOp, Expr, InputType, RuleDef, RuleSet, Value, WaitDef};
 
 /// One fact changed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,8 +47,54 @@ pub struct PlanReport {
     pub total: i64,
     pub standard: i64,
     pub meets_standard: bool,
+    pub eligible: bool,
+    pub vetoed: bool,
+    /// Vetoes that hold and requirements not met now, each with whether a plan can change it.
+    pub blockers: Vec<Blocker>,
     pub plans: Vec<Plan>,
     pub waiting: Vec<Waiting>,
+    pub search: SearchReport,
+}
+
+/// Which rule stands between the applicant and the standard whatever the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockerKind {
+    /// A `veto` whose condition holds.
+    Veto,
+    /// A `require` whose condition fails.
+    Requirement,
+}
+
+/// A veto that holds or a requirement not met.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Blocker {
+    pub kind: BlockerKind,
+    pub id: String,
+    pub reason: String,
+    /// The inputs its condition reads (through `points(item)` too).
+    pub inputs: Vec<String>,
+    /// Whether it reads a fact that waiting or a `raise` can change; if not, no plan can
+    /// lift it and none is searched for.
+    pub can_change: bool,
+}
+
+/// How much searching was done, and whether it was cut short.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchReport {
+    /// False when a blocker no plan can change made searching pointless, or the standard is met.
+    pub ran: bool,
+    /// Work spent: profiles evaluated, plus combinations ruled out without an evaluation.
+    pub work: u64,
+    pub budget: u64,
+    /// The budget ran out before every combination was tried: plans with more changes or
+    /// other values may exist.
+    pub cut: bool,
+    /// Years of waiting considered: the limit asked for, or fewer when waiting longer can
+    /// change nothing the rules compare.
+    pub max_wait_years: u32,
+    /// The limit asked for was more than can matter and was lowered to `max_wait_years`.
+    pub wait_clamped: bool,
 }
 
 /// Limits of the search.
@@ -59,16 +105,31 @@ pub struct Limits {
     pub max_wait_years: u32,
     /// Plans reported at most.
     pub max_plans: usize,
+    /// Work the search may spend (see [`SearchReport::work`]): a bound that does not depend
+    /// on the machine's speed.
+    pub budget: u64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_changes: 2, max_wait_years: 10, max_plans: 12 }
+        Limits { max_changes: 2, max_wait_years: 10, max_plans: 12, budget: DEFAULT_BUDGET }
     }
 }
 
-/// A plan found by the search: the facts changed, the years waited, and the outcome.
-type Found<'r> = (Vec<(u16, Value)>, u32, Outcome<'r>);
+/// About 15 ms of a release build's search (~0.3 µs a unit, docs/performance.md).
+pub const DEFAULT_BUDGET: u64 = 50_000;
+
+/// Units an evaluation costs when the fast scorer cannot decide the applicant alone.
+const SLOW_EVALUATION: u64 = 8;
+
+/// A plan found by the search: the facts changed, the years waited, the total and each
+/// item's points.
+struct Found {
+    changes: Vec<(u16, Value)>,
+    years: u32,
+    total: i64,
+    points: Vec<i64>,
+}
 
 /// A position in an input's order: enums by variant, booleans false < true, absent lowest.
 fn rank(v: Value) -> Decimal {
@@ -98,20 +159,21 @@ struct Candidates {
 }
 
 impl RuleSet {
-    /// Interesting values of an input above `current`: the thresholds the rules compare it
-    /// against, whole units of `per` rates, later enum variants.
-    fn candidates(&self, slot: u16, current: Value) -> Candidates {
+    /// Every value of an input the rules can tell from its neighbours: the thresholds they
+    /// compare it against, whole units of its `per` rates (as many as could earn the standard
+    /// at the rate, at most 200), every enum variant, both booleans; within its declared range.
+    fn interesting(&self, slot: u16) -> Candidates {
         let Some(def) = self.inputs.get(slot as usize) else {
             return Candidates { values: Vec::new(), kind: Kind::Tiered };
         };
         let mut found: Vec<Decimal> = Vec::new();
-        let mut per_steps: Vec<(Decimal, i64)> = Vec::new();
+        let mut per_steps: Vec<PerStep> = Vec::new();
         let mut visit = |e: &Expr| collect_thresholds(e, slot, &mut found, &mut per_steps);
         for item in &self.items {
             visit(&item.body);
             item.preconditions.iter().for_each(|p| visit(&p.condition));
         }
-        self.eligibility.iter().for_each(|r| visit(&r.condition));
+        self.eligibility.iter().chain(&self.vetoes).for_each(|r| visit(&r.condition));
         let whole = matches!(def.ty, InputType::Int { .. });
         let values: Vec<Value> =
             match def.ty {
@@ -121,11 +183,18 @@ impl RuleSet {
                 }
                 InputType::Bool => vec![Value::Bool(false), Value::Bool(true)],
                 InputType::Int { .. } | InputType::Decimal { .. } => {
-                    for (amount, scale) in &per_steps {
-                        // Whole units up to what could matter: the standard in points at one point a unit.
-                        let unit = *amount / Decimal::from(*scale);
-                        for k in 1..=self.standard.clamp(1, 200) {
-                            found.push(unit * Decimal::from(k));
+                    let standard = Decimal::from(self.standard.clamp(1, 200));
+                    for step in &per_steps {
+                        // One point a unit when the rate is not a constant of at least one point.
+                        let units = match step.rate {
+                            Some(r) if r >= Decimal::ONE => (standard / r).ceil(),
+                            _ => standard,
+                        };
+                        let units = i64::try_from(units).unwrap_or(200).clamp(1, 200);
+                        for k in 1..=units {
+                            if let Some(v) = step.unit.checked_mul(Decimal::from(k)) {
+                                found.push(v);
+                            }
                         }
                     }
                     let mut v: Vec<Decimal> = found
@@ -146,9 +215,16 @@ impl RuleSet {
                         .collect()
                 }
             };
-        let now = rank(current);
         let kind = if per_steps.is_empty() { Kind::Tiered } else { Kind::Accumulating };
-        Candidates { values: values.into_iter().filter(|v| rank(*v) > now).collect(), kind }
+        Candidates { values, kind }
+    }
+
+    /// The interesting values of an input above `current`.
+    fn candidates(&self, slot: u16, current: Value) -> Candidates {
+        let mut c = self.interesting(slot);
+        let now = rank(current);
+        c.values.retain(|v| rank(*v) > now);
+        c
     }
 
     fn holds(&self, e: &Expr, applicant: &Applicant) -> bool {
@@ -186,30 +262,81 @@ impl RuleSet {
     /// The profile after waiting `years`: each `wait` step whose condition holds now.
     fn after_waiting(&self, applicant: &Applicant, years: u32) -> Applicant {
         let mut out = applicant.clone();
-        if years == 0 {
-            return out;
+        if years > 0 {
+            let steps: Vec<&WaitDef> = self.wait_steps(applicant);
+            self.wait_into(applicant, &steps, years, &mut out);
         }
-        for step in &self.plan.wait {
-            if step.when.as_ref().is_some_and(|w| !self.holds(w, applicant)) {
-                continue;
-            }
+        out
+    }
+
+    /// The `wait` steps that apply to this applicant as they are now.
+    fn wait_steps(&self, applicant: &Applicant) -> Vec<&WaitDef> {
+        self.plan.wait.iter().filter(|s| s.when.as_ref().is_none_or(|w| self.holds(w, applicant))).collect()
+    }
+
+    /// `out` = `from` after `years` of the given steps, each fact within its declared maximum
+    /// (a step that would overflow leaves its fact as it is).
+    fn wait_into(&self, from: &Applicant, steps: &[&WaitDef], years: u32, out: &mut Applicant) {
+        out.values.clone_from(&from.values);
+        if years == 0 {
+            return;
+        }
+        for step in steps {
             let slot = step.slot as usize;
-            let Some(def) = self.inputs.get(slot) else { continue };
-            let add = rank(step.amount) * Decimal::from(years);
-            let now = match out.values[slot] {
+            let (Some(def), Some(&now)) = (self.inputs.get(slot), from.values.get(slot)) else { continue };
+            let start = match now {
                 Value::Absent => Decimal::ZERO,
                 v => rank(v),
             };
-            let mut next = now + add;
+            let Some(mut next) = rank(step.amount).checked_mul(Decimal::from(years)).and_then(|a| start.checked_add(a))
+            else {
+                continue;
+            };
             if let Some(max) = def.max {
                 next = next.min(max);
             }
             out.values[slot] = match def.ty {
-                InputType::Int { .. } => i64::try_from(next).map(Value::Int).unwrap_or(out.values[slot]),
+                InputType::Int { .. } => i64::try_from(next).map(Value::Int).unwrap_or(now),
                 _ => Value::Dec(next),
             };
         }
-        out
+    }
+
+    /// Years after which waiting longer changes nothing the rules tell apart: each fact a
+    /// `wait` step may change has passed every value the rules compare it with and earned
+    /// the standard through its `per` rates (see [`RuleSet::interesting`]), or reached its
+    /// declared bound.
+    fn wait_horizon(&self, applicant: &Applicant) -> u32 {
+        let raisable: BTreeSet<u16> = self.plan.raise.iter().copied().collect();
+        // A step whose condition fails now and reads no raisable fact never applies.
+        let may_apply = |step: &&WaitDef| {
+            step.when
+                .as_ref()
+                .is_none_or(|w| self.holds(w, applicant) || self.inputs_read(w).iter().any(|s| raisable.contains(s)))
+        };
+        let mut horizon = 0u32;
+        for step in self.plan.wait.iter().filter(may_apply) {
+            let Some(def) = self.inputs.get(step.slot as usize) else { continue };
+            let amount = rank(step.amount);
+            if amount.is_zero() || !matches!(def.ty, InputType::Int { .. } | InputType::Decimal { .. }) {
+                continue;
+            }
+            let now = match applicant.values.get(step.slot as usize) {
+                Some(Value::Absent) | None => Decimal::ZERO,
+                Some(v) => rank(*v),
+            };
+            let values = self.interesting(step.slot).values.into_iter().map(rank);
+            let target = if amount > Decimal::ZERO {
+                let last = values.max().unwrap_or(now);
+                def.max.map_or(last, |m| last.min(m)).max(now)
+            } else {
+                let first = values.min().unwrap_or(now);
+                def.min.map_or(first, |m| first.max(m)).min(now)
+            };
+            let years = (target - now).checked_div(amount).map(|y| y.ceil()).unwrap_or(Decimal::ZERO);
+            horizon = horizon.max(u32::try_from(years).unwrap_or(u32::MAX));
+        }
+        horizon
     }
 
     fn total(&self, applicant: &Applicant) -> Option<Outcome<'_>> {
@@ -237,124 +364,140 @@ impl RuleSet {
         }
     }
 
-    /// What this applicant could change, or how long they could wait, to meet the standard.
-    pub fn plan(&self, applicant: &Applicant, limits: Limits) -> PlanReport {
-        let now = self.evaluate(applicant).ok();
-        let (total, meets) = now.as_ref().map(|o| (o.total, o.meets_standard)).unwrap_or((0, false));
-        let mut report = PlanReport {
-            total,
-            standard: self.standard,
-            meets_standard: meets,
-            plans: Vec::new(),
-            waiting: Vec::new(),
-        };
-        let Some(now) = now else { return report };
-        for years in 1..=limits.max_wait_years {
-            let later = self.after_waiting(applicant, years);
-            if let Some(o) = self.total(&later) {
-                report.waiting.push(Waiting {
-                    years,
-                    total: o.total,
-                    meets_standard: o.meets_standard,
-                    items: Self::item_deltas(&now, &o),
-                });
+    /// Every input an expression reads, with those of the items whose `points(…)` it reads.
+    fn inputs_read(&self, e: &Expr) -> BTreeSet<u16> {
+        let mut inputs = Vec::new();
+        let mut items = Vec::new();
+        collect_inputs(e, &mut inputs, &mut items);
+        let mut seen = vec![false; self.items.len()];
+        while let Some(i) = items.pop() {
+            let Some(done) = seen.get_mut(i as usize) else { continue };
+            if std::mem::replace(done, true) {
+                continue;
             }
+            let item = &self.items[i as usize];
+            collect_inputs(&item.body, &mut inputs, &mut items);
+            item.preconditions.iter().for_each(|p| collect_inputs(&p.condition, &mut inputs, &mut items));
         }
-        if meets {
-            return report;
-        }
-        // Every set of up to `max_changes` raises, each with every candidate value.
-        let options: Vec<(u16, Candidates)> = self
-            .plan
-            .raise
+        inputs.into_iter().collect()
+    }
+
+    /// The vetoes that hold and the requirements not met, each with whether waiting or a
+    /// `raise` can change a fact it reads.
+    fn blockers(&self, now: &Outcome<'_>) -> Vec<Blocker> {
+        let changeable: BTreeSet<u16> =
+            self.plan.raise.iter().copied().chain(self.plan.wait.iter().map(|w| w.slot)).collect();
+        // The outcome lists the reasons it borrowed from the rules: the same strings, not copies.
+        let listed = |reasons: &[&str], rule: &RuleDef| reasons.iter().any(|r| std::ptr::eq(*r, &*rule.reason));
+        let vetoes = self.vetoes.iter().filter(|r| listed(&now.vetoes, r)).map(|r| (BlockerKind::Veto, r));
+        let unmet = self
+            .eligibility
             .iter()
-            .map(|&slot| (slot, self.candidates(slot, applicant.values[slot as usize])))
-            .filter(|(_, c)| !c.values.is_empty())
-            .collect();
-        let mut found: Vec<Found<'_>> = Vec::new();
-        let mut chosen: Vec<(u16, Value)> = Vec::new();
-        self.plan_search(applicant, &options, 0, limits, &mut chosen, &mut found);
-        // Keep plans no other plan beats with a subset of its changes, each no higher, and no longer wait.
-        let dominated = |a: &Found<'_>, b: &Found<'_>| {
-            b.1 <= a.1
-                && b.0.iter().all(|(s, v)| a.0.iter().any(|(t, w)| s == t && rank(*v) <= rank(*w)))
-                && (b.0.len() < a.0.len()
-                    || b.1 < a.1
-                    || b.0.iter().any(|(s, v)| a.0.iter().any(|(t, w)| s == t && rank(*v) < rank(*w))))
-        };
-        let keep: Vec<usize> = (0..found.len())
-            .filter(|&i| !found.iter().enumerate().any(|(j, b)| j != i && dominated(&found[i], b)))
-            .collect();
-        let mut plans: Vec<Plan> = keep
-            .into_iter()
-            .map(|i| {
-                let (changes, years, outcome) = &found[i];
-                Plan {
-                    changes: changes
+            .filter(|r| listed(&now.ineligible_reasons, r))
+            .map(|r| (BlockerKind::Requirement, r));
+        vetoes
+            .chain(unmet)
+            .map(|(kind, rule)| {
+                let read = self.inputs_read(&rule.condition);
+                Blocker {
+                    kind,
+                    id: rule.id.to_string(),
+                    reason: rule.reason.to_string(),
+                    inputs: read
                         .iter()
-                        .map(|(s, v)| self.change(*s, applicant.values[*s as usize], *v, false))
+                        .filter_map(|s| self.inputs.get(*s as usize))
+                        .map(|d| d.name.to_string())
                         .collect(),
-                    wait_years: *years,
-                    total: outcome.total,
-                    items: Self::item_deltas(&now, outcome),
+                    can_change: read.iter().any(|s| changeable.contains(s)),
                 }
             })
-            .collect();
-        for w in report.waiting.iter().filter(|w| w.meets_standard).take(1) {
-            plans.push(Plan { changes: Vec::new(), wait_years: w.years, total: w.total, items: w.items.clone() });
+            .collect()
+    }
+
+    /// What this applicant could change, or how long they could wait, to meet the standard.
+    /// A veto or requirement no plan can change is reported instead of searched for; the
+    /// search spends at most `limits.budget` (see [`SearchReport`]).
+    pub fn plan(&self, applicant: &Applicant, limits: Limits) -> PlanReport {
+        let now = self.evaluate(applicant).ok();
+        let max_wait = limits.max_wait_years.min(self.wait_horizon(applicant));
+        let mut report = PlanReport {
+            total: now.as_ref().map_or(0, |o| o.total),
+            standard: self.standard,
+            meets_standard: now.as_ref().is_some_and(|o| o.meets_standard),
+            eligible: now.as_ref().is_some_and(|o| o.eligible),
+            vetoed: now.as_ref().is_some_and(|o| o.vetoed),
+            blockers: now.as_ref().map(|o| self.blockers(o)).unwrap_or_default(),
+            plans: Vec::new(),
+            waiting: Vec::new(),
+            search: SearchReport {
+                ran: false,
+                work: 0,
+                budget: limits.budget,
+                cut: false,
+                max_wait_years: max_wait,
+                wait_clamped: max_wait < limits.max_wait_years,
+            },
+        };
+        let Some(now) = now else { return report };
+        if report.blockers.iter().any(|b| !b.can_change) {
+            return report;
         }
+        let mut search = Search::new(self, applicant, max_wait, limits.budget);
+        for years in 1..=max_wait {
+            if !search.spend(1) {
+                break;
+            }
+            let later = self.after_waiting(applicant, years);
+            let Some(o) = self.total(&later) else { continue };
+            if o.meets_standard && search.found.is_empty() {
+                let points = o.items.iter().map(|i| i.points).collect();
+                search.found.push(Found { changes: Vec::new(), years, total: o.total, points });
+            }
+            report.waiting.push(Waiting {
+                years,
+                total: o.total,
+                meets_standard: o.meets_standard,
+                items: Self::item_deltas(&now, &o),
+            });
+        }
+        if !report.meets_standard {
+            report.search.ran = true;
+            search.run(limits.max_changes);
+        }
+        report.search.work = search.work;
+        report.search.cut = search.cut;
+        // A plan is dominated by one that changes a subset of its facts, each no further, and
+        // waits no longer (the search finds none such, but a cut search may leave a few).
+        let dominated = |a: &Found, b: &Found| {
+            b.years <= a.years
+                && within(&b.changes, &a.changes)
+                && !(b.years == a.years && within(&a.changes, &b.changes))
+        };
+        let found = &search.found;
+        let mut plans: Vec<Plan> = found
+            .iter()
+            .filter(|a| !found.iter().any(|b| dominated(a, b)))
+            .map(|f| Plan {
+                changes: f
+                    .changes
+                    .iter()
+                    .map(|(s, v)| self.change(*s, applicant.values[*s as usize], *v, false))
+                    .collect(),
+                wait_years: f.years,
+                total: f.total,
+                items: now
+                    .items
+                    .iter()
+                    .zip(&f.points)
+                    .filter(|(b, p)| b.points != **p)
+                    .map(|(b, p)| (b.id.to_string(), p.saturating_sub(b.points)))
+                    .collect(),
+            })
+            .collect();
         plans.sort_by_key(|p| (p.changes.len(), p.wait_years, std::cmp::Reverse(p.total)));
         plans.truncate(limits.max_plans);
         report.plans = plans;
         report
-    }
-
-    /// Depth-first over sets of raises. A set that meets the standard without waiting is
-    /// not extended (more changes would only be beaten by it), and a counted fact is not
-    /// raised further once a value of it meets.
-    fn plan_search<'s>(
-        &'s self,
-        applicant: &Applicant,
-        options: &[(u16, Candidates)],
-        start: usize,
-        limits: Limits,
-        chosen: &mut Vec<(u16, Value)>,
-        found: &mut Vec<Found<'s>>,
-    ) -> bool {
-        if !chosen.is_empty() {
-            let mut changed = applicant.clone();
-            for (s, v) in chosen.iter() {
-                changed.values[*s as usize] = *v;
-            }
-            // Assumptions the applicant's own data already breaks cannot rule plans out.
-            let consistent = self.plan.assume.iter().all(|a| !self.holds(a, applicant) || self.holds(a, &changed));
-            if consistent {
-                for years in 0..=limits.max_wait_years {
-                    let later = self.after_waiting(&changed, years);
-                    if let Some(o) = self.total(&later).filter(|o| o.meets_standard) {
-                        found.push((chosen.clone(), years, o));
-                        if years == 0 {
-                            return true;
-                        }
-                        break;
-                    }
-                }
-            }
-        }
-        if chosen.len() >= limits.max_changes {
-            return false;
-        }
-        for (k, (slot, candidates)) in options.iter().enumerate().skip(start) {
-            for v in &candidates.values {
-                chosen.push((*slot, *v));
-                let met = self.plan_search(applicant, options, k + 1, limits, chosen, found);
-                chosen.pop();
-                if met && candidates.kind == Kind::Accumulating {
-                    break;
-                }
-            }
-        }
-        false
     }
 
     /// The inputs a route may set: everything but `age`, facts that only deduct or veto,
@@ -366,11 +509,9 @@ impl RuleSet {
                 against.extend(item.reads.iter().copied());
             }
         }
-        let mut veto_reads = Vec::new();
         for v in &self.vetoes {
-            collect_inputs(&v.condition, &mut veto_reads);
+            against.extend(self.inputs_read(&v.condition));
         }
-        against.extend(veto_reads);
         let mut favourable: BTreeSet<u16> = BTreeSet::new();
         for item in &self.items {
             if !self.sections.get(item.section as usize).is_some_and(|s| s.deduction) {
@@ -549,13 +690,17 @@ impl RuleSet {
     }
 }
 
-/// Thresholds `slot` is compared against, and the `per` amounts it is counted in.
-fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut Vec<(Decimal, i64)>) {
-    let is_slot = |x: &Expr| match x {
-        Expr::Input(s) => *s == slot,
-        Expr::Coalesce(a, _) => matches!(&**a, Expr::Input(s) if *s == slot),
-        _ => false,
-    };
+/// A `per` rate an input is counted in: `3 per year of si_months` counts units of 12
+/// months at 3 points each.
+struct PerStep {
+    unit: Decimal,
+    /// Points a unit, when the rate is a constant.
+    rate: Option<Decimal>,
+}
+
+/// Thresholds `slot` is compared against, and the `per` rates it is counted in.
+fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut Vec<PerStep>) {
+    let is_slot = |x: &Expr| passes_through(x, slot);
     let constant = |x: &Expr| match x {
         Expr::Const(v) | Expr::Folded { value: v, .. } => match v {
             Value::Int(i) => Some(Decimal::from(*i)),
@@ -584,8 +729,8 @@ fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut V
             return;
         }
         Expr::Per { rate, operand, scale, amount } => {
-            if is_slot(operand) {
-                per.push((*amount, *scale));
+            if let Some(unit) = amount.checked_div(Decimal::from(*scale)).filter(|_| is_slot(operand)) {
+                per.push(PerStep { unit, rate: constant(rate) });
             }
             collect_thresholds(rate, slot, found, per);
             collect_thresholds(operand, slot, found, per);
@@ -617,14 +762,206 @@ fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut V
     }
 }
 
-fn collect_inputs(e: &Expr, out: &mut Vec<u16>) {
+/// Whether the value of `e` can be the input's own value: the input itself, or through
+/// `??`, `floor`, `min`/`max` or the result of a `when` or `match` arm (`min(age, 18) < 18`
+/// compares `age` with 18).
+fn passes_through(e: &Expr, slot: u16) -> bool {
     match e {
-        Expr::Input(s) => out.push(*s),
-        Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => collect_inputs(a, out),
-        Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
-            collect_inputs(a, out);
-            collect_inputs(b, out);
+        Expr::Input(s) => *s == slot,
+        Expr::Coalesce(a, _) | Expr::Floor(a) => passes_through(a, slot),
+        Expr::Min(args) | Expr::Max(args) => args.iter().any(|a| passes_through(a, slot)),
+        Expr::When { arms, otherwise } => {
+            passes_through(otherwise, slot) || arms.iter().any(|(_, r)| passes_through(r, slot))
         }
-        _ => {}
+        Expr::Match { arms, .. } => arms.iter().any(|(_, r)| passes_through(r, slot)),
+        _ => false,
+    }
+}
+
+/// Whether every fact `a` changes is changed by `b` too, to a value at least as far along.
+fn within(a: &[(u16, Value)], b: &[(u16, Value)]) -> bool {
+    a.iter().all(|(s, v)| b.iter().any(|(t, w)| s == t && rank(*v) <= rank(*w)))
+}
+
+/// The inputs an expression reads, and the items whose `points(…)` it reads; every kind of
+/// expression is walked (a veto's input inside a `when` or `match` counts as much as any).
+fn collect_inputs(e: &Expr, inputs: &mut Vec<u16>, items: &mut Vec<u16>) {
+    let mut recurse = |x: &Expr| collect_inputs(x, inputs, items);
+    match e {
+        Expr::Input(s) => inputs.push(*s),
+        Expr::Points(i) => items.push(*i),
+        Expr::Const(_) | Expr::Param(_) | Expr::Folded { .. } => {}
+        Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => recurse(a),
+        Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
+            recurse(a);
+            recurse(b);
+        }
+        Expr::Per { rate, operand, .. } => {
+            recurse(rate);
+            recurse(operand);
+        }
+        Expr::Min(args) | Expr::Max(args) => args.iter().for_each(recurse),
+        Expr::When { arms, otherwise } => {
+            for (c, r) in arms {
+                recurse(c);
+                recurse(r);
+            }
+            recurse(otherwise);
+        }
+        Expr::Match { scrutinee, arms } => {
+            scrutinee.iter().for_each(&mut recurse);
+            arms.iter().for_each(|(_, r)| recurse(r));
+        }
+    }
+}
+
+/// The search for plans: combinations of raises, each tried with the years of waiting that
+/// could still make it worth showing, within a budget of work.
+struct Search<'r, 'a> {
+    rules: &'r RuleSet,
+    scorer: Scorer<'r>,
+    scores: Scores,
+    base: &'a Applicant,
+    /// Whether each `assume` holds for the applicant as given (one that does not cannot rule
+    /// plans out).
+    assumed: Vec<bool>,
+    /// Each raisable input with the values above the applicant's to try, ascending.
+    options: Vec<(u16, Vec<Value>)>,
+    /// The profile with the changes being tried, and the same after some years.
+    changed: Applicant,
+    later: Applicant,
+    max_wait: u32,
+    /// Units of work an evaluation costs: more when the scorer leaves the applicant to the
+    /// reference evaluator (numbers too large for its fast path), about 5× slower.
+    evaluation: u64,
+    budget: u64,
+    work: u64,
+    cut: bool,
+    found: Vec<Found>,
+}
+
+impl<'r, 'a> Search<'r, 'a> {
+    fn new(rules: &'r RuleSet, base: &'a Applicant, max_wait: u32, budget: u64) -> Search<'r, 'a> {
+        let options = rules
+            .plan
+            .raise
+            .iter()
+            .filter_map(|&slot| Some((slot, rules.candidates(slot, *base.values.get(slot as usize)?).values)))
+            .filter(|(_, values)| !values.is_empty())
+            .collect();
+        let scorer = rules.scorer();
+        let evaluation = if scorer.decides_alone(base) { 1 } else { SLOW_EVALUATION };
+        Search {
+            rules,
+            scorer,
+            scores: Scores::default(),
+            base,
+            assumed: rules.plan.assume.iter().map(|a| rules.holds(a, base)).collect(),
+            options,
+            changed: base.clone(),
+            later: base.clone(),
+            max_wait,
+            evaluation,
+            budget,
+            work: 0,
+            cut: false,
+            found: Vec::new(),
+        }
+    }
+
+    /// Take `n` units of work from the budget; false (and the search marked cut) when it
+    /// would run out.
+    fn spend(&mut self, n: u64) -> bool {
+        match self.work.checked_add(n).filter(|w| *w <= self.budget) {
+            Some(w) => {
+                self.work = w;
+                true
+            }
+            None => {
+                self.cut = true;
+                false
+            }
+        }
+    }
+
+    /// Combinations of one change, then two, … up to `max_changes`, each input's values in
+    /// ascending order: every plan that could make another redundant is found before it.
+    fn run(&mut self, max_changes: usize) {
+        let mut chosen = Vec::new();
+        for size in 1..=max_changes.min(self.options.len()) {
+            self.extend(0, size, &mut chosen);
+            if self.cut {
+                return;
+            }
+        }
+    }
+
+    fn extend(&mut self, start: usize, size: usize, chosen: &mut Vec<(u16, Value)>) {
+        for k in start..self.options.len() {
+            // Too few inputs left to make up the size.
+            if self.options.len() - k < size - chosen.len() {
+                return;
+            }
+            for i in 0..self.options[k].1.len() {
+                chosen.push((self.options[k].0, self.options[k].1[i]));
+                let years = self.worth_waiting(chosen);
+                if years > 0 {
+                    if chosen.len() == size {
+                        self.try_waiting(chosen, years);
+                    } else {
+                        self.extend(k + 1, size, chosen);
+                    }
+                }
+                chosen.pop();
+                if self.cut {
+                    return;
+                }
+                // Higher values of this input are beaten by the same plan.
+                if years == 0 {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// How many years of waiting (0 to this, exclusive) could make a plan with these changes
+    /// worth showing: fewer than any found plan that changes a subset of them, each no
+    /// further. Comparing with the plans found costs work too (32 comparisons a unit).
+    fn worth_waiting(&mut self, chosen: &[(u16, Value)]) -> u32 {
+        if !self.spend(1 + self.found.len() as u64 / 32) {
+            return 0;
+        }
+        let all = self.max_wait.saturating_add(1);
+        self.found.iter().filter(|f| within(&f.changes, chosen)).map(|f| f.years).min().unwrap_or(all).min(all)
+    }
+
+    /// Wait 0, 1, … up to `years` (exclusive) with these changes; keep the first that meets.
+    fn try_waiting(&mut self, chosen: &[(u16, Value)], years: u32) {
+        let rules = self.rules;
+        self.changed.values.clone_from(&self.base.values);
+        for (s, v) in chosen {
+            self.changed.values[*s as usize] = *v;
+        }
+        let consistent =
+            rules.plan.assume.iter().zip(&self.assumed).all(|(a, held)| !held || rules.holds(a, &self.changed));
+        if !consistent {
+            return;
+        }
+        let steps = rules.wait_steps(&self.changed);
+        for y in 0..years {
+            if !self.spend(self.evaluation) {
+                return;
+            }
+            rules.wait_into(&self.changed, &steps, y, &mut self.later);
+            if self.scorer.score(&self.later, &mut self.scores).is_ok() && self.scores.meets_standard {
+                self.found.push(Found {
+                    changes: chosen.to_vec(),
+                    years: y,
+                    total: self.scores.total,
+                    points: self.scores.points.clone(),
+                });
+                return;
+            }
+        }
     }
 }

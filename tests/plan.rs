@@ -2,7 +2,7 @@
 //! indicator table (shared/rules/indicators.md §5.1) and the 2025 wage of 12,434 yuan
 //! (0.8× = 9,947.2; 2× = 24,868; 3× = 37,302).
 
-use jifen::plan::{Limits, Plan};
+use jifen::plan::{BlockerKind, Limits, Plan};
 use jifen::RuleSet;
 
 fn policy() -> RuleSet {
@@ -186,4 +186,250 @@ fn plan_cli_runs() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["total"], 119);
     assert!(v["plans"].as_array().is_some_and(|p| !p.is_empty()));
+}
+
+fn applicant(rs: &RuleSet, json: &str) -> jifen::Applicant {
+    rs.applicant_from_json(json).expect("valid applicant")
+}
+
+/// A plan as `input=value` changes, years waited and total, for comparing whole lists.
+fn summary(p: &Plan) -> (Vec<String>, u32, i64) {
+    (chosen(p), p.wait_years, p.total)
+}
+
+#[test]
+fn a_veto_no_plan_can_change_is_named_instead_of_searched() {
+    let rs = policy();
+    // 30 (age 30) + 9 (3 years × 3) = 39, vetoed by 严重刑事犯罪. `serious_crime` is neither
+    // raised nor waited by the policy's `plan` block: no plan can lift the veto.
+    let report = rs.plan(&applicant(&rs, r#"{"age": 30, "si_months": 36, "serious_crime": true}"#), Limits::default());
+    assert_eq!((report.total, report.vetoed, report.eligible), (39, true, true));
+    assert_eq!(report.blockers.len(), 1, "{:?}", report.blockers);
+    let b = &report.blockers[0];
+    assert_eq!(b.kind, BlockerKind::Veto);
+    assert_eq!((b.id.as_str(), b.reason.as_str()), ("serious_crime", "有严重刑事犯罪记录"));
+    assert_eq!(b.inputs, ["serious_crime"]);
+    assert!(!b.can_change);
+    assert!(report.plans.is_empty() && report.waiting.is_empty());
+    assert_eq!((report.search.ran, report.search.work), (false, 0));
+}
+
+#[test]
+fn a_requirement_no_plan_can_change_is_named_instead_of_searched() {
+    let rs = policy();
+    // No 居住证: `has_residence_permit` is neither raised nor waited.
+    let report =
+        rs.plan(&applicant(&rs, r#"{"age": 30, "si_months": 36, "has_residence_permit": false}"#), Limits::default());
+    assert!(!report.eligible);
+    let ids: Vec<(&str, bool)> = report.blockers.iter().map(|b| (b.id.as_str(), b.can_change)).collect();
+    assert_eq!(ids, [("residence_permit", false)]);
+    assert_eq!(report.blockers[0].kind, BlockerKind::Requirement);
+    assert!(report.plans.is_empty());
+    assert!(!report.search.ran);
+}
+
+#[test]
+fn a_requirement_waiting_can_meet_is_searched_and_every_plan_meets_it() {
+    let rs = policy();
+    // Age 30 (30) and 3 months of social insurance (0 points, and short of the 6 months the
+    // requirement asks): 30. A year of waiting makes 15 months (eligible, 1 year = 3 points).
+    let report = rs.plan(&applicant(&rs, r#"{"age": 30, "si_months": 3}"#), Limits::default());
+    assert_eq!((report.total, report.eligible), (30, false));
+    let ids: Vec<(&str, bool)> = report.blockers.iter().map(|b| (b.id.as_str(), b.can_change)).collect();
+    assert_eq!(ids, [("social_insurance", true)]);
+    assert!(report.search.ran);
+    // 省部级表彰 (110) after a year: 30 + 3 + 110 = 143.
+    let award = (vec!["award=provincial_or_above".to_string()], 1, 143);
+    assert!(report.plans.iter().any(|p| summary(p) == award), "{:?}", report.plans);
+    // Nothing the applicant raises adds months: every plan waits at least the one year.
+    assert!(report.plans.iter().all(|p| p.wait_years >= 1 && p.total >= 120), "{:?}", report.plans);
+}
+
+#[test]
+fn the_search_stays_within_its_budget_and_says_when_it_was_cut() {
+    let rs = policy();
+    let a = applicant(&rs, r#"{"age": 30, "si_months": 3}"#);
+    for budget in [100, 5_000, jifen::plan::DEFAULT_BUDGET] {
+        let limits = Limits { max_changes: 4, budget, ..Limits::default() };
+        let report = rs.plan(&a, limits);
+        assert!(report.search.work <= budget, "{:?}", report.search);
+        // Four changes among six raisable facts with their values are far more than these
+        // budgets: every one is spent and the report says so.
+        assert!(report.search.cut, "{:?}", report.search);
+        assert!(report.plans.iter().all(|p| p.total >= 120));
+    }
+    // Two changes for the 44-year-old below are searched to the end well within the budget.
+    let report = rs.plan(&applicant(&rs, FORTY_FOUR), Limits::default());
+    assert!(!report.search.cut && report.search.work < 1_000, "{:?}", report.search);
+}
+
+/// Age 44: min(30, 5 + 2 × (56 − 44)) = 29; 本科 60; 120 months = 10 years × 3 = 30;
+/// 29 + 60 + 30 = 119. A year later: age 45 → 5 + 2 × 11 = 27 (−2), 11 years → 33 (+3): 120.
+const FORTY_FOUR: &str = r#"{"age": 44, "si_months": 120, "education": "bachelor"}"#;
+
+#[test]
+fn waiting_is_clamped_to_the_years_that_can_matter() {
+    let rs = policy();
+    let limits = Limits { max_wait_years: 1_000_000, ..Limits::default() };
+    let report = rs.plan(&applicant(&rs, FORTY_FOUR), limits);
+    // The waited facts that can change for this applicant: age (compared with 56 and 60, so
+    // past 61 in 17 years), si_months (3 points a year: 40 years = 480 months earn the 120,
+    // 360 months from 120, 30 years) and the base months once a base is raised (36 of 48
+    // months: 3 years). Public service, remote area and spouse years wait only for someone
+    // already in them, which raising nothing changes. So 30 years.
+    assert_eq!((report.search.max_wait_years, report.search.wait_clamped), (30, true));
+    assert_eq!(report.waiting.len(), 30);
+    assert!(!report.search.cut);
+}
+
+#[test]
+fn a_plan_that_adds_a_change_and_gains_nothing_is_not_shown() {
+    let rs = policy();
+    let report = rs.plan(&applicant(&rs, FORTY_FOUR), Limits::default());
+    assert_eq!(report.total, 119);
+    // Waiting a year reaches 120 (see FORTY_FOUR), so a plan that also waits a year must
+    // change nothing: "title_skill → skill_5, wait 1 year" (15 < 本科's 60, which wins the
+    // either/or) and "si_base_yuan → 9947.2, wait 1 year" (12 months at the base, short of
+    // 36) gain nothing over it. What remains reaches 120 at once with one change:
+    // 本科+学士 29 + 90 + 30 = 149; 市级专项表彰 119 + 30 = 149; 10万 tax or 10 hires
+    // 119 + 10 = 129. A title or a base alone scores nothing now (skill_3's 60 ties 本科
+    // and education wins a tie; 二级 and above need 6 months at ≥ 1× the wage).
+    let plans: Vec<(Vec<String>, u32, i64)> = report.plans.iter().map(summary).collect();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        plans,
+        vec![
+            (s(&[]), 1, 120),
+            (s(&["education=bachelor_with_degree"]), 0, 149),
+            (s(&["award=municipal_special"]), 0, 149),
+            (s(&["invest_tax_yuan=100000 yuan"]), 0, 129),
+            (s(&["invest_hukou_hires=10"]), 0, 129),
+        ]
+    );
+}
+
+#[test]
+fn no_plan_shown_is_dominated_by_another() {
+    let rs = policy();
+    let people = [
+        FORTY_FOUR,
+        r#"{"age": 30, "si_months": 3}"#,
+        r#"{"age": 30, "si_months": 36, "title_skill": "skill_4", "si_base_yuan": 13000, "si_base_months_48": 36}"#,
+        r#"{"age": 52, "si_months": 60, "education": "junior_college"}"#,
+    ];
+    // `a` would be dominated by `b` if `b` made a subset of `a`'s changes (here: the same
+    // values) and waited no longer.
+    for json in people {
+        let report = rs.plan(&applicant(&rs, json), Limits { max_changes: 3, ..Limits::default() });
+        for a in &report.plans {
+            for b in &report.plans {
+                if std::ptr::eq(a, b) {
+                    continue;
+                }
+                let subset = b.changes.iter().all(|c| a.changes.iter().any(|d| d.input == c.input && d.to == c.to));
+                assert!(
+                    !(subset && b.wait_years <= a.wait_years),
+                    "{json}: {:?} is shown beside {:?}, which changes a subset and waits no longer",
+                    summary(a),
+                    summary(b)
+                );
+            }
+        }
+    }
+}
+
+/// A veto that reads `age` only inside a `min`, a `when` or a `match`: a 17-year-old is
+/// vetoed, and a year of waiting (age + 1) lifts it. The plan must see that the veto reads a
+/// waited fact (else it would call the veto permanent) and that 18 is a value of age the
+/// rules compare (else it would think waiting changes nothing).
+#[test]
+fn a_veto_reading_a_fact_inside_min_when_or_match_is_known_to_the_plan() {
+    for condition in
+        ["min(age, 18) < 18", "(when age < 18 => 1 else => 0) == 1", "(match stage { child => age  adult => 18 }) < 18"]
+    {
+        let source = format!(
+            r#"policy tiny "小" {{
+    year      2025
+    effective 2025-01-01
+    standard  10
+}}
+
+enum Stage {{
+    child "未成年"
+    adult "成年"
+}}
+
+input {{
+    age:   int 16..=70    "年龄(周岁)"
+    stage: Stage = child  "阶段"
+}}
+
+section basic "基础指标" {{
+    item base "基础分" {{
+        when age >= 16 => 10
+        else => 0
+    }}
+    item stage "阶段分" {{
+        match stage {{
+            child => 0
+            adult => 0
+        }}
+    }}
+}}
+
+vetoes {{
+    veto minor: {condition} "未满18周岁"
+}}
+
+plan {{
+    wait {{ age + 1 }}
+}}
+"#
+        );
+        let rs = jifen::compile("minor.policy", &source).unwrap_or_else(|d| panic!("{condition}: {d:?}"));
+        let report = rs.plan(&applicant(&rs, r#"{"age": 17}"#), Limits::default());
+        // 10 points (age ≥ 16), vetoed at 17.
+        assert_eq!((report.total, report.vetoed), (10, true), "{condition}");
+        let b = &report.blockers[0];
+        assert!(b.can_change && b.inputs.contains(&"age".to_string()), "{condition}: {b:?}");
+        // Age 18 after a year: the veto no longer holds, 10 ≥ 10. Waiting further changes
+        // nothing the rules compare (16 and 18 are passed), so one year is all that is considered.
+        let plans: Vec<(Vec<String>, u32, i64)> = report.plans.iter().map(summary).collect();
+        assert_eq!(plans, vec![(Vec::new(), 1, 10)], "{condition}");
+        assert_eq!(report.search.max_wait_years, 1, "{condition}");
+    }
+}
+
+#[test]
+fn plan_cli_names_blockers_and_the_limits_it_met() {
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jifen"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("writes");
+        let out = child.wait_with_output().expect("finishes");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = run(&["plan", "-"], r#"{"age": 30, "si_months": 36, "serious_crime": true}"#);
+    assert!(text.contains("vetoed by serious_crime — 有严重刑事犯罪记录 (reads serious_crime)"), "{text}");
+    assert!(text.contains("no plan was searched for"), "{text}");
+    let text = run(&["plan", "--max-changes", "4", "--budget", "100", "-"], r#"{"age": 30, "si_months": 3}"#);
+    assert!(text.contains("not eligible: social_insurance"), "{text}");
+    assert!(text.contains("The search stopped at its budget (100 units of work"), "{text}");
+    let text = run(&["plan", "--max-wait", "1000000", "-"], FORTY_FOUR);
+    assert!(text.contains("Waiting is considered up to 30 year(s), not 1000000"), "{text}");
+    let json = run(
+        &["--format", "json", "plan", "--budget", "100", "--max-changes", "4", "-"],
+        r#"{"age": 30, "si_months": 3}"#,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["search"]["cut"], true);
+    assert_eq!(v["blockers"][0]["kind"], "requirement");
 }

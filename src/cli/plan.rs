@@ -1,6 +1,6 @@
 //! `jifen plan`: what would bring an applicant to the standard, and the routes to it.
 
-use jifen::plan::{Limits, Plan};
+use jifen::plan::{BlockerKind, Limits, Plan, PlanReport, DEFAULT_BUDGET};
 
 use super::input::{load_policy, read};
 use super::{exit, fail, Format};
@@ -13,7 +13,9 @@ use super::{exit, fail, Format};
 jifen plan --routes\n  jifen plan --routes --age 45 --format json\n\n\
 What can change is declared by the policy's `plan { wait { … } raise { … } assume { … } }` block:\n\
 waiting a year applies every `wait` step (age included, which can cost age points); `raise`\n\
-lists the facts an applicant can improve. Plans are ranked by facts changed, then years waited."
+lists the facts an applicant can improve. Plans are ranked by facts changed, then years waited.\n\
+A plan is shown only if no other plan reaches the standard with a subset of its changes (each no\n\
+further) and no more waiting. A veto or requirement that no plan can change is named instead."
 )]
 pub struct Args {
     /// The applicant (JSON or TOML, `-` for stdin). Not used with --routes.
@@ -30,9 +32,14 @@ pub struct Args {
     /// Facts changed at most in one plan (routes: facts chosen at most).
     #[arg(long)]
     pub max_changes: Option<usize>,
-    /// Years of waiting considered at most.
+    /// Years of waiting considered at most (lowered to the years after which waiting changes
+    /// nothing the rules compare).
     #[arg(long, default_value_t = 10)]
     pub max_wait: u32,
+    /// Work the search may spend: profiles evaluated, plus combinations ruled out without one.
+    /// The output says when it ran out.
+    #[arg(long, default_value_t = DEFAULT_BUDGET)]
+    pub budget: u64,
 }
 
 fn describe(p: &Plan) -> String {
@@ -51,6 +58,32 @@ fn describe(p: &Plan) -> String {
         parts.push(format!("wait {} year{}", p.wait_years, if p.wait_years == 1 { "" } else { "s" }));
     }
     parts.join(", ")
+}
+
+/// The vetoes that hold and the requirements not met, one a line.
+fn blockers(report: &PlanReport) -> String {
+    let mut out = String::new();
+    for b in &report.blockers {
+        let what = match b.kind {
+            BlockerKind::Veto => "vetoed by",
+            BlockerKind::Requirement => "not eligible:",
+        };
+        let after = if b.can_change { "; every plan below meets it too" } else { "" };
+        out.push_str(&format!("  {what} {} — {} (reads {}{after})\n", b.id, b.reason, b.inputs.join(", ")));
+    }
+    if !out.is_empty() {
+        out.insert_str(0, "\nWhat stands in the way whatever the score:\n");
+    }
+    out
+}
+
+/// The item changes in parentheses after two spaces, or nothing when no item changes.
+fn in_parens(items: &[(String, i64)]) -> String {
+    if items.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", deltas(items))
+    }
 }
 
 fn deltas(items: &[(String, i64)]) -> String {
@@ -105,7 +138,7 @@ pub fn run(args: Args, format: Format) -> u8 {
             return exit::APPLICANT;
         }
     };
-    let mut limits = Limits { max_wait_years: args.max_wait, ..Limits::default() };
+    let mut limits = Limits { max_wait_years: args.max_wait, budget: args.budget, ..Limits::default() };
     if let Some(m) = args.max_changes {
         limits.max_changes = m;
     }
@@ -118,29 +151,54 @@ pub fn run(args: Args, format: Format) -> u8 {
     if report.meets_standard {
         out.push_str(": meets the standard already.\n");
     } else {
-        out.push_str(&format!(" — {} short.\n", report.standard.saturating_sub(report.total)));
-        if report.plans.is_empty() {
+        if report.total >= report.standard {
+            out.push_str(": the points are enough, but a rule stands in the way.\n");
+        } else {
+            out.push_str(&format!(" — {} short.\n", report.standard.saturating_sub(report.total)));
+        }
+        out.push_str(&blockers(&report));
+        if report.blockers.iter().any(|b| !b.can_change) {
+            out.push_str(
+                "\nNo plan can lift it: no fact it reads changes by waiting or is one the policy's `plan` block lets an \
+                 applicant raise, so no plan was searched for.\n",
+            );
+        } else if report.plans.is_empty() {
             out.push_str(&format!(
-                "\nNo plan with at most {} change(s) and {} year(s) of waiting reaches it (try --max-changes 3).\n",
-                limits.max_changes, limits.max_wait_years
+                "\nNo plan with at most {} change(s) and {} year(s) of waiting reaches it{}.\n",
+                limits.max_changes,
+                report.search.max_wait_years,
+                if report.search.cut { "" } else { " (try --max-changes 3)" }
             ));
         } else {
             out.push_str("\nWays to reach it, fewest changes first:\n");
             for (k, p) in report.plans.iter().enumerate() {
-                out.push_str(&format!("{:>3}. {} → {}  ({})\n", k + 1, describe(p), p.total, deltas(&p.items)));
+                out.push_str(&format!("{:>3}. {} → {}{}\n", k + 1, describe(p), p.total, in_parens(&p.items)));
             }
         }
+    }
+    if report.search.cut {
+        out.push_str(&format!(
+            "\nThe search stopped at its budget ({} units of work; --budget to change it): plans with more changes \
+             may be missing.\n",
+            report.search.budget
+        ));
+    }
+    if report.search.wait_clamped {
+        out.push_str(&format!(
+            "\nWaiting is considered up to {} year(s), not {}: after that, waiting changes nothing the rules compare.\n",
+            report.search.max_wait_years, limits.max_wait_years
+        ));
     }
     if !report.waiting.is_empty() {
         out.push_str("\nWaiting alone (each year ages the applicant and adds what the policy's `wait` declares):\n");
         for w in report.waiting.iter().take(5) {
             out.push_str(&format!(
-                "  {} year{}: {}{}  ({})\n",
+                "  {} year{}: {}{}{}\n",
                 w.years,
                 if w.years == 1 { " " } else { "s" },
                 w.total,
                 if w.meets_standard { "  meets the standard" } else { "" },
-                deltas(&w.items)
+                in_parens(&w.items)
             ));
         }
     }

@@ -181,9 +181,7 @@ pub fn load(
                         target.span,
                         message,
                     )
-                    .with_help(
-                        "name a `.policy` file in this policy's folder or below it, e.g. `extends \"2024\"` for 2024.policy",
-                    ),
+                    .with_help("name a policy in this folder or below it, e.g. `extends \"2024\"` for 2024.policy"),
                 );
                 return None;
             }

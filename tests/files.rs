@@ -5,7 +5,7 @@
 //! nothing behind when interrupted.
 #![cfg(unix)]
 
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -186,18 +186,14 @@ fn output_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
     let dir = temp_dir();
     let fifo = dir.join("out.fifo");
     mkfifo(&fifo);
-    let reader = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
-    };
+    let mut reader = Command::new("cat").arg(&fifo).stdout(Stdio::piped()).spawn().unwrap();
     let out = jifen(&["gen", "--count", "2", "-o", path(&fifo)], &[]);
-    // Should jifen not have opened the FIFO, open it here so that the reader ends.
-    let _ = std::fs::OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(&fifo);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(reader.join().unwrap().lines().count(), 2);
+    // Had jifen not opened the FIFO, `cat` would wait for a writer for ever: 10 s at most.
+    assert_eq!(wait(&mut reader, Duration::from_secs(10)), Some(0), "nothing was written into the FIFO");
+    let mut got = String::new();
+    std::io::Read::read_to_string(&mut reader.stdout.take().unwrap(), &mut got).unwrap();
+    assert_eq!(got.lines().count(), 2);
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     assert_eq!(entries(&dir), ["out.fifo"]);
 }
@@ -408,7 +404,11 @@ fn entries(dir: &Path) -> Vec<String> {
 /// A fresh folder under the system's temporary folder.
 fn temp_dir() -> PathBuf {
     static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("jifen-files-{}-{}", std::process::id(), COUNT.fetch_add(1, Ordering::Relaxed)));
+    let dir = std::env::temp_dir().join(format!(
+        "jifen-files-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

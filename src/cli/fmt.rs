@@ -179,3 +179,31 @@ fn unified_diff(name: &str, old: &str, new: &str, color: bool) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_saved_by_someone_else_while_formatting_is_left_as_they_saved_it() {
+        // Before: fmt --write renamed its result over an edit saved while it ran.
+        let dir = std::env::temp_dir().join(format!("jifen-fmt-saved-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("a.policy");
+        let name = file.to_str().unwrap();
+        std::fs::write(&file, "policy p \"p\" {   year 2025 }\n").unwrap();
+        let (read, metadata) = read_file(name).unwrap();
+        std::fs::write(&file, "// saved by an editor\n").unwrap();
+        // Seen by comparing the file now with the one read (its length changed).
+        let e = write_in_place(name, &read, metadata.as_ref(), "formatted\n").unwrap_err();
+        assert!(e.ends_with("changed while it was formatted; it is left as it is (format it again)"), "{e}");
+        // Without that first look, by the check of the content just before the rename.
+        let e = write_in_place(name, &read, None, "formatted\n").unwrap_err();
+        assert!(e.contains("changed while it was formatted"), "{e}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "// saved by an editor\n");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left, ["a.policy"], "no temporary file is left");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

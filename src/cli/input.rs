@@ -8,40 +8,22 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use jifen::load::read::{self, Bounded, ReadError};
-use jifen::load::{ConfinedLoader, DEFAULT_MAX_FILE_SIZE};
+use jifen::load::ConfinedLoader;
 use jifen::{Diagnostics, RuleSet};
 
 use super::{exit, fail, stderr_color, width};
 
-/// How this run reads files: set once from the global options.
-#[derive(Debug, Clone)]
-pub struct FileOptions {
-    /// A folder `extends` may reach into, besides each policy's own folder.
-    pub root: Option<PathBuf>,
-    /// Largest file read whole, in bytes.
-    pub max_file_size: u64,
-}
+/// How this run reads files, set once from the global options: `--root` for `extends`,
+/// `--max-file-size` for every file read whole.
+static OPTIONS: OnceLock<ConfinedLoader> = OnceLock::new();
 
-impl Default for FileOptions {
-    fn default() -> FileOptions {
-        FileOptions { root: None, max_file_size: DEFAULT_MAX_FILE_SIZE }
-    }
-}
-
-static OPTIONS: OnceLock<FileOptions> = OnceLock::new();
-
-pub fn configure(options: FileOptions) {
+pub fn configure(options: ConfinedLoader) {
     let _ = OPTIONS.set(options);
-}
-
-fn options() -> FileOptions {
-    OPTIONS.get().cloned().unwrap_or_default()
 }
 
 /// The loader of `extends` for this run.
 pub fn policy_loader() -> ConfinedLoader {
-    let options = options();
-    ConfinedLoader { root: options.root, max_file_size: options.max_file_size }
+    OPTIONS.get().cloned().unwrap_or_default()
 }
 
 /// A size in bytes, with an optional binary suffix: `1000`, `64K`, `64M`, `2G` (or `MiB`…).
@@ -105,7 +87,7 @@ pub fn read_with_metadata(path: &str) -> Result<(String, Option<Metadata>), u8> 
 
 /// Read a file (or stdin for `-`) within the limit, as text; nothing printed.
 pub fn read_file(path: &str) -> Result<(String, Option<Metadata>), ReadError> {
-    let limit = options().max_file_size;
+    let limit = policy_loader().max_file_size;
     if path == "-" {
         let bytes = read::read_bounded(std::io::stdin().lock(), limit, 0).map_err(|e| match e {
             Bounded::Io(source) => ReadError::Io { path: "standard input".into(), source },

@@ -177,7 +177,7 @@ pub fn run() -> ExitCode {
             return ExitCode::from(exit::POLICY);
         }
     }
-    input::configure(input::FileOptions { root: cli.root.clone(), max_file_size });
+    input::configure(jifen::load::ConfinedLoader { root: cli.root.clone(), max_file_size });
     let code = match cli.command {
         Command::Check(args) => check::run(args, cli.format),
         Command::Score(args) => score::run(args, cli.format),

@@ -15,18 +15,83 @@ pub trait Loader {
     fn load(&self, from: &str, target: &str) -> Result<(String, String), String>;
 }
 
+pub mod read;
+
+pub use read::{ReadError, DEFAULT_MAX_FILE_SIZE};
+
 /// Resolves `extends` against the directory of the extending file; `"2024"` and
-/// `"2024.policy"` both name `2024.policy` there.
+/// `"2024.policy"` both name `2024.policy` there. Confined as [`ConfinedLoader`] is by
+/// default: to the extending file's folder tree, `.policy` files, and
+/// [`DEFAULT_MAX_FILE_SIZE`] bytes.
 pub struct FsLoader;
 
 impl Loader for FsLoader {
     fn load(&self, from: &str, target: &str) -> Result<(String, String), String> {
+        ConfinedLoader::default().load(from, target)
+    }
+}
+
+/// `extends` on the file system, read only where a policy may come from: a `.policy`
+/// file (a symbolic link is followed, and what it leads to must be one too), inside the
+/// folder of the policy that extends it or inside `root`, regular, and at most
+/// `max_file_size` bytes. Any other file is refused before it is read, so that its text
+/// never reaches a diagnostic.
+#[derive(Debug, Clone)]
+pub struct ConfinedLoader {
+    /// A folder every `extends` may also reach into (`jifen --root DIR`).
+    pub root: Option<PathBuf>,
+    pub max_file_size: u64,
+}
+
+impl Default for ConfinedLoader {
+    fn default() -> ConfinedLoader {
+        ConfinedLoader { root: None, max_file_size: DEFAULT_MAX_FILE_SIZE }
+    }
+}
+
+impl Loader for ConfinedLoader {
+    fn load(&self, from: &str, target: &str) -> Result<(String, String), String> {
         let path = extends_path(from, target);
         let name = path.to_string_lossy().to_string();
-        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
-        let text = String::from_utf8(bytes).map_err(|_| format!("`{name}` is not valid UTF-8 text"))?;
+        if !is_policy(&path) {
+            return Err(format!("`{name}` is not a `.policy` file; `extends` reads policy files only"));
+        }
+        let cannot = |e: std::io::Error| format!("cannot read `{name}`: {}", read::reason(&e));
+        let folder = Path::new(from).parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        // Canonical paths on both sides: a symbolic link or a `..` cannot lead out.
+        let real = std::fs::canonicalize(&path).map_err(cannot)?;
+        let mut roots = vec![std::fs::canonicalize(folder).map_err(cannot)?];
+        if let Some(root) = &self.root {
+            roots.extend(std::fs::canonicalize(root).ok());
+        }
+        if !roots.iter().any(|root| real.starts_with(root)) {
+            let link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+            return Err(format!(
+                "`{name}` {} outside `{}`, the folder of the policy that extends it \
+                 (`jifen --root DIR` allows a wider folder)",
+                if link { "is a symbolic link to a file" } else { "is" },
+                folder.display()
+            ));
+        }
+        if !is_policy(&real) {
+            return Err(format!("`{name}` leads to `{}`, which is not a `.policy` file", real.display()));
+        }
+        let (text, _) = read::read_text(&real, self.max_file_size).map_err(|e| match e {
+            ReadError::Io { source, .. } => cannot(source),
+            ReadError::NotAFile { kind, .. } => format!("`{name}` is {kind}, not a file"),
+            ReadError::TooLarge { limit, .. } => {
+                format!("`{name}` is larger than the limit of {limit} bytes (`jifen --max-file-size` raises it)")
+            }
+            ReadError::NotUtf8 { offset, .. } => {
+                format!("`{name}` is not valid UTF-8 text (invalid byte at offset {offset})")
+            }
+        })?;
         Ok((name, text))
     }
+}
+
+fn is_policy(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "policy")
 }
 
 /// The file `extends "TARGET"` names when written in the file `from`: next to it, with
@@ -116,7 +181,7 @@ pub fn load(
                         target.span,
                         message,
                     )
-                    .with_help("name a policy file next to this one, e.g. `extends \"2024\"` for 2024.policy"),
+                    .with_help("name a policy in this folder or below it, e.g. `extends \"2024\"` for 2024.policy"),
                 );
                 return None;
             }

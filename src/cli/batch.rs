@@ -1,7 +1,6 @@
 //! `jifen batch`: score many applicants, streaming, in parallel, output in input order.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
@@ -11,7 +10,7 @@ use rayon::prelude::*;
 use jifen::population::{RawRow, ReadError, RowFormat, RowParser, RowReader};
 use jifen::{RuleSet, Scorer, Scores};
 
-use super::input::{io_reason, load_policy};
+use super::input::load_policy;
 use super::output::Output;
 use super::{exit, fail};
 
@@ -105,17 +104,10 @@ pub fn row_format(explicit: Option<Rows>, path: &str) -> RowFormat {
     }
 }
 
-/// Open a file (or stdin) with its size in bytes when known.
+/// Open a file (or stdin) with its size in bytes when known: a regular file only, so that
+/// `/dev/zero` or a FIFO is refused (`input::open_stream`); it is streamed, not read whole.
 pub fn open_input(path: &str) -> Result<(Box<dyn Read + Send>, Option<u64>), u8> {
-    if path == "-" {
-        return Ok((Box::new(std::io::stdin()), None));
-    }
-    let file = File::open(path).map_err(|e| {
-        fail(&format!("cannot read `{path}`: {}", io_reason(&e)), Some("check the path; use `-` for standard input"));
-        exit::IO
-    })?;
-    let size = file.metadata().ok().map(|m| m.len());
-    Ok((Box::new(file), size))
+    super::input::open_stream(path)
 }
 
 pub fn progress(size: Option<u64>) -> Option<indicatif::ProgressBar> {

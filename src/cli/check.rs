@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use super::input::{io_reason, policy_paths};
+use jifen::load::ReadError;
+
+use super::input::{help, policy_loader, policy_paths, read_file};
 use super::{exit, stderr_color, width, Format};
 
 /// Compile policy files and report every error and warning.
@@ -41,25 +43,15 @@ pub fn run(args: Args, format: Format) -> u8 {
     let mut unreadable = false;
     let mut reports = Vec::new();
     for file in &files {
-        let text = match std::fs::read(file).map(String::from_utf8) {
-            Ok(Ok(t)) => t,
-            Ok(Err(e)) => {
-                unreadable = true;
-                let message = format!(
-                    "`{file}` is not valid UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                );
-                report_unreadable(format, file, &message, &mut reports);
-                continue;
-            }
+        let text = match read_file(file) {
+            Ok((text, _)) => text,
             Err(e) => {
                 unreadable = true;
-                let message = format!("cannot read `{file}`: {}", io_reason(&e));
-                report_unreadable(format, file, &message, &mut reports);
+                report_unreadable(format, file, &e, &mut reports);
                 continue;
             }
         };
-        let report = jifen::check_with(file, &text, &jifen::FsLoader);
+        let report = jifen::check_with(file, &text, &policy_loader());
         let d = &report.diagnostics;
         let bad = d.has_errors() || (args.deny_warnings && d.warning_count() > 0);
         failed |= bad;
@@ -95,7 +87,8 @@ pub fn run(args: Args, format: Format) -> u8 {
     }
 }
 
-fn report_unreadable(format: Format, file: &str, message: &str, reports: &mut Vec<FileReport>) {
+fn report_unreadable(format: Format, file: &str, error: &ReadError, reports: &mut Vec<FileReport>) {
+    let message = &error.to_string();
     match format {
         Format::Json => reports.push(FileReport {
             file: file.to_string(),
@@ -106,7 +99,12 @@ fn report_unreadable(format: Format, file: &str, message: &str, reports: &mut Ve
             unreadable: Some(message.to_string()),
         }),
         Format::Github => outln!("::error file={file}::{message}"),
-        _ => super::fail(message, Some("check the path; folders are searched for .policy files")),
+        _ => {
+            let not_found =
+                matches!(error, ReadError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound);
+            let help = if not_found { "check the path; folders are searched for .policy files" } else { help(error) };
+            super::fail(message, Some(help))
+        }
     }
     if format == Format::Json {
         super::fail(message, None);

@@ -1,10 +1,12 @@
 //! `jifen fmt`: lay policies out in the one canonical layout, keeping every comment.
 
-use std::path::Path;
+use std::fs::Metadata;
+use std::io::Write;
 
 use jifen::fmt::{format_source, FormatError};
 
-use super::input::{io_reason, policy_paths, read};
+use super::input::{io_reason, policy_paths, read_file, read_with_metadata};
+use super::output::{Replacement, Target};
 use super::{exit, stderr_color, stdout_color, width};
 
 /// Lay policy files out in the one canonical layout, keeping every comment.
@@ -55,7 +57,7 @@ pub fn run(args: Args) -> u8 {
     let mut worst = exit::OK;
     let mut unformatted = Vec::new();
     for file in &files {
-        let text = match read(file) {
+        let (text, metadata) = match read_with_metadata(file) {
             Ok(t) => t,
             Err(code) => {
                 worst = worst.max(code);
@@ -86,10 +88,10 @@ pub fn run(args: Args) -> u8 {
                 outln!("{shown}");
             }
         } else if args.write {
-            match write_in_place(file, &formatted) {
+            match write_in_place(file, &text, metadata.as_ref(), &formatted) {
                 Ok(()) => eprintln!("formatted {file}"),
-                Err(e) => {
-                    super::fail(&format!("cannot write `{file}`: {}", io_reason(&e)), None);
+                Err(message) => {
+                    super::fail(&message, None);
                     worst = worst.max(exit::IO);
                 }
             }
@@ -118,22 +120,40 @@ fn report(e: &FormatError) -> u8 {
     }
 }
 
-/// Replace `path` by `text` through a temporary file in the same folder, so that the
-/// file is never left half written.
-fn write_in_place(path: &str, text: &str) -> std::io::Result<()> {
-    let path = Path::new(path);
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.jifen-fmt.tmp"));
-    let result = std::fs::write(&temp, text)
-        .and_then(|()| {
-            let permissions = std::fs::metadata(path)?.permissions();
-            std::fs::set_permissions(&temp, permissions)
-        })
-        .and_then(|()| std::fs::rename(&temp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+/// Replace the file at `path`, read as `read` (described by `metadata`), by `formatted`:
+/// through a temporary file beside the file a symbolic link leads to, keeping its mode,
+/// and only if no one changed it since it was read (an editor saving meanwhile wins).
+fn write_in_place(path: &str, read: &str, metadata: Option<&Metadata>, formatted: &str) -> Result<(), String> {
+    let (dest, existing) = match Target::of(path)? {
+        Target::Replace { dest, existing: Some(existing) } => (dest, existing),
+        _ => return Err(format!("cannot rewrite `{path}`: it is not a regular file")),
+    };
+    if metadata.is_some_and(|m| !same_version(m, &existing)) {
+        return Err(format!("`{path}` changed while it was formatted; it is left as it is (format it again)"));
     }
-    result
+    let mut replacement = Replacement::begin(path, dest.clone(), Some(&existing))?;
+    if let Some(writer) = replacement.writer.as_mut() {
+        writer.write_all(formatted.as_bytes()).map_err(|e| format!("cannot write `{path}`: {}", io_reason(&e)))?;
+    }
+    replacement.commit(|| {
+        let now = read_file(&dest.to_string_lossy());
+        match now {
+            Ok((text, Some(now))) if text == read && same_version(&existing, &now) => Ok(()),
+            _ => Err(format!("`{path}` changed while it was formatted; it is left as it is (format it again)")),
+        }
+    })
+}
+
+/// Whether two looks at a file saw the same version of it: same file, length and time of change.
+fn same_version(a: &Metadata, b: &Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if (a.dev(), a.ino()) != (b.dev(), b.ino()) {
+            return false;
+        }
+    }
+    a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
 
 fn unified_diff(name: &str, old: &str, new: &str, color: bool) -> String {
@@ -158,4 +178,32 @@ fn unified_diff(name: &str, old: &str, new: &str, color: bool) -> String {
             format!("\x1b[{style}m{l}\x1b[0m\n")
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_saved_by_someone_else_while_formatting_is_left_as_they_saved_it() {
+        // Before: fmt --write renamed its result over an edit saved while it ran.
+        let dir = std::env::temp_dir().join(format!("jifen-fmt-saved-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("a.policy");
+        let name = file.to_str().unwrap();
+        std::fs::write(&file, "policy p \"p\" {   year 2025 }\n").unwrap();
+        let (read, metadata) = read_file(name).unwrap();
+        std::fs::write(&file, "// saved by an editor\n").unwrap();
+        // Seen by comparing the file now with the one read (its length changed).
+        let e = write_in_place(name, &read, metadata.as_ref(), "formatted\n").unwrap_err();
+        assert!(e.ends_with("changed while it was formatted; it is left as it is (format it again)"), "{e}");
+        // Without that first look, by the check of the content just before the rename.
+        let e = write_in_place(name, &read, None, "formatted\n").unwrap_err();
+        assert!(e.contains("changed while it was formatted"), "{e}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "// saved by an editor\n");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left, ["a.policy"], "no temporary file is left");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

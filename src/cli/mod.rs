@@ -81,6 +81,14 @@ pub struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Let `extends` reach any policy inside DIR too (by default only the extending
+    /// policy's own folder and those below it).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<std::path::PathBuf>,
+    /// Largest policy or applicant file read, in bytes or with K, M, G [default: 64M, or
+    /// JIFEN_MAX_FILE_SIZE].
+    #[arg(long, global = true, value_name = "SIZE", value_parser = input::parse_size)]
+    pub max_file_size: Option<u64>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -149,6 +157,27 @@ pub fn run() -> ExitCode {
         );
         return ExitCode::from(exit::POLICY);
     }
+    let max_file_size = match (cli.max_file_size, std::env::var("JIFEN_MAX_FILE_SIZE")) {
+        (Some(size), _) => size,
+        (None, Ok(text)) if !text.is_empty() => match input::parse_size(&text) {
+            Ok(size) => size,
+            Err(message) => {
+                fail(&format!("JIFEN_MAX_FILE_SIZE: {message}"), Some("e.g. JIFEN_MAX_FILE_SIZE=256M"));
+                return ExitCode::from(exit::POLICY);
+            }
+        },
+        _ => jifen::load::DEFAULT_MAX_FILE_SIZE,
+    };
+    if let Some(root) = &cli.root {
+        if !root.is_dir() {
+            fail(
+                &format!("--root `{}` is not a folder", root.display()),
+                Some("name the folder policies may extend from"),
+            );
+            return ExitCode::from(exit::POLICY);
+        }
+    }
+    input::configure(jifen::load::ConfinedLoader { root: cli.root.clone(), max_file_size });
     let code = match cli.command {
         Command::Check(args) => check::run(args, cli.format),
         Command::Score(args) => score::run(args, cli.format),

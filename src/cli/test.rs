@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use jifen::testing::TestResult;
 
-use super::input::{policy_paths, read};
+use super::input::{policy_loader, policy_paths, read};
 use super::{exit, stderr_color, stdout_color, width, Format};
 
 /// Run the `test` blocks of policies: each example applicant must score what it says.
@@ -49,7 +49,7 @@ pub fn run(args: Args, format: Format) -> u8 {
                 continue;
             }
         };
-        let report = jifen::check_with(file, &text, &jifen::FsLoader);
+        let report = jifen::check_with(file, &text, &policy_loader());
         let Some(ruleset) = report.ruleset else {
             // A file that does not compile shows as a failed suite in machine output too.
             let first = report.diagnostics.to_json().into_iter().find(|d| d.severity == jifen::Severity::Error);

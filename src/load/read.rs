@@ -1,0 +1,145 @@
+//! Every read of a policy or applicant file: only regular files, and never more than a
+//! limit, so that `/dev/zero`, a FIFO or a huge file is an error and not a hang or an
+//! exhausted memory.
+
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::Read;
+use std::path::Path;
+
+/// Largest file read whole (a policy, an applicant) unless the caller raises it:
+/// 64 MiB, three times the largest policy the limits tests compile.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read `{path}`: {}", reason(.source))]
+    Io { path: String, source: std::io::Error },
+    #[error("`{path}` is {kind}, not a file")]
+    NotAFile { path: String, kind: &'static str },
+    #[error("`{path}` is larger than the limit of {limit} bytes")]
+    TooLarge { path: String, limit: u64 },
+    #[error("`{path}` is not valid UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 { path: String, offset: usize },
+}
+
+/// The reason of an I/O error in a few words.
+pub fn reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Open `path` for reading, refusing anything but a regular file (a folder, a device, a
+/// FIFO, a socket). The open itself does not wait: a FIFO is opened non-blocking.
+pub fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
+    let shown = || path.display().to_string();
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path).map_err(|source| ReadError::Io { path: shown(), source })?;
+    let metadata = file.metadata().map_err(|source| ReadError::Io { path: shown(), source })?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotAFile { path: shown(), kind: kind_of(&metadata) });
+    }
+    Ok((file, metadata))
+}
+
+/// Read a regular file whole, at most `limit` bytes.
+pub fn read_bytes(path: &Path, limit: u64) -> Result<(Vec<u8>, Metadata), ReadError> {
+    let (file, metadata) = open_regular(path)?;
+    if metadata.len() > limit {
+        return Err(ReadError::TooLarge { path: path.display().to_string(), limit });
+    }
+    // The length can lie (files in /proc say 0) or grow while read: `take` bounds the read.
+    let bytes = read_bounded(file, limit, metadata.len()).map_err(|e| match e {
+        Bounded::Io(source) => ReadError::Io { path: path.display().to_string(), source },
+        Bounded::TooLarge => ReadError::TooLarge { path: path.display().to_string(), limit },
+    })?;
+    Ok((bytes, metadata))
+}
+
+/// Read a regular file whole as UTF-8 text, at most `limit` bytes.
+pub fn read_text(path: &Path, limit: u64) -> Result<(String, Metadata), ReadError> {
+    let (bytes, metadata) = read_bytes(path, limit)?;
+    let text = utf8(bytes, &path.display().to_string())?;
+    Ok((text, metadata))
+}
+
+/// Bytes as text, or which byte is not UTF-8.
+pub fn utf8(bytes: Vec<u8>, path: &str) -> Result<String, ReadError> {
+    String::from_utf8(bytes)
+        .map_err(|e| ReadError::NotUtf8 { path: path.to_string(), offset: e.utf8_error().valid_up_to() })
+}
+
+/// Why [`read_bounded`] stopped.
+#[derive(Debug)]
+pub enum Bounded {
+    Io(std::io::Error),
+    TooLarge,
+}
+
+/// Read a stream to its end, failing once it passes `limit` bytes (`expected` sizes the
+/// first allocation, itself bounded by the limit).
+pub fn read_bounded(reader: impl Read, limit: u64, expected: u64) -> Result<Vec<u8>, Bounded> {
+    let capacity = usize::try_from(expected.min(limit).saturating_add(1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
+    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(Bounded::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(Bounded::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// What a non-regular file is, in words.
+fn kind_of(metadata: &Metadata) -> &'static str {
+    let kind = metadata.file_type();
+    if kind.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a regular file"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_past_the_limit_is_too_large_and_one_at_it_is_read() {
+        // 10 bytes against a limit of 9: one byte over; against 10: exactly at it.
+        assert!(matches!(read_bounded(&b"0123456789"[..], 9, 0), Err(Bounded::TooLarge)));
+        assert_eq!(read_bounded(&b"0123456789"[..], 10, 0).unwrap(), b"0123456789");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_folders_are_not_files() {
+        // /dev/zero would be read for ever; a folder has no bytes to read.
+        let e = read_bytes(Path::new("/dev/zero"), 10).unwrap_err();
+        assert_eq!(e.to_string(), "`/dev/zero` is a character device, not a file");
+        let e = read_bytes(Path::new("/"), 10).unwrap_err();
+        assert_eq!(e.to_string(), "`/` is a folder, not a file");
+    }
+}

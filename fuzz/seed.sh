@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fill fuzz/corpus/<target>/ with seeds from the repository: the bundled policies and
-# every tests/**/*.policy for the policy targets, example applicants for applicant_json.
+# every tests/**/*.policy for the policy targets, example applicants for applicant_json,
+# framed LSP sessions for lsp_messages.
 set -euo pipefail
 cd "$(dirname "$0")"
 for target in parse compile fmt_roundtrip; do
@@ -14,3 +15,5 @@ done
 mkdir -p corpus/applicant_json
 cp ../examples/*.json corpus/applicant_json/ 2>/dev/null || true
 cp seeds/applicant/* corpus/applicant_json/ 2>/dev/null || true
+mkdir -p corpus/lsp_messages
+cp seeds/lsp/* corpus/lsp_messages/

@@ -47,7 +47,8 @@ section basic "基础指标" {
 
 struct Server {
     child: Child,
-    stdin: ChildStdin,
+    /// `None` once closed (the end of the server's input).
+    stdin: Option<ChildStdin>,
     messages: Receiver<Value>,
     next_id: i64,
 }
@@ -72,13 +73,43 @@ impl Server {
                 }
             }
         });
-        Server { child, stdin, messages, next_id: 0 }
+        Server { child, stdin: Some(stdin), messages, next_id: 0 }
     }
 
     fn send(&mut self, message: Value) {
         let body = message.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write to the server");
-        self.stdin.flush().expect("flush");
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("the server's input is open");
+        stdin.write_all(bytes).expect("write to the server");
+        stdin.flush().expect("flush");
+    }
+
+    /// Send a request that must fail; its whole response.
+    fn request_error(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let response = self.response_to(&json!(id));
+        assert!(response.get("error").is_some(), "{method} must fail: {response}");
+        response
+    }
+
+    /// The next response with this id (`null` for a message the server could not read).
+    fn response_to(&mut self, id: &Value) -> Value {
+        loop {
+            let message = self.receive(&format!("the response with id {id}"));
+            if message.get("method").is_none() && &message["id"] == id {
+                return message;
+            }
+        }
+    }
+
+    fn initialize(&mut self) {
+        self.request("initialize", json!({ "processId": null, "rootUri": null, "capabilities": {} }));
+        self.notify("initialized", json!({}));
     }
 
     fn notify(&mut self, method: &str, params: Value) {
@@ -297,6 +328,144 @@ fn errors_in_an_extended_policy_are_published_for_its_file() {
         .unwrap_or_else(|| panic!("no E0201 in the child: {by_file:?}"));
     assert_eq!(in_child["range"]["start"], position_of(child, "\"parent\"", 0), "{by_file:?}");
     assert_eq!(in_child["relatedInformation"][0]["location"]["uri"], json!(parent_uri));
+
+    assert_eq!(server.request("shutdown", Value::Null), Value::Null);
+    server.notify("exit", Value::Null);
+    assert_eq!(wait_for_exit(&mut server.child), Some(0));
+}
+
+/// Messages the server cannot read are answered as JSON-RPC says, and the server goes on:
+/// only `exit` ends it, with 0 after `shutdown`.
+#[test]
+fn bad_messages_are_answered_and_only_exit_ends_the_server() {
+    let mut server = Server::start();
+    let error_code = |response: &Value| response["error"]["code"].as_i64();
+
+    // Before `initialize`: a request is refused with ServerNotInitialized (-32002).
+    let refused =
+        server.request_error("textDocument/documentSymbol", json!({ "textDocument": { "uri": "file:///x" } }));
+    assert_eq!(error_code(&refused), Some(-32002), "{refused}");
+    server.initialize();
+
+    // Invalid JSON: ParseError (-32700) with id null. Not a message: InvalidRequest (-32600).
+    server.send_raw(b"Content-Length: 9\r\n\r\n{not json");
+    assert_eq!(error_code(&server.response_to(&Value::Null)), Some(-32700));
+    server.send_raw(b"Content-Length: 6\r\n\r\n[1, 2]");
+    assert_eq!(error_code(&server.response_to(&Value::Null)), Some(-32600));
+    // A length that is no number loses the framing: ParseError, and the server reads on
+    // from the next `Content-Length`.
+    server.send_raw(b"Content-Length: 99999999999999999999999\r\n\r\n{}");
+    assert_eq!(error_code(&server.response_to(&Value::Null)), Some(-32700));
+    // A second `initialize` is refused; the server still answers.
+    let again = server.request_error("initialize", json!({ "capabilities": {} }));
+    assert_eq!(error_code(&again), Some(-32600), "{again}");
+    let symbols = server.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": "file:///x" } }));
+    assert_eq!(symbols, Value::Null);
+
+    // After `shutdown`, requests are refused with InvalidRequest and their id; notifications
+    // other than `exit` are ignored.
+    assert_eq!(server.request("shutdown", Value::Null), Value::Null);
+    let late = server.request_error("textDocument/documentSymbol", json!({ "textDocument": { "uri": "file:///x" } }));
+    assert_eq!(error_code(&late), Some(-32600), "{late}");
+    assert_eq!(late["id"], json!(server.next_id));
+    server.notify("textDocument/didOpen", json!({}));
+    assert_eq!(error_code(&server.request_error("shutdown", Value::Null)), Some(-32600));
+    server.notify("exit", Value::Null);
+    assert_eq!(wait_for_exit(&mut server.child), Some(0));
+}
+
+/// A length announced beyond 64 MiB is refused at once, with nothing allocated for it:
+/// these lengths aborted, panicked or reserved 4 GiB before any data arrived.
+#[test]
+fn huge_content_lengths_are_refused_before_any_data() {
+    for length in ["1000000000000", "18446744073709551615", "4294967296"] {
+        let mut server = Server::start();
+        server.initialize();
+        server.send_raw(format!("Content-Length: {length}\r\n\r\n").as_bytes());
+        let refused = server.response_to(&Value::Null);
+        assert_eq!(refused["error"]["code"], -32600, "{length}: {refused}");
+        let message = refused["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains("over the limit of 67108864 bytes"), "{message}");
+        // Still running, and never reserved the announced length (the peak of its address
+        // space stays far below the 4 GiB that `4294967296` used to reserve).
+        assert_eq!(server.child.try_wait().ok().flatten(), None, "{length}: the server stopped");
+        if let Some(peak) = peak_address_space_kib(server.child.id()) {
+            assert!(peak < 1 << 20, "{length}: {peak} KiB reserved");
+        }
+        // The end of the input without `shutdown` ends the server with 1.
+        server.stdin = None;
+        assert_eq!(wait_for_exit(&mut server.child), Some(1), "{length}");
+    }
+}
+
+/// `VmPeak` of a process, where /proc has it.
+fn peak_address_space_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmPeak:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Incremental edits are applied in place. The attack: 20,000 edits to a 5 MB document
+/// took 63 s, three copies of the document per edit. Here 20,000 edits to a 1 MB one:
+/// the old server spent minutes on them in a debug build, the rope well under a second.
+#[test]
+fn twenty_thousand_incremental_edits_to_a_large_document() {
+    let dir = workspace().join("edits");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let uri = format!("file://{}", dir.join("big.policy").display());
+    // The policy with the typo, then 1 MB of comment lines with Chinese text in them.
+    let padding = "// 填充 padding line 一二三四五六七八九十 0123456789 abcdefghij\n".repeat(14_000);
+    let text = format!("{POLICY}{padding}");
+    assert!(text.len() > 1_000_000);
+    let first_padding_line = POLICY.lines().count() as u64;
+
+    let mut server = Server::start();
+    server.initialize();
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "jifen-policy", "version": 1, "text": text } }),
+    );
+    assert_eq!(server.notification("textDocument/publishDiagnostics")["diagnostics"][0]["code"], "E0201");
+
+    let started = std::time::Instant::now();
+    let mut version = 1;
+    // 10,000 pairs: insert `年x` after the 4th UTF-16 unit of a padding line (after
+    // `// 填`), then delete those 2 units again; the text ends as it began.
+    for i in 0..10_000u64 {
+        let line = first_padding_line + (i * 7919) % 14_000;
+        let at = json!({ "line": line, "character": 4 });
+        let after = json!({ "line": line, "character": 6 });
+        for (range, text) in [(json!({ "start": at, "end": at }), "年x"), (json!({ "start": at, "end": after }), "")] {
+            version += 1;
+            server.notify(
+                "textDocument/didChange",
+                json!({ "textDocument": { "uri": uri, "version": version },
+                        "contentChanges": [{ "range": range, "text": text }] }),
+            );
+        }
+    }
+    // Then fix the typo: `agee` becomes `age`, so the error goes.
+    let typo = position_of(POLICY, "agee", 0);
+    let end = json!({ "line": typo["line"], "character": typo["character"].as_u64().map(|c| c + 4) });
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": version + 1 },
+                "contentChanges": [{ "range": { "start": typo, "end": end }, "text": "age" }] }),
+    );
+    // Checked once the client is quiet: the final version has no error.
+    let published = loop {
+        let published = server.notification("textDocument/publishDiagnostics");
+        if published["version"] == json!(version + 1) {
+            break published;
+        }
+    };
+    let took = started.elapsed();
+    let errors: Vec<&Value> =
+        published["diagnostics"].as_array().into_iter().flatten().filter(|d| d["severity"] == 1).collect();
+    assert!(errors.is_empty(), "{published}");
+    let symbols = server.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+    assert_eq!(symbols.as_array().map(Vec::len), Some(3), "{symbols}");
+    assert!(took < Duration::from_secs(20), "20,001 edits took {took:?}");
 
     assert_eq!(server.request("shutdown", Value::Null), Value::Null);
     server.notify("exit", Value::Null);

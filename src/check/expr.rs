@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::types::{unit_name, unit_phrase, Ty};
-use super::{did_you_mean, Checker, LetState, Symbol};
+use super::{Checker, LetState, Symbol};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::rules::{self, ArithOp, CmpOp, Expr as Ir, Value};
 use crate::source::Span;
@@ -88,7 +88,7 @@ impl<'a> Checker<'a> {
         let mut candidates: Vec<String> = self.names.keys().cloned().collect();
         candidates.extend(self.enums.iter().flat_map(|e| e.variants.iter().map(|(n, _)| n.clone())));
         candidates.extend(self.enum_names());
-        let help = match did_you_mean(&id.name, candidates.iter().map(String::as_str)) {
+        let help = match self.suggest(&id.name, candidates.iter().map(String::as_str)) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "declare it as an input, a `param` or a `let` before using it".to_string(),
         };
@@ -766,7 +766,7 @@ impl<'a> Checker<'a> {
             }
             other => {
                 let known = ["min", "max", "floor", "to_months", "full_years", "present", "points"];
-                let help = match did_you_mean(other, known.iter().copied()) {
+                let help = match self.suggest(other, known.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`? The functions are {}", known.join(", ")),
                     None => format!("the functions are {}", known.join(", ")),
                 };

@@ -10,6 +10,10 @@ use crate::syntax::ast::{self, PatternAtom};
 
 /// Largest number of cases a `match` may enumerate.
 const MAX_CASES: usize = 100_000;
+/// Most cases the arms of one `match` may name in all: an arm names every case of the box
+/// its positions span (one case for an arm of variants only), so this bounds the work
+/// however the arms overlap. Past it the check gives up with E0406.
+const MAX_WORK: usize = 1_000_000;
 /// Missing cases named in one diagnostic.
 const SHOWN_MISSING: usize = 6;
 
@@ -169,15 +173,22 @@ impl<'a> Checker<'a> {
             );
             return;
         };
-        let mut covered = vec![false; total];
+        let mut coverage = Coverage::new(sizes, total);
         for ((pattern, _), arm) in ir_arms.iter().zip(arms) {
-            let mut new = false;
-            for (case, seen) in covered.iter_mut().enumerate() {
-                if matches_case(pattern, case, sizes) && !*seen {
-                    *seen = true;
-                    new = true;
-                }
-            }
+            let Some(new) = coverage.mark(pattern) else {
+                self.error(
+                    Diagnostic::error(
+                        codes::MATCH_TOO_LARGE,
+                        format!(
+                            "checking this `match` would look at more than {MAX_WORK} cases: its arms overlap too much"
+                        ),
+                        span,
+                        "too much overlap to check",
+                    )
+                    .with_help("merge the arms that repeat the same cases, or split the `match` with `let`s"),
+                );
+                return;
+            };
             if !new {
                 self.diags.push(
                     Diagnostic::warning(
@@ -190,7 +201,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        let missing: Vec<usize> = (0..total).filter(|c| !covered[*c]).collect();
+        let missing: Vec<usize> = (0..total).filter(|c| !coverage.covered[*c]).collect();
         if missing.is_empty() {
             return;
         }
@@ -249,13 +260,157 @@ fn decompose(mut case: usize, sizes: &[usize]) -> Vec<usize> {
     out
 }
 
-fn matches_case(pattern: &[Pattern], case: usize, sizes: &[usize]) -> bool {
-    decompose(case, sizes).iter().zip(pattern).all(|(index, p)| match p {
-        Pattern::Any => true,
-        Pattern::OneOf(values) => values.iter().any(|v| match v {
-            Value::Enum(e) => *e as usize == *index,
-            Value::Bool(b) => usize::from(*b) == *index,
-            _ => false,
-        }),
-    })
+/// What one position of an arm matches: every index, or the ones listed (sorted, once each).
+enum Choice {
+    All(usize),
+    Listed(Vec<usize>),
+}
+
+impl Choice {
+    fn of(pattern: &Pattern, size: usize) -> Choice {
+        match pattern {
+            Pattern::Any => Choice::All(size),
+            Pattern::OneOf(values) => {
+                let mut listed: Vec<usize> = values
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Enum(e) => Some(*e as usize),
+                        Value::Bool(b) => Some(usize::from(*b)),
+                        _ => None,
+                    })
+                    .filter(|i| *i < size)
+                    .collect();
+                listed.sort_unstable();
+                listed.dedup();
+                Choice::Listed(listed)
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Choice::All(n) => *n,
+            Choice::Listed(l) => l.len(),
+        }
+    }
+
+    fn get(&self, k: usize) -> usize {
+        match self {
+            Choice::All(_) => k,
+            Choice::Listed(l) => l[k],
+        }
+    }
+}
+
+/// The cases of a `match` its arms have covered so far (case numbers in mixed radix, first
+/// position most significant), and the work spent marking them.
+struct Coverage {
+    covered: Vec<bool>,
+    count: usize,
+    sizes: Vec<usize>,
+    /// What one step in each position adds to the case number.
+    strides: Vec<usize>,
+    work: usize,
+}
+
+impl Coverage {
+    fn new(sizes: &[usize], total: usize) -> Coverage {
+        let mut strides = vec![1; sizes.len()];
+        for i in (0..sizes.len().saturating_sub(1)).rev() {
+            strides[i] = strides[i + 1] * sizes[i + 1];
+        }
+        Coverage { covered: vec![false; total], count: 0, sizes: sizes.to_vec(), strides, work: 0 }
+    }
+
+    /// Marks the cases `pattern` matches, visiting only those: whether one of them was new,
+    /// or `None` once the arms together would visit more than [`MAX_WORK`] cases.
+    fn mark(&mut self, pattern: &[Pattern]) -> Option<bool> {
+        if self.count == self.covered.len() {
+            return Some(false);
+        }
+        let choices: Vec<Choice> = pattern.iter().zip(&self.sizes).map(|(p, size)| Choice::of(p, *size)).collect();
+        let cases = choices.iter().map(Choice::len).product::<usize>();
+        self.work = self.work.saturating_add(cases);
+        if self.work > MAX_WORK {
+            return None;
+        }
+        if cases == 0 {
+            return Some(false);
+        }
+        let mut new = false;
+        let mut digits = vec![0; choices.len()];
+        loop {
+            let case: usize = digits.iter().zip(&choices).zip(&self.strides).map(|((d, c), s)| c.get(*d) * s).sum();
+            if !self.covered[case] {
+                self.covered[case] = true;
+                self.count += 1;
+                new = true;
+            }
+            // The next combination, the last position turning fastest.
+            let mut position = choices.len();
+            loop {
+                if position == 0 {
+                    return Some(new);
+                }
+                position -= 1;
+                digits[position] += 1;
+                if digits[position] < choices[position].len() {
+                    break;
+                }
+                digits[position] = 0;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variants(indices: &[u16]) -> Pattern {
+        Pattern::OneOf(indices.iter().map(|i| Value::Enum(*i)).collect())
+    }
+
+    #[test]
+    fn an_arm_of_variants_visits_only_its_own_cases() {
+        // 104 × 104 cases, one arm per case: 10816 visits in all, where enumerating every
+        // case for every arm took 10816² = 117 million.
+        let mut coverage = Coverage::new(&[104, 104], 104 * 104);
+        for i in 0..104 {
+            for j in 0..104 {
+                assert_eq!(coverage.mark(&[variants(&[i]), variants(&[j])]), Some(true));
+            }
+        }
+        assert_eq!(coverage.work, 104 * 104);
+        assert_eq!(coverage.count, 104 * 104);
+        // Once every case is covered, a catch-all costs nothing and is unreachable.
+        assert_eq!(coverage.mark(&[Pattern::Any, Pattern::Any]), Some(false));
+        assert_eq!(coverage.work, 104 * 104);
+    }
+
+    #[test]
+    fn a_wildcard_visits_its_row_and_alternatives_their_product() {
+        let mut coverage = Coverage::new(&[3, 4, 2], 24);
+        // (1, _, true): 4 cases, numbers 1·8 + k·2 + 1.
+        assert_eq!(coverage.mark(&[variants(&[1]), Pattern::Any, Pattern::OneOf(vec![Value::Bool(true)])]), Some(true));
+        assert_eq!(coverage.work, 4);
+        let marked: Vec<usize> = (0..24).filter(|c| coverage.covered[*c]).collect();
+        assert_eq!(marked, [9, 11, 13, 15]);
+        // (1 | 1 | 2, 3, _): a repeated alternative counts once: 2 × 1 × 2 = 4 cases.
+        assert_eq!(coverage.mark(&[variants(&[1, 1, 2]), variants(&[3]), Pattern::Any]), Some(true));
+        assert_eq!(coverage.work, 8);
+        // (1, 3, true) is covered already.
+        assert_eq!(
+            coverage.mark(&[variants(&[1]), variants(&[3]), Pattern::OneOf(vec![Value::Bool(true)])]),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn overlapping_arms_stop_at_the_budget() {
+        // Each `(_, _)` on 1000 × 1000 cases visits a million: the first fits, the second not.
+        let mut coverage = Coverage::new(&[1000, 1000], 1_000_000);
+        assert_eq!(coverage.mark(&[variants(&[0]), Pattern::Any]), Some(true));
+        assert_eq!(coverage.mark(&[Pattern::Any, Pattern::Any]), None);
+    }
 }

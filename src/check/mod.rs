@@ -11,6 +11,7 @@ mod types;
 
 pub use ranges::{item_points, PointsRange};
 
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -101,7 +102,14 @@ pub(crate) struct Checker<'a> {
     broken_items: BTreeSet<u16>,
     /// Size of the lowered expressions, `let`s substituted (see `check::expr`).
     size: Size,
+    /// What is left of [`SUGGESTION_BUDGET`].
+    suggestion_budget: Cell<usize>,
 }
+
+/// The work all did-you-mean suggestions of one policy may take (see [`did_you_mean_within`]):
+/// about a million comparisons of short names. Thousands of unknown names among thousands
+/// of declared ones cost seconds without it; past it an unknown name gets the plain help.
+const SUGGESTION_BUDGET: usize = 20_000_000;
 
 /// How large the lowered expression being built is. `let`s are substituted where they
 /// are used, so a short policy could otherwise grow a tree too deep for the stages that
@@ -142,6 +150,7 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         let_stack: Vec::new(),
         broken_items: BTreeSet::new(),
         size: Size::default(),
+        suggestion_budget: Cell::new(SUGGESTION_BUDGET),
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -149,6 +158,11 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
 }
 
 impl<'a> Checker<'a> {
+    /// The closest name to a misspelt one, within the policy's budget for suggestions.
+    fn suggest<'n>(&self, name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
+        did_you_mean_within(name, candidates, &self.suggestion_budget)
+    }
+
     fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -439,7 +453,7 @@ impl<'a> Checker<'a> {
                     let mut candidates: Vec<String> =
                         ["int", "decimal", "bool", "years", "months", "yuan"].iter().map(|s| s.to_string()).collect();
                     candidates.extend(self.enum_names());
-                    let help = match did_you_mean(other, candidates.iter().map(String::as_str)) {
+                    let help = match self.suggest(other, candidates.iter().map(String::as_str)) {
                         Some(s) => format!("did you mean `{s}`? Types are int, decimal, bool, years, months, yuan or an enum declared in the policy"),
                         None => "types are int, decimal, bool, years, months, yuan or an enum declared in the policy".to_string(),
                     };
@@ -626,7 +640,7 @@ impl<'a> Checker<'a> {
     fn unknown_variant(&mut self, e: u16, variant: &ast::Ident) {
         let info = &self.enums[e as usize];
         let names: Vec<&str> = info.variants.iter().map(|(n, _)| n.as_str()).collect();
-        let help = match did_you_mean(&variant.name, names.iter().copied()) {
+        let help = match self.suggest(&variant.name, names.iter().copied()) {
             Some(s) => format!("did you mean `{s}`? `{}` has: {}", info.name, names.join(", ")),
             None => format!("`{}` has: {}", info.name, names.join(", ")),
         };
@@ -832,7 +846,7 @@ impl<'a> Checker<'a> {
 
     fn unknown_item(&mut self, name: &ast::Ident) {
         let names: Vec<String> = self.item_index.keys().cloned().collect();
-        let help = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
+        let help = match self.suggest(&name.name, names.iter().map(String::as_str)) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "name an item defined in one of the policy's sections".to_string(),
         };
@@ -1133,7 +1147,7 @@ impl<'a> Checker<'a> {
         let slot = ruleset.input_slot(&name.name);
         if slot.is_none() {
             let names: Vec<&str> = ruleset.inputs.iter().map(|i| &*i.name).collect();
-            let help = match did_you_mean(&name.name, names.iter().copied()) {
+            let help = match self.suggest(&name.name, names.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => "a plan names inputs declared in `input { … }`".to_string(),
             };
@@ -1167,7 +1181,7 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     let names: Vec<&str> = ruleset.inputs.iter().map(|i| &*i.name).collect();
-                    let help = match did_you_mean(&fact.name.name, names.iter().copied()) {
+                    let help = match self.suggest(&fact.name.name, names.iter().copied()) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "a test can only give facts declared in `input { … }`".to_string(),
                     };
@@ -1394,14 +1408,77 @@ fn fractional_arm(body: &ast::Expr) -> Option<Span> {
     }
 }
 
+/// Names longer than this (in characters) get no suggestion, and longer candidates are not
+/// compared: comparing two names costs the product of their lengths.
+pub const MAX_SUGGESTED_LEN: usize = 64;
+
 /// The closest candidate to a misspelt name, if one is close enough.
 pub fn did_you_mean<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
-    // Jaro-Winkler ranks; one slip (`mn` for `min`) is close even where it scores low.
-    candidates
-        .map(|c| (strsim::jaro_winkler(name, c), strsim::osa_distance(name, c), c))
-        .filter(|(score, edits, c)| *score > 0.8 || (*edits == 1 && c.chars().count() >= 3))
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, _, c)| c)
+    did_you_mean_within(name, candidates, &Cell::new(usize::MAX))
+}
+
+/// [`did_you_mean`], spending at most `budget` (the product of the two lengths for each
+/// comparison made, the candidate's length for each one passed over); `None` once spent.
+pub fn did_you_mean_within<'n>(
+    name: &str,
+    candidates: impl Iterator<Item = &'n str>,
+    budget: &Cell<usize>,
+) -> Option<&'n str> {
+    let own = Letters::of(name)?;
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let spend = |cost: usize| budget.get().checked_sub(cost).map(|left| budget.set(left));
+        let other = Letters::of(c);
+        spend(other.as_ref().map_or(MAX_SUGGESTED_LEN, |o| o.len))?;
+        let Some(other) = other else { continue };
+        let (la, lb, common) = (own.len, other.len, own.common_at_most(&other));
+        // Jaro-Winkler is at most Jaro + 0.4·(1 − Jaro), so above 0.8 only where Jaro is
+        // above 2/3, which needs more than la·lb/(la+lb) characters in common; one edit
+        // keeps all but one. Neither: the comparison (the costly part) is skipped.
+        let may_score = common * (la + lb) > la * lb;
+        // Jaro-Winkler ranks; one slip (`mn` for `min`) is close even where it scores low.
+        let may_be_one_edit = la.abs_diff(lb) <= 1 && common + 1 >= la.max(lb) && lb >= 3;
+        if !may_score && !may_be_one_edit {
+            continue;
+        }
+        spend(la * lb)?;
+        let score = strsim::jaro_winkler(name, c);
+        if (score > 0.8 || (may_be_one_edit && strsim::osa_distance(name, c) == 1))
+            && best.is_none_or(|(top, _)| score >= top)
+        {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// A name of at most [`MAX_SUGGESTED_LEN`] characters, with which characters it has (by
+/// their code modulo 128), to bound cheaply how many it shares with another.
+struct Letters<'n> {
+    name: &'n str,
+    len: usize,
+    seen: u128,
+}
+
+impl<'n> Letters<'n> {
+    /// `None` for a longer name (read no further than its limit).
+    fn of(name: &'n str) -> Option<Letters<'n>> {
+        let (mut len, mut seen) = (0, 0u128);
+        for c in name.chars() {
+            len += 1;
+            if len > MAX_SUGGESTED_LEN {
+                return None;
+            }
+            seen |= 1 << (c as u32 % 128);
+        }
+        Some(Letters { name, len, seen })
+    }
+
+    /// At least the number of characters the two share (as multisets).
+    fn common_at_most(&self, other: &Letters) -> usize {
+        let within = |a: &Letters, b: &Letters| a.name.chars().filter(|c| b.seen >> (*c as u32 % 128) & 1 == 1).count();
+        within(self, other).min(within(other, self))
+    }
 }
 
 fn range_text(def: &InputDef) -> String {
@@ -1409,5 +1486,79 @@ fn range_text(def: &InputDef) -> String {
         (Some(lo), Some(hi)) => format!("{lo}..={hi}"),
         (Some(lo), None) => format!("{lo}.. (no upper bound)"),
         _ => "any value".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::did_you_mean;
+
+    /// What `did_you_mean` chose before names were counted first: every comparison made.
+    fn compare_all<'n>(name: &str, candidates: &[&'n str]) -> Option<&'n str> {
+        candidates
+            .iter()
+            .map(|c| (strsim::jaro_winkler(name, c), strsim::osa_distance(name, c), *c))
+            .filter(|(score, edits, c)| *score > 0.8 || (*edits == 1 && c.chars().count() >= 3))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, _, c)| c)
+    }
+
+    #[test]
+    fn skipping_by_characters_in_common_changes_no_suggestion() {
+        let names = [
+            "age",
+            "agee",
+            "ag",
+            "a",
+            "mn",
+            "min",
+            "max",
+            "education",
+            "edu",
+            "eduction",
+            "educatoin",
+            "years",
+            "yaers",
+            "remote_area",
+            "remote_area_years",
+            "lingang",
+            "lingnag",
+            "x",
+            "xy",
+            "yx",
+            "年龄",
+            "年令",
+            "social_insurance_base",
+            "social_insurance",
+            "points",
+            "piont",
+            "abcdef",
+            "ab",
+            "total",
+            "totl",
+        ];
+        for name in names {
+            assert_eq!(did_you_mean(name, names.iter().copied()), compare_all(name, &names), "{name}");
+            let others: Vec<&str> = names.iter().copied().filter(|n| *n != name).collect();
+            assert_eq!(did_you_mean(name, others.iter().copied()), compare_all(name, &others), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_spent_budget_gives_no_suggestion() {
+        use super::{did_you_mean_within, Cell};
+        // `agee` against `age`: 3 to pass over it, 4·3 to compare.
+        let budget = Cell::new(15);
+        assert_eq!(did_you_mean_within("agee", ["age"].into_iter(), &budget), Some("age"));
+        assert_eq!(budget.get(), 0);
+        assert_eq!(did_you_mean_within("agee", ["age"].into_iter(), &budget), None);
+        assert_eq!(did_you_mean_within("agee", ["age"].into_iter(), &Cell::new(14)), None);
+    }
+
+    #[test]
+    fn names_over_64_characters_are_not_compared() {
+        let long = "a".repeat(65);
+        assert_eq!(did_you_mean(&long, [long.as_str()].into_iter()), None);
+        assert_eq!(did_you_mean(&long[..64], [&long[..63]].into_iter()), Some(&long[..63]));
     }
 }

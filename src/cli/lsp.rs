@@ -9,8 +9,10 @@ use super::{exit, fail};
 jifen lsp --stdio   # the same, for clients that pass --stdio\n\n\
 It speaks the Language Server Protocol on stdin/stdout: diagnostics as you type, hover, go to \
 definition, completion, outline and formatting of .policy files.\n\n\
-Exit codes: 0 after the client's shutdown and exit, 1 on exit without shutdown, 4 when the \
-client cannot be read or written."
+Messages are at most 64 MiB; one that cannot be read is answered with an error, and only \
+`exit` (or the end of the input) stops the server.\n\n\
+Exit codes: 0 after the client's shutdown and exit, 1 on exit (or the end of the input) \
+without shutdown, 4 when the client cannot be read or written."
 )]
 pub struct Args {
     /// Accepted for clients that pass it; stdin/stdout is the only transport.
@@ -21,7 +23,9 @@ pub struct Args {
 pub fn run(_args: Args) -> u8 {
     match jifen::lsp::run_stdio() {
         Ok(()) => exit::OK,
-        Err(jifen::lsp::ServerError::ExitWithoutShutdown) => exit::FAILED,
+        Err(jifen::lsp::ServerError::ExitWithoutShutdown | jifen::lsp::ServerError::ClosedWithoutShutdown) => {
+            exit::FAILED
+        }
         Err(e) => {
             fail(&e.to_string(), Some("`jifen lsp` is started by an editor's language client"));
             exit::IO

@@ -6,21 +6,28 @@
 //! Hover, go to definition and completion read a symbol index built from the merged AST;
 //! the outline comes from the document's own AST. Positions are in UTF-16 code units.
 //!
-//! Work is done on one thread: changes only mark a document stale, and the stale ones
-//! are checked once the client has been quiet for a moment, or before a request is
-//! answered, so a burst of keystrokes is checked once.
+//! Work is done on one thread: changes are applied in place to the document's rope and
+//! mark it stale, and the stale ones are checked once the client has been quiet for a
+//! moment, or before a request is answered, so a burst of keystrokes is checked once.
+//!
+//! Messages are read by [`transport`] on a thread of their own, with every read bounded;
+//! a message that cannot be read, or comes at the wrong time in the lifecycle, is answered
+//! with an error, and only `exit` (or the end of the input) stops the server.
 
 mod analysis;
 mod completion;
 mod index;
 mod position;
 mod symbols;
+pub mod transport;
 
 use std::collections::{BTreeSet, HashMap};
+use std::io::{BufReader, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::mpsc::{self, RecvTimeoutError};
 
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _, PublishDiagnostics,
 };
@@ -31,41 +38,38 @@ use lsp_types::{
     PublishDiagnosticsParams, ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
     TextDocumentSyncKind, TextEdit, Url,
 };
+use ropey::Rope;
 
 use analysis::{Analysis, Indexed};
 use position::LineIndex;
+use transport::{Incoming, MessageReader, Refusal};
 
 pub use analysis::document_name;
 
 /// Why the server stopped other than by the client's `shutdown` and `exit`.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ServerError {
-    #[error("the language client broke the protocol: {0}")]
-    #[diagnostic(code(jifen::lsp::protocol), help("start `jifen lsp` from an editor's language client"))]
-    Protocol(#[from] lsp_server::ProtocolError),
     #[error("cannot talk to the language client: {0}")]
     #[diagnostic(code(jifen::lsp::io))]
     Io(#[from] std::io::Error),
     #[error("the language client sent `exit` before `shutdown`")]
     #[diagnostic(code(jifen::lsp::exit))]
     ExitWithoutShutdown,
+    #[error("the language client closed the connection without `shutdown`")]
+    #[diagnostic(code(jifen::lsp::closed))]
+    ClosedWithoutShutdown,
 }
 
 /// Serve the language server protocol on stdin/stdout until the client ends it.
 pub fn run_stdio() -> Result<(), ServerError> {
-    let (connection, io_threads) = Connection::stdio();
-    // On an error the reader thread may still wait on stdin: do not wait for it.
-    serve(&connection)?;
-    drop(connection);
-    io_threads.join()?;
-    Ok(())
+    serve(std::io::stdin(), std::io::stdout().lock())
 }
 
 /// What the server tells the client it can do.
 pub fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         position_encoding: Some(PositionEncodingKind::UTF16),
-        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::INCREMENTAL)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
@@ -82,57 +86,112 @@ pub fn capabilities() -> ServerCapabilities {
 /// answered at once, after checking them).
 const SETTLE: std::time::Duration = std::time::Duration::from_millis(30);
 
-/// Initialise, then answer messages until `shutdown` and `exit`.
-pub fn serve(connection: &Connection) -> Result<(), ServerError> {
-    let (id, _params) = connection.initialize_start()?;
-    let result = serde_json::json!({
-        "capabilities": capabilities(),
-        "serverInfo": { "name": "jifen", "version": env!("CARGO_PKG_VERSION") },
-    });
-    connection.initialize_finish(id, result)?;
+/// Where the client is in the lifecycle of a session.
+#[derive(Clone, Copy, PartialEq)]
+enum Lifecycle {
+    /// Before `initialize`: other requests are refused, notifications dropped.
+    Starting,
+    Running,
+    /// After `shutdown`: requests are refused, only `exit` is heard.
+    ShutDown,
+}
+
+/// Read messages from `input` and answer on `output` until `exit` (or the end of the
+/// input): `Ok` when `shutdown` came first.
+pub fn serve(input: impl Read + Send + 'static, output: impl Write) -> Result<(), ServerError> {
+    // Rendezvous: the reader holds at most one message beyond the one being handled.
+    let (sender, receiver) = mpsc::sync_channel::<std::io::Result<Incoming>>(0);
+    std::thread::Builder::new().name("jifen-lsp-reader".into()).spawn(move || {
+        let mut reader = MessageReader::new(BufReader::with_capacity(1 << 16, input));
+        loop {
+            let next = match reader.read() {
+                Ok(Some(incoming)) => Ok(incoming),
+                Ok(None) => return,
+                Err(e) => Err(e),
+            };
+            let failed = next.is_err();
+            if sender.send(next).is_err() || failed {
+                return;
+            }
+        }
+    })?;
+    let mut out = Output { writer: output, failure: None };
     let mut server = Server::default();
+    let mut lifecycle = Lifecycle::Starting;
     loop {
-        let message = match connection.receiver.recv_timeout(SETTLE) {
-            Ok(message) => message,
-            Err(e) if e.is_timeout() => {
-                server.flush(connection);
-                match connection.receiver.recv() {
-                    Ok(message) => message,
-                    Err(_) => return Ok(()),
-                }
+        let next = match receiver.recv_timeout(SETTLE) {
+            Ok(next) => Some(next),
+            Err(RecvTimeoutError::Timeout) => {
+                server.flush(&mut out);
+                receiver.recv().ok()
             }
-            Err(_) => return Ok(()),
+            Err(RecvTimeoutError::Disconnected) => None,
         };
-        match message {
-            Message::Request(request) => {
-                if connection.handle_shutdown(&request)? {
-                    return Ok(());
-                }
-                server.flush(connection);
-                let response = catch_unwind(AssertUnwindSafe(|| server.answer(&request))).unwrap_or_else(|_| {
-                    Response::new_err(
-                        request.id.clone(),
-                        ErrorCode::InternalError as i32,
-                        "jifen failed; please report it".into(),
-                    )
-                });
-                send(connection, response.into());
+        let Some(next) = next else {
+            return match lifecycle {
+                Lifecycle::ShutDown => Ok(()),
+                _ => Err(ServerError::ClosedWithoutShutdown),
+            };
+        };
+        match next? {
+            Incoming::Refused(refusal) => out.send(refusal.response()),
+            Incoming::Message(Message::Request(request)) => {
+                lifecycle = server.request(lifecycle, &request, &mut out);
             }
-            Message::Notification(n) if n.method == "exit" => return Err(ServerError::ExitWithoutShutdown),
-            Message::Notification(n) => server.notify(n),
-            Message::Response(_) => {}
+            Incoming::Message(Message::Notification(n)) if n.method == "exit" => {
+                return match lifecycle {
+                    Lifecycle::ShutDown => Ok(()),
+                    _ => Err(ServerError::ExitWithoutShutdown),
+                };
+            }
+            Incoming::Message(Message::Notification(n)) => {
+                if lifecycle == Lifecycle::Running && catch_unwind(AssertUnwindSafe(|| server.notify(n))).is_err() {
+                    (server.documents, server.open, server.stale) = Default::default();
+                    out.send(log_message("jifen failed on a change; reopen the files; please report it"));
+                }
+            }
+            Incoming::Message(Message::Response(_)) => {}
+        }
+        if let Some(e) = out.failure.take() {
+            return Err(e.into());
         }
     }
 }
 
-fn send(connection: &Connection, message: Message) {
-    // The client is gone when this fails; the next receive ends the loop.
-    let _ = connection.sender.send(message);
+/// The client's side of the connection: what fails to be written stops the server.
+struct Output<W> {
+    writer: W,
+    failure: Option<std::io::Error>,
+}
+
+impl<W: Write> Output<W> {
+    fn send(&mut self, message: impl serde::Serialize) {
+        if self.failure.is_none() {
+            let mut value = json(message);
+            if let Some(object) = value.as_object_mut() {
+                object.insert("jsonrpc".into(), "2.0".into());
+            }
+            self.failure = transport::write(&mut self.writer, &value).err();
+        }
+    }
+
+    fn error(&mut self, id: RequestId, code: ErrorCode, message: impl Into<String>) {
+        self.send(Refusal { id: Some(id), code, message: message.into() }.response());
+    }
+}
+
+fn log_message(text: &str) -> Notification {
+    let params = lsp_types::LogMessageParams { typ: lsp_types::MessageType::ERROR, message: text.to_string() };
+    Notification::new(lsp_types::notification::LogMessage::METHOD.to_string(), params)
 }
 
 struct Document {
-    text: String,
+    /// The text as edited, change by change (an edit costs the log of the text's length).
+    rope: Rope,
+    /// The rope's text as of the last check, indexed by line (made by `flush`).
     lines: LineIndex,
+    /// The rope changed since `lines` was made.
+    edited: bool,
     version: i32,
     path: Option<PathBuf>,
     /// The analysis of `text`, unless the document is stale.
@@ -146,7 +205,7 @@ struct Document {
 #[derive(Default)]
 struct Server {
     documents: HashMap<Url, Document>,
-    /// The text of open documents by path, for `extends`.
+    /// The text of open documents by path, for `extends` (as of their last check).
     open: HashMap<PathBuf, String>,
     stale: BTreeSet<Url>,
     /// Files whose published diagnostics may have changed without a check (a close).
@@ -154,6 +213,49 @@ struct Server {
 }
 
 impl Server {
+    /// Answer one request; what the client may send next.
+    fn request(&mut self, lifecycle: Lifecycle, request: &Request, out: &mut Output<impl Write>) -> Lifecycle {
+        let id = request.id.clone();
+        match (lifecycle, request.method.as_str()) {
+            (Lifecycle::Starting, "initialize") => {
+                let result = serde_json::json!({
+                    "capabilities": capabilities(),
+                    "serverInfo": { "name": "jifen", "version": env!("CARGO_PKG_VERSION") },
+                });
+                out.send(Response::new_ok(id, result));
+                Lifecycle::Running
+            }
+            (Lifecycle::Starting, _) => {
+                out.error(id, ErrorCode::ServerNotInitialized, "the client must send `initialize` first");
+                lifecycle
+            }
+            (Lifecycle::Running, "initialize") => {
+                out.error(id, ErrorCode::InvalidRequest, "`initialize` was already received");
+                lifecycle
+            }
+            (Lifecycle::Running, "shutdown") => {
+                out.send(Response::new_ok(id, ()));
+                Lifecycle::ShutDown
+            }
+            (Lifecycle::Running, _) => {
+                self.flush(out);
+                let response = catch_unwind(AssertUnwindSafe(|| self.answer(request))).unwrap_or_else(|_| {
+                    Response::new_err(id, ErrorCode::InternalError as i32, "jifen failed; please report it".into())
+                });
+                out.send(response);
+                lifecycle
+            }
+            (Lifecycle::ShutDown, method) => {
+                out.error(
+                    id,
+                    ErrorCode::InvalidRequest,
+                    format!("`{method}` after `shutdown`: only `exit` is accepted"),
+                );
+                lifecycle
+            }
+        }
+    }
+
     fn notify(&mut self, n: Notification) {
         match n.method.as_str() {
             DidOpenTextDocument::METHOD => {
@@ -163,8 +265,9 @@ impl Server {
                 self.documents.insert(
                     doc.uri.clone(),
                     Document {
-                        lines: LineIndex::new(doc.text.as_str()),
-                        text: doc.text,
+                        rope: Rope::from_str(&doc.text),
+                        lines: LineIndex::new(doc.text),
+                        edited: true,
                         version: doc.version,
                         path,
                         analysis: Analysis::default(),
@@ -180,13 +283,15 @@ impl Server {
                 for change in p.content_changes {
                     match change.range {
                         Some(range) => {
-                            let (start, end) = (doc.lines.offset(range.start), doc.lines.offset(range.end));
-                            doc.text.replace_range(start..end.max(start), &change.text);
+                            let start = position::char_index(&doc.rope, range.start);
+                            let end = position::char_index(&doc.rope, range.end).max(start);
+                            doc.rope.remove(start..end);
+                            doc.rope.insert(start, &change.text);
                         }
-                        None => doc.text = change.text,
+                        None => doc.rope = Rope::from_str(&change.text),
                     }
-                    doc.lines = LineIndex::new(doc.text.as_str());
                 }
+                doc.edited = true;
                 doc.version = p.text_document.version;
                 self.changed(&p.text_document.uri);
             }
@@ -209,9 +314,7 @@ impl Server {
     /// A document's text changed: it and every open document that reads it are stale.
     fn changed(&mut self, uri: &Url) {
         self.stale.insert(uri.clone());
-        let Some(doc) = self.documents.get(uri) else { return };
-        let Some(path) = doc.path.clone() else { return };
-        self.open.insert(path.clone(), doc.text.clone());
+        let Some(path) = self.documents.get(uri).and_then(|d| d.path.clone()) else { return };
         for (other, d) in &self.documents {
             if d.analysis.reads.contains(&path) {
                 self.stale.insert(other.clone());
@@ -220,11 +323,23 @@ impl Server {
     }
 
     /// Check the stale documents and publish what changed.
-    fn flush(&mut self, connection: &Connection) {
+    fn flush(&mut self, out: &mut Output<impl Write>) {
         let mut targets = std::mem::take(&mut self.pending_publish);
-        for uri in std::mem::take(&mut self.stale) {
+        let stale = std::mem::take(&mut self.stale);
+        // The text of every edited document first, so that each check reads the latest
+        // text of what it extends.
+        for uri in &stale {
+            let Some(doc) = self.documents.get_mut(uri).filter(|d| d.edited) else { continue };
+            let text = doc.rope.to_string();
+            doc.lines = LineIndex::new(text.as_str());
+            doc.edited = false;
+            if let Some(path) = &doc.path {
+                self.open.insert(path.clone(), text);
+            }
+        }
+        for uri in stale {
             let Some(doc) = self.documents.get(&uri) else { continue };
-            let checked = catch_unwind(AssertUnwindSafe(|| analysis::analyse(&uri, &doc.text, &self.open)));
+            let checked = catch_unwind(AssertUnwindSafe(|| analysis::analyse(&uri, doc.lines.text(), &self.open)));
             let fresh = checked.unwrap_or_else(|_| internal_error(&uri));
             let Some(doc) = self.documents.get_mut(&uri) else { continue };
             targets.extend(doc.analysis.diagnostics.keys().cloned());
@@ -243,7 +358,7 @@ impl Server {
                 version: self.documents.get(&target).map(|d| d.version),
                 uri: target,
             };
-            send(connection, Notification::new(PublishDiagnostics::METHOD.to_string(), params).into());
+            out.send(Notification::new(PublishDiagnostics::METHOD.to_string(), params));
         }
     }
 }
@@ -330,7 +445,7 @@ impl Server {
         let offset = doc.lines.offset(at.position);
         let index = doc.analysis.indexed.as_ref().or(doc.last_index.as_ref()).map(|i| &i.index);
         let empty = index::SymbolIndex::default();
-        let items = completion::complete(&doc.text[..offset], index.unwrap_or(&empty));
+        let items = completion::complete(&doc.lines.text()[..offset], index.unwrap_or(&empty));
         Some(CompletionResponse::Array(items))
     }
 
@@ -338,10 +453,11 @@ impl Server {
     /// (they are already shown), a failure when the formatter refuses the file.
     fn format(&self, uri: &Url) -> Result<Option<Vec<TextEdit>>, String> {
         let Some(doc) = self.documents.get(uri) else { return Ok(None) };
-        match crate::fmt::format_source(&document_name(uri), &doc.text) {
-            Ok(formatted) if formatted == doc.text => Ok(Some(Vec::new())),
+        let text = doc.lines.text();
+        match crate::fmt::format_source(&document_name(uri), text) {
+            Ok(formatted) if formatted == text => Ok(Some(Vec::new())),
             Ok(formatted) => {
-                let range = doc.lines.range(0, doc.text.len());
+                let range = doc.lines.range(0, text.len());
                 Ok(Some(vec![TextEdit { range, new_text: formatted }]))
             }
             Err(crate::fmt::FormatError::Syntax(_)) => Ok(None),

@@ -2,6 +2,7 @@
 //! so `年` is one and an emoji two, where a span counts bytes (three and four).
 
 use lsp_types::{Position, Range};
+use ropey::Rope;
 
 /// Where each line of one text starts, to convert offsets and positions.
 #[derive(Debug, Clone)]
@@ -17,6 +18,10 @@ impl LineIndex {
             .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
             .collect();
         LineIndex { text, line_starts }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// The position of a byte offset (clamped to the text, and back to a char boundary).
@@ -53,9 +58,74 @@ impl LineIndex {
     }
 }
 
+/// The char index of a position in a rope, read as [`LineIndex::offset`] reads it in the
+/// same text: a character past the end of its line means the line's end (before its `\r\n`
+/// or `\n`), one inside a surrogate pair the next character, a line past the end the end.
+pub fn char_index(rope: &Rope, position: Position) -> usize {
+    let line = position.line as usize;
+    if line >= rope.len_lines() {
+        return rope.len_chars();
+    }
+    let start = rope.line_to_char(line);
+    let mut end = if line + 1 < rope.len_lines() { rope.line_to_char(line + 1) - 1 } else { rope.len_chars() };
+    if end > start && rope.char(end - 1) == '\r' {
+        end -= 1;
+    }
+    let target = rope.char_to_utf16_cu(start).saturating_add(position.character as usize);
+    if target >= rope.char_to_utf16_cu(end) {
+        return end;
+    }
+    let at = rope.utf16_cu_to_char(target);
+    if rope.char_to_utf16_cu(at) < target {
+        at + 1
+    } else {
+        at
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rope_reads_positions_as_the_line_index_does() {
+        let text = "年龄 😀x\r\nab\n\n😀😀\r\nlast\r";
+        let (index, rope) = (LineIndex::new(text), Rope::from_str(text));
+        for line in 0..7 {
+            for character in 0..9 {
+                let position = Position { line, character };
+                let offset = index.offset(position);
+                assert_eq!(rope.byte_to_char(offset), char_index(&rope, position), "{position:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn edits_on_a_rope_equal_edits_on_a_string() {
+        // A fixed pseudo-random walk of replacements (LCG), checked against
+        // `String::replace_range` at the offsets `LineIndex` computes.
+        let mut text = String::from("policy p {\r\n  年 😀\n}\n");
+        let mut rope = Rope::from_str(&text);
+        let mut seed: u64 = 7;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) % n.max(1)) as u32
+        };
+        let inserts = ["", "a", "\n", "\r\n", "年", "😀", "xy\nz"];
+        for _ in 0..2000 {
+            let lines = text.matches('\n').count() as u64 + 2;
+            let a = Position { line: next(lines), character: next(6) };
+            let b = Position { line: next(lines), character: next(6) };
+            let insert = inserts[next(inserts.len() as u64) as usize];
+            let index = LineIndex::new(text.as_str());
+            let (start, end) = (index.offset(a), index.offset(b));
+            text.replace_range(start..end.max(start), insert);
+            let (start, end) = (char_index(&rope, a), char_index(&rope, b));
+            rope.remove(start..end.max(start));
+            rope.insert(start, insert);
+            assert_eq!(rope.to_string(), text);
+        }
+    }
 
     #[test]
     fn chinese_and_astral_characters_count_in_utf16_units() {

@@ -75,7 +75,9 @@ pub fn score_answer(rs: &RuleSet, body: &[u8], explain: bool) -> Answer {
 pub fn plan_of(rs: &RuleSet, applicant: &Applicant, limits: Limits) -> Answer {
     match serde_json::to_string(&rs.plan(applicant, limits)) {
         Ok(text) => Answer::ok(text),
-        Err(e) => Answer::error(StatusCode::INTERNAL_SERVER_ERROR, format!("the plan could not be written: {e}"), None, None),
+        Err(e) => {
+            Answer::error(StatusCode::INTERNAL_SERVER_ERROR, format!("the plan could not be written: {e}"), None, None)
+        }
     }
 }
 

@@ -8,11 +8,11 @@ use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::body::HttpBody as _;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::body::HttpBody as _;
 
 use super::api::{is_json, Answer};
 
@@ -84,7 +84,9 @@ pub async fn require_json(request: Request, next: Next) -> Response {
     let declared = request.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes());
     if !declared.is_some_and(is_json) {
         let message = match declared {
-            Some(v) => format!("the body is `{}`, not JSON", String::from_utf8_lossy(v).chars().take(60).collect::<String>()),
+            Some(v) => {
+                format!("the body is `{}`, not JSON", String::from_utf8_lossy(v).chars().take(60).collect::<String>())
+            }
             None => "the request does not say that its body is JSON".to_string(),
         };
         let help = "send the applicant with `Content-Type: application/json`";

@@ -185,7 +185,9 @@ pub fn run(ruleset: RuleSet, listener: StdListener, config: Config) -> io::Resul
             () = signals.next() => {}
         }
         if log {
-            eprintln!("jifen serve: stopping after the requests in flight (at most {grace:?}); a second signal stops at once");
+            eprintln!(
+                "jifen serve: stopping after the requests in flight (at most {grace:?}); a second signal stops at once"
+            );
         }
         let _ = stop.send(());
         tokio::select! {

@@ -582,3 +582,36 @@ fn a_second_signal_stops_at_once() {
     assert_eq!(code, Some(0));
     assert!(stderr.contains("second signal"), "{stderr}");
 }
+
+#[test]
+fn a_client_that_does_not_read_its_answers_is_cut() {
+    // One connection at most. A client asks for the page (34 KiB) 2,000 times without
+    // reading: the socket buffers fill and the server's write waits. Before, it waited
+    // for ever, holding the only connection; now the write gives up after 500 ms.
+    let mut c = config();
+    c.max_connections = 1;
+    c.header_timeout = Duration::from_millis(500);
+    let server = start(c);
+    let a = server.addr();
+    let mut hog = http::Conn::connect_waiting(a, Duration::from_secs(5)).expect("connect");
+    let pipelined = raw_get("/", &a.to_string()).repeat(2000);
+    let writer = std::thread::spawn(move || {
+        // The server stops reading once it cannot write: this send may stay blocked
+        // until the server closes the connection.
+        let _ = hog.send(&pipelined);
+        hog
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let busy = http::get(a, "/api/policy");
+    assert_eq!(busy.status, 503, "the hog's connection should still be open");
+    let since = Instant::now();
+    let freed = loop {
+        std::thread::sleep(Duration::from_millis(100));
+        if http::get(a, "/api/policy").status == 200 {
+            break since.elapsed();
+        }
+        assert!(since.elapsed() < Duration::from_secs(5), "the connection of a client that does not read was kept");
+    };
+    drop(writer.join());
+    eprintln!("freed after {freed:?}");
+}

@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long = "allow-host", value_name = "NAME")]
     pub allow_hosts: Vec<String>,
     /// Connections open at once; one more is answered 503.
-    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, default_value_t = 512, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
     /// Time for a request's head to arrive; also how long an idle connection is kept.
     #[arg(long, default_value = "10s", value_parser = duration, value_name = "DURATION")]
@@ -44,7 +44,7 @@ pub struct Args {
     #[arg(long, default_value = "15s", value_parser = duration, value_name = "DURATION")]
     pub request_timeout: Duration,
     /// Plans searched at once [default: half the cores, at least 1].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub plan_workers: Option<u32>,
     /// Time for a plan, waiting for a worker included (else 503).
     #[arg(long, default_value = "3s", value_parser = duration, value_name = "DURATION")]

@@ -6,15 +6,20 @@
 //! hence this loop.
 
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
+use tokio::time::Sleep;
 
 use super::{Config, Stopped};
 
@@ -68,6 +73,7 @@ pub async fn accept_loop(
             }
             continue;
         };
+        let stream = WriteDeadline::new(stream, config.header_timeout);
         let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
         let mut stopping = stopping.clone();
         tokio::spawn(async move {
@@ -117,4 +123,73 @@ async fn refuse(stream: TcpStream) {
     }
     // A few hundred bytes: the socket's buffer takes them at once.
     let _ = stream.try_write(refusal().as_bytes());
+}
+
+/// A socket on which a write that cannot proceed for `patience` fails: a client that
+/// sends requests but does not read the answers cannot hold its connection for ever.
+struct WriteDeadline {
+    stream: TcpStream,
+    patience: Duration,
+    /// Armed while a write waits.
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl WriteDeadline {
+    fn new(stream: TcpStream, patience: Duration) -> WriteDeadline {
+        WriteDeadline { stream, patience, stalled: None }
+    }
+
+    /// `Pending` while the write may still wait, the error once it has waited too long.
+    fn wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        let patience = self.patience;
+        let stalled = self.stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(patience)));
+        ready!(stalled.as_mut().poll(cx));
+        Poll::Ready(io::Error::new(io::ErrorKind::TimedOut, "the client does not read its answers"))
+    }
+
+    fn poll_io<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        match poll {
+            Poll::Pending => self.wait(cx).map(Err),
+            done => {
+                self.stalled = None;
+                done
+            }
+        }
+    }
+}
+
+impl AsyncRead for WriteDeadline {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteDeadline {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.poll_io(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.poll_io(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.stream).poll_flush(cx);
+        self.poll_io(cx, poll)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.stream).poll_shutdown(cx);
+        self.poll_io(cx, poll)
+    }
 }

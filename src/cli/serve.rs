@@ -37,7 +37,8 @@ pub struct Args {
     /// Connections open at once; one more is answered 503.
     #[arg(long, default_value_t = 512, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
-    /// Time for a request's head to arrive; also how long an idle connection is kept.
+    /// Time for a request's head to arrive; also how long an idle connection is kept, and
+    /// how long an answer waits for a client that does not read it.
     #[arg(long, default_value = "10s", value_parser = duration, value_name = "DURATION")]
     pub header_timeout: Duration,
     /// Time for a whole request to arrive and be answered (else 408).

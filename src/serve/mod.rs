@@ -57,7 +57,8 @@ pub struct Config {
     /// Connections open at once; one more is answered 503 and closed.
     pub max_connections: usize,
     /// Time for a request's head to arrive, from the connection's opening or from the
-    /// last answer on it (so also how long an idle kept-alive connection stays open).
+    /// last answer on it (so also how long an idle kept-alive connection stays open); and
+    /// how long a write may wait for a client that does not read its answers.
     pub header_timeout: Duration,
     /// Time for a whole request, body included, to arrive and be answered (else 408).
     pub request_timeout: Duration,

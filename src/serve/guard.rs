@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Sender, SyncSender};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::HttpBody as _;
 use axum::extract::{Request, State};
@@ -39,7 +39,7 @@ impl Hosts {
         if let Some(v6) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
             return v6.parse::<Ipv6Addr>().is_ok();
         }
-        name.parse::<IpAddr>().is_ok() || name == "localhost" || self.names.iter().any(|n| *n == name)
+        name.parse::<IpAddr>().is_ok() || name == "localhost" || self.names.contains(&name)
     }
 }
 
@@ -110,26 +110,45 @@ pub async fn explain_timeout(response: Response) -> Response {
 // ---------------------------------------------------------------- access log
 
 /// One line per request on stderr, written by a thread of its own: a stalled stderr drops
-/// lines (counted) instead of stalling the server.
+/// lines instead of stalling the server.
 #[derive(Debug, Clone)]
 pub struct AccessLog {
-    lines: SyncSender<String>,
+    lines: SyncSender<Line>,
+}
+
+#[derive(Debug)]
+enum Line {
+    Text(String),
+    /// Answered once every line before it is written.
+    Flush(Sender<()>),
 }
 
 impl AccessLog {
     pub fn start() -> AccessLog {
-        let (lines, rx) = sync_channel::<String>(1024);
+        let (lines, rx) = sync_channel::<Line>(1024);
         let _ = std::thread::Builder::new().name("jifen-access-log".into()).spawn(move || {
             let stderr = std::io::stderr();
             for line in rx {
-                let _ = stderr.lock().write_all(line.as_bytes());
+                match line {
+                    Line::Text(text) => drop(stderr.lock().write_all(text.as_bytes())),
+                    Line::Flush(done) => drop(done.send(())),
+                }
             }
         });
         AccessLog { lines }
     }
 
     pub fn write(&self, line: String) {
-        let _ = self.lines.try_send(line);
+        let _ = self.lines.try_send(Line::Text(line));
+    }
+
+    /// Wait (up to `patience`) until the lines sent so far are written: before the
+    /// process exits.
+    pub fn flush(&self, patience: Duration) {
+        let (done, written) = channel();
+        if self.lines.try_send(Line::Flush(done)).is_ok() {
+            let _ = written.recv_timeout(patience);
+        }
     }
 }
 

@@ -117,6 +117,10 @@ struct App {
 /// The routes over a compiled policy, with every guard of `config` but the ones on
 /// connections (those are in [`serve`]).
 pub fn router(ruleset: RuleSet, config: &Config) -> Router {
+    routes(ruleset, config, config.log.then(guard::AccessLog::start))
+}
+
+fn routes(ruleset: RuleSet, config: &Config, log: Option<guard::AccessLog>) -> Router {
     let schema = policy_json(&ruleset);
     let page = page::render(&ruleset, &schema);
     let policy = serde_json::to_vec(&schema).unwrap_or_default();
@@ -140,10 +144,9 @@ pub fn router(ruleset: RuleSet, config: &Config) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(map_response(guard::explain_timeout))
         .layer(from_fn_with_state(hosts, guard::check_host));
-    if config.log {
-        router.layer(from_fn_with_state(guard::AccessLog::start(), guard::access_log))
-    } else {
-        router
+    match log {
+        Some(log) => router.layer(from_fn_with_state(log, guard::access_log)),
+        None => router,
     }
 }
 
@@ -165,8 +168,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<Stopped> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
-    let router = router(ruleset, &config);
-    Ok(conn::accept_loop(listener, router, &config, shutdown).await)
+    let log = config.log.then(guard::AccessLog::start);
+    let router = routes(ruleset, &config, log.clone());
+    let stopped = conn::accept_loop(listener, router, &config, shutdown).await;
+    if let Some(log) = log {
+        let _ = tokio::task::spawn_blocking(move || log.flush(Duration::from_secs(1))).await;
+    }
+    Ok(stopped)
 }
 
 /// Serve on `listener` until Ctrl-C or SIGTERM; blocks. Builds its own runtime. A second

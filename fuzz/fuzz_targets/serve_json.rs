@@ -4,22 +4,14 @@
 //! error message. The same bytes as a `Host` header value never panic the check.
 #![no_main]
 
-use std::sync::OnceLock;
-
 use jifen::plan::Limits;
 use jifen::serve::api;
 use libfuzzer_sys::fuzz_target;
 
-fn policy() -> &'static jifen::RuleSet {
-    static POLICY: OnceLock<jifen::RuleSet> = OnceLock::new();
-    POLICY.get_or_init(|| match jifen::bundled_policy() {
-        Ok(policy) => policy,
-        Err(diagnostics) => panic!("the bundled policy does not compile:\n{diagnostics}"),
-    })
-}
+mod common;
 
 fuzz_target!(|data: &[u8]| {
-    let policy = policy();
+    let policy = common::policy();
     let valid = api::read_applicant(policy, data);
     for explain in [false, true] {
         let answer = api::score_answer(policy, data, explain);

@@ -6,6 +6,10 @@
 //!    measured from the scheduled time, so a server that falls behind shows it.
 //! 2. Capacity: as fast as 2 connections go, for `LOAD_MAX_SECS` seconds (default 3).
 //! 3. `plan` for the R15′ applicant, in-process and over HTTP (target: under 100 ms).
+//! 4. Scoring beside plans: the fixed rate of 1. for `LOAD_SECS`, while `LOAD_PLANNERS`
+//!    clients (default 64) ask, one after the other, for the plan of a vetoed applicant
+//!    (the longest search). Plans run on `--plan-workers` threads within `--plan-timeout`
+//!    (else 503): scoring's latency should barely move.
 //!
 //! The server runs in this process on 127.0.0.1 with a port of the system's choosing;
 //! every loop is bounded in time. Results are printed, never asserted; see
@@ -27,6 +31,9 @@ const BODIES: &[&str] = &[
 ];
 
 const R15_PRIME: &str = BODIES[2];
+
+/// Vetoed: the plan search finds nothing and tries everything.
+const VETOED: &str = r#"{"age": 30, "si_months": 6, "serious_crime": true}"#;
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -145,6 +152,41 @@ fn capacity(addr: SocketAddr, secs: u64, threads: usize) -> Run {
     run
 }
 
+/// `planners` clients asking for plans, one after the other each, until `end`: the
+/// answers counted by status (200, 503, other).
+fn plans_until(addr: SocketAddr, planners: u64, end: Instant) -> std::thread::JoinHandle<[usize; 3]> {
+    std::thread::spawn(move || {
+        let handles: Vec<_> = (0..planners)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let mut counts = [0; 3];
+                    let Ok(mut conn) = http::Conn::connect(addr) else { return counts };
+                    while Instant::now() < end {
+                        match conn.request("POST", "/api/plan", Some(VETOED.as_bytes())).map(|r| r.status) {
+                            Ok(200) => counts[0] += 1,
+                            Ok(503) => counts[1] += 1,
+                            _ => {
+                                counts[2] += 1;
+                                match http::Conn::connect(addr) {
+                                    Ok(c) => conn = c,
+                                    Err(_) => return counts,
+                                }
+                            }
+                        }
+                    }
+                    counts
+                })
+            })
+            .collect();
+        let mut total = [0; 3];
+        for h in handles {
+            let c = h.join().unwrap_or_default();
+            (0..3).for_each(|i| total[i] += c[i]);
+        }
+        total
+    })
+}
+
 fn main() {
     let rate = env_num("LOAD_RATE", 1000).max(1);
     let secs = env_num("LOAD_SECS", 10).clamp(1, 120);
@@ -197,5 +239,14 @@ fn main() {
     }
     times.sort();
     println!("POST /api/plan: min {}, median {}, max {} over 5 requests", ms(times[0]), ms(times[2]), ms(times[4]));
+
+    let planners = env_num("LOAD_PLANNERS", 64).clamp(1, 256);
+    println!(
+        "\n== POST /api/score at {rate} req/s for {secs} s over {threads} connections, beside {planners} clients asking for plans"
+    );
+    let planning = plans_until(addr, planners, Instant::now() + Duration::from_secs(secs) + Duration::from_millis(100));
+    report("score beside plans", fixed_rate(addr, rate, secs, threads));
+    let [found, refused, failed] = planning.join().unwrap_or_default();
+    println!("plans: {found} answered 200, {refused} answered 503 (over the plan budget), {failed} failed");
     drop(server);
 }

@@ -4,23 +4,13 @@
 //! or error) and the scorer with `evaluate` (same outcome).
 #![no_main]
 
-use std::sync::OnceLock;
-
 use libfuzzer_sys::fuzz_target;
 
 mod common;
 
-fn policy() -> &'static jifen::RuleSet {
-    static POLICY: OnceLock<jifen::RuleSet> = OnceLock::new();
-    POLICY.get_or_init(|| match jifen::bundled_policy() {
-        Ok(policy) => policy,
-        Err(diagnostics) => panic!("the bundled policy does not compile:\n{diagnostics}"),
-    })
-}
-
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let policy = policy();
+    let policy = common::policy();
     if let Ok(applicant) = policy.applicant_from_json(text) {
         let reference = policy.evaluate(&applicant);
         if let Err(e) = &reference {

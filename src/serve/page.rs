@@ -13,9 +13,9 @@ use serde_json::Value as Json;
 use crate::rules::{InputDef, InputType, RuleSet, Unit, Value};
 
 /// The page's Content-Security-Policy: its own inline script and style, requests to its
-/// own origin, nothing else.
+/// own origin, nothing else; and no other page may frame it (clickjacking).
 pub const CSP: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
+connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");

@@ -39,10 +39,37 @@ fn invalid(message: String) -> io::Error {
 
 impl Conn {
     pub fn connect(addr: SocketAddr) -> io::Result<Conn> {
+        Conn::connect_waiting(addr, Duration::from_secs(60))
+    }
+
+    /// A connection whose reads give up after `patience`.
+    pub fn connect_waiting(addr: SocketAddr, patience: Duration) -> io::Result<Conn> {
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
         stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+        stream.set_read_timeout(Some(patience))?;
         Ok(Conn { reader: BufReader::new(stream), addr })
+    }
+
+    /// Send these bytes as they are (part of a request, or a request with headers of
+    /// one's choosing).
+    pub fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.reader.get_mut().write_all(bytes)
+    }
+
+    /// The answer to what was sent.
+    pub fn answer(&mut self) -> io::Result<Response> {
+        self.read_response()
+    }
+
+    /// Whether the server closes the connection before the read timeout: a read gives
+    /// the end of the stream or a reset, rather than timing out (or data).
+    pub fn is_closed_by_server(&mut self) -> bool {
+        let mut byte = [0u8; 1];
+        match self.reader.read(&mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut),
+        }
     }
 
     /// Send a request (`body` with a JSON content type when given) and read the answer.

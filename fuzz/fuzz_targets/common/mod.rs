@@ -1,6 +1,19 @@
 //! What the fuzz targets share.
 
+use std::sync::OnceLock;
+
+/// The bundled 2025 policy, compiled once.
+#[allow(dead_code)]
+pub fn policy() -> &'static jifen::RuleSet {
+    static POLICY: OnceLock<jifen::RuleSet> = OnceLock::new();
+    POLICY.get_or_init(|| match jifen::bundled_policy() {
+        Ok(policy) => policy,
+        Err(diagnostics) => panic!("the bundled policy does not compile:\n{diagnostics}"),
+    })
+}
+
 /// Scoring alone (`Scorer::score`, the path batch work takes) gives the outcome's numbers.
+#[allow(dead_code)]
 pub fn same_scores(
     scorer: &jifen::Scorer<'_>,
     applicant: &jifen::Applicant,

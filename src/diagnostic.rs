@@ -3,65 +3,258 @@
 //! Stages build [`Diagnostic`]s and collect them; nothing is printed from inside a
 //! stage. The CLI picks a view: human (miette), JSON, or CI annotations.
 
+pub mod suggest;
+
 use std::fmt;
 
 use serde::Serialize;
 
 use crate::source::{SourceFile, SourceMap, Span};
 
-/// Stable diagnostic codes. Each is documented, with a failing example and the fix,
-/// in `docs/errors.md`.
+/// A diagnostic's stable code. Each is listed once in [`REGISTRY`] and documented, with a
+/// failing example and the fix, under its heading in `docs/errors.md` (a test holds the two
+/// together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    E0101,
+    E0102,
+    E0103,
+    E0104,
+    E0105,
+    E0201,
+    E0202,
+    E0203,
+    E0204,
+    E0205,
+    E0206,
+    E0207,
+    E0301,
+    E0302,
+    E0303,
+    E0304,
+    E0305,
+    E0306,
+    E0401,
+    E0402,
+    E0403,
+    E0404,
+    E0405,
+    E0406,
+    E0407,
+    E0408,
+    E0501,
+    E0502,
+    E0503,
+    E0504,
+    E0601,
+    E0602,
+    E0603,
+    E0604,
+    E0605,
+    E0606,
+    E0607,
+    W0101,
+    W0102,
+    W0103,
+    W0104,
+    W0105,
+    W0106,
+    W0107,
+}
+
+/// What the project says of a code: its heading in `docs/errors.md`, and whether
+/// `allow CODE "reason"` on an item may silence it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeInfo {
+    pub code: Code,
+    pub title: &'static str,
+    pub allowable: bool,
+}
+
+/// Every code, in order.
+pub const REGISTRY: &[CodeInfo] = &[
+    CodeInfo { code: Code::E0101, title: "syntax error", allowable: false },
+    CodeInfo { code: Code::E0102, title: "unterminated string", allowable: false },
+    CodeInfo { code: Code::E0103, title: "number too large, or a `per` amount of zero", allowable: false },
+    CodeInfo { code: Code::E0104, title: "not a calendar date", allowable: false },
+    CodeInfo { code: Code::E0105, title: "header field twice or missing", allowable: false },
+    CodeInfo { code: Code::E0201, title: "unknown name", allowable: false },
+    CodeInfo { code: Code::E0202, title: "defined twice", allowable: false },
+    CodeInfo { code: Code::E0203, title: "unknown type", allowable: false },
+    CodeInfo { code: Code::E0204, title: "unknown variant", allowable: false },
+    CodeInfo { code: Code::E0205, title: "unknown item", allowable: false },
+    CodeInfo { code: Code::E0206, title: "unknown function", allowable: false },
+    CodeInfo { code: Code::E0207, title: "bad exclusive group", allowable: false },
+    CodeInfo { code: Code::E0301, title: "type mismatch", allowable: false },
+    CodeInfo { code: Code::E0302, title: "unit mismatch", allowable: false },
+    CodeInfo { code: Code::E0303, title: "optional value used unchecked", allowable: false },
+    CodeInfo { code: Code::E0304, title: "points must be whole", allowable: false },
+    CodeInfo { code: Code::E0305, title: "wrong number of arguments", allowable: false },
+    CodeInfo { code: Code::E0306, title: "bad input declaration", allowable: false },
+    CodeInfo { code: Code::E0401, title: "`match` does not cover every case", allowable: false },
+    CodeInfo { code: Code::E0402, title: "cycle", allowable: false },
+    CodeInfo { code: Code::E0403, title: "negative points outside a deduction section", allowable: false },
+    CodeInfo { code: Code::E0404, title: "positive points inside a deduction section", allowable: false },
+    CodeInfo { code: Code::E0405, title: "pattern has the wrong number of positions", allowable: false },
+    CodeInfo { code: Code::E0406, title: "`match` too large", allowable: false },
+    CodeInfo { code: Code::E0407, title: "nested too deep", allowable: false },
+    CodeInfo { code: Code::E0408, title: "too many declarations", allowable: false },
+    CodeInfo { code: Code::E0501, title: "test sets an unknown fact", allowable: false },
+    CodeInfo { code: Code::E0502, title: "bad test value", allowable: false },
+    CodeInfo { code: Code::E0503, title: "test misses a required fact", allowable: false },
+    CodeInfo { code: Code::E0504, title: "unknown expectation", allowable: false },
+    CodeInfo { code: Code::E0601, title: "extended policy not found", allowable: false },
+    CodeInfo { code: Code::E0602, title: "`extends` cycle", allowable: false },
+    CodeInfo { code: Code::E0603, title: "nothing to override or remove", allowable: false },
+    CodeInfo { code: Code::E0604, title: "`override`/`remove` without `extends`", allowable: false },
+    CodeInfo { code: Code::E0605, title: "`override input` changes the type", allowable: false },
+    CodeInfo { code: Code::E0606, title: "removed input still read", allowable: false },
+    CodeInfo { code: Code::E0607, title: "year or effective date not after the parent's", allowable: false },
+    CodeInfo { code: Code::W0101, title: "unreachable `match` arm", allowable: true },
+    CodeInfo { code: Code::W0102, title: "`when` arm can never fire", allowable: true },
+    CodeInfo { code: Code::W0103, title: "cap never binds", allowable: true },
+    CodeInfo { code: Code::W0104, title: "item never scores", allowable: true },
+    CodeInfo { code: Code::W0105, title: "standard unreachable", allowable: false },
+    CodeInfo { code: Code::W0106, title: "never read", allowable: false },
+    CodeInfo { code: Code::W0107, title: "a child policy that changes nothing", allowable: false },
+];
+
+impl Code {
+    /// The code as written in diagnostics and docs: `E0101`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::E0101 => "E0101",
+            Code::E0102 => "E0102",
+            Code::E0103 => "E0103",
+            Code::E0104 => "E0104",
+            Code::E0105 => "E0105",
+            Code::E0201 => "E0201",
+            Code::E0202 => "E0202",
+            Code::E0203 => "E0203",
+            Code::E0204 => "E0204",
+            Code::E0205 => "E0205",
+            Code::E0206 => "E0206",
+            Code::E0207 => "E0207",
+            Code::E0301 => "E0301",
+            Code::E0302 => "E0302",
+            Code::E0303 => "E0303",
+            Code::E0304 => "E0304",
+            Code::E0305 => "E0305",
+            Code::E0306 => "E0306",
+            Code::E0401 => "E0401",
+            Code::E0402 => "E0402",
+            Code::E0403 => "E0403",
+            Code::E0404 => "E0404",
+            Code::E0405 => "E0405",
+            Code::E0406 => "E0406",
+            Code::E0407 => "E0407",
+            Code::E0408 => "E0408",
+            Code::E0501 => "E0501",
+            Code::E0502 => "E0502",
+            Code::E0503 => "E0503",
+            Code::E0504 => "E0504",
+            Code::E0601 => "E0601",
+            Code::E0602 => "E0602",
+            Code::E0603 => "E0603",
+            Code::E0604 => "E0604",
+            Code::E0605 => "E0605",
+            Code::E0606 => "E0606",
+            Code::E0607 => "E0607",
+            Code::W0101 => "W0101",
+            Code::W0102 => "W0102",
+            Code::W0103 => "W0103",
+            Code::W0104 => "W0104",
+            Code::W0105 => "W0105",
+            Code::W0106 => "W0106",
+            Code::W0107 => "W0107",
+        }
+    }
+
+    /// Errors are `E…`, warnings `W…`.
+    pub fn severity(self) -> Severity {
+        if self.as_str().starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+
+    pub fn info(self) -> Option<&'static CodeInfo> {
+        REGISTRY.iter().find(|i| i.code == self)
+    }
+
+    /// The code written `text`, if there is one.
+    pub fn parse(text: &str) -> Option<Code> {
+        REGISTRY.iter().map(|i| i.code).find(|c| c.as_str() == text)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// The codes by what they mean, for the code that reports them.
 pub mod codes {
-    pub const SYNTAX: &str = "E0101";
-    pub const UNTERMINATED_STRING: &str = "E0102";
-    pub const BAD_NUMBER: &str = "E0103";
-    pub const BAD_DATE: &str = "E0104";
-    pub const HEADER_FIELD: &str = "E0105";
+    use super::Code;
 
-    pub const UNKNOWN_NAME: &str = "E0201";
-    pub const DUPLICATE: &str = "E0202";
-    pub const UNKNOWN_TYPE: &str = "E0203";
-    pub const UNKNOWN_VARIANT: &str = "E0204";
-    pub const UNKNOWN_ITEM: &str = "E0205";
-    pub const UNKNOWN_FUNCTION: &str = "E0206";
-    pub const BAD_GROUP: &str = "E0207";
-
-    pub const TYPE_MISMATCH: &str = "E0301";
-    pub const UNIT_MISMATCH: &str = "E0302";
-    pub const OPTIONAL_UNCHECKED: &str = "E0303";
-    pub const NOT_WHOLE_POINTS: &str = "E0304";
-    pub const ARGUMENT_COUNT: &str = "E0305";
-    pub const BAD_INPUT_DECL: &str = "E0306";
-
-    pub const NON_EXHAUSTIVE: &str = "E0401";
-    pub const CYCLE: &str = "E0402";
-    pub const NEGATIVE_POINTS: &str = "E0403";
-    pub const POSITIVE_DEDUCTION: &str = "E0404";
-    pub const PATTERN_SHAPE: &str = "E0405";
-    pub const MATCH_TOO_LARGE: &str = "E0406";
-    pub const TOO_DEEP: &str = "E0407";
-    pub const TOO_MANY: &str = "E0408";
-
-    pub const TEST_UNKNOWN_FACT: &str = "E0501";
-    pub const TEST_BAD_VALUE: &str = "E0502";
-    pub const TEST_MISSING_FACT: &str = "E0503";
-    pub const TEST_UNKNOWN_TARGET: &str = "E0504";
-
-    pub const EXTENDS_NOT_FOUND: &str = "E0601";
-    pub const EXTENDS_CYCLE: &str = "E0602";
-    pub const NOTHING_TO_OVERRIDE: &str = "E0603";
-    pub const OVERRIDE_WITHOUT_EXTENDS: &str = "E0604";
-    pub const OVERRIDE_CHANGES_TYPE: &str = "E0605";
-    pub const REMOVED_STILL_READ: &str = "E0606";
-    pub const NOT_LATER: &str = "E0607";
-
-    pub const UNREACHABLE_ARM: &str = "W0101";
-    pub const IMPOSSIBLE_ARM: &str = "W0102";
-    pub const CAP_NEVER_BINDS: &str = "W0103";
-    pub const NEVER_SCORES: &str = "W0104";
-    pub const STANDARD_UNREACHABLE: &str = "W0105";
-    pub const UNUSED: &str = "W0106";
-    pub const CHANGES_NOTHING: &str = "W0107";
+    pub const SYNTAX: Code = Code::E0101;
+    pub const UNTERMINATED_STRING: Code = Code::E0102;
+    pub const BAD_NUMBER: Code = Code::E0103;
+    pub const BAD_DATE: Code = Code::E0104;
+    pub const HEADER_FIELD: Code = Code::E0105;
+    pub const UNKNOWN_NAME: Code = Code::E0201;
+    pub const DUPLICATE: Code = Code::E0202;
+    pub const UNKNOWN_TYPE: Code = Code::E0203;
+    pub const UNKNOWN_VARIANT: Code = Code::E0204;
+    pub const UNKNOWN_ITEM: Code = Code::E0205;
+    pub const UNKNOWN_FUNCTION: Code = Code::E0206;
+    pub const BAD_GROUP: Code = Code::E0207;
+    pub const TYPE_MISMATCH: Code = Code::E0301;
+    pub const UNIT_MISMATCH: Code = Code::E0302;
+    pub const OPTIONAL_UNCHECKED: Code = Code::E0303;
+    pub const NOT_WHOLE_POINTS: Code = Code::E0304;
+    pub const ARGUMENT_COUNT: Code = Code::E0305;
+    pub const BAD_INPUT_DECL: Code = Code::E0306;
+    pub const NON_EXHAUSTIVE: Code = Code::E0401;
+    pub const CYCLE: Code = Code::E0402;
+    pub const NEGATIVE_POINTS: Code = Code::E0403;
+    pub const POSITIVE_DEDUCTION: Code = Code::E0404;
+    pub const PATTERN_SHAPE: Code = Code::E0405;
+    pub const MATCH_TOO_LARGE: Code = Code::E0406;
+    pub const TOO_DEEP: Code = Code::E0407;
+    pub const TOO_MANY: Code = Code::E0408;
+    pub const TEST_UNKNOWN_FACT: Code = Code::E0501;
+    pub const TEST_BAD_VALUE: Code = Code::E0502;
+    pub const TEST_MISSING_FACT: Code = Code::E0503;
+    pub const TEST_UNKNOWN_TARGET: Code = Code::E0504;
+    pub const EXTENDS_NOT_FOUND: Code = Code::E0601;
+    pub const EXTENDS_CYCLE: Code = Code::E0602;
+    pub const NOTHING_TO_OVERRIDE: Code = Code::E0603;
+    pub const OVERRIDE_WITHOUT_EXTENDS: Code = Code::E0604;
+    pub const OVERRIDE_CHANGES_TYPE: Code = Code::E0605;
+    pub const REMOVED_STILL_READ: Code = Code::E0606;
+    pub const NOT_LATER: Code = Code::E0607;
+    pub const UNREACHABLE_ARM: Code = Code::W0101;
+    pub const IMPOSSIBLE_ARM: Code = Code::W0102;
+    pub const CAP_NEVER_BINDS: Code = Code::W0103;
+    pub const NEVER_SCORES: Code = Code::W0104;
+    pub const STANDARD_UNREACHABLE: Code = Code::W0105;
+    pub const UNUSED: Code = Code::W0106;
+    pub const CHANGES_NOTHING: Code = Code::W0107;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -79,7 +272,7 @@ pub struct Label {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub primary: Label,
@@ -88,7 +281,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -99,7 +292,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message, span, label) }
     }
 
@@ -250,7 +443,7 @@ impl JsonDiagnostic {
 
 #[derive(Debug)]
 struct MietteView<'s> {
-    code: &'static str,
+    code: Code,
     severity: Severity,
     message: String,
     help: Option<String>,
@@ -401,6 +594,28 @@ fn severity_word(s: Severity) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every code has its heading in docs/errors.md, with the registry's title, and every
+    /// heading there is a code of the registry.
+    #[test]
+    fn the_registry_and_docs_errors_md_list_the_same_codes() {
+        let docs = include_str!("../docs/errors.md");
+        let headings: Vec<(&str, &str)> = docs
+            .lines()
+            .filter_map(|l| l.strip_prefix("### "))
+            .filter_map(|h| h.split_once(" — "))
+            .filter(|(code, _)| code.len() == 5 && (code.starts_with('E') || code.starts_with('W')))
+            .collect();
+        for info in REGISTRY {
+            let found = headings.iter().find(|(code, _)| *code == info.code.as_str());
+            assert_eq!(found.map(|(_, title)| *title), Some(info.title), "{} in docs/errors.md", info.code);
+            assert_eq!(Code::parse(info.code.as_str()), Some(info.code));
+        }
+        for (code, _) in &headings {
+            assert!(Code::parse(code).is_some(), "docs/errors.md documents {code}, which no diagnostic has");
+        }
+        assert!(REGISTRY.windows(2).all(|w| w[0].code < w[1].code), "the registry is in order, each code once");
+    }
 
     /// Chinese text before the mistake: `年龄` is two characters and six bytes.
     #[test]

@@ -22,7 +22,7 @@ fn policy(before: &str, body: &str) -> String {
 /// The codes of the errors found in `text`.
 fn error_codes(text: &str) -> Vec<&'static str> {
     let report = jifen::check_with("limits.policy", text, &jifen::FsLoader);
-    report.diagnostics.list.iter().filter(|d| d.is_error()).map(|d| d.code).collect()
+    report.diagnostics.list.iter().filter(|d| d.is_error()).map(|d| d.code.as_str()).collect()
 }
 
 /// Checks `text` on a thread with the 2 MiB stack of a test or a rayon worker, so that a

@@ -54,6 +54,8 @@ pub struct Scores {
     /// How each item came to its points (filled when tracing, for the full outcome).
     trace: Vec<ItemTrace>,
     sections: Vec<(i64, bool)>,
+    /// Each section's exact sum, as items are scored.
+    sums: Vec<i128>,
     failed_requirements: Vec<u16>,
     hit_vetoes: Vec<u16>,
 }
@@ -67,20 +69,59 @@ struct ItemTrace {
 }
 
 impl Scores {
-    /// Size the storage for a rule set and clear what a run appends to.
+    /// Size the storage for a rule set; zero the sums and the points `points(item)` reads
+    /// (an item missing from the order of a rule set built by hand reads as 0).
     fn reset(&mut self, rules: &RuleSet) {
         let n = rules.items.len();
-        self.points.clear();
-        self.points.resize(n, 0);
-        self.computed.clear();
-        self.computed.resize(n, 0);
-        if self.trace.len() != n {
+        if self.computed.len() != n {
+            self.points.resize(n, 0);
+            self.computed.resize(n, 0);
             self.trace.resize(n, ItemTrace::default());
         }
-        self.sections.clear();
-        self.sections.resize(rules.sections.len(), (0, false));
+        self.computed.fill(0);
+        let m = rules.sections.len();
+        if self.sums.len() != m {
+            self.sections.resize(m, (0, false));
+            self.sums.resize(m, 0);
+        }
+        self.sums.fill(0);
         self.failed_requirements.clear();
         self.hit_vetoes.clear();
+    }
+}
+
+/// What the aggregation reads of each item, in evaluation order, gathered once per rule set.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Layout {
+    order: Vec<Slot>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    index: usize,
+    section: usize,
+    cap: Option<i64>,
+    deduction: bool,
+}
+
+impl Layout {
+    /// The items of `rules.order`; one that names no item or section is left out.
+    pub(super) fn of(rules: &RuleSet) -> Layout {
+        let order = rules
+            .order
+            .iter()
+            .filter_map(|&index| {
+                let def = rules.items.get(index as usize)?;
+                let section = rules.sections.get(def.section as usize)?;
+                Some(Slot {
+                    index: index as usize,
+                    section: def.section as usize,
+                    cap: def.cap,
+                    deduction: section.deduction,
+                })
+            })
+            .collect();
+        Layout { order }
     }
 }
 
@@ -88,24 +129,25 @@ impl Scores {
 /// item came to its points, for [`outcome`].
 pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
     rules: &RuleSet,
+    layout: &Layout,
     evaluator: &E,
     inputs: &[Value],
     s: &mut Scores,
 ) -> Result<(), E::Fail> {
     s.reset(rules);
-    let Scores { computed, trace, points, sections, failed_requirements, hit_vetoes, .. } = s;
+    let Scores { computed, trace, points, sections, sums, failed_requirements, hit_vetoes, .. } = s;
     let cells = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
     let ctx = Ctx { inputs, points: cells, params: &rules.params };
-    for &index in &rules.order {
-        let i = index as usize;
-        let Some(def) = rules.items.get(i) else { continue };
-        let item = evaluator.item::<TRACE>(i, &ctx)?;
+    // Each item counts in its own section; sections are summed exactly as items are scored.
+    for slot in &layout.order {
+        let item = evaluator.item::<TRACE>(slot.index, &ctx)?;
         let raw = item.raw.max(-POINTS_LIMIT);
-        let deduction = rules.sections.get(def.section as usize).is_some_and(|s| s.deduction);
-        let (capped_points, capped) = apply_cap(raw, def.cap, deduction);
-        cells[i].set(if item.unmet.is_some() { 0 } else { capped_points });
+        let (capped_points, capped) = apply_cap(raw, slot.cap, slot.deduction);
+        let value = if item.unmet.is_some() { 0 } else { capped_points };
+        cells[slot.index].set(value);
+        sums[slot.section] += i128::from(value);
         if TRACE {
-            trace[i] = ItemTrace { computed: Computed { raw, ..item }, capped, excluded_by: None };
+            trace[slot.index] = ItemTrace { computed: Computed { raw, ..item }, capped, excluded_by: None };
         }
     }
     for k in 0..rules.eligibility.len() {
@@ -128,6 +170,9 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
         for &m in &group.members {
             let m = m as usize;
             if m as u16 != winner && computed.get(m).is_some_and(|p| *p != 0) {
+                if let Some(sum) = rules.items.get(m).and_then(|i| sums.get_mut(i.section as usize)) {
+                    *sum -= i128::from(points[m]);
+                }
                 points[m] = 0;
                 if TRACE {
                     trace[m].excluded_by = Some((g as u16, winner));
@@ -136,10 +181,9 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
         }
     }
     let mut total: i128 = 0;
-    for (section, out) in rules.sections.iter().zip(sections.iter_mut()) {
-        let sum: i128 = section.items.iter().filter_map(|i| points.get(*i as usize)).map(|p| *p as i128).sum();
-        *out = apply_cap(saturate(sum), section.cap, section.deduction);
-        total += out.0 as i128;
+    for ((section, out), sum) in rules.sections.iter().zip(sections.iter_mut()).zip(sums.iter()) {
+        *out = apply_cap(saturate(*sum), section.cap, section.deduction);
+        total += i128::from(out.0);
     }
     s.total = saturate(total);
     s.eligible = s.failed_requirements.is_empty();

@@ -17,7 +17,7 @@ use serde::Serialize;
 pub use aggregate::{Scores, POINTS_LIMIT};
 pub use scorer::Scorer;
 
-use aggregate::{Computed, Evaluator};
+use aggregate::{Computed, Evaluator, Layout};
 
 use crate::rules::{ArithOp, CmpOp, Expr, ParamDef, Pattern, RuleSet, Value};
 
@@ -109,13 +109,13 @@ impl RuleSet {
     /// Score an applicant. The total is computed whatever the eligibility or vetoes.
     pub fn evaluate(&self, applicant: &Applicant) -> std::result::Result<Outcome<'_>, EvalError> {
         let mut scores = Scores::default();
-        aggregate::aggregate::<_, true>(self, &Reference(self), &applicant.values, &mut scores)?;
+        aggregate::aggregate::<_, true>(self, &Layout::of(self), &Reference(self), &applicant.values, &mut scores)?;
         Ok(aggregate::outcome(self, &scores))
     }
 
     /// Score an applicant into `scores` with the reference evaluator.
     fn score_by_reference(&self, applicant: &Applicant, scores: &mut Scores) -> std::result::Result<(), EvalError> {
-        aggregate::aggregate::<_, false>(self, &Reference(self), &applicant.values, scores)
+        aggregate::aggregate::<_, false>(self, &Layout::of(self), &Reference(self), &applicant.values, scores)
     }
 }
 

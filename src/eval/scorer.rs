@@ -5,7 +5,7 @@
 //! A [`Scorer`] gives exactly what [`RuleSet::evaluate`] gives — the reference evaluator
 //! is what it falls back to for any applicant its lowered code cannot decide alone.
 
-use super::aggregate::{aggregate, outcome, Computed, Evaluator, Scores};
+use super::aggregate::{aggregate, outcome, Computed, Evaluator, Layout, Scores};
 use super::lower::{Bool, Cx, Fast, Int, Leave, Lowering, Num, Switch};
 use super::table::{self, Table};
 use super::{Applicant, Ctx, EvalError, Outcome};
@@ -44,6 +44,7 @@ struct LoweredItem<'r> {
 #[derive(Debug)]
 pub struct Scorer<'r> {
     rules: &'r RuleSet,
+    layout: Layout,
     /// By item index, as the rule set lists them.
     items: Vec<LoweredItem<'r>>,
     eligibility: Vec<Bool<'r>>,
@@ -78,6 +79,7 @@ impl<'r> Scorer<'r> {
             .collect();
         Scorer {
             rules,
+            layout: Layout::of(rules),
             items,
             eligibility: rules.eligibility.iter().map(|r| lower.bool(&r.condition)).collect(),
             vetoes: rules.vetoes.iter().map(|r| lower.bool(&r.condition)).collect(),
@@ -90,7 +92,7 @@ impl<'r> Scorer<'r> {
 
     /// Score an applicant into `scores`, reusing its storage.
     pub fn score(&self, applicant: &Applicant, scores: &mut Scores) -> Result<(), EvalError> {
-        if aggregate::<_, false>(self.rules, self, &applicant.values, scores).is_ok() {
+        if aggregate::<_, false>(self.rules, &self.layout, self, &applicant.values, scores).is_ok() {
             return Ok(());
         }
         self.rules.score_by_reference(applicant, scores)
@@ -99,7 +101,7 @@ impl<'r> Scorer<'r> {
     /// Score an applicant with the full explanation; the same as [`RuleSet::evaluate`].
     pub fn evaluate(&self, applicant: &Applicant) -> Result<Outcome<'r>, EvalError> {
         let mut scores = Scores::default();
-        if aggregate::<_, true>(self.rules, self, &applicant.values, &mut scores).is_err() {
+        if aggregate::<_, true>(self.rules, &self.layout, self, &applicant.values, &mut scores).is_err() {
             return self.rules.evaluate(applicant);
         }
         Ok(outcome(self.rules, &scores))
@@ -109,7 +111,7 @@ impl<'r> Scorer<'r> {
     /// (for tests: a scorer that always fell back would still be right, only slow).
     #[doc(hidden)]
     pub fn decides_alone(&self, applicant: &Applicant) -> bool {
-        aggregate::<_, false>(self.rules, self, &applicant.values, &mut Scores::default()).is_ok()
+        aggregate::<_, false>(self.rules, &self.layout, self, &applicant.values, &mut Scores::default()).is_ok()
     }
 }
 

@@ -130,17 +130,30 @@ impl Interval {
     }
 
     fn div(self, o: Interval) -> Interval {
-        // Only a divisor that is known to stay on one side of zero gives a bound.
-        let (Ext::Fin(lo), Ext::Fin(hi)) = (o.lo, o.hi) else {
-            return Interval::ANY;
-        };
-        if lo <= Decimal::ZERO && hi >= Decimal::ZERO {
+        // Only a divisor that is known to stay on one side of zero gives a bound; an
+        // unbounded end has the reciprocal 0 (`20 / n` with `n >= 1` is within 0..20).
+        let zero = Ext::Fin(Decimal::ZERO);
+        if o.lo <= zero && o.hi >= zero {
             return Interval::ANY;
         }
-        let recip = |d: Decimal| Decimal::ONE.checked_div(d).map(Ext::Fin);
-        match (recip(hi), recip(lo)) {
+        let recip = |e: Ext| match e {
+            Ext::Fin(d) => Decimal::ONE.checked_div(d).map(Ext::Fin),
+            Ext::NegInf | Ext::PosInf => Some(zero),
+        };
+        match (recip(o.hi), recip(o.lo)) {
             (Some(a), Some(b)) => self.mul(Interval { lo: a.min(b), hi: a.max(b) }),
             _ => Interval::ANY,
+        }
+    }
+
+    /// The part of both intervals (the first when they do not meet: a fact that contradicts
+    /// the intervals adds nothing).
+    fn within(self, o: Interval) -> Interval {
+        let both = Interval { lo: self.lo.max(o.lo), hi: self.hi.min(o.hi) };
+        if both.lo <= both.hi {
+            both
+        } else {
+            self
         }
     }
 
@@ -216,7 +229,10 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
             let (x, y) = (num(eval(a, env)), num(eval(b, env)));
             Abs::Num(match op {
                 ArithOp::Add => x.add(y),
-                ArithOp::Sub => x.add(y.neg()),
+                ArithOp::Sub => match difference_bounds(a, b) {
+                    Some(known) => x.add(y.neg()).within(known),
+                    None => x.add(y.neg()),
+                },
                 ArithOp::Mul => x.mul(y),
                 ArithOp::Div => x.div(y),
             })
@@ -284,6 +300,42 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
             arms.iter().fold(None, |acc, (_, r)| Some(join(acc, eval(r, env)))).unwrap_or(Abs::Other)
         }
     }
+}
+
+/// What `a − b` is known to lie in from the shapes of `a` and `b`, which intervals alone lose:
+/// `a − min(…, a, …) ≥ 0`, `max(…, b, …) − b ≥ 0`, and the remainder after whole units,
+/// `a − c × ⌊a × scale / amount⌋` with `c = amount / scale` (`m − to_months(full_years(m))`),
+/// which lies in `0..c`.
+fn difference_bounds(a: &Expr, b: &Expr) -> Option<Interval> {
+    let zero = Ext::Fin(Decimal::ZERO);
+    let not_negative = Interval { lo: zero, hi: Ext::PosInf };
+    match (a, b) {
+        (_, Expr::Min(args)) if args.contains(a) => return Some(not_negative),
+        (Expr::Max(args), _) if args.contains(b) => return Some(not_negative),
+        _ => {}
+    }
+    let constant = |e: &Expr| match e {
+        Expr::Const(Value::Int(i)) | Expr::Folded { value: Value::Int(i), .. } => Some(Decimal::from(*i)),
+        Expr::Const(Value::Dec(d)) | Expr::Folded { value: Value::Dec(d), .. } => Some(*d),
+        _ => None,
+    };
+    // b = c × ⌊operand × scale / amount⌋, as a `per` with a constant rate or a product.
+    let (c, per) = match b {
+        Expr::Per { rate, .. } => (constant(rate)?, b),
+        Expr::Arith(ArithOp::Mul, x, y) => match (constant(x), constant(y)) {
+            (Some(c), None) => (c, &**y),
+            (None, Some(c)) => (c, &**x),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let Expr::Per { rate, operand, scale, amount } = per else { return None };
+    let rate = if std::ptr::eq(per, b) { Decimal::ONE } else { constant(rate)? };
+    let unit = amount.checked_div(Decimal::from(*scale))?;
+    if **operand != *a || c.checked_mul(rate)? != unit || unit <= Decimal::ZERO {
+        return None;
+    }
+    Some(Interval { lo: zero, hi: Ext::Fin(unit) })
 }
 
 fn join(acc: Option<Abs>, a: Abs) -> Abs {

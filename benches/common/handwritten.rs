@@ -1,5 +1,10 @@
 //! The 2025 rules written by hand in Rust: the speed limit the compiled evaluator is
 //! measured against. Kept only here, never used by jifen itself.
+//!
+//! Written as a careful person writing for speed would: the wage thresholds are constants
+//! computed once, whole numbers stay integers, and the investment tax is counted in whole
+//! yuan with integer division (the input is never negative), so no decimal is multiplied
+//! or divided per applicant. Still exact: the social-insurance base is compared as a decimal.
 
 use rust_decimal::Decimal;
 
@@ -79,8 +84,14 @@ pub struct Score {
     pub meets_standard: bool,
 }
 
+/// 上年度全市职工月平均工资 and its multiples the table compares with.
+const WAGE: Decimal = Decimal::from_parts(12434, 0, 0, false, 0);
+const WAGE_X3: Decimal = Decimal::from_parts(37302, 0, 0, false, 0);
+const WAGE_X2: Decimal = Decimal::from_parts(24868, 0, 0, false, 0);
+const WAGE_X08: Decimal = Decimal::from_parts(99472, 0, 0, false, 1);
+
 pub fn score(p: &Person) -> Score {
-    let wage = Decimal::new(12434, 0);
+    let wage = WAGE;
     let age = if p.age > 60 {
         0
     } else if p.age >= 56 {
@@ -129,16 +140,17 @@ pub fn score(p: &Person) -> Score {
     } else {
         0
     };
-    let tax_units = (p.invest_tax_yuan / Decimal::new(100_000, 0)).floor();
-    let tax_points = 10 * i64::try_from(tax_units).unwrap_or(i64::MAX / 20);
+    // Whole yuan, then whole units of 100,000: the floor, as the input is never negative.
+    let tax_units = i64::try_from(p.invest_tax_yuan.trunc()).map_or(i64::MAX / 20, |y| y / 100_000);
+    let tax_points = 10 * tax_units.min(i64::MAX / 20);
     let invest = tax_points.max(10 * (p.invest_hukou_hires / 10)).min(120);
-    let si_base = if p.si_base_yuan >= wage * Decimal::new(3, 0) && p.si_base_months_36 >= 24 {
+    let si_base = if p.si_base_yuan >= WAGE_X3 && p.si_base_months_36 >= 24 {
         120
-    } else if p.si_base_yuan >= wage * Decimal::new(2, 0) && p.si_base_months_48 >= 36 {
+    } else if p.si_base_yuan >= WAGE_X2 && p.si_base_months_48 >= 36 {
         100
     } else if p.si_base_yuan >= wage && p.si_base_months_48 >= 36 {
         50
-    } else if p.si_base_yuan >= wage * Decimal::new(8, 1) && p.si_base_months_48 >= 36 {
+    } else if p.si_base_yuan >= WAGE_X08 && p.si_base_months_48 >= 36 {
         25
     } else {
         0

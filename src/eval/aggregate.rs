@@ -54,8 +54,10 @@ pub struct Scores {
     /// How each item came to its points (filled when tracing, for the full outcome).
     trace: Vec<ItemTrace>,
     sections: Vec<(i64, bool)>,
-    /// Each section's exact sum, as items are scored.
+    /// Each section's exact sum, as items are scored; left at zero by a run that ends.
     sums: Vec<i128>,
+    /// Whether `sums` may hold a stopped run's partial sums.
+    dirty: bool,
     failed_requirements: Vec<u16>,
     hit_vetoes: Vec<u16>,
 }
@@ -69,22 +71,27 @@ struct ItemTrace {
 }
 
 impl Scores {
-    /// Size the storage for a rule set; zero the sums and the points `points(item)` reads
-    /// (an item missing from the order of a rule set built by hand reads as 0).
-    fn reset(&mut self, rules: &RuleSet) {
+    /// Size the storage for a rule set. A run leaves its sums at zero; one that stopped
+    /// half way, and a layout that leaves items out, are zeroed here.
+    fn reset(&mut self, rules: &RuleSet, layout: &Layout) {
         let n = rules.items.len();
         if self.computed.len() != n {
             self.points.resize(n, 0);
             self.computed.resize(n, 0);
             self.trace.resize(n, ItemTrace::default());
         }
-        self.computed.fill(0);
+        if !layout.complete {
+            self.computed.fill(0);
+        }
         let m = rules.sections.len();
         if self.sums.len() != m {
             self.sections.resize(m, (0, false));
             self.sums.resize(m, 0);
         }
-        self.sums.fill(0);
+        if self.dirty {
+            self.sums.fill(0);
+        }
+        self.dirty = true;
         self.failed_requirements.clear();
         self.hit_vetoes.clear();
     }
@@ -94,13 +101,16 @@ impl Scores {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Layout {
     order: Vec<Slot>,
+    /// Whether the order names every item exactly once, so that each run writes every
+    /// item's points (as in a checked rule set).
+    complete: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    index: usize,
-    section: usize,
     cap: Option<i64>,
+    index: u16,
+    section: u16,
     deduction: bool,
 }
 
@@ -113,15 +123,13 @@ impl Layout {
             .filter_map(|&index| {
                 let def = rules.items.get(index as usize)?;
                 let section = rules.sections.get(def.section as usize)?;
-                Some(Slot {
-                    index: index as usize,
-                    section: def.section as usize,
-                    cap: def.cap,
-                    deduction: section.deduction,
-                })
+                Some(Slot { index, section: def.section, cap: def.cap, deduction: section.deduction })
             })
             .collect();
-        Layout { order }
+        let mut seen = vec![false; rules.items.len()];
+        let complete = rules.order.len() == rules.items.len()
+            && rules.order.iter().all(|&i| seen.get_mut(i as usize).is_some_and(|s| !std::mem::replace(s, true)));
+        Layout { order, complete }
     }
 }
 
@@ -134,20 +142,21 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
     inputs: &[Value],
     s: &mut Scores,
 ) -> Result<(), E::Fail> {
-    s.reset(rules);
+    s.reset(rules, layout);
     let Scores { computed, trace, points, sections, sums, failed_requirements, hit_vetoes, .. } = s;
     let cells = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
     let ctx = Ctx { inputs, points: cells, params: &rules.params };
     // Each item counts in its own section; sections are summed exactly as items are scored.
     for slot in &layout.order {
-        let item = evaluator.item::<TRACE>(slot.index, &ctx)?;
+        let (index, section) = (usize::from(slot.index), usize::from(slot.section));
+        let item = evaluator.item::<TRACE>(index, &ctx)?;
         let raw = item.raw.max(-POINTS_LIMIT);
         let (capped_points, capped) = apply_cap(raw, slot.cap, slot.deduction);
         let value = if item.unmet.is_some() { 0 } else { capped_points };
-        cells[slot.index].set(value);
-        sums[slot.section] += i128::from(value);
+        cells[index].set(value);
+        sums[section] += i128::from(value);
         if TRACE {
-            trace[slot.index] = ItemTrace { computed: Computed { raw, ..item }, capped, excluded_by: None };
+            trace[index] = ItemTrace { computed: Computed { raw, ..item }, capped, excluded_by: None };
         }
     }
     for k in 0..rules.eligibility.len() {
@@ -181,10 +190,11 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
         }
     }
     let mut total: i128 = 0;
-    for ((section, out), sum) in rules.sections.iter().zip(sections.iter_mut()).zip(sums.iter()) {
-        *out = apply_cap(saturate(*sum), section.cap, section.deduction);
+    for ((section, out), sum) in rules.sections.iter().zip(sections.iter_mut()).zip(sums.iter_mut()) {
+        *out = apply_cap(saturate(std::mem::take(sum)), section.cap, section.deduction);
         total += i128::from(out.0);
     }
+    s.dirty = false;
     s.total = saturate(total);
     s.eligible = s.failed_requirements.is_empty();
     s.vetoed = !s.hit_vetoes.is_empty();

@@ -30,9 +30,10 @@ pub(super) struct Computed {
 /// How an evaluator evaluates the expressions of a rule set.
 pub(super) trait Evaluator {
     type Fail;
-    /// Item `index`'s rule and preconditions. With `TRACE`, also the arm taken and which
-    /// preconditions were met; without, those may be left out.
-    fn item<const TRACE: bool>(&self, index: usize, ctx: &Ctx<'_>) -> Result<Computed, Self::Fail>;
+    /// Item `index`'s computed points, or `None` when a precondition is not met.
+    fn points(&self, index: usize, ctx: &Ctx<'_>) -> Result<Option<i64>, Self::Fail>;
+    /// The same with the arm taken and which preconditions were met, for the explanation.
+    fn traced(&self, index: usize, ctx: &Ctx<'_>) -> Result<Computed, Self::Fail>;
     /// Whether eligibility requirement `k` holds.
     fn requirement(&self, k: usize, ctx: &Ctx<'_>) -> Result<bool, Self::Fail>;
     /// Whether veto `k` applies.
@@ -73,6 +74,7 @@ struct ItemTrace {
 impl Scores {
     /// Size the storage for a rule set. A run leaves its sums at zero; one that stopped
     /// half way, and a layout that leaves items out, are zeroed here.
+    #[inline]
     fn reset(&mut self, rules: &RuleSet, layout: &Layout) {
         let n = rules.items.len();
         if self.computed.len() != n {
@@ -149,15 +151,24 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
     // Each item counts in its own section; sections are summed exactly as items are scored.
     for slot in &layout.order {
         let (index, section) = (usize::from(slot.index), usize::from(slot.section));
-        let item = evaluator.item::<TRACE>(index, &ctx)?;
-        let raw = item.raw.max(-POINTS_LIMIT);
-        let (capped_points, capped) = apply_cap(raw, slot.cap, slot.deduction);
-        let value = if item.unmet.is_some() { 0 } else { capped_points };
+        let value = if TRACE {
+            let item = evaluator.traced(index, &ctx)?;
+            let raw = item.raw.max(-POINTS_LIMIT);
+            let (capped_points, capped) = apply_cap(raw, slot.cap, slot.deduction);
+            trace[index] = ItemTrace { computed: Computed { raw, ..item }, capped, excluded_by: None };
+            if item.unmet.is_some() {
+                0
+            } else {
+                capped_points
+            }
+        } else {
+            match evaluator.points(index, &ctx)? {
+                Some(raw) => apply_cap(raw.max(-POINTS_LIMIT), slot.cap, slot.deduction).0,
+                None => 0,
+            }
+        };
         cells[index].set(value);
         sums[section] += i128::from(value);
-        if TRACE {
-            trace[index] = ItemTrace { computed: Computed { raw, ..item }, capped, excluded_by: None };
-        }
     }
     for k in 0..rules.eligibility.len() {
         if !evaluator.requirement(k, &ctx)? {

@@ -125,7 +125,12 @@ struct Reference<'r>(&'r RuleSet);
 impl Evaluator for Reference<'_> {
     type Fail = EvalError;
 
-    fn item<const TRACE: bool>(&self, index: usize, ctx: &Ctx<'_>) -> std::result::Result<Computed, EvalError> {
+    fn points(&self, index: usize, ctx: &Ctx<'_>) -> std::result::Result<Option<i64>, EvalError> {
+        let computed = self.traced(index, ctx)?;
+        Ok(computed.unmet.is_none().then_some(computed.raw))
+    }
+
+    fn traced(&self, index: usize, ctx: &Ctx<'_>) -> std::result::Result<Computed, EvalError> {
         let def = &self.0.items[index];
         let fail =
             |message: &'static str| EvalError { place: format!("item `{}`", def.id), message: message.to_string() };

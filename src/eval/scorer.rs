@@ -120,27 +120,30 @@ impl Evaluator for Scorer<'_> {
     type Fail = Leave;
 
     #[inline(always)]
-    fn item<const TRACE: bool>(&self, index: usize, cx: &Cx<'_>) -> Fast<Computed> {
+    fn points(&self, index: usize, cx: &Cx<'_>) -> Fast<Option<i64>> {
         let item = self.items.get(index).ok_or(Leave)?;
-        if TRACE {
-            let mut computed = Computed::default();
-            for (k, pre) in item.preconditions.iter().enumerate() {
-                if pre.test(cx)? {
-                    if k < 64 {
-                        computed.met |= 1 << k;
-                    }
-                } else if computed.unmet.is_none() {
-                    computed.unmet = Some(k as u16);
-                }
-            }
-            (computed.raw, computed.arm) = item.body.eval(&item.points, cx)?;
-            return Ok(computed);
-        }
         let raw = item.points.eval(cx)?;
-        if item.preconditions.is_empty() {
-            return Ok(Computed { raw, ..Computed::default() });
+        if item.preconditions.is_empty() || item.all_met(cx)? {
+            Ok(Some(raw))
+        } else {
+            Ok(None)
         }
-        Ok(Computed { raw, unmet: item.unmet(cx)?, ..Computed::default() })
+    }
+
+    fn traced(&self, index: usize, cx: &Cx<'_>) -> Fast<Computed> {
+        let item = self.items.get(index).ok_or(Leave)?;
+        let mut computed = Computed::default();
+        for (k, pre) in item.preconditions.iter().enumerate() {
+            if pre.test(cx)? {
+                if k < 64 {
+                    computed.met |= 1 << k;
+                }
+            } else if computed.unmet.is_none() {
+                computed.unmet = Some(k as u16);
+            }
+        }
+        (computed.raw, computed.arm) = item.body.eval(&item.points, cx)?;
+        Ok(computed)
     }
 
     fn requirement(&self, k: usize, cx: &Cx<'_>) -> Fast<bool> {
@@ -175,17 +178,15 @@ fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
 }
 
 impl LoweredItem<'_> {
-    /// The first precondition not met. Every precondition is evaluated, as the reference
-    /// does: one it cannot evaluate is its error even after another was not met.
+    /// Whether every precondition is met. Every one is evaluated, as the reference does:
+    /// one it cannot evaluate is its error even after another was not met.
     #[inline(never)]
-    fn unmet(&self, cx: &Cx<'_>) -> Fast<Option<u16>> {
-        let mut unmet = None;
-        for (k, pre) in self.preconditions.iter().enumerate() {
-            if !pre.test(cx)? && unmet.is_none() {
-                unmet = Some(k as u16);
-            }
+    fn all_met(&self, cx: &Cx<'_>) -> Fast<bool> {
+        let mut met = true;
+        for pre in &self.preconditions {
+            met &= pre.test(cx)?;
         }
-        Ok(unmet)
+        Ok(met)
     }
 }
 

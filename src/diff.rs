@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::eval::{Outcome, Scores};
+use crate::eval::{Applicant, Outcome, Scores};
 use crate::rules::{ArithOp, CmpOp, Expr, InputType, Pattern, RuleSet, Value};
 
 /// One difference between the rules of two policies.
@@ -350,6 +350,97 @@ fn cap_text(cap: Option<i64>) -> String {
     cap.map(|c| c.to_string()).unwrap_or_else(|| "none".to_string())
 }
 
+/// How one year reads rows written for either year: facts only the other year declares are
+/// read (checked against the other year's declaration) and then dropped; the year's new or
+/// changed inputs are read as optional so that their absence can be counted, then take
+/// their defaults.
+#[derive(Debug, Clone)]
+pub struct YearSchema {
+    /// The year's rules with the other year's extra inputs appended and its measured
+    /// inputs made optional: for reading rows only, never for scoring.
+    pub reading: RuleSet,
+    /// The year's own inputs, which come first in `reading`.
+    inputs: usize,
+    /// The year's inputs whose absence is counted, with their real declaration.
+    measured: Vec<(usize, crate::rules::InputDef)>,
+}
+
+impl YearSchema {
+    /// `own` read alongside `other`; with `measure`, own inputs that `other` lacks or
+    /// declares otherwise are counted when not given.
+    pub fn new(own: &RuleSet, other: &RuleSet, measure: bool) -> YearSchema {
+        let mut reading = own.clone();
+        let mut measured = Vec::new();
+        if measure {
+            for (slot, def) in own.inputs.iter().enumerate() {
+                let changed = match other.inputs.iter().find(|o| o.name == def.name) {
+                    None => true,
+                    Some(o) => input_text(other, o) != input_text(own, def),
+                };
+                if changed {
+                    measured.push((slot, def.clone()));
+                    let read = &mut reading.inputs[slot];
+                    (read.optional, read.default) = (true, None);
+                }
+            }
+        }
+        for def in &other.inputs {
+            if own.input_slot(&def.name).is_some() {
+                continue;
+            }
+            let mut def = def.clone();
+            if let InputType::Enum(e) = def.ty {
+                // The other year's enum travels with the input, for reading its values.
+                if let Some(en) = other.enums.get(e as usize) {
+                    reading.enums.push(en.clone());
+                    def.ty = InputType::Enum(u16::try_from(reading.enums.len() - 1).unwrap_or(u16::MAX));
+                }
+            }
+            (def.optional, def.default) = (true, None);
+            reading.inputs.push(def);
+        }
+        YearSchema { reading, inputs: own.inputs.len(), measured }
+    }
+
+    /// The inputs whose absence is counted, in order.
+    pub fn measured(&self) -> impl Iterator<Item = &str> + '_ {
+        self.measured.iter().map(|(_, d)| &*d.name)
+    }
+
+    /// Make an applicant read with [`Self::reading`] one of the year's own: measured inputs
+    /// not given are counted in `not_given` (by position in [`Self::measured`]) and take
+    /// their defaults; the other year's facts are dropped.
+    pub fn finish(
+        &self,
+        read: &Applicant,
+        out: &mut Applicant,
+        not_given: &mut [usize],
+    ) -> Result<(), crate::applicant::ApplicantError> {
+        out.values.clear();
+        out.values.extend(read.values.iter().take(self.inputs).copied());
+        for (k, (slot, def)) in self.measured.iter().enumerate() {
+            let Some(v) = out.values.get_mut(*slot) else { continue };
+            if *v != Value::Absent {
+                continue;
+            }
+            if let Some(n) = not_given.get_mut(k) {
+                *n += 1;
+            }
+            *v = match def.default {
+                Some(d) => d,
+                None if def.optional => Value::Absent,
+                None => {
+                    return Err(crate::applicant::ApplicantError::MissingKey {
+                        key: def.name.to_string(),
+                        expected: self.reading.expected(def),
+                    })
+                }
+            };
+        }
+        Ok(())
+    }
+}
+
 /// How one applicant's score changes between two policies.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApplicantDelta {
@@ -401,6 +492,8 @@ pub struct Summary {
     pub distribution: BTreeMap<i64, usize>,
     /// Item id → (applicants whose points for it changed, sum of the changes).
     pub drivers: BTreeMap<String, (usize, i64)>,
+    /// The new year's new or changed inputs, with how many applicants did not give them.
+    pub not_given: Vec<(String, usize)>,
 }
 
 impl Summary {
@@ -502,6 +595,8 @@ pub struct Tally {
     summary: Summary,
     /// Per column: applicants whose points for the item changed, and the sum of the changes.
     drivers: Vec<(usize, i64)>,
+    /// Per measured input of the new year ([`YearSchema::measured`]): applicants without it.
+    pub not_given: Vec<usize>,
 }
 
 impl Tally {
@@ -532,11 +627,21 @@ impl Tally {
             mine.0 += n;
             mine.1 = mine.1.saturating_add(sum);
         }
+        if self.not_given.len() < other.not_given.len() {
+            self.not_given.resize(other.not_given.len(), 0);
+        }
+        for (mine, n) in self.not_given.iter_mut().zip(other.not_given) {
+            *mine += n;
+        }
     }
 
     /// The summary, drivers named by item (only items some applicant's change involved).
-    pub fn summary(self, columns: &DeltaColumns<'_>) -> Summary {
+    pub fn summary<'n>(self, columns: &DeltaColumns<'_>, measured: impl Iterator<Item = &'n str>) -> Summary {
         let mut summary = self.summary;
+        summary.not_given = measured
+            .enumerate()
+            .map(|(k, name)| (name.to_string(), self.not_given.get(k).copied().unwrap_or(0)))
+            .collect();
         for (id, (n, sum)) in columns.ids().zip(self.drivers) {
             if n > 0 {
                 let e = summary.drivers.entry(id.to_string()).or_default();
@@ -574,7 +679,7 @@ mod tests {
         let mut tally = Tally::default();
         tally.add(&old, &new, &changes);
         tally.add(&old, &new, &changes);
-        let summary = tally.summary(&columns);
+        let summary = tally.summary(&columns, std::iter::empty());
         assert_eq!((summary.gain, summary.newly_meet), (2, 2));
         assert_eq!(summary.distribution.get(&i64::MAX), Some(&2));
         assert!(summary.drivers.values().all(|&(count, sum)| count == 2 && sum == i64::MAX));

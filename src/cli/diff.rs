@@ -3,9 +3,9 @@
 use rayon::prelude::*;
 use serde_json::json;
 
-use jifen::diff::{rule_changes, Change, DeltaColumns, Summary, Tally};
+use jifen::diff::{rule_changes, Change, DeltaColumns, Summary, Tally, YearSchema};
 use jifen::population::{RawRow, RowParser, RowReader};
-use jifen::{Scorer, Scores};
+use jifen::{Applicant, Scorer, Scores};
 
 use super::batch::{open_input, progress, push_csv_cell, read_ahead, row_format, Rows};
 use super::input::load_policy;
@@ -75,6 +75,8 @@ pub fn run(args: Args, format: Format) -> u8 {
     };
     let mut tally = Tally::default();
     let columns = DeltaColumns::new(&old, &new);
+    let same_schema = old.inputs == new.inputs && old.enums == new.enums;
+    let schemas = (YearSchema::new(&old, &new, false), YearSchema::new(&new, &old, !same_schema));
     if let Some(path) = &args.applicants {
         let (input, size) = match open_input(path) {
             Ok(x) => x,
@@ -91,7 +93,8 @@ pub fn run(args: Args, format: Format) -> u8 {
         let years = Years {
             old: old.scorer(),
             new: new.scorer(),
-            same_schema: old.inputs == new.inputs && old.enums == new.enums,
+            same_schema,
+            schemas: &schemas,
             names: (&args.old, &args.new),
             columns: &columns,
             csv: format == Format::Csv,
@@ -148,7 +151,7 @@ pub fn run(args: Args, format: Format) -> u8 {
             b.finish_and_clear();
         }
     }
-    let summary = tally.summary(&columns);
+    let summary = tally.summary(&columns, schemas.1.measured());
     let text = match format {
         Format::Json => {
             let mut v = json!({
@@ -186,6 +189,8 @@ struct Years<'r> {
     new: Scorer<'r>,
     /// The same inputs: a row read once serves both years.
     same_schema: bool,
+    /// How each year reads rows written for either year.
+    schemas: &'r (YearSchema, YearSchema),
     /// The policies' file names, for messages.
     names: (&'r str, &'r str),
     columns: &'r DeltaColumns<'r>,
@@ -197,15 +202,18 @@ struct Worker<'r> {
     old: RowParser<'r>,
     new: RowParser<'r>,
     scores: (Scores, Scores),
+    /// Each year's applicant, its own facts only.
+    applicants: (Applicant, Applicant),
     changes: Vec<i64>,
 }
 
 impl<'r> Worker<'r> {
     fn new(years: &Years<'r>) -> Worker<'r> {
         Worker {
-            old: RowParser::new(years.old.rules()),
-            new: RowParser::new(years.new.rules()),
+            old: RowParser::new(&years.schemas.0.reading),
+            new: RowParser::new(&years.schemas.1.reading),
             scores: (Scores::default(), Scores::default()),
+            applicants: (Applicant { values: Vec::new() }, Applicant { values: Vec::new() }),
             changes: Vec::new(),
         }
     }
@@ -226,12 +234,22 @@ impl Years<'_> {
 
     /// Score a row under both years, count it, and (for CSV) write its line.
     fn compare_row(&self, w: &mut Worker<'_>, row: &RawRow, part: &mut Part) -> Result<(), String> {
-        let (id, a_old) = w.old.parse(row).map_err(|e| format!("under {}: {e}", self.names.0))?;
-        let a_new = if self.same_schema {
-            a_old
+        let (id, read) = w.old.parse(row).map_err(|e| format!("under {}: {e}", self.names.0))?;
+        let (a_old, a_new) = &mut w.applicants;
+        self.schemas.0.finish(read, a_old, &mut []).map_err(|e| format!("under {}: {e}", self.names.0))?;
+        if self.same_schema {
+            a_new.values.clone_from(&a_old.values);
         } else {
-            w.new.parse(row).map_err(|e| format!("under {}: {e}", self.names.1))?.1
-        };
+            if part.tally.not_given.is_empty() {
+                part.tally.not_given.resize(self.schemas.1.measured().count(), 0);
+            }
+            let read = w.new.parse(row).map_err(|e| format!("under {}: {e}", self.names.1))?.1;
+            self.schemas
+                .1
+                .finish(read, a_new, &mut part.tally.not_given)
+                .map_err(|e| format!("under {}: {e}", self.names.1))?;
+        }
+        let (a_old, a_new) = (&*a_old, &*a_new);
         let (s_old, s_new) = &mut w.scores;
         self.old.score(a_old, s_old).map_err(|e| e.to_string())?;
         self.new.score(a_new, s_new).map_err(|e| e.to_string())?;
@@ -264,8 +282,14 @@ fn summary_json(s: &Summary) -> serde_json::Value {
         s.drivers.iter().map(|(id, (n, sum))| json!({ "item": id, "applicants": n, "total_change": sum })).collect();
     let distribution: Vec<serde_json::Value> =
         s.distribution.iter().map(|(change, n)| json!({ "change": change, "applicants": n })).collect();
+    let not_given: Vec<serde_json::Value> = s
+        .not_given
+        .iter()
+        .map(|(input, n)| json!({ "input": input, "applicants": n, "percent": percent_json(*n, s.applicants) }))
+        .collect();
     json!({
         "applicants": s.applicants,
+        "not_given": not_given,
         "gain": s.gain,
         "lose": s.lose,
         "same": s.same,
@@ -297,6 +321,19 @@ fn human(args: &Args, old: &jifen::RuleSet, new: &jifen::RuleSet, changes: &[Cha
         "\n{} applicant(s): {} gain, {} lose, {} unchanged\n  newly meet the standard: {}\n  no longer meet it:       {}\n",
         s.applicants, s.gain, s.lose, s.same, s.newly_meet, s.no_longer_meet
     ));
+    if !s.not_given.is_empty() {
+        out.push_str("\nnew or changed inputs, not given by the applicants (they take the default):\n");
+        for (input, n) in &s.not_given {
+            let note = if *n == s.applicants && *n > 0 {
+                " — the new item's effect is not measured"
+            } else if *n > 0 {
+                " — for those, its effect is not measured"
+            } else {
+                ""
+            };
+            out.push_str(&format!("  {input}: not given for {} %{note}\n", percent(*n, s.applicants)));
+        }
+    }
     if s.gain + s.lose > 0 {
         out.push_str("\nchange of total → applicants:\n");
         for (change, n) in &s.distribution {
@@ -312,4 +349,19 @@ fn human(args: &Args, old: &jifen::RuleSet, new: &jifen::RuleSet, changes: &[Cha
         }
     }
     out
+}
+
+/// `n` of `total` in percent, exact to one decimal (rounded half away from zero).
+fn percent(n: usize, total: usize) -> String {
+    use rust_decimal::Decimal;
+    if total == 0 {
+        return "0".to_string();
+    }
+    let p = Decimal::from(n as u64) * Decimal::from(100) / Decimal::from(total as u64);
+    p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero).normalize().to_string()
+}
+
+/// [`percent`] as an exact JSON number.
+fn percent_json(n: usize, total: usize) -> serde_json::Value {
+    serde_json::from_str(&percent(n, total)).unwrap_or(serde_json::Value::Null)
 }

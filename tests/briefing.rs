@@ -89,6 +89,7 @@ input {
     age:       int 16..=70      "年龄"
     edu:       Edu = none       "学历"
     old_bonus: bool = false     "旧加分"
+    title:     bool = false     "职称"
 }
 
 section basic "基础" {
@@ -107,10 +108,16 @@ section basic "基础" {
         when old_bonus => 5
         else => 0
     }
+    item title "职称" {
+        when title => 70
+        else => 0
+    }
+    best_of edu_or_title "学历与职称二选一" { edu, title }
 }
 "#;
 
-/// Its child: the old bonus and its input are gone, a certificate worth 20 is new.
+/// Its child: the old bonus and its input are gone, a certificate worth 20 is new, and the
+/// title is worth 100 instead of 70.
 const CHILD: &str = r#"policy mini "迷你积分" extends "old" {
     year      2025
     effective 2025-01-01
@@ -118,6 +125,11 @@ const CHILD: &str = r#"policy mini "迷你积分" extends "old" {
 
 remove item old_bonus
 remove input old_bonus
+
+override item title "职称" {
+    when title => 100
+    else => 0
+}
 
 input {
     cert: bool = false "证书"
@@ -190,4 +202,118 @@ fn a_fact_neither_year_knows_is_still_an_error_naming_the_line() {
     let run = jifen(&["diff", "--applicants", &people, &old, &new]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("`old_bonus`"), "{}", run.stderr);
+}
+
+#[test]
+fn the_briefing_gives_bands_examples_breakdowns_and_direct_and_knock_on_drivers() {
+    let tmp = TempDir::new("briefing");
+    let (old, new) = pair(&tmp);
+    // a: 95 → 90 (−5, old_bonus gone). b: 90 → 90. c: 110 → 130 (+20, cert).
+    // d: old 30 + max(edu 80, title 70) = 110, edu counts; new title 100 beats edu 80:
+    //    30 + 100 = 130 (+20): title +100 (its rule changed: direct), edu −80 (its rule is
+    //    the same, it lost the best_of group: knock-on).
+    let people = tmp.write(
+        "people.jsonl",
+        concat!(
+            r#"{"id": "a", "age": 30, "edu": "bachelor", "old_bonus": true}"#,
+            "\n",
+            r#"{"id": "b", "age": 40, "edu": "master"}"#,
+            "\n",
+            r#"{"id": "c", "age": 30, "edu": "master", "cert": true}"#,
+            "\n",
+            r#"{"id": "d", "age": 30, "edu": "master", "title": true}"#,
+            "\n"
+        ),
+    );
+    let run = jifen(&["diff", "--format", "json", "--by", "edu", "--applicants", &people, &old, &new]).ok("json");
+    let v = run.json();
+    let s = &v["summary"];
+    // Bands: a in −9…−1, b in 0, c and d in +10…+49; the others empty.
+    let bands: Vec<(String, u64, Vec<String>)> = s["bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let ex = b["examples"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect();
+            (b["band"].as_str().unwrap().to_string(), b["applicants"].as_u64().unwrap(), ex)
+        })
+        .collect();
+    let ex = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        bands,
+        vec![
+            ("≤ -50".to_string(), 0, ex(&[])),
+            ("-49…-10".to_string(), 0, ex(&[])),
+            ("-9…-1".to_string(), 1, ex(&["a"])),
+            ("0".to_string(), 1, ex(&["b"])),
+            ("+1…+9".to_string(), 0, ex(&[])),
+            ("+10…+49".to_string(), 2, ex(&["c", "d"])),
+            ("≥ +50".to_string(), 0, ex(&[])),
+        ]
+    );
+    // Drivers, largest absolute effect first: title +100, edu −80, cert +20, old_bonus −5.
+    let drivers: Vec<(String, String, i64)> = s["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["item"].as_str().unwrap().into(),
+                d["kind"].as_str().unwrap().into(),
+                d["total_change"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, i64)> =
+        [("title", "direct", 100), ("edu", "knock_on", -80), ("cert", "direct", 20), ("old_bonus", "direct", -5)]
+            .iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+            .collect();
+    assert_eq!(drivers, expected);
+    // By edu (enum order): bachelor a (−5) → mean −5; master b, c, d (0 + 20 + 20) → 40 / 3 = 13.33.
+    assert_eq!(s["by"]["fact"], "edu");
+    let groups = s["by"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert_eq!((groups[0]["value"].as_str(), groups[0]["applicants"].as_u64()), (Some("bachelor"), Some(1)));
+    assert_eq!(groups[0]["mean_change"].to_string(), "-5");
+    assert_eq!((groups[1]["value"].as_str(), groups[1]["applicants"].as_u64()), (Some("master"), Some(3)));
+    assert_eq!(groups[1]["mean_change"].to_string(), "13.33");
+    // Rule changes: the title's (effect 100) first; added things carry no null or empty noise.
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes[0]["id"], "title", "{changes:?}");
+    let added = changes.iter().find(|c| c["kind"] == "added" && c["what"] == "input").expect("cert added");
+    assert!(added.get("new").is_none() && added.get("old").is_none() && added.get("affects").is_none(), "{added}");
+
+    // By distance of the old total from the standard (100): b 90 → −10; a 95 → −5; c, d 110 → +10.
+    let run = jifen(&["diff", "--by", "standard", "--applicants", &people, &old, &new]).ok("by standard");
+    let out = &run.stdout;
+    assert!(out.contains("by old total − standard:"), "{out}");
+    for line in
+        ["-49…-10                       1      0      0  +0", "-9…-1                         1      0      1  -5"]
+    {
+        assert!(out.contains(line), "{line:?} in\n{out}");
+    }
+    assert!(out.contains("+10…+49                       2      2      0  +20"), "{out}");
+    assert!(out.contains("edu                      knock-on"), "{out}");
+
+    // A number is not a breakdown; an unknown fact is named.
+    let run = jifen(&["diff", "--by", "age", "--applicants", &people, &old, &new]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`age` is a number"), "{}", run.stderr);
+    let run = jifen(&["diff", "--by", "nosuch", "--applicants", &people, &old, &new]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`nosuch`"), "{}", run.stderr);
+}
+
+#[test]
+fn a_band_keeps_its_first_three_applicants_in_input_order() {
+    let tmp = TempDir::new("examples");
+    let (old, new) = pair(&tmp);
+    // Five applicants without ids, each +20 (cert): named by line, the first three kept.
+    let rows: String = (0..5).map(|_| "{\"age\": 30, \"cert\": true}\n").collect();
+    let people = tmp.write("five.jsonl", &rows);
+    let run = jifen(&["diff", "--format", "json", "--applicants", &people, &old, &new]).ok("json");
+    let band = &run.json()["summary"]["bands"][5];
+    assert_eq!(band["applicants"], 5);
+    assert_eq!(band["examples"], serde_json::json!(["line 1", "line 2", "line 3"]));
 }

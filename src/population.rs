@@ -769,7 +769,8 @@ impl Model {
 /// The whole numbers an input allows, bounded by [`plausible_max`] when it has no maximum.
 fn bounds(input: &crate::rules::InputDef) -> (i64, i64) {
     let lo = input.min.and_then(|m| i64::try_from(m.ceil()).ok()).unwrap_or(0);
-    let hi = input.max.and_then(|m| i64::try_from(m.floor()).ok()).unwrap_or_else(|| lo.max(0) + plausible_max(input.ty));
+    let hi =
+        input.max.and_then(|m| i64::try_from(m.floor()).ok()).unwrap_or_else(|| lo.max(0) + plausible_max(input.ty));
     (lo, hi.max(lo))
 }
 
@@ -791,7 +792,9 @@ fn derived_fact(ruleset: &RuleSet, input: &crate::rules::InputDef) -> Fact {
         }
         _ if input.required() => fact(Draw::Ranges(vec![(lo, hi, 1)]), 1000),
         // Counts of records: given rarely, and then once.
-        _ if plausible_max(input.ty) == 3 && input.max.is_none() => fact(Draw::Ranges(vec![(lo.max(1), lo.max(1), 1)]), 5),
+        _ if plausible_max(input.ty) == 3 && input.max.is_none() => {
+            fact(Draw::Ranges(vec![(lo.max(1), lo.max(1), 1)]), 5)
+        }
         _ => fact(Draw::Ranges(vec![(lo, hi, 1)]), if input.optional { 300 } else { 100 }),
     }
 }
@@ -826,9 +829,10 @@ fn read_fact(ruleset: &RuleSet, slot: usize, t: &dyn toml_edit::TableLike) -> Re
                         let all: Vec<&str> = variants.iter().map(|x| &*x.name).collect();
                         format!("`{name}` is not a variant (allowed: {})", all.join(", "))
                     })?;
-                    weights[k] = w.as_integer().and_then(|n| u64::try_from(n).ok()).ok_or_else(|| {
-                        format!("the weight of `{name}` must be a whole number ≥ 0")
-                    })?;
+                    weights[k] = w
+                        .as_integer()
+                        .and_then(|n| u64::try_from(n).ok())
+                        .ok_or_else(|| format!("the weight of `{name}` must be a whole number ≥ 0"))?;
                 }
                 if weights.iter().all(|w| *w == 0) {
                     return Err("`values` needs a weight above 0".into());
@@ -867,7 +871,8 @@ fn read_fact(ruleset: &RuleSet, slot: usize, t: &dyn toml_edit::TableLike) -> Re
             }
             "only_if" => {
                 let name = v.as_str().ok_or("`only_if` must be a string")?;
-                fact.only_if = Some(ruleset.input_slot(name).ok_or_else(|| format!("`only_if = \"{name}\"`: no such input"))?);
+                fact.only_if =
+                    Some(ruleset.input_slot(name).ok_or_else(|| format!("`only_if = \"{name}\"`: no such input"))?);
             }
             other => {
                 return Err(format!(

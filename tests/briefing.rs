@@ -317,3 +317,47 @@ fn a_band_keeps_its_first_three_applicants_in_input_order() {
     assert_eq!(band["applicants"], 5);
     assert_eq!(band["examples"], serde_json::json!(["line 1", "line 2", "line 3"]));
 }
+
+#[test]
+fn gen_draws_a_plausible_deterministic_synthetic_population() {
+    let a = jifen(&["gen", "--count", "5000", "--seed", "9"]).ok("gen");
+    let b = jifen(&["gen", "--count", "5000", "--seed", "9"]).ok("gen again");
+    assert_eq!(a.stdout, b.stdout, "same seed, same rows");
+    let rows: Vec<Value> = a.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows[0]["id"], "synthetic-000001");
+    let n = |f: &dyn Fn(&Value) -> bool| rows.iter().filter(|r| f(r)).count();
+    let int = |r: &Value, k: &str| r[k].as_i64().unwrap_or(0);
+    // Constraints hold for every row: insurance within working years, base months within it.
+    assert_eq!(n(&|r| int(r, "si_months") > (int(r, "age") - 16) * 12), 0);
+    assert_eq!(n(&|r| int(r, "si_base_months_48") > int(r, "si_months")), 0);
+    // Rare facts stay rare: the model gives 1–2 per mille, so well under 1 % of 5000 (50).
+    for flag in ["serious_crime", "family_planning_violation", "startup_talent", "innovation_intermediary"] {
+        assert!(n(&|r| r[flag] == true) < 50, "{flag}: {}", n(&|r| r[flag] == true));
+    }
+}
+
+#[test]
+fn gen_reads_a_model_file_and_names_its_mistakes() {
+    let tmp = TempDir::new("model");
+    // Everyone 30, all with a doctorate, half of them 创业人才.
+    let model = tmp.write(
+        "m.toml",
+        "[age]\nranges = [[30, 30, 1]]\n[education]\nvalues = { doctor = 1 }\n[startup_talent]\nper_mille = 500\n",
+    );
+    let run = jifen(&["gen", "--count", "400", "--model", &model]).ok("gen --model");
+    let rows: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(rows.iter().all(|r| r["age"] == 30 && r["education"] == "doctor"));
+    let talent = rows.iter().filter(|r| r["startup_talent"] == true).count();
+    assert!((120..=280).contains(&talent), "about half of 400: {talent}");
+    for (text, says) in [
+        ("[agee]\nranges = [[30, 30, 1]]\n", "did you mean `age`?"),
+        ("[education]\nvalues = { phd = 1 }\n", "`phd` is not a variant"),
+        ("[age]\nranges = [[40, 30, 1]]\n", "from ≤ to"),
+        ("[serious_crime]\nper_mille = 2000\n", "0 to 1000"),
+    ] {
+        let bad = tmp.write("bad.toml", text);
+        let run = jifen(&["gen", "--model", &bad]);
+        assert_eq!(run.code, 2, "{text}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{text}: {}", run.stderr);
+    }
+}

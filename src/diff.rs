@@ -5,11 +5,9 @@
 //! parameters and variants by name), so a reformatted file with the same meaning
 //! shows no difference, and a new parameter value shows once, as a parameter change.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use crate::eval::{Outcome, Scores};
+use crate::eval::{Applicant, Outcome, Scores};
 use crate::rules::{ArithOp, CmpOp, Expr, InputType, Pattern, RuleSet, Value};
 
 /// One difference between the rules of two policies.
@@ -21,10 +19,14 @@ pub struct Change {
     pub what: &'static str,
     pub id: String,
     /// For `changed`: which part (`value`, `rule`, `cap`, `preconditions`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub new: Option<String>,
     /// The items whose points read a changed parameter.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub affects: Vec<String>,
 }
 
@@ -350,6 +352,97 @@ fn cap_text(cap: Option<i64>) -> String {
     cap.map(|c| c.to_string()).unwrap_or_else(|| "none".to_string())
 }
 
+/// How one year reads rows written for either year: facts only the other year declares are
+/// read (checked against the other year's declaration) and then dropped; the year's new or
+/// changed inputs are read as optional so that their absence can be counted, then take
+/// their defaults.
+#[derive(Debug, Clone)]
+pub struct YearSchema {
+    /// The year's rules with the other year's extra inputs appended and its measured
+    /// inputs made optional: for reading rows only, never for scoring.
+    pub reading: RuleSet,
+    /// The year's own inputs, which come first in `reading`.
+    inputs: usize,
+    /// The year's inputs whose absence is counted, with their real declaration.
+    measured: Vec<(usize, crate::rules::InputDef)>,
+}
+
+impl YearSchema {
+    /// `own` read alongside `other`; with `measure`, own inputs that `other` lacks or
+    /// declares otherwise are counted when not given.
+    pub fn new(own: &RuleSet, other: &RuleSet, measure: bool) -> YearSchema {
+        let mut reading = own.clone();
+        let mut measured = Vec::new();
+        if measure {
+            for (slot, def) in own.inputs.iter().enumerate() {
+                let changed = match other.inputs.iter().find(|o| o.name == def.name) {
+                    None => true,
+                    Some(o) => input_text(other, o) != input_text(own, def),
+                };
+                if changed {
+                    measured.push((slot, def.clone()));
+                    let read = &mut reading.inputs[slot];
+                    (read.optional, read.default) = (true, None);
+                }
+            }
+        }
+        for def in &other.inputs {
+            if own.input_slot(&def.name).is_some() {
+                continue;
+            }
+            let mut def = def.clone();
+            if let InputType::Enum(e) = def.ty {
+                // The other year's enum travels with the input, for reading its values.
+                if let Some(en) = other.enums.get(e as usize) {
+                    reading.enums.push(en.clone());
+                    def.ty = InputType::Enum(u16::try_from(reading.enums.len() - 1).unwrap_or(u16::MAX));
+                }
+            }
+            (def.optional, def.default) = (true, None);
+            reading.inputs.push(def);
+        }
+        YearSchema { reading, inputs: own.inputs.len(), measured }
+    }
+
+    /// The inputs whose absence is counted, in order.
+    pub fn measured(&self) -> impl Iterator<Item = &str> + '_ {
+        self.measured.iter().map(|(_, d)| &*d.name)
+    }
+
+    /// Make an applicant read with [`Self::reading`] one of the year's own: measured inputs
+    /// not given are counted in `not_given` (by position in [`Self::measured`]) and take
+    /// their defaults; the other year's facts are dropped.
+    pub fn finish(
+        &self,
+        read: &Applicant,
+        out: &mut Applicant,
+        not_given: &mut [usize],
+    ) -> Result<(), crate::applicant::ApplicantError> {
+        out.values.clear();
+        out.values.extend(read.values.iter().take(self.inputs).copied());
+        for (k, (slot, def)) in self.measured.iter().enumerate() {
+            let Some(v) = out.values.get_mut(*slot) else { continue };
+            if *v != Value::Absent {
+                continue;
+            }
+            if let Some(n) = not_given.get_mut(k) {
+                *n += 1;
+            }
+            *v = match def.default {
+                Some(d) => d,
+                None if def.optional => Value::Absent,
+                None => {
+                    return Err(crate::applicant::ApplicantError::MissingKey {
+                        key: def.name.to_string(),
+                        expected: self.reading.expected(def),
+                    })
+                }
+            };
+        }
+        Ok(())
+    }
+}
+
 /// How one applicant's score changes between two policies.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApplicantDelta {
@@ -388,6 +481,104 @@ pub fn applicant_delta(old: &Outcome, new: &Outcome) -> ApplicantDelta {
     }
 }
 
+/// The bands a change of total falls in: `(from, to, label)`, both ends included.
+pub const BANDS: [(Option<i64>, Option<i64>, &str); 7] = [
+    (None, Some(-50), "≤ -50"),
+    (Some(-49), Some(-10), "-49…-10"),
+    (Some(-9), Some(-1), "-9…-1"),
+    (Some(0), Some(0), "0"),
+    (Some(1), Some(9), "+1…+9"),
+    (Some(10), Some(49), "+10…+49"),
+    (Some(50), None, "≥ +50"),
+];
+
+/// The index in [`BANDS`] of a change (or of a distance from the standard).
+pub fn band(change: i64) -> usize {
+    match change {
+        i64::MIN..=-50 => 0,
+        -49..=-10 => 1,
+        -9..=-1 => 2,
+        0 => 3,
+        1..=9 => 4,
+        10..=49 => 5,
+        _ => 6,
+    }
+}
+
+/// Applicants shown per band.
+pub const EXAMPLES_PER_BAND: usize = 3;
+
+/// Applicants of one band, or of one value of a `--by` fact.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Count {
+    pub applicants: usize,
+    pub gain: usize,
+    pub lose: usize,
+    /// Sum of the changes of total.
+    pub total_change: i64,
+}
+
+impl Count {
+    fn add(&mut self, delta: i64) {
+        self.applicants += 1;
+        match delta.signum() {
+            1 => self.gain += 1,
+            -1 => self.lose += 1,
+            _ => {}
+        }
+        self.total_change = self.total_change.saturating_add(delta);
+    }
+
+    fn merge(&mut self, other: Count) {
+        self.applicants += other.applicants;
+        self.gain += other.gain;
+        self.lose += other.lose;
+        self.total_change = self.total_change.saturating_add(other.total_change);
+    }
+
+    /// The mean change, exact to two decimals (rounded half away from zero).
+    pub fn mean_change(&self) -> rust_decimal::Decimal {
+        use rust_decimal::{Decimal, RoundingStrategy};
+        if self.applicants == 0 {
+            return Decimal::ZERO;
+        }
+        let mean = Decimal::from(self.total_change) / Decimal::from(self.applicants as u64);
+        mean.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero).normalize()
+    }
+}
+
+/// Whether an item's points changed because its own rule did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriverKind {
+    /// The item's rule, cap, preconditions or group changed, or a parameter or input it reads.
+    Direct,
+    /// The item's rule is the same: its points moved through a `best_of` group, a cap or a
+    /// precondition reading another item.
+    KnockOn,
+}
+
+/// An item whose points changed for some applicants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Driver {
+    pub item: String,
+    pub kind: DriverKind,
+    pub applicants: usize,
+    pub total_change: i64,
+}
+
+/// One band of changes of total, with a few of its applicants (by id, or `line N`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Band {
+    pub band: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<i64>,
+    pub applicants: usize,
+    pub examples: Vec<String>,
+}
+
 /// What a policy change does to a population.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
@@ -397,57 +588,14 @@ pub struct Summary {
     pub same: usize,
     pub newly_meet: usize,
     pub no_longer_meet: usize,
-    /// Change of total → number of applicants.
-    pub distribution: BTreeMap<i64, usize>,
-    /// Item id → (applicants whose points for it changed, sum of the changes).
-    pub drivers: BTreeMap<String, (usize, i64)>,
-}
-
-impl Summary {
-    pub fn add(&mut self, d: &ApplicantDelta) {
-        self.count(d.delta(), d.old_meets, d.new_meets);
-        for (id, change) in &d.items {
-            if *change != 0 {
-                let e = self.drivers.entry(id.clone()).or_default();
-                e.0 += 1;
-                e.1 = e.1.saturating_add(*change);
-            }
-        }
-    }
-
-    /// Count one applicant's change of total and of meeting the standard.
-    fn count(&mut self, delta: i64, old_meets: bool, new_meets: bool) {
-        self.applicants += 1;
-        match delta.signum() {
-            1 => self.gain += 1,
-            -1 => self.lose += 1,
-            _ => self.same += 1,
-        }
-        if !old_meets && new_meets {
-            self.newly_meet += 1;
-        }
-        if old_meets && !new_meets {
-            self.no_longer_meet += 1;
-        }
-        *self.distribution.entry(delta).or_default() += 1;
-    }
-
-    pub fn merge(&mut self, other: Summary) {
-        self.applicants += other.applicants;
-        self.gain += other.gain;
-        self.lose += other.lose;
-        self.same += other.same;
-        self.newly_meet += other.newly_meet;
-        self.no_longer_meet += other.no_longer_meet;
-        for (k, v) in other.distribution {
-            *self.distribution.entry(k).or_default() += v;
-        }
-        for (k, (n, s)) in other.drivers {
-            let e = self.drivers.entry(k).or_default();
-            e.0 += n;
-            e.1 = e.1.saturating_add(s);
-        }
-    }
+    /// The changes of total in [`BANDS`], in order.
+    pub bands: Vec<Band>,
+    /// The items whose points changed, largest effect (absolute total change) first.
+    pub drivers: Vec<Driver>,
+    /// Per value of the `--by` fact (in the fact's order): its applicants and their changes.
+    pub by: Vec<(String, Count)>,
+    /// The new year's new or changed inputs, with how many applicants did not give them.
+    pub not_given: Vec<(String, usize)>,
 }
 
 /// The columns of an applicant's delta — the new policy's items, then those only in the
@@ -464,19 +612,65 @@ struct Column<'r> {
     /// The item's index in the new and in the old policy.
     new: Option<usize>,
     old: Option<usize>,
+    kind: DriverKind,
+}
+
+fn inputs_read(e: &Expr, out: &mut Vec<u16>) {
+    match e {
+        Expr::Input(s) => out.push(*s),
+        Expr::Folded { source, .. } => inputs_read(source, out),
+        _ => e.children().for_each(|c| inputs_read(c, out)),
+    }
+}
+
+/// The items whose own definition changed between `old` and `new`: the item itself, a
+/// parameter it reads, or an input it reads.
+fn directly_changed(old: &RuleSet, new: &RuleSet) -> Vec<String> {
+    let changes = rule_changes(old, new);
+    let mut direct: Vec<String> = Vec::new();
+    for c in &changes {
+        match c.what {
+            "item" => direct.push(c.id.clone()),
+            "param" => direct.extend(c.affects.iter().cloned()),
+            _ => {}
+        }
+    }
+    let inputs: Vec<&str> = changes.iter().filter(|c| c.what == "input").map(|c| c.id.as_str()).collect();
+    for item in &new.items {
+        let mut read = Vec::new();
+        inputs_read(&item.body, &mut read);
+        item.preconditions.iter().for_each(|p| inputs_read(&p.condition, &mut read));
+        if read.iter().any(|&s| new.inputs.get(s as usize).is_some_and(|i| inputs.contains(&&*i.name))) {
+            direct.push(item.id.to_string());
+        }
+    }
+    direct
 }
 
 impl<'r> DeltaColumns<'r> {
     pub fn new(old: &'r RuleSet, new: &'r RuleSet) -> DeltaColumns<'r> {
+        let direct = directly_changed(old, new);
+        let kind = |id: &str| {
+            if direct.iter().any(|d| d == id) {
+                DriverKind::Direct
+            } else {
+                DriverKind::KnockOn
+            }
+        };
         let mut columns: Vec<Column<'r>> = new
             .items
             .iter()
             .enumerate()
-            .map(|(i, item)| Column { id: &item.id, new: Some(i), old: old.items.iter().position(|o| o.id == item.id) })
+            .map(|(i, item)| Column {
+                id: &item.id,
+                new: Some(i),
+                old: old.items.iter().position(|o| o.id == item.id),
+                kind: kind(&item.id),
+            })
             .collect();
         for (i, item) in old.items.iter().enumerate() {
             if !new.items.iter().any(|n| n.id == item.id) {
-                columns.push(Column { id: &item.id, new: None, old: Some(i) });
+                columns.push(Column { id: &item.id, new: None, old: Some(i), kind: kind(&item.id) });
             }
         }
         DeltaColumns { columns }
@@ -495,19 +689,35 @@ impl<'r> DeltaColumns<'r> {
     }
 }
 
-/// A [`Summary`] being counted, its drivers by column: cheap to add to and to merge, so
-/// each thread keeps one.
+/// A [`Summary`] being counted, by column and by key: cheap to add to and to merge, so
+/// each thread keeps one. Merged in input order, it keeps the first examples of each band.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     summary: Summary,
+    bands: [usize; BANDS.len()],
+    examples: [Vec<String>; BANDS.len()],
     /// Per column: applicants whose points for the item changed, and the sum of the changes.
     drivers: Vec<(usize, i64)>,
+    /// Per key of the `--by` fact (see [`Tally::group`]).
+    groups: Vec<(u32, Count)>,
+    /// Per measured input of the new year ([`YearSchema::measured`]): applicants without it.
+    pub not_given: Vec<usize>,
 }
 
 impl Tally {
     /// Count one applicant, scored under both policies, with its [`DeltaColumns::changes`].
     pub fn add(&mut self, old: &Scores, new: &Scores, changes: &[i64]) {
-        self.summary.count(new.total.saturating_sub(old.total), old.meets_standard, new.meets_standard);
+        let delta = new.total.saturating_sub(old.total);
+        let s = &mut self.summary;
+        s.applicants += 1;
+        match delta.signum() {
+            1 => s.gain += 1,
+            -1 => s.lose += 1,
+            _ => s.same += 1,
+        }
+        s.newly_meet += usize::from(!old.meets_standard && new.meets_standard);
+        s.no_longer_meet += usize::from(old.meets_standard && !new.meets_standard);
+        self.bands[band(delta)] += 1;
         if self.drivers.len() < changes.len() {
             self.drivers.resize(changes.len(), (0, 0));
         }
@@ -519,12 +729,45 @@ impl Tally {
         }
     }
 
+    /// Keep the applicant as an example of its band while the band has few.
+    pub fn example(&mut self, delta: i64, name: impl FnOnce() -> String) {
+        let examples = &mut self.examples[band(delta)];
+        if examples.len() < EXAMPLES_PER_BAND {
+            examples.push(name());
+        }
+    }
+
+    /// Count the applicant under `key`, its value of the `--by` fact.
+    pub fn group(&mut self, key: u32, delta: i64) {
+        match self.groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, count)) => count.add(delta),
+            None => {
+                let mut count = Count::default();
+                count.add(delta);
+                self.groups.push((key, count));
+            }
+        }
+    }
+
     pub fn applicants(&self) -> usize {
         self.summary.applicants
     }
 
     pub fn merge(&mut self, other: Tally) {
-        self.summary.merge(other.summary);
+        let (s, o) = (&mut self.summary, other.summary);
+        s.applicants += o.applicants;
+        s.gain += o.gain;
+        s.lose += o.lose;
+        s.same += o.same;
+        s.newly_meet += o.newly_meet;
+        s.no_longer_meet += o.no_longer_meet;
+        for (k, n) in other.bands.into_iter().enumerate() {
+            self.bands[k] += n;
+        }
+        for (mine, theirs) in self.examples.iter_mut().zip(other.examples) {
+            let room = EXAMPLES_PER_BAND.saturating_sub(mine.len());
+            mine.extend(theirs.into_iter().take(room));
+        }
         if self.drivers.len() < other.drivers.len() {
             self.drivers.resize(other.drivers.len(), (0, 0));
         }
@@ -532,18 +775,57 @@ impl Tally {
             mine.0 += n;
             mine.1 = mine.1.saturating_add(sum);
         }
-    }
-
-    /// The summary, drivers named by item (only items some applicant's change involved).
-    pub fn summary(self, columns: &DeltaColumns<'_>) -> Summary {
-        let mut summary = self.summary;
-        for (id, (n, sum)) in columns.ids().zip(self.drivers) {
-            if n > 0 {
-                let e = summary.drivers.entry(id.to_string()).or_default();
-                e.0 += n;
-                e.1 = e.1.saturating_add(sum);
+        for (key, count) in other.groups {
+            match self.groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, mine)) => mine.merge(count),
+                None => self.groups.push((key, count)),
             }
         }
+        if self.not_given.len() < other.not_given.len() {
+            self.not_given.resize(other.not_given.len(), 0);
+        }
+        for (mine, n) in self.not_given.iter_mut().zip(other.not_given) {
+            *mine += n;
+        }
+    }
+
+    /// The summary: drivers named by item (only items some applicant's change involved),
+    /// measured inputs named in order, `--by` keys named by `label`.
+    pub fn summary<'n>(
+        self,
+        columns: &DeltaColumns<'_>,
+        measured: impl Iterator<Item = &'n str>,
+        label: &dyn Fn(u32) -> String,
+    ) -> Summary {
+        let mut summary = self.summary;
+        summary.bands = BANDS
+            .iter()
+            .zip(self.bands)
+            .zip(self.examples)
+            .map(|(((from, to, band), applicants), examples)| Band { band, from: *from, to: *to, applicants, examples })
+            .collect();
+        summary.drivers = columns
+            .columns
+            .iter()
+            .zip(self.drivers)
+            .filter(|(_, (n, _))| *n > 0)
+            .map(|(c, (applicants, total_change))| Driver {
+                item: c.id.to_string(),
+                kind: c.kind,
+                applicants,
+                total_change,
+            })
+            .collect();
+        summary
+            .drivers
+            .sort_by_key(|d| (std::cmp::Reverse(d.total_change.unsigned_abs()), std::cmp::Reverse(d.applicants)));
+        let mut groups = self.groups;
+        groups.sort_by_key(|(k, _)| *k);
+        summary.by = groups.into_iter().map(|(k, c)| (label(k), c)).collect();
+        summary.not_given = measured
+            .enumerate()
+            .map(|(k, name)| (name.to_string(), self.not_given.get(k).copied().unwrap_or(0)))
+            .collect();
         summary
     }
 }
@@ -574,9 +856,9 @@ mod tests {
         let mut tally = Tally::default();
         tally.add(&old, &new, &changes);
         tally.add(&old, &new, &changes);
-        let summary = tally.summary(&columns);
+        let summary = tally.summary(&columns, std::iter::empty(), &|k| k.to_string());
         assert_eq!((summary.gain, summary.newly_meet), (2, 2));
-        assert_eq!(summary.distribution.get(&i64::MAX), Some(&2));
-        assert!(summary.drivers.values().all(|&(count, sum)| count == 2 && sum == i64::MAX));
+        assert_eq!(summary.bands.last().map(|b| b.applicants), Some(2));
+        assert!(summary.drivers.iter().all(|d| d.applicants == 2 && d.total_change == i64::MAX));
     }
 }

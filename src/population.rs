@@ -591,56 +591,331 @@ fn plausible_max(ty: InputType) -> i64 {
     }
 }
 
-/// One plausible applicant as a JSON object line. Inputs keep their default most of the
-/// time, so that every item is reached by some applicants and most score modestly.
-pub fn generate_row(ruleset: &RuleSet, rng: &mut Rng, id: u64) -> String {
-    let mut out = String::with_capacity(512);
-    out.push_str(&format!("{{\"id\":{id}"));
-    for input in &ruleset.inputs {
-        if input.optional && rng.chance(60) {
-            continue;
-        }
-        if input.default.is_some() && rng.chance(55) {
-            continue;
-        }
-        let lo = input.min.and_then(|m| i64::try_from(m.ceil()).ok()).unwrap_or(0);
-        let hi = input
-            .max
-            .and_then(|m| i64::try_from(m.floor()).ok())
-            .unwrap_or_else(|| lo.max(0) + plausible_max(input.ty));
-        let value = match input.ty {
-            InputType::Bool => {
-                let default_true = input.default == Some(Value::Bool(true));
-                // Flags that are rare in life (records, vetoes) stay rare.
-                let flip = if default_true { 10 } else { 25 };
-                (if rng.chance(flip) { !default_true } else { default_true }).to_string()
-            }
-            InputType::Int { .. }
-                if input.default == Some(Value::Int(0)) && hi - lo > 0 && plausible_max(input.ty) == 3 =>
-            {
-                // Counts of records: mostly zero.
-                (if rng.chance(85) { 0 } else { rng.range(1, 2) }).to_string()
-            }
-            InputType::Int { .. } => rng.range(lo, hi).to_string(),
-            InputType::Decimal { .. } => {
-                let whole = rng.range(lo, hi);
-                let cents = rng.range(0, 99);
-                format!("{whole}.{cents:02}")
-            }
-            InputType::Enum(e) => {
-                let n = ruleset.enums.get(e as usize).map(|d| d.variants.len()).unwrap_or(1);
-                let v = rng.range(0, n as i64 - 1) as usize;
-                let name = ruleset
-                    .enums
-                    .get(e as usize)
-                    .and_then(|d| d.variants.get(v))
-                    .map(|v| v.name.to_string())
-                    .unwrap_or_default();
-                format!("\"{name}\"")
-            }
-        };
-        out.push_str(&format!(",\"{}\":{value}", input.name));
+impl Rng {
+    /// True with probability `per_mille` / 1000.
+    pub fn per_mille(&mut self, per_mille: u32) -> bool {
+        self.next_u64() % 1000 < u64::from(per_mille)
     }
-    out.push('}');
-    out
+
+    /// An index drawn with the given relative weights (not all zero).
+    fn weighted(&mut self, weights: impl Iterator<Item = u64> + Clone) -> usize {
+        let total: u64 = weights.clone().sum();
+        if total == 0 {
+            return 0;
+        }
+        let mut at = self.next_u64() % total;
+        for (k, w) in weights.enumerate() {
+            if at < w {
+                return k;
+            }
+            at -= w;
+        }
+        0
+    }
+}
+
+/// How one fact is drawn (see docs/cli.md, `jifen gen`).
+#[derive(Debug, Clone)]
+enum Draw {
+    /// A bool, true with this probability per mille.
+    Flag(u32),
+    /// An enum variant by relative weight (index = variant).
+    Values(Vec<u64>),
+    /// A whole number from weighted ranges `(from, to, weight)`.
+    Ranges(Vec<(i64, i64, u64)>),
+}
+
+/// A value's upper limit, from another fact already drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    /// (age − 16) × 12.
+    WorkingMonths,
+    /// age − 16.
+    WorkingYears,
+    /// Another input's drawn number (0 when it was not given).
+    Fact(usize),
+}
+
+#[derive(Debug, Clone)]
+struct Fact {
+    draw: Draw,
+    /// Per mille: how often the fact is written at all (else it takes its default).
+    given: u32,
+    at_most: Option<Limit>,
+    /// Drawn only when this other input was given a value other than its default.
+    only_if: Option<usize>,
+}
+
+/// A population model: per input of a policy, how its values are drawn. Deterministic:
+/// the same model, policy and seed give the same rows.
+#[derive(Debug, Clone)]
+pub struct Model {
+    facts: Vec<Fact>,
+    /// The order facts are drawn in: each after the facts its limits read.
+    order: Vec<usize>,
+}
+
+/// The model used without `--model`: [`Model::derived`] with the bundled Shanghai
+/// proportions (`examples/shanghai.model.toml`) for the facts the policy declares.
+pub const BUNDLED_MODEL: &str = include_str!("../examples/shanghai.model.toml");
+
+impl Model {
+    /// A model from the policy alone: inputs mostly keep their defaults, flags that
+    /// default to false are true for 5 per mille, required inputs are drawn from their range.
+    pub fn derived(ruleset: &RuleSet) -> Model {
+        let facts = ruleset.inputs.iter().map(|input| derived_fact(ruleset, input)).collect();
+        Model { facts, order: (0..ruleset.inputs.len()).collect() }
+    }
+
+    /// The default model: [`Self::derived`] refined by [`BUNDLED_MODEL`] where the policy
+    /// declares the fact (and the bundled description fits its declaration).
+    pub fn default_for(ruleset: &RuleSet) -> Model {
+        Model::from_toml(ruleset, BUNDLED_MODEL, false).unwrap_or_else(|_| Model::derived(ruleset))
+    }
+
+    /// A model read from TOML text (format in docs/cli.md). With `strict`, a fact the policy
+    /// does not declare is an error; without, it is skipped.
+    pub fn from_toml(ruleset: &RuleSet, text: &str, strict: bool) -> Result<Model, String> {
+        let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
+        let mut model = Model::derived(ruleset);
+        for (name, item) in doc.as_table().iter() {
+            let Some(slot) = ruleset.input_slot(name) else {
+                if strict {
+                    let names = ruleset.inputs.iter().map(|i| &*i.name);
+                    let help = match crate::check::did_you_mean(name, names) {
+                        Some(s) => format!(" (did you mean `{s}`?)"),
+                        None => String::new(),
+                    };
+                    return Err(format!("[{name}]: the policy has no input `{name}`{help}"));
+                }
+                continue;
+            };
+            let table = item.as_table_like().ok_or_else(|| format!("[{name}]: must be a table"))?;
+            let fact = read_fact(ruleset, slot, table).map_err(|e| format!("[{name}]: {e}"))?;
+            model.facts[slot] = fact;
+        }
+        model.order = draw_order(ruleset, &model.facts)?;
+        Ok(model)
+    }
+
+    /// One applicant as a JSON object line, named `synthetic-NNNNNN`.
+    pub fn row(&self, ruleset: &RuleSet, rng: &mut Rng, id: u64) -> String {
+        // Per input: the number drawn (for limits), whether it differs from the default,
+        // and its JSON text (None: not written).
+        let n = ruleset.inputs.len();
+        let mut numbers = vec![0i64; n];
+        let mut active = vec![false; n];
+        let mut texts: Vec<Option<String>> = vec![None; n];
+        let age = ruleset.input_slot("age");
+        for &slot in &self.order {
+            let (Some(input), Some(fact)) = (ruleset.inputs.get(slot), self.facts.get(slot)) else { continue };
+            if fact.only_if.is_some_and(|o| !active[o]) || !rng.per_mille(fact.given) {
+                continue;
+            }
+            let (lo, hi) = bounds(input);
+            let limit = fact.at_most.map(|l| match l {
+                Limit::WorkingMonths => age.map_or(i64::MAX, |a| numbers[a].saturating_sub(16).max(0) * 12),
+                Limit::WorkingYears => age.map_or(i64::MAX, |a| numbers[a].saturating_sub(16).max(0)),
+                Limit::Fact(other) => numbers[other],
+            });
+            let (text, number, differs) = match &fact.draw {
+                Draw::Flag(p) => {
+                    let b = rng.per_mille(*p);
+                    (b.to_string(), i64::from(b), input.default != Some(Value::Bool(b)))
+                }
+                Draw::Values(weights) => {
+                    let v = rng.weighted(weights.iter().copied());
+                    let name = ruleset
+                        .enums
+                        .get(match input.ty {
+                            InputType::Enum(e) => e as usize,
+                            _ => usize::MAX,
+                        })
+                        .and_then(|d| d.variants.get(v))
+                        .map(|v| v.name.to_string())
+                        .unwrap_or_default();
+                    let differs = input.default != Some(Value::Enum(v as u16));
+                    (format!("\"{name}\""), v as i64, differs)
+                }
+                Draw::Ranges(ranges) => {
+                    let k = rng.weighted(ranges.iter().map(|r| r.2));
+                    let (from, to, _) = ranges.get(k).copied().unwrap_or((lo, lo, 1));
+                    let mut v = rng.range(from.max(lo), to.min(hi));
+                    if let Some(max) = limit {
+                        if v > max {
+                            // Beyond the limit: uniform within what the limit allows.
+                            v = rng.range(lo, max.max(lo));
+                        }
+                    }
+                    (v.to_string(), v, v != 0)
+                }
+            };
+            numbers[slot] = number;
+            active[slot] = differs;
+            texts[slot] = Some(text);
+        }
+        let mut out = String::with_capacity(512);
+        out.push_str(&format!("{{\"id\":\"synthetic-{id:06}\""));
+        for (input, text) in ruleset.inputs.iter().zip(texts) {
+            if let Some(text) = text {
+                out.push_str(&format!(",\"{}\":{text}", input.name));
+            }
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// The whole numbers an input allows, bounded by [`plausible_max`] when it has no maximum.
+fn bounds(input: &crate::rules::InputDef) -> (i64, i64) {
+    let lo = input.min.and_then(|m| i64::try_from(m.ceil()).ok()).unwrap_or(0);
+    let hi =
+        input.max.and_then(|m| i64::try_from(m.floor()).ok()).unwrap_or_else(|| lo.max(0) + plausible_max(input.ty));
+    (lo, hi.max(lo))
+}
+
+fn derived_fact(ruleset: &RuleSet, input: &crate::rules::InputDef) -> Fact {
+    let (lo, hi) = bounds(input);
+    let fact = |draw, given| Fact { draw, given, at_most: None, only_if: None };
+    match input.ty {
+        InputType::Bool => fact(Draw::Flag(if input.default == Some(Value::Bool(true)) { 990 } else { 5 }), 1000),
+        InputType::Enum(e) => {
+            let n = ruleset.enums.get(e as usize).map_or(1, |d| d.variants.len());
+            let weights = (0..n)
+                .map(|v| match input.default {
+                    Some(Value::Enum(d)) if d as usize == v => 900 * n.saturating_sub(1).max(1) as u64,
+                    Some(_) => 100,
+                    None => 1,
+                })
+                .collect();
+            fact(Draw::Values(weights), 1000)
+        }
+        _ if input.required() => fact(Draw::Ranges(vec![(lo, hi, 1)]), 1000),
+        // Counts of records: given rarely, and then once.
+        _ if plausible_max(input.ty) == 3 && input.max.is_none() => {
+            fact(Draw::Ranges(vec![(lo.max(1), lo.max(1), 1)]), 5)
+        }
+        _ => fact(Draw::Ranges(vec![(lo, hi, 1)]), if input.optional { 300 } else { 100 }),
+    }
+}
+
+fn per_mille(v: &toml_edit::Item, key: &str) -> Result<u32, String> {
+    v.as_integer()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n <= 1000)
+        .ok_or_else(|| format!("`{key}` must be a whole number of per mille, 0 to 1000"))
+}
+
+fn read_fact(ruleset: &RuleSet, slot: usize, t: &dyn toml_edit::TableLike) -> Result<Fact, String> {
+    let input = &ruleset.inputs[slot];
+    let mut fact = derived_fact(ruleset, input);
+    fact.given = 1000;
+    for (key, v) in t.iter() {
+        match key {
+            "per_mille" => {
+                if input.ty != InputType::Bool {
+                    return Err("`per_mille` is for bool inputs".into());
+                }
+                fact.draw = Draw::Flag(per_mille(v, key)?);
+            }
+            "given_per_mille" => fact.given = per_mille(v, key)?,
+            "values" => {
+                let InputType::Enum(e) = input.ty else { return Err("`values` is for enum inputs".into()) };
+                let variants = ruleset.enums.get(e as usize).map(|d| &d.variants[..]).unwrap_or_default();
+                let table = v.as_table_like().ok_or("`values` must be a table of variant = weight")?;
+                let mut weights = vec![0u64; variants.len()];
+                for (name, w) in table.iter() {
+                    let k = variants.iter().position(|x| &*x.name == name).ok_or_else(|| {
+                        let all: Vec<&str> = variants.iter().map(|x| &*x.name).collect();
+                        format!("`{name}` is not a variant (allowed: {})", all.join(", "))
+                    })?;
+                    weights[k] = w
+                        .as_integer()
+                        .and_then(|n| u64::try_from(n).ok())
+                        .ok_or_else(|| format!("the weight of `{name}` must be a whole number ≥ 0"))?;
+                }
+                if weights.iter().all(|w| *w == 0) {
+                    return Err("`values` needs a weight above 0".into());
+                }
+                fact.draw = Draw::Values(weights);
+            }
+            "ranges" => {
+                if matches!(input.ty, InputType::Bool | InputType::Enum(_)) {
+                    return Err("`ranges` is for number inputs".into());
+                }
+                let bad = || "`ranges` must be a list of [from, to, weight] whole numbers, from ≤ to".to_string();
+                let list = v.as_array().ok_or_else(bad)?;
+                let mut ranges = Vec::new();
+                for r in list.iter() {
+                    let r = r.as_array().ok_or_else(bad)?;
+                    let n: Vec<i64> = r.iter().filter_map(|x| x.as_integer()).collect();
+                    match n[..] {
+                        [from, to, w] if r.len() == 3 && from <= to && w >= 0 => ranges.push((from, to, w as u64)),
+                        _ => return Err(bad()),
+                    }
+                }
+                if ranges.iter().all(|r| r.2 == 0) {
+                    return Err("`ranges` needs a weight above 0".into());
+                }
+                fact.draw = Draw::Ranges(ranges);
+            }
+            "at_most" => {
+                let name = v.as_str().ok_or("`at_most` must be a string")?;
+                fact.at_most = Some(match name {
+                    "working_months" => Limit::WorkingMonths,
+                    "working_years" => Limit::WorkingYears,
+                    other => Limit::Fact(ruleset.input_slot(other).ok_or_else(|| {
+                        format!("`at_most = \"{other}\"`: no such input (or `working_months`, `working_years`)")
+                    })?),
+                });
+            }
+            "only_if" => {
+                let name = v.as_str().ok_or("`only_if` must be a string")?;
+                fact.only_if =
+                    Some(ruleset.input_slot(name).ok_or_else(|| format!("`only_if = \"{name}\"`: no such input"))?);
+            }
+            other => {
+                return Err(format!(
+                    "unknown key `{other}` (allowed: per_mille, values, ranges, given_per_mille, at_most, only_if)"
+                ))
+            }
+        }
+    }
+    Ok(fact)
+}
+
+/// Inputs in an order where each comes after the inputs its `at_most` and `only_if` read.
+fn draw_order(ruleset: &RuleSet, facts: &[Fact]) -> Result<Vec<usize>, String> {
+    let age = ruleset.input_slot("age");
+    let deps = |f: &Fact| -> Vec<usize> {
+        let mut d: Vec<usize> = f.only_if.into_iter().collect();
+        match f.at_most {
+            Some(Limit::Fact(s)) => d.push(s),
+            Some(_) => d.extend(age),
+            None => {}
+        }
+        d
+    };
+    let mut order = Vec::with_capacity(facts.len());
+    let mut placed = vec![false; facts.len()];
+    while order.len() < facts.len() {
+        let before = order.len();
+        for (slot, f) in facts.iter().enumerate() {
+            if !placed[slot] && deps(f).iter().all(|&d| placed[d] && d != slot) {
+                placed[slot] = true;
+                order.push(slot);
+            }
+        }
+        if order.len() == before {
+            let stuck: Vec<&str> = (0..facts.len()).filter(|&s| !placed[s]).map(|s| &*ruleset.inputs[s].name).collect();
+            return Err(format!("`at_most`/`only_if` go round in a circle between {}", stuck.join(", ")));
+        }
+    }
+    Ok(order)
+}
+
+/// One plausible applicant under the default model ([`Model::default_for`]). To write many,
+/// build the model once and call [`Model::row`].
+pub fn generate_row(ruleset: &RuleSet, rng: &mut Rng, id: u64) -> String {
+    Model::default_for(ruleset).row(ruleset, rng, id)
 }

@@ -16,10 +16,12 @@ use jifen::{Applicant, RuleSet};
 /// the scattering as much as the evaluation.
 pub fn population(rs: &RuleSet, count: usize) -> Vec<Applicant> {
     let mut rng = jifen::population::Rng::new(42);
+    let model = jifen::population::Model::default_for(rs);
     let parsed: Vec<Applicant> = (0..count)
         .map(|i| {
-            let row = jifen::population::generate_row(rs, &mut rng, i as u64);
-            let row = row.replacen(&format!("{{\"id\":{i},"), "{", 1);
+            let row = model.row(rs, &mut rng, i as u64);
+            // `gen` names its rows `synthetic-NNNNNN`; the id is not a fact of the policy.
+            let row = row.replacen(&format!("{{\"id\":\"synthetic-{i:06}\","), "{", 1);
             rs.applicant_from_json(&row).expect("generated rows are valid")
         })
         .collect();

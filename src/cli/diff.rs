@@ -3,9 +3,9 @@
 use rayon::prelude::*;
 use serde_json::json;
 
-use jifen::diff::{rule_changes, Change, DeltaColumns, Summary, Tally};
+use jifen::diff::{rule_changes, Change, DeltaColumns, DriverKind, Summary, Tally, YearSchema};
 use jifen::population::{RawRow, RowParser, RowReader};
-use jifen::{Scorer, Scores};
+use jifen::{Applicant, Scorer, Scores};
 
 use super::batch::{open_input, progress, push_csv_cell, read_ahead, row_format, Rows};
 use super::input::load_policy;
@@ -31,9 +31,80 @@ pub struct Args {
     /// Format of the applicants file (default: from its extension).
     #[arg(long, value_enum)]
     pub input_format: Option<Rows>,
+    /// Break the change down by FACT (an enum or bool input: counts and mean change per
+    /// value), or by `standard` (the old total's distance from the standard, in bands).
+    #[arg(long, value_name = "FACT", requires = "applicants")]
+    pub by: Option<String>,
     /// Output file (default: standard output).
     #[arg(short, long)]
     pub output: Option<String>,
+}
+
+/// What `--by` groups applicants by.
+#[derive(Debug, Clone, Copy)]
+enum By {
+    Nothing,
+    /// The band of the old total minus the old standard.
+    Standard(i64),
+    /// An enum or bool input, by slot, of the new year (else of the old one).
+    Fact {
+        in_new: bool,
+        slot: usize,
+    },
+}
+
+impl By {
+    fn from_args(by: Option<&str>, old: &jifen::RuleSet, new: &jifen::RuleSet) -> Result<By, String> {
+        let Some(name) = by else { return Ok(By::Nothing) };
+        if name == "standard" {
+            return Ok(By::Standard(old.standard));
+        }
+        let groupable = |rs: &jifen::RuleSet, slot: usize| {
+            matches!(rs.inputs[slot].ty, jifen::rules::InputType::Bool | jifen::rules::InputType::Enum(_))
+        };
+        let found = match (new.input_slot(name), old.input_slot(name)) {
+            (Some(slot), _) => Some((true, slot, groupable(new, slot))),
+            (None, Some(slot)) => Some((false, slot, groupable(old, slot))),
+            _ => None,
+        };
+        match found {
+            Some((in_new, slot, true)) => Ok(By::Fact { in_new, slot }),
+            Some(_) => Err(format!("--by {name}: `{name}` is a number; give an enum or bool input, or `standard`")),
+            None => Err(format!("--by {name}: neither policy declares an input `{name}`")),
+        }
+    }
+
+    /// The applicant's group, given both years' applicants and the old total.
+    fn key(self, old: &Applicant, new: &Applicant, old_total: i64) -> Option<u32> {
+        match self {
+            By::Nothing => None,
+            By::Standard(standard) => Some(jifen::diff::band(old_total.saturating_sub(standard)) as u32),
+            By::Fact { in_new, slot } => {
+                let a = if in_new { new } else { old };
+                Some(match a.values.get(slot) {
+                    Some(jifen::rules::Value::Bool(b)) => u32::from(*b),
+                    Some(jifen::rules::Value::Enum(v)) => u32::from(*v),
+                    _ => u32::MAX,
+                })
+            }
+        }
+    }
+
+    fn label(self, key: u32, old: &jifen::RuleSet, new: &jifen::RuleSet) -> String {
+        match self {
+            By::Nothing => String::new(),
+            By::Standard(_) => jifen::diff::BANDS.get(key as usize).map(|b| b.2.to_string()).unwrap_or_default(),
+            By::Fact { .. } if key == u32::MAX => "absent".to_string(),
+            By::Fact { in_new, slot } => {
+                let rs = if in_new { new } else { old };
+                let value = match rs.inputs[slot].ty {
+                    jifen::rules::InputType::Bool => jifen::rules::Value::Bool(key == 1),
+                    _ => jifen::rules::Value::Enum(u16::try_from(key).unwrap_or(u16::MAX)),
+                };
+                rs.show_value(rs.inputs[slot].ty, value)
+            }
+        }
+    }
 }
 
 fn describe(c: &Change) -> String {
@@ -68,13 +139,22 @@ pub fn run(args: Args, format: Format) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let changes = rule_changes(&old, &new);
+    let mut changes = rule_changes(&old, &new);
+    let by = match By::from_args(args.by.as_deref(), &old, &new) {
+        Ok(by) => by,
+        Err(message) => {
+            fail(&message, Some("e.g. --by education, --by fresh_graduate or --by standard"));
+            return exit::POLICY;
+        }
+    };
     let mut out = match Output::create(args.output.as_deref()) {
         Ok(o) => o,
         Err(code) => return code,
     };
     let mut tally = Tally::default();
     let columns = DeltaColumns::new(&old, &new);
+    let same_schema = old.inputs == new.inputs && old.enums == new.enums;
+    let schemas = (YearSchema::new(&old, &new, false), YearSchema::new(&new, &old, !same_schema));
     if let Some(path) = &args.applicants {
         let (input, size) = match open_input(path) {
             Ok(x) => x,
@@ -91,7 +171,9 @@ pub fn run(args: Args, format: Format) -> u8 {
         let years = Years {
             old: old.scorer(),
             new: new.scorer(),
-            same_schema: old.inputs == new.inputs && old.enums == new.enums,
+            same_schema,
+            schemas: &schemas,
+            by,
             names: (&args.old, &args.new),
             columns: &columns,
             csv: format == Format::Csv,
@@ -148,7 +230,10 @@ pub fn run(args: Args, format: Format) -> u8 {
             b.finish_and_clear();
         }
     }
-    let summary = tally.summary(&columns);
+    let summary = tally.summary(&columns, schemas.1.measured(), &|k| by.label(k, &old, &new));
+    if args.applicants.is_some() {
+        sort_by_effect(&mut changes, &summary);
+    }
     let text = match format {
         Format::Json => {
             let mut v = json!({
@@ -157,7 +242,7 @@ pub fn run(args: Args, format: Format) -> u8 {
                 "changes": changes,
             });
             if args.applicants.is_some() {
-                v["summary"] = json!(summary_json(&summary));
+                v["summary"] = summary_json(&summary, args.by.as_deref());
             }
             serde_json::to_string_pretty(&v).map(|s| s + "\n").unwrap_or_default()
         }
@@ -186,6 +271,9 @@ struct Years<'r> {
     new: Scorer<'r>,
     /// The same inputs: a row read once serves both years.
     same_schema: bool,
+    /// How each year reads rows written for either year.
+    schemas: &'r (YearSchema, YearSchema),
+    by: By,
     /// The policies' file names, for messages.
     names: (&'r str, &'r str),
     columns: &'r DeltaColumns<'r>,
@@ -197,15 +285,18 @@ struct Worker<'r> {
     old: RowParser<'r>,
     new: RowParser<'r>,
     scores: (Scores, Scores),
+    /// Each year's applicant, its own facts only.
+    applicants: (Applicant, Applicant),
     changes: Vec<i64>,
 }
 
 impl<'r> Worker<'r> {
     fn new(years: &Years<'r>) -> Worker<'r> {
         Worker {
-            old: RowParser::new(years.old.rules()),
-            new: RowParser::new(years.new.rules()),
+            old: RowParser::new(&years.schemas.0.reading),
+            new: RowParser::new(&years.schemas.1.reading),
             scores: (Scores::default(), Scores::default()),
+            applicants: (Applicant { values: Vec::new() }, Applicant { values: Vec::new() }),
             changes: Vec::new(),
         }
     }
@@ -226,17 +317,32 @@ impl Years<'_> {
 
     /// Score a row under both years, count it, and (for CSV) write its line.
     fn compare_row(&self, w: &mut Worker<'_>, row: &RawRow, part: &mut Part) -> Result<(), String> {
-        let (id, a_old) = w.old.parse(row).map_err(|e| format!("under {}: {e}", self.names.0))?;
-        let a_new = if self.same_schema {
-            a_old
+        let (id, read) = w.old.parse(row).map_err(|e| format!("under {}: {e}", self.names.0))?;
+        let (a_old, a_new) = &mut w.applicants;
+        self.schemas.0.finish(read, a_old, &mut []).map_err(|e| format!("under {}: {e}", self.names.0))?;
+        if self.same_schema {
+            a_new.values.clone_from(&a_old.values);
         } else {
-            w.new.parse(row).map_err(|e| format!("under {}: {e}", self.names.1))?.1
-        };
+            if part.tally.not_given.is_empty() {
+                part.tally.not_given.resize(self.schemas.1.measured().count(), 0);
+            }
+            let read = w.new.parse(row).map_err(|e| format!("under {}: {e}", self.names.1))?.1;
+            self.schemas
+                .1
+                .finish(read, a_new, &mut part.tally.not_given)
+                .map_err(|e| format!("under {}: {e}", self.names.1))?;
+        }
+        let (a_old, a_new) = (&*a_old, &*a_new);
         let (s_old, s_new) = &mut w.scores;
         self.old.score(a_old, s_old).map_err(|e| e.to_string())?;
         self.new.score(a_new, s_new).map_err(|e| e.to_string())?;
         self.columns.changes(s_old, s_new, &mut w.changes);
         part.tally.add(s_old, s_new, &w.changes);
+        let delta = s_new.total.saturating_sub(s_old.total);
+        part.tally.example(delta, || id.as_deref().map_or_else(|| format!("line {}", row.line), str::to_string));
+        if let Some(key) = self.by.key(a_old, a_new, s_old.total) {
+            part.tally.group(key, delta);
+        }
         if self.csv {
             csv_line(&mut part.csv, id.as_deref(), row.line, s_old, s_new, &w.changes);
         }
@@ -259,21 +365,51 @@ fn csv_line(out: &mut Vec<u8>, id: Option<&str>, line: usize, old: &Scores, new:
     out.push(b'\n');
 }
 
-fn summary_json(s: &Summary) -> serde_json::Value {
-    let drivers: Vec<serde_json::Value> =
-        s.drivers.iter().map(|(id, (n, sum))| json!({ "item": id, "applicants": n, "total_change": sum })).collect();
-    let distribution: Vec<serde_json::Value> =
-        s.distribution.iter().map(|(change, n)| json!({ "change": change, "applicants": n })).collect();
-    json!({
+/// Rule changes with the largest effect on the population first (the absolute change of
+/// the items they touch), the rest in rule order.
+fn sort_by_effect(changes: &mut [Change], s: &Summary) {
+    let effect = |item: &str| s.drivers.iter().find(|d| d.item == item).map_or(0, |d| d.total_change.unsigned_abs());
+    changes.sort_by_cached_key(|c| {
+        let own = if c.what == "item" { effect(&c.id) } else { 0 };
+        std::cmp::Reverse(c.affects.iter().map(|a| effect(a)).fold(own, u64::saturating_add))
+    });
+}
+
+/// An exact decimal as a JSON number.
+fn exact(d: rust_decimal::Decimal) -> serde_json::Value {
+    serde_json::from_str(&d.to_string()).unwrap_or(serde_json::Value::Null)
+}
+
+fn summary_json(s: &Summary, by: Option<&str>) -> serde_json::Value {
+    let not_given: Vec<serde_json::Value> = s
+        .not_given
+        .iter()
+        .map(|(input, n)| json!({ "input": input, "applicants": n, "percent": percent_json(*n, s.applicants) }))
+        .collect();
+    let mut v = json!({
         "applicants": s.applicants,
         "gain": s.gain,
         "lose": s.lose,
         "same": s.same,
         "newly_meet_standard": s.newly_meet,
         "no_longer_meet_standard": s.no_longer_meet,
-        "distribution": distribution,
-        "drivers": drivers,
-    })
+        "bands": s.bands,
+        "drivers": s.drivers,
+    });
+    if !not_given.is_empty() {
+        v["not_given"] = json!(not_given);
+    }
+    if let Some(fact) = by {
+        let groups: Vec<serde_json::Value> =
+            s.by.iter()
+                .map(|(value, c)| {
+                    json!({ "value": value, "applicants": c.applicants, "gain": c.gain, "lose": c.lose,
+                        "total_change": c.total_change, "mean_change": exact(c.mean_change()) })
+                })
+                .collect();
+        v["by"] = json!({ "fact": fact, "groups": groups });
+    }
+    v
 }
 
 fn human(args: &Args, old: &jifen::RuleSet, new: &jifen::RuleSet, changes: &[Change], s: &Summary) -> String {
@@ -297,19 +433,67 @@ fn human(args: &Args, old: &jifen::RuleSet, new: &jifen::RuleSet, changes: &[Cha
         "\n{} applicant(s): {} gain, {} lose, {} unchanged\n  newly meet the standard: {}\n  no longer meet it:       {}\n",
         s.applicants, s.gain, s.lose, s.same, s.newly_meet, s.no_longer_meet
     ));
-    if s.gain + s.lose > 0 {
-        out.push_str("\nchange of total → applicants:\n");
-        for (change, n) in &s.distribution {
-            if *change != 0 {
-                out.push_str(&format!("  {change:+6} {n}\n"));
-            }
+    if !s.not_given.is_empty() {
+        out.push_str("\nnew or changed inputs, not given by the applicants (they take the default):\n");
+        for (input, n) in &s.not_given {
+            let note = if *n == s.applicants && *n > 0 {
+                " — the new item's effect is not measured"
+            } else if *n > 0 {
+                " — for those, its effect is not measured"
+            } else {
+                ""
+            };
+            out.push_str(&format!("  {input}: not given for {} %{note}\n", percent(*n, s.applicants)));
         }
-        out.push_str("\nitems driving the changes (applicants affected, total change):\n");
-        let mut drivers: Vec<_> = s.drivers.iter().collect();
-        drivers.sort_by_key(|(_, (n, _))| std::cmp::Reverse(*n));
-        for (id, (n, sum)) in drivers {
-            out.push_str(&format!("  {id:<24} {n:>8} {sum:+}\n"));
+    }
+    out.push_str("\nchange of total    applicants  examples\n");
+    for b in &s.bands {
+        out.push_str(&format!("  {:<16} {:>10}  {}\n", b.band, b.applicants, b.examples.join(", ")));
+    }
+    if !s.drivers.is_empty() {
+        out.push_str("\nitems driving the changes (largest effect first):\n");
+        out.push_str("  item                     kind       applicants  total change\n");
+        for d in &s.drivers {
+            let kind = match d.kind {
+                DriverKind::Direct => "direct",
+                DriverKind::KnockOn => "knock-on",
+            };
+            out.push_str(&format!("  {:<24} {kind:<10} {:>10}  {:+}\n", d.item, d.applicants, d.total_change));
+        }
+        if s.drivers.iter().any(|d| d.kind == DriverKind::KnockOn) {
+            out.push_str("  (knock-on: the item's rule is the same; points moved through a best_of group, a cap or a precondition)\n");
+        }
+    }
+    if let Some(fact) = &args.by {
+        let head = if fact == "standard" { "old total − standard".to_string() } else { fact.clone() };
+        out.push_str(&format!(
+            "\nby {head}:\n  {:<20} {:>10} {:>6} {:>6}  mean change\n",
+            "value", "applicants", "gain", "lose"
+        ));
+        for (value, c) in &s.by {
+            out.push_str(&format!(
+                "  {value:<20} {:>10} {:>6} {:>6}  {:+}\n",
+                c.applicants,
+                c.gain,
+                c.lose,
+                c.mean_change()
+            ));
         }
     }
     out
+}
+
+/// `n` of `total` in percent, exact to one decimal (rounded half away from zero).
+fn percent(n: usize, total: usize) -> String {
+    use rust_decimal::Decimal;
+    if total == 0 {
+        return "0".to_string();
+    }
+    let p = Decimal::from(n as u64) * Decimal::from(100) / Decimal::from(total as u64);
+    p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero).normalize().to_string()
+}
+
+/// [`percent`] as an exact JSON number.
+fn percent_json(n: usize, total: usize) -> serde_json::Value {
+    serde_json::from_str(&percent(n, total)).unwrap_or(serde_json::Value::Null)
 }

@@ -1,0 +1,363 @@
+//! `jifen diff` as a briefing between two years whose inputs differ, and `jifen gen` as a
+//! population drawn from a documented model. Expected values are worked by hand beside
+//! each assertion.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_jifen");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(self, what: &str) -> Run {
+        assert_eq!(self.code, 0, "{what}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+fn jifen(args: &[&str]) -> Run {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(ROOT)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A folder under the system's temporary folder, removed at the end of the test.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "jifen-briefing-{name}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> String {
+        let p = self.0.join(name);
+        fs::write(&p, text).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A small parent policy: age 30 or 10, education 0/60/80, an old bonus of 5.
+const PARENT: &str = r#"policy mini "迷你积分" {
+    year      2024
+    effective 2024-01-01
+    standard  100
+}
+
+enum Edu {
+    none     "无"
+    bachelor "本科"
+    master   "硕士"
+}
+
+input {
+    age:       int 16..=70      "年龄"
+    edu:       Edu = none       "学历"
+    old_bonus: bool = false     "旧加分"
+    title:     bool = false     "职称"
+}
+
+section basic "基础" {
+    item age "年龄" {
+        when age <= 35 => 30
+        else => 10
+    }
+    item edu "学历" {
+        match edu {
+            none     => 0
+            bachelor => 60
+            master   => 80
+        }
+    }
+    item old_bonus "旧加分" {
+        when old_bonus => 5
+        else => 0
+    }
+    item title "职称" {
+        when title => 70
+        else => 0
+    }
+    best_of edu_or_title "学历与职称二选一" { edu, title }
+}
+"#;
+
+/// Its child: the old bonus and its input are gone, a certificate worth 20 is new, and the
+/// title is worth 100 instead of 70.
+const CHILD: &str = r#"policy mini "迷你积分" extends "old" {
+    year      2025
+    effective 2025-01-01
+}
+
+remove item old_bonus
+remove input old_bonus
+
+override item title "职称" {
+    when title => 100
+    else => 0
+}
+
+input {
+    cert: bool = false "证书"
+}
+
+section basic {
+    item cert "证书" {
+        when cert => 20
+        else => 0
+    }
+}
+"#;
+
+fn pair(tmp: &TempDir) -> (String, String) {
+    (tmp.write("old.policy", PARENT), tmp.write("new.policy", CHILD))
+}
+
+#[test]
+fn each_year_reads_the_facts_it_knows_and_the_report_counts_new_inputs_not_given() {
+    let tmp = TempDir::new("schema");
+    let (old, new) = pair(&tmp);
+    jifen(&["check", &old, &new]).ok("the pair compiles");
+    // a: old 30 + 60 + 5 (old_bonus) = 95; new 30 + 60 (old_bonus unknown, ignored) = 90: −5.
+    // b: old 10 + 80 = 90; new 10 + 80 = 90 (cert absent → false): 0.
+    // c: old 30 + 80 = 110 (cert unknown to 2024, ignored); new 30 + 80 + 20 = 130: +20.
+    // cert is not given by a and b: 2 of 3 = 66.7 %.
+    let people = tmp.write(
+        "people.jsonl",
+        concat!(
+            r#"{"id": "a", "age": 30, "edu": "bachelor", "old_bonus": true}"#,
+            "\n",
+            r#"{"id": "b", "age": 40, "edu": "master"}"#,
+            "\n",
+            r#"{"id": "c", "age": 30, "edu": "master", "cert": true}"#,
+            "\n"
+        ),
+    );
+    let run = jifen(&["diff", "--format", "csv", "--applicants", &people, &old, &new]).ok("diff csv");
+    let rows: Vec<Vec<&str>> = run.stdout.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let got: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r[0], r[1], r[2])).collect();
+    assert_eq!(got, [("a", "95", "90"), ("b", "90", "90"), ("c", "110", "130")], "{}", run.stdout);
+
+    let run = jifen(&["diff", "--format", "json", "--applicants", &people, &old, &new]).ok("diff json");
+    let v = run.json();
+    let not_given = &v["summary"]["not_given"];
+    assert_eq!(not_given.as_array().map(Vec::len), Some(1), "only cert is new: {not_given}");
+    assert_eq!(not_given[0]["input"], "cert");
+    assert_eq!(not_given[0]["applicants"], 2);
+    assert_eq!(not_given[0]["percent"].to_string(), "66.7");
+
+    let run = jifen(&["diff", "--applicants", &people, &old, &new]).ok("diff human");
+    assert!(run.stdout.contains("cert: not given for 66.7 %"), "{}", run.stdout);
+
+    // Nobody gives cert: its effect cannot be measured, and the report says so.
+    let without = tmp.write("without.jsonl", "{\"age\": 30}\n{\"age\": 50}\n");
+    let run = jifen(&["diff", "--applicants", &without, &old, &new]).ok("diff without cert");
+    assert!(run.stdout.contains("cert: not given for 100 % — the new item's effect is not measured"), "{}", run.stdout);
+}
+
+#[test]
+fn a_fact_neither_year_knows_is_still_an_error_naming_the_line() {
+    let tmp = TempDir::new("unknown");
+    let (old, new) = pair(&tmp);
+    let people = tmp.write("people.jsonl", "{\"age\": 30}\n{\"age\": 30, \"nosuch\": 1}\n");
+    let run = jifen(&["diff", "--applicants", &people, &old, &new]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("line 2") && run.stderr.contains("`nosuch`"), "{}", run.stderr);
+    // A fact only the old year knows is still checked against its declaration there.
+    let people = tmp.write("typed.jsonl", "{\"age\": 30, \"old_bonus\": 3}\n");
+    let run = jifen(&["diff", "--applicants", &people, &old, &new]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("`old_bonus`"), "{}", run.stderr);
+}
+
+#[test]
+fn the_briefing_gives_bands_examples_breakdowns_and_direct_and_knock_on_drivers() {
+    let tmp = TempDir::new("briefing");
+    let (old, new) = pair(&tmp);
+    // a: 95 → 90 (−5, old_bonus gone). b: 90 → 90. c: 110 → 130 (+20, cert).
+    // d: old 30 + max(edu 80, title 70) = 110, edu counts; new title 100 beats edu 80:
+    //    30 + 100 = 130 (+20): title +100 (its rule changed: direct), edu −80 (its rule is
+    //    the same, it lost the best_of group: knock-on).
+    let people = tmp.write(
+        "people.jsonl",
+        concat!(
+            r#"{"id": "a", "age": 30, "edu": "bachelor", "old_bonus": true}"#,
+            "\n",
+            r#"{"id": "b", "age": 40, "edu": "master"}"#,
+            "\n",
+            r#"{"id": "c", "age": 30, "edu": "master", "cert": true}"#,
+            "\n",
+            r#"{"id": "d", "age": 30, "edu": "master", "title": true}"#,
+            "\n"
+        ),
+    );
+    let run = jifen(&["diff", "--format", "json", "--by", "edu", "--applicants", &people, &old, &new]).ok("json");
+    let v = run.json();
+    let s = &v["summary"];
+    // Bands: a in −9…−1, b in 0, c and d in +10…+49; the others empty.
+    let bands: Vec<(String, u64, Vec<String>)> = s["bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let ex = b["examples"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect();
+            (b["band"].as_str().unwrap().to_string(), b["applicants"].as_u64().unwrap(), ex)
+        })
+        .collect();
+    let ex = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        bands,
+        vec![
+            ("≤ -50".to_string(), 0, ex(&[])),
+            ("-49…-10".to_string(), 0, ex(&[])),
+            ("-9…-1".to_string(), 1, ex(&["a"])),
+            ("0".to_string(), 1, ex(&["b"])),
+            ("+1…+9".to_string(), 0, ex(&[])),
+            ("+10…+49".to_string(), 2, ex(&["c", "d"])),
+            ("≥ +50".to_string(), 0, ex(&[])),
+        ]
+    );
+    // Drivers, largest absolute effect first: title +100, edu −80, cert +20, old_bonus −5.
+    let drivers: Vec<(String, String, i64)> = s["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["item"].as_str().unwrap().into(),
+                d["kind"].as_str().unwrap().into(),
+                d["total_change"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, i64)> =
+        [("title", "direct", 100), ("edu", "knock_on", -80), ("cert", "direct", 20), ("old_bonus", "direct", -5)]
+            .iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+            .collect();
+    assert_eq!(drivers, expected);
+    // By edu (enum order): bachelor a (−5) → mean −5; master b, c, d (0 + 20 + 20) → 40 / 3 = 13.33.
+    assert_eq!(s["by"]["fact"], "edu");
+    let groups = s["by"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert_eq!((groups[0]["value"].as_str(), groups[0]["applicants"].as_u64()), (Some("bachelor"), Some(1)));
+    assert_eq!(groups[0]["mean_change"].to_string(), "-5");
+    assert_eq!((groups[1]["value"].as_str(), groups[1]["applicants"].as_u64()), (Some("master"), Some(3)));
+    assert_eq!(groups[1]["mean_change"].to_string(), "13.33");
+    // Rule changes: the title's (effect 100) first; added things carry no null or empty noise.
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes[0]["id"], "title", "{changes:?}");
+    let added = changes.iter().find(|c| c["kind"] == "added" && c["what"] == "input").expect("cert added");
+    assert!(added.get("new").is_none() && added.get("old").is_none() && added.get("affects").is_none(), "{added}");
+
+    // By distance of the old total from the standard (100): b 90 → −10; a 95 → −5; c, d 110 → +10.
+    let run = jifen(&["diff", "--by", "standard", "--applicants", &people, &old, &new]).ok("by standard");
+    let out = &run.stdout;
+    assert!(out.contains("by old total − standard:"), "{out}");
+    for line in
+        ["-49…-10                       1      0      0  +0", "-9…-1                         1      0      1  -5"]
+    {
+        assert!(out.contains(line), "{line:?} in\n{out}");
+    }
+    assert!(out.contains("+10…+49                       2      2      0  +20"), "{out}");
+    assert!(out.contains("edu                      knock-on"), "{out}");
+
+    // A number is not a breakdown; an unknown fact is named.
+    let run = jifen(&["diff", "--by", "age", "--applicants", &people, &old, &new]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`age` is a number"), "{}", run.stderr);
+    let run = jifen(&["diff", "--by", "nosuch", "--applicants", &people, &old, &new]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`nosuch`"), "{}", run.stderr);
+}
+
+#[test]
+fn a_band_keeps_its_first_three_applicants_in_input_order() {
+    let tmp = TempDir::new("examples");
+    let (old, new) = pair(&tmp);
+    // Five applicants without ids, each +20 (cert): named by line, the first three kept.
+    let rows: String = (0..5).map(|_| "{\"age\": 30, \"cert\": true}\n").collect();
+    let people = tmp.write("five.jsonl", &rows);
+    let run = jifen(&["diff", "--format", "json", "--applicants", &people, &old, &new]).ok("json");
+    let band = &run.json()["summary"]["bands"][5];
+    assert_eq!(band["applicants"], 5);
+    assert_eq!(band["examples"], serde_json::json!(["line 1", "line 2", "line 3"]));
+}
+
+#[test]
+fn gen_draws_a_plausible_deterministic_synthetic_population() {
+    let a = jifen(&["gen", "--count", "5000", "--seed", "9"]).ok("gen");
+    let b = jifen(&["gen", "--count", "5000", "--seed", "9"]).ok("gen again");
+    assert_eq!(a.stdout, b.stdout, "same seed, same rows");
+    let rows: Vec<Value> = a.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows[0]["id"], "synthetic-000001");
+    let n = |f: &dyn Fn(&Value) -> bool| rows.iter().filter(|r| f(r)).count();
+    let int = |r: &Value, k: &str| r[k].as_i64().unwrap_or(0);
+    // Constraints hold for every row: insurance within working years, base months within it.
+    assert_eq!(n(&|r| int(r, "si_months") > (int(r, "age") - 16) * 12), 0);
+    assert_eq!(n(&|r| int(r, "si_base_months_48") > int(r, "si_months")), 0);
+    // Rare facts stay rare: the model gives 1–2 per mille, so well under 1 % of 5000 (50).
+    for flag in ["serious_crime", "family_planning_violation", "startup_talent", "innovation_intermediary"] {
+        assert!(n(&|r| r[flag] == true) < 50, "{flag}: {}", n(&|r| r[flag] == true));
+    }
+}
+
+#[test]
+fn gen_reads_a_model_file_and_names_its_mistakes() {
+    let tmp = TempDir::new("model");
+    // Everyone 30, all with a doctorate, half of them 创业人才.
+    let model = tmp.write(
+        "m.toml",
+        "[age]\nranges = [[30, 30, 1]]\n[education]\nvalues = { doctor = 1 }\n[startup_talent]\nper_mille = 500\n",
+    );
+    let run = jifen(&["gen", "--count", "400", "--model", &model]).ok("gen --model");
+    let rows: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(rows.iter().all(|r| r["age"] == 30 && r["education"] == "doctor"));
+    let talent = rows.iter().filter(|r| r["startup_talent"] == true).count();
+    assert!((120..=280).contains(&talent), "about half of 400: {talent}");
+    for (text, says) in [
+        ("[agee]\nranges = [[30, 30, 1]]\n", "did you mean `age`?"),
+        ("[education]\nvalues = { phd = 1 }\n", "`phd` is not a variant"),
+        ("[age]\nranges = [[40, 30, 1]]\n", "from ≤ to"),
+        ("[serious_crime]\nper_mille = 2000\n", "0 to 1000"),
+    ] {
+        let bad = tmp.write("bad.toml", text);
+        let run = jifen(&["gen", "--model", &bad]);
+        assert_eq!(run.code, 2, "{text}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{text}: {}", run.stderr);
+    }
+}

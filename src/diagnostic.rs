@@ -62,6 +62,7 @@ pub mod codes {
     pub const STANDARD_UNREACHABLE: &str = "W0105";
     pub const UNUSED: &str = "W0106";
     pub const CHANGES_NOTHING: &str = "W0107";
+    pub const TEST_NAME_TOTAL: &str = "W0108";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,4 +1,6 @@
 //! W0108: a test whose name states a total (`… = 120`) that its `expect total` contradicts.
+//! A stated number that some expectation of the test has (`detention 2 = -100` with
+//! `item detention = -100`) names that expectation and is not warned about.
 //!
 //! Test names are what `jifen test` prints and what an editor reads first; a name left over
 //! from last year's numbers misleads more than no number at all.
@@ -21,7 +23,11 @@ pub(super) fn check(policy: &ast::PolicyFile) -> Vec<Diagnostic> {
             _ => None,
         });
         let Some((total, at)) = expected else { continue };
-        if stated.contains(&total) {
+        // `detention 2 = -100` states an item's points: a number any expectation has is not wrong.
+        let expects = |n: &Decimal| {
+            test.expect.iter().any(|e| matches!(e.value.kind, ValueKind::Number(v) if v.value == *n))
+        };
+        if stated.iter().any(expects) {
             continue;
         }
         out.push(

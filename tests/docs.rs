@@ -66,7 +66,8 @@ fn options(info: &str) -> (&str, HashMap<&str, &str>) {
 
 fn pages() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir).expect("docs/ is readable").flatten().map(|e| e.path()).collect();
+        let mut entries: Vec<_> =
+            std::fs::read_dir(dir).expect("docs/ is readable").flatten().map(|e| e.path()).collect();
         entries.sort();
         for path in entries {
             if path.is_dir() {
@@ -97,7 +98,10 @@ impl Loader for DocLoader<'_> {
 }
 
 fn has_header(text: &str) -> bool {
-    text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("//")).is_some_and(|l| l.starts_with("policy "))
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//"))
+        .is_some_and(|l| l.starts_with("policy "))
 }
 
 #[test]
@@ -118,7 +122,8 @@ fn every_example_in_the_docs_is_checked() {
                 if let Some(problem) = check_console(&block.text, &named) {
                     failures.push(format!("{at}: {problem}"));
                 }
-                consoles += block.text.lines().any(|l| l.starts_with("$ jifen check") || l.starts_with("$ jifen test")) as usize;
+                consoles += block.text.lines().any(|l| l.starts_with("$ jifen check") || l.starts_with("$ jifen test"))
+                    as usize;
                 continue;
             }
             if lang != "jifen" {
@@ -165,7 +170,10 @@ fn every_example_in_the_docs_is_checked() {
                     failures.push(format!("{at}: marked tests=fail, but every test passes"));
                 }
                 for result in results.iter().filter(|r| !r.passed && !expect_failing) {
-                    failures.push(format!("{at}: test {:?} fails: {:?} {:?}", result.name, result.mismatches, result.error));
+                    failures.push(format!(
+                        "{at}: test {:?} fails: {:?} {:?}",
+                        result.name, result.mismatches, result.error
+                    ));
                 }
             }
         }
@@ -200,7 +208,11 @@ fn check_console(block: &str, named: &HashMap<String, String>) -> Option<String>
                 expected.push_str(&d.render_human(false, 100));
             }
             let status = if d.has_errors() { "FAILED" } else { "ok" };
-            expected.push_str(&format!("{file}: {status} ({} error(s), {} warning(s))\n", d.error_count(), d.warning_count()));
+            expected.push_str(&format!(
+                "{file}: {status} ({} error(s), {} warning(s))\n",
+                d.error_count(),
+                d.warning_count()
+            ));
             check_failed = d.has_errors();
         } else if !check_failed {
             let ruleset = report.ruleset.as_ref()?;
@@ -217,5 +229,6 @@ fn check_console(block: &str, named: &HashMap<String, String>) -> Option<String>
     }
     let shown: String = block.lines().skip(1).map(|l| format!("{}\n", l.trim_end())).collect();
     let want: String = expected.lines().map(|l| format!("{}\n", l.trim_end())).collect();
-    (shown.trim() != want.trim()).then(|| format!("shown output differs from what the library gives; it should be:\n{want}"))
+    (shown.trim() != want.trim())
+        .then(|| format!("shown output differs from what the library gives; it should be:\n{want}"))
 }

@@ -17,6 +17,9 @@
 //! A ```` ```console ```` block whose commands are `$ jifen check F` and/or `$ jifen test F`
 //! (joined by `&&`), F being a named block or a file of the repository, must show exactly
 //! the diagnostics, summary and test report the library gives (`NO_COLOR`, 100 columns).
+//!
+//! `extends` of a repository file is resolved by `FsLoader` against the crate root, where
+//! `cargo test` runs integration tests (as in `tests/corpus.rs`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -106,7 +109,6 @@ fn has_header(text: &str) -> bool {
 
 #[test]
 fn every_example_in_the_docs_is_checked() {
-    std::env::set_current_dir(ROOT).expect("crate root");
     let mut failures = Vec::new();
     let mut compiled = 0;
     let mut consoles = 0;
@@ -199,7 +201,7 @@ fn check_console(block: &str, named: &HashMap<String, String>) -> Option<String>
         };
         let source = match named.get(file) {
             Some(text) => text.clone(),
-            None => std::fs::read_to_string(file).ok()?,
+            None => std::fs::read_to_string(Path::new(ROOT).join(file)).ok()?,
         };
         let report = jifen::check_with(file, &source, &DocLoader { named });
         if verb == "check" {

@@ -60,6 +60,7 @@ pub enum Code {
     W0105,
     W0106,
     W0107,
+    W0108,
 }
 
 /// What the project says of a code: its heading in `docs/errors.md`, and whether
@@ -117,6 +118,7 @@ pub const REGISTRY: &[CodeInfo] = &[
     CodeInfo { code: Code::W0105, title: "standard unreachable", allowable: false },
     CodeInfo { code: Code::W0106, title: "never read", allowable: false },
     CodeInfo { code: Code::W0107, title: "a child policy that changes nothing", allowable: false },
+    CodeInfo { code: Code::W0108, title: "a test's name states another total", allowable: false },
 ];
 
 impl Code {
@@ -167,6 +169,7 @@ impl Code {
             Code::W0105 => "W0105",
             Code::W0106 => "W0106",
             Code::W0107 => "W0107",
+            Code::W0108 => "W0108",
         }
     }
 
@@ -255,6 +258,7 @@ pub mod codes {
     pub const STANDARD_UNREACHABLE: Code = Code::W0105;
     pub const UNUSED: Code = Code::W0106;
     pub const CHANGES_NOTHING: Code = Code::W0107;
+    pub const TEST_NAME_TOTAL: Code = Code::W0108;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -10,6 +10,7 @@ mod impossible_arm;
 mod never_scores;
 mod points_sign;
 mod standard_unreachable;
+mod test_names;
 mod unused;
 mod unused_enums;
 
@@ -35,6 +36,7 @@ pub(super) fn run(
         out.extend(never_scores::check(def, info.decl, info.deduction, item));
         out.extend(impossible_arm::check(info.decl, item));
     }
+    out.extend(test_names::check(policy));
     if checker.broken_items.is_empty() {
         out.extend(standard_unreachable::check(ruleset, policy, facts));
     }

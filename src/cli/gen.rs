@@ -5,10 +5,10 @@ use jifen::population::{generate_row, Rng};
 use jifen::RuleSet;
 
 use super::exit;
+use super::fail;
 use super::input::load_policy;
 use super::output::Output;
 use super::xlsx::{self, SheetWriter};
-use super::fail;
 
 /// Write generated applicants as JSON lines (for demos, benchmarks and diffs without private data).
 #[derive(Debug, clap::Args)]

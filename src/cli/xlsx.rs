@@ -97,8 +97,8 @@ pub fn read_applicants(path: &str, ruleset: &RuleSet) -> Result<Sheet, u8> {
             MAX_WORKBOOK_BYTES >> 20
         )));
     }
-    let mut book = Xlsx::new(Cursor::new(bytes))
-        .map_err(|e| refused(format!("not a readable Excel workbook (.xlsx): {e}")))?;
+    let mut book =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| refused(format!("not a readable Excel workbook (.xlsx): {e}")))?;
     let Some(name) = book.sheet_names().first().cloned() else {
         return Err(refused("the workbook has no sheet".into()));
     };

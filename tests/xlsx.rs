@@ -268,3 +268,15 @@ fn an_empty_sheet_gives_a_workbook_with_only_the_header() {
     assert_eq!(rows.lines().count(), 1);
     assert!(rows.starts_with("str:total|str:eligible|"), "{rows}");
 }
+
+#[test]
+fn a_workbook_larger_than_the_file_limit_is_refused() {
+    // 300 generated applicants take well over 1 KiB zipped; --max-file-size bounds workbooks too.
+    let dir = temp_dir();
+    let out = jifen(&["gen", "--count", "300", "-o", "people.xlsx"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = jifen(&["batch", "--max-file-size", "1K", "people.xlsx"], &dir);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("larger than 1024 bytes"), "{stderr}");
+}

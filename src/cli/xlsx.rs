@@ -22,8 +22,9 @@ use jifen::RuleSet;
 
 use super::{exit, fail};
 
-/// The largest workbook read, in bytes: a list of 100 000 applicants takes a few MiB.
-pub const MAX_WORKBOOK_BYTES: u64 = 64 << 20;
+/// The most a workbook may unpack to, in bytes: its parts are zipped, and a few MiB can
+/// unpack to far more than memory holds (a "zip bomb").
+pub const MAX_UNPACKED_BYTES: u64 = 512 << 20;
 
 /// The most cells read from a sheet (an Excel sheet holds 1 048 576 rows).
 pub const MAX_CELLS: usize = 1 << 25;
@@ -87,16 +88,19 @@ pub fn read_applicants(path: &str, ruleset: &RuleSet) -> Result<Sheet, u8> {
         fail(&format!("{path}: {message}"), Some("save the workbook again as .xlsx, or export it as CSV"));
         exit::APPLICANT
     };
-    input.take(MAX_WORKBOOK_BYTES + 1).read_to_end(&mut bytes).map_err(|e| {
+    // The largest applicant file read (`--max-file-size`, 64 MiB unless told): a list of
+    // 100 000 applicants takes a few MiB.
+    let limit = super::input::policy_loader().max_file_size;
+    input.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| {
         fail(&format!("cannot read `{path}`: {e}"), None);
         exit::IO
     })?;
-    if bytes.len() as u64 > MAX_WORKBOOK_BYTES {
+    if bytes.len() as u64 > limit {
         return Err(refused(format!(
-            "the workbook is larger than {} MiB; split it, or export it as CSV",
-            MAX_WORKBOOK_BYTES >> 20
+            "the workbook is larger than {limit} bytes (--max-file-size); split it, or export it as CSV"
         )));
     }
+    let bytes = unpacked_within(bytes, MAX_UNPACKED_BYTES).map_err(refused)?;
     let mut book =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| refused(format!("not a readable Excel workbook (.xlsx): {e}")))?;
     let Some(name) = book.sheet_names().first().cloned() else {
@@ -125,6 +129,31 @@ pub fn read_applicants(path: &str, ruleset: &RuleSet) -> Result<Sheet, u8> {
     Ok(reading.finish())
 }
 
+/// The workbook's bytes, if its parts unpack to at most `limit` bytes in all. Measured by
+/// unpacking them (the sizes a zip declares may lie), before calamine holds any of them.
+fn unpacked_within(bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, String> {
+    let not_a_workbook = |e: zip::result::ZipError| format!("not a readable Excel workbook (.xlsx): {e}");
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_a_workbook)?;
+    let mut total = 0u64;
+    for k in 0..archive.len() {
+        let part = archive.by_index(k).map_err(not_a_workbook)?;
+        let room = limit.saturating_sub(total);
+        let read = std::io::copy(&mut part.take(room + 1), &mut std::io::sink())
+            .map_err(|e| format!("not a readable Excel workbook (.xlsx): {e}"))?;
+        total += read;
+        if total > limit {
+            return Err(format!(
+                "the workbook unpacks to more than {} MiB; split it, or export it as CSV",
+                limit >> 20
+            ));
+        }
+    }
+    Ok(archive.into_inner().into_inner())
+}
+
+/// A row's facts: each cell's key and value.
+type Facts = Vec<(Arc<str>, RawValue<'static>)>;
+
 /// A sheet being read, cell by cell, in the order the file holds them.
 struct Rows<'r> {
     ruleset: &'r RuleSet,
@@ -134,7 +163,7 @@ struct Rows<'r> {
     /// Column index → key, once the header is complete.
     keys: HashMap<u32, Arc<str>>,
     /// The row being read: its 0-based number and its facts.
-    current: Option<(u32, Vec<(Arc<str>, RawValue<'static>)>)>,
+    current: Option<(u32, Facts)>,
 }
 
 impl<'r> Rows<'r> {
@@ -394,6 +423,22 @@ mod tests {
         assert_eq!(text(0.1 + 0.2), "0.30000000000000004");
         assert_eq!(raw_value(&DataRef::Float(f64::NAN)), Some(RawValue::Other("a number that is not finite")));
         assert_eq!(raw_value(&DataRef::String("  ".into())), None);
+    }
+
+    #[test]
+    fn a_workbook_unpacking_beyond_the_limit_is_refused() {
+        // 3 MiB of zeros deflates to a few KiB: within 4 MiB it passes, within 1 MiB not.
+        let mut zipped = Cursor::new(Vec::new());
+        let mut writer = zip::ZipWriter::new(&mut zipped);
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        writer.start_file("xl/sharedStrings.xml", options).unwrap();
+        std::io::Write::write_all(&mut writer, &vec![b'0'; 3 << 20]).unwrap();
+        writer.finish().unwrap();
+        let bytes = zipped.into_inner();
+        assert!(bytes.len() < 64 << 10, "{}", bytes.len());
+        assert!(unpacked_within(bytes.clone(), 4 << 20).is_ok());
+        let refused = unpacked_within(bytes, 1 << 20).unwrap_err();
+        assert!(refused.contains("unpacks to more than 1 MiB"), "{refused}");
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub enum Rows {
     Csv,
 }
 
-/// Score many applicants (JSON lines or CSV) and write one result per applicant.
+/// Score many applicants (JSON lines, CSV or an Excel workbook) and write one result per applicant.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  jifen batch people.jsonl > scores.jsonl\n  \
 jifen batch people.csv -o scores.csv\n  jifen gen --count 1000000 | jifen batch --input-format jsonl --output-format csv - -o scores.csv\n  \

@@ -10,7 +10,7 @@ use super::input::load_policy;
 use super::output::Output;
 use super::xlsx::{self, SheetWriter};
 
-/// Write generated applicants as JSON lines (for demos, benchmarks and diffs without private data).
+/// Write generated applicants as JSON lines or a workbook (for demos, benchmarks and diffs without private data).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  jifen gen --count 1000 --seed 7 > people.jsonl\n  \
 jifen gen --count 1000000 -o million.jsonl\n  jifen gen --count 5 --policy policies/2024.policy\n  \

@@ -42,6 +42,9 @@ enum RowData {
         record: csv::StringRecord,
         headers: Arc<[String]>,
     },
+    /// Facts already split into key and value by a reader of another format (a workbook's
+    /// row); `id` is taken out as from a JSON row.
+    Fields(Vec<(Arc<str>, RawValue<'static>)>),
     /// A row that was read but cannot be an applicant (not UTF-8, too long): an invalid row
     /// like any other, which `--skip-invalid` skips.
     Unreadable(String),
@@ -53,6 +56,11 @@ impl RawRow {
         RawRow { line, data: RowData::Json(text) }
     }
 
+    /// A row of facts read from another format (a workbook): `line` is its row number.
+    pub fn fields(line: usize, fields: Vec<(Arc<str>, RawValue<'static>)>) -> RawRow {
+        RawRow { line, data: RowData::Fields(fields) }
+    }
+
     /// Check the row against a policy's schema; returns its `id` (if any) and the applicant.
     /// `id` names the row; it is not a fact unless the policy declares it.
     pub fn parse(&self, ruleset: &RuleSet) -> Result<(Option<String>, Applicant), ApplicantError> {
@@ -60,12 +68,12 @@ impl RawRow {
         match &self.data {
             RowData::Json(text) => {
                 let mut fields = json_entries(text)?;
-                let mut id = None;
-                if !declares_id {
-                    if let Some(at) = id_position(fields.iter().map(|(k, _)| &**k))? {
-                        id = row_id(fields.remove(at).1)?.map(Cow::into_owned);
-                    }
-                }
+                let id = if declares_id { None } else { take_id(&mut fields)? };
+                Ok((id, ruleset.applicant_from_fields(fields)?))
+            }
+            RowData::Fields(cells) => {
+                let mut fields: Vec<(&str, RawValue<'_>)> = cells.iter().map(|(k, v)| (&**k, v.clone())).collect();
+                let id = if declares_id { None } else { take_id(&mut fields)? };
                 Ok((id, ruleset.applicant_from_fields(fields)?))
             }
             RowData::Csv { record, headers } => {
@@ -82,6 +90,14 @@ impl RawRow {
             }
             RowData::Unreadable(message) => Err(ApplicantError::Unreadable { message: message.clone() }),
         }
+    }
+}
+
+/// Take a row's `id` out of its facts, if it has one.
+fn take_id<K: AsRef<str>>(fields: &mut Vec<(K, RawValue<'_>)>) -> Result<Option<String>, ApplicantError> {
+    match id_position(fields.iter().map(|(k, _)| k.as_ref()))? {
+        Some(at) => Ok(row_id(fields.remove(at).1)?.map(Cow::into_owned)),
+        None => Ok(None),
     }
 }
 

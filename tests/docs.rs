@@ -151,7 +151,8 @@ fn every_example_in_the_docs_is_checked() {
             }
             let report = jifen::check_with(&name, &source, &DocLoader { named: &named });
             compiled += 1;
-            let errors: Vec<&str> = report.diagnostics.list.iter().filter(|d| d.is_error()).map(|d| d.code).collect();
+            let errors: Vec<&str> =
+                report.diagnostics.list.iter().filter(|d| d.is_error()).map(|d| d.code.as_str()).collect();
             let rendered = || report.diagnostics.render_human(false, 100);
             match opts.get("fails") {
                 Some(code) if errors.is_empty() || errors.iter().any(|e| e != code) => {

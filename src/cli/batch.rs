@@ -12,6 +12,7 @@ use jifen::{RuleSet, Scorer, Scores};
 
 use super::input::load_policy;
 use super::output::Output;
+use super::xlsx::{self, Sheet, SheetWriter};
 use super::{exit, fail};
 
 /// Rows evaluated together; memory stays flat whatever the input's size.
@@ -25,14 +26,17 @@ pub enum Rows {
     Csv,
 }
 
-/// Score many applicants (JSON lines or CSV) and write one result per applicant.
+/// Score many applicants (JSON lines, CSV or an Excel workbook) and write one result per applicant.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  jifen batch people.jsonl > scores.jsonl\n  \
 jifen batch people.csv -o scores.csv\n  jifen gen --count 1000000 | jifen batch --input-format jsonl --output-format csv - -o scores.csv\n  \
-jifen batch --skip-invalid --policy policies/2024.policy people.jsonl -o scores.jsonl\n\n\
+jifen batch --skip-invalid --policy policies/2024.policy people.jsonl -o scores.jsonl\n  \
+jifen batch 申请人.xlsx -o scores.xlsx\n\n\
 JSON lines out: the `score --format json` object per applicant, with its `id` and input `line`.\n\
 CSV out: id, total, eligible, vetoed, meets_standard, one column per item; the id column is there\n\
 when a CSV input has one, and always from JSON lines (empty for a row without an id).\n\
+Excel (.xlsx, by the extension): the first sheet, a header row of input keys or their labels\n\
+(and optionally `id`), one applicant per row, empty cells absent; out, the CSV columns as a sheet.\n\
 An invalid row (a bad fact, not UTF-8, longer than 1 MiB) stops the run (exit 3) naming its line\n\
 and key, and no output file is left behind; with --skip-invalid it is skipped and counted.")]
 pub struct Args {
@@ -44,10 +48,11 @@ pub struct Args {
     /// Output file (default: standard output). Written whole or not at all.
     #[arg(short, long)]
     pub output: Option<String>,
-    /// Input format (default: from the extension; `.csv` is CSV, otherwise JSON lines).
+    /// Input format (default: from the extension; `.csv` is CSV, `.xlsx` an Excel workbook,
+    /// otherwise JSON lines).
     #[arg(long, value_enum)]
     pub input_format: Option<Rows>,
-    /// Output format (default: from the output's extension, otherwise JSON lines).
+    /// Output format (default: from the output's extension: `.csv`, `.xlsx`, otherwise JSON lines).
     #[arg(long, value_enum)]
     pub output_format: Option<Rows>,
     /// Skip invalid rows and report them, instead of stopping.
@@ -93,6 +98,27 @@ impl Chunks {
     pub fn done(&self, rows: Vec<RawRow>) {
         // The reader may have finished: then the rows are simply dropped here.
         let _ = self.done.send(rows);
+    }
+}
+
+/// Where a run's rows come from: a stream read ahead, or a workbook's sheet read whole.
+enum Source {
+    Stream(Chunks),
+    Sheet(std::vec::IntoIter<RawRow>),
+}
+
+impl Source {
+    fn next(&mut self) -> Option<Chunk> {
+        match self {
+            Source::Stream(chunks) => chunks.next(),
+            Source::Sheet(rows) => Some((Ok(rows.by_ref().take(CHUNK).collect()), 0)),
+        }
+    }
+
+    fn done(&self, rows: Vec<RawRow>) {
+        if let Source::Stream(chunks) = self {
+            chunks.done(rows);
+        }
     }
 }
 
@@ -154,7 +180,14 @@ impl Skipped {
 struct Part {
     out: Vec<u8>,
     written: usize,
-    failed: Vec<(usize, String)>,
+    failed: Vec<Failure>,
+}
+
+/// A row that failed: its line (or sheet row), the key at fault if any, and why.
+struct Failure {
+    line: usize,
+    key: Option<String>,
+    reason: String,
 }
 
 /// What a run has written so far, so that a run that stops says what it leaves behind.
@@ -213,8 +246,8 @@ fn score_part(scorer: &Scorer<'_>, worker: &mut Worker<'_>, rows: &[RawRow], sha
     for row in rows {
         match score_row(scorer, worker, row, shape, &mut part.out) {
             Ok(()) => part.written += 1,
-            Err(reason) => {
-                part.failed.push((row.line, reason));
+            Err((key, reason)) => {
+                part.failed.push(Failure { line: row.line, key, reason });
                 if !shape.skip_invalid {
                     // The run stops at this row: the rest of the part does not matter.
                     break;
@@ -232,10 +265,11 @@ fn score_row(
     row: &RawRow,
     shape: Shape,
     out: &mut Vec<u8>,
-) -> Result<(), String> {
-    let (id, applicant) = worker.parser.parse(row).map_err(|e| e.to_string())?;
+) -> Result<(), (Option<String>, String)> {
+    let (id, applicant) = worker.parser.parse(row).map_err(|e| (e.key().map(str::to_string), e.to_string()))?;
+    let failed = |e: &dyn std::fmt::Display| (None, e.to_string());
     if shape.csv {
-        scorer.score(applicant, &mut worker.scores).map_err(|e| e.to_string())?;
+        scorer.score(applicant, &mut worker.scores).map_err(|e| failed(&e))?;
         if shape.with_id {
             push_csv_cell(out, id.as_deref().unwrap_or(""));
             out.push(b',');
@@ -243,7 +277,7 @@ fn score_row(
         csv_scores(out, &worker.scores);
         return Ok(());
     }
-    let outcome = scorer.evaluate(applicant).map_err(|e| e.to_string())?;
+    let outcome = scorer.evaluate(applicant).map_err(|e| failed(&e))?;
     let mut value = jifen::report::outcome_json(scorer.rules(), &outcome, None);
     if let Some(obj) = value.as_object_mut() {
         if let Some(id) = id {
@@ -251,7 +285,7 @@ fn score_row(
         }
         obj.insert("line".into(), serde_json::json!(row.line));
     }
-    serde_json::to_writer(&mut *out, &value).map_err(|e| e.to_string())?;
+    serde_json::to_writer(&mut *out, &value).map_err(|e| failed(&e))?;
     out.push(b'\n');
     Ok(())
 }
@@ -270,18 +304,16 @@ fn csv_scores(out: &mut Vec<u8>, s: &Scores) {
     out.push(b'\n');
 }
 
+/// The output's columns: `id` (when there are ids), the scores, one per item.
+fn columns(ruleset: &RuleSet, with_id: bool) -> Vec<&str> {
+    let ids = with_id.then_some("id");
+    let scores = ["total", "eligible", "vetoed", "meets_standard"];
+    ids.into_iter().chain(scores).chain(ruleset.items.iter().map(|i| &*i.id)).collect()
+}
+
 fn csv_header(ruleset: &RuleSet, with_id: bool) -> String {
-    let mut header = String::new();
-    if with_id {
-        header.push_str("id,");
-    }
-    header.push_str("total,eligible,vetoed,meets_standard");
-    for item in &ruleset.items {
-        header.push(',');
-        header.push_str(&item.id);
-    }
-    header.push('\n');
-    header
+    let cells: Vec<String> = columns(ruleset, with_id).into_iter().map(csv_cell).collect();
+    cells.join(",") + "\n"
 }
 
 /// [`csv_cell`] appended to `out`, copying nothing else when no quotes are needed.
@@ -301,45 +333,111 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
-pub fn run(args: Args) -> u8 {
-    let ruleset = match load_policy(args.policy.as_deref()) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let (input, size) = match open_input(&args.input) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let format = row_format(args.input_format, &args.input);
-    let csv_out = match args.output_format {
-        Some(f) => f == Rows::Csv,
-        None => args.output.as_deref().is_some_and(|o| o.to_ascii_lowercase().ends_with(".csv")),
-    };
-    let reader = match RowReader::new(input, format) {
-        Ok(r) => r,
-        Err(e) => {
-            fail(&format!("{}: {e}", args.input), None);
-            return exit::APPLICANT;
-        }
-    };
-    let mut out = match Output::create(args.output.as_deref()) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
-    let bar = progress(size);
-    let mut skipped = Skipped::default();
-    let mut rows_done = 0u64;
+/// Open the rows to score: a workbook read whole, or a stream read ahead in chunks.
+/// Returns the source, the input's size, whether the output has an id column, and the
+/// sheet (to name cells in messages) when the input is a workbook.
+fn open_source(args: &Args, ruleset: &RuleSet) -> Result<(Source, Option<u64>, bool, Option<Sheet>), u8> {
+    if args.input_format.is_none() && xlsx::is_xlsx(&args.input) {
+        let mut sheet = xlsx::read_applicants(&args.input, ruleset)?;
+        let rows = std::mem::take(&mut sheet.rows);
+        let with_id = sheet.has_id();
+        return Ok((Source::Sheet(rows.into_iter()), None, with_id, Some(sheet)));
+    }
+    let (input, size) = open_input(&args.input)?;
+    let reader = RowReader::new(input, row_format(args.input_format, &args.input)).map_err(|e| {
+        fail(&format!("{}: {e}", args.input), None);
+        exit::APPLICANT
+    })?;
     // The header is written before all rows are seen: from CSV it follows the input's header,
     // from JSON lines the column is always there (empty for a row without an id).
     let with_id = match reader.headers() {
         Some(h) => h.iter().any(|c| c == "id"),
         None => ruleset.input_slot("id").is_none(),
     };
-    let mut written = Written { to_file: args.output.as_deref().is_some_and(|o| o != "-"), header: false, rows: 0 };
+    Ok((Source::Stream(read_ahead(reader, CHUNK)), size, with_id, None))
+}
+
+/// Where the results go: written as they come, or into a workbook written at the end.
+enum Sink {
+    Bytes(Output),
+    Workbook(Output, Box<SheetWriter>),
+}
+
+impl Sink {
+    fn header(&mut self, ruleset: &RuleSet, with_id: bool) -> Result<(), u8> {
+        match self {
+            Sink::Bytes(out) => out.write(csv_header(ruleset, with_id).as_bytes()),
+            Sink::Workbook(_, sheet) => sheet.header(&columns(ruleset, with_id)).map_err(failed_output),
+        }
+    }
+
+    /// Results as `score_row` wrote them (CSV lines when the sink is a workbook).
+    fn rows(&mut self, bytes: &[u8]) -> Result<(), u8> {
+        match self {
+            Sink::Bytes(out) => out.write(bytes),
+            Sink::Workbook(_, sheet) => sheet.csv_rows(bytes).map_err(failed_output),
+        }
+    }
+
+    fn commit(self) -> Result<(), u8> {
+        match self {
+            Sink::Bytes(out) => out.commit(),
+            Sink::Workbook(mut out, sheet) => {
+                let bytes = sheet.finish().map_err(failed_output)?;
+                out.write(&bytes)?;
+                out.commit()
+            }
+        }
+    }
+}
+
+fn failed_output(message: String) -> u8 {
+    fail(&message, None);
+    exit::IO
+}
+
+pub fn run(args: Args) -> u8 {
+    let ruleset = match load_policy(args.policy.as_deref()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let (mut source, size, with_id, sheet) = match open_source(&args, &ruleset) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let output_name = args.output.as_deref().unwrap_or("").to_ascii_lowercase();
+    let xlsx_out = args.output_format.is_none() && xlsx::is_xlsx(&output_name);
+    let csv_out = match args.output_format {
+        Some(f) => f == Rows::Csv,
+        None => output_name.ends_with(".csv") || xlsx_out,
+    };
+    let out = match Output::create(args.output.as_deref()) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let mut sink = if xlsx_out {
+        match SheetWriter::new() {
+            Ok(sheet) => Sink::Workbook(out, Box::new(sheet)),
+            Err(message) => return failed_output(message),
+        }
+    } else {
+        Sink::Bytes(out)
+    };
+    // Where a failed row is: its line, or its cell in a workbook.
+    let place = |line: usize, key: Option<&str>| match &sheet {
+        Some(sheet) => sheet.place(line, key),
+        None => format!("line {line}"),
+    };
+    let bar = progress(size);
+    let mut skipped = Skipped::default();
+    let mut rows_done = 0u64;
+    // A workbook is written only at the end: until then nothing is.
+    let to_file = args.output.as_deref().is_some_and(|o| o != "-");
+    let mut written = Written { to_file, header: false, rows: 0 };
+    let mut header_done = false;
     let scorer = ruleset.scorer();
-    let chunks = read_ahead(reader, CHUNK);
     loop {
-        let Some((chunk, bytes)) = chunks.next() else {
+        let Some((chunk, bytes)) = source.next() else {
             return exit::INTERNAL;
         };
         let chunk = match chunk {
@@ -362,25 +460,26 @@ pub fn run(args: Args) -> u8 {
         };
         let shape = Shape { csv: csv_out, with_id, skip_invalid: args.skip_invalid };
         let parts = score_chunk(&scorer, &chunk, shape);
-        for (line, reason) in parts.iter().flat_map(|p| &p.failed) {
+        for failure in parts.iter().flat_map(|p| &p.failed) {
             if args.skip_invalid {
-                skipped.add(*line, reason.clone());
+                skipped.add(failure.line, failure.reason.clone());
                 continue;
             }
             if let Some(b) = &bar {
                 b.abandon();
             }
             fail(
-                &format!("{} line {line}: {reason}", args.input),
+                &format!("{} {}: {}", args.input, place(failure.line, failure.key.as_deref()), failure.reason),
                 Some(&format!("fix the row, or pass --skip-invalid to skip invalid rows; {}", written.note())),
             );
             return exit::APPLICANT;
         }
         // Nothing is written before the first chunk has scored; with no rows at all, the
         // output still says what its columns would be.
-        if csv_out && !written.header {
-            written.header = true;
-            if let Err(code) = out.write(csv_header(&ruleset, with_id).as_bytes()) {
+        if csv_out && !header_done {
+            header_done = true;
+            written.header = !xlsx_out;
+            if let Err(code) = sink.header(&ruleset, with_id) {
                 return code;
             }
         }
@@ -388,17 +487,19 @@ pub fn run(args: Args) -> u8 {
             break;
         }
         for part in &parts {
-            if let Err(code) = out.write(&part.out) {
+            if let Err(code) = sink.rows(&part.out) {
                 return code;
             }
-            written.rows += part.written as u64;
+            if !xlsx_out {
+                written.rows += part.written as u64;
+            }
         }
         // Lets the tests see that a bug mid-run leaves no output behind (tests/limits.rs).
         if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v == "batch") {
             panic!("JIFEN_TEST_INTERNAL_ERROR is batch");
         }
         rows_done += chunk.len() as u64;
-        chunks.done(chunk);
+        source.done(chunk);
         if let Some(b) = &bar {
             b.set_position(bytes);
             b.set_message(format!("{rows_done} rows"));
@@ -407,7 +508,7 @@ pub fn run(args: Args) -> u8 {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    if let Err(code) = out.commit() {
+    if let Err(code) = sink.commit() {
         return code;
     }
     skipped.report();

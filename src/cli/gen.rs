@@ -1,17 +1,23 @@
 //! `jifen gen`: plausible applicants drawn from a policy's input schema.
 
+use jifen::applicant::json_entries;
 use jifen::population::{Model, Rng};
+use jifen::RuleSet;
 
 use super::exit;
+use super::fail;
 use super::input::load_policy;
 use super::output::Output;
+use super::xlsx::{self, SheetWriter};
 
-/// Write generated applicants as JSON lines (for demos, benchmarks and diffs without private data).
+/// Write generated applicants as JSON lines or a workbook (for demos, benchmarks and diffs without private data).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  jifen gen --count 1000 --seed 7 > people.jsonl\n  \
-jifen gen --count 1000000 -o million.jsonl\n  jifen gen --count 5 --policy policies/2024.policy\n  jifen gen --model examples/shanghai.model.toml --count 1000\n\n\
+jifen gen --count 1000000 -o million.jsonl\n  jifen gen --count 5 --policy policies/2024.policy\n  jifen gen --model examples/shanghai.model.toml --count 1000\n  \
+jifen gen --count 500 -o people.xlsx\n\n\
 The same seed, model and policy always give the same applicants. Rows are named\n\
-synthetic-000001, … so nobody takes them for real people.")]
+synthetic-000001, … so nobody takes them for real people. An output named `.xlsx` is an Excel\n\
+workbook: a header row (`id` and the inputs' keys), one applicant per row, absent facts empty.")]
 pub struct Args {
     /// How many applicants to write.
     #[arg(long, default_value_t = 100)]
@@ -26,7 +32,7 @@ pub struct Args {
     /// the policy's own defaults.
     #[arg(long, value_name = "FILE")]
     pub model: Option<String>,
-    /// Output file (default: standard output).
+    /// Output file (default: standard output); `.xlsx` writes an Excel workbook.
     #[arg(short, long)]
     pub output: Option<String>,
 }
@@ -57,6 +63,19 @@ pub fn run(args: Args) -> u8 {
         Err(code) => return code,
     };
     let mut rng = Rng::new(args.seed);
+    if args.output.as_deref().is_some_and(xlsx::is_xlsx) {
+        let bytes = match workbook(&ruleset, &model, &mut rng, args.count) {
+            Ok(bytes) => bytes,
+            Err(message) => {
+                fail(&message, Some("write fewer applicants, or JSON lines"));
+                return exit::IO;
+            }
+        };
+        return match out.write(&bytes).and_then(|_| out.commit()) {
+            Ok(()) => exit::OK,
+            Err(code) => code,
+        };
+    }
     let mut buf = String::with_capacity(1 << 16);
     for id in 1..=args.count {
         buf.push_str(&model.row(&ruleset, &mut rng, id));
@@ -72,4 +91,27 @@ pub fn run(args: Args) -> u8 {
         return code;
     }
     exit::OK
+}
+
+/// The generated applicants as a workbook: `id` and one column per input, in the policy's
+/// order; a fact left out (its default applies) is an empty cell.
+fn workbook(ruleset: &RuleSet, model: &Model, rng: &mut Rng, count: u64) -> Result<Vec<u8>, String> {
+    if count >= u64::from(xlsx::MAX_ROWS) {
+        return Err(format!("{count} applicants do not fit in an Excel sheet (at most {})", xlsx::MAX_ROWS - 1));
+    }
+    let mut sheet = SheetWriter::new()?;
+    let names: Vec<&str> = std::iter::once("id").chain(ruleset.inputs.iter().map(|i| &*i.name)).collect();
+    sheet.header(&names)?;
+    for id in 1..=count {
+        let row = model.row(ruleset, rng, id);
+        let facts = json_entries(&row).map_err(|e| format!("generated an unreadable row: {e}"))?;
+        let mut cells = vec![None; names.len()];
+        for (key, value) in facts {
+            if let Some(col) = names.iter().position(|n| *n == key) {
+                cells[col] = Some(value);
+            }
+        }
+        sheet.row(cells)?;
+    }
+    sheet.finish()
 }

@@ -27,6 +27,7 @@ mod render;
 mod score;
 mod serve;
 mod test;
+mod xlsx;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

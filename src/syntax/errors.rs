@@ -277,30 +277,16 @@ fn unclosed_brace(text: &str) -> Option<usize> {
     };
     let mut open: Vec<(usize, usize)> = Vec::new();
     let mut suspect = None;
-    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
-    let bytes = text.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        match b {
-            b'\n' => {
-                in_comment = false;
-                in_string = false;
-            }
-            _ if in_comment => {}
-            _ if escaped => escaped = false,
-            b'\\' if in_string => escaped = true,
-            b'"' => in_string = !in_string,
-            _ if in_string => {}
-            b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
-            b'{' => open.push((i, indent_of_line(i).1)),
-            b'}' => {
-                let Some((brace, indent)) = open.pop() else { continue };
-                let (line_start, closing) = indent_of_line(i);
-                let alone = line_start + closing == i;
-                if alone && indent != closing && suspect.is_none() && open.iter().any(|(_, o)| *o == closing) {
-                    suspect = Some(brace);
-                }
-            }
-            _ => {}
+    for (i, b) in braces(text) {
+        if b == b'{' {
+            open.push((i, indent_of_line(i).1));
+            continue;
+        }
+        let Some((brace, indent)) = open.pop() else { continue };
+        let (line_start, closing) = indent_of_line(i);
+        let alone = line_start + closing == i;
+        if alone && indent != closing && suspect.is_none() && open.iter().any(|(_, o)| *o == closing) {
+            suspect = Some(brace);
         }
     }
     let last = open.last()?.0;
@@ -628,9 +614,21 @@ fn line_starts(text: &str, offset: usize) -> (usize, Option<usize>) {
 /// comments.
 fn open_brace_before(text: &str, offset: usize) -> Option<usize> {
     let mut open = Vec::new();
+    for (i, b) in braces(text).take_while(|(i, _)| *i < offset) {
+        if b == b'{' {
+            open.push(i);
+        } else {
+            open.pop();
+        }
+    }
+    open.pop()
+}
+
+/// The offsets of the `{` and `}` of `text` outside strings and comments, with which it is.
+fn braces(text: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
     let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
     let bytes = text.as_bytes();
-    for (i, b) in bytes.iter().enumerate().take(offset) {
+    bytes.iter().enumerate().filter_map(move |(i, &b)| {
         match b {
             b'\n' => (in_comment, in_string) = (false, false),
             _ if in_comment => {}
@@ -639,14 +637,11 @@ fn open_brace_before(text: &str, offset: usize) -> Option<usize> {
             b'"' => in_string = !in_string,
             _ if in_string => {}
             b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
-            b'{' => open.push(i),
-            b'}' => {
-                open.pop();
-            }
+            b'{' | b'}' => return Some((i, b)),
             _ => {}
         }
-    }
-    open.pop()
+        None
+    })
 }
 
 /// The indentation (in bytes) of the line that starts at `line_start`.

@@ -306,7 +306,9 @@ impl<'a> Checker<'a> {
         // `5 years <= x <= 30 years` reads as `(5 years <= x) <= 30 years`: say that before any
         // type error of the comparison of a yes/no value (a bracketed left side is meant).
         if let ast::ExprKind::Binary(inner, _, middle) = &lhs.kind {
-            if is_comparison(op) && is_comparison(*inner) && lhs.span.start == span.start {
+            // A `)` between the two sides: the left one was bracketed, `(a < b) == c`.
+            let between = Span { start: lhs.span.end, end: rhs.span.start.max(lhs.span.end), ..span };
+            if is_comparison(op) && is_comparison(*inner) && !self.sources.slice(between).contains(')') {
                 let (first, shared) = (self.sources.slice(lhs.span), self.sources.slice(middle.span));
                 let fixed = format!("{first} and {shared} {} {}", op.symbol(), self.sources.slice(rhs.span));
                 self.error(

@@ -784,12 +784,21 @@ fn recognised(file: FileId, text: &str, offset: usize, expected: &[String]) -> O
     // A name in Chinese.
     if rest.starts_with(|c: char| !c.is_ascii() && c.is_alphanumeric()) {
         let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(40).collect();
+        let help = if expected.iter().any(|e| e == "a name") {
+            "ids are written in ASCII letters, digits and `_` (e.g. `age_points`); put the Chinese name in the \
+             label, e.g. `item age_points \"年龄分\"`"
+        } else {
+            "names are written in ASCII letters, digits and `_`: use the name of the input, param or `let` \
+             (e.g. `age`), not its Chinese label"
+        };
         return Some(
-            Diagnostic::error(codes::SYNTAX, format!("`{word}` is not a name jifen can read"), at(word.len()), "an id in Chinese")
-                .with_help(
-                    "ids are written in ASCII letters, digits and `_` (e.g. `age_points`); put the Chinese name in the label, \
-                     e.g. `item age_points \"年龄分\"`",
-                ),
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!("`{word}` is not a name jifen can read"),
+                at(word.len()),
+                "an id in Chinese",
+            )
+            .with_help(help),
         );
     }
     // A declaration where a `}` was needed: the block above it was left open.

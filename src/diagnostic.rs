@@ -282,6 +282,8 @@ pub struct Diagnostic {
     pub primary: Label,
     pub secondary: Vec<Label>,
     pub help: Option<String>,
+    /// A machine-applicable suggestion: replace the text of the span with the string.
+    pub fix: Option<(Span, String)>,
 }
 
 impl Diagnostic {
@@ -293,6 +295,7 @@ impl Diagnostic {
             primary: Label { span, message: label.into() },
             secondary: Vec::new(),
             help: None,
+            fix: None,
         }
     }
 
@@ -302,6 +305,12 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// A suggestion a tool can apply: `replacement` in place of the text of `span`.
+    pub fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.fix = Some((span, replacement.into()));
         self
     }
 
@@ -405,6 +414,18 @@ pub struct JsonDiagnostic {
     pub label: String,
     pub help: Option<String>,
     pub labels: Vec<JsonLabel>,
+    /// The suggestion as a replacement of one range (end exclusive), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<JsonFix>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonFix {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub replacement: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -439,6 +460,11 @@ impl JsonDiagnostic {
                     JsonLabel { file: sources.name(l.span.file).to_string(), line, column, message: l.message.clone() }
                 })
                 .collect(),
+            fix: d.fix.as_ref().map(|(span, replacement)| {
+                let (line, column) = sources.line_col(span.file, span.start);
+                let (end_line, end_column) = sources.line_col(span.file, span.end);
+                JsonFix { line, column, end_line, end_column, replacement: replacement.clone() }
+            }),
         }
     }
 }

@@ -85,6 +85,9 @@ impl Loader for ConfinedLoader {
             ReadError::NotUtf8 { offset, .. } => {
                 format!("`{name}` is not valid UTF-8 text (invalid byte at offset {offset})")
             }
+            ReadError::OtherEncoding { encoding, .. } => {
+                format!("`{name}` is not UTF-8; it looks like {encoding}: save it as UTF-8")
+            }
         })?;
         Ok((name, text))
     }

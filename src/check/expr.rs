@@ -303,6 +303,22 @@ impl<'a> Checker<'a> {
     }
 
     fn binary(&mut self, op: BinOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> (Ir, Ty) {
+        // `5 years <= x <= 30 years` reads as `(5 years <= x) <= 30 years`: say that before any
+        // type error of the comparison of a yes/no value (a bracketed left side is meant).
+        if let ast::ExprKind::Binary(inner, _, middle) = &lhs.kind {
+            // A `)` between the two sides: the left one was bracketed, `(a < b) == c`.
+            let between = Span { start: lhs.span.end, end: rhs.span.start.max(lhs.span.end), ..span };
+            if is_comparison(op) && is_comparison(*inner) && !self.sources.slice(between).contains(')') {
+                let (first, shared) = (self.sources.slice(lhs.span), self.sources.slice(middle.span));
+                let fixed = format!("{first} and {shared} {} {}", op.symbol(), self.sources.slice(rhs.span));
+                self.error(
+                    Diagnostic::error(codes::SYNTAX, "comparisons cannot be chained", span, "two comparisons in a row")
+                        .with_help(format!("compare twice and join with `and`: write `{fixed}`"))
+                        .with_fix(span, fixed),
+                );
+                return ERR;
+            }
+        }
         // With `==`/`!=`, a bare variant on either side takes its enum from the other side.
         let (l, lt, r, rt) = if matches!(op, BinOp::Eq | BinOp::Ne) && self.is_bare_variant(lhs) {
             let (r, rt) = self.expr(rhs, None);
@@ -878,4 +894,8 @@ fn optional_help(text: &str, ty: &Ty) -> String {
         _ => "0".to_string(),
     };
     format!("give a value for when it is absent with `??`, e.g. `{name} ?? {zero}`, or test it with `present({name})`")
+}
+
+fn is_comparison(op: BinOp) -> bool {
+    matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
 }

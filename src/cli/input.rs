@@ -128,7 +128,9 @@ pub fn help(e: &ReadError) -> &'static str {
         ReadError::Io { .. } => "check that the file can be read",
         ReadError::NotAFile { .. } => "name a regular file; use `-` to read from standard input",
         ReadError::TooLarge { .. } => "raise the limit with --max-file-size SIZE or JIFEN_MAX_FILE_SIZE",
-        ReadError::NotUtf8 { .. } => "save the file as UTF-8",
+        ReadError::NotUtf8 { .. } | ReadError::OtherEncoding { .. } => {
+            "save the file as UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)"
+        }
     }
 }
 

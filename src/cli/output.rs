@@ -173,9 +173,14 @@ impl Replacement {
             // A new file gets the mode `>` would give it: 0666 less the umask.
             builder.permissions(std::fs::Permissions::from_mode(0o666))
         };
+        // The handler first, and the list held while the file is made: a signal that comes
+        // in between waits for the name, so no temporary file is left behind.
+        on_signal_remove_temporary_files();
+        let mut live = LIVE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let file = builder.tempfile_in(folder).map_err(cannot)?;
         let (file, temp) = file.into_parts();
-        watch(&temp);
+        live.push(temp.to_path_buf());
+        drop(live);
         let replacement = Replacement {
             writer: Some(BufWriter::with_capacity(1 << 16, file)),
             temp: Some(temp),
@@ -232,13 +237,6 @@ fn keep_owner_and_mode(file: &File, existing: &Metadata) -> std::io::Result<()> 
 
 /// Temporary files being written, removed if jifen is interrupted.
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-fn watch(temp: &Path) {
-    on_signal_remove_temporary_files();
-    if let Ok(mut live) = LIVE.lock() {
-        live.push(temp.to_path_buf());
-    }
-}
 
 fn unwatch(temp: &TempPath) {
     unwatch_path(temp);

@@ -531,7 +531,8 @@ impl<'a, 't> Printer<'a, 't> {
                 prefixed(sign, self.operand(operand, precedence(operand) < p, indent))
             }
             ExprKind::Binary(op, lhs, rhs) => {
-                let left = self.operand(lhs, precedence(lhs) < p, indent);
+                // `(a <= b) == c` keeps its brackets: the checker refuses `a <= b == c` as a chain.
+                let left = self.operand(lhs, precedence(lhs) < p || p == 4 && precedence(lhs) == 4, indent);
                 let right = self.operand(rhs, precedence(rhs) <= p, indent);
                 join(left, &format!(" {} ", op.symbol()), right)
             }

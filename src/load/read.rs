@@ -21,6 +21,9 @@ pub enum ReadError {
     TooLarge { path: String, limit: u64 },
     #[error("`{path}` is not valid UTF-8 text (invalid byte at offset {offset})")]
     NotUtf8 { path: String, offset: usize },
+    /// Not UTF-8, and reads cleanly as another encoding a Chinese editor saves in.
+    #[error("`{path}` is not UTF-8; it looks like {encoding}: save it as UTF-8")]
+    OtherEncoding { path: String, encoding: &'static str },
 }
 
 /// The reason of an I/O error in a few words.
@@ -72,10 +75,26 @@ pub fn read_text(path: &Path, limit: u64) -> Result<(String, Metadata), ReadErro
     Ok((text, metadata))
 }
 
-/// Bytes as text, or which byte is not UTF-8.
+/// Bytes as text, or which byte is not UTF-8 (and the encoding the file seems saved in).
 pub fn utf8(bytes: Vec<u8>, path: &str) -> Result<String, ReadError> {
-    String::from_utf8(bytes)
-        .map_err(|e| ReadError::NotUtf8 { path: path.to_string(), offset: e.utf8_error().valid_up_to() })
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        match other_encoding(e.as_bytes()) {
+            Some(encoding) => ReadError::OtherEncoding { path: path.to_string(), encoding },
+            None => ReadError::NotUtf8 { path: path.to_string(), offset },
+        }
+    })
+}
+
+/// The encoding of text that is not UTF-8, when it can be named: UTF-16 (by its byte order
+/// mark, as Notepad's "Unicode"), or GBK (GB18030, Windows' "ANSI" on Chinese systems) when
+/// the bytes decode as GB18030 without error and hold Chinese characters.
+fn other_encoding(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Some("UTF-16 (Notepad's \"Unicode\")");
+    }
+    let text = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)?;
+    text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)).then_some("GBK (GB18030)")
 }
 
 /// Why [`read_bounded`] stopped.
@@ -131,6 +150,19 @@ mod tests {
         // 10 bytes against a limit of 9: one byte over; against 10: exactly at it.
         assert!(matches!(read_bounded(&b"0123456789"[..], 9, 0), Err(Bounded::TooLarge)));
         assert_eq!(read_bounded(&b"0123456789"[..], 10, 0).unwrap(), b"0123456789");
+    }
+
+    /// `年龄` saved by a Chinese Windows editor in its "ANSI" encoding, GBK: C4EA C1E4.
+    #[test]
+    fn gbk_text_is_named_and_other_bytes_are_not() {
+        let gbk = b"item age \"\xC4\xEA\xC1\xE4\" {}\n".to_vec();
+        let e = utf8(gbk, "a.policy").unwrap_err();
+        assert_eq!(e.to_string(), "`a.policy` is not UTF-8; it looks like GBK (GB18030): save it as UTF-8");
+        // 0xFF is never a byte of GB18030: no encoding to name, the offset is given.
+        let e = utf8(b"ab\xFF".to_vec(), "b.policy").unwrap_err();
+        assert_eq!(e.to_string(), "`b.policy` is not valid UTF-8 text (invalid byte at offset 2)");
+        let e = utf8(b"\xFF\xFEa\x00".to_vec(), "c.policy").unwrap_err();
+        assert!(e.to_string().contains("UTF-16"), "{e}");
     }
 
     #[cfg(unix)]

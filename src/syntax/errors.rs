@@ -277,30 +277,16 @@ fn unclosed_brace(text: &str) -> Option<usize> {
     };
     let mut open: Vec<(usize, usize)> = Vec::new();
     let mut suspect = None;
-    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
-    let bytes = text.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        match b {
-            b'\n' => {
-                in_comment = false;
-                in_string = false;
-            }
-            _ if in_comment => {}
-            _ if escaped => escaped = false,
-            b'\\' if in_string => escaped = true,
-            b'"' => in_string = !in_string,
-            _ if in_string => {}
-            b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
-            b'{' => open.push((i, indent_of_line(i).1)),
-            b'}' => {
-                let Some((brace, indent)) = open.pop() else { continue };
-                let (line_start, closing) = indent_of_line(i);
-                let alone = line_start + closing == i;
-                if alone && indent != closing && suspect.is_none() && open.iter().any(|(_, o)| *o == closing) {
-                    suspect = Some(brace);
-                }
-            }
-            _ => {}
+    for (i, b) in braces(text) {
+        if b == b'{' {
+            open.push((i, indent_of_line(i).1));
+            continue;
+        }
+        let Some((brace, indent)) = open.pop() else { continue };
+        let (line_start, closing) = indent_of_line(i);
+        let alone = line_start + closing == i;
+        if alone && indent != closing && suspect.is_none() && open.iter().any(|(_, o)| *o == closing) {
+            suspect = Some(brace);
         }
     }
     let last = open.last()?.0;
@@ -353,6 +339,9 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
         if !expected.contains(symbol) {
             expected.insert(i.min(expected.len()), symbol.clone());
         }
+    }
+    if let Some(d) = recognised(file, text, offset, &expected) {
+        return (d, offset);
     }
     let found = found_at(text, offset);
     let expected_text = match expected.len() {
@@ -410,6 +399,431 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
         "see docs/language.md for the syntax of each declaration".to_string()
     };
     (Diagnostic::error(codes::SYNTAX, format!("syntax error: {message}"), span, label).with_help(help), offset)
+}
+
+/// A character typed on a Chinese keyboard (or pasted from a document) that looks like a
+/// symbol of the language but is not: its Unicode name, what it looks like, and what to
+/// write instead (empty: delete it).
+fn confusable(c: char) -> Option<(&'static str, &'static str, &'static str)> {
+    Some(match c {
+        '，' => ("Fullwidth Comma", ",", ","),
+        '、' => ("Ideographic Comma", ",", ","),
+        '（' => ("Fullwidth Left Parenthesis", "(", "("),
+        '）' => ("Fullwidth Right Parenthesis", ")", ")"),
+        '：' => ("Fullwidth Colon", ":", ":"),
+        '；' => ("Fullwidth Semicolon", ";", ""),
+        '“' => ("Left Double Quotation Mark", "\"", "\""),
+        '”' => ("Right Double Quotation Mark", "\"", "\""),
+        '‘' => ("Left Single Quotation Mark", "'", "\""),
+        '’' => ("Right Single Quotation Mark", "'", "\""),
+        '＂' => ("Fullwidth Quotation Mark", "\"", "\""),
+        '＇' => ("Fullwidth Apostrophe", "'", "\""),
+        '【' => ("Left Black Lenticular Bracket", "[", "["),
+        '】' => ("Right Black Lenticular Bracket", "]", "]"),
+        '〔' => ("Left Tortoise Shell Bracket", "[", "["),
+        '〕' => ("Right Tortoise Shell Bracket", "]", "]"),
+        '［' => ("Fullwidth Left Square Bracket", "[", "["),
+        '］' => ("Fullwidth Right Square Bracket", "]", "]"),
+        '｛' => ("Fullwidth Left Curly Bracket", "{", "{"),
+        '｝' => ("Fullwidth Right Curly Bracket", "}", "}"),
+        '＝' => ("Fullwidth Equals Sign", "=", "="),
+        '＞' => ("Fullwidth Greater-Than Sign", ">", ">"),
+        '＜' => ("Fullwidth Less-Than Sign", "<", "<"),
+        '《' => ("Left Double Angle Bracket", "<", "<"),
+        '》' => ("Right Double Angle Bracket", ">", ">"),
+        '≥' => ("Greater-Than Or Equal To", ">=", ">="),
+        '≤' => ("Less-Than Or Equal To", "<=", "<="),
+        '≠' => ("Not Equal To", "!=", "!="),
+        '！' => ("Fullwidth Exclamation Mark", "!", "!"),
+        '？' => ("Fullwidth Question Mark", "?", "?"),
+        '＋' => ("Fullwidth Plus Sign", "+", "+"),
+        '－' => ("Fullwidth Hyphen-Minus", "-", "-"),
+        '—' => ("Em Dash", "-", "-"),
+        '＊' => ("Fullwidth Asterisk", "*", "*"),
+        '×' => ("Multiplication Sign", "*", "*"),
+        '／' => ("Fullwidth Solidus", "/", "/"),
+        '÷' => ("Division Sign", "/", "/"),
+        '．' => ("Fullwidth Full Stop", ".", "."),
+        '。' => ("Ideographic Full Stop", ".", "."),
+        '｜' => ("Fullwidth Vertical Line", "|", "|"),
+        '＿' => ("Fullwidth Low Line", "_", "_"),
+        '％' => ("Fullwidth Percent Sign", "%", "%"),
+        '　' => ("Ideographic Space", " ", " "),
+        '０' => ("Fullwidth Digit Zero", "0", "0"),
+        '１' => ("Fullwidth Digit One", "1", "1"),
+        '２' => ("Fullwidth Digit Two", "2", "2"),
+        '３' => ("Fullwidth Digit Three", "3", "3"),
+        '４' => ("Fullwidth Digit Four", "4", "4"),
+        '５' => ("Fullwidth Digit Five", "5", "5"),
+        '６' => ("Fullwidth Digit Six", "6", "6"),
+        '７' => ("Fullwidth Digit Seven", "7", "7"),
+        '８' => ("Fullwidth Digit Eight", "8", "8"),
+        '９' => ("Fullwidth Digit Nine", "9", "9"),
+        _ => return None,
+    })
+}
+
+/// Chinese unit words written after a number, and the unit jifen spells.
+fn chinese_unit(rest: &str) -> Option<(&'static str, &'static str)> {
+    [("个月", "months"), ("元", "yuan"), ("年", "years"), ("月", "months")].into_iter().find(|(word, _)| {
+        // `5 年` but not `5 年龄`, a name after a number.
+        rest.strip_prefix(word).is_some_and(|after| !after.starts_with(char::is_alphanumeric))
+    })
+}
+
+/// Every character outside strings and comments that looks like a symbol of the language
+/// and is not (`，` `（` `“` …), and every Chinese unit after a number (`12434 元`), each
+/// as its own diagnostic with the replacement; and the text with each replaced by ASCII of
+/// the same length in bytes (padded with spaces), to parse for the other mistakes with the
+/// same offsets. Inside `"…"` Chinese punctuation is text and left alone; so is the text
+/// between Chinese quotes, which becomes a label once they are replaced.
+pub(super) fn confusables(file: FileId, text: &str) -> (Vec<Diagnostic>, String) {
+    let mut found = Vec::new();
+    let mut patched = String::new();
+    let mut copied = 0;
+    // Inside a string: the characters that end it (besides the end of the line).
+    let mut closing: Option<&[char]> = None;
+    let mut escaped = false;
+    let mut after_number = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\n' {
+            closing = None;
+            after_number = false;
+            continue;
+        }
+        if let Some(ends) = closing {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if ends.contains(&c) {
+                closing = None;
+            }
+            if c == '"' || !ends.contains(&c) {
+                continue;
+            }
+        } else if c == '"' {
+            closing = Some(&['"'][..]);
+            after_number = false;
+            continue;
+        } else if c == '/' && text[i..].starts_with("//") {
+            // A comment: on to the end of the line.
+            while chars.next_if(|(_, c)| *c != '\n').is_some() {}
+            continue;
+        }
+        let mut replacement = None;
+        if let Some((name, looks, with)) = confusable(c) {
+            // Every one is replaced in the text; the first are reported, as other syntax errors.
+            if found.len() < super::MAX_SYNTAX_ERRORS {
+                let message = match looks {
+                    "'" => format!("Unicode character '{c}' ({name}) looks like a single quote but it is not"),
+                    _ => format!("Unicode character '{c}' ({name}) looks like '{looks}' but it is not"),
+                };
+                let help = match with {
+                    "" => format!("delete it: jifen needs no `{looks}`"),
+                    _ if looks != with => format!("replace it with `{with}`: labels are written in double quotes"),
+                    _ => format!("replace it with `{with}`"),
+                };
+                let span = Span::new(file, i, i + c.len_utf8());
+                found.push(
+                    Diagnostic::error(codes::SYNTAX, message, span, format!("not `{looks}`"))
+                        .with_help(help)
+                        .with_fix(span, with),
+                );
+            }
+            replacement = Some(with);
+            match c {
+                '“' | '‘' | '＂' | '＇' => closing = Some(&['”', '’', '"', '＂', '＇', '“', '‘'][..]),
+                _ => closing = None,
+            }
+        } else if after_number {
+            if let Some((word, unit)) = chinese_unit(&text[i..]) {
+                let span = Span::new(file, i, i + word.len());
+                if found.len() < super::MAX_SYNTAX_ERRORS {
+                    found.push(
+                        Diagnostic::error(
+                            codes::SYNTAX,
+                            format!("units are written in English: `{word}` is `{unit}`"),
+                            span,
+                            "unit in Chinese",
+                        )
+                        .with_help(format!("write `{unit}`"))
+                        .with_fix(span, unit),
+                    );
+                }
+                patched.push_str(&text[copied..i]);
+                patched.push_str(&" ".repeat(word.len()));
+                copied = i + word.len();
+                while chars.next_if(|(j, _)| *j < copied).is_some() {}
+                after_number = false;
+                continue;
+            }
+        }
+        if let Some(with) = replacement {
+            patched.push_str(&text[copied..i]);
+            let width = c.len_utf8();
+            let ascii = if with.len() <= width { with } else { "" };
+            patched.push_str(ascii);
+            patched.push_str(&" ".repeat(width - ascii.len()));
+            copied = i + width;
+        }
+        if c.is_ascii_digit() {
+            after_number = true;
+        } else if !(c == ' ' || c == '\t' || c == '.' || c == '_') {
+            after_number = false;
+        }
+    }
+    patched.push_str(&text[copied..]);
+    (found, patched)
+}
+
+/// The quote on the line `line_start..` that opens a string no quote closes on that line.
+fn unterminated_quote(text: &str, line_start: usize) -> Option<usize> {
+    let line = text.get(line_start..)?.split('\n').next().unwrap_or("");
+    let mut open = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match (open, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(_), '"') => open = None,
+            (None, '"') => open = Some(line_start + i),
+            (None, '/') if line[i..].starts_with("//") => return None,
+            _ => {}
+        }
+    }
+    open
+}
+
+/// The start of the line holding `offset`, and of the last line above it that is not blank.
+fn line_starts(text: &str, offset: usize) -> (usize, Option<usize>) {
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let mut above = start;
+    while above > 0 {
+        let prev = text[..above - 1].rfind('\n').map_or(0, |i| i + 1);
+        if !text[prev..above].trim().is_empty() {
+            return (start, Some(prev));
+        }
+        above = prev;
+    }
+    (start, None)
+}
+
+/// The innermost `{` before `offset` that is not closed before it, outside strings and
+/// comments.
+fn open_brace_before(text: &str, offset: usize) -> Option<usize> {
+    let mut open = Vec::new();
+    for (i, b) in braces(text).take_while(|(i, _)| *i < offset) {
+        if b == b'{' {
+            open.push(i);
+        } else {
+            open.pop();
+        }
+    }
+    open.pop()
+}
+
+/// The offsets of the `{` and `}` of `text` outside strings and comments, with which it is.
+fn braces(text: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().filter_map(move |(i, &b)| {
+        match b {
+            b'\n' => (in_comment, in_string) = (false, false),
+            _ if in_comment => {}
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            _ if in_string => {}
+            b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
+            b'{' | b'}' => return Some((i, b)),
+            _ => {}
+        }
+        None
+    })
+}
+
+/// The indentation (in bytes) of the line that starts at `line_start`.
+fn indent(text: &str, line_start: usize) -> usize {
+    let line = &text[line_start..];
+    line.len() - line.trim_start_matches([' ', '\t']).len()
+}
+
+/// A mistake at `offset` recognised by what is written there, with the fix in the words of
+/// the language, instead of a list of what the parser expected.
+fn recognised(file: FileId, text: &str, offset: usize, expected: &[String]) -> Option<Diagnostic> {
+    let rest = text.get(offset..)?;
+    let before = text[..offset].trim_end_matches([' ', '\t']);
+    let at = |len: usize| Span::new(file, offset, offset + len);
+    let (line_start, above) = line_starts(text, offset);
+    // An unterminated label takes what follows on its line, often the `{` that was needed.
+    for start in std::iter::once(line_start).chain(above) {
+        if let Some(quote) = unterminated_quote(text, start).filter(|q| *q < offset) {
+            let line = text[quote..].split('\n').next().unwrap_or("");
+            let d = Diagnostic::error(
+                codes::UNTERMINATED_STRING,
+                "unterminated string",
+                Span::new(file, quote, quote + 1),
+                "this string has no closing quote on its line",
+            );
+            let trimmed = line.trim_end();
+            return Some(match trimmed.strip_suffix('{') {
+                Some(label) if trimmed.len() > 1 => {
+                    let end = quote + label.trim_end().len();
+                    d.with_help(format!("close it before the `{{`: write `{}\" {{`", label.trim_end()))
+                        .with_fix(Span::new(file, end, end), "\"")
+                }
+                _ => d
+                    .with_help("add the closing `\"` before the end of the line")
+                    .with_fix(Span::new(file, quote + trimmed.len(), quote + trimmed.len()), "\""),
+            });
+        }
+    }
+    let operator = expected.iter().any(|e| e == "an operator");
+    let replaced = |written: &str, with: &str, message: String, help: String| {
+        Some(
+            Diagnostic::error(codes::SYNTAX, message, at(written.len()), format!("write `{}` here", with.trim()))
+                .with_help(help)
+                .with_fix(at(written.len()), with),
+        )
+    };
+    if rest.starts_with("&&") {
+        return replaced(
+            "&&",
+            "and",
+            "`&&` is written `and`".into(),
+            "write `and` in place of `&&`, e.g. `has_permit and age < 35`".into(),
+        );
+    }
+    if rest.starts_with("||") {
+        return replaced(
+            "||",
+            "or",
+            "`||` is written `or`".into(),
+            "write `or` in place of `||`, e.g. `age < 35 or has_permit`".into(),
+        );
+    }
+    if rest.starts_with('!') && !rest.starts_with("!=") {
+        let with = if rest[1..].starts_with([' ', '(']) { "not" } else { "not " };
+        return replaced(
+            "!",
+            with,
+            "`!` is written `not`".into(),
+            "write `not` in place of `!`, e.g. `not has_permit`".into(),
+        );
+    }
+    if rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>") && operator {
+        return replaced(
+            "=",
+            "==",
+            "`=` compares nothing here: write `==`".into(),
+            "to compare two values write `==`, e.g. `education == bachelor`; a single `=` only gives a `param` or `let` its value".into(),
+        );
+    }
+    // A number just before: `12,434`, `80%`, `12434 yuna`.
+    let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '_').len();
+    let number = &before[before.len() - digits..];
+    if digits > 0 && number.starts_with(|c: char| c.is_ascii_digit()) {
+        let number_start = before.len() - digits;
+        if rest.starts_with(',') && before.len() == offset {
+            // Groups of three digits after each comma.
+            let mut end = offset;
+            while text[end..].starts_with(',')
+                && text[end + 1..].len() >= 3
+                && text.as_bytes()[end + 1..end + 4].iter().all(u8::is_ascii_digit)
+                && !text.as_bytes().get(end + 4).is_some_and(u8::is_ascii_digit)
+            {
+                end += 4;
+            }
+            if end > offset {
+                let written = &text[number_start..end];
+                let plain = written.replace(',', "");
+                let span = Span::new(file, number_start, end);
+                return Some(
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        "numbers are written without thousands separators",
+                        span,
+                        "no `,` in a number",
+                    )
+                    .with_help(format!("write `{plain}` (no thousands separators)"))
+                    .with_fix(span, plain),
+                );
+            }
+        }
+        if rest.starts_with('%') && before.len() == offset {
+            let value = number.replace('_', "").parse::<rust_decimal::Decimal>().ok()?;
+            let fraction = (value / rust_decimal::Decimal::ONE_HUNDRED).normalize().to_string();
+            let span = Span::new(file, number_start, offset + 1);
+            return Some(
+                Diagnostic::error(codes::SYNTAX, "percentages are written as fractions", span, "no `%` in a number")
+                    .with_help(format!(
+                        "write `{fraction}`: {number}% is {number} hundredths, {number} / 100 = {fraction}"
+                    ))
+                    .with_fix(span, fraction),
+            );
+        }
+        let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if !word.is_empty() && expected.iter().any(|e| e.starts_with("a unit")) {
+            let closest = ["years", "year", "months", "month", "yuan"]
+                .into_iter()
+                .map(|u| (strsim::osa_distance(&word, u), u))
+                .min()
+                .filter(|(d, _)| *d <= 2 && *d < word.len());
+            if let Some((_, unit)) = closest {
+                let span = at(word.len());
+                return Some(
+                    Diagnostic::error(codes::SYNTAX, format!("unknown unit `{word}`"), span, "not a unit")
+                        .with_help(format!("did you mean `{unit}`? The units are years, months and yuan"))
+                        .with_fix(span, unit),
+                );
+            }
+        }
+    }
+    // A name in Chinese.
+    if rest.starts_with(|c: char| !c.is_ascii() && c.is_alphanumeric()) {
+        let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(40).collect();
+        let help = if expected.iter().any(|e| e == "a name") {
+            "ids are written in ASCII letters, digits and `_` (e.g. `age_points`); put the Chinese name in the \
+             label, e.g. `item age_points \"年龄分\"`"
+        } else {
+            "names are written in ASCII letters, digits and `_`: use the name of the input, param or `let` \
+             (e.g. `age`), not its Chinese label"
+        };
+        return Some(
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!("`{word}` is not a name jifen can read"),
+                at(word.len()),
+                "an id in Chinese",
+            )
+            .with_help(help),
+        );
+    }
+    // A declaration where a `}` was needed: the block above it was left open.
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if expected.iter().any(|e| e == "`}`") && starts_anew(&word) {
+        let brace = open_brace_before(text, offset)?;
+        let brace_line = text[..brace].rfind('\n').map_or(0, |i| i + 1);
+        if indent(text, brace_line) < indent(text, line_start) {
+            return None;
+        }
+        let close_at = text[..offset].trim_end().len();
+        let pad = " ".repeat(indent(text, brace_line));
+        return Some(
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!("this `{{` is not closed before `{word}`"),
+                Span::new(file, brace, brace + 1),
+                "this `{` is never closed",
+            )
+            .with_label(at(word.len()), format!("`{word}` starts here, still inside it"))
+            .with_help(format!("add the missing `}}` before `{word}`"))
+            .with_fix(Span::new(file, close_at, close_at), format!("\n{pad}}}")),
+        );
+    }
+    None
 }
 
 /// Whether pest stopped on one of its own limits, not on a syntax error: the grammar raises
@@ -607,5 +1021,49 @@ mod tests {
             assert!(!matches!(parsed, Ok(Some(w)) if w == *word), "`{word}` parses as a name");
         }
         assert!(PolicyParser::parse(Rule::ident, "plan").is_ok(), "the check itself would see a name");
+    }
+
+    /// `min(30，age)`: the full-width comma is the 3 bytes at offset 6; the suggestion is
+    /// `,` in its place, and the JSON view gives it as line 1, columns 7 to 8 (characters).
+    #[test]
+    fn a_look_alike_is_named_with_its_replacement() {
+        let mut sources = crate::source::SourceMap::new();
+        let text = "min(30，age)";
+        let file = sources.add("x.policy", text);
+        let (found, patched) = super::confusables(file, text);
+        assert_eq!(found.len(), 1);
+        let d = &found[0];
+        assert_eq!(d.message, "Unicode character '，' (Fullwidth Comma) looks like ',' but it is not");
+        assert_eq!(d.help.as_deref(), Some("replace it with `,`"));
+        assert_eq!(d.fix, Some((crate::source::Span::new(file, 6, 9), ",".to_string())));
+        // Same length in bytes, so every offset after it still holds.
+        assert_eq!(patched, "min(30,  age)");
+        let json = crate::diagnostic::Diagnostics { sources, list: found }.to_json();
+        let value = serde_json::to_value(&json[0]).expect("serialisable");
+        assert_eq!(value["fix"]["column"], 7);
+        assert_eq!(value["fix"]["end_column"], 8);
+        assert_eq!(value["fix"]["replacement"], ",");
+    }
+
+    /// Inside a label, between Chinese quotes (a label once they are replaced) and in a
+    /// comment, Chinese punctuation is text: only the two Chinese quotes are reported.
+    #[test]
+    fn punctuation_in_labels_and_comments_is_text() {
+        let text = "item a \"甲，乙（丙）：“丁”\" { 1 } // 注：，\nitem b “甲，乙” { 1 }";
+        let (found, _) = super::confusables(crate::source::FileId::default(), text);
+        let chars: Vec<&str> =
+            found.iter().map(|d| &text[d.primary.span.start as usize..d.primary.span.end as usize]).collect();
+        assert_eq!(chars, ["“", "”"]);
+    }
+
+    /// A file of nothing but full-width commas: every one is replaced, only the first
+    /// `MAX_SYNTAX_ERRORS` are reported (no diagnostic per character of a huge file).
+    #[test]
+    fn look_alikes_reported_are_bounded() {
+        let text = "，".repeat(100_000);
+        let (found, patched) = super::confusables(crate::source::FileId::default(), &text);
+        assert_eq!(found.len(), super::super::MAX_SYNTAX_ERRORS);
+        assert_eq!(patched.len(), text.len());
+        assert!(patched.is_ascii());
     }
 }

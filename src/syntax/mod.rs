@@ -63,7 +63,37 @@ pub const MAX_COUNT: usize = 65_000;
 /// diagnostic found. After a syntax error the parser goes on at the next top-level
 /// declaration to report further syntax errors; the checker runs only on a file that
 /// parsed, so it never reports errors that are echoes of a broken declaration.
+///
+/// Characters that look like symbols and are not (`，` `（` `“`) are reported first, each
+/// where it stands; the text with them replaced is then parsed for the other mistakes, and
+/// those on the lines of a replaced character are left out (they may be its echoes).
 pub fn parse(file: FileId, text: &str) -> (Option<ast::PolicyFile>, Vec<Diagnostic>) {
+    let (mut found, patched) = errors::confusables(file, text);
+    if found.is_empty() {
+        return parse_ascii(file, text);
+    }
+    // The lines of the characters found (at most MAX_SYNTAX_ERRORS of them).
+    let lines: Vec<(usize, usize)> = found
+        .iter()
+        .map(|d| {
+            let at = (d.primary.span.start as usize).min(text.len());
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            (start, text[at..].find('\n').map_or(text.len(), |i| at + i))
+        })
+        .collect();
+    let (_, others) = parse_ascii(file, &patched);
+    let on_their_lines = |d: &Diagnostic| {
+        let at = d.primary.span.start as usize;
+        lines.iter().any(|(start, end)| (*start..=*end).contains(&at))
+    };
+    found.extend(others.into_iter().filter(|d| !on_their_lines(d)));
+    found.sort_by_key(|d| d.primary.span.start);
+    found.truncate(MAX_SYNTAX_ERRORS);
+    (None, found)
+}
+
+/// [`parse`] of a text without look-alike characters.
+fn parse_ascii(file: FileId, text: &str) -> (Option<ast::PolicyFile>, Vec<Diagnostic>) {
     if let Some(d) = errors::check_nesting(file, text) {
         return (None, vec![d]);
     }

@@ -738,28 +738,7 @@ fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut V
         }
         _ => {}
     }
-    let mut recurse = |x: &Expr| collect_thresholds(x, slot, found, per);
-    match e {
-        Expr::Cmp(..) | Expr::Per { .. } => {}
-        Expr::Const(_) | Expr::Input(_) | Expr::Param(_) | Expr::Points(_) | Expr::Folded { .. } => {}
-        Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => recurse(a),
-        Expr::Arith(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
-            recurse(a);
-            recurse(b);
-        }
-        Expr::Min(args) | Expr::Max(args) => args.iter().for_each(recurse),
-        Expr::When { arms, otherwise } => {
-            for (c, r) in arms {
-                recurse(c);
-                recurse(r);
-            }
-            recurse(otherwise);
-        }
-        Expr::Match { scrutinee, arms } => {
-            scrutinee.iter().for_each(&mut recurse);
-            arms.iter().for_each(|(_, r)| recurse(r));
-        }
-    }
+    e.children().for_each(|c| collect_thresholds(c, slot, found, per));
 }
 
 /// Whether the value of `e` can be the input's own value: the input itself, or through
@@ -786,32 +765,10 @@ fn within(a: &[(u16, Value)], b: &[(u16, Value)]) -> bool {
 /// The inputs an expression reads, and the items whose `points(…)` it reads; every kind of
 /// expression is walked (a veto's input inside a `when` or `match` counts as much as any).
 fn collect_inputs(e: &Expr, inputs: &mut Vec<u16>, items: &mut Vec<u16>) {
-    let mut recurse = |x: &Expr| collect_inputs(x, inputs, items);
     match e {
         Expr::Input(s) => inputs.push(*s),
         Expr::Points(i) => items.push(*i),
-        Expr::Const(_) | Expr::Param(_) | Expr::Folded { .. } => {}
-        Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => recurse(a),
-        Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
-            recurse(a);
-            recurse(b);
-        }
-        Expr::Per { rate, operand, .. } => {
-            recurse(rate);
-            recurse(operand);
-        }
-        Expr::Min(args) | Expr::Max(args) => args.iter().for_each(recurse),
-        Expr::When { arms, otherwise } => {
-            for (c, r) in arms {
-                recurse(c);
-                recurse(r);
-            }
-            recurse(otherwise);
-        }
-        Expr::Match { scrutinee, arms } => {
-            scrutinee.iter().for_each(&mut recurse);
-            arms.iter().for_each(|(_, r)| recurse(r));
-        }
+        _ => e.children().for_each(|c| collect_inputs(c, inputs, items)),
     }
 }
 

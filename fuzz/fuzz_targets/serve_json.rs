@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // The plan, with a search small enough for a fuzzer's pace.
-    let limits = Limits { max_changes: 1, max_wait_years: 1, max_plans: 2 };
+    let limits = Limits { max_changes: 1, max_wait_years: 1, max_plans: 2, ..Limits::default() };
     let plan = api::plan_answer(policy, data, limits);
     assert_eq!(plan.status.as_u16(), if valid.is_ok() { 200 } else { 400 }, "{}", plan.body);
     assert!(serde_json::from_str::<serde_json::Value>(&plan.body).is_ok(), "{}", plan.body);

@@ -319,20 +319,27 @@ fn difference_bounds(a: &Expr, b: &Expr) -> Option<Interval> {
         Expr::Const(Value::Dec(d)) | Expr::Folded { value: Value::Dec(d), .. } => Some(*d),
         _ => None,
     };
-    // b = c × ⌊operand × scale / amount⌋, as a `per` with a constant rate or a product.
-    let (c, per) = match b {
-        Expr::Per { rate, .. } => (constant(rate)?, b),
-        Expr::Arith(ArithOp::Mul, x, y) => match (constant(x), constant(y)) {
-            (Some(c), None) => (c, &**y),
-            (None, Some(c)) => (c, &**x),
-            _ => return None,
-        },
-        _ => return None,
+    // b = c × ⌊operand × scale / amount⌋: a `per` with a constant rate, or a constant times
+    // a `per` (`to_months(full_years(m))` is `12 × (1 per 12 months of m)`).
+    fn per_of(e: &Expr, constant: impl Fn(&Expr) -> Option<Decimal>) -> Option<(Decimal, &Expr, i64, Decimal)> {
+        match e {
+            Expr::Per { rate, operand, scale, amount } => Some((constant(rate)?, operand.as_ref(), *scale, *amount)),
+            _ => None,
+        }
+    }
+    let (c, operand, scale, amount) = match b {
+        Expr::Arith(ArithOp::Mul, x, y) => {
+            let (k, (rate, operand, scale, amount)) = match (constant(x), constant(y)) {
+                (Some(k), None) => (k, per_of(y, constant)?),
+                (None, Some(k)) => (k, per_of(x, constant)?),
+                _ => return None,
+            };
+            (k.checked_mul(rate)?, operand, scale, amount)
+        }
+        other => per_of(other, constant)?,
     };
-    let Expr::Per { rate, operand, scale, amount } = per else { return None };
-    let rate = if std::ptr::eq(per, b) { Decimal::ONE } else { constant(rate)? };
-    let unit = amount.checked_div(Decimal::from(*scale))?;
-    if **operand != *a || c.checked_mul(rate)? != unit || unit <= Decimal::ZERO {
+    let unit = amount.checked_div(Decimal::from(scale))?;
+    if *operand != *a || c != unit || unit <= Decimal::ZERO {
         return None;
     }
     Some(Interval { lo: zero, hi: Ext::Fin(unit) })

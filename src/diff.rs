@@ -8,7 +8,8 @@
 use serde::Serialize;
 
 use crate::eval::{Applicant, Outcome, Scores};
-use crate::rules::{ArithOp, CmpOp, Expr, InputType, Pattern, RuleSet, Value};
+use crate::rules::print::Printer;
+use crate::rules::{Expr, InputType, RuleSet, Value};
 
 /// One difference between the rules of two policies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,124 +39,8 @@ fn changed(what: &'static str, id: &str, field: &'static str, old: String, new: 
     Change { field: Some(field), old: Some(old), new: Some(new), ..change("changed", what, id) }
 }
 
-/// Prints a compiled expression with names, for comparison and display.
-struct Printer<'r> {
-    rs: &'r RuleSet,
-}
-
-impl Printer<'_> {
-    fn enum_of(&self, e: &Expr) -> Option<u16> {
-        match e {
-            Expr::Input(s) => match self.rs.inputs.get(*s as usize)?.ty {
-                InputType::Enum(en) => Some(en),
-                _ => None,
-            },
-            Expr::Param(p) => match self.rs.params.get(*p as usize)?.value {
-                Value::Enum(_) => None,
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    fn value(&self, v: Value, en: Option<u16>) -> String {
-        match (v, en) {
-            (Value::Enum(i), Some(e)) => self
-                .rs
-                .enums
-                .get(e as usize)
-                .and_then(|d| d.variants.get(i as usize))
-                .map(|v| v.name.to_string())
-                .unwrap_or_else(|| format!("#{i}")),
-            (v, _) => crate::rules::show_plain(v),
-        }
-    }
-
-    fn expr(&self, e: &Expr) -> String {
-        self.expr_in(e, None)
-    }
-
-    fn expr_in(&self, e: &Expr, en: Option<u16>) -> String {
-        match e {
-            Expr::Const(v) => self.value(*v, en),
-            Expr::Input(s) => self.rs.inputs.get(*s as usize).map(|i| i.name.to_string()).unwrap_or_default(),
-            Expr::Param(p) => self.rs.params.get(*p as usize).map(|p| p.name.to_string()).unwrap_or_default(),
-            Expr::Folded { source, .. } => self.expr_in(source, en),
-            Expr::Points(i) => format!("points({})", self.rs.items.get(*i as usize).map(|i| &*i.id).unwrap_or("?")),
-            Expr::Neg(a) => format!("-{}", self.expr(a)),
-            Expr::Not(a) => format!("not {}", self.expr(a)),
-            Expr::Arith(op, a, b) => {
-                let o = match op {
-                    ArithOp::Add => "+",
-                    ArithOp::Sub => "-",
-                    ArithOp::Mul => "*",
-                    ArithOp::Div => "/",
-                };
-                format!("({} {o} {})", self.expr(a), self.expr(b))
-            }
-            Expr::Cmp(op, a, b) => {
-                let o = match op {
-                    CmpOp::Eq => "==",
-                    CmpOp::Ne => "!=",
-                    CmpOp::Lt => "<",
-                    CmpOp::Le => "<=",
-                    CmpOp::Gt => ">",
-                    CmpOp::Ge => ">=",
-                };
-                let hint = self.enum_of(a).or(self.enum_of(b));
-                format!("{} {o} {}", self.expr_in(a, hint), self.expr_in(b, hint))
-            }
-            Expr::And(a, b) => format!("({} and {})", self.expr(a), self.expr(b)),
-            Expr::Or(a, b) => format!("({} or {})", self.expr(a), self.expr(b)),
-            Expr::In(a, set) => {
-                let hint = self.enum_of(a);
-                let items: Vec<String> = set.iter().map(|v| self.value(*v, hint)).collect();
-                format!("{} in [{}]", self.expr(a), items.join(", "))
-            }
-            Expr::Coalesce(a, b) => format!("{} ?? {}", self.expr(a), self.expr(b)),
-            Expr::IsPresent(a) => format!("present({})", self.expr(a)),
-            Expr::Per { rate, operand, scale, amount } => {
-                let per = if *scale == 1 {
-                    amount.normalize().to_string()
-                } else {
-                    format!("{}/{scale}", amount.normalize())
-                };
-                format!("{} per {per} of {}", self.expr(rate), self.expr(operand))
-            }
-            Expr::Min(args) | Expr::Max(args) => {
-                let f = if matches!(e, Expr::Min(_)) { "min" } else { "max" };
-                format!("{f}({})", args.iter().map(|a| self.expr(a)).collect::<Vec<_>>().join(", "))
-            }
-            Expr::Floor(a) => format!("floor({})", self.expr(a)),
-            Expr::When { arms, otherwise } => {
-                let mut parts: Vec<String> =
-                    arms.iter().map(|(c, r)| format!("when {} => {}", self.expr(c), self.expr_in(r, en))).collect();
-                parts.push(format!("else => {}", self.expr_in(otherwise, en)));
-                parts.join(" ")
-            }
-            Expr::Match { scrutinee, arms } => {
-                let hints: Vec<Option<u16>> = scrutinee.iter().map(|s| self.enum_of(s)).collect();
-                let arms: Vec<String> = arms
-                    .iter()
-                    .map(|(pattern, r)| {
-                        let pats: Vec<String> = pattern
-                            .iter()
-                            .zip(&hints)
-                            .map(|(p, h)| match p {
-                                Pattern::Any => "_".to_string(),
-                                Pattern::OneOf(vs) => {
-                                    vs.iter().map(|v| self.value(*v, *h)).collect::<Vec<_>>().join(" | ")
-                                }
-                            })
-                            .collect();
-                        format!("({}) => {}", pats.join(", "), self.expr_in(r, en))
-                    })
-                    .collect();
-                let s: Vec<String> = scrutinee.iter().map(|s| self.expr(s)).collect();
-                format!("match ({}) {{ {} }}", s.join(", "), arms.join(", "))
-            }
-        }
-    }
+fn cap_text(cap: Option<i64>) -> String {
+    cap.map(|c| c.to_string()).unwrap_or_else(|| "none".to_string())
 }
 
 fn params_read(e: &Expr, out: &mut Vec<u16>) {
@@ -185,26 +70,122 @@ fn input_text(rs: &RuleSet, i: &crate::rules::InputDef) -> String {
     s
 }
 
-/// The differences in rules between `old` and `new`.
+/// The differences in rules between `old` and `new`, each in policy words: expressions as
+/// the policy writes them (with units), one change per precondition, variant or field.
 pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
-    let (po, pn) = (Printer { rs: old }, Printer { rs: new });
+    let (po, pn) = (Printer::new(old), Printer::new(new));
     let mut out = Vec::new();
     // The year and effective date name the policies; only the standard is a rule.
     if old.standard != new.standard {
         out.push(changed("policy", &new.id, "standard", old.standard.to_string(), new.standard.to_string()));
     }
-    // Parameters, with the items that read them.
-    for p in &new.params {
-        let shown = |_: &RuleSet, p: &crate::rules::ParamDef| {
-            let n = crate::rules::show_plain(p.value);
-            // "1 year", "3 years"
-            let unit = p.unit.map(|u| if n == "1" { u.name().trim_end_matches('s') } else { u.name() });
-            format!("{n}{}", unit.map(|u| format!(" {u}")).unwrap_or_default())
+    param_changes(old, new, &mut out);
+    // Inputs: an added one with its declaration, a changed one with both.
+    for i in &new.inputs {
+        match old.inputs.iter().find(|j| j.name == i.name) {
+            None => out.push(Change { new: Some(input_text(new, i)), ..change("added", "input", &i.name) }),
+            Some(j) => {
+                let (a, b) = (input_text(old, j), input_text(new, i));
+                if a != b {
+                    out.push(changed("input", &i.name, "declaration", a, b));
+                }
+                if j.label != i.label {
+                    let label = |l: &Option<std::sync::Arc<str>>| l.as_deref().unwrap_or("").to_string();
+                    out.push(changed("input", &i.name, "label", label(&j.label), label(&i.label)));
+                }
+            }
+        }
+    }
+    for j in &old.inputs {
+        if !new.inputs.iter().any(|i| i.name == j.name) {
+            out.push(Change { old: Some(input_text(old, j)), ..change("removed", "input", &j.name) });
+        }
+    }
+    variant_changes(old, new, &mut out);
+    // Sections, with their caps.
+    for s in &new.sections {
+        match old.sections.iter().find(|t| t.id == s.id) {
+            None => out.push(Change { new: Some(section_text(s)), ..change("added", "section", &s.id) }),
+            Some(t) => {
+                if t.cap != s.cap {
+                    out.push(changed("section", &s.id, "cap", cap_text(t.cap), cap_text(s.cap)));
+                }
+                if t.label != s.label {
+                    out.push(changed("section", &s.id, "label", t.label.to_string(), s.label.to_string()));
+                }
+            }
+        }
+    }
+    for t in &old.sections {
+        if !new.sections.iter().any(|s| s.id == t.id) {
+            out.push(Change { old: Some(section_text(t)), ..change("removed", "section", &t.id) });
+        }
+    }
+    // Items: the rule, the cap, and each precondition that changed, alone.
+    for item in &new.items {
+        let Some(prev) = old.items.iter().find(|p| p.id == item.id) else {
+            out.push(Change { new: Some(item_text(&pn, new, item)), ..change("added", "item", &item.id) });
+            continue;
         };
+        let section = |rs: &RuleSet, s: u16| rs.sections.get(s as usize).map(|x| x.id.to_string()).unwrap_or_default();
+        if section(old, prev.section) != section(new, item.section) {
+            out.push(changed("item", &item.id, "section", section(old, prev.section), section(new, item.section)));
+        }
+        if prev.label != item.label {
+            out.push(changed("item", &item.id, "label", prev.label.to_string(), item.label.to_string()));
+        }
+        let (a, b) = (po.expr(&prev.body), pn.expr(&item.body));
+        if a != b {
+            out.push(changed("item", &item.id, "rule", a, b));
+        }
+        if prev.cap != item.cap {
+            out.push(changed("item", &item.id, "cap", cap_text(prev.cap), cap_text(item.cap)));
+        }
+        precondition_changes(&po, prev, &pn, item, &mut out);
+        let group = |rs: &RuleSet, g: Option<u16>| {
+            g.and_then(|g| rs.groups.get(g as usize)).map(|g| g.id.to_string()).unwrap_or_else(|| "none".into())
+        };
+        if group(old, prev.group) != group(new, item.group) {
+            out.push(changed("item", &item.id, "group", group(old, prev.group), group(new, item.group)));
+        }
+    }
+    for prev in &old.items {
+        if !new.items.iter().any(|i| i.id == prev.id) {
+            out.push(Change { old: Some(item_text(&po, old, prev)), ..change("removed", "item", &prev.id) });
+        }
+    }
+    // Eligibility requirements and vetoes.
+    for (what, olds, news) in [("requirement", &old.eligibility, &new.eligibility), ("veto", &old.vetoes, &new.vetoes)]
+    {
+        let text = |p: &Printer<'_>, r: &crate::rules::RuleDef| format!("{} \"{}\"", p.expr(&r.condition), r.reason);
+        for r in news {
+            match olds.iter().find(|q| q.id == r.id) {
+                None => out.push(Change { new: Some(text(&pn, r)), ..change("added", what, &r.id) }),
+                Some(q) => {
+                    let (a, b) = (text(&po, q), text(&pn, r));
+                    if a != b {
+                        out.push(changed(what, &r.id, "condition", a, b));
+                    }
+                }
+            }
+        }
+        for q in olds {
+            if !news.iter().any(|r| r.id == q.id) {
+                out.push(Change { old: Some(text(&po, q)), ..change("removed", what, &q.id) });
+            }
+        }
+    }
+    out
+}
+
+/// Parameters, with their values and the items that read a changed one.
+fn param_changes(old: &RuleSet, new: &RuleSet, out: &mut Vec<Change>) {
+    let shown = |p: &crate::rules::ParamDef| crate::rules::print::quantity(p.value, p.unit);
+    for p in &new.params {
         match old.params.iter().find(|q| q.name == p.name) {
-            None => out.push(change("added", "param", &p.name)),
+            None => out.push(Change { new: Some(shown(p)), ..change("added", "param", &p.name) }),
             Some(q) if q.value != p.value || q.unit != p.unit => {
-                let mut c = changed("param", &p.name, "value", shown(old, q), shown(new, p));
+                let mut c = changed("param", &p.name, "value", shown(q), shown(p));
                 let index = new.params.iter().position(|x| x.name == p.name).unwrap_or(0) as u16;
                 c.affects = new
                     .items
@@ -224,132 +205,101 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
     }
     for q in &old.params {
         if !new.params.iter().any(|p| p.name == q.name) {
-            out.push(change("removed", "param", &q.name));
+            out.push(Change { old: Some(shown(q)), ..change("removed", "param", &q.name) });
         }
     }
-    // Inputs.
-    for i in &new.inputs {
-        match old.inputs.iter().find(|j| j.name == i.name) {
-            None => out.push(change("added", "input", &i.name)),
-            Some(j) => {
-                let (a, b) = (input_text(old, j), input_text(new, i));
-                if a != b {
-                    out.push(changed("input", &i.name, "declaration", a, b));
-                }
-            }
-        }
-    }
-    for j in &old.inputs {
-        if !new.inputs.iter().any(|i| i.name == j.name) {
-            out.push(change("removed", "input", &j.name));
-        }
-    }
-    // Enums' variants.
-    for e in &new.enums {
-        if let Some(f) = old.enums.iter().find(|f| f.name == e.name) {
-            let names = |d: &crate::rules::EnumDef| {
-                d.variants.iter().map(|v| v.name.to_string()).collect::<Vec<_>>().join(", ")
-            };
-            if names(f) != names(e) {
-                out.push(changed("enum", &e.name, "variants", names(f), names(e)));
-            }
-        } else {
-            out.push(change("added", "enum", &e.name));
-        }
-    }
-    // Sections.
-    for s in &new.sections {
-        match old.sections.iter().find(|t| t.id == s.id) {
-            None => out.push(change("added", "section", &s.id)),
-            Some(t) => {
-                if t.cap != s.cap {
-                    out.push(changed("section", &s.id, "cap", cap_text(t.cap), cap_text(s.cap)));
-                }
-                if t.label != s.label {
-                    out.push(changed("section", &s.id, "label", t.label.to_string(), s.label.to_string()));
-                }
-            }
-        }
-    }
-    for t in &old.sections {
-        if !new.sections.iter().any(|s| s.id == t.id) {
-            out.push(change("removed", "section", &t.id));
-        }
-    }
-    // Items.
-    for item in &new.items {
-        let Some(prev) = old.items.iter().find(|p| p.id == item.id) else {
-            out.push(Change { new: Some(pn.expr(&item.body)), ..change("added", "item", &item.id) });
-            continue;
-        };
-        let section = |rs: &RuleSet, s: u16| rs.sections.get(s as usize).map(|x| x.id.to_string()).unwrap_or_default();
-        if section(old, prev.section) != section(new, item.section) {
-            out.push(changed("item", &item.id, "section", section(old, prev.section), section(new, item.section)));
-        }
-        if prev.label != item.label {
-            out.push(changed("item", &item.id, "label", prev.label.to_string(), item.label.to_string()));
-        }
-        let (a, b) = (po.expr(&prev.body), pn.expr(&item.body));
-        if a != b {
-            out.push(changed("item", &item.id, "rule", a, b));
-        }
-        if prev.cap != item.cap {
-            out.push(changed("item", &item.id, "cap", cap_text(prev.cap), cap_text(item.cap)));
-        }
-        let pre = |p: &Printer<'_>, d: &crate::rules::ItemDef| {
-            d.preconditions
-                .iter()
-                .map(|x| format!("{} \"{}\"", p.expr(&x.condition), x.reason))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        let (a, b) = (pre(&po, prev), pre(&pn, item));
-        if a != b {
-            out.push(changed("item", &item.id, "preconditions", a, b));
-        }
-        let group = |rs: &RuleSet, g: Option<u16>| {
-            g.and_then(|g| rs.groups.get(g as usize)).map(|g| g.id.to_string()).unwrap_or_else(|| "none".into())
-        };
-        if group(old, prev.group) != group(new, item.group) {
-            out.push(changed("item", &item.id, "group", group(old, prev.group), group(new, item.group)));
-        }
-    }
-    for prev in &old.items {
-        if !new.items.iter().any(|i| i.id == prev.id) {
-            out.push(Change { old: Some(po.expr(&prev.body)), ..change("removed", "item", &prev.id) });
-        }
-    }
-    // Eligibility requirements and vetoes.
-    for (what, olds, news) in [("requirement", &old.eligibility, &new.eligibility), ("veto", &old.vetoes, &new.vetoes)]
-    {
-        for r in news {
-            match olds.iter().find(|q| q.id == r.id) {
-                None => out.push(Change { new: Some(pn.expr(&r.condition)), ..change("added", what, &r.id) }),
-                Some(q) => {
-                    let (a, b) = (po.expr(&q.condition), pn.expr(&r.condition));
-                    if a != b || q.reason != r.reason {
-                        out.push(changed(
-                            what,
-                            &r.id,
-                            "condition",
-                            format!("{a} \"{}\"", q.reason),
-                            format!("{b} \"{}\"", r.reason),
-                        ));
-                    }
-                }
-            }
-        }
-        for q in olds {
-            if !news.iter().any(|r| r.id == q.id) {
-                out.push(change("removed", what, &q.id));
-            }
-        }
-    }
-    out
 }
 
-fn cap_text(cap: Option<i64>) -> String {
-    cap.map(|c| c.to_string()).unwrap_or_else(|| "none".to_string())
+/// Enums: each variant added or removed, by name, with its label.
+fn variant_changes(old: &RuleSet, new: &RuleSet, out: &mut Vec<Change>) {
+    let text = |v: &crate::rules::VariantDef| v.label.as_deref().map(|l| format!("\"{l}\"")).unwrap_or_default();
+    for e in &new.enums {
+        let Some(f) = old.enums.iter().find(|f| f.name == e.name) else {
+            let names: Vec<&str> = e.variants.iter().map(|v| &*v.name).collect();
+            out.push(Change { new: Some(names.join(", ")), ..change("added", "enum", &e.name) });
+            continue;
+        };
+        for v in &e.variants {
+            if !f.variants.iter().any(|w| w.name == v.name) {
+                let id = format!("{}.{}", e.name, v.name);
+                out.push(Change { new: Some(text(v)).filter(|t| !t.is_empty()), ..change("added", "variant", &id) });
+            }
+        }
+        for w in &f.variants {
+            if !e.variants.iter().any(|v| v.name == w.name) {
+                let id = format!("{}.{}", e.name, w.name);
+                out.push(change("removed", "variant", &id));
+            }
+        }
+    }
+    for f in &old.enums {
+        if !new.enums.iter().any(|e| e.name == f.name) {
+            out.push(change("removed", "enum", &f.name));
+        }
+    }
+}
+
+/// The preconditions of an item kept by both years, matched by their reasons: only the
+/// ones added, removed or changed.
+fn precondition_changes(
+    po: &Printer<'_>,
+    prev: &crate::rules::ItemDef,
+    pn: &Printer<'_>,
+    item: &crate::rules::ItemDef,
+    out: &mut Vec<Change>,
+) {
+    let text = |p: &Printer<'_>, x: &crate::rules::Precondition| format!("{} \"{}\"", p.expr(&x.condition), x.reason);
+    for x in &item.preconditions {
+        match prev.preconditions.iter().find(|y| y.reason == x.reason) {
+            None => out.push(Change {
+                new: Some(text(pn, x)),
+                field: Some("precondition"),
+                ..change("added", "item", &item.id)
+            }),
+            Some(y) => {
+                let (a, b) = (text(po, y), text(pn, x));
+                if a != b {
+                    out.push(changed("item", &item.id, "precondition", a, b));
+                }
+            }
+        }
+    }
+    for y in &prev.preconditions {
+        if !item.preconditions.iter().any(|x| x.reason == y.reason) {
+            out.push(Change {
+                old: Some(text(po, y)),
+                field: Some("precondition"),
+                ..change("removed", "item", &prev.id)
+            });
+        }
+    }
+}
+
+/// An item as a whole, for one added or removed: its section, preconditions, rule and cap.
+fn item_text(p: &Printer<'_>, rs: &RuleSet, item: &crate::rules::ItemDef) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = rs.sections.get(usize::from(item.section)) {
+        parts.push(format!("in section {}", s.id));
+    }
+    for x in &item.preconditions {
+        parts.push(format!("requires {} \"{}\"", p.expr(&x.condition), x.reason));
+    }
+    parts.push(p.expr(&item.body));
+    if let Some(cap) = item.cap {
+        parts.push(format!("cap {cap}"));
+    }
+    parts.join("; ")
+}
+
+fn section_text(s: &crate::rules::SectionDef) -> String {
+    let mut text = format!("\"{}\"", s.label);
+    if s.deduction {
+        text.push_str(" deduction");
+    }
+    if let Some(cap) = s.cap {
+        text.push_str(&format!(" cap {cap}"));
+    }
+    text
 }
 
 /// How one year reads rows written for either year: facts only the other year declares are

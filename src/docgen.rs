@@ -520,7 +520,7 @@ impl Words<'_> {
                 Pattern::Any if scrutinee.len() == 1 => "any other".to_string(),
                 Pattern::Any => "any".to_string(),
                 Pattern::OneOf(vs) => {
-                    let en = self.enum_of(s);
+                    let en = self.rs.enum_of(s);
                     vs.iter().map(|v| self.value(*v, en, None)).collect::<Vec<_>>().join(" / ")
                 }
             })
@@ -537,7 +537,7 @@ impl Words<'_> {
             Expr::Input(s) => self.input_named(*s, None),
             Expr::Coalesce(a, b) => match **a {
                 Expr::Input(s) => {
-                    let fallback = self.at(b, prec::ATOM, None, unit_of(self.rs, a));
+                    let fallback = self.at(b, prec::ATOM, None, self.rs.unit_of(a));
                     self.input_named(s, Some(&fallback))
                 }
                 _ => self.at(e, prec::ATOM, None, None),
@@ -553,17 +553,6 @@ impl Words<'_> {
             (Some(label), None) => format!("{label} ({})", input.name),
             (None, Some(f)) => format!("{} ({f} if not given)", input.name),
             (None, None) => input.name.to_string(),
-        }
-    }
-
-    fn enum_of(&self, e: &Expr) -> Option<u16> {
-        match e {
-            Expr::Input(s) => match self.rs.inputs.get(usize::from(*s))?.ty {
-                InputType::Enum(en) => Some(en),
-                _ => None,
-            },
-            Expr::Coalesce(a, _) => self.enum_of(a),
-            _ => None,
         }
     }
 
@@ -626,7 +615,7 @@ impl Words<'_> {
                     ArithOp::Mul => ("×", MUL),
                     ArithOp::Div => ("÷", MUL),
                 };
-                let unit = unit.or(unit_of(rs, e));
+                let unit = unit.or(rs.unit_of(e));
                 let (ua, ub) = match op {
                     ArithOp::Add | ArithOp::Sub => (unit, unit),
                     _ => (None, None),
@@ -642,20 +631,20 @@ impl Words<'_> {
                     CmpOp::Gt => ">",
                     CmpOp::Ge => "≥",
                 };
-                let en = self.enum_of(a).or(self.enum_of(b));
-                let unit = unit_of(rs, a).or(unit_of(rs, b));
+                let en = self.rs.enum_of(a).or(self.rs.enum_of(b));
+                let unit = rs.unit_of(a).or(rs.unit_of(b));
                 (format!("{} {sym} {}", self.at(a, CMP + 1, en, unit), self.at(b, CMP + 1, en, unit)), CMP)
             }
             Expr::And(a, b) => (format!("{} and {}", self.at(a, AND, None, None), self.at(b, AND, None, None)), AND),
             Expr::Or(a, b) => (format!("{} or {}", self.disjunct(a), self.disjunct(b)), OR),
             Expr::In(x, set) => (self.member(x, set, "in"), CMP),
             Expr::Coalesce(a, b) => {
-                let u = unit_of(rs, a);
+                let u = rs.unit_of(a);
                 (format!("{} if given, else {}", self.at(a, ADD, None, u), self.at(b, ADD, None, u)), WORDS)
             }
             Expr::IsPresent(a) => (format!("{} is given", self.at(a, ADD, None, None)), CMP),
             Expr::Per { rate, operand, scale, amount } => {
-                let per = per_amount(unit_of(rs, operand), *scale, *amount);
+                let per = per_amount(rs.unit_of(operand), *scale, *amount);
                 // `full_years(si_months)` is a `per` of 1.
                 if matches!(**rate, Expr::Const(Value::Int(1))) && matches!(per.as_str(), "year" | "month") {
                     return (format!("full {per}s of {}", self.operand(operand)), WORDS);
@@ -698,7 +687,7 @@ impl Words<'_> {
     /// A part computed when the policy was compiled: its source, and the value when that is
     /// not obvious ("3 × average_wage (= 37302 yuan)").
     fn folded(&self, value: Value, source: &Expr, en: Option<u16>, unit: Option<Unit>) -> (String, u8) {
-        let unit = unit.or(unit_of(self.rs, source));
+        let unit = unit.or(self.rs.unit_of(source));
         match source {
             Expr::Param(p) => (self.param(*p), prec::ATOM),
             Expr::Const(_) | Expr::Neg(_) | Expr::Folded { .. } if !mentions_param(source) => (
@@ -720,8 +709,8 @@ impl Words<'_> {
     }
 
     fn member(&self, x: &Expr, set: &[Value], word: &str) -> String {
-        let en = self.enum_of(x);
-        let unit = unit_of(self.rs, x);
+        let en = self.rs.enum_of(x);
+        let unit = self.rs.unit_of(x);
         let values: Vec<String> = set.iter().map(|v| self.value(*v, en, unit)).collect();
         format!("{} {word} {{{}}}", self.at(x, prec::CMP + 1, None, None), values.join(", "))
     }
@@ -733,29 +722,6 @@ fn mentions_param(e: &Expr) -> bool {
         Expr::Folded { source, .. } | Expr::Neg(source) => mentions_param(source),
         Expr::Arith(_, a, b) => mentions_param(a) || mentions_param(b),
         _ => false,
-    }
-}
-
-/// The unit an expression's value is in, as far as the IR still says (constants lose theirs).
-fn unit_of(rs: &RuleSet, e: &Expr) -> Option<Unit> {
-    match e {
-        Expr::Input(s) => match rs.inputs.get(usize::from(*s))?.ty {
-            InputType::Int { unit } | InputType::Decimal { unit } => unit,
-            _ => None,
-        },
-        Expr::Param(p) => rs.params.get(usize::from(*p))?.unit,
-        Expr::Folded { source, .. } | Expr::Neg(source) | Expr::Floor(source) => unit_of(rs, source),
-        // Counting full years of months (`full_years`) gives years.
-        Expr::Per { rate, operand, scale, amount }
-            if matches!(**rate, Expr::Const(Value::Int(1)))
-                && unit_of(rs, operand) == Some(Unit::Months)
-                && *amount == Decimal::from(12 * *scale) =>
-        {
-            Some(Unit::Years)
-        }
-        Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => unit_of(rs, a).or_else(|| unit_of(rs, b)),
-        Expr::Min(args) | Expr::Max(args) => args.iter().find_map(|a| unit_of(rs, a)),
-        _ => None,
     }
 }
 

@@ -278,11 +278,13 @@ fn the_briefing_gives_bands_examples_breakdowns_and_direct_and_knock_on_drivers(
     assert_eq!(groups[0]["mean_change"].to_string(), "-5");
     assert_eq!((groups[1]["value"].as_str(), groups[1]["applicants"].as_u64()), (Some("master"), Some(3)));
     assert_eq!(groups[1]["mean_change"].to_string(), "13.33");
-    // Rule changes: the title's (effect 100) first; added things carry no null or empty noise.
+    // Rule changes: the title's (effect 100) first; an added input carries its declaration
+    // (`cert: bool = false`) and no null or empty noise.
     let changes = v["changes"].as_array().unwrap();
     assert_eq!(changes[0]["id"], "title", "{changes:?}");
     let added = changes.iter().find(|c| c["kind"] == "added" && c["what"] == "input").expect("cert added");
-    assert!(added.get("new").is_none() && added.get("old").is_none() && added.get("affects").is_none(), "{added}");
+    assert_eq!(added["new"], "bool = false", "{added}");
+    assert!(added.get("old").is_none() && added.get("affects").is_none(), "{added}");
 
     // By distance of the old total from the standard (100): b 90 → −10; a 95 → −5; c, d 110 → +10.
     let run = jifen(&["diff", "--by", "standard", "--applicants", &people, &old, &new]).ok("by standard");
@@ -360,4 +362,29 @@ fn gen_reads_a_model_file_and_names_its_mistakes() {
         assert_eq!(run.code, 2, "{text}: {}", run.stderr);
         assert!(run.stderr.contains(says), "{text}: {}", run.stderr);
     }
+}
+
+/// Every kind of change a year brings is one line in policy words: units on constants
+/// (`6 months`), one line per precondition added or removed (not the whole list twice), an
+/// added variant by name and label, a removed input with its declaration, and a changed `let`
+/// seen in the rule of the item that reads it (`young` is `age <= 35` → `age <= 40`).
+#[test]
+fn each_change_of_a_year_is_one_line_in_policy_words() {
+    let run = jifen(&["diff", "tests/extends/good/_year_base.policy", "tests/extends/good/year_changes.policy"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = [
+        "10 rule change(s):",
+        "  ~ input age (declaration): int 16..=60 → int 16..=65",
+        "  ~ input age (label): 年龄 → 申请人年龄",
+        "  - input innovation: was bool = false",
+        "  + variant Area.north_south: \"南北转型区域\"",
+        "  ~ item age_points (label): 年龄 → 年龄积分",
+        "  ~ item age_points (rule): when age <= 35 => 30 else => 10 → when age <= 40 => 30 else => 10",
+        "  ~ item age_points (cap): none → 25",
+        "  + item age_points (precondition): si_months >= 6 months \"需缴纳社保满6个月\"",
+        "  - item age_points (precondition): was age >= 18 \"需年满18周岁\"",
+        "  - item innovation_points: was in section basic; when innovation => 30 else => 0",
+    ];
+    let lines: Vec<&str> = run.stdout.lines().skip(2).collect();
+    assert_eq!(lines, expected, "{}", run.stdout);
 }

@@ -118,13 +118,13 @@ fn describe(c: &Change) -> String {
         s.push_str(&format!(" ({f})"));
     }
     match (&c.old, &c.new) {
-        (Some(a), Some(b)) => s.push_str(&format!(":\n      was: {a}\n      now: {b}")),
+        (Some(a), Some(b)) => s.push_str(&format!(": {a} → {b}")),
         (None, Some(b)) => s.push_str(&format!(": {b}")),
         (Some(a), None) => s.push_str(&format!(": was {a}")),
         _ => {}
     }
     if !c.affects.is_empty() {
-        s.push_str(&format!("\n      read by: {}", c.affects.join(", ")));
+        s.push_str(&format!("; read by {}", c.affects.join(", ")));
     }
     s.push('\n');
     s

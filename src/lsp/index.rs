@@ -58,7 +58,15 @@ impl SymbolIndex {
             Some(rs) => rs.items.iter().map(|i| i.id.to_string()).zip(crate::check::item_points(rs)).collect(),
             None => HashMap::new(),
         };
-        let mut builder = Builder { sources: Some(sources), ranges, ..Builder::default() };
+        // Each item's rule as compiled (`let`s substituted), in policy syntax.
+        let compiled: HashMap<String, String> = match ruleset {
+            Some(rs) => {
+                let printer = crate::rules::print::Printer::new(rs);
+                rs.items.iter().map(|i| (i.id.to_string(), printer.expr(&i.body))).collect()
+            }
+            None => HashMap::new(),
+        };
+        let mut builder = Builder { sources: Some(sources), ranges, compiled, ..Builder::default() };
         let decls = flatten(&policy.decls);
         for decl in &decls {
             builder.declare(decl);
@@ -124,6 +132,7 @@ fn flatten(decls: &[Decl]) -> Vec<Decl> {
 struct Builder<'a> {
     sources: Option<&'a SourceMap>,
     ranges: HashMap<String, PointsRange>,
+    compiled: HashMap<String, String>,
     index: SymbolIndex,
     /// Inputs, params and lets: one namespace.
     values: HashMap<String, usize>,
@@ -309,6 +318,9 @@ impl<'a> Builder<'a> {
         }
         for r in &item.requires {
             hover.push_str(&format!("\n\nrequires: {}", r.reason.value));
+        }
+        if let Some(rule) = self.compiled.get(&item.name.name) {
+            hover.push_str(&format!("\n\ncomputes:{}", block(rule)));
         }
         hover + &docs(&item.docs) + &self.origin(item.name.span)
     }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::syntax::ast::Unit;
 
+pub mod print;
+mod types;
+
 /// A runtime value. Numbers are exact: whole numbers as `i64`, the rest as decimals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Value {

@@ -1,0 +1,313 @@
+//! Prints compiled expressions back in policy syntax, with units: `si_months >= 6 months`,
+//! `3 per year of si_months`, `match education { doctor => 50, _ => 0 }`. `jifen diff`
+//! shows rule changes with it and the language server's hover shows a rule with it; what it
+//! prints parses again to the same IR.
+
+use rust_decimal::Decimal;
+
+use super::types::is_full_years;
+use super::{ArithOp, CmpOp, Expr, Pattern, RuleSet, Unit, Value};
+
+/// How tightly an operator binds, as in the grammar's precedence table.
+mod prec {
+    /// `when … else` and `match`: parenthesised anywhere but at the top.
+    pub const ARMS: u8 = 0;
+    pub const OR: u8 = 1;
+    pub const AND: u8 = 2;
+    pub const NOT: u8 = 3;
+    pub const CMP: u8 = 4;
+    pub const ADD: u8 = 5;
+    pub const MUL: u8 = 6;
+    pub const NEG: u8 = 7;
+    pub const COALESCE: u8 = 8;
+    pub const ATOM: u8 = 9;
+}
+
+/// Prints the expressions of one rule set.
+pub struct Printer<'r> {
+    rs: &'r RuleSet,
+}
+
+/// What a constant is known to stand for where it is printed.
+#[derive(Clone, Copy, Default)]
+struct Context {
+    unit: Option<Unit>,
+    en: Option<u16>,
+}
+
+impl<'r> Printer<'r> {
+    pub fn new(rs: &'r RuleSet) -> Printer<'r> {
+        Printer { rs }
+    }
+
+    /// `e` in policy syntax.
+    pub fn expr(&self, e: &Expr) -> String {
+        self.at(e, prec::ARMS, Context::default())
+    }
+
+    /// `e` where its value is known to be in `unit` (a constant gets it written after it).
+    pub fn expr_in(&self, e: &Expr, unit: Option<Unit>) -> String {
+        self.at(e, prec::ARMS, Context { unit, en: None })
+    }
+
+    /// A value in policy syntax: `6 months`, `doctor`, `true`.
+    pub fn value(&self, v: Value, unit: Option<Unit>, en: Option<u16>) -> String {
+        match v {
+            Value::Int(_) | Value::Dec(_) => quantity(v, unit),
+            Value::Enum(i) => match en {
+                Some(en) => self.rs.variant_name(en, i),
+                None => format!("#{i}"),
+            },
+            Value::Bool(b) => b.to_string(),
+            Value::Absent => "absent".to_string(),
+        }
+    }
+
+    fn at(&self, e: &Expr, min: u8, cx: Context) -> String {
+        let (s, p) = self.shown(e, cx);
+        if p < min {
+            format!("({s})")
+        } else {
+            s
+        }
+    }
+
+    /// The context both sides of a comparison or sum share.
+    fn shared(&self, a: &Expr, b: &Expr, outer: Context) -> Context {
+        let rs = self.rs;
+        Context {
+            unit: rs.unit_of(a).or_else(|| rs.unit_of(b)).or(outer.unit),
+            en: rs.enum_of(a).or_else(|| rs.enum_of(b)).or(outer.en),
+        }
+    }
+
+    fn shown(&self, e: &Expr, cx: Context) -> (String, u8) {
+        use prec::*;
+        let rs = self.rs;
+        let plain = Context::default();
+        match e {
+            Expr::Const(v) => {
+                let p = if matches!(v, Value::Int(i) if *i < 0) || matches!(v, Value::Dec(d) if d.is_sign_negative()) {
+                    NEG
+                } else {
+                    ATOM
+                };
+                (self.value(*v, cx.unit, cx.en), p)
+            }
+            Expr::Input(s) => (rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()).unwrap_or_default(), ATOM),
+            Expr::Param(p) => (rs.params.get(usize::from(*p)).map(|p| p.name.to_string()).unwrap_or_default(), ATOM),
+            Expr::Points(i) => {
+                (format!("points({})", rs.items.get(usize::from(*i)).map_or("?", |i| &*i.id)), ATOM)
+            }
+            // The source, as written: `3 * average_wage`, not its value.
+            Expr::Folded { source, .. } => self.shown(source, cx),
+            Expr::Neg(a) => (format!("-{}", self.at(a, NEG + 1, cx)), NEG),
+            Expr::Not(a) => match &**a {
+                Expr::In(x, set) => (self.member(x, set, "not in"), CMP),
+                a => (format!("not {}", self.at(a, NOT, plain)), NOT),
+            },
+            Expr::Arith(op, a, b) => {
+                let (sym, p) = match op {
+                    ArithOp::Add => ("+", ADD),
+                    ArithOp::Sub => ("-", ADD),
+                    ArithOp::Mul => ("*", MUL),
+                    ArithOp::Div => ("/", MUL),
+                };
+                // A sum's sides share its unit; a product's constant factor is plain.
+                let sides = match op {
+                    ArithOp::Add | ArithOp::Sub => self.shared(a, b, cx),
+                    ArithOp::Mul | ArithOp::Div => plain,
+                };
+                (format!("{} {sym} {}", self.at(a, p, sides), self.at(b, p + 1, sides)), p)
+            }
+            Expr::Cmp(op, a, b) => {
+                let sym = match op {
+                    CmpOp::Eq => "==",
+                    CmpOp::Ne => "!=",
+                    CmpOp::Lt => "<",
+                    CmpOp::Le => "<=",
+                    CmpOp::Gt => ">",
+                    CmpOp::Ge => ">=",
+                };
+                let sides = self.shared(a, b, plain);
+                (format!("{} {sym} {}", self.at(a, CMP + 1, sides), self.at(b, CMP + 1, sides)), CMP)
+            }
+            Expr::And(a, b) => (format!("{} and {}", self.at(a, AND, plain), self.at(b, AND + 1, plain)), AND),
+            Expr::Or(a, b) => (format!("{} or {}", self.at(a, OR, plain), self.at(b, OR + 1, plain)), OR),
+            Expr::In(x, set) => (self.member(x, set, "in"), CMP),
+            Expr::Coalesce(a, b) => {
+                let sides = self.shared(a, b, cx);
+                (format!("{} ?? {}", self.at(a, COALESCE, sides), self.at(b, COALESCE + 1, sides)), COALESCE)
+            }
+            Expr::IsPresent(a) => (format!("present({})", self.expr(a)), ATOM),
+            Expr::Per { rate, operand, scale, amount } => {
+                if is_full_years(rs, rate, operand, *scale, *amount) {
+                    return (format!("full_years({})", self.expr(operand)), ATOM);
+                }
+                let amount = per_amount(rs.unit_of(operand), *scale, *amount);
+                (format!("{} per {amount} of {}", self.at(rate, MUL, plain), self.at(operand, MUL + 1, plain)), MUL)
+            }
+            Expr::Min(args) | Expr::Max(args) => {
+                let f = if matches!(e, Expr::Min(_)) { "min" } else { "max" };
+                let unit = args.iter().find_map(|a| rs.unit_of(a)).or(cx.unit);
+                let inner = Context { unit, ..cx };
+                let args: Vec<String> = args.iter().map(|a| self.at(a, OR, inner)).collect();
+                (format!("{f}({})", args.join(", ")), ATOM)
+            }
+            Expr::Floor(a) => (format!("floor({})", self.expr_in(a, cx.unit)), ATOM),
+            Expr::When { arms, otherwise } => {
+                let result = Context { unit: rs.unit_of(e).or(cx.unit), en: rs.enum_of(e).or(cx.en) };
+                let mut parts: Vec<String> = arms
+                    .iter()
+                    .map(|(c, r)| format!("when {} => {}", self.expr(c), self.at(r, OR, result)))
+                    .collect();
+                parts.push(format!("else => {}", self.at(otherwise, OR, result)));
+                (parts.join(" "), ARMS)
+            }
+            Expr::Match { scrutinee, arms } => {
+                let result = Context { unit: rs.unit_of(e).or(cx.unit), en: rs.enum_of(e).or(cx.en) };
+                let subjects: Vec<Context> =
+                    scrutinee.iter().map(|s| Context { unit: rs.unit_of(s), en: rs.enum_of(s) }).collect();
+                let arms: Vec<String> = arms
+                    .iter()
+                    .map(|(pattern, r)| {
+                        let pats: Vec<String> =
+                            pattern.iter().zip(&subjects).map(|(p, cx)| self.pattern(p, *cx)).collect();
+                        let pats = if pats.len() == 1 { pats.concat() } else { format!("({})", pats.join(", ")) };
+                        format!("{pats} => {}", self.at(r, OR, result))
+                    })
+                    .collect();
+                let subject: Vec<String> = scrutinee.iter().map(|s| self.at(s, OR, plain)).collect();
+                let subject =
+                    if subject.len() == 1 { subject.concat() } else { format!("({})", subject.join(", ")) };
+                (format!("match {subject} {{ {} }}", arms.join(", ")), ARMS)
+            }
+        }
+    }
+
+    fn pattern(&self, p: &Pattern, cx: Context) -> String {
+        match p {
+            Pattern::Any => "_".to_string(),
+            Pattern::OneOf(values) => {
+                values.iter().map(|v| self.value(*v, cx.unit, cx.en)).collect::<Vec<_>>().join(" | ")
+            }
+        }
+    }
+
+    fn member(&self, x: &Expr, set: &[Value], word: &str) -> String {
+        let cx = Context { unit: self.rs.unit_of(x), en: self.rs.enum_of(x) };
+        let values: Vec<String> = set.iter().map(|v| self.value(*v, cx.unit, cx.en)).collect();
+        format!("{} {word} [{}]", self.at(x, prec::CMP + 1, Context::default()), values.join(", "))
+    }
+}
+
+/// A number with its unit: `6 months`, `1 year`, `12434 yuan`, `2.5`.
+pub fn quantity(v: Value, unit: Option<Unit>) -> String {
+    let n = super::show_plain(v);
+    match unit {
+        Some(u) if n == "1" => format!("1 {}", singular(u)),
+        Some(u) => format!("{n} {}", u.name()),
+        None => n,
+    }
+}
+
+fn singular(u: Unit) -> &'static str {
+    match u {
+        Unit::Years => "year",
+        Unit::Months => "month",
+        Unit::Yuan => "yuan",
+    }
+}
+
+/// The amount a `per` counts, in the unit of what it counts, as the policy writes it:
+/// `year` for twelve months, `6 months`, `1000 yuan`, `10`.
+fn per_amount(unit: Option<Unit>, scale: i64, amount: Decimal) -> String {
+    let plain = |d: Decimal| d.normalize().to_string();
+    let one_or = |n: Decimal, one: &str, many: &str| {
+        if n == Decimal::ONE {
+            one.to_string()
+        } else {
+            format!("{} {many}", plain(n))
+        }
+    };
+    let twelve = Decimal::from(12);
+    match unit {
+        // Counted in months: the amount is in months (a whole number of years reads as years).
+        Some(Unit::Months) if !amount.is_zero() && (amount % twelve).is_zero() => {
+            one_or(amount / twelve, "year", "years")
+        }
+        Some(Unit::Months) => one_or(amount, "month", "months"),
+        // Counted in years: a scale of 12 means the amount is in months.
+        Some(Unit::Years) if scale == 12 => one_or(amount, "month", "months"),
+        Some(Unit::Years) => one_or(amount, "year", "years"),
+        Some(Unit::Yuan) => format!("{} yuan", plain(amount)),
+        None => plain(amount / Decimal::from(scale.max(1))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::MemoryLoader;
+
+    fn bundled(name: &str) -> RuleSet {
+        crate::compile_bundled(name).expect("bundled policy compiles")
+    }
+
+    /// `Folded` nodes carry their source; compare what evaluation reads.
+    fn strip(e: &Expr) -> Expr {
+        match e {
+            Expr::Folded { source, .. } => strip(source),
+            other => other.clone().map_children(|c| strip(&c)),
+        }
+    }
+
+    /// Every rule of the bundled policies prints as policy text that compiles back to the
+    /// same IR: each item is overridden, in a child year, by its printed body and
+    /// preconditions.
+    #[test]
+    fn printed_rules_compile_back_to_the_same_rules() {
+        for year in ["2024", "2025"] {
+            let rs = bundled(&format!("policies/{year}.policy"));
+            let p = Printer::new(&rs);
+            let mut child = format!(
+                "policy printed \"printed\" extends \"{year}\" {{\n    year 2099\n    effective 2099-01-01\n}}\n"
+            );
+            for item in &rs.items {
+                child.push_str(&format!("override item {} \"{}\" {{\n", item.id, item.label));
+                for pre in &item.preconditions {
+                    child.push_str(&format!("    requires {} \"{}\"\n", p.expr(&pre.condition), pre.reason));
+                }
+                child.push_str(&format!("    {}\n}}\n", p.expr(&item.body)));
+            }
+            let files = crate::BUNDLED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+            let report = crate::check_with("printed.policy", &child, &MemoryLoader { files });
+            let errors: Vec<String> = report.diagnostics.list.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+            let again = report.ruleset.unwrap_or_else(|| panic!("{year}: printed rules do not compile: {errors:?}\n{child}"));
+            for item in &rs.items {
+                let other = &again.items[again.item_index(&item.id).expect("same items")];
+                assert_eq!(strip(&other.body), strip(&item.body), "{year} {}: `{}`", item.id, p.expr(&item.body));
+                for (a, b) in other.preconditions.iter().zip(&item.preconditions) {
+                    assert_eq!(strip(&a.condition), strip(&b.condition), "{year} {}: `{}`", item.id, p.expr(&b.condition));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn constants_take_the_unit_of_what_they_are_compared_with() {
+        let rs = bundled("policies/2025.policy");
+        let slot = |n: &str| Box::new(Expr::Input(u16::try_from(rs.input_slot(n).expect(n)).expect("slot")));
+        let int = |i: i64| Box::new(Expr::Const(Value::Int(i)));
+        let p = Printer::new(&rs);
+        assert_eq!(p.expr(&Expr::Cmp(CmpOp::Ge, slot("si_months"), int(6))), "si_months >= 6 months");
+        assert_eq!(p.expr(&Expr::Cmp(CmpOp::Lt, int(1), slot("si_months"))), "1 month < si_months");
+        let per = |rate: i64| Expr::Per { rate: int(rate), operand: slot("si_months"), scale: 1, amount: 12.into() };
+        assert_eq!(p.expr(&per(3)), "3 per year of si_months");
+        assert_eq!(p.expr(&per(1)), "full_years(si_months)");
+        let sum = Expr::Arith(ArithOp::Mul, Box::new(Expr::Arith(ArithOp::Add, int(1), int(2))), int(3));
+        assert_eq!(p.expr(&sum), "(1 + 2) * 3");
+        let nested = Expr::Arith(ArithOp::Sub, int(1), Box::new(Expr::Arith(ArithOp::Sub, int(2), int(3))));
+        assert_eq!(p.expr(&nested), "1 - (2 - 3)");
+    }
+}

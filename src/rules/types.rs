@@ -1,0 +1,81 @@
+//! What the IR still says about an expression's type: the unit of a quantity and the enum
+//! of a variant. The checker proved both; these read them back from the declarations the
+//! expression refers to, for the printer, `doc` and `diff`, so no tool works them out alone.
+
+use rust_decimal::Decimal;
+
+use super::{Expr, InputType, RuleSet, Unit, Value};
+
+impl RuleSet {
+    /// The unit the value of `e` is in, where the IR says it: inputs and parameters carry
+    /// theirs, constants do not (their unit is the one of what they are compared with).
+    pub fn unit_of(&self, e: &Expr) -> Option<Unit> {
+        match e {
+            Expr::Input(s) => match self.inputs.get(usize::from(*s))?.ty {
+                InputType::Int { unit } | InputType::Decimal { unit } => unit,
+                _ => None,
+            },
+            Expr::Param(p) => self.params.get(usize::from(*p))?.unit,
+            Expr::Folded { source, .. } | Expr::Neg(source) | Expr::Floor(source) => self.unit_of(source),
+            // `full_years(m)`: full years counted in months give years.
+            Expr::Per { rate, operand, scale, amount } if is_full_years(self, rate, operand, *scale, *amount) => {
+                Some(Unit::Years)
+            }
+            // `to_months(y)` is `y * 12`; otherwise a product or quotient keeps the unit of
+            // its one quantity (`2 * average_wage`).
+            Expr::Arith(super::ArithOp::Mul, a, b)
+                if self.unit_of(a) == Some(Unit::Years) && matches!(**b, Expr::Const(Value::Int(12))) =>
+            {
+                Some(Unit::Months)
+            }
+            Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => self.unit_of(a).or_else(|| self.unit_of(b)),
+            Expr::Min(args) | Expr::Max(args) => args.iter().find_map(|a| self.unit_of(a)),
+            Expr::When { arms, otherwise } => {
+                arms.iter().map(|(_, r)| r).chain([&**otherwise]).find_map(|r| self.unit_of(r))
+            }
+            Expr::Match { arms, .. } => arms.iter().find_map(|(_, r)| self.unit_of(r)),
+            Expr::Const(_)
+            | Expr::Points(_)
+            | Expr::Not(_)
+            | Expr::Cmp(..)
+            | Expr::And(..)
+            | Expr::Or(..)
+            | Expr::In(..)
+            | Expr::IsPresent(_)
+            | Expr::Per { .. } => None,
+        }
+    }
+
+    /// The enum whose variant `e` is, where the IR says it.
+    pub fn enum_of(&self, e: &Expr) -> Option<u16> {
+        match e {
+            Expr::Input(s) => match self.inputs.get(usize::from(*s))?.ty {
+                InputType::Enum(en) => Some(en),
+                _ => None,
+            },
+            Expr::Coalesce(a, b) => self.enum_of(a).or_else(|| self.enum_of(b)),
+            Expr::Folded { source, .. } => self.enum_of(source),
+            Expr::When { arms, otherwise } => {
+                arms.iter().map(|(_, r)| r).chain([&**otherwise]).find_map(|r| self.enum_of(r))
+            }
+            Expr::Match { arms, .. } => arms.iter().find_map(|(_, r)| self.enum_of(r)),
+            _ => None,
+        }
+    }
+
+    /// A variant by name: `#3` when the enum or variant is unknown.
+    pub fn variant_name(&self, en: u16, v: u16) -> String {
+        self.enums
+            .get(usize::from(en))
+            .and_then(|d| d.variants.get(usize::from(v)))
+            .map(|d| d.name.to_string())
+            .unwrap_or_else(|| format!("#{v}"))
+    }
+}
+
+/// Whether a `per` is `full_years(m)`: one point per twelve months.
+pub(crate) fn is_full_years(rs: &RuleSet, rate: &Expr, operand: &Expr, scale: i64, amount: Decimal) -> bool {
+    matches!(rate, Expr::Const(Value::Int(1)))
+        && rs.unit_of(operand) == Some(Unit::Months)
+        && amount == Decimal::from(12 * scale)
+}

@@ -7,6 +7,8 @@
 
 use serde::Serialize;
 
+pub mod regions;
+
 use crate::eval::{Applicant, Outcome, Scores};
 use crate::rules::print::Printer;
 use crate::rules::{Expr, InputType, RuleSet, Value};

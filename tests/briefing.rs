@@ -385,6 +385,46 @@ fn each_change_of_a_year_is_one_line_in_policy_words() {
         "  - item age_points (precondition): was age >= 18 \"需年满18周岁\"",
         "  - item innovation_points: was in section basic; when innovation => 30 else => 0",
     ];
-    let lines: Vec<&str> = run.stdout.lines().skip(2).collect();
+    let lines: Vec<&str> = run.stdout.lines().skip(2).take(expected.len()).collect();
     assert_eq!(lines, expected, "{}", run.stdout);
+}
+
+/// Without a population, diff names who changes from the two rule sets alone. 2024 → 2025
+/// changes only the average wage (12307 → 12434 yuan) and the 临港 counting years (3 → 1):
+/// - si_base (2025.policy tiers at 0.8×, 1×, 2×, 3× the wage, with months conditions):
+///   0.8 × 12307 = 9845.6 and 0.8 × 12434 = 9947.2, so a base in [9845.6, 9947.2) with 36 of 48
+///   months loses its 25; [12307, 12434) drops from the 1× tier (50) to 0.8× (25); and
+///   [24614, 24868) from 2× (100) to 1× (50) — each an exact region, as the issue asks.
+/// - remote_area: 临港 with 1 year now counts (2 per year → 2), 2 years → 4; 3 or more counted
+///   in both years. The input has no upper bound, so the result is flagged as a sample.
+/// - In the year fixture, `innovation_points` is removed: `innovation` true loses its 30.
+#[test]
+fn without_a_population_diff_names_the_regions_whose_points_change() {
+    let run = jifen(&["diff", "policies/2024.policy", "policies/2025.policy"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "  si_base: si_base_months_48 ≥ 36 months and si_base_yuan in [9845.6, 9947.2) yuan: 25 → 0",
+        "  si_base: si_base_months_48 ≥ 36 months and si_base_yuan in [12307, 12434) yuan: 50 → 25",
+        "  si_base: si_base_months_48 ≥ 36 months and si_base_yuan in [24614, 24868) yuan: 100 → 50",
+        "  remote_area: remote_area = lingang and remote_area_years = 1 year: 0 → 2",
+        "  remote_area: remote_area = lingang and remote_area_years = 2 years: 0 → 4",
+    ] {
+        assert!(run.stdout.lines().any(|l| l == line), "{line:?} in\n{}", run.stdout);
+    }
+    let json = jifen(&["diff", "--format", "json", "policies/2024.policy", "policies/2025.policy"]).json();
+    let regions = json["regions"].as_array().expect("regions");
+    let si_base = regions.iter().find(|r| r["item"] == "si_base").expect("si_base");
+    assert_eq!(si_base["exact"], true);
+    let remote = regions.iter().find(|r| r["item"] == "remote_area").expect("remote_area");
+    assert_eq!(remote["exact"], false, "no upper bound on remote_area_years: a sample");
+    // Items whose rules did not change are not listed.
+    assert!(regions.iter().all(|r| r["item"] != "age" && r["item"] != "education"), "{regions:?}");
+
+    let run = jifen(&["diff", "tests/extends/good/_year_base.policy", "tests/extends/good/year_changes.policy"]);
+    for line in [
+        "  innovation_points: innovation: 30 → 0",
+        "  age_points: age in (35, 40] and has_permit and si_months ≥ 6 months: 10 → 25",
+    ] {
+        assert!(run.stdout.lines().any(|l| l == line), "{line:?} in\n{}", run.stdout);
+    }
 }

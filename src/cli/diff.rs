@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 use serde_json::json;
 
+use jifen::diff::regions::ItemRegions;
 use jifen::diff::{rule_changes, Change, DeltaColumns, DriverKind, Summary, Tally, YearSchema};
 use jifen::population::{RawRow, RowParser, RowReader};
 use jifen::{Applicant, Scorer, Scores};
@@ -140,6 +141,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         Err(code) => return code,
     };
     let mut changes = rule_changes(&old, &new);
+    let regions = jifen::diff::regions::regions(&old, &new);
     let by = match By::from_args(args.by.as_deref(), &old, &new) {
         Ok(by) => by,
         Err(message) => {
@@ -240,6 +242,7 @@ pub fn run(args: Args, format: Format) -> u8 {
                 "old": { "file": args.old, "id": &*old.id, "year": old.year },
                 "new": { "file": args.new, "id": &*new.id, "year": new.year },
                 "changes": changes,
+                "regions": regions,
             });
             if args.applicants.is_some() {
                 v["summary"] = summary_json(&summary, args.by.as_deref());
@@ -247,7 +250,7 @@ pub fn run(args: Args, format: Format) -> u8 {
             serde_json::to_string_pretty(&v).map(|s| s + "\n").unwrap_or_default()
         }
         Format::Csv => String::new(),
-        _ => human(&args, &old, &new, &changes, &summary),
+        _ => human(&args, &old, &new, &changes, &regions, &summary),
     };
     if let Err(code) = out.write(text.as_bytes()).and_then(|_| out.commit()) {
         return code;
@@ -412,7 +415,14 @@ fn summary_json(s: &Summary, by: Option<&str>) -> serde_json::Value {
     v
 }
 
-fn human(args: &Args, old: &jifen::RuleSet, new: &jifen::RuleSet, changes: &[Change], s: &Summary) -> String {
+fn human(
+    args: &Args,
+    old: &jifen::RuleSet,
+    new: &jifen::RuleSet,
+    changes: &[Change],
+    regions: &[ItemRegions],
+    s: &Summary,
+) -> String {
     let mut out = format!(
         "{} {} ({}, effective {}) → {} ({}, effective {})\n\n",
         new.title, new.id, args.old, old.effective, new.year, args.new, new.effective
@@ -424,6 +434,14 @@ fn human(args: &Args, old: &jifen::RuleSet, new: &jifen::RuleSet, changes: &[Cha
         out.push_str(&format!("{} rule change(s):\n", changes.len()));
         for c in changes {
             out.push_str(&describe(c));
+        }
+    }
+    if !regions.is_empty() {
+        out.push_str("\nwho changes, from the rules alone (an item's own points, before best_of):\n");
+        for r in regions {
+            for line in r.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
         }
     }
     if args.applicants.is_none() {

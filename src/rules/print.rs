@@ -96,9 +96,7 @@ impl<'r> Printer<'r> {
             }
             Expr::Input(s) => (rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()).unwrap_or_default(), ATOM),
             Expr::Param(p) => (rs.params.get(usize::from(*p)).map(|p| p.name.to_string()).unwrap_or_default(), ATOM),
-            Expr::Points(i) => {
-                (format!("points({})", rs.items.get(usize::from(*i)).map_or("?", |i| &*i.id)), ATOM)
-            }
+            Expr::Points(i) => (format!("points({})", rs.items.get(usize::from(*i)).map_or("?", |i| &*i.id)), ATOM),
             // The source, as written: `3 * average_wage`, not its value.
             Expr::Folded { source, .. } => self.shown(source, cx),
             Expr::Neg(a) => (format!("-{}", self.at(a, NEG + 1, cx)), NEG),
@@ -157,10 +155,8 @@ impl<'r> Printer<'r> {
             Expr::Floor(a) => (format!("floor({})", self.expr_in(a, cx.unit)), ATOM),
             Expr::When { arms, otherwise } => {
                 let result = Context { unit: rs.unit_of(e).or(cx.unit), en: rs.enum_of(e).or(cx.en) };
-                let mut parts: Vec<String> = arms
-                    .iter()
-                    .map(|(c, r)| format!("when {} => {}", self.expr(c), self.at(r, OR, result)))
-                    .collect();
+                let mut parts: Vec<String> =
+                    arms.iter().map(|(c, r)| format!("when {} => {}", self.expr(c), self.at(r, OR, result))).collect();
                 parts.push(format!("else => {}", self.at(otherwise, OR, result)));
                 (parts.join(" "), ARMS)
             }
@@ -178,8 +174,7 @@ impl<'r> Printer<'r> {
                     })
                     .collect();
                 let subject: Vec<String> = scrutinee.iter().map(|s| self.at(s, OR, plain)).collect();
-                let subject =
-                    if subject.len() == 1 { subject.concat() } else { format!("({})", subject.join(", ")) };
+                let subject = if subject.len() == 1 { subject.concat() } else { format!("({})", subject.join(", ")) };
                 (format!("match {subject} {{ {} }}", arms.join(", ")), ARMS)
             }
         }
@@ -282,13 +277,21 @@ mod tests {
             }
             let files = crate::BUNDLED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
             let report = crate::check_with("printed.policy", &child, &MemoryLoader { files });
-            let errors: Vec<String> = report.diagnostics.list.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
-            let again = report.ruleset.unwrap_or_else(|| panic!("{year}: printed rules do not compile: {errors:?}\n{child}"));
+            let errors: Vec<String> =
+                report.diagnostics.list.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+            let again =
+                report.ruleset.unwrap_or_else(|| panic!("{year}: printed rules do not compile: {errors:?}\n{child}"));
             for item in &rs.items {
                 let other = &again.items[again.item_index(&item.id).expect("same items")];
                 assert_eq!(strip(&other.body), strip(&item.body), "{year} {}: `{}`", item.id, p.expr(&item.body));
                 for (a, b) in other.preconditions.iter().zip(&item.preconditions) {
-                    assert_eq!(strip(&a.condition), strip(&b.condition), "{year} {}: `{}`", item.id, p.expr(&b.condition));
+                    assert_eq!(
+                        strip(&a.condition),
+                        strip(&b.condition),
+                        "{year} {}: `{}`",
+                        item.id,
+                        p.expr(&b.condition)
+                    );
                 }
             }
         }

@@ -1,0 +1,669 @@
+//! Who changes, without a population: for each item, the regions of its inputs where its
+//! points differ between two years, found from the two rule sets alone.
+//!
+//! An item's points can only change where one of its comparisons changes its answer. Each
+//! input the item reads (in either year) is cut at every constant it is compared with, into
+//! single values and the open stretches between them; a grid of one representative per
+//! piece then covers every case, and both years' rules are evaluated at each. Cells where
+//! the points differ are merged into boxes (adjacent pieces with the same change), and each
+//! box is said in words. This is exact when the item only compares its inputs with constants
+//! (every 2024 → 2025 change does); when it computes with an input (`3 per year of
+//! si_months`, `a + b`) the grid is only a sample, and the result says so.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::eval::{Applicant, Status};
+use crate::rules::print::quantity;
+use crate::rules::{Expr, InputDef, InputType, ItemDef, Pattern, RuleSet, Value};
+
+/// Most grid cells evaluated for one item; past it the item is reported as too wide.
+const MAX_CELLS: usize = 50_000;
+/// Most stretches one numeric input is cut into.
+const MAX_PIECES: usize = 200;
+/// Most steps of a `per` cut into pieces.
+const PER_STEPS: i64 = 40;
+
+/// The regions where one item's points change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemRegions {
+    pub item: String,
+    /// Every case was covered: the regions are the whole truth, not a sample.
+    pub exact: bool,
+    pub regions: Vec<Region>,
+    /// Why the regions are not exact or could not be found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Applicants whose facts meet every condition go from `old` to `new` points on the item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Region {
+    pub conditions: Vec<String>,
+    pub old: i64,
+    pub new: i64,
+}
+
+impl ItemRegions {
+    /// "si_base_yuan in [9845.6, 9947.2) yuan and … : 25 → 0", one line a region.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .regions
+            .iter()
+            .map(|r| {
+                let who = if r.conditions.is_empty() { "everyone".to_string() } else { r.conditions.join(" and ") };
+                format!("{}: {who}: {} → {}", self.item, r.old, r.new)
+            })
+            .collect();
+        if let Some(note) = &self.note {
+            lines.push(format!("{}: {note}", self.item));
+        }
+        lines
+    }
+}
+
+/// The regions of every item whose rule changed (its body, preconditions or cap, or a
+/// parameter it reads), was added (from 0) or was removed (to 0), where its points change.
+pub fn regions(old: &RuleSet, new: &RuleSet) -> Vec<ItemRegions> {
+    let mut out = Vec::new();
+    for item in &new.items {
+        let prev = old.items.iter().find(|p| p.id == item.id);
+        let changed =
+            prev.is_none_or(|p| p.body != item.body || p.preconditions != item.preconditions || p.cap != item.cap);
+        if changed {
+            out.push(item_regions(old, prev, new, Some(item)));
+        }
+    }
+    for prev in old.items.iter().filter(|p| new.item_index(&p.id).is_none()) {
+        out.push(item_regions(old, Some(prev), new, None));
+    }
+    for r in &mut out {
+        if r.exact && r.regions.is_empty() && r.note.is_none() {
+            r.note = Some("its rule changed, but no applicant's points do".to_string());
+        }
+    }
+    out
+}
+
+/// One input of the grid: its name and the pieces its values are cut into.
+struct Dim {
+    name: String,
+    unit: Option<crate::rules::Unit>,
+    pieces: Vec<Piece>,
+    /// The enum the variants belong to, in the new year (for their names).
+    kind: DimKind,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum DimKind {
+    Number,
+    Bool,
+    Enum,
+}
+
+/// A part of an input's values, with the value that stands for it.
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Absent,
+    /// Exactly this value.
+    At(Decimal),
+    /// Strictly between the two (either end open when `None`), represented by `rep`.
+    Between(Option<Decimal>, Option<Decimal>, Decimal),
+    Bool(bool),
+    Variant(String),
+}
+
+fn item_regions(old: &RuleSet, prev: Option<&ItemDef>, new: &RuleSet, item: Option<&ItemDef>) -> ItemRegions {
+    let id = item.or(prev).map(|i| i.id.to_string()).unwrap_or_default();
+    match grid(old, prev, new, item) {
+        Ok(g) => ItemRegions {
+            item: id,
+            exact: g.exact,
+            regions: g.boxes.iter().map(|(b, old, new)| region(&g.dims, b, *old, *new)).collect(),
+            note: (!g.exact).then(|| {
+                "computes with an input (not only compares it): these regions are a sample; measure it with --applicants"
+                    .to_string()
+            }),
+        },
+        Err(note) => ItemRegions { item: id, exact: false, regions: Vec::new(), note: Some(note) },
+    }
+}
+
+/// The inputs an item reads in either year, cut into pieces, and the merged cells where its
+/// points differ.
+struct Grid {
+    dims: Vec<Dim>,
+    boxes: Vec<Cells>,
+    exact: bool,
+}
+
+fn grid(old: &RuleSet, prev: Option<&ItemDef>, new: &RuleSet, item: Option<&ItemDef>) -> Result<Grid, String> {
+    let (mut names, mut exact) = (BTreeSet::new(), true);
+    let mut constants: Vec<(String, Decimal)> = Vec::new();
+    for (rs, def) in [(old, prev), (new, item)] {
+        let Some(def) = def else { continue };
+        let exprs = std::iter::once(&def.body).chain(def.preconditions.iter().map(|p| &p.condition));
+        for e in exprs {
+            let mut scan = Scan { rs, inputs: &mut names, constants: &mut constants, exact: true, items: Vec::new() };
+            scan.walk(e);
+            // Another item's points (`points(education) > 0`): its inputs are cut too.
+            let mut seen = Vec::new();
+            while let Some(j) = scan.items.pop() {
+                if seen.contains(&j) {
+                    continue;
+                }
+                seen.push(j);
+                if let Some(other) = rs.items.get(usize::from(j)) {
+                    scan.walk(&other.body);
+                    other.preconditions.iter().for_each(|p| scan.walk(&p.condition));
+                }
+            }
+            exact &= scan.exact;
+        }
+    }
+    let mut dims = Vec::new();
+    for name in &names {
+        let declared = |rs: &RuleSet| rs.inputs.iter().find(|i| &*i.name == name).cloned();
+        let Some(def) = declared(new).or_else(|| declared(old)) else { continue };
+        let cuts: BTreeSet<Decimal> = constants.iter().filter(|(n, _)| n == name).map(|(_, c)| *c).collect();
+        let d = dim(new, old, &def, &cuts)
+            .ok_or_else(|| format!("`{name}` is cut into too many pieces: measure it with --applicants"))?;
+        dims.push(d);
+    }
+    let cells = dims.iter().try_fold(1usize, |n, d| n.checked_mul(d.pieces.len().max(1)));
+    if cells.is_none_or(|n| n > MAX_CELLS) {
+        return Err(format!(
+            "reads {} inputs with too many combinations to cover: measure it with --applicants",
+            dims.len()
+        ));
+    }
+    // Every cell of the grid: where the two years disagree, a box of one piece per input.
+    let mut boxes: Vec<Cells> = Vec::new();
+    let mut index = vec![0usize; dims.len()];
+    let bases = (base(old), base(new));
+    loop {
+        let a = own_points(old, prev, &bases.0, &dims, &index);
+        let b = own_points(new, item, &bases.1, &dims, &index);
+        if let (Some(a), Some(b)) = (a, b) {
+            if a != b {
+                boxes.push((index.iter().map(|&i| vec![i]).collect(), a, b));
+            }
+        }
+        // Next cell, the last input fastest.
+        let mut d = dims.len();
+        loop {
+            if d == 0 {
+                let boxes = merge(boxes, &dims);
+                return Ok(Grid { dims, boxes, exact });
+            }
+            d -= 1;
+            index[d] += 1;
+            if index[d] < dims[d].pieces.len() {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+}
+
+/// The pieces of one input: its absence, its booleans or variants, or the stretches between
+/// the constants it is compared with (within its declared range).
+fn dim(new: &RuleSet, old: &RuleSet, def: &InputDef, cuts: &BTreeSet<Decimal>) -> Option<Dim> {
+    let mut pieces = Vec::new();
+    if def.optional {
+        pieces.push(Piece::Absent);
+    }
+    let mut unit = None;
+    let kind = match def.ty {
+        InputType::Bool => {
+            pieces.extend([Piece::Bool(false), Piece::Bool(true)]);
+            DimKind::Bool
+        }
+        InputType::Enum(_) => {
+            // Variants of either year, by name: a variant only one year knows scores
+            // nothing comparable and is left out by the evaluation.
+            let mut seen = BTreeSet::new();
+            for rs in [old, new] {
+                if let Some(en) = rs.inputs.iter().find(|i| i.name == def.name).and_then(|i| match i.ty {
+                    InputType::Enum(e) => rs.enums.get(usize::from(e)),
+                    _ => None,
+                }) {
+                    for v in &en.variants {
+                        if seen.insert(v.name.to_string()) {
+                            pieces.push(Piece::Variant(v.name.to_string()));
+                        }
+                    }
+                }
+            }
+            DimKind::Enum
+        }
+        InputType::Int { unit: u } | InputType::Decimal { unit: u } => {
+            unit = u;
+            let whole = matches!(def.ty, InputType::Int { .. });
+            let cuts: Vec<Decimal> = cuts
+                .iter()
+                .copied()
+                .filter(|c| def.min.is_none_or(|m| *c >= m) && def.max.is_none_or(|m| *c <= m))
+                .collect();
+            if cuts.len() * 2 + 1 > MAX_PIECES {
+                return None;
+            }
+            let step = Decimal::ONE;
+            let mut low: Option<Decimal> = None;
+            for &c in &cuts {
+                push_between(&mut pieces, low, Some(c), def, whole, step);
+                pieces.push(Piece::At(c));
+                low = Some(c);
+            }
+            push_between(&mut pieces, low, None, def, whole, step);
+            DimKind::Number
+        }
+    };
+    Some(Dim { name: def.name.to_string(), unit, pieces, kind })
+}
+
+/// The stretch strictly between `low` and `high` (open ends unbounded, clipped to the
+/// input's range), if it holds any value.
+fn push_between(
+    pieces: &mut Vec<Piece>,
+    low: Option<Decimal>,
+    high: Option<Decimal>,
+    def: &InputDef,
+    whole: bool,
+    step: Decimal,
+) {
+    // The declared range closes an open end: `(−∞, c)` of an input `0..` is `[0, c)`.
+    let (low_in, high_in) = (low.or(def.min.map(|m| m - step)), high.or(def.max.map(|m| m + step)));
+    let rep = match (low_in, high_in) {
+        (Some(a), Some(b)) if whole => {
+            let r = a.floor() + Decimal::ONE;
+            (r < b).then_some(r)
+        }
+        (Some(a), Some(b)) => (a < b).then(|| (a + b) / Decimal::TWO),
+        (Some(a), None) => Some(a.floor() + Decimal::ONE),
+        (None, Some(b)) => Some(b.ceil() - Decimal::ONE),
+        (None, None) => Some(Decimal::ZERO),
+    };
+    let Some(rep) = rep else { return };
+    if def.min.is_some_and(|m| rep < m) || def.max.is_some_and(|m| rep > m) {
+        return;
+    }
+    pieces.push(Piece::Between(low, high, rep));
+}
+
+/// Every input at its default (or its lowest value): the facts the item does not read.
+fn base(rs: &RuleSet) -> Applicant {
+    let values = rs
+        .inputs
+        .iter()
+        .map(|i| match (i.default, i.ty) {
+            (Some(v), _) => v,
+            (None, _) if i.optional => Value::Absent,
+            (None, InputType::Bool) => Value::Bool(false),
+            (None, InputType::Enum(_)) => Value::Enum(0),
+            (None, InputType::Int { .. }) => Value::Int(i.min.and_then(|m| i64::try_from(m).ok()).unwrap_or(0)),
+            (None, InputType::Decimal { .. }) => Value::Dec(i.min.unwrap_or(Decimal::ZERO)),
+        })
+        .collect();
+    Applicant { values }
+}
+
+/// The item's own points for one cell of the grid: after its preconditions and cap, before
+/// any `best_of` (which is another item's doing). `None` when the cell is not a valid
+/// applicant of this year (a variant it does not know).
+fn own_points(rs: &RuleSet, item: Option<&ItemDef>, base: &Applicant, dims: &[Dim], index: &[usize]) -> Option<i64> {
+    // An item the year does not have scores nothing in it.
+    let Some(item) = item else { return Some(0) };
+    let mut applicant = base.clone();
+    for (d, &i) in dims.iter().zip(index) {
+        let Some(slot) = rs.input_slot(&d.name) else { continue };
+        let def = &rs.inputs[slot];
+        applicant.values[slot] = match &d.pieces[i] {
+            Piece::Absent => Value::Absent,
+            Piece::Bool(b) => Value::Bool(*b),
+            Piece::Variant(name) => {
+                let InputType::Enum(e) = def.ty else { return None };
+                let v = rs.enums.get(usize::from(e))?.variants.iter().position(|v| &*v.name == name)?;
+                Value::Enum(u16::try_from(v).ok()?)
+            }
+            Piece::At(n) | Piece::Between(_, _, n) => match def.ty {
+                InputType::Int { .. } => Value::Int(i64::try_from(*n).ok()?),
+                _ => Value::Dec(*n),
+            },
+        };
+    }
+    let outcome = rs.evaluate(&applicant).ok()?;
+    let own = outcome.item(&item.id)?;
+    Some(match own.status {
+        Status::Scored | Status::Capped => own.points,
+        Status::PreconditionUnmet { .. } => 0,
+        Status::Excluded { .. } => item.cap.map_or(own.raw_points, |c| own.raw_points.min(c)),
+    })
+}
+
+/// A set of grid cells: for each input, the pieces it covers (sorted), with the change.
+type Cells = (Vec<Vec<usize>>, i64, i64);
+
+/// Boxes merged while two with the same change differ in one input only and can be joined
+/// there: any two sets of variants or yes/no values, or two touching stretches of a number.
+fn merge(mut boxes: Vec<Cells>, dims: &[Dim]) -> Vec<Cells> {
+    loop {
+        let mut merged = false;
+        for (d, dim) in dims.iter().enumerate() {
+            let key = |x: &Cells| {
+                let others: Vec<&Vec<usize>> =
+                    x.0.iter().enumerate().filter(|(i, _)| *i != d).map(|(_, r)| r).collect();
+                (x.1, x.2, others.into_iter().cloned().collect::<Vec<_>>(), x.0[d].clone())
+            };
+            boxes.sort_by_key(key);
+            let mut out: Vec<Cells> = Vec::with_capacity(boxes.len());
+            for b in boxes.drain(..) {
+                if let Some(last) = out.last_mut() {
+                    let same_elsewhere = last.0.iter().zip(&b.0).enumerate().all(|(i, (x, y))| i == d || x == y);
+                    let joinable = dim.kind != DimKind::Number
+                        || last.0[d].last().zip(b.0[d].first()).is_some_and(|(x, y)| x + 1 == *y);
+                    if last.1 == b.1 && last.2 == b.2 && same_elsewhere && joinable {
+                        last.0[d].extend(b.0[d].iter().copied());
+                        last.0[d].sort_unstable();
+                        last.0[d].dedup();
+                        merged = true;
+                        continue;
+                    }
+                }
+                out.push(b);
+            }
+            boxes = out;
+        }
+        if !merged {
+            return boxes;
+        }
+    }
+}
+
+fn region(dims: &[Dim], b: &[Vec<usize>], old: i64, new: i64) -> Region {
+    let conditions = dims.iter().zip(b).filter_map(|(d, pieces)| condition(d, pieces)).collect();
+    Region { conditions, old, new }
+}
+
+/// One input's part of a region in words; `None` when it spans every value.
+fn condition(d: &Dim, pieces: &[usize]) -> Option<String> {
+    if pieces.len() == d.pieces.len() {
+        return None;
+    }
+    let chosen: Vec<Piece> = pieces.iter().filter_map(|&i| d.pieces.get(i).cloned()).collect();
+    match d.kind {
+        DimKind::Bool => Some(match chosen.as_slice() {
+            [Piece::Bool(true)] => d.name.clone(),
+            [Piece::Bool(false)] => format!("not {}", d.name),
+            _ => format!("{} not given", d.name),
+        }),
+        DimKind::Enum => {
+            let names: Vec<&str> = chosen
+                .iter()
+                .map(|p| match p {
+                    Piece::Variant(v) => v.as_str(),
+                    _ => "absent",
+                })
+                .collect();
+            Some(match names.as_slice() {
+                [one] => format!("{} = {one}", d.name),
+                many => format!("{} in [{}]", d.name, many.join(", ")),
+            })
+        }
+        DimKind::Number => Some(number_condition(d, &chosen)),
+    }
+}
+
+fn number_condition(d: &Dim, chosen: &[Piece]) -> String {
+    let q = |n: Decimal| quantity(Value::Dec(n.normalize()), d.unit);
+    let plain = |n: Decimal| n.normalize().to_string();
+    let absent = matches!(chosen.first(), Some(Piece::Absent));
+    let chosen: Vec<&Piece> = chosen.iter().filter(|p| **p != Piece::Absent).collect();
+    // The lower end: a value included (`≥`), a value excluded (`>`), or none.
+    let low = match chosen.first() {
+        Some(Piece::At(c)) => Some((*c, true)),
+        Some(Piece::Between(Some(a), _, _)) => Some((*a, false)),
+        _ => None,
+    };
+    let high = match chosen.last() {
+        Some(Piece::At(c)) => Some((*c, true)),
+        Some(Piece::Between(_, Some(b), _)) => Some((*b, false)),
+        _ => None,
+    };
+    let text = match (low, high) {
+        (Some((a, true)), Some((b, true))) if a == b => format!("{} = {}", d.name, q(a)),
+        (Some((a, ai)), Some((b, bi))) => format!(
+            "{} in {}{}, {}{} {}",
+            d.name,
+            if ai { "[" } else { "(" },
+            plain(a),
+            plain(b),
+            if bi { "]" } else { ")" },
+            d.unit.map(|u| u.name()).unwrap_or("")
+        )
+        .trim_end()
+        .to_string(),
+        (Some((a, true)), None) => format!("{} ≥ {}", d.name, q(a)),
+        (Some((a, false)), None) => format!("{} > {}", d.name, q(a)),
+        (None, Some((b, true))) => format!("{} ≤ {}", d.name, q(b)),
+        (None, Some((b, false))) => format!("{} < {}", d.name, q(b)),
+        (None, None) => format!("{} given", d.name),
+    };
+    if absent {
+        format!("{text} or not given")
+    } else {
+        text
+    }
+}
+
+/// Finds the inputs an expression reads, the constants each is compared with, and whether
+/// it only compares them (then the pieces cover every case exactly).
+struct Scan<'a> {
+    rs: &'a RuleSet,
+    inputs: &'a mut BTreeSet<String>,
+    constants: &'a mut Vec<(String, Decimal)>,
+    exact: bool,
+    /// Items whose points are read, to scan in turn.
+    items: Vec<u16>,
+}
+
+impl Scan<'_> {
+    fn name(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Input(s) => self.rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()),
+            Expr::Coalesce(a, b) if self.constant(b).is_some() => self.name(a),
+            _ => None,
+        }
+    }
+
+    /// A constant side of a comparison: `Some(Some(n))` a number, `Some(None)` a variant or
+    /// yes/no (no cut needed), `None` not a constant.
+    fn constant(&self, e: &Expr) -> Option<Option<Decimal>> {
+        match e {
+            Expr::Const(v) | Expr::Folded { value: v, .. } => Some(number(*v)),
+            Expr::Param(p) => self.rs.params.get(usize::from(*p)).map(|p| number(p.value)),
+            _ => None,
+        }
+    }
+
+    fn walk(&mut self, e: &Expr) {
+        match e {
+            Expr::Input(s) => {
+                // Read as a value (points computed from it), not compared: not exact.
+                if let Some(i) = self.rs.inputs.get(usize::from(*s)) {
+                    self.inputs.insert(i.name.to_string());
+                    if !matches!(i.ty, InputType::Bool | InputType::Enum(_)) {
+                        self.exact = false;
+                    }
+                }
+            }
+            Expr::Points(j) => self.items.push(*j),
+            // `2 per year of x`: the points step at each whole year; cut there (up to a
+            // bound: past it the result is a sample).
+            Expr::Per { rate, operand, scale, amount } if self.name(operand).is_some() => {
+                self.walk(rate);
+                if let Some(n) = self.name(operand) {
+                    let step = *amount / Decimal::from((*scale).max(1));
+                    let max = self.rs.inputs.iter().find(|i| *i.name == *n).and_then(|i| i.max);
+                    let count = max.map(|m| (m / step).floor()).unwrap_or(Decimal::from(PER_STEPS + 1));
+                    if step > Decimal::ZERO && count <= Decimal::from(PER_STEPS) {
+                        let count = i64::try_from(count).unwrap_or(0);
+                        (0..=count).for_each(|k| self.constants.push((n.clone(), step * Decimal::from(k))));
+                    } else {
+                        self.exact = false;
+                        (0..=PER_STEPS).for_each(|k| self.constants.push((n.clone(), step * Decimal::from(k))));
+                    }
+                    self.inputs.insert(n);
+                }
+            }
+            Expr::Cmp(_, a, b) => match (self.name(a), self.constant(b), self.name(b), self.constant(a)) {
+                (Some(n), Some(c), _, _) | (_, _, Some(n), Some(c)) => {
+                    self.inputs.insert(n.clone());
+                    if let Some(c) = c {
+                        self.constants.push((n, c));
+                    }
+                }
+                _ => e.children().for_each(|c| self.walk(c)),
+            },
+            Expr::In(a, set) => match self.name(a) {
+                Some(n) => {
+                    for v in set {
+                        if let Some(c) = number(*v) {
+                            self.constants.push((n.clone(), c));
+                        }
+                    }
+                    self.inputs.insert(n);
+                }
+                None => self.walk(a),
+            },
+            Expr::Match { scrutinee, arms } => {
+                for (i, s) in scrutinee.iter().enumerate() {
+                    match self.name(s) {
+                        Some(n) => {
+                            for (pattern, _) in arms {
+                                if let Some(Pattern::OneOf(values)) = pattern.get(i) {
+                                    for v in values {
+                                        if let Some(c) = number(*v) {
+                                            self.constants.push((n.clone(), c));
+                                        }
+                                    }
+                                }
+                            }
+                            self.inputs.insert(n);
+                        }
+                        None => self.walk(s),
+                    }
+                }
+                arms.iter().for_each(|(_, r)| self.walk(r));
+            }
+            Expr::IsPresent(a) => match self.name(a) {
+                Some(n) => {
+                    self.inputs.insert(n);
+                }
+                None => self.walk(a),
+            },
+            _ => e.children().for_each(|c| self.walk(c)),
+        }
+    }
+}
+
+fn number(v: Value) -> Option<Decimal> {
+    match v {
+        Value::Int(i) => Some(Decimal::from(i)),
+        Value::Dec(d) => Some(d),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The piece of `d` that holds `v`.
+    fn piece_of(rs: &RuleSet, d: &Dim, v: Value) -> Option<usize> {
+        let variant = |i: u16| {
+            let slot = rs.input_slot(&d.name)?;
+            let InputType::Enum(e) = rs.inputs[slot].ty else { return None };
+            Some(rs.variant_name(e, i))
+        };
+        d.pieces.iter().position(|p| match (p, v) {
+            (Piece::Variant(name), Value::Enum(i)) => variant(i).as_deref() == Some(name.as_str()),
+            (Piece::Absent, Value::Absent) => true,
+            (Piece::Bool(b), Value::Bool(x)) => *b == x,
+            (Piece::At(c), v) => number(v) == Some(*c),
+            (Piece::Between(lo, hi, _), v) => {
+                number(v).is_some_and(|n| lo.is_none_or(|lo| n > lo) && hi.is_none_or(|hi| n < hi))
+            }
+            _ => false,
+        })
+    }
+
+    /// The regions are exact: for applicants drawn at random (not from the grid), an exact
+    /// item's own points differ between 2024 and 2025 exactly when the applicant's cell lies
+    /// in a region, and then by that region's change.
+    #[test]
+    fn exact_regions_agree_with_scoring_random_applicants() {
+        let old = crate::compile_bundled("policies/2024.policy").expect("2024");
+        let new = crate::compile_bundled("policies/2025.policy").expect("2025");
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n.max(1)
+        };
+        let mut checked = 0;
+        for id in ["si_base", "title_skill"] {
+            let (prev, item) = (&old.items[old.item_index(id).expect(id)], &new.items[new.item_index(id).expect(id)]);
+            let g = grid(&old, Some(prev), &new, Some(item)).expect("grid");
+            assert!(g.exact, "{id} only compares its inputs with constants");
+            for _ in 0..3000 {
+                // A random applicant of 2025 (2024 reads the same inputs).
+                let values: Vec<Value> = new
+                    .inputs
+                    .iter()
+                    .map(|i| match i.ty {
+                        InputType::Bool => Value::Bool(next(2) == 1),
+                        InputType::Enum(e) => Value::Enum(next(new.enums[usize::from(e)].variants.len() as u64) as u16),
+                        InputType::Int { .. } => {
+                            let lo = i.min.and_then(|m| i64::try_from(m).ok()).unwrap_or(0);
+                            let hi = i.max.and_then(|m| i64::try_from(m).ok()).unwrap_or(lo + 80);
+                            Value::Int(lo + next((hi - lo + 1) as u64) as i64)
+                        }
+                        // Bases around the tiers, in cents.
+                        InputType::Decimal { .. } => Value::Dec(Decimal::new(next(4_000_000) as i64, 2)),
+                    })
+                    .collect();
+                let applicant = Applicant { values };
+                let own = |rs: &RuleSet, def: &ItemDef| {
+                    let outcome = rs.evaluate(&applicant).expect("evaluates");
+                    let o = outcome.item(&def.id).expect("item");
+                    match o.status {
+                        Status::Scored | Status::Capped => o.points,
+                        Status::PreconditionUnmet { .. } => 0,
+                        Status::Excluded { .. } => def.cap.map_or(o.raw_points, |c| o.raw_points.min(c)),
+                    }
+                };
+                let (a, b) = (own(&old, prev), own(&new, item));
+                let cell: Vec<usize> = g
+                    .dims
+                    .iter()
+                    .map(|d| {
+                        let v = applicant.values[new.input_slot(&d.name).expect("input")];
+                        piece_of(&new, d, v)
+                            .unwrap_or_else(|| panic!("{} = {v:?} in no piece of {:?}", d.name, d.pieces))
+                    })
+                    .collect();
+                let found = g.boxes.iter().find(|(b, _, _)| b.iter().zip(&cell).all(|(set, i)| set.contains(i)));
+                match found {
+                    Some((_, x, y)) => assert_eq!((a, b), (*x, *y), "{id}: {applicant:?}"),
+                    None => assert_eq!(a, b, "{id}: {applicant:?} changes outside every region"),
+                }
+                checked += usize::from(a != b);
+            }
+        }
+        assert!(checked > 0, "some random applicants change");
+    }
+}

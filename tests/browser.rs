@@ -162,3 +162,55 @@ fn the_calculator_shows_what_would_bring_an_applicant_to_120() {
     head.copy_from_slice(&bytes[..8]);
     assert_eq!(&head, b"\x89PNG\r\n\x1a\n");
 }
+
+/// `jifen diff --html` writes one standalone page that a browser renders without any outside
+/// resource: the headline, the bands as bars, the drivers, the regions and the rule changes.
+/// Its screenshot is `target/browser/diff.png`.
+#[test]
+fn the_diff_briefing_page_renders_standalone() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no chromium on PATH (install Debian's `chromium` to run the browser tests)");
+        return;
+    };
+    let dir = target_dir().join("browser");
+    std::fs::create_dir_all(&dir).expect("a folder for the page");
+    let (people, page) = (dir.join("diff-people.jsonl"), dir.join("diff.html"));
+    let root = env!("CARGO_MANIFEST_DIR");
+    let gen = Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .args(["gen", "--count", "500", "--seed", "3", "-o"])
+        .arg(&people)
+        .current_dir(root)
+        .output()
+        .expect("gen runs");
+    assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
+    let diff = Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .args(["diff", "policies/2024.policy", "policies/2025.policy", "--by", "education", "--applicants"])
+        .arg(&people)
+        .arg("--html")
+        .arg(&page)
+        .current_dir(root)
+        .output()
+        .expect("diff runs");
+    assert!(diff.status.success(), "{}", String::from_utf8_lossy(&diff.stderr));
+    let html = std::fs::read_to_string(&page).expect("the page was written");
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "no outside resources");
+    let url = format!("file://{}", page.display());
+    let out = run_chromium(browser, &["--dump-dom"], &url);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "上海市居住证积分: 2024 → 2025",
+        "newly meet the standard",
+        "Change of total",
+        "By education",
+        "Items driving the changes",
+        "si_base_yuan in [9845.6, 9947.2) yuan",
+        "<code>12307 yuan</code> → <code>12434 yuan</code>",
+    ] {
+        assert!(dom.contains(expected), "{expected:?} not rendered in:\n{dom}");
+    }
+    let shot = dir.join("diff.png");
+    let _ = std::fs::remove_file(&shot);
+    run_chromium(browser, &["--window-size=1100,1800", &format!("--screenshot={}", shot.display())], &url);
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a real screenshot, {} bytes", png.len());
+}

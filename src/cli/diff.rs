@@ -18,7 +18,8 @@ use super::{exit, fail, Format};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  jifen diff policies/2024.policy policies/2025.policy\n  \
 jifen gen --count 100000 -o people.jsonl && jifen diff policies/2024.policy policies/2025.policy --applicants people.jsonl\n  \
-jifen diff --format csv --applicants people.csv old.policy new.policy -o changes.csv\n\n\
+jifen diff --format csv --applicants people.csv old.policy new.policy -o changes.csv\n  \
+jifen diff 2025.policy 2026-draft.policy --applicants people.jsonl --by education --html report.html\n\n\
 Rules are compared as compiled: a reformatted policy with the same meaning shows no difference.\n\
 --format csv writes one row per applicant (id or line, old and new totals, change, and the change per item).")]
 pub struct Args {
@@ -39,6 +40,9 @@ pub struct Args {
     /// Output file (default: standard output).
     #[arg(short, long)]
     pub output: Option<String>,
+    /// Also write the briefing as one standalone HTML page (no outside resources, printable).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<String>,
 }
 
 /// What `--by` groups applicants by.
@@ -236,19 +240,28 @@ pub fn run(args: Args, format: Format) -> u8 {
     if args.applicants.is_some() {
         sort_by_effect(&mut changes, &summary);
     }
-    let text = match format {
-        Format::Json => {
-            let mut v = json!({
-                "old": { "file": args.old, "id": &*old.id, "year": old.year },
-                "new": { "file": args.new, "id": &*new.id, "year": new.year },
-                "changes": changes,
-                "regions": regions,
-            });
-            if args.applicants.is_some() {
-                v["summary"] = summary_json(&summary, args.by.as_deref());
-            }
-            serde_json::to_string_pretty(&v).map(|s| s + "\n").unwrap_or_default()
+    let report = || {
+        let mut v = json!({
+            "old": { "file": args.old, "id": &*old.id, "year": old.year },
+            "new": { "file": args.new, "id": &*new.id, "year": new.year },
+            "changes": changes,
+            "regions": regions,
+        });
+        if let Some(path) = &args.applicants {
+            v["summary"] = summary_json(&summary, args.by.as_deref());
+            v["summary"]["population"] = json!(path);
         }
+        v
+    };
+    if let Some(path) = &args.html {
+        let page = super::diff_html::render(&report(), &new.title, args.applicants.as_deref());
+        let written = Output::create(Some(path)).and_then(|mut o| o.write(page.as_bytes()).and_then(|_| o.commit()));
+        if let Err(code) = written {
+            return code;
+        }
+    }
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&report()).map(|s| s + "\n").unwrap_or_default(),
         Format::Csv => String::new(),
         _ => human(&args, &old, &new, &changes, &regions, &summary),
     };
@@ -444,11 +457,9 @@ fn human(
             }
         }
     }
-    if args.applicants.is_none() {
-        return out;
-    }
+    let Some(population) = &args.applicants else { return out };
     out.push_str(&format!(
-        "\n{} applicant(s): {} gain, {} lose, {} unchanged\n  newly meet the standard: {}\n  no longer meet it:       {}\n",
+        "\npopulation: {population}\n{} applicant(s): {} gain, {} lose, {} unchanged\n  newly meet the standard: {}\n  no longer meet it:       {}\n",
         s.applicants, s.gain, s.lose, s.same, s.newly_meet, s.no_longer_meet
     ));
     if !s.not_given.is_empty() {

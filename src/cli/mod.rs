@@ -14,6 +14,7 @@ mod batch;
 mod check;
 mod completions;
 mod diff;
+mod diff_html;
 mod doc;
 mod fmt;
 mod gen;

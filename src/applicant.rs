@@ -322,6 +322,23 @@ impl RuleSet {
     }
 
     /// Check one raw fact against its input; `None` means "not given".
+    /// One fact written `key=value` on a command line: its slot and value, read as a CSV
+    /// cell is (so `age=45`, `education=master`, `si_base_yuan=12434.5`).
+    pub fn fact_from_text(&self, text: &str) -> Result<(u16, Value), String> {
+        let Some((key, value)) = text.split_once('=') else {
+            return Err(format!("`{text}`: write a fact as KEY=VALUE, e.g. age=45"));
+        };
+        let key = key.trim();
+        let slot = self.input_slot(key).ok_or_else(|| format!("unknown input `{key}`"))?;
+        let def = &self.inputs[slot];
+        let raw = cell_value(value.trim(), def.ty);
+        match self.read_value(def, raw) {
+            Ok(Some(v)) => Ok((u16::try_from(slot).map_err(|_| "too many inputs".to_string())?, v)),
+            Ok(None) => Ok((u16::try_from(slot).map_err(|_| "too many inputs".to_string())?, Value::Absent)),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     fn read_value(&self, def: &InputDef, raw: RawValue<'_>) -> Result<Option<Value>, ApplicantError> {
         // The key is copied only into an error: valid facts cost no allocation.
         let key = || def.name.to_string();

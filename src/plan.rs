@@ -502,7 +502,7 @@ impl RuleSet {
 
     /// The inputs a route may set: everything but `age`, facts that only deduct or veto,
     /// and facts with nothing above their default.
-    fn route_inputs(&self, base: &Applicant) -> Vec<(u16, Candidates)> {
+    fn route_inputs(&self, base: &Applicant, fixed: &[u16]) -> Vec<(u16, Candidates)> {
         let mut against: BTreeSet<u16> = BTreeSet::new();
         for item in &self.items {
             if self.sections.get(item.section as usize).is_some_and(|s| s.deduction) {
@@ -519,7 +519,7 @@ impl RuleSet {
             }
         }
         let mut inputs: Vec<(u16, Candidates)> = (0..self.inputs.len() as u16)
-            .filter(|s| favourable.contains(s) && !against.contains(s) && &*self.inputs[*s as usize].name != "age")
+            .filter(|s| favourable.contains(s) && !against.contains(s) && !fixed.contains(s))
             .map(|s| (s, self.candidates(s, base.values[s as usize])))
             .filter(|(_, c)| !c.values.is_empty())
             .collect();
@@ -528,9 +528,9 @@ impl RuleSet {
         inputs
     }
 
-    /// The starting profile of `--routes`: defaults, the given age, and the least of each
-    /// required fact that makes the applicant eligible.
-    pub fn empty_profile(&self, age: i64) -> Applicant {
+    /// The starting profile of `--routes`: defaults, the `given` facts (an age, say), and
+    /// the least of each required fact that makes the applicant eligible.
+    pub fn empty_profile(&self, given: &[(u16, Value)]) -> Applicant {
         let mut values: Vec<Value> = self
             .inputs
             .iter()
@@ -545,8 +545,10 @@ impl RuleSet {
                 },
             })
             .collect();
-        if let Some(slot) = self.input_slot("age") {
-            values[slot] = Value::Int(age);
+        for &(slot, value) in given {
+            if let Some(v) = values.get_mut(usize::from(slot)) {
+                *v = value;
+            }
         }
         let mut profile = Applicant { values };
         for slot in 0..self.inputs.len() as u16 {
@@ -571,10 +573,11 @@ impl RuleSet {
 
     /// Minimal combinations of facts (at most `max_facts` chosen) that meet the standard
     /// from `base`: removing any chosen fact falls short, and counted facts (years of
-    /// social insurance, amounts) take the least value that reaches it.
-    pub fn routes(&self, base: &Applicant, max_facts: usize) -> Vec<Plan> {
+    /// social insurance, amounts) take the least value that reaches it. The `fixed` inputs
+    /// (given with the profile, such as an age) are never chosen.
+    pub fn routes(&self, base: &Applicant, fixed: &[u16], max_facts: usize) -> Vec<Plan> {
         let Some(base_outcome) = self.total(base) else { return Vec::new() };
-        let inputs = self.route_inputs(base);
+        let inputs = self.route_inputs(base, fixed);
         let mut routes: Vec<Vec<(u16, Value)>> = Vec::new();
         let mut chosen: Vec<(u16, Value)> = Vec::new();
         self.route_search(base, &inputs, 0, max_facts, &mut chosen, &mut routes);

@@ -26,8 +26,9 @@ fn find_route(routes: &[Plan], facts: &[&str]) -> Option<i64> {
 fn routes_reproduce_every_route_of_the_seed_list() {
     let rs = policy();
     // Age 30 (30 points) and the least social insurance that is eligible (6 months, 0 points).
-    let base = rs.empty_profile(30);
-    let routes = rs.routes(&base, 4);
+    let age = rs.fact_from_text("age=30").expect("age");
+    let base = rs.empty_profile(&[age]);
+    let routes = rs.routes(&base, &[age.0], 4);
     // (route, chosen facts, total worked by hand; SI months implied by the base months
     // are counted, as in the table: 36 months of base imply 3 years of SI = 9 points)
     let cases: &[(&str, &[&str], i64)] = &[
@@ -432,4 +433,22 @@ fn plan_cli_names_blockers_and_the_limits_it_met() {
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(v["search"]["cut"], true);
     assert_eq!(v["blockers"][0]["kind"], "requirement");
+}
+
+/// `--given` fixes facts of the empty profile (they are never chosen by a route); a profile
+/// that already meets the standard says so: age 45 (27 points) + master (100) = 127 ≥ 120.
+#[test]
+fn routes_take_given_facts_and_say_when_nothing_is_needed() {
+    let bin = env!("CARGO_BIN_EXE_jifen");
+    let out = std::process::Command::new(bin)
+        .args(["plan", "--routes", "--given", "age=45", "--given", "education=master"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(stdout.contains("already meets the standard: 127 ≥ 120"), "{stdout}");
+    let out = std::process::Command::new(bin).args(["plan", "--routes", "--given", "nosuch=1"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(3), "an unknown fact is an applicant error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown input `nosuch`"));
 }

@@ -26,9 +26,14 @@ pub struct Args {
     /// List the minimal combinations of facts that reach the standard from an empty profile.
     #[arg(long)]
     pub routes: bool,
-    /// Age of the empty profile for --routes.
-    #[arg(long, default_value_t = 30)]
-    pub age: i64,
+    /// Age of the empty profile for --routes (shorthand for `--given age=N`; default 30 when
+    /// the policy has an input `age`).
+    #[arg(long)]
+    pub age: Option<i64>,
+    /// A fact of the empty profile for --routes, never chosen by a route (repeatable):
+    /// `--given age=45 --given education=master`.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub given: Vec<String>,
     /// Facts changed at most in one plan (routes: facts chosen at most).
     #[arg(long)]
     pub max_changes: Option<usize>,
@@ -96,20 +101,56 @@ pub fn run(args: Args, format: Format) -> u8 {
         Err(code) => return code,
     };
     if args.routes {
-        let base = ruleset.empty_profile(args.age);
-        let routes = ruleset.routes(&base, args.max_changes.unwrap_or(4));
+        let mut given = args.given.clone();
+        let age_given = given.iter().any(|g| g.trim_start().starts_with("age"));
+        match args.age {
+            Some(age) => given.push(format!("age={age}")),
+            None if !age_given && ruleset.input_slot("age").is_some() => given.push("age=30".to_string()),
+            None => {}
+        }
+        let mut fixed = Vec::new();
+        for g in &given {
+            match ruleset.fact_from_text(g) {
+                Ok(fact) => fixed.push(fact),
+                Err(e) => {
+                    fail(&format!("--given {g}: {e}"), Some("e.g. --given age=45 (an input of the policy)"));
+                    return exit::APPLICANT;
+                }
+            }
+        }
+        let base = ruleset.empty_profile(&fixed);
+        let slots: Vec<u16> = fixed.iter().map(|(s, _)| *s).collect();
+        let routes = ruleset.routes(&base, &slots, args.max_changes.unwrap_or(4));
+        let age = fixed.iter().find(|(s, _)| ruleset.inputs[usize::from(*s)].name.as_ref() == "age").map(|(_, v)| v);
+        let age = age.and_then(|v| if let jifen::rules::Value::Int(a) = v { Some(*a) } else { None });
         if format == Format::Json {
-            let v = serde_json::json!({ "policy": { "id": &*ruleset.id, "year": ruleset.year }, "age": args.age, "standard": ruleset.standard, "routes": routes });
+            let v = serde_json::json!({ "policy": { "id": &*ruleset.id, "year": ruleset.year }, "age": age, "given": given, "standard": ruleset.standard, "routes": routes });
             outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             return exit::OK;
         }
+        if routes.is_empty() {
+            if let Ok(o) = ruleset.evaluate(&base) {
+                if o.meets_standard {
+                    outln!(
+                        "The profile given ({}) already meets the standard: {} ≥ {}.",
+                        given.join(", "),
+                        o.total,
+                        o.standard
+                    );
+                    return exit::OK;
+                }
+            }
+        }
         let mut out = format!(
-            "{} routes to {} under {} {} (age {}; facts in parentheses are implied by the policy's assumptions):\n\n",
+            "{} routes to {} under {} {} ({}; facts in parentheses are implied by the policy's assumptions):\n\n",
             routes.len(),
             ruleset.standard,
             ruleset.id,
             ruleset.year,
-            args.age
+            match age {
+                Some(age) if given.len() == 1 => format!("age {age}"),
+                _ => format!("given {}", given.join(", ")),
+            }
         );
         for (k, r) in routes.iter().enumerate() {
             out.push_str(&format!("{:>3}. {:<90} → {}\n      {}\n", k + 1, describe(r), r.total, deltas(&r.items)));

@@ -261,8 +261,19 @@ impl RuleSet {
         values.resize(self.inputs.len(), UNSET);
         // Keys usually come in the schema's order: look from just after the last one.
         let mut cursor = 0;
+        let declares_id = self.input_slot("id").is_some();
+        let mut id_seen = false;
         for (key, raw) in fields {
             let key = key.as_ref();
+            // `id` names the applicant (as in batch rows) unless the policy declares it: every
+            // reader — library, score, batch, diff, serve — accepts and checks it alike.
+            if key == "id" && !declares_id {
+                if std::mem::replace(&mut id_seen, true) {
+                    return Err(ApplicantError::DuplicateKey { key: key.to_string() });
+                }
+                crate::population::row_id(raw)?;
+                continue;
+            }
             let n = self.inputs.len();
             let found = (cursor..n).chain(0..cursor).find(|&slot| &*self.inputs[slot].name == key);
             let Some(slot) = found else {

@@ -113,7 +113,7 @@ fn id_position<'k>(keys: impl Iterator<Item = &'k str>) -> Result<Option<usize>,
 
 /// A row's `id`, as written: a string or a whole number (`null`: no id). Anything else
 /// could not be written back as the row's name.
-fn row_id(raw: RawValue<'_>) -> Result<Option<Cow<'_, str>>, ApplicantError> {
+pub(crate) fn row_id(raw: RawValue<'_>) -> Result<Option<Cow<'_, str>>, ApplicantError> {
     match raw {
         RawValue::Null => Ok(None),
         RawValue::Text(s) | RawValue::Cell(s) => Ok(Some(s)),

@@ -145,3 +145,20 @@ fn the_server_answers_400_naming_the_key() {
 fn jifen(args: &[&str]) -> Output {
     Command::new(BIN).args(args).current_dir(ROOT).env("NO_COLOR", "1").stdin(Stdio::null()).output().unwrap()
 }
+
+/// The library reads an applicant as `score`, `batch` and `serve` do: an `id` names the
+/// applicant (a string or whole number) and is not an unknown fact; a second `id` or an id
+/// that cannot name a row is refused.
+#[test]
+fn the_library_accepts_an_id_as_every_command_does() {
+    let rs = jifen::bundled_policy().expect("bundled");
+    let a = rs.applicant_from_json(r#"{"id": "x1", "age": 30, "si_months": 6, "education": "bachelor_with_degree"}"#);
+    let outcome = rs.evaluate(&a.expect("an id is accepted")).expect("evaluates");
+    assert_eq!(outcome.total, 120, "30 (age 30) + 90 (本科+学士)");
+    assert!(rs.applicant_from_json(r#"{"id": 7, "age": 30, "si_months": 6}"#).is_ok());
+    assert!(rs.applicant_from_toml("id = \"x\"\nage = 30\nsi_months = 6\n").is_ok());
+    let twice = rs.applicant_from_json(r#"{"id": "a", "id": "b", "age": 30, "si_months": 6}"#).unwrap_err();
+    assert!(twice.to_string().contains("id"), "{twice}");
+    let bad = rs.applicant_from_json(r#"{"id": [1], "age": 30, "si_months": 6}"#).unwrap_err();
+    assert!(bad.to_string().contains("id"), "{bad}");
+}

@@ -7,21 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-/// Text safe inside HTML elements and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use jifen::docgen::escape_html as esc;
 
 fn text(v: &Value) -> String {
     match v {

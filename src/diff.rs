@@ -127,6 +127,7 @@ impl Printer<'_> {
                 format!("{f}({})", args.iter().map(|a| self.expr(a)).collect::<Vec<_>>().join(", "))
             }
             Expr::Floor(a) => format!("floor({})", self.expr(a)),
+            Expr::Between(unit, a, b) => format!("{}({}, {})", unit.function(), self.expr(a), self.expr(b)),
             Expr::When { arms, otherwise } => {
                 let mut parts: Vec<String> =
                     arms.iter().map(|(c, r)| format!("when {} => {}", self.expr(c), self.expr_in(r, en))).collect();
@@ -174,6 +175,7 @@ fn input_text(rs: &RuleSet, i: &crate::rules::InputDef) -> String {
         InputType::Decimal { unit: None } => "decimal".to_string(),
         InputType::Bool => "bool".to_string(),
         InputType::Enum(e) => rs.enums.get(e as usize).map(|e| e.name.to_string()).unwrap_or_default(),
+        InputType::Date => "date".to_string(),
     };
     let mut s = format!("{ty}{}", if i.optional { "?" } else { "" });
     if let Some(lo) = i.min {

@@ -419,7 +419,7 @@ impl<'a> Builder<'a> {
 
     fn expr(&mut self, e: &Expr, expected: Option<&str>) {
         match &e.kind {
-            ExprKind::Number(_) | ExprKind::Bool(_) => {}
+            ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Date(_) => {}
             ExprKind::Name(id) => match self.values.get(&id.name).copied() {
                 Some(def) => self.refer(id.span, Some(def)),
                 None => self.variant(id, expected),

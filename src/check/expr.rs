@@ -550,7 +550,9 @@ impl<'a> Checker<'a> {
         let (a, b) = (self.describe(lt), self.describe(rt));
         let op_span = self.operator_span(ls, rs, op).unwrap_or(span);
         let help = if matches!(lt, Ty::Num { .. }) || matches!(rt, Ty::Num { .. }) {
-            format!("compare the date with another date (e.g. `2025-07-01` or `effective`), or count first: {DATE_FUNCTIONS_HELP}")
+            "compare the date with another date (`2025-07-01`, `effective`), or compare a count of years, months \
+             or days between two dates: `years_between(from, to)`, `months_between(from, to)`, `days_between(from, to)`"
+                .to_string()
         } else {
             "compare the date with another date, e.g. `2025-07-01` or `effective`".to_string()
         };

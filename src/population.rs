@@ -891,7 +891,8 @@ fn read_fact(ruleset: &RuleSet, slot: usize, t: &dyn toml_edit::TableLike) -> Re
                 if input.ty != InputType::Date {
                     return Err("`dates` is for date inputs".into());
                 }
-                let bad = || "`dates` must be [\"YYYY-MM-DD\", \"YYYY-MM-DD\"], the first not after the second".to_string();
+                let bad =
+                    || "`dates` must be [\"YYYY-MM-DD\", \"YYYY-MM-DD\"], the first not after the second".to_string();
                 let list = v.as_array().ok_or_else(bad)?;
                 let days: Vec<i32> =
                     list.iter().filter_map(|x| x.as_str()).filter_map(|s| crate::date::parse(s).ok()).collect();

@@ -71,9 +71,8 @@ fn applicants_give_dates_as_yyyy_mm_dd_in_json_toml_and_cells() {
     let toml = rs.applicant_from_toml("birth = 1990-07-01\ncert_date = \"2025-07-01\"").expect("TOML dates");
     assert_eq!(toml.values, vec![Value::Date(day("1990-07-01")), Value::Date(day("2025-07-01"))]);
     // A CSV/JSONL/key=value cell, blanks around it trimmed.
-    let cell = rs
-        .applicant_from_fields(vec![("birth", RawValue::Cell(Cow::Borrowed(" 1990-07-01 ")))])
-        .expect("a cell");
+    let cell =
+        rs.applicant_from_fields(vec![("birth", RawValue::Cell(Cow::Borrowed(" 1990-07-01 ")))]).expect("a cell");
     assert_eq!(cell.values[0], Value::Date(day("1990-07-01")));
 }
 
@@ -113,4 +112,47 @@ section s "S" { item a "A" { when birth == n => 10 else => 0 } }
     let report = jifen::check_with("p.policy", text, &MemoryLoader { files: Default::default() });
     let rendered = report.diagnostics.render_human(false, 100);
     assert!(rendered.contains("cannot compare a date with a whole number"), "{rendered}");
+}
+
+/// The first and last days a date may have: 1000-01-01 and 9999-12-31.
+const FIRST_DAY: i32 = -354_285;
+const LAST_DAY: i32 = 2_932_896;
+
+#[test]
+fn the_first_and_last_days_are_the_calendar_limits() {
+    assert_eq!(jifen::date::format(FIRST_DAY), "1000-01-01");
+    assert_eq!(jifen::date::format(LAST_DAY), "9999-12-31");
+    assert!(jifen::date::from_civil(999, 12, 31).is_none());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// The scorer's lowered date comparisons and counts agree with the reference evaluator
+    /// on any two days (the fixture's `>=` on an optional date and `years_between`).
+    #[test]
+    fn the_scorer_and_the_reference_agree_on_any_dates(
+        birth in FIRST_DAY..=LAST_DAY,
+        cert in proptest::option::of(FIRST_DAY..=LAST_DAY),
+    ) {
+        let rs = policy();
+        let mut values = vec![Value::Date(birth), cert.map_or(Value::Absent, Value::Date)];
+        let applicant = jifen::Applicant { values: std::mem::take(&mut values) };
+        let reference = rs.evaluate(&applicant);
+        proptest::prop_assert_eq!(rs.scorer().evaluate(&applicant), reference);
+    }
+
+    /// Counting backwards gives the negative: f(a, b) = −f(b, a); and the counts agree with
+    /// each other: whole years are ⌊months / 12⌋ forwards, and a full month spans 28–31 days.
+    #[test]
+    fn counts_between_dates_are_antisymmetric_and_consistent(a in FIRST_DAY..=LAST_DAY, b in FIRST_DAY..=LAST_DAY) {
+        use jifen::date::{days, full_months, full_years};
+        proptest::prop_assert_eq!(full_years(a, b), -full_years(b, a));
+        proptest::prop_assert_eq!(full_months(a, b), -full_months(b, a));
+        proptest::prop_assert_eq!(days(a, b), -days(b, a));
+        let (lo, hi) = (a.min(b), a.max(b));
+        proptest::prop_assert_eq!(full_years(lo, hi), full_months(lo, hi) / 12);
+        let m = full_months(lo, hi);
+        proptest::prop_assert!(days(lo, hi) >= 28 * m && days(lo, hi) < 31 * (m + 1) + 1);
+    }
 }

@@ -540,8 +540,13 @@ impl<'a> Checker<'a> {
     /// E0301 where a date is computed with: a date is only compared or counted between.
     fn date_arithmetic(&mut self, span: Span, op: &str) {
         self.error(
-            Diagnostic::error(codes::TYPE_MISMATCH, format!("{op} cannot be applied to a date"), span, "this is a date")
-                .with_help(DATE_FUNCTIONS_HELP),
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("{op} cannot be applied to a date"),
+                span,
+                "this is a date",
+            )
+            .with_help(DATE_FUNCTIONS_HELP),
         );
     }
 
@@ -557,10 +562,15 @@ impl<'a> Checker<'a> {
             "compare the date with another date, e.g. `2025-07-01` or `effective`".to_string()
         };
         self.error(
-            Diagnostic::error(codes::TYPE_MISMATCH, format!("cannot compare {a} with {b}"), op_span, "different kinds of value")
-                .with_label(ls, a)
-                .with_label(rs, b)
-                .with_help(help),
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("cannot compare {a} with {b}"),
+                op_span,
+                "different kinds of value",
+            )
+            .with_label(ls, a)
+            .with_label(rs, b)
+            .with_help(help),
         );
     }
 

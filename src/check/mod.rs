@@ -455,8 +455,10 @@ impl<'a> Checker<'a> {
             other => match self.enum_index.get(other) {
                 Some(&e) => InputType::Enum(e),
                 None => {
-                    let mut candidates: Vec<String> =
-                        ["int", "decimal", "bool", "years", "months", "yuan", "date"].iter().map(|s| s.to_string()).collect();
+                    let mut candidates: Vec<String> = ["int", "decimal", "bool", "years", "months", "yuan", "date"]
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect();
                     candidates.extend(self.enum_names());
                     let help = match self.suggest(other, candidates.iter().map(String::as_str)) {
                         Some(s) => format!("did you mean `{s}`? Types are int, decimal, bool, years, months, yuan, date or an enum declared in the policy"),

@@ -522,8 +522,13 @@ impl Builder {
                 crate::date::DateError::Year => "write a year from 1000 to 9999",
             };
             self.diagnostics.push(
-                Diagnostic::error(codes::BAD_DATE, format!("`{text}` {}", why.describe()), self.span(pair), "invalid date")
-                    .with_help(help),
+                Diagnostic::error(
+                    codes::BAD_DATE,
+                    format!("`{text}` {}", why.describe()),
+                    self.span(pair),
+                    "invalid date",
+                )
+                .with_help(help),
             );
             0
         })

@@ -64,9 +64,7 @@ fn value(input: &InputDef, reach: Reach) -> BoxedStrategy<String> {
             }
         }
         // Any day of the years a date may have.
-        InputType::Date => (-354_285i32..=2_932_896)
-            .prop_map(|d| format!("\"{}\"", jifen::date::format(d)))
-            .boxed(),
+        InputType::Date => (-354_285i32..=2_932_896).prop_map(|d| format!("\"{}\"", jifen::date::format(d))).boxed(),
     }
 }
 

@@ -247,6 +247,12 @@ impl<'a> Builder<'a> {
             code.push_str(&self.slice(d.span));
         }
         let mut hover = heading(f.label.as_ref(), "input", &f.name.name) + &block(&code);
+        if f.ty.name == "date" {
+            hover.push_str(
+                "\n\na date (`YYYY-MM-DD`): compare it with dates, count with `years_between`, \
+                 `months_between` or `days_between`",
+            );
+        }
         if f.optional {
             hover.push_str("\n\noptional: may be absent (use `??` or `present(…)`)");
         } else if f.default.is_none() {

@@ -230,7 +230,12 @@ impl RuleSet {
                 Some(toml_edit::Value::String(s)) => RawValue::Text(s.value().clone().into()),
                 Some(toml_edit::Value::Array(_)) => RawValue::Other("an array"),
                 Some(toml_edit::Value::InlineTable(_)) => RawValue::Other("a table"),
-                Some(toml_edit::Value::Datetime(_)) => RawValue::Other("a date"),
+                // A plain TOML date (`birth = 1990-07-01`) is read as its text; with a time
+                // or an offset it is not a date of the calendar.
+                Some(toml_edit::Value::Datetime(d)) => match (d.value().date, d.value().time, d.value().offset) {
+                    (Some(date), None, None) => RawValue::Text(date.to_string().into()),
+                    _ => RawValue::Other("a date and time"),
+                },
                 None => RawValue::Other("a table"),
             };
             fields.push((Cow::Owned(key.to_string()), raw));
@@ -324,6 +329,7 @@ impl RuleSet {
                     .map(|d| d.variants.iter().map(|v| format!("\"{}\"", v.name)).collect::<Vec<_>>().join(", "))
                     .unwrap_or_default()
             ),
+            InputType::Date => "a date written YYYY-MM-DD".to_string(),
         };
         if def.optional {
             format!("{base}, or null when absent")
@@ -415,6 +421,10 @@ impl RuleSet {
                     }
                 }
             }
+            (RawValue::Text(s), InputType::Date) => match crate::date::parse(s.trim()) {
+                Ok(days) => Value::Date(days),
+                Err(_) => return Err(wrong(&raw)),
+            },
             _ => return Err(wrong(&raw)),
         };
         let n = match value {
@@ -516,6 +526,7 @@ impl<'r> FastInputs<'r> {
                 let variants = &self.rules.enums.get(e as usize)?.variants;
                 Value::Enum(variants.iter().position(|v| *v.name == *s)? as u16)
             }
+            (RawValue::Text(s) | RawValue::Cell(s), InputType::Date) => Value::Date(crate::date::parse(s.trim()).ok()?),
             _ => return None,
         };
         Some(Some(value))

@@ -61,6 +61,7 @@ fn input_text(rs: &RuleSet, i: &crate::rules::InputDef) -> String {
         InputType::Decimal { unit: None } => "decimal".to_string(),
         InputType::Bool => "bool".to_string(),
         InputType::Enum(e) => rs.enums.get(e as usize).map(|e| e.name.to_string()).unwrap_or_default(),
+        InputType::Date => "date".to_string(),
     };
     let mut s = format!("{ty}{}", if i.optional { "?" } else { "" });
     if let Some(lo) = i.min {

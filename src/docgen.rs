@@ -410,6 +410,7 @@ fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
         InputType::Decimal { unit: None } => "number".to_string(),
         InputType::Bool => "true/false".to_string(),
         InputType::Enum(e) => rs.enums.get(usize::from(e)).map(|e| e.name.to_string()).unwrap_or_default(),
+        InputType::Date => "date (YYYY-MM-DD)".to_string(),
     };
     let range = match (input.min, input.max) {
         (Some(lo), Some(hi)) => format!("{}–{}", lo.normalize(), hi.normalize()),
@@ -657,6 +658,15 @@ impl Words<'_> {
                 (format!("{f}({})", args.join(", ")), ATOM)
             }
             Expr::Floor(a) => (format!("floor({})", self.at(a, OR, None, unit)), ATOM),
+            Expr::Between(du, a, b) => {
+                let counted = match du {
+                    crate::rules::DateUnit::Years => "full years",
+                    crate::rules::DateUnit::Months => "full months",
+                    crate::rules::DateUnit::Days => "days",
+                };
+                let (a, b) = (self.at(a, OR, None, None), self.at(b, OR, None, None));
+                (format!("{counted} from {a} to {b}"), WORDS)
+            }
             Expr::When { arms, otherwise } => {
                 let mut parts: Vec<String> = arms
                     .iter()

@@ -20,6 +20,7 @@
 
 pub mod applicant;
 pub mod check;
+pub mod date;
 pub mod diagnostic;
 pub mod diff;
 pub mod docgen;

@@ -139,6 +139,7 @@ fn rank(v: Value) -> Decimal {
         Value::Bool(b) => Decimal::from(u8::from(b)),
         Value::Enum(e) => Decimal::from(e),
         Value::Absent => Decimal::MIN,
+        Value::Date(d) => Decimal::from(d),
     }
 }
 
@@ -182,6 +183,8 @@ impl RuleSet {
                     (0..n).map(Value::Enum).collect()
                 }
                 InputType::Bool => vec![Value::Bool(false), Value::Bool(true)],
+                // A date is a fact of the past: no plan changes it.
+                InputType::Date => Vec::new(),
                 InputType::Int { .. } | InputType::Decimal { .. } => {
                     let standard = Decimal::from(self.standard.clamp(1, 200));
                     for step in &per_steps {
@@ -542,6 +545,7 @@ impl RuleSet {
                     InputType::Decimal { .. } => Value::Dec(i.min.unwrap_or_default()),
                     InputType::Bool => Value::Bool(false),
                     InputType::Enum(_) => Value::Enum(0),
+                    InputType::Date => Value::Date(crate::date::parse(&self.effective).unwrap_or(0)),
                 },
             })
             .collect();

@@ -639,6 +639,8 @@ enum Draw {
     Values(Vec<u64>),
     /// A whole number from weighted ranges `(from, to, weight)`.
     Ranges(Vec<(i64, i64, u64)>),
+    /// A date, uniform between two days (day numbers, both included).
+    Dates(i32, i32),
 }
 
 /// A value's upper limit, from another fact already drawn.
@@ -765,6 +767,11 @@ impl Model {
                     }
                     (v.to_string(), v, v != 0)
                 }
+                Draw::Dates(from, to) => {
+                    let v = rng.range(i64::from(*from), i64::from(*to));
+                    let day = i32::try_from(v).unwrap_or(*from);
+                    (format!("\"{}\"", crate::date::format(day)), v, input.default != Some(Value::Date(day)))
+                }
             };
             numbers[slot] = number;
             active[slot] = differs;
@@ -806,6 +813,17 @@ fn derived_fact(ruleset: &RuleSet, input: &crate::rules::InputDef) -> Fact {
                 .collect();
             fact(Draw::Values(weights), 1000)
         }
+        InputType::Date => {
+            let given = if input.required() {
+                1000
+            } else if input.optional {
+                300
+            } else {
+                100
+            };
+            let (from, to) = default_dates(ruleset);
+            fact(Draw::Dates(from, to), given)
+        }
         _ if input.required() => fact(Draw::Ranges(vec![(lo, hi, 1)]), 1000),
         // Counts of records: given rarely, and then once.
         _ if plausible_max(input.ty) == 3 && input.max.is_none() => {
@@ -813,6 +831,20 @@ fn derived_fact(ruleset: &RuleSet, input: &crate::rules::InputDef) -> Fact {
         }
         _ => fact(Draw::Ranges(vec![(lo, hi, 1)]), if input.optional { 300 } else { 100 }),
     }
+}
+
+/// How many years before the policy's effective date a drawn date may lie by default.
+pub const DATE_SPAN_YEARS: i32 = 70;
+
+/// The days a date input is drawn from unless the model says otherwise: the
+/// [`DATE_SPAN_YEARS`] years up to the policy's effective date (both included).
+fn default_dates(ruleset: &RuleSet) -> (i32, i32) {
+    let to = crate::date::parse(&ruleset.effective).unwrap_or(0);
+    let (y, m, d) = crate::date::civil(to);
+    let year = (y - DATE_SPAN_YEARS).max(crate::date::MIN_YEAR);
+    // 02-29 of a leap year may not exist in the earlier year: take 02-28.
+    let from = crate::date::from_civil(year, m, d.min(crate::date::month_days(year, m))).unwrap_or(to);
+    (from.min(to), to)
 }
 
 fn per_mille(v: &toml_edit::Item, key: &str) -> Result<u32, String> {
@@ -855,8 +887,22 @@ fn read_fact(ruleset: &RuleSet, slot: usize, t: &dyn toml_edit::TableLike) -> Re
                 }
                 fact.draw = Draw::Values(weights);
             }
+            "dates" => {
+                if input.ty != InputType::Date {
+                    return Err("`dates` is for date inputs".into());
+                }
+                let bad =
+                    || "`dates` must be [\"YYYY-MM-DD\", \"YYYY-MM-DD\"], the first not after the second".to_string();
+                let list = v.as_array().ok_or_else(bad)?;
+                let days: Vec<i32> =
+                    list.iter().filter_map(|x| x.as_str()).filter_map(|s| crate::date::parse(s).ok()).collect();
+                match days[..] {
+                    [from, to] if list.len() == 2 && from <= to => fact.draw = Draw::Dates(from, to),
+                    _ => return Err(bad()),
+                }
+            }
             "ranges" => {
-                if matches!(input.ty, InputType::Bool | InputType::Enum(_)) {
+                if matches!(input.ty, InputType::Bool | InputType::Enum(_) | InputType::Date) {
                     return Err("`ranges` is for number inputs".into());
                 }
                 let bad = || "`ranges` must be a list of [from, to, weight] whole numbers, from ≤ to".to_string();

@@ -38,6 +38,7 @@ pub fn value_json(ruleset: &RuleSet, ty: InputType, value: Value) -> Json {
         Value::Bool(b) => json!(b),
         Value::Enum(_) => json!(ruleset.show_value(ty, value)),
         Value::Absent => Json::Null,
+        Value::Date(d) => json!(crate::date::format(d)),
     }
 }
 
@@ -130,6 +131,7 @@ pub fn type_name(rs: &RuleSet, ty: InputType) -> String {
         InputType::Decimal { unit: None } => "decimal".to_string(),
         InputType::Bool => "bool".to_string(),
         InputType::Enum(e) => rs.enums.get(e as usize).map(|e| e.name.to_string()).unwrap_or_default(),
+        InputType::Date => "date".to_string(),
     }
 }
 
@@ -146,6 +148,7 @@ pub fn input_json(rs: &RuleSet, i: &crate::rules::InputDef) -> Json {
         InputType::Decimal { unit } => ("decimal", unit.map(|u| u.name())),
         InputType::Bool => ("bool", None),
         InputType::Enum(_) => ("enum", None),
+        InputType::Date => ("date", None),
     };
     json!({
         "name": &*i.name,

@@ -63,6 +63,8 @@ fn value(input: &InputDef, reach: Reach) -> BoxedStrategy<String> {
                 _ => drawn.boxed(),
             }
         }
+        // Any day of the years a date may have.
+        InputType::Date => (-354_285i32..=2_932_896).prop_map(|d| format!("\"{}\"", jifen::date::format(d))).boxed(),
     }
 }
 
@@ -206,6 +208,7 @@ fn the_largest_values_of_every_input_evaluate() {
                     Some(hi) => hi.to_string(),
                     None => "79228162514264337593543950335".to_string(),
                 },
+                InputType::Date => "\"9999-12-31\"".to_string(),
             };
             Some(format!("\"{}\": {v}", input.name))
         })

@@ -15,6 +15,10 @@ use crate::syntax::MAX_EXPR_DEPTH;
 /// copies its tree, so a few lines could otherwise ask for more memory than there is.
 pub const MAX_POLICY_NODES: u64 = 4_000_000;
 
+/// What to do instead of computing with a date.
+const DATE_FUNCTIONS_HELP: &str = "a date is compared, never computed with: count between two dates with \
+     `years_between(from, to)`, `months_between(from, to)` or `days_between(from, to)`";
+
 const ERR: (Ir, Ty) = (Ir::Const(Value::Int(0)), Ty::Error);
 
 impl<'a> Checker<'a> {
@@ -81,6 +85,7 @@ impl<'a> Checker<'a> {
             ExprKind::Call { func, args } => self.call(func, args, e.span),
             ExprKind::When { arms, otherwise } => self.when(arms, otherwise, expected),
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, e.span, expected),
+            ExprKind::Date(days) => (Ir::Const(Value::Date(*days)), Ty::Date),
         }
     }
 
@@ -114,6 +119,7 @@ impl<'a> Checker<'a> {
                         rules::InputType::Decimal { unit } => Ty::Num { int: false, unit },
                         rules::InputType::Bool => Ty::Bool,
                         rules::InputType::Enum(e) => Ty::Enum(e),
+                        rules::InputType::Date => Ty::Date,
                     };
                     let ty = if def.optional { Ty::Optional(Box::new(base)) } else { base };
                     (Ir::Input(slot), ty)
@@ -127,6 +133,9 @@ impl<'a> Checker<'a> {
                 }
                 Symbol::Let(l) => self.let_ref(l, id.span),
             };
+        }
+        if id.name == "effective" {
+            return self.effective_date(id);
         }
         // A bare variant: resolved by the type the context expects, or by being unique.
         if let Some(Ty::Enum(e)) = expected {
@@ -167,6 +176,25 @@ impl<'a> Checker<'a> {
                         "ambiguous variant",
                     )
                     .with_help(format!("compare it with a value of the enum, or write {}", names.join(" or "))),
+                );
+                ERR
+            }
+        }
+    }
+
+    /// `effective`: the header's effective date, a date constant.
+    fn effective_date(&mut self, id: &ast::Ident) -> (Ir, Ty) {
+        match self.effective {
+            Some(days) => (Ir::Const(Value::Date(days)), Ty::Date),
+            None => {
+                self.error(
+                    Diagnostic::error(
+                        codes::UNKNOWN_NAME,
+                        "`effective` is the policy's effective date, and this policy has none",
+                        id.span,
+                        "no effective date",
+                    )
+                    .with_help("give the header a date, e.g. `effective 2025-07-01`, or write the date itself"),
                 );
                 ERR
             }
@@ -266,6 +294,10 @@ impl<'a> Checker<'a> {
             (_, Ty::Error) => ERR,
             (UnOp::Neg, Ty::Num { .. }) => (Ir::Neg(Box::new(inner)), ty),
             (UnOp::Not, Ty::Bool) => (Ir::Not(Box::new(inner)), Ty::Bool),
+            (UnOp::Neg, Ty::Date) => {
+                self.date_arithmetic(operand.span, "`-`");
+                ERR
+            }
             (UnOp::Neg, _) => {
                 self.operand_error(&ty, operand.span, "`-`", "a number");
                 ERR
@@ -370,6 +402,11 @@ impl<'a> Checker<'a> {
                         }
                     }
                     (Ty::Bool, Ty::Bool) | (Ty::Enum(_), Ty::Enum(_)) if !ordered && lt == rt => {}
+                    (Ty::Date, Ty::Date) => {}
+                    (Ty::Date, other) | (other, Ty::Date) if !matches!(other, Ty::Optional(_)) => {
+                        self.date_comparison(op, span, (&lt, lhs.span), (&rt, rhs.span));
+                        return ERR;
+                    }
                     _ => {
                         let (a, b) = (self.describe(&lt), self.describe(&rt));
                         let d = if matches!(lt, Ty::Optional(_)) || matches!(rt, Ty::Optional(_)) {
@@ -404,6 +441,11 @@ impl<'a> Checker<'a> {
                     }
                 }
                 (Ir::Cmp(cmp, lb, rb), Ty::Bool)
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div if lt == Ty::Date || rt == Ty::Date => {
+                let place = if lt == Ty::Date { lhs.span } else { rhs.span };
+                self.date_arithmetic(place, &format!("`{}`", op.symbol()));
+                ERR
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
                 let (Ty::Num { int: li, unit: lu }, Ty::Num { int: ri, unit: ru }) = (&lt, &rt) else {
@@ -495,6 +537,51 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// E0301 where a date is computed with: a date is only compared or counted between.
+    fn date_arithmetic(&mut self, span: Span, op: &str) {
+        self.error(
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("{op} cannot be applied to a date"),
+                span,
+                "this is a date",
+            )
+            .with_help(DATE_FUNCTIONS_HELP),
+        );
+    }
+
+    /// E0301 where a date is compared with something else, at the operator.
+    fn date_comparison(&mut self, op: BinOp, span: Span, (lt, ls): (&Ty, Span), (rt, rs): (&Ty, Span)) {
+        let (a, b) = (self.describe(lt), self.describe(rt));
+        let op_span = self.operator_span(ls, rs, op).unwrap_or(span);
+        let help = if matches!(lt, Ty::Num { .. }) || matches!(rt, Ty::Num { .. }) {
+            "compare the date with another date (`2025-07-01`, `effective`), or compare a count of years, months \
+             or days between two dates: `years_between(from, to)`, `months_between(from, to)`, `days_between(from, to)`"
+                .to_string()
+        } else {
+            "compare the date with another date, e.g. `2025-07-01` or `effective`".to_string()
+        };
+        self.error(
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("cannot compare {a} with {b}"),
+                op_span,
+                "different kinds of value",
+            )
+            .with_label(ls, a)
+            .with_label(rs, b)
+            .with_help(help),
+        );
+    }
+
+    /// The span of `op` written between two operands, if it is there.
+    fn operator_span(&self, ls: Span, rs: Span, op: BinOp) -> Option<Span> {
+        let between = Span { start: ls.end, end: rs.start.max(ls.end), ..ls };
+        let text = self.sources.slice(between);
+        let at = text.find(op.symbol())? as u32;
+        Some(Span { start: between.start + at, end: between.start + at + op.symbol().len() as u32, ..ls })
+    }
+
     fn is_bare_variant(&self, e: &ast::Expr) -> bool {
         match &e.kind {
             ExprKind::Name(id) => !self.names.contains_key(&id.name),
@@ -560,6 +647,10 @@ impl<'a> Checker<'a> {
             );
             return ERR;
         };
+        if ot == Ty::Date {
+            self.date_arithmetic(operand.span, "`per … of`");
+            return ERR;
+        }
         let Ty::Num { unit: ou, .. } = ot else {
             self.operand_error(&ot, operand.span, "`per … of`", "a number or quantity");
             return ERR;
@@ -679,6 +770,10 @@ impl<'a> Checker<'a> {
                             unit = Some(u);
                             int &= i;
                         }
+                        Ty::Date => {
+                            self.date_arithmetic(a.span, &format!("`{}`", func.name));
+                            return ERR;
+                        }
                         other => {
                             self.operand_error(&other, a.span, &format!("`{}`", func.name), "numbers");
                             return ERR;
@@ -780,8 +875,40 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            "years_between" | "months_between" | "days_between" => {
+                let [from, to] = args else { return arity(self, "two arguments") };
+                let (unit, ty) = match func.name.as_str() {
+                    "years_between" => (rules::DateUnit::Years, Ty::Num { int: true, unit: Some(Unit::Years) }),
+                    "months_between" => (rules::DateUnit::Months, Ty::Num { int: true, unit: Some(Unit::Months) }),
+                    _ => (rules::DateUnit::Days, Ty::Num { int: true, unit: None }),
+                };
+                let (f, ft) = self.expr(from, Some(&Ty::Date));
+                let (t, tt) = self.expr(to, Some(&Ty::Date));
+                let mut ok = !ft.is_error() && !tt.is_error();
+                for (arg_ty, arg) in [(&ft, from), (&tt, to)] {
+                    if !arg_ty.is_error() && *arg_ty != Ty::Date {
+                        self.operand_error(arg_ty, arg.span, &format!("`{}`", func.name), "two dates");
+                        ok = false;
+                    }
+                }
+                if !ok {
+                    return ERR;
+                }
+                (Ir::Between(unit, Box::new(f), Box::new(t)), ty)
+            }
             other => {
-                let known = ["min", "max", "floor", "to_months", "full_years", "present", "points"];
+                let known = [
+                    "min",
+                    "max",
+                    "floor",
+                    "to_months",
+                    "full_years",
+                    "present",
+                    "points",
+                    "years_between",
+                    "months_between",
+                    "days_between",
+                ];
                 let help = match self.suggest(other, known.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`? The functions are {}", known.join(", ")),
                     None => format!("the functions are {}", known.join(", ")),
@@ -879,6 +1006,9 @@ fn signature(func: &str) -> &'static str {
         "full_years" => "`full_years(months)`",
         "present" => "`present(optional_input)`",
         "points" => "`points(item)`",
+        "years_between" => "`years_between(from_date, to_date)`",
+        "months_between" => "`months_between(from_date, to_date)`",
+        "days_between" => "`days_between(from_date, to_date)`",
         _ => "documented in docs/language.md",
     }
 }

@@ -105,6 +105,8 @@ pub(crate) struct Checker<'a> {
     size: Size,
     /// What is left of [`SUGGESTION_BUDGET`].
     suggestion_budget: Cell<usize>,
+    /// The header's effective date, the value of `effective` in expressions.
+    effective: Option<i32>,
 }
 
 /// The work all did-you-mean suggestions of one policy may take (see [`did_you_mean_within`]):
@@ -152,6 +154,7 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         broken_items: BTreeSet::new(),
         size: Size::default(),
         suggestion_budget: Cell::new(SUGGESTION_BUDGET),
+        effective: policy.header.effective.as_ref().and_then(|(e, _)| crate::date::parse(e).ok()),
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -448,15 +451,18 @@ impl<'a> Checker<'a> {
             "years" => InputType::Int { unit: Some(ast::Unit::Years) },
             "months" => InputType::Int { unit: Some(ast::Unit::Months) },
             "yuan" => InputType::Decimal { unit: Some(ast::Unit::Yuan) },
+            "date" => InputType::Date,
             other => match self.enum_index.get(other) {
                 Some(&e) => InputType::Enum(e),
                 None => {
-                    let mut candidates: Vec<String> =
-                        ["int", "decimal", "bool", "years", "months", "yuan"].iter().map(|s| s.to_string()).collect();
+                    let mut candidates: Vec<String> = ["int", "decimal", "bool", "years", "months", "yuan", "date"]
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect();
                     candidates.extend(self.enum_names());
                     let help = match self.suggest(other, candidates.iter().map(String::as_str)) {
-                        Some(s) => format!("did you mean `{s}`? Types are int, decimal, bool, years, months, yuan or an enum declared in the policy"),
-                        None => "types are int, decimal, bool, years, months, yuan or an enum declared in the policy".to_string(),
+                        Some(s) => format!("did you mean `{s}`? Types are int, decimal, bool, years, months, yuan, date or an enum declared in the policy"),
+                        None => "types are int, decimal, bool, years, months, yuan, date or an enum declared in the policy".to_string(),
                     };
                     self.error(
                         Diagnostic::error(
@@ -553,6 +559,7 @@ impl<'a> Checker<'a> {
                 let variants: Vec<&str> = info.variants.iter().map(|(v, _)| v.as_str()).collect();
                 format!("`{name}` takes a variant of `{}`: {}", info.name, variants.join(", "))
             }
+            InputType::Date => format!("`{name}` is a date, written e.g. `2025-07-01`"),
         };
         let mismatch = |this: &mut Self, expected: String| {
             this.error(
@@ -569,6 +576,7 @@ impl<'a> Checker<'a> {
         let v = match (&value.kind, def.ty) {
             (ValueKind::Absent, _) if def.optional => Value::Absent,
             (ValueKind::Bool(b), InputType::Bool) => Value::Bool(*b),
+            (ValueKind::Date(d), InputType::Date) => Value::Date(*d),
             (ValueKind::Number(n), InputType::Int { unit } | InputType::Decimal { unit }) => {
                 if n.unit.is_some() && n.unit != unit {
                     let expected = match unit {
@@ -608,6 +616,7 @@ impl<'a> Checker<'a> {
                     },
                     InputType::Bool => "true or false".to_string(),
                     InputType::Enum(e) => format!("a variant of `{}`", self.enums[e as usize].name),
+                    InputType::Date => "a date".to_string(),
                 };
                 return mismatch(self, expected);
             }
@@ -659,6 +668,7 @@ impl<'a> Checker<'a> {
                     (value, Ty::Num { int, unit: n.unit })
                 }
                 ValueKind::Bool(b) => (Value::Bool(*b), Ty::Bool),
+                ValueKind::Date(d) => (Value::Date(*d), Ty::Date),
                 ValueKind::Variant { enum_name: Some(en), variant } => match self.enum_index.get(&en.name).copied() {
                     Some(e) => match self.variant_index(e, &variant.name) {
                         Some(v) => (Value::Enum(v), Ty::Enum(e)),

@@ -299,6 +299,22 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
         Expr::Match { arms, .. } => {
             arms.iter().fold(None, |acc, (_, r)| Some(join(acc, eval(r, env)))).unwrap_or(Abs::Other)
         }
+        // A date has no numeric range: the count is known only between two constant dates.
+        Expr::Between(unit, a, b) => match (date_constant(a, env), date_constant(b, env)) {
+            (Some(from), Some(to)) => Abs::Num(Interval::point(Decimal::from(unit.count(from, to)))),
+            _ => Abs::Num(Interval::ANY),
+        },
+    }
+}
+
+fn date_constant(e: &Expr, env: &Env<'_>) -> Option<i32> {
+    match e {
+        Expr::Const(Value::Date(d)) | Expr::Folded { value: Value::Date(d), .. } => Some(*d),
+        Expr::Param(p) => match env.params.get(*p as usize) {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

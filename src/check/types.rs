@@ -17,6 +17,8 @@ pub enum Ty {
     Optional(Box<Ty>),
     /// Already reported: accepted everywhere so that one mistake is reported once.
     Error,
+    /// A calendar date: compared, never computed with.
+    Date,
 }
 
 impl Ty {
@@ -47,6 +49,7 @@ impl Ty {
             }
             Ty::Optional(inner) => format!("an optional value ({} or absent)", inner.describe(enum_names)),
             Ty::Error => "an invalid value".to_string(),
+            Ty::Date => "a date".to_string(),
         }
     }
 }

@@ -268,7 +268,21 @@ fn raw_value(value: &DataRef<'_>) -> Option<RawValue<'static>> {
         DataRef::Float(f) if f.is_finite() => RawValue::Number(format!("{f}").into()),
         DataRef::Float(_) => RawValue::Other("a number that is not finite"),
         DataRef::Bool(b) => RawValue::Bool(*b),
-        DataRef::DateTime(_) | DataRef::DateTimeIso(_) => RawValue::Other("a date"),
+        // An Excel date is a day count (from 1899-12-30, or 1904-01-01 in the 1904 system,
+        // with Excel's phantom 1900-02-29): calamine turns it into the calendar date; a
+        // date is taken only without a time of day, written as the text a date input reads.
+        DataRef::DateTime(d) => match d.to_ymd_hms_milli() {
+            (y, m, day, 0, 0, 0, 0) if d.is_datetime() => {
+                match jifen::date::from_civil(i32::from(y), u32::from(m), u32::from(day)) {
+                    Some(days) => RawValue::Cell(jifen::date::format(days).into()),
+                    None => RawValue::Other("a date outside the years 1000 to 9999"),
+                }
+            }
+            _ if d.is_duration() => RawValue::Other("a duration"),
+            _ => RawValue::Other("a date with a time of day"),
+        },
+        DataRef::DateTimeIso(s) if jifen::date::parse(s).is_ok() => RawValue::Cell(s.to_string().into()),
+        DataRef::DateTimeIso(_) => RawValue::Other("a date with a time of day"),
         DataRef::DurationIso(_) => RawValue::Other("a duration"),
         DataRef::Error(_) => RawValue::Other("an Excel error value (such as #N/A or #DIV/0!)"),
     })

@@ -99,6 +99,8 @@ struct Dim {
 #[derive(Clone, Copy, PartialEq)]
 enum DimKind {
     Number,
+    /// Numbers of days since 1970-01-01, shown as dates.
+    Date,
     Bool,
     Enum,
 }
@@ -239,9 +241,12 @@ fn dim(new: &RuleSet, old: &RuleSet, def: &InputDef, cuts: &BTreeSet<Decimal>) -
             }
             DimKind::Enum
         }
-        InputType::Int { unit: u } | InputType::Decimal { unit: u } => {
-            unit = u;
-            let whole = matches!(def.ty, InputType::Int { .. });
+        InputType::Int { .. } | InputType::Decimal { .. } | InputType::Date => {
+            if let InputType::Int { unit: u } | InputType::Decimal { unit: u } = def.ty {
+                unit = u;
+            }
+            // Dates are cut as whole days.
+            let whole = matches!(def.ty, InputType::Int { .. } | InputType::Date);
             let cuts: Vec<Decimal> = cuts
                 .iter()
                 .copied()
@@ -258,7 +263,11 @@ fn dim(new: &RuleSet, old: &RuleSet, def: &InputDef, cuts: &BTreeSet<Decimal>) -
                 low = Some(c);
             }
             push_between(&mut pieces, low, None, def, whole, step);
-            DimKind::Number
+            if def.ty == InputType::Date {
+                DimKind::Date
+            } else {
+                DimKind::Number
+            }
         }
     };
     Some(Dim { name: def.name.to_string(), unit, pieces, kind })
@@ -305,6 +314,7 @@ fn base(rs: &RuleSet) -> Applicant {
             (None, InputType::Enum(_)) => Value::Enum(0),
             (None, InputType::Int { .. }) => Value::Int(i.min.and_then(|m| i64::try_from(m).ok()).unwrap_or(0)),
             (None, InputType::Decimal { .. }) => Value::Dec(i.min.unwrap_or(Decimal::ZERO)),
+            (None, InputType::Date) => Value::Date(0),
         })
         .collect();
     Applicant { values }
@@ -330,6 +340,7 @@ fn own_points(rs: &RuleSet, item: Option<&ItemDef>, base: &Applicant, dims: &[Di
             }
             Piece::At(n) | Piece::Between(_, _, n) => match def.ty {
                 InputType::Int { .. } => Value::Int(i64::try_from(*n).ok()?),
+                InputType::Date => Value::Date(i32::try_from(*n).ok()?),
                 _ => Value::Dec(*n),
             },
         };
@@ -412,13 +423,14 @@ fn condition(d: &Dim, pieces: &[usize]) -> Option<String> {
                 many => format!("{} in [{}]", d.name, many.join(", ")),
             })
         }
-        DimKind::Number => Some(number_condition(d, &chosen)),
+        DimKind::Number | DimKind::Date => Some(number_condition(d, &chosen)),
     }
 }
 
 fn number_condition(d: &Dim, chosen: &[Piece]) -> String {
-    let q = |n: Decimal| quantity(Value::Dec(n.normalize()), d.unit);
-    let plain = |n: Decimal| n.normalize().to_string();
+    let date = |n: Decimal| i32::try_from(n).map(crate::date::format).unwrap_or_else(|_| n.to_string());
+    let q = |n: Decimal| if d.kind == DimKind::Date { date(n) } else { quantity(Value::Dec(n.normalize()), d.unit) };
+    let plain = |n: Decimal| if d.kind == DimKind::Date { date(n) } else { n.normalize().to_string() };
     let absent = matches!(chosen.first(), Some(Piece::Absent));
     let chosen: Vec<&Piece> = chosen.iter().filter(|p| **p != Piece::Absent).collect();
     // The lower end: a value included (`≥`), a value excluded (`>`), or none.
@@ -572,6 +584,7 @@ impl Scan<'_> {
 fn number(v: Value) -> Option<Decimal> {
     match v {
         Value::Int(i) => Some(Decimal::from(i)),
+        Value::Date(d) => Some(Decimal::from(d)),
         Value::Dec(d) => Some(d),
         _ => None,
     }
@@ -634,6 +647,7 @@ mod tests {
                         }
                         // Bases around the tiers, in cents.
                         InputType::Decimal { .. } => Value::Dec(Decimal::new(next(4_000_000) as i64, 2)),
+                        InputType::Date => Value::Date(next(20_000) as i32),
                     })
                     .collect();
                 let applicant = Applicant { values };
@@ -665,5 +679,26 @@ mod tests {
             }
         }
         assert!(checked > 0, "some random applicants change");
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    /// A certificate's cut-off date moved from 2025-07-01 to 2025-01-01: certificates obtained
+    /// in [2025-01-01, 2025-07-01) now count (0 → 5); the region is said with dates, exactly.
+    #[test]
+    fn a_moved_date_threshold_is_a_region_of_dates() {
+        let policy = |date: &str| {
+            format!(
+                "policy p \"p\" {{\n    year 2025\n    effective 2025-01-01\n    standard 5\n}}\ninput {{\n    cert: date \"证书日期\"\n}}\n\
+                 section s \"s\" {{\n    item c \"证书\" {{\n        when cert >= {date} => 5\n        else => 0\n    }}\n}}\n"
+            )
+        };
+        let old = crate::compile("old.policy", &policy("2025-07-01")).expect("old compiles");
+        let new = crate::compile("new.policy", &policy("2025-01-01")).expect("new compiles");
+        let found = super::regions(&old, &new);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].exact);
+        assert_eq!(found[0].lines(), ["c: cert in [2025-01-01, 2025-07-01): 0 → 5"]);
     }
 }

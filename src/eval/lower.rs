@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use super::table::{self, Table};
 use super::Ctx;
-use crate::rules::{ArithOp, CmpOp, Expr, InputType, Pattern, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, DateUnit, Expr, InputType, Pattern, RuleSet, Value};
 
 /// The lowered code cannot decide this applicant; the reference evaluator will.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +85,8 @@ pub(super) enum Int<'r> {
     Coalesce(u16, Box<Int<'r>>),
     Table(Box<Table<i64>>),
     Slow(&'r Expr),
+    /// Full years, full months or days between two dates.
+    Between(DateUnit, Day, Day),
 }
 
 /// A decimal expression (any number, whole numbers widened).
@@ -124,6 +126,15 @@ pub(super) enum Bool<'r> {
     Present(u16),
     Table(Box<Table<bool>>),
     Slow(&'r Expr),
+    /// Two dates compared as their day numbers.
+    CmpDate(CmpOp, Day, Day),
+}
+
+/// A date: an input's or a constant (a day number).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Day {
+    Const(i32),
+    Input(u16),
 }
 
 /// An enum variant: an input's or a constant.
@@ -161,6 +172,7 @@ enum Kind {
     Bool,
     Variant,
     Unknown,
+    Date,
 }
 
 impl Kind {
@@ -171,6 +183,7 @@ impl Kind {
             Value::Bool(_) => Kind::Bool,
             Value::Enum(_) => Kind::Variant,
             Value::Absent => Kind::Unknown,
+            Value::Date(_) => Kind::Date,
         }
     }
 
@@ -214,6 +227,7 @@ impl<'r> Lowering<'r> {
                 Some(InputType::Decimal { .. }) => Kind::Dec,
                 Some(InputType::Bool) => Kind::Bool,
                 Some(InputType::Enum(_)) => Kind::Variant,
+                Some(InputType::Date) => Kind::Date,
                 None => Kind::Unknown,
             },
             Expr::Points(_) | Expr::Floor(_) => Kind::Int,
@@ -230,6 +244,7 @@ impl<'r> Lowering<'r> {
             Expr::Min(args) | Expr::Max(args) => self.join_all(args.iter()),
             Expr::When { arms, otherwise } => self.join_all(arms.iter().map(|(_, r)| r).chain([&**otherwise])),
             Expr::Match { arms, .. } => self.join_all(arms.iter().map(|(_, r)| r)),
+            Expr::Between(..) => Kind::Int,
         }
     }
 
@@ -313,6 +328,10 @@ impl<'r> Lowering<'r> {
                 Expr::Input(slot) => Int::Coalesce(*slot, Box::new(self.int(b))),
                 _ => Int::Slow(e),
             },
+            Expr::Between(unit, a, b) => match (self.day(a), self.day(b)) {
+                (Some(from), Some(to)) => Int::Between(*unit, from, to),
+                _ => Int::Slow(e),
+            },
             _ => Int::Slow(e),
         }
     }
@@ -385,6 +404,10 @@ impl<'r> Lowering<'r> {
                     (x, y) => Bool::CmpDec(*op, Box::new(x), Box::new(y)),
                 },
                 (Kind::Bool, Kind::Bool) => Bool::CmpYesNo(*op, Box::new(self.bool(a)), Box::new(self.bool(b))),
+                (Kind::Date, Kind::Date) => match (self.day(a), self.day(b)) {
+                    (Some(x), Some(y)) => Bool::CmpDate(*op, x, y),
+                    _ => Bool::Slow(e),
+                },
                 (Kind::Variant, Kind::Variant) => match (self.variant(a), self.variant(b)) {
                     (Some(Variant::Input(slot)), Some(Variant::Const(v)))
                     | (Some(Variant::Const(v)), Some(Variant::Input(slot)))
@@ -441,6 +464,18 @@ impl<'r> Lowering<'r> {
                 _ => None,
             },
             Expr::Input(slot) if self.kind(e) == Kind::Variant => Some(Variant::Input(*slot)),
+            _ => None,
+        }
+    }
+
+    fn day(&self, e: &Expr) -> Option<Day> {
+        match e {
+            Expr::Const(Value::Date(d)) | Expr::Folded { value: Value::Date(d), .. } => Some(Day::Const(*d)),
+            Expr::Param(p) => match self.param(*p) {
+                Value::Date(d) => Some(Day::Const(d)),
+                _ => None,
+            },
+            Expr::Input(slot) if self.kind(e) == Kind::Date => Some(Day::Input(*slot)),
             _ => None,
         }
     }
@@ -659,7 +694,13 @@ impl Int<'_> {
             Int::Coalesce(slot, fallback) => Int::coalesce(*slot, fallback, cx),
             Int::Table(t) => look_up(t, cx),
             Int::Slow(e) => Int::slow(e, cx),
+            Int::Between(unit, from, to) => Int::between(*unit, *from, *to, cx),
         }
+    }
+
+    #[inline(never)]
+    fn between(unit: DateUnit, from: Day, to: Day, cx: &Cx<'_>) -> Fast<i64> {
+        Ok(unit.count(from.eval(cx)?, to.eval(cx)?))
     }
 
     #[inline(never)]
@@ -1078,6 +1119,7 @@ impl Bool<'_> {
             Bool::Present(slot) => Ok(!matches!(input(cx, *slot)?, Value::Absent)),
             Bool::Table(t) => look_up(t, cx),
             Bool::Slow(e) => Bool::slow(e, cx),
+            Bool::CmpDate(op, a, b) => Ok(ordered(*op, a.eval(cx)?.cmp(&b.eval(cx)?))),
         }
     }
 
@@ -1125,6 +1167,18 @@ impl Bool<'_> {
         match slow(cx, e)? {
             Value::Bool(b) => Ok(b),
             _ => Err(Leave),
+        }
+    }
+}
+
+impl Day {
+    fn eval(self, cx: &Cx<'_>) -> Fast<i32> {
+        match self {
+            Day::Const(d) => Ok(d),
+            Day::Input(slot) => match *input(cx, slot)? {
+                Value::Date(d) => Ok(d),
+                _ => Err(Leave),
+            },
         }
     }
 }

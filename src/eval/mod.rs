@@ -299,6 +299,10 @@ fn eval(ctx: &Ctx<'_>, e: &Expr) -> Result<Value> {
             let k = match_arm(ctx, scrutinee, arms)?;
             eval(ctx, &arms[k].1)?
         }
+        Expr::Between(unit, a, b) => match (eval(ctx, a)?, eval(ctx, b)?) {
+            (Value::Date(from), Value::Date(to)) => Value::Int(unit.count(from, to)),
+            _ => return Err("a count between dates of a value that is not a date"),
+        },
     })
 }
 
@@ -364,6 +368,8 @@ fn compare(op: CmpOp, a: Value, b: Value) -> Result<bool> {
         (Value::Int(x), Value::Int(y)) => x.cmp(&y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(&y),
         (Value::Enum(x), Value::Enum(y)) => x.cmp(&y),
+        (Value::Date(x), Value::Date(y)) => x.cmp(&y),
+        (Value::Date(_), _) | (_, Value::Date(_)) => return Err("a date compared with a value that is not a date"),
         (Value::Absent, _) | (_, Value::Absent) => return Err("comparison with an absent value"),
         (x, y) => as_decimal(x)?.cmp(&as_decimal(y)?),
     };

@@ -162,6 +162,7 @@ fn domain(rules: &RuleSet, slot: u16) -> Option<Domain> {
             Some(Domain::Range { min, size: size as u16 })
         }
         InputType::Decimal { .. } => None,
+        InputType::Date => None,
     }
 }
 

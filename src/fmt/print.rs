@@ -484,6 +484,7 @@ impl<'a, 't> Printer<'a, 't> {
             ValueKind::Variant { enum_name: Some(e), variant } => format!("{}.{}", e.name, variant.name),
             ValueKind::Variant { enum_name: None, variant } => variant.name.clone(),
             ValueKind::Absent => "absent".to_string(),
+            ValueKind::Date(d) => crate::date::format(*d),
         }
     }
 
@@ -524,6 +525,7 @@ impl<'a, 't> Printer<'a, 't> {
         match &e.kind {
             ExprKind::Number(_) => leaf(self.scan.number(e.span)),
             ExprKind::Bool(b) => leaf(b.to_string()),
+            ExprKind::Date(d) => leaf(crate::date::format(*d)),
             ExprKind::Name(name) => leaf(name.name.clone()),
             ExprKind::Qualified { enum_name, variant } => leaf(format!("{}.{}", enum_name.name, variant.name)),
             ExprKind::Unary(op, operand) => {

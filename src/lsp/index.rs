@@ -256,6 +256,12 @@ impl<'a> Builder<'a> {
             code.push_str(&self.slice(d.span));
         }
         let mut hover = heading(f.label.as_ref(), "input", &f.name.name) + &block(&code);
+        if f.ty.name == "date" {
+            hover.push_str(
+                "\n\na date (`YYYY-MM-DD`): compare it with dates, count with `years_between`, \
+                 `months_between` or `days_between`",
+            );
+        }
         if f.optional {
             hover.push_str("\n\noptional: may be absent (use `??` or `present(…)`)");
         } else if f.default.is_none() {
@@ -431,7 +437,7 @@ impl<'a> Builder<'a> {
 
     fn expr(&mut self, e: &Expr, expected: Option<&str>) {
         match &e.kind {
-            ExprKind::Number(_) | ExprKind::Bool(_) => {}
+            ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Date(_) => {}
             ExprKind::Name(id) => match self.values.get(&id.name).copied() {
                 Some(def) => self.refer(id.span, Some(def)),
                 None => self.variant(id, expected),

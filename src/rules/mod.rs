@@ -22,6 +22,8 @@ pub enum Value {
     Enum(u16),
     /// An optional input that was not given.
     Absent,
+    /// A calendar date, as days since 1970-01-01 (see [`crate::date`]).
+    Date(i32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +109,37 @@ pub enum Expr {
         value: Value,
         source: Box<Expr>,
     },
+    /// Full years, full months or days from the first date to the second, negative when
+    /// the second is earlier: `years_between(birth, effective)`.
+    Between(DateUnit, Box<Expr>, Box<Expr>),
+}
+
+/// What [`Expr::Between`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DateUnit {
+    Years,
+    Months,
+    Days,
+}
+
+impl DateUnit {
+    /// The function that counts it.
+    pub fn function(self) -> &'static str {
+        match self {
+            DateUnit::Years => "years_between",
+            DateUnit::Months => "months_between",
+            DateUnit::Days => "days_between",
+        }
+    }
+
+    /// The count from `from` to `to`.
+    pub fn count(self, from: i32, to: i32) -> i64 {
+        match self {
+            DateUnit::Years => crate::date::full_years(from, to),
+            DateUnit::Months => crate::date::full_months(from, to),
+            DateUnit::Days => crate::date::days(from, to),
+        }
+    }
 }
 
 impl Expr {
@@ -121,9 +154,12 @@ impl Expr {
             Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => {
                 ([Some(a), None], &[])
             }
-            Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Coalesce(a, b) => {
-                ([Some(a), Some(b)], &[])
-            }
+            Expr::Arith(_, a, b)
+            | Expr::Cmp(_, a, b)
+            | Expr::And(a, b)
+            | Expr::Or(a, b)
+            | Expr::Coalesce(a, b)
+            | Expr::Between(_, a, b) => ([Some(a), Some(b)], &[]),
             Expr::Per { rate, operand, .. } => ([Some(rate), Some(operand)], &[]),
             Expr::Min(args) | Expr::Max(args) => ([None, None], args),
             Expr::When { .. } => ([None, None], &[]),
@@ -170,6 +206,7 @@ impl Expr {
                 scrutinee: scrutinee.into_iter().map(&mut f).collect(),
                 arms: arms.into_iter().map(|(p, r)| (p, f(r))).collect(),
             },
+            Expr::Between(unit, a, b) => Expr::Between(unit, boxed(a), boxed(b)),
         }
     }
 
@@ -215,6 +252,7 @@ pub enum InputType {
     Decimal { unit: Option<Unit> },
     Bool,
     Enum(u16),
+    Date,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -416,6 +454,7 @@ pub fn show_plain(value: Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Enum(v) => format!("#{v}"),
         Value::Absent => "absent".to_string(),
+        Value::Date(d) => crate::date::format(d),
     }
 }
 

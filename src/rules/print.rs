@@ -60,6 +60,7 @@ impl<'r> Printer<'r> {
             },
             Value::Bool(b) => b.to_string(),
             Value::Absent => "absent".to_string(),
+            Value::Date(d) => crate::date::format(d),
         }
     }
 
@@ -153,6 +154,7 @@ impl<'r> Printer<'r> {
                 (format!("{f}({})", args.join(", ")), ATOM)
             }
             Expr::Floor(a) => (format!("floor({})", self.expr_in(a, cx.unit)), ATOM),
+            Expr::Between(unit, a, b) => (format!("{}({}, {})", unit.function(), self.expr(a), self.expr(b)), ATOM),
             Expr::When { arms, otherwise } => {
                 let result = Context { unit: rs.unit_of(e).or(cx.unit), en: rs.enum_of(e).or(cx.en) };
                 let mut parts: Vec<String> =

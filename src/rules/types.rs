@@ -30,6 +30,9 @@ impl RuleSet {
             }
             Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => self.unit_of(a).or_else(|| self.unit_of(b)),
             Expr::Min(args) | Expr::Max(args) => args.iter().find_map(|a| self.unit_of(a)),
+            Expr::Between(super::DateUnit::Years, ..) => Some(Unit::Years),
+            Expr::Between(super::DateUnit::Months, ..) => Some(Unit::Months),
+            Expr::Between(super::DateUnit::Days, ..) => None,
             Expr::When { arms, otherwise } => {
                 arms.iter().map(|(_, r)| r).chain([&**otherwise]).find_map(|r| self.unit_of(r))
             }

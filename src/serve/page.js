@@ -73,7 +73,7 @@
         else if (def.required) missing.push(def);
         continue;
       }
-      out[def.name] = def.kind === "enum" || !Number.isFinite(Number(raw)) ? raw : Number(raw);
+      out[def.name] = def.kind === "enum" || def.kind === "date" || !Number.isFinite(Number(raw)) ? raw : Number(raw);
       if (String(def.default) !== raw) query.set(def.name, raw);
     }
     return { out, missing, query };

@@ -98,6 +98,26 @@ fn field(rs: &RuleSet, input: &InputDef) -> String {
                 );
             }
         }
+        InputType::Date => {
+            // The browser's date picker gives `YYYY-MM-DD`, the form a date input reads.
+            let mut attrs = String::from(r#" min="1000-01-01" max="9999-12-31""#);
+            if let Some(Value::Date(d)) = input.default {
+                let _ = write!(attrs, r#" value="{}""#, crate::date::format(d));
+            }
+            if input.required() {
+                attrs.push_str(" required");
+            }
+            if input.optional {
+                attrs.push_str(" disabled");
+            }
+            let _ = write!(control, r#"<input type="date" id="{id}" name="{name}"{attrs}>"#);
+            if input.optional {
+                let _ = write!(
+                    control,
+                    r#"<label class="absent"><input type="checkbox" id="absent-{name}" data-absent-for="{name}" checked> 无 (absent)</label>"#
+                );
+            }
+        }
     }
     let mark = if input.required() { r#"<abbr class="req" title="必填 required">*</abbr>"# } else { "" };
     format!(

@@ -147,6 +147,8 @@ pub enum ValueKind {
         variant: Ident,
     },
     Absent,
+    /// A date literal `2025-07-01`, as days since 1970-01-01 (see [`crate::date`]).
+    Date(i32),
 }
 
 /// A number as written, with its unit if one was written.
@@ -401,13 +403,15 @@ pub enum ExprKind {
         scrutinee: Vec<Expr>,
         arms: Vec<MatchArm>,
     },
+    /// A date literal `2025-07-01`, as days since 1970-01-01 (see [`crate::date`]).
+    Date(i32),
 }
 
 impl Expr {
     /// Every name this expression reads (inputs, parameters, `let`s), in source order.
     pub fn names<'a>(&'a self, out: &mut Vec<&'a Ident>) {
         match &self.kind {
-            ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Qualified { .. } => {}
+            ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Qualified { .. } | ExprKind::Date(_) => {}
             ExprKind::Name(id) => out.push(id),
             ExprKind::Unary(_, a) => a.names(out),
             ExprKind::Binary(_, a, b) => {

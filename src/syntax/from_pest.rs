@@ -476,6 +476,7 @@ impl Builder {
         };
         let kind = match inner.as_rule() {
             Rule::absent => ValueKind::Absent,
+            Rule::date_lit => ValueKind::Date(self.date_lit(&inner)),
             Rule::bool_lit => ValueKind::Bool(inner.as_str() == "true"),
             Rule::signed_quantity => {
                 let mut negative = false;
@@ -506,6 +507,31 @@ impl Builder {
             }
         };
         Value { kind, span }
+    }
+
+    /// A date literal's day number; an invalid one is reported here (E0104) and read as
+    /// 1970-01-01, so that checking stops at this error, not at a second one.
+    fn date_lit(&mut self, pair: &Pair<'_, Rule>) -> i32 {
+        let text = pair.as_str();
+        crate::date::parse(text).unwrap_or_else(|why| {
+            let help = match why {
+                crate::date::DateError::Form => "write a date with four, two and two digits, e.g. 2025-07-01",
+                crate::date::DateError::NoSuchDay => {
+                    "months have 28 to 31 days (February 29 only in leap years): check the month and the day"
+                }
+                crate::date::DateError::Year => "write a year from 1000 to 9999",
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::BAD_DATE,
+                    format!("`{text}` {}", why.describe()),
+                    self.span(pair),
+                    "invalid date",
+                )
+                .with_help(help),
+            );
+            0
+        })
     }
 
     /// A `signed_quantity` pair as a literal value.
@@ -831,6 +857,7 @@ impl Builder {
         let (kind, tallest) = match pair.as_rule() {
             Rule::quantity => (ExprKind::Number(self.number(pair)), 0),
             Rule::bool_lit => (ExprKind::Bool(pair.as_str() == "true"), 0),
+            Rule::date_lit => (ExprKind::Date(self.date_lit(&pair)), 0),
             Rule::reference => self.reference(pair, span),
             Rule::paren => match pair.children().next() {
                 Some(e) => return self.expr_h(e),

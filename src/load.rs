@@ -232,6 +232,8 @@ fn modification_span(decl: &Decl) -> Option<Span> {
             Override::Test(t) => t.name.span,
             Override::Input(fields) => fields.first().map_or(Span::default(), |f| f.name.span),
             Override::Let(l) => l.name.span,
+            Override::RenamedTest { old, .. } => old.span,
+            Override::Output(o) => o.name.span,
         }),
         Decl::Remove(r) => Some(r.span),
         Decl::Extend(e) => Some(e.name.span),
@@ -309,6 +311,7 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
                     Some(s) => {
                         s.items.extend(section.items);
                         s.groups.extend(section.groups);
+                        s.caps.extend(section.caps);
                         if section.label.is_some() {
                             s.label = section.label;
                         }
@@ -347,6 +350,7 @@ fn names_of(decls: &[Decl], kind: &str) -> Vec<String> {
             (Decl::Let(l), "let") => out.push(l.name.name.clone()),
             (Decl::Enum(e), "enum") => out.push(e.name.name.clone()),
             (Decl::Input(fields), "input") => out.extend(fields.iter().map(|f| f.name.name.clone())),
+            (Decl::Output(o), "output") => out.push(o.name.name.clone()),
             _ => {}
         }
     }
@@ -381,6 +385,8 @@ fn describe_override(o: &Override) -> (&'static str, String, Span) {
             fields.first().map_or(Span::default(), |f| f.name.span),
         ),
         Override::Let(l) => ("let", l.name.name.clone(), l.name.span),
+        Override::RenamedTest { old, .. } => ("test", old.value.clone(), old.span),
+        Override::Output(o) => ("output", o.name.name.clone(), o.name.span),
     }
 }
 
@@ -411,6 +417,14 @@ fn override_in(decls: &mut [Decl], o: Override) -> bool {
                 *l = new.clone();
                 return true;
             }
+            (Decl::Test(t), Override::RenamedTest { old, test }) if t.name.value == old.value => {
+                *t = test.clone();
+                return true;
+            }
+            (Decl::Output(out), Override::Output(new)) if out.name.name == new.name.name => {
+                *out = new.clone();
+                return true;
+            }
             _ => {}
         }
     }
@@ -422,6 +436,7 @@ fn remove_in(decls: &mut Vec<Decl>, r: &Remove) -> bool {
     decls.retain(|d| match (d, r.kind) {
         (Decl::Param(p), RemoveKind::Param) => p.name.name != r.name,
         (Decl::Test(t), RemoveKind::Test) => t.name.value != r.name,
+        (Decl::Output(o), RemoveKind::Output) => o.name.name != r.name,
         _ => true,
     });
     for decl in decls.iter_mut() {
@@ -432,6 +447,10 @@ fn remove_in(decls: &mut Vec<Decl>, r: &Remove) -> bool {
                     g.members.retain(|m| m.name != r.name);
                 }
                 s.groups.retain(|g| g.members.len() > 1);
+                for g in &mut s.caps {
+                    g.members.retain(|m| m.name != r.name);
+                }
+                s.caps.retain(|g| !g.members.is_empty());
             }
             (Decl::Eligibility(rules), RemoveKind::Require) | (Decl::Vetoes(rules), RemoveKind::Veto) => {
                 rules.retain(|x| x.name.name != r.name)

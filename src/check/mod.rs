@@ -811,7 +811,8 @@ impl<'a> Checker<'a> {
     ) -> (Vec<rules::GroupDef>, Vec<(rules::CapGroupDef, &'a ast::Expr)>) {
         let mut groups: Vec<rules::GroupDef> = Vec::new();
         let mut group_spans: Vec<Span> = Vec::new();
-        let mut member_of: HashMap<u16, Span> = HashMap::new();
+        // Each grouped item's first mention, and whether it was in a capped group.
+        let mut member_of: HashMap<u16, (Span, bool)> = HashMap::new();
         let mut caps: Vec<(rules::CapGroupDef, &'a ast::Expr)> = Vec::new();
         let mut cap_spans: Vec<Span> = Vec::new();
         for (index, section) in section_decls(policy).enumerate() {
@@ -822,17 +823,8 @@ impl<'a> Checker<'a> {
                         self.unknown_item(m);
                         continue;
                     };
-                    if let Some(&first) = member_of.get(&item) {
-                        self.error(
-                            Diagnostic::error(
-                                codes::BAD_GROUP,
-                                format!("item `{}` is in two groups", m.name),
-                                m.span,
-                                "second group",
-                            )
-                            .with_label(first, "first group")
-                            .with_help("an item can be in one `group` or `best_of` at most; merge the groups"),
-                        );
+                    if let Some(&(first, _)) = member_of.get(&item) {
+                        self.in_two_groups(&m.name, m.span, first, true);
                         continue;
                     }
                     let home = self.items[item as usize].section;
@@ -852,7 +844,7 @@ impl<'a> Checker<'a> {
                         );
                         continue;
                     }
-                    member_of.insert(item, m.span);
+                    member_of.insert(item, (m.span, true));
                     members.push(item);
                 }
                 if let Some(first) = caps.iter().position(|(g, _)| *g.id == *group.name.name) {
@@ -877,20 +869,11 @@ impl<'a> Checker<'a> {
                         self.unknown_item(m);
                         continue;
                     };
-                    if let Some(&first) = member_of.get(&item) {
-                        self.error(
-                            Diagnostic::error(
-                                codes::BAD_GROUP,
-                                format!("item `{}` is in two exclusive groups", m.name),
-                                m.span,
-                                "second group",
-                            )
-                            .with_label(first, "first group")
-                            .with_help("an item can be in one `best_of` group at most; merge the groups"),
-                        );
+                    if let Some(&(first, capped)) = member_of.get(&item) {
+                        self.in_two_groups(&m.name, m.span, first, capped);
                         continue;
                     }
-                    member_of.insert(item, m.span);
+                    member_of.insert(item, (m.span, false));
                     members.push(item);
                 }
                 if group.members.len() < 2 {
@@ -917,6 +900,25 @@ impl<'a> Checker<'a> {
             }
         }
         (groups, caps)
+    }
+
+    /// E0207 for an item named by two groups, at the later mention in the source.
+    fn in_two_groups(&mut self, name: &str, span: Span, other: Span, capped: bool) {
+        let later = other.file == span.file && other.start > span.start;
+        let (second, first) = if later { (other, span) } else { (span, other) };
+        let d = if capped {
+            Diagnostic::error(codes::BAD_GROUP, format!("item `{name}` is in two groups"), second, "second group")
+                .with_help("an item can be in one `group` or `best_of` at most; merge the groups")
+        } else {
+            Diagnostic::error(
+                codes::BAD_GROUP,
+                format!("item `{name}` is in two exclusive groups"),
+                second,
+                "second group",
+            )
+            .with_help("an item can be in one `best_of` group at most; merge the groups")
+        };
+        self.error(d.with_label(first, "first group"));
     }
 
     /// `output NAME "label" = expr`: typed and lowered like a `let`, kept by name.

@@ -76,6 +76,12 @@ struct ItemTrace {
 }
 
 impl Scores {
+    /// Each item's points before exclusive groups, as `points(item)` reads them (what an
+    /// `output` reads).
+    pub fn computed(&self) -> &[i64] {
+        &self.computed
+    }
+
     /// Size the storage for a rule set. A run leaves its sums at zero; one that stopped
     /// half way, and a layout that leaves items out, are zeroed here.
     #[inline]

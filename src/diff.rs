@@ -178,6 +178,50 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
             }
         }
     }
+    // Capped groups: added (with the cap), removed, cap or members changed.
+    let members = |rs: &RuleSet, g: &crate::rules::CapGroupDef| {
+        let ids: Vec<&str> = g.members.iter().filter_map(|&m| rs.items.get(m as usize)).map(|i| &*i.id).collect();
+        ids.join(", ")
+    };
+    for g in &new.caps {
+        match old.caps.iter().find(|h| h.id == g.id) {
+            None => out.push(Change {
+                new: Some(format!("{} cap {}", members(new, g), g.cap)),
+                ..change("added", "group", &g.id)
+            }),
+            Some(h) => {
+                if h.cap != g.cap {
+                    out.push(changed("group", &g.id, "cap", h.cap.to_string(), g.cap.to_string()));
+                }
+                let (a, b) = (members(old, h), members(new, g));
+                if a != b {
+                    out.push(changed("group", &g.id, "members", a, b));
+                }
+            }
+        }
+    }
+    for h in &old.caps {
+        if !new.caps.iter().any(|g| g.id == h.id) {
+            out.push(change("removed", "group", &h.id));
+        }
+    }
+    // Outputs: added (with what they compute), removed, or computed differently.
+    for o in &new.outputs {
+        match old.outputs.iter().find(|q| q.name == o.name) {
+            None => out.push(Change { new: Some(pn.expr(&o.value)), ..change("added", "output", &o.name) }),
+            Some(q) => {
+                let (a, b) = (po.expr(&q.value), pn.expr(&o.value));
+                if a != b {
+                    out.push(changed("output", &o.name, "value", a, b));
+                }
+            }
+        }
+    }
+    for q in &old.outputs {
+        if !new.outputs.iter().any(|o| o.name == q.name) {
+            out.push(Change { old: Some(po.expr(&q.value)), ..change("removed", "output", &q.name) });
+        }
+    }
     out
 }
 

@@ -240,6 +240,20 @@ fn document(rs: &RuleSet) -> Vec<Block> {
         section_blocks(&words, section, &mut blocks);
     }
     rule_blocks(&words, &mut blocks);
+    if !rs.outputs.is_empty() {
+        blocks.push(Block::Heading(2, vec![text("Outputs")]));
+        blocks.push(Block::Para(vec![text("Values computed for each applicant and shown with the score.")]));
+        let rows = rs
+            .outputs
+            .iter()
+            .map(|o| {
+                let label = o.label.as_deref().unwrap_or("");
+                let notes = o.doc.as_deref().map(prose).unwrap_or_default();
+                vec![vec![vec![code(&*o.name)]], cell(label), cell(words.expr(&o.value)), cell(notes)]
+            })
+            .collect();
+        blocks.push(Block::Table { head: &["Output", "Label", "Value", "Notes"], rows });
+    }
     input_blocks(rs, &mut blocks);
     blocks
 }
@@ -313,6 +327,20 @@ fn section_blocks(words: &Words<'_>, section: &SectionDef, blocks: &mut Vec<Bloc
         if let Some(&first) = group.members.first() {
             line.push(text(format!("; on a tie, {}.", words.item_name(first))));
         }
+        blocks.push(Block::Para(line));
+    }
+    for group in rs.caps.iter().filter(|g| rs.sections.get(usize::from(g.section)).map(|s| &s.id) == Some(&section.id))
+    {
+        let members: Vec<String> = group.members.iter().map(|&m| words.item_name(m)).collect();
+        let mut line = vec![strong("合计上限")];
+        if let Some(label) = &group.label {
+            line.push(text(format!(" {label}")));
+        }
+        line.extend([
+            text(" ("),
+            code(&*group.id),
+            text(format!("): {} together count at most {} points.", members.join(", "), group.cap)),
+        ]);
         blocks.push(Block::Para(line));
     }
 }

@@ -232,6 +232,8 @@ fn modification_span(decl: &Decl) -> Option<Span> {
             Override::Test(t) => t.name.span,
             Override::Input(fields) => fields.first().map_or(Span::default(), |f| f.name.span),
             Override::Let(l) => l.name.span,
+            Override::RenamedTest { old, .. } => old.span,
+            Override::Output(o) => o.name.span,
         }),
         Decl::Remove(r) => Some(r.span),
         Decl::Extend(e) => Some(e.name.span),
@@ -287,6 +289,23 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
                 }
                 note_inputs_left_unread(&base, &read_before, &r, &mut unread);
             }
+            Decl::Override(Override::RenamedTest { old, test })
+                if old.value != test.name.value && names_of(&base.decls, "test").contains(&test.name.value) =>
+            {
+                diagnostics.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE,
+                        format!(
+                            "cannot rename test `{}` to `{}`: a test of that name exists",
+                            old.value, test.name.value
+                        ),
+                        test.name.span,
+                        "this name is taken",
+                    )
+                    .with_help(format!("choose another name, or `remove test \"{}\"` first", test.name.value)),
+                );
+            }
+            Decl::Override(Override::Param(p)) if param_changes_kind(&base.decls, &p, diagnostics) => {}
             Decl::Override(o) => {
                 if !override_in(&mut base.decls, o.clone()) {
                     let (kind, name, span) = describe_override(&o);
@@ -309,6 +328,7 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
                     Some(s) => {
                         s.items.extend(section.items);
                         s.groups.extend(section.groups);
+                        s.caps.extend(section.caps);
                         if section.label.is_some() {
                             s.label = section.label;
                         }
@@ -347,6 +367,7 @@ fn names_of(decls: &[Decl], kind: &str) -> Vec<String> {
             (Decl::Let(l), "let") => out.push(l.name.name.clone()),
             (Decl::Enum(e), "enum") => out.push(e.name.name.clone()),
             (Decl::Input(fields), "input") => out.extend(fields.iter().map(|f| f.name.name.clone())),
+            (Decl::Output(o), "output") => out.push(o.name.name.clone()),
             _ => {}
         }
     }
@@ -381,6 +402,8 @@ fn describe_override(o: &Override) -> (&'static str, String, Span) {
             fields.first().map_or(Span::default(), |f| f.name.span),
         ),
         Override::Let(l) => ("let", l.name.name.clone(), l.name.span),
+        Override::RenamedTest { old, .. } => ("test", old.value.clone(), old.span),
+        Override::Output(o) => ("output", o.name.name.clone(), o.name.span),
     }
 }
 
@@ -411,6 +434,14 @@ fn override_in(decls: &mut [Decl], o: Override) -> bool {
                 *l = new.clone();
                 return true;
             }
+            (Decl::Test(t), Override::RenamedTest { old, test }) if t.name.value == old.value => {
+                *t = test.clone();
+                return true;
+            }
+            (Decl::Output(out), Override::Output(new)) if out.name.name == new.name.name => {
+                *out = new.clone();
+                return true;
+            }
             _ => {}
         }
     }
@@ -422,6 +453,7 @@ fn remove_in(decls: &mut Vec<Decl>, r: &Remove) -> bool {
     decls.retain(|d| match (d, r.kind) {
         (Decl::Param(p), RemoveKind::Param) => p.name.name != r.name,
         (Decl::Test(t), RemoveKind::Test) => t.name.value != r.name,
+        (Decl::Output(o), RemoveKind::Output) => o.name.name != r.name,
         _ => true,
     });
     for decl in decls.iter_mut() {
@@ -432,6 +464,10 @@ fn remove_in(decls: &mut Vec<Decl>, r: &Remove) -> bool {
                     g.members.retain(|m| m.name != r.name);
                 }
                 s.groups.retain(|g| g.members.len() > 1);
+                for g in &mut s.caps {
+                    g.members.retain(|m| m.name != r.name);
+                }
+                s.caps.retain(|g| !g.members.is_empty());
             }
             (Decl::Eligibility(rules), RemoveKind::Require) | (Decl::Vetoes(rules), RemoveKind::Veto) => {
                 rules.retain(|x| x.name.name != r.name)
@@ -514,6 +550,80 @@ fn override_input(decls: &mut [Decl], field: InputField, diagnostics: &mut Vec<D
         return;
     }
     *existing = field;
+}
+
+/// Whether `override param` gives a value of another kind or unit than the inherited one
+/// (`12800` for `12434 yuan`): then it is reported once, at the override, and the inherited
+/// value is kept, so that the parent's uses are not each reported as wrong.
+fn param_changes_kind(decls: &[Decl], new: &ParamDecl, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    let Some(old) = decls.iter().find_map(|d| match d {
+        Decl::Param(p) if p.name.name == new.name.name => Some(p),
+        _ => None,
+    }) else {
+        return false;
+    };
+    let kind = |v: &ValueKind| match v {
+        ValueKind::Number(n) => match n.unit {
+            Some(u) => format!("a number of {}", u.name()),
+            None => "a plain number".to_string(),
+        },
+        ValueKind::Bool(_) => "true or false".to_string(),
+        ValueKind::Variant { .. } => "an enum variant".to_string(),
+        ValueKind::Absent => "absent".to_string(),
+        ValueKind::Date(_) => "a date".to_string(),
+    };
+    let (was, now) = (kind(&old.value.kind), kind(&new.value.kind));
+    if was == now {
+        return false;
+    }
+    let help = match &old.value.kind {
+        ValueKind::Number(n) if n.unit.is_some() => {
+            format!(
+                "write the unit as the extended policy does, e.g. `{} {}`",
+                value_text(new),
+                n.unit.map_or("", |u| u.name())
+            )
+        }
+        _ => format!("give `{}` {was}, as the extended policy does", new.name.name),
+    };
+    let mut d = Diagnostic::error(
+        codes::OVERRIDE_CHANGES_TYPE,
+        format!("`override param {}` changes its value from {was} to {now}", new.name.name),
+        new.value.span,
+        format!("this is {now}"),
+    )
+    .with_label(old.value.span, format!("the extended policy gives {was}"));
+    if let Some(use_span) = first_use(decls, &new.name.name) {
+        d = d.with_label(use_span, "used here as such");
+    }
+    diagnostics.push(d.with_help(help));
+    true
+}
+
+/// The number of a value as written, without its unit.
+fn value_text(p: &ParamDecl) -> String {
+    match &p.value.kind {
+        ValueKind::Number(n) => n.value.to_string(),
+        _ => "…".to_string(),
+    }
+}
+
+/// Where a name is first read, in the order of the declarations.
+fn first_use(decls: &[Decl], name: &str) -> Option<Span> {
+    let mut found = Vec::new();
+    for d in decls {
+        match d {
+            Decl::Let(l) => l.value.names(&mut found),
+            Decl::Section(s) => s.items.iter().flat_map(|i| i.exprs()).for_each(|e| e.names(&mut found)),
+            Decl::Eligibility(r) | Decl::Vetoes(r) => r.iter().for_each(|x| x.condition.names(&mut found)),
+            _ => {}
+        }
+        if let Some(id) = found.iter().find(|id| id.name == name) {
+            return Some(id.span);
+        }
+        found.clear();
+    }
+    None
 }
 
 /// `extend enum NAME { … }`: the variants appended to the inherited enum.

@@ -97,7 +97,7 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
         .collect();
     let sections: Vec<Json> =
         outcome.sections.iter().map(|s| json!({ "id": s.id, "points": s.points, "capped": s.capped })).collect();
-    json!({
+    let mut out = json!({
         "policy": { "id": &*ruleset.id, "year": ruleset.year },
         "total": outcome.total,
         "standard": outcome.standard,
@@ -108,7 +108,43 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
         "sections": sections,
         "ineligible_reasons": outcome.ineligible_reasons.iter().map(|r| &**r).collect::<Vec<_>>(),
         "vetoes": outcome.vetoes.iter().map(|r| &**r).collect::<Vec<_>>(),
-    })
+    });
+    // Only a policy with capped groups or outputs has these keys: others keep their shape.
+    if !outcome.groups.is_empty() {
+        out["groups"] = outcome
+            .groups
+            .iter()
+            .map(|g| json!({ "id": g.id, "section": g.section, "points": g.points, "raw_points": g.raw_points, "capped": g.capped }))
+            .collect();
+    }
+    if !ruleset.outputs.is_empty() {
+        out["outputs"] = Json::Object(outputs_json(ruleset, outcome));
+    }
+    out
+}
+
+/// Each output by name: a quantity as its number, a variant by name, absent as null.
+pub fn outputs_json(ruleset: &RuleSet, outcome: &Outcome) -> Map<String, Json> {
+    ruleset
+        .outputs
+        .iter()
+        .zip(&outcome.outputs)
+        .map(|(def, &v)| (def.name.to_string(), value_json(ruleset, def.ty, v)))
+        .collect()
+}
+
+/// What a section's cap cut from its items' sum, in words (`None` when it cut nothing).
+pub fn section_cut(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
+    let (def, s) = (ruleset.sections.get(index)?, outcome.sections.get(index)?);
+    let cut = s.raw_points.checked_sub(s.points)?.checked_abs()?;
+    (s.capped && cut != 0).then(|| format!("section cap {} cut {cut}", def.cap.unwrap_or(s.points.abs())))
+}
+
+/// What a capped group's cap cut, in words (`None` when it cut nothing).
+pub fn group_cut(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
+    let (def, g) = (ruleset.caps.get(index)?, outcome.groups.get(index)?);
+    let cut = g.raw_points.checked_sub(g.points)?.checked_abs()?;
+    (g.capped && cut != 0).then(|| format!("group cap {} cut {cut}", def.cap))
 }
 
 /// Facts of an applicant as `name = value` text, for traces.

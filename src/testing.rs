@@ -65,6 +65,8 @@ impl RuleSet {
             .expectations
             .iter()
             .filter_map(|e| {
+                // How the expected and the actual value read: a derived value with its unit.
+                let mut ty = None;
                 let (name, actual) = match e.target {
                     Target::Total => ("total".to_string(), Value::Int(outcome.total)),
                     Target::Eligible => ("eligible".to_string(), Value::Bool(outcome.eligible)),
@@ -74,11 +76,44 @@ impl RuleSet {
                         let item = outcome.items.get(i as usize)?;
                         (format!("item {}", item.id), Value::Int(item.points))
                     }
+                    Target::Section(i) => {
+                        let section = outcome.sections.get(i as usize)?;
+                        (format!("section {}", section.id), Value::Int(section.points))
+                    }
+                    Target::Group(i) => {
+                        let group = outcome.groups.get(i as usize)?;
+                        (format!("group {}", group.id), Value::Int(group.points))
+                    }
+                    Target::Output(i) => {
+                        let def = self.outputs.get(i as usize)?;
+                        ty = Some(def.ty);
+                        (format!("output {}", def.name), *outcome.outputs.get(i as usize)?)
+                    }
+                    Target::Let(i) => {
+                        let def = self.lets.get(i as usize)?;
+                        ty = Some(def.ty);
+                        let name = format!("let {}", def.name);
+                        match self.derived(def, &applicant, &outcome.computed) {
+                            Ok(v) => (name, v),
+                            Err(err) => {
+                                return Some(Mismatch {
+                                    target: name,
+                                    expected: self.show_value(def.ty, e.value),
+                                    actual: format!("no value ({err})"),
+                                    location: format!("{file}:{}", e.line),
+                                })
+                            }
+                        }
+                    }
                 };
-                (actual != e.value).then(|| Mismatch {
+                let show = |v: Value| match ty {
+                    Some(ty) => self.show_value(ty, v),
+                    None => show_plain(v),
+                };
+                (!same_value(actual, e.value)).then(|| Mismatch {
                     target: name,
-                    expected: show_plain(e.value),
-                    actual: show_plain(actual),
+                    expected: show(e.value),
+                    actual: show(actual),
                     location: format!("{file}:{}", e.line),
                 })
             })
@@ -91,6 +126,16 @@ impl RuleSet {
             error: None,
             outcome: Some(outcome),
         }
+    }
+}
+
+/// Equal values; numbers by their value, so that `12 months` expected equals a computed 12.0.
+fn same_value(a: Value, b: Value) -> bool {
+    use rust_decimal::Decimal;
+    match (a, b) {
+        (Value::Int(x), Value::Dec(y)) | (Value::Dec(y), Value::Int(x)) => Decimal::from(x) == y,
+        (Value::Dec(x), Value::Dec(y)) => x == y,
+        _ => a == b,
     }
 }
 
@@ -149,6 +194,17 @@ impl RuleSet {
                 goal(format!("precondition met: {}", p.reason), seen.iter().any(|o| o.preconditions_met & bit != 0));
                 goal(format!("precondition unmet: {}", p.reason), seen.iter().any(|o| o.preconditions_met & bit == 0));
             }
+        }
+        // A capped group: its cap both binding and not, as an item's cap.
+        for (g, def) in self.caps.iter().enumerate() {
+            let seen: Vec<_> = outcomes.iter().filter_map(|o| o.groups.get(g)).collect();
+            let item = format!("group {}", def.id);
+            goals.push(Goal {
+                item: item.clone(),
+                what: "cap binds".to_string(),
+                covered: seen.iter().any(|o| o.capped),
+            });
+            goals.push(Goal { item, what: "cap does not bind".to_string(), covered: seen.iter().any(|o| !o.capped) });
         }
         let covered = goals.iter().filter(|g| g.covered).count();
         Coverage { covered, total: goals.len(), goals }

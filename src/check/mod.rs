@@ -107,6 +107,8 @@ pub(crate) struct Checker<'a> {
     suggestion_budget: Cell<usize>,
     /// The header's effective date, the value of `effective` in expressions.
     effective: Option<i32>,
+    /// The `let`s tests expect (`expect let NAME = …`), compiled for the test runner.
+    kept_lets: Vec<rules::DerivedDef>,
 }
 
 /// The work all did-you-mean suggestions of one policy may take (see [`did_you_mean_within`]):
@@ -155,6 +157,7 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         size: Size::default(),
         suggestion_budget: Cell::new(SUGGESTION_BUDGET),
         effective: policy.header.effective.as_ref().and_then(|(e, _)| crate::date::parse(e).ok()),
+        kept_lets: Vec::new(),
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -220,7 +223,7 @@ impl<'a> Checker<'a> {
         self.declare_params(policy);
         self.declare_lets(policy);
         let mut sections = self.declare_sections(policy);
-        let groups = self.declare_groups(policy, &mut sections);
+        let (groups, cap_groups) = self.declare_groups(policy, &mut sections);
 
         for index in 0..self.lets.len() {
             self.let_value(index as u16);
@@ -242,6 +245,14 @@ impl<'a> Checker<'a> {
                 section.cap = self.constant_points(cap, "a section cap");
             }
         }
+        let mut caps = Vec::new();
+        for (mut def, cap) in cap_groups {
+            if let Some(c) = self.constant_points(cap, "a group cap") {
+                def.cap = c;
+                caps.push(def);
+            }
+        }
+        let outputs = self.outputs(policy);
         let eligibility = self.rules(policy, true);
         let vetoes = self.rules(policy, false);
 
@@ -279,9 +290,13 @@ impl<'a> Checker<'a> {
             vetoes,
             tests: Vec::new(),
             plan: rules::PlanDef::default(),
+            caps,
+            outputs,
+            lets: Vec::new(),
         };
         ruleset.plan = self.plan(policy, &ruleset);
         ruleset.tests = self.tests(policy, &ruleset);
+        ruleset.lets = std::mem::take(&mut self.kept_lets);
         ruleset.fold_constants();
         let facts = ranges::analyse(&ruleset, self);
         // After an error, a use may be the misspelt or rejected one: "never read" would be an echo.
@@ -797,14 +812,65 @@ impl<'a> Checker<'a> {
         sections
     }
 
+    /// `best_of` groups, and capped groups (their caps computed later, with the sections').
+    #[allow(clippy::type_complexity)]
     fn declare_groups(
         &mut self,
-        policy: &ast::PolicyFile,
+        policy: &'a ast::PolicyFile,
         _sections: &mut [rules::SectionDef],
-    ) -> Vec<rules::GroupDef> {
+    ) -> (Vec<rules::GroupDef>, Vec<(rules::CapGroupDef, &'a ast::Expr)>) {
         let mut groups: Vec<rules::GroupDef> = Vec::new();
         let mut group_spans: Vec<Span> = Vec::new();
-        let mut member_of: HashMap<u16, Span> = HashMap::new();
+        // Each grouped item's first mention, and whether it was in a capped group.
+        let mut member_of: HashMap<u16, (Span, bool)> = HashMap::new();
+        let mut caps: Vec<(rules::CapGroupDef, &'a ast::Expr)> = Vec::new();
+        let mut cap_spans: Vec<Span> = Vec::new();
+        for (index, section) in section_decls(policy).enumerate() {
+            for group in &section.caps {
+                let mut members = Vec::new();
+                for m in &group.members {
+                    let Some(&item) = self.item_index.get(&m.name) else {
+                        self.unknown_item(m);
+                        continue;
+                    };
+                    if let Some(&(first, _)) = member_of.get(&item) {
+                        self.in_two_groups(&m.name, m.span, first, true);
+                        continue;
+                    }
+                    let home = self.items[item as usize].section;
+                    if usize::from(home) != index {
+                        let home_name = section_decls(policy).nth(usize::from(home)).map_or("", |s| &s.name.name);
+                        self.error(
+                            Diagnostic::error(
+                                codes::BAD_GROUP,
+                                format!(
+                                    "item `{}` is in section `{home_name}`, not in `{}`",
+                                    m.name, section.name.name
+                                ),
+                                m.span,
+                                "item of another section",
+                            )
+                            .with_help("a group caps items of its own section; move the group or the item"),
+                        );
+                        continue;
+                    }
+                    member_of.insert(item, (m.span, true));
+                    members.push(item);
+                }
+                if let Some(first) = caps.iter().position(|(g, _)| *g.id == *group.name.name) {
+                    self.duplicate("group", &group.name.name, group.name.span, cap_spans[first]);
+                }
+                cap_spans.push(group.name.span);
+                let def = rules::CapGroupDef {
+                    id: Arc::from(group.name.name.as_str()),
+                    label: group.label.as_ref().map(|l| Arc::from(l.value.as_str())),
+                    section: index as u16,
+                    cap: 0,
+                    members,
+                };
+                caps.push((def, &group.cap));
+            }
+        }
         for section in section_decls(policy) {
             for group in &section.groups {
                 let mut members = Vec::new();
@@ -813,20 +879,11 @@ impl<'a> Checker<'a> {
                         self.unknown_item(m);
                         continue;
                     };
-                    if let Some(&first) = member_of.get(&item) {
-                        self.error(
-                            Diagnostic::error(
-                                codes::BAD_GROUP,
-                                format!("item `{}` is in two exclusive groups", m.name),
-                                m.span,
-                                "second group",
-                            )
-                            .with_label(first, "first group")
-                            .with_help("an item can be in one `best_of` group at most; merge the groups"),
-                        );
+                    if let Some(&(first, capped)) = member_of.get(&item) {
+                        self.in_two_groups(&m.name, m.span, first, capped);
                         continue;
                     }
-                    member_of.insert(item, m.span);
+                    member_of.insert(item, (m.span, false));
                     members.push(item);
                 }
                 if group.members.len() < 2 {
@@ -852,7 +909,66 @@ impl<'a> Checker<'a> {
                 });
             }
         }
-        groups
+        (groups, caps)
+    }
+
+    /// E0207 for an item named by two groups, at the later mention in the source.
+    fn in_two_groups(&mut self, name: &str, span: Span, other: Span, capped: bool) {
+        let later = other.file == span.file && other.start > span.start;
+        let (second, first) = if later { (other, span) } else { (span, other) };
+        let d = if capped {
+            Diagnostic::error(codes::BAD_GROUP, format!("item `{name}` is in two groups"), second, "second group")
+                .with_help("an item can be in one `group` or `best_of` at most; merge the groups")
+        } else {
+            Diagnostic::error(
+                codes::BAD_GROUP,
+                format!("item `{name}` is in two exclusive groups"),
+                second,
+                "second group",
+            )
+            .with_help("an item can be in one `best_of` group at most; merge the groups")
+        };
+        self.error(d.with_label(first, "first group"));
+    }
+
+    /// `output NAME "label" = expr`: typed and lowered like a `let`, kept by name.
+    fn outputs(&mut self, policy: &'a ast::PolicyFile) -> Vec<rules::DerivedDef> {
+        let mut out: Vec<rules::DerivedDef> = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
+        for decl in &policy.decls {
+            let Decl::Output(o) = decl else { continue };
+            if let Some(first) = out.iter().position(|d| *d.name == *o.name.name) {
+                self.duplicate("output", &o.name.name, o.name.span, spans[first]);
+                continue;
+            }
+            self.reads = Reads::default();
+            let (value, ty) = self.expr(&o.value, None);
+            self.reads = Reads::default();
+            let Some(ty) = derived_type(&ty) else {
+                if !ty.is_error() {
+                    let found = self.describe(&ty);
+                    self.error(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!("output `{}` cannot be {found}", o.name.name),
+                            o.value.span,
+                            format!("this is {found}"),
+                        )
+                        .with_help("an output is a number (with its unit), true/false or an enum variant"),
+                    );
+                }
+                continue;
+            };
+            spans.push(o.name.span);
+            out.push(rules::DerivedDef {
+                name: Arc::from(o.name.name.as_str()),
+                label: o.label.as_ref().map(|l| Arc::from(l.value.as_str())),
+                doc: o.docs.clone(),
+                ty,
+                value,
+            });
+        }
+        out
     }
 
     fn unknown_item(&mut self, name: &ast::Ident) {
@@ -1255,6 +1371,9 @@ impl<'a> Checker<'a> {
 
     fn expectation(&mut self, e: &ast::Expectation, ruleset: &RuleSet) -> Option<rules::Expectation> {
         let line = self.sources.line(e.target.span.file, e.target.span.start);
+        if let Some(scope) = e.scope {
+            return self.scoped_expectation(scope, e, ruleset, line);
+        }
         let target = if e.is_item {
             match ruleset.item_index(&e.target.name) {
                 Some(i) => rules::Target::Item(i as u16),
@@ -1323,6 +1442,111 @@ impl<'a> Checker<'a> {
         Some(rules::Expectation { target, value, line })
     }
 
+    /// `expect section|group|let|output NAME = V`.
+    fn scoped_expectation(
+        &mut self,
+        scope: ast::ExpectScope,
+        e: &ast::Expectation,
+        ruleset: &RuleSet,
+        line: usize,
+    ) -> Option<rules::Expectation> {
+        use ast::ExpectScope as S;
+        let name = e.target.name.as_str();
+        let found = match scope {
+            S::Section => {
+                ruleset.sections.iter().position(|s| &*s.id == name).map(|i| (rules::Target::Section(i as u16), None))
+            }
+            S::Group => {
+                ruleset.caps.iter().position(|g| &*g.id == name).map(|i| (rules::Target::Group(i as u16), None))
+            }
+            S::Output => ruleset
+                .outputs
+                .iter()
+                .position(|o| &*o.name == name)
+                .map(|i| (rules::Target::Output(i as u16), Some(ruleset.outputs[i].ty))),
+            S::Let => self.kept_let(name),
+        };
+        let Some((target, ty)) = found else {
+            let candidates: Vec<String> = match scope {
+                S::Section => ruleset.sections.iter().map(|s| s.id.to_string()).collect(),
+                S::Group => ruleset.caps.iter().map(|g| g.id.to_string()).collect(),
+                S::Output => ruleset.outputs.iter().map(|o| o.name.to_string()).collect(),
+                S::Let => self.lets.iter().map(|l| l.decl.name.name.clone()).collect(),
+            };
+            let kind = scope.keyword();
+            let help = match self.suggest(name, candidates.iter().map(String::as_str)) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None if candidates.is_empty() => format!("the policy declares no {kind}"),
+                None => format!("name one of the policy's {kind}s: {}", candidates.join(", ")),
+            };
+            self.error(
+                Diagnostic::error(
+                    codes::TEST_UNKNOWN_TARGET,
+                    format!("a test cannot expect {kind} `{name}`: there is no such {kind}"),
+                    e.target.span,
+                    format!("no {kind} of this name"),
+                )
+                .with_help(help),
+            );
+            return None;
+        };
+        let value = match ty {
+            // A section's or group's points.
+            None => match &e.value.kind {
+                ValueKind::Number(n) if n.integral && n.unit.is_none() => {
+                    Value::Int(i64::try_from(n.value).unwrap_or(0))
+                }
+                _ => {
+                    self.error(
+                        Diagnostic::error(
+                            codes::TEST_BAD_VALUE,
+                            "points are expected as a whole number",
+                            e.value.span,
+                            "not points",
+                        )
+                        .with_help(format!("write the points without a unit, e.g. `{} {name} = 30`", scope.keyword())),
+                    );
+                    return None;
+                }
+            },
+            Some(ty) => {
+                let def = InputDef {
+                    name: Arc::from(name),
+                    label: None,
+                    ty,
+                    optional: true,
+                    min: None,
+                    max: None,
+                    default: None,
+                };
+                self.literal_for_input(&def, &e.value, "expected value")?
+            }
+        };
+        Some(rules::Expectation { target, value, line })
+    }
+
+    /// A `let` kept for the test runner, by name, with its type.
+    fn kept_let(&mut self, name: &str) -> Option<(rules::Target, Option<InputType>)> {
+        let Some(&Symbol::Let(index)) = self.names.get(name) else { return None };
+        if let Some(k) = self.kept_lets.iter().position(|l| &*l.name == name) {
+            return Some((rules::Target::Let(k as u16), Some(self.kept_lets[k].ty)));
+        }
+        let info = self.lets.get(index as usize)?;
+        let LetState::Done { expr, ty, .. } = &info.state else { return None };
+        let Some(ty) = derived_type(ty) else {
+            // Already reported where the `let` is, or a type no test value can state.
+            return Some((rules::Target::Let(u16::MAX), Some(InputType::Bool)));
+        };
+        self.kept_lets.push(rules::DerivedDef {
+            name: Arc::from(name),
+            label: None,
+            doc: info.decl.docs.clone(),
+            ty,
+            value: expr.clone(),
+        });
+        Some((rules::Target::Let((self.kept_lets.len() - 1) as u16), Some(ty)))
+    }
+
     /// Drop the warnings an item allows (`allow W0103 "reason"`), and check the allows.
     fn apply_allows(&mut self) {
         let mut problems = Vec::new();
@@ -1385,6 +1609,19 @@ fn enum_decls(policy: &ast::PolicyFile) -> impl Iterator<Item = &ast::EnumDecl> 
         Decl::Enum(e) => Some(e),
         _ => None,
     })
+}
+
+/// The type of an `output` or a `let` a test expects, as an input's type.
+fn derived_type(ty: &Ty) -> Option<InputType> {
+    match ty {
+        Ty::Num { int: true, unit } => Some(InputType::Int { unit: *unit }),
+        Ty::Num { int: false, unit } => Some(InputType::Decimal { unit: *unit }),
+        Ty::Bool => Some(InputType::Bool),
+        Ty::Enum(e) => Some(InputType::Enum(*e)),
+        Ty::Date => Some(InputType::Date),
+        Ty::Optional(inner) => derived_type(inner),
+        _ => None,
+    }
 }
 
 fn section_decls(policy: &ast::PolicyFile) -> impl Iterator<Item = &ast::SectionDecl> {

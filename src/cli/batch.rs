@@ -33,8 +33,8 @@ jifen batch people.csv -o scores.csv\n  jifen gen --count 1000000 | jifen batch 
 jifen batch --skip-invalid --policy policies/2024.policy people.jsonl -o scores.jsonl\n  \
 jifen batch 申请人.xlsx -o scores.xlsx\n\n\
 JSON lines out: the `score --format json` object per applicant, with its `id` and input `line`.\n\
-CSV out: id, total, eligible, vetoed, meets_standard, one column per item; the id column is there\n\
-when a CSV input has one, and always from JSON lines (empty for a row without an id).\n\
+CSV out: id, total, eligible, vetoed, meets_standard, one column per `output`, one per item; the\n\
+id column is there when a CSV input has one, and always from JSON lines (empty without an id).\n\
 Excel (.xlsx, by the extension): the first sheet, a header row of input keys or their labels\n\
 (and optionally `id`), one applicant per row, empty cells absent; out, the CSV columns as a sheet.\n\
 An invalid row (a bad fact, not UTF-8, longer than 1 MiB) stops the run (exit 3) naming its line\n\
@@ -274,7 +274,8 @@ fn score_row(
             push_csv_cell(out, id.as_deref().unwrap_or(""));
             out.push(b',');
         }
-        csv_scores(out, &worker.scores);
+        let outputs = scorer.rules().outputs_of(applicant, worker.scores.computed()).map_err(|e| failed(&e))?;
+        csv_scores(out, &worker.scores, scorer.rules(), &outputs);
         return Ok(());
     }
     let outcome = scorer.evaluate(applicant).map_err(|e| failed(&e))?;
@@ -290,12 +291,22 @@ fn score_row(
     Ok(())
 }
 
-/// `total,eligible,vetoed,meets_standard,points…` and the line's end.
-fn csv_scores(out: &mut Vec<u8>, s: &Scores) {
+/// `total,eligible,vetoed,meets_standard,outputs…,points…` and the line's end.
+fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[jifen::rules::Value]) {
     let mut num = itoa::Buffer::new();
     out.extend_from_slice(num.format(s.total).as_bytes());
     for flag in [s.eligible, s.vetoed, s.meets_standard] {
         out.extend_from_slice(if flag { b",true" } else { b",false" });
+    }
+    // An output's cell: a quantity's number, a variant's name, empty when absent.
+    for (def, &v) in rules.outputs.iter().zip(outputs) {
+        out.push(b',');
+        let text = match v {
+            jifen::rules::Value::Absent => continue,
+            jifen::rules::Value::Enum(_) => rules.show_value(def.ty, v),
+            _ => jifen::rules::show_plain(v),
+        };
+        push_csv_cell(out, &text);
     }
     for &p in &s.points {
         out.push(b',');
@@ -304,11 +315,16 @@ fn csv_scores(out: &mut Vec<u8>, s: &Scores) {
     out.push(b'\n');
 }
 
-/// The output's columns: `id` (when there are ids), the scores, one per item.
+/// The output's columns: `id` (when there are ids), the scores, one per `output`, one
+/// per item.
 fn columns(ruleset: &RuleSet, with_id: bool) -> Vec<&str> {
     let ids = with_id.then_some("id");
     let scores = ["total", "eligible", "vetoed", "meets_standard"];
-    ids.into_iter().chain(scores).chain(ruleset.items.iter().map(|i| &*i.id)).collect()
+    ids.into_iter()
+        .chain(scores)
+        .chain(ruleset.outputs.iter().map(|o| &*o.name))
+        .chain(ruleset.items.iter().map(|i| &*i.id))
+        .collect()
 }
 
 fn csv_header(ruleset: &RuleSet, with_id: bool) -> String {

@@ -3,7 +3,7 @@
 use unicode_width::UnicodeWidthStr;
 
 use jifen::eval::{Applicant, Outcome};
-use jifen::report::{fact_text, why};
+use jifen::report::{fact_text, group_cut, section_cut, why};
 use jifen::RuleSet;
 
 fn pad(text: &str, width: usize) -> String {
@@ -35,7 +35,13 @@ pub fn outcome_table(
     let id_width = ruleset.items.iter().map(|i| i.id.len()).max().unwrap_or(10);
     for (s, section) in ruleset.sections.iter().enumerate() {
         let points = outcome.sections.get(s).map(|x| x.points).unwrap_or(0);
-        out.push_str(&format!("\n{} ({}){}\n", bold(&section.label), section.id, dim(&format!("  {points} points"))));
+        let cut = section_cut(ruleset, s, outcome).map(|c| format!(" ({c})")).unwrap_or_default();
+        out.push_str(&format!(
+            "\n{} ({}){}\n",
+            bold(&section.label),
+            section.id,
+            dim(&format!("  {points} points{cut}"))
+        ));
         for &i in &section.items {
             let i = i as usize;
             let (Some(def), Some(item)) = (ruleset.items.get(i), outcome.items.get(i)) else { continue };
@@ -50,6 +56,26 @@ pub fn outcome_table(
             if explain {
                 out.push_str(&explain_item(ruleset, i, outcome, applicant, label_width + id_width + 4));
             }
+        }
+        for (g, def) in ruleset.caps.iter().enumerate().filter(|(_, d)| usize::from(d.section) == s) {
+            let Some(group) = outcome.groups.get(g) else { continue };
+            let members: Vec<&str> =
+                def.members.iter().filter_map(|&m| ruleset.items.get(m as usize)).map(|i| &*i.id).collect();
+            let cut = group_cut(ruleset, g, outcome).map(|c| format!("  {c}")).unwrap_or_default();
+            let label = def.label.as_deref().unwrap_or(&def.id);
+            out.push_str(&format!("  group {label} ({}): {} {:>5}{cut}\n", def.id, members.join(" + "), group.points));
+            if explain {
+                out.push_str(&format!("    sum {}, cap {}\n", group.raw_points, def.cap));
+            }
+        }
+    }
+    if !ruleset.outputs.is_empty() {
+        out.push_str(&format!("\n{}\n", bold("Outputs")));
+        let width = ruleset.outputs.iter().map(|o| UnicodeWidthStr::width(o.label.as_deref().unwrap_or(""))).max();
+        for (def, value) in ruleset.outputs.iter().zip(&outcome.outputs) {
+            let label = def.label.as_deref().unwrap_or("");
+            let shown = ruleset.show_value(def.ty, *value);
+            out.push_str(&format!("  {} {}  {shown}\n", pad(label, width.unwrap_or(0)), def.name));
         }
     }
     out.push('\n');

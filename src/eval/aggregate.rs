@@ -7,7 +7,7 @@
 
 use std::cell::Cell;
 
-use super::{Ctx, ItemOutcome, Outcome, SectionOutcome, Status};
+use super::{Ctx, GroupOutcome, ItemOutcome, Outcome, SectionOutcome, Status};
 use crate::rules::{RuleSet, Value};
 
 /// Points never leave ±`POINTS_LIMIT`: an item's computed points, a section's points and
@@ -61,6 +61,10 @@ pub struct Scores {
     dirty: bool,
     failed_requirements: Vec<u16>,
     hit_vetoes: Vec<u16>,
+    /// Each capped group's sum before and after its cap, in the rule set's order.
+    pub groups: Vec<(i64, i64)>,
+    /// Each section's sum before its cap.
+    section_raw: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -72,6 +76,12 @@ struct ItemTrace {
 }
 
 impl Scores {
+    /// Each item's points before exclusive groups, as `points(item)` reads them (what an
+    /// `output` reads).
+    pub fn computed(&self) -> &[i64] {
+        &self.computed
+    }
+
     /// Size the storage for a rule set. A run leaves its sums at zero; one that stopped
     /// half way, and a layout that leaves items out, are zeroed here.
     #[inline]
@@ -92,6 +102,12 @@ impl Scores {
         }
         if self.dirty {
             self.sums.fill(0);
+        }
+        if self.section_raw.len() != m {
+            self.section_raw.resize(m, 0);
+        }
+        if self.groups.len() != rules.caps.len() {
+            self.groups.resize(rules.caps.len(), (0, 0));
         }
         self.dirty = true;
         self.failed_requirements.clear();
@@ -145,7 +161,9 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
     s: &mut Scores,
 ) -> Result<(), E::Fail> {
     s.reset(rules, layout);
-    let Scores { computed, trace, points, sections, sums, failed_requirements, hit_vetoes, .. } = s;
+    let Scores {
+        computed, trace, points, sections, sums, failed_requirements, hit_vetoes, groups, section_raw, ..
+    } = s;
     let cells = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
     let ctx = Ctx { inputs, points: cells, params: &rules.params };
     // Each item counts in its own section; sections are summed exactly as items are scored.
@@ -200,9 +218,23 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
             }
         }
     }
+    // Capped groups: the members' points (after their caps and exclusive groups) together
+    // count at most the cap; what is cut comes off the section's sum, before its cap.
+    for (group, out) in rules.caps.iter().zip(groups.iter_mut()) {
+        let sum: i128 = group.members.iter().filter_map(|&m| points.get(m as usize)).map(|&p| i128::from(p)).sum();
+        let Some(section) = rules.sections.get(group.section as usize) else { continue };
+        let (counted, _) = apply_cap(saturate(sum), Some(group.cap), section.deduction);
+        if let Some(total) = sums.get_mut(group.section as usize) {
+            *total -= sum - i128::from(counted);
+        }
+        *out = (saturate(sum), counted);
+    }
     let mut total: i128 = 0;
-    for ((section, out), sum) in rules.sections.iter().zip(sections.iter_mut()).zip(sums.iter_mut()) {
-        *out = apply_cap(saturate(std::mem::take(sum)), section.cap, section.deduction);
+    for (((section, out), sum), raw) in
+        rules.sections.iter().zip(sections.iter_mut()).zip(sums.iter_mut()).zip(section_raw.iter_mut())
+    {
+        *raw = saturate(std::mem::take(sum));
+        *out = apply_cap(*raw, section.cap, section.deduction);
         total += i128::from(out.0);
     }
     s.dirty = false;
@@ -270,8 +302,23 @@ pub(super) fn outcome<'r>(rules: &'r RuleSet, s: &Scores) -> Outcome<'r> {
             .sections
             .iter()
             .zip(&s.sections)
-            .map(|(def, &(points, capped))| SectionOutcome { id: &def.id, points, capped })
+            .zip(&s.section_raw)
+            .map(|((def, &(points, capped)), &raw_points)| SectionOutcome { id: &def.id, points, capped, raw_points })
             .collect(),
+        groups: rules
+            .caps
+            .iter()
+            .zip(&s.groups)
+            .map(|(def, &(raw_points, points))| GroupOutcome {
+                id: &def.id,
+                section: rules.sections.get(def.section as usize).map_or("", |s| &*s.id),
+                points,
+                raw_points,
+                capped: points != raw_points,
+            })
+            .collect(),
+        outputs: Vec::new(),
+        computed: s.computed.clone(),
         ineligible_reasons: s.failed_requirements.iter().map(|&k| &*rules.eligibility[k as usize].reason).collect(),
         vetoes: s.hit_vetoes.iter().map(|&k| &*rules.vetoes[k as usize].reason).collect(),
     }

@@ -65,6 +65,21 @@ pub struct SectionOutcome<'r> {
     pub id: &'r str,
     pub points: i64,
     pub capped: bool,
+    /// The sum of its items (after capped groups), before the section's cap.
+    #[serde(skip)]
+    pub raw_points: i64,
+}
+
+/// A capped group's points: `group NAME cap N { … }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupOutcome<'r> {
+    pub id: &'r str,
+    pub section: &'r str,
+    /// What the group counts toward its section.
+    pub points: i64,
+    /// The sum of its items' points, before the group's cap.
+    pub raw_points: i64,
+    pub capped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,6 +93,12 @@ pub struct Outcome<'r> {
     pub sections: Vec<SectionOutcome<'r>>,
     pub ineligible_reasons: Vec<&'r str>,
     pub vetoes: Vec<&'r str>,
+    pub groups: Vec<GroupOutcome<'r>>,
+    /// Each `output`'s value, in the rule set's order.
+    pub outputs: Vec<Value>,
+    /// Each item's points before exclusive groups, as `points(item)` reads them.
+    #[serde(skip)]
+    pub computed: Vec<i64>,
 }
 
 impl<'r> Outcome<'r> {
@@ -110,7 +131,27 @@ impl RuleSet {
     pub fn evaluate(&self, applicant: &Applicant) -> std::result::Result<Outcome<'_>, EvalError> {
         let mut scores = Scores::default();
         aggregate::aggregate::<_, true>(self, &Layout::of(self), &Reference(self), &applicant.values, &mut scores)?;
-        Ok(aggregate::outcome(self, &scores))
+        let mut outcome = aggregate::outcome(self, &scores);
+        outcome.outputs = self.outputs_of(applicant, &outcome.computed)?;
+        Ok(outcome)
+    }
+
+    /// Each `output`'s value for an applicant, given the items' points before exclusive
+    /// groups (as `points(item)` reads them).
+    pub fn outputs_of(&self, applicant: &Applicant, computed: &[i64]) -> std::result::Result<Vec<Value>, EvalError> {
+        self.outputs.iter().map(|o| self.derived(o, applicant, computed)).collect()
+    }
+
+    /// The value of an `output` or a kept `let` for an applicant.
+    pub fn derived(
+        &self,
+        def: &crate::rules::DerivedDef,
+        applicant: &Applicant,
+        computed: &[i64],
+    ) -> std::result::Result<Value, EvalError> {
+        let cells: Vec<Cell<i64>> = computed.iter().map(|&p| Cell::new(p)).collect();
+        let ctx = Ctx { inputs: &applicant.values, points: &cells, params: &self.params };
+        eval(&ctx, &def.value).map_err(|m| EvalError { place: format!("`{}`", def.name), message: m.to_string() })
     }
 
     /// Score an applicant into `scores` with the reference evaluator.

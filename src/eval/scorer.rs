@@ -104,7 +104,9 @@ impl<'r> Scorer<'r> {
         if aggregate::<_, true>(self.rules, &self.layout, self, &applicant.values, &mut scores).is_err() {
             return self.rules.evaluate(applicant);
         }
-        Ok(outcome(self.rules, &scores))
+        let mut outcome = outcome(self.rules, &scores);
+        outcome.outputs = self.rules.outputs_of(applicant, &outcome.computed)?;
+        Ok(outcome)
     }
 
     /// Whether the lowered code decides this applicant without the reference evaluator

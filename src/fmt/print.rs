@@ -166,9 +166,14 @@ impl<'a, 't> Printer<'a, 't> {
                 Override::Test(t) => self.test(t, "override "),
                 Override::Input(fields) => self.input(fields, prev_end, "override "),
                 Override::Let(l) => self.let_decl(l, "override "),
+                Override::RenamedTest { old, test } => {
+                    self.test_headed(test, &format!("override test {} as ", quote(&old.value)))
+                }
+                Override::Output(o) => self.output(o, "override "),
             },
             Decl::Remove(r) => self.remove(r),
             Decl::Plan(p) => self.plan(p),
+            Decl::Output(o) => self.output(o, ""),
         }
     }
 
@@ -254,6 +259,22 @@ impl<'a, 't> Printer<'a, 't> {
         }
     }
 
+    fn output(&self, o: &OutputDecl, prefix: &str) -> Lines {
+        let mut head = format!("{prefix}output {}", o.name.name);
+        if let Some(label) = &o.label {
+            head.push(' ');
+            head.push_str(&quote(&label.value));
+        }
+        head.push_str(" =");
+        if is_when(&o.value) {
+            let mut out = vec![line(0, head, self.scan.code_end_before(self.start(o.value.span)))];
+            out.extend(self.block(&o.value, INDENT));
+            out
+        } else {
+            prefixed(&format!("{head} "), self.expr(&o.value, 0))
+        }
+    }
+
     fn section(&self, s: &SectionDecl) -> Lines {
         let mut head = format!("section {}", s.name.name);
         let mut after = s.name.span.end as usize;
@@ -278,6 +299,7 @@ impl<'a, 't> Printer<'a, 't> {
         let mut members: Vec<(u32, Lines)> =
             s.items.iter().map(|i| (i.name.span.start, self.item(i, INDENT, ""))).collect();
         members.extend(s.groups.iter().map(|g| (g.name.span.start, self.group(g))));
+        members.extend(s.caps.iter().map(|g| (g.name.span.start, self.cap_group(g))));
         members.sort_by_key(|(start, _)| *start);
         let mut last = open;
         for (i, (_, mut lines)) in members.into_iter().enumerate() {
@@ -359,6 +381,20 @@ impl<'a, 't> Printer<'a, 't> {
         vec![line(INDENT, text, self.scan.close_after(last))]
     }
 
+    fn cap_group(&self, g: &CapGroupDecl) -> Lines {
+        let mut head = format!("group {}", g.name.name);
+        if let Some(label) = &g.label {
+            head.push(' ');
+            head.push_str(&quote(&label.value));
+        }
+        let members: Vec<&str> = g.members.iter().map(|m| m.name.as_str()).collect();
+        let last = g.members.last().map_or(g.cap.span.end, |m| m.span.end) as usize;
+        let out = prefixed(&format!("{head} cap "), self.expr(&g.cap, 0));
+        let mut out = suffixed(out, &format!(" {{ {} }}", members.join(", ")), self.scan.close_after(last));
+        out.iter_mut().for_each(|l| l.indent += INDENT);
+        out
+    }
+
     /// `head COND "reason"`, the reason on its own line when the whole is too wide.
     fn with_reason(&self, head: &str, condition: &Expr, reason: &Text, indent: usize) -> Lines {
         let mut out = prefixed(head, self.expr(condition, indent));
@@ -396,8 +432,13 @@ impl<'a, 't> Printer<'a, 't> {
     }
 
     fn test(&self, t: &TestDecl, prefix: &str) -> Lines {
+        self.test_headed(t, &format!("{prefix}test "))
+    }
+
+    /// A test whose name follows `head` (`test `, `override test "old" as `).
+    fn test_headed(&self, t: &TestDecl, head: &str) -> Lines {
         let open = self.scan.open_after(t.name.span.end as usize);
-        let mut out = vec![line(0, format!("{prefix}test {} {{", quote(&t.name.value)), open)];
+        let mut out = vec![line(0, format!("{head}{} {{", quote(&t.name.value)), open)];
         let given_open = self.scan.open_after(open);
         let facts: Vec<String> = t.given.iter().map(|f| format!("{}: {}", f.name.name, self.value(&f.value))).collect();
         let last_fact = t.given.last().map_or(given_open, |f| f.value.span.end as usize);
@@ -408,7 +449,11 @@ impl<'a, 't> Printer<'a, 't> {
                 .expect
                 .iter()
                 .map(|e| {
-                    let item = if e.is_item { "item " } else { "" };
+                    let item = match e.scope {
+                        _ if e.is_item => "item ".to_string(),
+                        Some(scope) => format!("{} ", scope.keyword()),
+                        None => String::new(),
+                    };
                     format!("{item}{} = {}", e.target.name, self.value(&e.value))
                 })
                 .collect();

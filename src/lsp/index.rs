@@ -122,6 +122,7 @@ fn flatten(decls: &[Decl]) -> Vec<Decl> {
                 cap: None,
                 items: vec![i.clone()],
                 groups: Vec::new(),
+                caps: Vec::new(),
             }),
             other => other.clone(),
         })

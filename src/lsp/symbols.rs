@@ -81,7 +81,8 @@ fn overridden(o: &Override, lines: &LineIndex) -> Option<DocumentSymbol> {
         Override::Require(r) => rule(r, SymbolKind::BOOLEAN, lines),
         Override::Veto(r) => rule(r, SymbolKind::BOOLEAN, lines),
         Override::Test(t) => test(t, lines),
-        Override::Input(_) | Override::Let(_) => return None,
+        Override::RenamedTest { test: t, .. } => test(t, lines),
+        Override::Input(_) | Override::Let(_) | Override::Output(_) => return None,
     })
 }
 

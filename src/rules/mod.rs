@@ -324,6 +324,28 @@ pub struct GroupDef {
     pub members: Vec<u16>,
 }
 
+/// `group NAME "label" cap N { … }`: items of one section whose points together count at
+/// most `cap` (after their own caps, before the section's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapGroupDef {
+    pub id: Arc<str>,
+    pub label: Option<Arc<str>>,
+    pub section: u16,
+    pub cap: i64,
+    pub members: Vec<u16>,
+}
+
+/// A named value computed for each applicant: an `output`, or a `let` kept for tests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DerivedDef {
+    pub name: Arc<str>,
+    pub label: Option<Arc<str>>,
+    pub doc: Option<String>,
+    /// Its type, as an input's: the unit, the enum.
+    pub ty: InputType,
+    pub value: Expr,
+}
+
 /// An eligibility requirement or a veto.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleDef {
@@ -339,6 +361,12 @@ pub enum Target {
     Vetoed,
     MeetsStandard,
     Item(u16),
+    Section(u16),
+    /// A capped group, by index into [`RuleSet::caps`].
+    Group(u16),
+    /// A `let`, by index into [`RuleSet::lets`].
+    Let(u16),
+    Output(u16),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -399,6 +427,14 @@ pub struct RuleSet {
     pub tests: Vec<TestDef>,
     #[serde(default)]
     pub plan: PlanDef,
+    #[serde(default)]
+    pub caps: Vec<CapGroupDef>,
+    #[serde(default)]
+    pub outputs: Vec<DerivedDef>,
+    /// The `let`s a test expects (`expect let NAME = …`), compiled; others are only
+    /// substituted where they are used.
+    #[serde(default)]
+    pub lets: Vec<DerivedDef>,
 }
 
 impl RuleSet {
@@ -414,6 +450,7 @@ impl RuleSet {
             item.preconditions.iter_mut().for_each(|p| fold(&mut p.condition));
         }
         self.eligibility.iter_mut().chain(self.vetoes.iter_mut()).for_each(|r| fold(&mut r.condition));
+        self.outputs.iter_mut().chain(self.lets.iter_mut()).for_each(|d| fold(&mut d.value));
     }
 
     pub fn input_slot(&self, name: &str) -> Option<usize> {

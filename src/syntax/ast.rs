@@ -62,6 +62,16 @@ pub enum Decl {
     Extend(EnumDecl),
     Amend(AmendDecl),
     Plan(PlanDecl),
+    Output(OutputDecl),
+}
+
+/// `output NAME "label" = expr`: a derived value shown with the score and checkable by tests.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutputDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub label: Option<Text>,
+    pub value: Expr,
 }
 
 /// `amend item NAME { cap N  label "…"  requires … "…"  remove requires "…" }`: parts of an
@@ -202,6 +212,18 @@ pub struct SectionDecl {
     pub cap: Option<Expr>,
     pub items: Vec<ItemDecl>,
     pub groups: Vec<GroupDecl>,
+    /// `group NAME "label" cap N { … }`: items whose points together count at most N.
+    pub caps: Vec<CapGroupDecl>,
+}
+
+/// `group NAME "label" cap N { a, b }` inside a section.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapGroupDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub label: Option<Text>,
+    pub cap: Expr,
+    pub members: Vec<Ident>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -272,6 +294,28 @@ pub struct Expectation {
     pub is_item: bool,
     pub target: Ident,
     pub value: Value,
+    /// `section`, `group`, `let` or `output` before the name.
+    pub scope: Option<ExpectScope>,
+}
+
+/// What an `expect` names besides items: `expect section NAME = 30`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ExpectScope {
+    Section,
+    Group,
+    Let,
+    Output,
+}
+
+impl ExpectScope {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ExpectScope::Section => "section",
+            ExpectScope::Group => "group",
+            ExpectScope::Let => "let",
+            ExpectScope::Output => "output",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -284,6 +328,12 @@ pub enum Override {
     /// `override input { … }`: each field replaces the inherited input of its name.
     Input(Vec<InputField>),
     Let(LetDecl),
+    /// `override test "old" as "new" { … }`: the test `old` replaced by `new`.
+    RenamedTest {
+        old: Text,
+        test: TestDecl,
+    },
+    Output(OutputDecl),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -294,6 +344,7 @@ pub enum RemoveKind {
     Veto,
     Test,
     Input,
+    Output,
 }
 
 impl RemoveKind {
@@ -305,6 +356,7 @@ impl RemoveKind {
             RemoveKind::Veto => "veto",
             RemoveKind::Test => "test",
             RemoveKind::Input => "input",
+            RemoveKind::Output => "output",
         }
     }
 }

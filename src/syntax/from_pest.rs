@@ -348,6 +348,22 @@ impl Builder {
                         l.docs = with_docs(l.docs);
                         Override::Let(l)
                     }
+                    Rule::renamed_test => {
+                        // The parts of a test with the old name between `test` and `as`.
+                        let span = self.span(&target);
+                        let mut p = target.children();
+                        let t_docs = self.docs(p.next()?);
+                        let old = self.text(p.next()?);
+                        let name = self.text(p.next()?);
+                        let (given, expect) = self.test_body(p)?;
+                        let test = TestDecl { docs: with_docs(t_docs), name, given, expect, span };
+                        Override::RenamedTest { old, test }
+                    }
+                    Rule::output_decl => {
+                        let mut o = self.output_decl(target)?;
+                        o.docs = with_docs(o.docs);
+                        Override::Output(o)
+                    }
                     _ => return None,
                 })
             }
@@ -386,6 +402,7 @@ impl Builder {
                     "require" => RemoveKind::Require,
                     "veto" => RemoveKind::Veto,
                     "input" => RemoveKind::Input,
+                    "output" => RemoveKind::Output,
                     _ => RemoveKind::Test,
                 };
                 let name_pair = parts.next()?;
@@ -396,8 +413,26 @@ impl Builder {
                 };
                 Decl::Remove(Remove { kind, name, span })
             }
+            Rule::output_decl => Decl::Output(self.output_decl(pair)?),
             _ => return None,
         })
+    }
+
+    fn output_decl(&mut self, pair: Pair<'_, Rule>) -> Option<OutputDecl> {
+        let mut docs = None;
+        let mut name = None;
+        let mut label = None;
+        let mut value = None;
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::docs => docs = self.docs(part),
+                Rule::ident => name = Some(self.ident(part)),
+                Rule::string => label = Some(self.text(part)),
+                Rule::expr => value = Some(self.expr(part)),
+                _ => {}
+            }
+        }
+        Some(OutputDecl { docs, name: name?, label, value: value? })
     }
 
     fn let_decl(&mut self, pair: Pair<'_, Rule>) -> Option<LetDecl> {
@@ -582,6 +617,7 @@ impl Builder {
             cap: None,
             items: Vec::new(),
             groups: Vec::new(),
+            caps: Vec::new(),
         };
         for part in pair.children() {
             match part.as_rule() {
@@ -616,6 +652,26 @@ impl Builder {
                         }
                     }
                     decl.groups.push(group);
+                }
+                Rule::group_decl => {
+                    let mut docs = None;
+                    let mut name = None;
+                    let mut label = None;
+                    let mut cap = None;
+                    let mut members = Vec::new();
+                    for p in part.children() {
+                        match p.as_rule() {
+                            Rule::docs => docs = self.docs(p),
+                            Rule::ident if name.is_none() => name = Some(self.ident(p)),
+                            Rule::ident => members.push(self.ident(p)),
+                            Rule::string => label = Some(self.text(p)),
+                            Rule::section_cap => cap = p.children().next().map(|e| self.expr(e)),
+                            _ => {}
+                        }
+                    }
+                    if let (Some(name), Some(cap)) = (name, cap) {
+                        decl.caps.push(CapGroupDecl { docs, name, label, cap, members });
+                    }
                 }
                 _ => {}
             }
@@ -673,6 +729,12 @@ impl Builder {
         let mut p = pair.children();
         let docs = self.docs(p.next()?);
         let name = self.text(p.next()?);
+        let (given, expect) = self.test_body(p)?;
+        Some(TestDecl { docs, name, given, expect, span })
+    }
+
+    /// A test's `given` and `expect` parts.
+    fn test_body<'i>(&mut self, p: impl Iterator<Item = Pair<'i, Rule>>) -> Option<(Vec<Fact>, Vec<Expectation>)> {
         let mut given = Vec::new();
         let mut expect = Vec::new();
         for part in p {
@@ -690,15 +752,21 @@ impl Builder {
                         // One walk of the children: `item` first if it is there.
                         let mut f = e.into_inner().peekable();
                         let is_item = f.next_if(|t| t.as_rule() == Rule::kw_item).is_some();
+                        let scope = f.next_if(|t| t.as_rule() == Rule::expect_scope).map(|t| match t.as_str().trim() {
+                            "section" => ExpectScope::Section,
+                            "group" => ExpectScope::Group,
+                            "let" => ExpectScope::Let,
+                            _ => ExpectScope::Output,
+                        });
                         let target = self.ident(f.next()?);
                         let value = self.value(f.next()?);
-                        expect.push(Expectation { is_item, target, value });
+                        expect.push(Expectation { is_item, target, value, scope });
                     }
                 }
                 _ => {}
             }
         }
-        Some(TestDecl { docs, name, given, expect, span })
+        Some((given, expect))
     }
 
     // ------------------------------------------------------------ expressions
@@ -1025,6 +1093,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_not
             | Rule::kw_per
             | Rule::kw_of
+            | Rule::kw_group
+            | Rule::kw_output
+            | Rule::kw_as
     )
 }
 

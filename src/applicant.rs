@@ -40,6 +40,8 @@ impl RawValue<'_> {
     /// What was found, for a message: the text itself (its first 40 characters) or its kind.
     pub fn found(&self) -> String {
         match self {
+            // A date where none is read (a date cell of a workbook, too): say it is one.
+            RawValue::Text(s) if crate::date::parse(s).is_ok() => format!("a date ({s})"),
             RawValue::Text(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
             RawValue::Number(n) => format!("the number {}", n.chars().take(40).collect::<String>()),
             other => other.kind().to_string(),

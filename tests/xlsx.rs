@@ -281,3 +281,36 @@ fn a_workbook_larger_than_the_file_limit_is_refused() {
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("larger than 1024 bytes"), "{stderr}");
 }
+
+#[test]
+fn a_date_cell_is_read_as_its_calendar_day_and_a_date_with_a_time_is_refused() {
+    // Excel stores 1990-07-02 as the day count 33056 (from 1899-12-30); calamine gives the
+    // calendar date. Born 1990-07-02 with a certificate of 2025-07-01 scores 30 + 5 + 8 + 1
+    // = 44 in tests/dates/good/dates.policy (worked in that file's "one day short" test and
+    // "36th birthday" test: age 35 → 30, certificate → 5, default start → 8, 365 days → 1).
+    let dir = temp_dir();
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dates/good/dates.policy");
+    let script = r#"
+import openpyxl, datetime
+wb = openpyxl.Workbook(); ws = wb.active
+ws.append(['birth', 'cert_date'])
+ws.append([datetime.date(1990, 7, 2), datetime.date(2025, 7, 1)])
+wb.save('dates.xlsx')
+wb = openpyxl.Workbook(); ws = wb.active
+ws.append(['birth'])
+ws.append([datetime.datetime(1990, 7, 2, 8, 30)])
+wb.save('time.xlsx')
+"#;
+    if python(script, &dir).is_none() {
+        return;
+    }
+    let policy = policy.to_string_lossy();
+    let out = jifen(&["batch", "--policy", &policy, "dates.xlsx", "--output-format", "csv"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.lines().nth(1).is_some_and(|row| row.split(',').any(|c| c == "44")), "{stdout}");
+    let out = jifen(&["batch", "--policy", &policy, "time.xlsx"], &dir);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("Sheet!A2") && stderr.contains("a date with a time of day"), "{stderr}");
+}

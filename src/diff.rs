@@ -191,7 +191,8 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
     let mut out = Vec::new();
     // The year and effective date name the policies; only the standard is a rule.
     if old.standard != new.standard {
-        out.push(changed("policy", &new.id, "standard", old.standard.to_string(), new.standard.to_string()));
+        let show = |rs: &RuleSet| rs.standard.map_or("none".to_string(), |s| rs.show_points(s));
+        out.push(changed("policy", &new.id, "standard", show(old), show(new)));
     }
     // Parameters, with the items that read them.
     for p in &new.params {

@@ -14,8 +14,8 @@ pub fn why(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String>
         Status::Scored => None,
         Status::Capped => Some(format!(
             "capped at {} (computed {})",
-            ruleset.items.get(index).and_then(|d| d.cap).unwrap_or(item.points),
-            item.raw_points
+            ruleset.show_points(ruleset.items.get(index).and_then(|d| d.cap).unwrap_or(item.points)),
+            ruleset.show_points(item.raw_points)
         )),
         Status::PreconditionUnmet { reason } => Some(format!("precondition unmet: {reason}")),
         Status::Excluded { group, by } => {
@@ -25,7 +25,7 @@ pub fn why(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String>
                 .find(|g| &*g.id == *group)
                 .and_then(|g| g.label.clone())
                 .unwrap_or_else(|| std::sync::Arc::from(*group));
-            Some(format!("not counted: {by} scores higher ({label}; computed {})", item.raw_points))
+            Some(format!("not counted: {by} scores higher ({label}; computed {})", ruleset.show_points(item.raw_points)))
         }
     }
 }
@@ -60,8 +60,8 @@ pub fn trace_json(ruleset: &RuleSet, index: usize, outcome: &Outcome, applicant:
         .collect();
     json!({
         "arm": item.arm.and_then(|a| def.arms.get(a as usize)).map(String::as_str),
-        "raw_points": item.raw_points,
-        "cap": def.cap,
+        "raw_points": ruleset.points_json(item.raw_points),
+        "cap": def.cap.map(|c| ruleset.points_json(c)),
         "preconditions": preconditions,
         "facts": facts,
     })
@@ -78,8 +78,8 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
             o.insert("id".into(), json!(item.id));
             o.insert("label".into(), json!(item.label));
             o.insert("section".into(), json!(item.section));
-            o.insert("points".into(), json!(item.points));
-            o.insert("raw_points".into(), json!(item.raw_points));
+            o.insert("points".into(), ruleset.points_json(item.points));
+            o.insert("raw_points".into(), ruleset.points_json(item.raw_points));
             let status = match &item.status {
                 Status::Scored => "scored",
                 Status::Capped => "capped",
@@ -95,19 +95,26 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
         })
         .collect();
     let sections: Vec<Json> =
-        outcome.sections.iter().map(|s| json!({ "id": s.id, "points": s.points, "capped": s.capped })).collect();
-    json!({
+        outcome.sections.iter().map(|s| json!({ "id": s.id, "points": ruleset.points_json(s.points), "capped": s.capped })).collect();
+    let mut out = json!({
         "policy": { "id": &*ruleset.id, "year": ruleset.year },
-        "total": outcome.total,
-        "standard": outcome.standard,
+        "total": ruleset.points_json(outcome.total),
+        "standard": outcome.standard.map(|s| ruleset.points_json(s)),
         "eligible": outcome.eligible,
         "vetoed": outcome.vetoed,
-        "meets_standard": outcome.meets_standard,
+        // Without a standard there is no such verdict: null, and `eligible`/`vetoed` decide.
+        "meets_standard": outcome.standard.map(|_| outcome.meets_standard),
         "items": items,
         "sections": sections,
         "ineligible_reasons": outcome.ineligible_reasons.iter().map(|r| &**r).collect::<Vec<_>>(),
         "vetoes": outcome.vetoes.iter().map(|r| &**r).collect::<Vec<_>>(),
-    })
+    });
+    if ruleset.floor.is_some() {
+        if let Some(o) = out.as_object_mut() {
+            o.insert("floored".into(), json!(outcome.floored));
+        }
+    }
+    out
 }
 
 /// Facts of an applicant as `name = value` text, for traces.

@@ -75,10 +75,15 @@ impl RuleSet {
                         (format!("item {}", item.id), Value::Int(item.points))
                     }
                 };
+                // Points are compared in units and shown as the policy prints them.
+                let show = |v: Value| match (e.target, v) {
+                    (Target::Total | Target::Item(_), Value::Int(units)) => self.show_points(units),
+                    _ => show_plain(v),
+                };
                 (actual != e.value).then(|| Mismatch {
                     target: name,
-                    expected: show_plain(e.value),
-                    actual: show_plain(actual),
+                    expected: show(e.value),
+                    actual: show(actual),
                     location: format!("{file}:{}", e.line),
                 })
             })

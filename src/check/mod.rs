@@ -6,6 +6,7 @@
 mod expr;
 mod lints;
 mod matching;
+mod points;
 mod ranges;
 mod types;
 
@@ -105,6 +106,8 @@ pub(crate) struct Checker<'a> {
     size: Size,
     /// What is left of [`SUGGESTION_BUDGET`].
     suggestion_budget: Cell<usize>,
+    /// The header's precision of points; `None`: whole points.
+    precision: Option<rules::Precision>,
 }
 
 /// The work all did-you-mean suggestions of one policy may take (see [`did_you_mean_within`]):
@@ -152,6 +155,7 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         broken_items: BTreeSet::new(),
         size: Size::default(),
         suggestion_budget: Cell::new(SUGGESTION_BUDGET),
+        precision: None,
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -187,13 +191,8 @@ impl<'a> Checker<'a> {
 
     fn run(&mut self, policy: &'a ast::PolicyFile) -> Option<RuleSet> {
         let header = &policy.header;
-        let standard = match header.standard {
-            Some((s, _)) => s,
-            None => {
-                self.missing_header_field(header, "standard", "standard  120");
-                0
-            }
-        };
+        self.precision = self.precision(header);
+        let (standard, floor) = self.standard_and_floor(header, self.precision);
         let year = match header.year {
             Some((y, _)) => y,
             None => {
@@ -248,6 +247,8 @@ impl<'a> Checker<'a> {
             year,
             effective,
             standard,
+            points: self.precision,
+            floor,
             extends: header.extends.as_ref().map(|t| t.value.clone()),
             doc: header.docs.clone(),
             enums: self
@@ -942,6 +943,8 @@ impl<'a> Checker<'a> {
         match ty {
             Ty::Error => {}
             Ty::Num { int: true, unit: None } => {}
+            // Rounded to the declared precision, item by item.
+            Ty::Num { int: false, unit: None } if self.precision.is_some() => {}
             Ty::Num { int: false, unit: None } => self.error(
                 Diagnostic::error(
                     codes::NOT_WHOLE_POINTS,
@@ -949,7 +952,10 @@ impl<'a> Checker<'a> {
                     span,
                     "this can have a fraction",
                 )
-                .with_help("round explicitly with `floor(…)`, or use `N per AMOUNT of x` to count full units"),
+                .with_help(format!(
+                    "round explicitly with `floor(…)`, use `N per AMOUNT of x` to count full units, or {}",
+                    points::DECLARE_POINTS
+                )),
             ),
             Ty::Num { unit: Some(u), .. } => self.error(
                 Diagnostic::error(
@@ -1000,9 +1006,14 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        match crate::eval::constant(&lowered, &self.param_values()) {
-            Some(Value::Int(i)) if i >= 0 => Some(i),
-            Some(Value::Int(_)) => {
+        let value = crate::eval::constant(&lowered, &self.param_values())?;
+        match points::constant_units(self.precision, value) {
+            Some(Ok(i)) if i >= 0 => Some(i),
+            Some(Err(d)) => {
+                self.points_units(self.precision, d, expr.span, what);
+                None
+            }
+            Some(Ok(_)) => {
                 self.error(
                     Diagnostic::error(
                         codes::TYPE_MISMATCH,
@@ -1279,8 +1290,8 @@ impl<'a> Checker<'a> {
             }
         };
         let value = match (target, &e.value.kind) {
-            (rules::Target::Total | rules::Target::Item(_), ValueKind::Number(n)) if n.integral && n.unit.is_none() => {
-                Value::Int(i64::try_from(n.value).unwrap_or(0))
+            (rules::Target::Total | rules::Target::Item(_), ValueKind::Number(n)) if n.unit.is_none() => {
+                Value::Int(self.points_units(self.precision, n.value, e.value.span, "the expected points")?)
             }
             (rules::Target::Eligible | rules::Target::Vetoed | rules::Target::MeetsStandard, ValueKind::Bool(b)) => {
                 Value::Bool(*b)

@@ -99,14 +99,14 @@ pub fn run(args: Args, format: Format) -> u8 {
         let base = ruleset.empty_profile(args.age);
         let routes = ruleset.routes(&base, args.max_changes.unwrap_or(4));
         if format == Format::Json {
-            let v = serde_json::json!({ "policy": { "id": &*ruleset.id, "year": ruleset.year }, "age": args.age, "standard": ruleset.standard, "routes": routes });
+            let v = serde_json::json!({ "policy": { "id": &*ruleset.id, "year": ruleset.year }, "age": args.age, "standard": ruleset.standard.map(|s| ruleset.points_json(s)), "routes": routes });
             outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             return exit::OK;
         }
         let mut out = format!(
             "{} routes to {} under {} {} (age {}; facts in parentheses are implied by the policy's assumptions):\n\n",
             routes.len(),
-            ruleset.standard,
+            ruleset.standard.map_or("eligibility".to_string(), |s| ruleset.show_points(s)),
             ruleset.id,
             ruleset.year,
             args.age
@@ -147,14 +147,21 @@ pub fn run(args: Args, format: Format) -> u8 {
         outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         return exit::OK;
     }
-    let mut out = format!("total {} of {} under {} {}", report.total, report.standard, ruleset.id, ruleset.year);
+    let standard = report.standard.unwrap_or(i64::MIN);
+    let mut out = format!(
+        "total {} of {} under {} {}",
+        ruleset.show_points(report.total),
+        report.standard.map_or("no standard".to_string(), |s| ruleset.show_points(s)),
+        ruleset.id,
+        ruleset.year
+    );
     if report.meets_standard {
         out.push_str(": meets the standard already.\n");
     } else {
-        if report.total >= report.standard {
+        if report.total >= standard {
             out.push_str(": the points are enough, but a rule stands in the way.\n");
         } else {
-            out.push_str(&format!(" — {} short.\n", report.standard.saturating_sub(report.total)));
+            out.push_str(&format!(" — {} short.\n", ruleset.show_points(standard.saturating_sub(report.total))));
         }
         out.push_str(&blockers(&report));
         if report.blockers.iter().any(|b| !b.can_change) {

@@ -109,7 +109,7 @@ impl<T: Copy> Table<T> {
                     let k = index / key.stride as usize % key.size as usize;
                     applicant.values[key.slot as usize] = key.domain.value(k);
                 }
-                answer(&Ctx { inputs: &applicant.values, points: &[], params: &rules.params })
+                answer(&Ctx { inputs: &applicant.values, points: &[], params: &rules.params, places: 0 })
             })
             .collect();
         Some(Table { keys, entries })

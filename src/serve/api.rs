@@ -122,7 +122,7 @@ pub fn policy_json(rs: &RuleSet) -> Json {
             "title": &rs.title,
             "year": rs.year,
             "effective": &rs.effective,
-            "standard": rs.standard,
+            "standard": rs.standard.map(|s| rs.points_json(s)),
         },
         "inputs": inputs,
         "items": items,

@@ -14,7 +14,9 @@ use crate::syntax::ast;
 pub(super) const DECLARE_POINTS: &str = "declare the precision of points in the header, e.g. `points 0.01 round half_up`";
 
 impl Checker<'_> {
-    /// The header's `points` line, checked: `None` for whole points (no line, or a broken one).
+    /// The header's `points` line, checked: `None` for whole points. A broken line has its
+    /// error, and the rest is checked as if it read `points 0.01 round half_up` (or its valid
+    /// half), so that fractional items are not reported again.
     pub(super) fn precision(&mut self, header: &ast::Header) -> Option<Precision> {
         let decl = header.points.as_ref()?;
         let places = (0..=Precision::MAX_PLACES)
@@ -67,7 +69,7 @@ impl Checker<'_> {
                 }
             },
         };
-        Some(Precision { places: places?, rounding: rounding? })
+        Some(Precision { places: places.unwrap_or(2), rounding: rounding.unwrap_or(Rounding::HalfUp) })
     }
 
     /// A number of points the header or a test writes, in units; an error where it is finer

@@ -57,6 +57,8 @@ pub struct PointsDecl {
     pub precision: Decimal,
     pub precision_span: Span,
     pub rounding: Option<Ident>,
+    /// The whole `points …` field.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

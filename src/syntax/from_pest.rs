@@ -226,7 +226,7 @@ impl Builder {
                     let mut children = part.children();
                     let precision_span = children.next().map_or(part_span, |p| self.span(&p));
                     let rounding = children.next().map(|r| self.ident(r));
-                    let decl = precision.map(|precision| (PointsDecl { precision, precision_span, rounding }, part_span));
+                    let decl = precision.map(|precision| (PointsDecl { precision, precision_span, rounding, span: part_span }, part_span));
                     let mut slot = points.take();
                     self.set_header_field(&mut slot, decl, "points", part_span);
                     points = slot;

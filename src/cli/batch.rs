@@ -274,7 +274,7 @@ fn score_row(
             push_csv_cell(out, id.as_deref().unwrap_or(""));
             out.push(b',');
         }
-        csv_scores(out, &worker.scores);
+        csv_scores(out, &worker.scores, scorer.rules());
         return Ok(());
     }
     let outcome = scorer.evaluate(applicant).map_err(|e| failed(&e))?;
@@ -290,16 +290,30 @@ fn score_row(
     Ok(())
 }
 
-/// `total,eligible,vetoed,meets_standard,points…` and the line's end.
-fn csv_scores(out: &mut Vec<u8>, s: &Scores) {
+/// `total,eligible,vetoed,meets_standard,points…` and the line's end. Fractional points
+/// are written with the policy's places; without a standard `meets_standard` is empty.
+fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet) {
+    let fractional = rules.points.is_some_and(|p| p.places > 0);
     let mut num = itoa::Buffer::new();
-    out.extend_from_slice(num.format(s.total).as_bytes());
-    for flag in [s.eligible, s.vetoed, s.meets_standard] {
+    let mut points = |out: &mut Vec<u8>, p: i64| {
+        if fractional {
+            out.extend_from_slice(rules.show_points(p).as_bytes());
+        } else {
+            out.extend_from_slice(num.format(p).as_bytes());
+        }
+    };
+    points(out, s.total);
+    for flag in [s.eligible, s.vetoed] {
         out.extend_from_slice(if flag { b",true" } else { b",false" });
+    }
+    match (rules.standard, s.meets_standard) {
+        (None, _) => out.push(b','),
+        (Some(_), true) => out.extend_from_slice(b",true"),
+        (Some(_), false) => out.extend_from_slice(b",false"),
     }
     for &p in &s.points {
         out.push(b',');
-        out.extend_from_slice(num.format(p).as_bytes());
+        points(out, p);
     }
     out.push(b'\n');
 }

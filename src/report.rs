@@ -25,7 +25,10 @@ pub fn why(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String>
                 .find(|g| &*g.id == *group)
                 .and_then(|g| g.label.clone())
                 .unwrap_or_else(|| std::sync::Arc::from(*group));
-            Some(format!("not counted: {by} scores higher ({label}; computed {})", ruleset.show_points(item.raw_points)))
+            Some(format!(
+                "not counted: {by} scores higher ({label}; computed {})",
+                ruleset.show_points(item.raw_points)
+            ))
         }
     }
 }
@@ -94,8 +97,11 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
             Json::Object(o)
         })
         .collect();
-    let sections: Vec<Json> =
-        outcome.sections.iter().map(|s| json!({ "id": s.id, "points": ruleset.points_json(s.points), "capped": s.capped })).collect();
+    let sections: Vec<Json> = outcome
+        .sections
+        .iter()
+        .map(|s| json!({ "id": s.id, "points": ruleset.points_json(s.points), "capped": s.capped }))
+        .collect();
     let mut out = json!({
         "policy": { "id": &*ruleset.id, "year": ruleset.year },
         "total": ruleset.points_json(outcome.total),

@@ -26,8 +26,7 @@ fn jifen(args: &[&str], stdin: &str) -> (i32, String) {
 }
 
 /// 20.25 (硕士) + 30 (150 × 0.25, capped) + 3 (36 / 12) + 6.67 (20 / 3, half_up) = 59.92
-const MASTER: &str =
-    r#"{"degree":"master","employment_months":150,"residence_months":36,"patent":true,"inventors":3}"#;
+const MASTER: &str = r#"{"degree":"master","employment_months":150,"residence_months":36,"patent":true,"inventors":3}"#;
 /// 10.5 + 2.5 − 25 = −12, lifted to the floor of 0.
 const FLOORED: &str = r#"{"degree":"bachelor","employment_months":10,"violations":2}"#;
 
@@ -98,6 +97,7 @@ fn batch_csv_columns_hold_decimal_points() {
 #[test]
 fn whole_point_policies_print_as_before() {
     // The 2025 policy declares no precision: integers, no places, as every snapshot has them.
-    let (_, out) = jifen(&["score", "--format", "json", "-"], &std::fs::read_to_string("examples/applicant.json").unwrap());
+    let (_, out) =
+        jifen(&["score", "--format", "json", "-"], &std::fs::read_to_string("examples/applicant.json").unwrap());
     assert!(out.contains("\"total\": 149,"), "{out}");
 }

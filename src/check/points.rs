@@ -11,7 +11,8 @@ use crate::source::Span;
 use crate::syntax::ast;
 
 /// The help that names the header line declaring fractional points.
-pub(super) const DECLARE_POINTS: &str = "declare the precision of points in the header, e.g. `points 0.01 round half_up`";
+pub(super) const DECLARE_POINTS: &str =
+    "declare the precision of points in the header, e.g. `points 0.01 round half_up`";
 
 impl Checker<'_> {
     /// The header's `points` line, checked: `None` for whole points. A broken line has its
@@ -19,8 +20,7 @@ impl Checker<'_> {
     /// half), so that fractional items are not reported again.
     pub(super) fn precision(&mut self, header: &ast::Header) -> Option<Precision> {
         let decl = header.points.as_ref()?;
-        let places = (0..=Precision::MAX_PLACES)
-            .find(|&p| decl.precision == Decimal::from_i128_with_scale(1, p));
+        let places = (0..=Precision::MAX_PLACES).find(|&p| decl.precision == Decimal::from_i128_with_scale(1, p));
         if places.is_none() {
             self.error(
                 Diagnostic::error(

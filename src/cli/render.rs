@@ -35,7 +35,12 @@ pub fn outcome_table(
     let id_width = ruleset.items.iter().map(|i| i.id.len()).max().unwrap_or(10);
     for (s, section) in ruleset.sections.iter().enumerate() {
         let points = outcome.sections.get(s).map(|x| x.points).unwrap_or(0);
-        out.push_str(&format!("\n{} ({}){}\n", bold(&section.label), section.id, dim(&format!("  {} points", ruleset.show_points(points)))));
+        out.push_str(&format!(
+            "\n{} ({}){}\n",
+            bold(&section.label),
+            section.id,
+            dim(&format!("  {} points", ruleset.show_points(points)))
+        ));
         for &i in &section.items {
             let i = i as usize;
             let (Some(def), Some(item)) = (ruleset.items.get(i), outcome.items.get(i)) else { continue };

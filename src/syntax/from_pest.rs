@@ -226,7 +226,9 @@ impl Builder {
                     let mut children = part.children();
                     let precision_span = children.next().map_or(part_span, |p| self.span(&p));
                     let rounding = children.next().map(|r| self.ident(r));
-                    let decl = precision.map(|precision| (PointsDecl { precision, precision_span, rounding, span: part_span }, part_span));
+                    let decl = precision.map(|precision| {
+                        (PointsDecl { precision, precision_span, rounding, span: part_span }, part_span)
+                    });
                     let mut slot = points.take();
                     self.set_header_field(&mut slot, decl, "points", part_span);
                     points = slot;
@@ -256,11 +258,20 @@ impl Builder {
             None => (false, text.as_str()),
         };
         // Whole numbers fit an i64, as every other whole number in a policy does.
-        let value = parse_decimal(digits)
-            .filter(|v| digits.contains('.') || i64::try_from(*v).is_ok())
-            .map(|v| if negative { -v } else { v });
+        let value = parse_decimal(digits).filter(|v| digits.contains('.') || i64::try_from(*v).is_ok()).map(|v| {
+            if negative {
+                -v
+            } else {
+                v
+            }
+        });
         if value.is_none() {
-            self.diagnostics.push(Diagnostic::error(codes::BAD_NUMBER, "number too large", span, "this number does not fit"));
+            self.diagnostics.push(Diagnostic::error(
+                codes::BAD_NUMBER,
+                "number too large",
+                span,
+                "this number does not fit",
+            ));
         }
         value
     }

@@ -7,7 +7,11 @@ use crate::syntax::ast;
 
 pub(super) fn check(
     ruleset: &RuleSet,
-    def: &ItemDef, decl: &ast::ItemDecl, deduction: bool, facts: &ItemFacts) -> Option<Diagnostic> {
+    def: &ItemDef,
+    decl: &ast::ItemDecl,
+    deduction: bool,
+    facts: &ItemFacts,
+) -> Option<Diagnostic> {
     let cap = Ext::Fin(ruleset.points_decimal(def.cap?));
     let binds = if deduction { facts.raw.lo < cap.neg() } else { facts.raw.hi > cap };
     if binds {

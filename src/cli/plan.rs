@@ -1,6 +1,7 @@
 //! `jifen plan`: what would bring an applicant to the standard, and the routes to it.
 
 use jifen::plan::{BlockerKind, Limits, Plan, PlanReport, DEFAULT_BUDGET};
+use jifen::RuleSet;
 
 use super::input::{load_policy, read};
 use super::{exit, fail, Format};
@@ -78,16 +79,18 @@ fn blockers(report: &PlanReport) -> String {
 }
 
 /// The item changes in parentheses after two spaces, or nothing when no item changes.
-fn in_parens(items: &[(String, i64)]) -> String {
+fn in_parens(ruleset: &RuleSet, items: &[(String, i64)]) -> String {
     if items.is_empty() {
         String::new()
     } else {
-        format!("  ({})", deltas(items))
+        format!("  ({})", deltas(ruleset, items))
     }
 }
 
-fn deltas(items: &[(String, i64)]) -> String {
-    items.iter().map(|(id, d)| format!("{id} {d:+}")).collect::<Vec<_>>().join(", ")
+/// Each item's gain, signed, in the policy's places.
+fn deltas(ruleset: &RuleSet, items: &[(String, i64)]) -> String {
+    let signed = |d: i64| if d >= 0 { format!("+{}", ruleset.show_points(d)) } else { ruleset.show_points(d) };
+    items.iter().map(|(id, d)| format!("{id} {}", signed(*d))).collect::<Vec<_>>().join(", ")
 }
 
 pub fn run(args: Args, format: Format) -> u8 {
@@ -112,7 +115,13 @@ pub fn run(args: Args, format: Format) -> u8 {
             args.age
         );
         for (k, r) in routes.iter().enumerate() {
-            out.push_str(&format!("{:>3}. {:<90} → {}\n      {}\n", k + 1, describe(r), r.total, deltas(&r.items)));
+            out.push_str(&format!(
+                "{:>3}. {:<90} → {}\n      {}\n",
+                k + 1,
+                describe(r),
+                ruleset.show_points(r.total),
+                deltas(&ruleset, &r.items)
+            ));
         }
         out!("{out}");
         return exit::OK;
@@ -179,7 +188,13 @@ pub fn run(args: Args, format: Format) -> u8 {
         } else {
             out.push_str("\nWays to reach it, fewest changes first:\n");
             for (k, p) in report.plans.iter().enumerate() {
-                out.push_str(&format!("{:>3}. {} → {}{}\n", k + 1, describe(p), p.total, in_parens(&p.items)));
+                out.push_str(&format!(
+                    "{:>3}. {} → {}{}\n",
+                    k + 1,
+                    describe(p),
+                    ruleset.show_points(p.total),
+                    in_parens(&ruleset, &p.items)
+                ));
             }
         }
     }
@@ -203,9 +218,9 @@ pub fn run(args: Args, format: Format) -> u8 {
                 "  {} year{}: {}{}{}\n",
                 w.years,
                 if w.years == 1 { " " } else { "s" },
-                w.total,
+                ruleset.show_points(w.total),
                 if w.meets_standard { "  meets the standard" } else { "" },
-                in_parens(&w.items)
+                in_parens(&ruleset, &w.items)
             ));
         }
     }

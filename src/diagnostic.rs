@@ -61,6 +61,7 @@ pub enum Code {
     W0106,
     W0107,
     W0108,
+    E0110,
 }
 
 /// What the project says of a code: its heading in `docs/errors.md`, and whether
@@ -119,6 +120,7 @@ pub const REGISTRY: &[CodeInfo] = &[
     CodeInfo { code: Code::W0106, title: "never read", allowable: false },
     CodeInfo { code: Code::W0107, title: "a child policy that changes nothing", allowable: false },
     CodeInfo { code: Code::W0108, title: "a test's name states another total", allowable: false },
+    CodeInfo { code: Code::E0110, title: "bad points precision, rounding or number of points", allowable: false },
 ];
 
 impl Code {
@@ -170,6 +172,7 @@ impl Code {
             Code::W0106 => "W0106",
             Code::W0107 => "W0107",
             Code::W0108 => "W0108",
+            Code::E0110 => "E0110",
         }
     }
 
@@ -259,6 +262,7 @@ pub mod codes {
     pub const UNUSED: Code = Code::W0106;
     pub const CHANGES_NOTHING: Code = Code::W0107;
     pub const TEST_NAME_TOTAL: Code = Code::W0108;
+    pub const BAD_POINTS: Code = Code::E0110;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

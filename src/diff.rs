@@ -80,7 +80,8 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
     let mut out = Vec::new();
     // The year and effective date name the policies; only the standard is a rule.
     if old.standard != new.standard {
-        out.push(changed("policy", &new.id, "standard", old.standard.to_string(), new.standard.to_string()));
+        let show = |rs: &RuleSet| rs.standard.map_or("none".to_string(), |s| rs.show_points(s));
+        out.push(changed("policy", &new.id, "standard", show(old), show(new)));
     }
     param_changes(old, new, &mut out);
     // Inputs: an added one with its declaration, a changed one with both.

@@ -268,17 +268,23 @@ fn header_table(rs: &RuleSet) -> Block {
         cell(&rs.title),
         cell(rs.year.to_string()),
         cell(&rs.effective),
-        cell(rs.standard.to_string()),
+        cell(rs.standard.map_or("—".to_string(), |s| rs.show_points(s))),
         extends,
     ];
     Block::Table { head: &["Policy id", "Title", "Year", "Effective", "Standard score", "Extends"], rows: vec![row] }
 }
 
 fn standard_para(rs: &RuleSet) -> Block {
-    let mut line = vec![text(format!(
-        "An eligible applicant to whom no veto applies meets the standard with a total of at least {} points.",
-        rs.standard
-    ))];
+    let mut line = vec![text(match rs.standard {
+        Some(s) => format!(
+            "An eligible applicant to whom no veto applies meets the standard with a total of at least {} points.",
+            rs.show_points(s)
+        ),
+        None => "This policy has no standard: an eligible applicant to whom no veto applies qualifies.".to_string(),
+    })];
+    if let Some(floor) = rs.floor {
+        line.push(text(format!(" The total never goes below {} points.", rs.show_points(floor))));
+    }
     if let Some(parent) = &rs.extends {
         line.extend([text(" Everything this policy does not restate is inherited from "), code(parent), text(".")]);
     }

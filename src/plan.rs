@@ -45,7 +45,7 @@ pub struct Waiting {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanReport {
     pub total: i64,
-    pub standard: i64,
+    pub standard: Option<i64>,
     pub meets_standard: bool,
     pub eligible: bool,
     pub vetoed: bool,
@@ -186,7 +186,7 @@ impl RuleSet {
                 // A date is a fact of the past: no plan changes it.
                 InputType::Date => Vec::new(),
                 InputType::Int { .. } | InputType::Decimal { .. } => {
-                    let standard = Decimal::from(self.standard.clamp(1, 200));
+                    let standard = Decimal::from((self.standard.unwrap_or(1) / self.point_unit()).clamp(1, 200));
                     for step in &per_steps {
                         // One point a unit when the rate is not a constant of at least one point.
                         let units = match step.rate {

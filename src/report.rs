@@ -14,8 +14,8 @@ pub fn why(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String>
         Status::Scored => None,
         Status::Capped => Some(format!(
             "capped at {} (computed {})",
-            ruleset.items.get(index).and_then(|d| d.cap).unwrap_or(item.points),
-            item.raw_points
+            ruleset.show_points(ruleset.items.get(index).and_then(|d| d.cap).unwrap_or(item.points)),
+            ruleset.show_points(item.raw_points)
         )),
         Status::PreconditionUnmet { reason } => Some(format!("precondition unmet: {reason}")),
         Status::Excluded { group, by } => {
@@ -25,7 +25,10 @@ pub fn why(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String>
                 .find(|g| &*g.id == *group)
                 .and_then(|g| g.label.clone())
                 .unwrap_or_else(|| std::sync::Arc::from(*group));
-            Some(format!("not counted: {by} scores higher ({label}; computed {})", item.raw_points))
+            Some(format!(
+                "not counted: {by} scores higher ({label}; computed {})",
+                ruleset.show_points(item.raw_points)
+            ))
         }
     }
 }
@@ -61,8 +64,8 @@ pub fn trace_json(ruleset: &RuleSet, index: usize, outcome: &Outcome, applicant:
         .collect();
     json!({
         "arm": item.arm.and_then(|a| def.arms.get(a as usize)).map(String::as_str),
-        "raw_points": item.raw_points,
-        "cap": def.cap,
+        "raw_points": ruleset.points_json(item.raw_points),
+        "cap": def.cap.map(|c| ruleset.points_json(c)),
         "preconditions": preconditions,
         "facts": facts,
     })
@@ -79,8 +82,8 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
             o.insert("id".into(), json!(item.id));
             o.insert("label".into(), json!(item.label));
             o.insert("section".into(), json!(item.section));
-            o.insert("points".into(), json!(item.points));
-            o.insert("raw_points".into(), json!(item.raw_points));
+            o.insert("points".into(), ruleset.points_json(item.points));
+            o.insert("raw_points".into(), ruleset.points_json(item.raw_points));
             let status = match &item.status {
                 Status::Scored => "scored",
                 Status::Capped => "capped",
@@ -95,15 +98,19 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
             Json::Object(o)
         })
         .collect();
-    let sections: Vec<Json> =
-        outcome.sections.iter().map(|s| json!({ "id": s.id, "points": s.points, "capped": s.capped })).collect();
+    let sections: Vec<Json> = outcome
+        .sections
+        .iter()
+        .map(|s| json!({ "id": s.id, "points": ruleset.points_json(s.points), "capped": s.capped }))
+        .collect();
     let mut out = json!({
         "policy": { "id": &*ruleset.id, "year": ruleset.year },
-        "total": outcome.total,
-        "standard": outcome.standard,
+        "total": ruleset.points_json(outcome.total),
+        "standard": outcome.standard.map(|s| ruleset.points_json(s)),
         "eligible": outcome.eligible,
         "vetoed": outcome.vetoed,
-        "meets_standard": outcome.meets_standard,
+        // Without a standard there is no such verdict: null, and `eligible`/`vetoed` decide.
+        "meets_standard": outcome.standard.map(|_| outcome.meets_standard),
         "items": items,
         "sections": sections,
         "ineligible_reasons": outcome.ineligible_reasons.iter().map(|r| &**r).collect::<Vec<_>>(),
@@ -114,11 +121,16 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
         out["groups"] = outcome
             .groups
             .iter()
-            .map(|g| json!({ "id": g.id, "section": g.section, "points": g.points, "raw_points": g.raw_points, "capped": g.capped }))
+            .map(|g| json!({ "id": g.id, "section": g.section, "points": ruleset.points_json(g.points), "raw_points": ruleset.points_json(g.raw_points), "capped": g.capped }))
             .collect();
     }
     if !ruleset.outputs.is_empty() {
         out["outputs"] = Json::Object(outputs_json(ruleset, outcome));
+    }
+    if ruleset.floor.is_some() {
+        if let Some(o) = out.as_object_mut() {
+            o.insert("floored".into(), json!(outcome.floored));
+        }
     }
     out
 }
@@ -137,14 +149,16 @@ pub fn outputs_json(ruleset: &RuleSet, outcome: &Outcome) -> Map<String, Json> {
 pub fn section_cut(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
     let (def, s) = (ruleset.sections.get(index)?, outcome.sections.get(index)?);
     let cut = s.raw_points.checked_sub(s.points)?.checked_abs()?;
-    (s.capped && cut != 0).then(|| format!("section cap {} cut {cut}", def.cap.unwrap_or(s.points.abs())))
+    let cap = def.cap.unwrap_or(s.points.abs());
+    (s.capped && cut != 0).then(|| format!("section cap {} cut {}", ruleset.show_points(cap), ruleset.show_points(cut)))
 }
 
 /// What a capped group's cap cut, in words (`None` when it cut nothing).
 pub fn group_cut(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
     let (def, g) = (ruleset.caps.get(index)?, outcome.groups.get(index)?);
     let cut = g.raw_points.checked_sub(g.points)?.checked_abs()?;
-    (g.capped && cut != 0).then(|| format!("group cap {} cut {cut}", def.cap))
+    (g.capped && cut != 0)
+        .then(|| format!("group cap {} cut {}", ruleset.show_points(def.cap), ruleset.show_points(cut)))
 }
 
 /// Facts of an applicant as `name = value` text, for traces.

@@ -106,9 +106,16 @@ impl RuleSet {
                         }
                     }
                 };
-                let show = |v: Value| match ty {
-                    Some(ty) => self.show_value(ty, v),
-                    None => show_plain(v),
+                // Points are compared in units and shown as the policy prints them; a derived
+                // value with its unit.
+                let show = |v: Value| match (ty, e.target, v) {
+                    (Some(ty), _, v) => self.show_value(ty, v),
+                    (
+                        None,
+                        Target::Total | Target::Item(_) | Target::Section(_) | Target::Group(_),
+                        Value::Int(units),
+                    ) => self.show_points(units),
+                    _ => show_plain(v),
                 };
                 (!same_value(actual, e.value)).then(|| Mismatch {
                     target: name,

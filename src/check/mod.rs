@@ -6,6 +6,7 @@
 mod expr;
 mod lints;
 mod matching;
+mod points;
 mod ranges;
 mod types;
 
@@ -109,6 +110,8 @@ pub(crate) struct Checker<'a> {
     effective: Option<i32>,
     /// The `let`s tests expect (`expect let NAME = …`), compiled for the test runner.
     kept_lets: Vec<rules::DerivedDef>,
+    /// The header's precision of points; `None`: whole points.
+    precision: Option<rules::Precision>,
 }
 
 /// The work all did-you-mean suggestions of one policy may take (see [`did_you_mean_within`]):
@@ -158,6 +161,7 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         suggestion_budget: Cell::new(SUGGESTION_BUDGET),
         effective: policy.header.effective.as_ref().and_then(|(e, _)| crate::date::parse(e).ok()),
         kept_lets: Vec::new(),
+        precision: None,
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -193,13 +197,8 @@ impl<'a> Checker<'a> {
 
     fn run(&mut self, policy: &'a ast::PolicyFile) -> Option<RuleSet> {
         let header = &policy.header;
-        let standard = match header.standard {
-            Some((s, _)) => s,
-            None => {
-                self.missing_header_field(header, "standard", "standard  120");
-                0
-            }
-        };
+        self.precision = self.precision(header);
+        let (standard, floor) = self.standard_and_floor(header, self.precision);
         let year = match header.year {
             Some((y, _)) => y,
             None => {
@@ -262,6 +261,8 @@ impl<'a> Checker<'a> {
             year,
             effective,
             standard,
+            points: self.precision,
+            floor,
             extends: header.extends.as_ref().map(|t| t.value.clone()),
             doc: header.docs.clone(),
             enums: self
@@ -1068,6 +1069,8 @@ impl<'a> Checker<'a> {
         match ty {
             Ty::Error => {}
             Ty::Num { int: true, unit: None } => {}
+            // Rounded to the declared precision, item by item.
+            Ty::Num { int: false, unit: None } if self.precision.is_some() => {}
             Ty::Num { int: false, unit: None } => self.error(
                 Diagnostic::error(
                     codes::NOT_WHOLE_POINTS,
@@ -1075,7 +1078,10 @@ impl<'a> Checker<'a> {
                     span,
                     "this can have a fraction",
                 )
-                .with_help("round explicitly with `floor(…)`, or use `N per AMOUNT of x` to count full units"),
+                .with_help(format!(
+                    "round explicitly with `floor(…)`, use `N per AMOUNT of x` to count full units, or {}",
+                    points::DECLARE_POINTS
+                )),
             ),
             Ty::Num { unit: Some(u), .. } => self.error(
                 Diagnostic::error(
@@ -1126,9 +1132,14 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        match crate::eval::constant(&lowered, &self.param_values()) {
-            Some(Value::Int(i)) if i >= 0 => Some(i),
-            Some(Value::Int(_)) => {
+        let value = crate::eval::constant(&lowered, &self.param_values())?;
+        match points::constant_units(self.precision, value) {
+            Some(Ok(i)) if i >= 0 => Some(i),
+            Some(Err(d)) => {
+                self.points_units(self.precision, d, expr.span, what);
+                None
+            }
+            Some(Ok(_)) => {
                 self.error(
                     Diagnostic::error(
                         codes::TYPE_MISMATCH,
@@ -1408,8 +1419,8 @@ impl<'a> Checker<'a> {
             }
         };
         let value = match (target, &e.value.kind) {
-            (rules::Target::Total | rules::Target::Item(_), ValueKind::Number(n)) if n.integral && n.unit.is_none() => {
-                Value::Int(i64::try_from(n.value).unwrap_or(0))
+            (rules::Target::Total | rules::Target::Item(_), ValueKind::Number(n)) if n.unit.is_none() => {
+                Value::Int(self.points_units(self.precision, n.value, e.value.span, "the expected points")?)
             }
             (rules::Target::Eligible | rules::Target::Vetoed | rules::Target::MeetsStandard, ValueKind::Bool(b)) => {
                 Value::Bool(*b)
@@ -1493,8 +1504,8 @@ impl<'a> Checker<'a> {
         let value = match ty {
             // A section's or group's points.
             None => match &e.value.kind {
-                ValueKind::Number(n) if n.integral && n.unit.is_none() => {
-                    Value::Int(i64::try_from(n.value).unwrap_or(0))
+                ValueKind::Number(n) if n.unit.is_none() => {
+                    Value::Int(self.points_units(self.precision, n.value, e.value.span, "the expected points")?)
                 }
                 _ => {
                     self.error(

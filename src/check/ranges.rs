@@ -496,7 +496,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
         // (Borrowed, not copied: a copy per item is quadratic in a policy's size.)
         let env = Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole };
         let raw = num(eval(&item.body, &env));
-        let points = final_points(item, raw, info.deduction);
+        let points = final_points(ruleset, item, raw, info.deduction);
         let dead_arms = dead_arms(&item.body, &env);
         finals[index as usize] = points;
         items.push(ItemFacts { index, raw, points, dead_arms });
@@ -522,7 +522,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
             }
         }
         if let Some(cap) = section.cap {
-            sum = sum.min(Ext::Fin(Decimal::from(cap)));
+            sum = sum.min(Ext::Fin(ruleset.points_decimal(cap)));
         }
         best = best.add(sum);
     }
@@ -545,10 +545,10 @@ fn input_intervals(ruleset: &RuleSet) -> Vec<Interval> {
 }
 
 /// An item's points after its cap; 0 too when a precondition or its group can drop it.
-fn final_points(item: &ItemDef, raw: Interval, deduction: bool) -> Interval {
+fn final_points(ruleset: &RuleSet, item: &ItemDef, raw: Interval, deduction: bool) -> Interval {
     let mut fin = raw;
     if let Some(cap) = item.cap {
-        let cap = Ext::Fin(Decimal::from(cap));
+        let cap = Ext::Fin(ruleset.points_decimal(cap));
         if deduction {
             fin.lo = fin.lo.max(cap.neg());
             fin.hi = fin.hi.max(cap.neg());
@@ -581,7 +581,7 @@ pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
         let Some(item) = ruleset.items.get(index as usize) else { continue };
         let deduction = ruleset.sections.get(item.section as usize).is_some_and(|s| s.deduction);
         let env = Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole };
-        let points = final_points(item, num(eval(&item.body, &env)), deduction);
+        let points = final_points(ruleset, item, num(eval(&item.body, &env)), deduction);
         finals[index as usize] = points;
     }
     let bound = |e: Ext| match e {

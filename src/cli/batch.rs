@@ -291,12 +291,26 @@ fn score_row(
     Ok(())
 }
 
-/// `total,eligible,vetoed,meets_standard,outputs…,points…` and the line's end.
+/// `total,eligible,vetoed,meets_standard,outputs…,points…` and the line's end. Fractional
+/// points are written with the policy's places; without a standard `meets_standard` is empty.
 fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[jifen::rules::Value]) {
+    let fractional = rules.points.is_some_and(|p| p.places > 0);
     let mut num = itoa::Buffer::new();
-    out.extend_from_slice(num.format(s.total).as_bytes());
-    for flag in [s.eligible, s.vetoed, s.meets_standard] {
+    let mut points = |out: &mut Vec<u8>, p: i64| {
+        if fractional {
+            out.extend_from_slice(rules.show_points(p).as_bytes());
+        } else {
+            out.extend_from_slice(num.format(p).as_bytes());
+        }
+    };
+    points(out, s.total);
+    for flag in [s.eligible, s.vetoed] {
         out.extend_from_slice(if flag { b",true" } else { b",false" });
+    }
+    match (rules.standard, s.meets_standard) {
+        (None, _) => out.push(b','),
+        (Some(_), true) => out.extend_from_slice(b",true"),
+        (Some(_), false) => out.extend_from_slice(b",false"),
     }
     // An output's cell: a quantity's number, a variant's name, empty when absent.
     for (def, &v) in rules.outputs.iter().zip(outputs) {
@@ -310,7 +324,7 @@ fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[jifen::
     }
     for &p in &s.points {
         out.push(b',');
-        out.extend_from_slice(num.format(p).as_bytes());
+        points(out, p);
     }
     out.push(b'\n');
 }

@@ -62,7 +62,10 @@ impl By {
     fn from_args(by: Option<&str>, old: &jifen::RuleSet, new: &jifen::RuleSet) -> Result<By, String> {
         let Some(name) = by else { return Ok(By::Nothing) };
         if name == "standard" {
-            return Ok(By::Standard(old.standard));
+            let Some(standard) = old.standard else {
+                return Err(format!("`{}` has no standard to group by", old.id));
+            };
+            return Ok(By::Standard(standard));
         }
         let groupable = |rs: &jifen::RuleSet, slot: usize| {
             matches!(rs.inputs[slot].ty, jifen::rules::InputType::Bool | jifen::rules::InputType::Enum(_))

@@ -1,6 +1,7 @@
 //! `jifen plan`: what would bring an applicant to the standard, and the routes to it.
 
 use jifen::plan::{BlockerKind, Limits, Plan, PlanReport, DEFAULT_BUDGET};
+use jifen::RuleSet;
 
 use super::input::{load_policy, read};
 use super::{exit, fail, Format};
@@ -83,16 +84,18 @@ fn blockers(report: &PlanReport) -> String {
 }
 
 /// The item changes in parentheses after two spaces, or nothing when no item changes.
-fn in_parens(items: &[(String, i64)]) -> String {
+fn in_parens(ruleset: &RuleSet, items: &[(String, i64)]) -> String {
     if items.is_empty() {
         String::new()
     } else {
-        format!("  ({})", deltas(items))
+        format!("  ({})", deltas(ruleset, items))
     }
 }
 
-fn deltas(items: &[(String, i64)]) -> String {
-    items.iter().map(|(id, d)| format!("{id} {d:+}")).collect::<Vec<_>>().join(", ")
+/// Each item's gain, signed, in the policy's places.
+fn deltas(ruleset: &RuleSet, items: &[(String, i64)]) -> String {
+    let signed = |d: i64| if d >= 0 { format!("+{}", ruleset.show_points(d)) } else { ruleset.show_points(d) };
+    items.iter().map(|(id, d)| format!("{id} {}", signed(*d))).collect::<Vec<_>>().join(", ")
 }
 
 pub fn run(args: Args, format: Format) -> u8 {
@@ -124,18 +127,18 @@ pub fn run(args: Args, format: Format) -> u8 {
         let age = fixed.iter().find(|(s, _)| ruleset.inputs[usize::from(*s)].name.as_ref() == "age").map(|(_, v)| v);
         let age = age.and_then(|v| if let jifen::rules::Value::Int(a) = v { Some(*a) } else { None });
         if format == Format::Json {
-            let v = serde_json::json!({ "policy": { "id": &*ruleset.id, "year": ruleset.year }, "age": age, "given": given, "standard": ruleset.standard, "routes": routes });
+            let v = serde_json::json!({ "policy": { "id": &*ruleset.id, "year": ruleset.year }, "age": age, "given": given, "standard": ruleset.standard.map(|s| ruleset.points_json(s)), "routes": routes });
             outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             return exit::OK;
         }
         if routes.is_empty() {
             if let Ok(o) = ruleset.evaluate(&base) {
-                if o.meets_standard {
+                if let (true, Some(standard)) = (o.meets_standard, o.standard) {
                     outln!(
                         "The profile given ({}) already meets the standard: {} ≥ {}.",
                         given.join(", "),
-                        o.total,
-                        o.standard
+                        ruleset.show_points(o.total),
+                        ruleset.show_points(standard)
                     );
                     return exit::OK;
                 }
@@ -144,7 +147,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         let mut out = format!(
             "{} routes to {} under {} {} ({}; facts in parentheses are implied by the policy's assumptions):\n\n",
             routes.len(),
-            ruleset.standard,
+            ruleset.standard.map_or("eligibility".to_string(), |s| ruleset.show_points(s)),
             ruleset.id,
             ruleset.year,
             match age {
@@ -153,7 +156,13 @@ pub fn run(args: Args, format: Format) -> u8 {
             }
         );
         for (k, r) in routes.iter().enumerate() {
-            out.push_str(&format!("{:>3}. {:<90} → {}\n      {}\n", k + 1, describe(r), r.total, deltas(&r.items)));
+            out.push_str(&format!(
+                "{:>3}. {:<90} → {}\n      {}\n",
+                k + 1,
+                describe(r),
+                ruleset.show_points(r.total),
+                deltas(&ruleset, &r.items)
+            ));
         }
         out!("{out}");
         return exit::OK;
@@ -188,14 +197,21 @@ pub fn run(args: Args, format: Format) -> u8 {
         outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         return exit::OK;
     }
-    let mut out = format!("total {} of {} under {} {}", report.total, report.standard, ruleset.id, ruleset.year);
+    let standard = report.standard.unwrap_or(i64::MIN);
+    let mut out = format!(
+        "total {} of {} under {} {}",
+        ruleset.show_points(report.total),
+        report.standard.map_or("no standard".to_string(), |s| ruleset.show_points(s)),
+        ruleset.id,
+        ruleset.year
+    );
     if report.meets_standard {
         out.push_str(": meets the standard already.\n");
     } else {
-        if report.total >= report.standard {
+        if report.total >= standard {
             out.push_str(": the points are enough, but a rule stands in the way.\n");
         } else {
-            out.push_str(&format!(" — {} short.\n", report.standard.saturating_sub(report.total)));
+            out.push_str(&format!(" — {} short.\n", ruleset.show_points(standard.saturating_sub(report.total))));
         }
         out.push_str(&blockers(&report));
         if report.blockers.iter().any(|b| !b.can_change) {
@@ -213,7 +229,13 @@ pub fn run(args: Args, format: Format) -> u8 {
         } else {
             out.push_str("\nWays to reach it, fewest changes first:\n");
             for (k, p) in report.plans.iter().enumerate() {
-                out.push_str(&format!("{:>3}. {} → {}{}\n", k + 1, describe(p), p.total, in_parens(&p.items)));
+                out.push_str(&format!(
+                    "{:>3}. {} → {}{}\n",
+                    k + 1,
+                    describe(p),
+                    ruleset.show_points(p.total),
+                    in_parens(&ruleset, &p.items)
+                ));
             }
         }
     }
@@ -237,9 +259,9 @@ pub fn run(args: Args, format: Format) -> u8 {
                 "  {} year{}: {}{}{}\n",
                 w.years,
                 if w.years == 1 { " " } else { "s" },
-                w.total,
+                ruleset.show_points(w.total),
                 if w.meets_standard { "  meets the standard" } else { "" },
-                in_parens(&w.items)
+                in_parens(&ruleset, &w.items)
             ));
         }
     }

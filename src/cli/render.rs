@@ -40,7 +40,7 @@ pub fn outcome_table(
             "\n{} ({}){}\n",
             bold(&section.label),
             section.id,
-            dim(&format!("  {points} points{cut}"))
+            dim(&format!("  {} points{cut}", ruleset.show_points(points)))
         ));
         for &i in &section.items {
             let i = i as usize;
@@ -50,7 +50,7 @@ pub fn outcome_table(
                 "  {} {} {:>5}{}\n",
                 pad(&def.label, label_width),
                 pad(&def.id, id_width),
-                item.points,
+                ruleset.show_points(item.points),
                 reason
             ));
             if explain {
@@ -88,8 +88,18 @@ pub fn outcome_table(
     } else {
         yes(outcome.meets_standard).to_string()
     };
-    out.push_str(&format!("total           {}\n", bold(&outcome.total.to_string())));
-    out.push_str(&format!("standard        {}\n", outcome.standard));
+    out.push_str(&format!("total           {}\n", bold(&ruleset.show_points(outcome.total))));
+    if let (true, Some(floor)) = (explain && outcome.floored, ruleset.floor) {
+        let before = outcome.sections.iter().fold(0i64, |sum, s| sum.saturating_add(s.points));
+        out.push_str(&format!(
+            "                the floor of {} lifted the total from {}\n",
+            ruleset.show_points(floor),
+            ruleset.show_points(before)
+        ));
+    }
+    if let Some(standard) = outcome.standard {
+        out.push_str(&format!("standard        {}\n", ruleset.show_points(standard)));
+    }
     out.push_str(&format!("eligible        {}\n", yes(outcome.eligible)));
     for r in &outcome.ineligible_reasons {
         out.push_str(&format!("                not met: {r}\n"));
@@ -98,7 +108,18 @@ pub fn outcome_table(
     for r in &outcome.vetoes {
         out.push_str(&format!("                veto: {r}\n"));
     }
-    out.push_str(&format!("meets_standard  {meets}\n"));
+    if outcome.standard.is_some() {
+        out.push_str(&format!("meets_standard  {meets}\n"));
+    } else {
+        // No standard: the verdict is eligible and not vetoed.
+        let verdict = if outcome.meets_standard {
+            "eligible".to_string()
+        } else {
+            let why: Vec<&str> = outcome.ineligible_reasons.iter().chain(&outcome.vetoes).copied().collect();
+            format!("not eligible: {}", why.join("; "))
+        };
+        out.push_str(&format!("verdict         {verdict}\n"));
+    }
     out
 }
 
@@ -111,9 +132,9 @@ fn explain_item(ruleset: &RuleSet, i: usize, outcome: &Outcome, applicant: &Appl
     if let Some(arm) = item.arm.and_then(|a| def.arms.get(a as usize)) {
         out.push_str(&format!("{pad}arm:    {arm}\n"));
     }
-    out.push_str(&format!("{pad}raw:    {}", item.raw_points));
+    out.push_str(&format!("{pad}raw:    {}", ruleset.show_points(item.raw_points)));
     if let Some(cap) = def.cap {
-        out.push_str(&format!(", cap {cap}"));
+        out.push_str(&format!(", cap {}", ruleset.show_points(cap)));
     }
     out.push('\n');
     for (k, p) in def.preconditions.iter().enumerate() {

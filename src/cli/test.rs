@@ -159,12 +159,15 @@ fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bo
                 .items
                 .iter()
                 .filter(|i| i.points != 0 || i.raw_points != 0)
-                .map(|i| format!("{} {}", i.id, i.points))
+                .map(|i| format!("{} {}", i.id, ruleset.show_points(i.points)))
                 .collect();
             out.push_str(&format!("         items: {}\n", breakdown.join(", ")));
             out.push_str(&format!(
                 "         total {} (standard {}), eligible {}, vetoed {}\n",
-                o.total, ruleset.standard, o.eligible, o.vetoed
+                ruleset.show_points(o.total),
+                ruleset.standard.map_or("none".to_string(), |s| ruleset.show_points(s)),
+                o.eligible,
+                o.vetoed
             ));
         }
     }

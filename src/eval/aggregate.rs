@@ -48,6 +48,8 @@ pub struct Scores {
     pub eligible: bool,
     pub vetoed: bool,
     pub meets_standard: bool,
+    /// Whether the policy's floor lifted the total.
+    pub floored: bool,
     /// The points each item counts toward the total, in the rule set's item order.
     pub points: Vec<i64>,
     /// Points before exclusive groups are decided, as `points(item)` reads them.
@@ -165,7 +167,8 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
         computed, trace, points, sections, sums, failed_requirements, hit_vetoes, groups, section_raw, ..
     } = s;
     let cells = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
-    let ctx = Ctx { inputs, points: cells, params: &rules.params };
+    let places = rules.points.map_or(0, |p| p.places);
+    let ctx = Ctx { inputs, points: cells, params: &rules.params, places };
     // Each item counts in its own section; sections are summed exactly as items are scored.
     for slot in &layout.order {
         let (index, section) = (usize::from(slot.index), usize::from(slot.section));
@@ -239,9 +242,14 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
     }
     s.dirty = false;
     s.total = saturate(total);
+    s.floored = rules.floor.is_some_and(|f| s.total < f);
+    if let Some(floor) = rules.floor.filter(|_| s.floored) {
+        s.total = floor;
+    }
     s.eligible = s.failed_requirements.is_empty();
     s.vetoed = !s.hit_vetoes.is_empty();
-    s.meets_standard = s.eligible && !s.vetoed && s.total >= rules.standard;
+    // Without a standard the verdict is eligible and not vetoed.
+    s.meets_standard = s.eligible && !s.vetoed && rules.standard.is_none_or(|standard| s.total >= standard);
     Ok(())
 }
 
@@ -297,6 +305,7 @@ pub(super) fn outcome<'r>(rules: &'r RuleSet, s: &Scores) -> Outcome<'r> {
         eligible: s.eligible,
         vetoed: s.vetoed,
         meets_standard: s.meets_standard,
+        floored: s.floored,
         items,
         sections: rules
             .sections

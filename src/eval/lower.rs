@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use super::table::{self, Table};
 use super::Ctx;
-use crate::rules::{ArithOp, CmpOp, DateUnit, Expr, InputType, Pattern, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, DateUnit, Expr, InputType, Pattern, Precision, RuleSet, Value};
 
 /// The lowered code cannot decide this applicant; the reference evaluator will.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,8 @@ pub(super) enum Int<'r> {
     Slow(&'r Expr),
     /// Full years, full months or days between two dates.
     Between(DateUnit, Day, Day),
+    /// A decimal item's points rounded to the declared precision, in its units.
+    Round(Box<Dec<'r>>, Precision),
 }
 
 /// A decimal expression (any number, whole numbers widened).
@@ -103,6 +105,8 @@ pub(super) enum Dec<'r> {
     Match(Box<Switch<'r, Dec<'r>>>),
     Coalesce(u16, Box<Dec<'r>>),
     Slow(&'r Expr),
+    /// Another item's points in a policy with fractional points, by its decimal places.
+    Points(u16, u32),
 }
 
 /// A yes/no expression.
@@ -230,6 +234,7 @@ impl<'r> Lowering<'r> {
                 Some(InputType::Date) => Kind::Date,
                 None => Kind::Unknown,
             },
+            Expr::Points(_) if self.places() > 0 => Kind::Dec,
             Expr::Points(_) | Expr::Floor(_) => Kind::Int,
             Expr::Not(_) | Expr::Cmp(..) | Expr::And(..) | Expr::Or(..) | Expr::In(..) | Expr::IsPresent(_) => {
                 Kind::Bool
@@ -253,16 +258,28 @@ impl<'r> Lowering<'r> {
         exprs.fold(first, |k, e| k.join(self.kind(e)))
     }
 
-    /// An item's points as a whole-number expression (decimal points must come out whole).
+    /// The decimal places of other items' points as expressions read them.
+    fn places(&self) -> u32 {
+        self.rules.points.map_or(0, |p| p.places)
+    }
+
+    /// An item's points as a whole-number expression: without a declared precision decimal
+    /// points must come out whole; with one, they count in its units, rounded as declared.
     pub(super) fn points(&self, e: &'r Expr) -> Int<'r> {
-        match self.kind(e) {
-            Kind::Int => self.int(e),
-            _ => Int::Exact(Box::new(self.dec(e))),
+        match (self.kind(e), self.rules.points) {
+            (Kind::Int, None) => self.int(e),
+            (_, None) => Int::Exact(Box::new(self.dec(e))),
+            (Kind::Int, Some(p)) if p.unit() == 1 => self.int(e),
+            (Kind::Int, Some(p)) => Int::Times(p.unit(), Box::new(self.int(e))),
+            (_, Some(p)) => Int::Round(Box::new(self.dec(e)), p),
         }
     }
 
     /// An item's points or a number: whole numbers where the kinds allow, else decimals.
     pub(super) fn number(&self, e: &'r Expr) -> Num<'r> {
+        if self.rules.points.is_some() {
+            return Num::Int(self.points(e));
+        }
         match self.kind(e) {
             Kind::Int => Num::Int(self.int(e)),
             _ => Num::Dec(self.dec(e)),
@@ -354,6 +371,7 @@ impl<'r> Lowering<'r> {
                 _ => Dec::Slow(e),
             },
             Expr::Input(slot) => Dec::Input(*slot),
+            Expr::Points(i) => Dec::Points(*i, self.places()),
             Expr::Neg(a) => Dec::Neg(Box::new(self.dec(a))),
             Expr::Arith(op, a, b) => Dec::Arith(*op, Box::new(self.dec(a)), Box::new(self.dec(b))),
             Expr::Min(args) => Dec::Min(args.iter().map(|a| self.dec(a)).collect()),
@@ -693,6 +711,7 @@ impl Int<'_> {
             Int::Match(switch) => Int::switch(switch, cx),
             Int::Coalesce(slot, fallback) => Int::coalesce(*slot, fallback, cx),
             Int::Table(t) => look_up(t, cx),
+            Int::Round(a, precision) => Int::round(a, *precision, cx),
             Int::Slow(e) => Int::slow(e, cx),
             Int::Between(unit, from, to) => Int::between(*unit, *from, *to, cx),
         }
@@ -786,6 +805,12 @@ impl Int<'_> {
     #[inline(never)]
     fn floor(a: &Dec<'_>, cx: &Cx<'_>) -> Fast<i64> {
         i64::try_from(a.eval(cx)?.floor()).map_err(|_| Leave)
+    }
+
+    /// Rounded to the precision; past ±i64 units it saturates, which the reference decides.
+    #[inline(never)]
+    fn round(a: &Dec<'_>, precision: Precision, cx: &Cx<'_>) -> Fast<i64> {
+        precision.to_units(a.eval(cx)?).ok_or(Leave)
     }
 
     #[inline(never)]
@@ -1066,6 +1091,10 @@ impl Dec<'_> {
                 Value::Int(i) => Ok(Decimal::from(i)),
                 _ => Err(Leave),
             },
+            Dec::Points(i, places) => {
+                let units = cx.points.get(*i as usize).map(Cell::get).ok_or(Leave)?;
+                Ok(Decimal::from_i128_with_scale(i128::from(units), *places))
+            }
         }
     }
 }

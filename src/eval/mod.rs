@@ -19,7 +19,7 @@ pub use scorer::Scorer;
 
 use aggregate::{Computed, Evaluator, Layout};
 
-use crate::rules::{ArithOp, CmpOp, Expr, ParamDef, Pattern, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, Expr, ParamDef, Pattern, Precision, RuleSet, Value};
 
 /// An applicant's facts, one value per input slot of the rule set it was read for.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,11 +84,16 @@ pub struct GroupOutcome<'r> {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome<'r> {
+    /// Points are counted in the rule set's units (see [`RuleSet::points`]).
     pub total: i64,
-    pub standard: i64,
+    /// `None`: the policy has no standard, and `meets_standard` is eligible and not vetoed.
+    pub standard: Option<i64>,
     pub eligible: bool,
     pub vetoed: bool,
     pub meets_standard: bool,
+    /// Whether the policy's floor lifted the total.
+    #[serde(skip)]
+    pub floored: bool,
     pub items: Vec<ItemOutcome<'r>>,
     pub sections: Vec<SectionOutcome<'r>>,
     pub ineligible_reasons: Vec<&'r str>,
@@ -124,6 +129,8 @@ struct Ctx<'a> {
     inputs: &'a [Value],
     points: &'a [Cell<i64>],
     params: &'a [ParamDef],
+    /// The decimal places of the points in `points` (0: whole points, read as whole numbers).
+    places: u32,
 }
 
 impl RuleSet {
@@ -150,7 +157,8 @@ impl RuleSet {
         computed: &[i64],
     ) -> std::result::Result<Value, EvalError> {
         let cells: Vec<Cell<i64>> = computed.iter().map(|&p| Cell::new(p)).collect();
-        let ctx = Ctx { inputs: &applicant.values, points: &cells, params: &self.params };
+        let places = self.points.map_or(0, |p| p.places);
+        let ctx = Ctx { inputs: &applicant.values, points: &cells, params: &self.params, places };
         eval(&ctx, &def.value).map_err(|m| EvalError { place: format!("`{}`", def.name), message: m.to_string() })
     }
 
@@ -186,7 +194,7 @@ impl Evaluator for Reference<'_> {
             }
         }
         let (raw, arm) = eval_top(ctx, &def.body).map_err(fail)?;
-        computed.raw = to_points(raw).map_err(fail)?;
+        computed.raw = to_points(raw, self.0.points).map_err(fail)?;
         computed.arm = arm;
         Ok(computed)
     }
@@ -204,7 +212,18 @@ impl Evaluator for Reference<'_> {
     }
 }
 
-fn to_points(v: Value) -> Result<i64> {
+/// An item's computed value as points in units of the precision: rounded as the policy
+/// declares, or, without a declaration, whole.
+fn to_points(v: Value, precision: Option<Precision>) -> Result<i64> {
+    let saturated = |negative: bool| if negative { -POINTS_LIMIT } else { POINTS_LIMIT };
+    match (v, precision) {
+        (Value::Int(i), Some(p)) => Ok(i.checked_mul(p.unit()).unwrap_or(saturated(i < 0)).max(-POINTS_LIMIT)),
+        (Value::Dec(d), Some(p)) => Ok(p.to_units(d).unwrap_or(saturated(d.is_sign_negative())).max(-POINTS_LIMIT)),
+        _ => whole_points(v),
+    }
+}
+
+fn whole_points(v: Value) -> Result<i64> {
     match v {
         Value::Int(i) => Ok(i),
         // Beyond the limit the points saturate; any cap then applies as usual.
@@ -271,7 +290,13 @@ fn eval(ctx: &Ctx<'_>, e: &Expr) -> Result<Value> {
     Ok(match e {
         Expr::Const(v) => *v,
         Expr::Input(slot) => *ctx.inputs.get(*slot as usize).ok_or("applicant has no value for an input")?,
-        Expr::Points(i) => Value::Int(ctx.points.get(*i as usize).ok_or("unknown item")?.get()),
+        Expr::Points(i) => {
+            let units = ctx.points.get(*i as usize).ok_or("unknown item")?.get();
+            match ctx.places {
+                0 => Value::Int(units),
+                places => Value::Dec(Decimal::from_i128_with_scale(i128::from(units), places)),
+            }
+        }
         Expr::Param(p) => ctx.params.get(*p as usize).ok_or("unknown parameter")?.value,
         Expr::Folded { value, .. } => *value,
         Expr::Neg(a) => match eval(ctx, a)? {
@@ -431,13 +456,13 @@ pub fn constant(e: &Expr, params: &[Value]) -> Option<Value> {
         .iter()
         .map(|v| ParamDef { name: Arc::from(""), label: None, value: *v, unit: None, doc: None })
         .collect();
-    let ctx = Ctx { inputs: &[], points: &[], params: &params };
+    let ctx = Ctx { inputs: &[], points: &[], params: &params, places: 0 };
     eval(&ctx, e).ok()
 }
 
 /// The truth of a condition for an applicant, outside any item (`None` if it reads an
 /// item's points or cannot be evaluated).
 pub fn condition(ruleset: &RuleSet, e: &Expr, applicant: &Applicant) -> Option<bool> {
-    let ctx = Ctx { inputs: &applicant.values, points: &[], params: &ruleset.params };
+    let ctx = Ctx { inputs: &applicant.values, points: &[], params: &ruleset.params, places: 0 };
     truthy(&ctx, e).ok()
 }

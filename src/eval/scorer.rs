@@ -9,7 +9,7 @@ use super::aggregate::{aggregate, outcome, Computed, Evaluator, Layout, Scores};
 use super::lower::{Bool, Cx, Fast, Int, Leave, Lowering, Num, Switch};
 use super::table::{self, Table};
 use super::{Applicant, Ctx, EvalError, Outcome};
-use crate::rules::{Expr, RuleSet};
+use crate::rules::{Expr, Precision, RuleSet};
 
 /// An item's rule, lowered; a top-level `when`/`match` keeps track of its arm.
 #[derive(Debug)]
@@ -20,8 +20,9 @@ enum Body<'r> {
     Plain,
     /// Points and arm looked up by the values of the few inputs the rule reads.
     Table(Table<(i64, Option<u16>)>),
-    /// Left to the reference evaluator (a match it cannot tabulate).
-    Slow(&'r Expr),
+    /// Left to the reference evaluator (a match it cannot tabulate), with the precision
+    /// its points round to.
+    Slow(&'r Expr, Option<Precision>),
 }
 
 /// An item's points for scoring alone: a table's lookup in place, as most items are.
@@ -160,7 +161,7 @@ impl Evaluator for Scorer<'_> {
 fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
     let points_and_arm = |ctx: &Ctx<'_>| {
         let (value, arm) = super::eval_top(ctx, e).ok()?;
-        Some((super::to_points(value).ok()?, arm))
+        Some((super::to_points(value, lower.rules().points).ok()?, arm))
     };
     if table::size(e) >= 4 {
         if let Some(t) = Table::build(lower.rules(), e, points_and_arm) {
@@ -173,7 +174,7 @@ fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
         }
         Expr::Match { .. } => match lower.top_switch(e) {
             Some(s) => Body::Match(s),
-            None => Body::Slow(e),
+            None => Body::Slow(e, lower.rules().points),
         },
         _ => Body::Plain,
     }
@@ -220,9 +221,9 @@ impl Body<'_> {
                 Ok((switch.results[k].points(cx)?, Some(k as u16)))
             }
             Body::Table(t) => t.look_up(cx),
-            Body::Slow(e) => {
+            Body::Slow(e, precision) => {
                 let (value, arm) = cx.reference(|ctx| super::eval_top(ctx, e)).map_err(|_| Leave)?;
-                Ok((super::to_points(value).map_err(|_| Leave)?, arm))
+                Ok((super::to_points(value, *precision).map_err(|_| Leave)?, arm))
             }
         }
     }

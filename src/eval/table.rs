@@ -109,7 +109,7 @@ impl<T: Copy> Table<T> {
                     let k = index / key.stride as usize % key.size as usize;
                     applicant.values[key.slot as usize] = key.domain.value(k);
                 }
-                answer(&Ctx { inputs: &applicant.values, points: &[], params: &rules.params })
+                answer(&Ctx { inputs: &applicant.values, points: &[], params: &rules.params, places: 0 })
             })
             .collect();
         Some(Table { keys, entries })
@@ -185,7 +185,7 @@ mod tests {
         let mut values = vec![Value::Absent; rs.inputs.len()];
         let mut at = |years: i64| {
             values[age as usize] = Value::Int(years);
-            table.look_up(&Cx { inputs: &values, points: &[], params: &rs.params })
+            table.look_up(&Cx { inputs: &values, points: &[], params: &rs.params, places: 0 })
         };
         // The table: 30 up to 43 years (min(30, 5 + 2 × (56 − age))), then 2 fewer a year, 5 from 56, 0 past 60.
         assert_eq!(at(16), Ok(Value::Int(30)));

@@ -130,6 +130,7 @@ impl<'a, 't> Printer<'a, 't> {
             ("year", h.year.map(|(_, s)| s)),
             ("effective", h.effective.as_ref().map(|(_, s)| *s)),
             ("standard", h.standard.map(|(_, s)| s)),
+            ("floor", h.floor.map(|(_, s)| s)),
         ] {
             if let Some(span) = span {
                 // The value as written: the field's tokens after the keyword, which may be
@@ -139,6 +140,12 @@ impl<'a, 't> Printer<'a, 't> {
                 let value: String = std::iter::once(first).chain(tokens).collect();
                 fields.push((span.start, line(INDENT, format!("{key:<HEADER_KEY$}{value}"), span.end as usize)));
             }
+        }
+        if let Some(p) = &h.points {
+            // Tokens of their own: `points 0.01 round half_up`, spaced as written here.
+            let rounding = p.rounding.as_ref().map(|r| format!(" round {}", r.name)).unwrap_or_default();
+            let text = format!("{:<HEADER_KEY$}{}{rounding}", "points", p.precision);
+            fields.push((p.span.start, line(INDENT, text, p.span.end as usize)));
         }
         fields.sort_by_key(|(start, _)| *start);
         out.extend(fields.into_iter().map(|(_, l)| l));

@@ -411,7 +411,9 @@ pub struct RuleSet {
     pub title: String,
     pub year: i64,
     pub effective: String,
-    pub standard: i64,
+    /// The standard in points units (see [`RuleSet::points`]); `None`: a yes/no programme
+    /// whose verdict is eligible and not vetoed.
+    pub standard: Option<i64>,
     pub extends: Option<String>,
     pub doc: Option<String>,
     pub enums: Vec<EnumDef>,
@@ -435,6 +437,130 @@ pub struct RuleSet {
     /// substituted where they are used.
     #[serde(default)]
     pub lets: Vec<DerivedDef>,
+    /// The declared precision of points (`points 0.01 round half_up`); `None`: whole points.
+    /// Every count of points in the rule set (caps, standard, floor, the evaluators' points)
+    /// is a whole number of this precision's units: 49.17 at 0.01 is 4917.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<Precision>,
+    /// The total never goes below this (`floor 0`), in points units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<i64>,
+}
+
+/// How an item's points are rounded to the declared precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rounding {
+    /// Ties away from zero.
+    HalfUp,
+    /// Ties to the even neighbour.
+    HalfEven,
+    /// Toward zero.
+    Down,
+    /// Away from zero.
+    Up,
+}
+
+impl Rounding {
+    pub const NAMES: [(&'static str, Rounding); 4] = [
+        ("half_up", Rounding::HalfUp),
+        ("half_even", Rounding::HalfEven),
+        ("down", Rounding::Down),
+        ("up", Rounding::Up),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Rounding::NAMES.iter().find(|(_, r)| *r == self).map_or("half_up", |(n, _)| n)
+    }
+
+    fn strategy(self) -> rust_decimal::RoundingStrategy {
+        use rust_decimal::RoundingStrategy as S;
+        match self {
+            Rounding::HalfUp => S::MidpointAwayFromZero,
+            Rounding::HalfEven => S::MidpointNearestEven,
+            Rounding::Down => S::ToZero,
+            Rounding::Up => S::AwayFromZero,
+        }
+    }
+}
+
+/// The precision points are counted in: 10^-places, rounded per item as declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Precision {
+    /// 0 (whole points) to [`Precision::MAX_PLACES`].
+    pub places: u32,
+    pub rounding: Rounding,
+}
+
+impl Precision {
+    pub const MAX_PLACES: u32 = 4;
+
+    /// Units in one point: 10^places.
+    pub fn unit(self) -> i64 {
+        10i64.pow(self.places.min(Precision::MAX_PLACES))
+    }
+
+    /// A number of points rounded to this precision, in units; `None` past ±i64 units.
+    pub fn to_units(self, points: Decimal) -> Option<i64> {
+        let rounded = points.round_dp_with_strategy(self.places, self.rounding.strategy());
+        i64::try_from(rounded.checked_mul(Decimal::from(self.unit()))?).ok()
+    }
+
+    /// The exact decimal a number of units stands for.
+    pub fn decimal(self, units: i64) -> Decimal {
+        Decimal::from_i128_with_scale(i128::from(units), self.places.min(Precision::MAX_PLACES))
+    }
+}
+
+/// Points in a rule set's units, for showing and comparing.
+impl RuleSet {
+    /// The units of a whole point: 1 for whole points.
+    pub fn point_unit(&self) -> i64 {
+        self.points.map_or(1, Precision::unit)
+    }
+
+    /// The exact number of points a count of units stands for.
+    pub fn points_decimal(&self, units: i64) -> Decimal {
+        self.points.map_or(Decimal::from(units), |p| p.decimal(units))
+    }
+
+    /// Points as a value: whole points as they are, fractional ones as exact decimals.
+    pub fn points_value(&self, units: i64) -> Value {
+        match self.points {
+            Some(p) if p.places > 0 => Value::Dec(p.decimal(units)),
+            _ => Value::Int(units),
+        }
+    }
+
+    /// Points as text: whole points as integers, fractional ones with the declared places
+    /// (`49.17`, `120.00`).
+    pub fn show_points(&self, units: i64) -> String {
+        match self.points {
+            Some(p) if p.places > 0 => p.decimal(units).to_string(),
+            _ => units.to_string(),
+        }
+    }
+
+    /// Points as a JSON number, written from the exact decimal (never through a float).
+    pub fn points_json(&self, units: i64) -> serde_json::Value {
+        match self.points {
+            Some(p) if p.places > 0 => p
+                .decimal(units)
+                .to_string()
+                .parse::<serde_json::Number>()
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            _ => serde_json::Value::from(units),
+        }
+    }
+
+    /// A number of points written in the policy (a cap, the standard, a test's expectation)
+    /// in units, if it is exact at the declared precision.
+    pub fn exact_units(&self, points: Decimal) -> Option<i64> {
+        let units = points.checked_mul(Decimal::from(self.point_unit()))?;
+        if !units.fract().is_zero() {
+            return None;
+        }
+        i64::try_from(units).ok()
+    }
 }
 
 impl RuleSet {

@@ -107,27 +107,34 @@ pub fn policy_json(rs: &RuleSet) -> Json {
                 "id": &*it.id,
                 "label": &*it.label,
                 "section": rs.sections.get(it.section as usize).map(|s| &*s.id),
-                "cap": it.cap,
+                "cap": it.cap.map(|c| rs.points_json(c)),
             })
         })
         .collect();
     let sections: Vec<Json> = rs
         .sections
         .iter()
-        .map(|s| json!({ "id": &*s.id, "label": &*s.label, "deduction": s.deduction, "cap": s.cap }))
+        .map(|s| json!({ "id": &*s.id, "label": &*s.label, "deduction": s.deduction, "cap": s.cap.map(|c| rs.points_json(c)) }))
         .collect();
-    json!({
+    let mut schema = json!({
         "policy": {
             "id": &*rs.id,
             "title": &rs.title,
             "year": rs.year,
             "effective": &rs.effective,
-            "standard": rs.standard,
+            "standard": rs.standard.map(|s| rs.points_json(s)),
         },
         "inputs": inputs,
         "items": items,
         "sections": sections,
-    })
+    });
+    // Only a policy with fractional points has places: whole-point schemas stay as they were.
+    if let (Some(p), Some(policy)) = (rs.points.filter(|p| p.places > 0), schema.get_mut("policy")) {
+        if let Some(policy) = policy.as_object_mut() {
+            policy.insert("places".into(), json!(p.places));
+        }
+    }
+    schema
 }
 
 #[cfg(test)]

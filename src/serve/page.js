@@ -7,6 +7,9 @@
   const byName = Object.fromEntries(inputs.map((i) => [i.name, i]));
   const itemLabel = Object.fromEntries(schema.items.map((i) => [i.id, i.label]));
   const standard = schema.policy.standard;
+  // Fractional points (`points 0.01 round …`) are shown with the policy's places.
+  const places = schema.policy.places || 0;
+  const pts = (x) => (places ? Number(x).toFixed(places) : String(x));
   const units = { yuan: "元", months: "个月", years: "年" };
   const form = $("facts");
 
@@ -106,16 +109,22 @@
   }
 
   function renderScore(s) {
-    $("total").textContent = s.total;
-    $("standard").textContent = s.standard;
-    if (s.meets_standard) {
-      setSummary("meets", "达标 ✓ meets the standard (" + s.total + " ≥ " + s.standard + ")", "true");
+    $("total").textContent = pts(s.total);
+    $("standard").textContent = s.standard === null ? "—" : pts(s.standard);
+    if (s.standard === null) {
+      // No standard: the verdict is eligible and not vetoed.
+      const ok = s.eligible && !s.vetoed;
+      const reasons = s.ineligible_reasons.concat(s.vetoes).join("；");
+      setSummary(ok ? "meets" : "short", ok ? "符合条件 ✓ eligible" : "不符合条件 ✗ not eligible: " + reasons, String(ok));
+    } else if (s.meets_standard) {
+      setSummary("meets", "达标 ✓ meets the standard (" + pts(s.total) + " ≥ " + pts(s.standard) + ")", "true");
     } else {
       const parts = [];
       if (!s.eligible) parts.push("不符合申请条件 not eligible: " + s.ineligible_reasons.join("；"));
       if (s.vetoed) parts.push("一票否决 vetoed: " + s.vetoes.join("；"));
       if (s.total < s.standard) {
-        const d = s.standard - s.total;
+        const scale = 10 ** places;
+        const d = pts((Math.round(s.standard * scale) - Math.round(s.total * scale)) / scale);
         parts.push("未达标 ✗ does not reach the standard — 差 " + d + " 分 (" + d + " short)");
       }
       setSummary("short", parts.join(" · "), "false");
@@ -126,7 +135,7 @@
     for (const sec of sections) {
       const points = (s.sections || []).find((x) => x.id === sec.id);
       const head = el("tr", undefined, "section");
-      const th = el("th", sec.label + (points ? " · " + points.points + " 分" : ""));
+      const th = el("th", sec.label + (points ? " · " + pts(points.points) + " 分" : ""));
       th.colSpan = 3;
       head.append(th);
       body.append(head);
@@ -135,7 +144,7 @@
         tr.dataset.item = item.id;
         const name = el("td", item.label);
         name.append(el("code", item.id, "key"));
-        tr.append(name, el("td", String(item.points), "pts"), el("td", why(item), "why"));
+        tr.append(name, el("td", pts(item.points), "pts"), el("td", why(item), "why"));
         body.append(tr);
       }
     }

@@ -168,7 +168,7 @@ pub fn render(rs: &RuleSet, schema: &Json) -> String {
 </html>
 "#,
         year = rs.year,
-        standard = rs.standard,
+        standard = rs.standard.map_or("—".to_string(), |s| rs.show_points(s)),
         id = escape(&rs.id),
         effective = escape(&rs.effective),
         schema = script_json(schema),

@@ -42,7 +42,22 @@ pub struct Header {
     pub extends: Option<Text>,
     pub year: Option<(i64, Span)>,
     pub effective: Option<(String, Span)>,
-    pub standard: Option<(i64, Span)>,
+    pub standard: Option<(Decimal, Span)>,
+    pub span: Span,
+    /// `points PRECISION round MODE`: the precision, and the mode's name and place if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<PointsDecl>,
+    /// `floor N`: the total never goes below N.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub floor: Option<(Decimal, Span)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointsDecl {
+    pub precision: Decimal,
+    pub precision_span: Span,
+    pub rounding: Option<Ident>,
+    /// The whole `points …` field.
     pub span: Span,
 }
 

@@ -170,7 +170,10 @@ impl Builder {
             effective: None,
             standard: None,
             span,
+            points: None,
+            floor: None,
         };
+        let mut points: Option<(PointsDecl, Span)> = None;
         for part in inner {
             let part_span = self.span(&part);
             match part.as_rule() {
@@ -210,16 +213,7 @@ impl Builder {
                     self.set_header_field(&mut header.effective, Some((v, part_span)), "effective", part_span);
                 }
                 Rule::standard_field => {
-                    let v = part.children().next().map(|p| p.as_str().to_string()).unwrap_or_default();
-                    let standard = v.parse::<i64>().ok();
-                    if standard.is_none() {
-                        self.diagnostics.push(Diagnostic::error(
-                            codes::BAD_NUMBER,
-                            "number too large",
-                            part_span,
-                            "this number does not fit",
-                        ));
-                    }
+                    let standard = self.header_number(&part, part_span);
                     self.set_header_field(
                         &mut header.standard,
                         standard.map(|s| (s, part_span)),
@@ -227,9 +221,26 @@ impl Builder {
                         part_span,
                     );
                 }
+                Rule::points_field => {
+                    let precision = self.header_number(&part, part_span);
+                    let mut children = part.children();
+                    let precision_span = children.next().map_or(part_span, |p| self.span(&p));
+                    let rounding = children.next().map(|r| self.ident(r));
+                    let decl = precision.map(|precision| {
+                        (PointsDecl { precision, precision_span, rounding, span: part_span }, part_span)
+                    });
+                    let mut slot = points.take();
+                    self.set_header_field(&mut slot, decl, "points", part_span);
+                    points = slot;
+                }
+                Rule::floor_field => {
+                    let floor = self.header_number(&part, part_span);
+                    self.set_header_field(&mut header.floor, floor.map(|f| (f, part_span)), "floor", part_span);
+                }
                 _ => {}
             }
         }
+        header.points = points.map(|(p, _)| p);
         if let Some(id) = id {
             header.id = id;
         }
@@ -237,6 +248,32 @@ impl Builder {
             header.title = title;
         }
         header
+    }
+
+    /// The number of a header field (`standard 72.5`, `floor -5`), if it fits.
+    fn header_number(&mut self, part: &Pair<'_, Rule>, span: Span) -> Option<Decimal> {
+        let text = part.clone().children().next().map(|p| p.as_str().to_string()).unwrap_or_default();
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.as_str()),
+        };
+        // Whole numbers fit an i64, as every other whole number in a policy does.
+        let value = parse_decimal(digits).filter(|v| digits.contains('.') || i64::try_from(*v).is_ok()).map(|v| {
+            if negative {
+                -v
+            } else {
+                v
+            }
+        });
+        if value.is_none() {
+            self.diagnostics.push(Diagnostic::error(
+                codes::BAD_NUMBER,
+                "number too large",
+                span,
+                "this number does not fit",
+            ));
+        }
+        value
     }
 
     fn set_header_field<T>(&mut self, slot: &mut Option<(T, Span)>, value: Option<(T, Span)>, name: &str, span: Span) {

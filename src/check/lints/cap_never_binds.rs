@@ -1,14 +1,18 @@
 //! W0103: a cap that can never bind — the item's rule never computes more than it.
 
-use rust_decimal::Decimal;
-
 use crate::check::ranges::{show, Ext, ItemFacts};
 use crate::diagnostic::{codes, Diagnostic};
-use crate::rules::ItemDef;
+use crate::rules::{ItemDef, RuleSet};
 use crate::syntax::ast;
 
-pub(super) fn check(def: &ItemDef, decl: &ast::ItemDecl, deduction: bool, facts: &ItemFacts) -> Option<Diagnostic> {
-    let cap = Ext::Fin(Decimal::from(def.cap?));
+pub(super) fn check(
+    ruleset: &RuleSet,
+    def: &ItemDef,
+    decl: &ast::ItemDecl,
+    deduction: bool,
+    facts: &ItemFacts,
+) -> Option<Diagnostic> {
+    let cap = Ext::Fin(ruleset.points_decimal(def.cap?));
     let binds = if deduction { facts.raw.lo < cap.neg() } else { facts.raw.hi > cap };
     if binds {
         return None;

@@ -31,7 +31,7 @@ pub(super) fn run(
     let mut out = Vec::new();
     for item in &facts.items {
         let (def, info) = (&ruleset.items[item.index as usize], &checker.items[item.index as usize]);
-        out.extend(cap_never_binds::check(def, info.decl, info.deduction, item));
+        out.extend(cap_never_binds::check(ruleset, def, info.decl, info.deduction, item));
         out.extend(points_sign::check(def, info.decl, info.deduction, item));
         out.extend(never_scores::check(def, info.decl, info.deduction, item));
         out.extend(impossible_arm::check(info.decl, item));

@@ -1,15 +1,14 @@
 //! W0105: a standard no applicant can reach — the most any applicant can score (each
 //! item's highest points, exclusive groups by their best, section caps applied) is below it.
 
-use rust_decimal::Decimal;
-
 use crate::check::ranges::{Ext, Facts};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::rules::RuleSet;
 use crate::syntax::ast;
 
 pub(super) fn check(ruleset: &RuleSet, policy: &ast::PolicyFile, facts: &Facts) -> Option<Diagnostic> {
-    if facts.best_total >= Ext::Fin(Decimal::from(ruleset.standard)) {
+    let standard = ruleset.standard?;
+    if facts.best_total >= Ext::Fin(ruleset.points_decimal(standard)) {
         return None;
     }
     let (_, span) = policy.header.standard?;
@@ -20,7 +19,7 @@ pub(super) fn check(ruleset: &RuleSet, policy: &ast::PolicyFile, facts: &Facts) 
     Some(
         Diagnostic::warning(
             codes::STANDARD_UNREACHABLE,
-            format!("no applicant can reach the standard of {}", ruleset.standard),
+            format!("no applicant can reach the standard of {}", ruleset.show_points(standard)),
             span,
             label,
         )

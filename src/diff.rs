@@ -41,6 +41,8 @@ fn changed(what: &'static str, id: &str, field: &'static str, old: String, new: 
 /// Prints a compiled expression with names, for comparison and display.
 struct Printer<'r> {
     rs: &'r RuleSet,
+    /// The record whose fields `Expr::Field` names (inside an aggregate over a list).
+    row: Option<u16>,
 }
 
 impl Printer<'_> {
@@ -154,6 +156,17 @@ impl Printer<'_> {
                 let s: Vec<String> = scrutinee.iter().map(|s| self.expr(s)).collect();
                 format!("match ({}) {{ {} }}", s.join(", "), arms.join(", "))
             }
+            Expr::Field(k) => format!("p.{}", self.rs.field_name(self.row, *k)),
+            Expr::Each { kind, list, body, filter } => {
+                let inside = Printer { rs: self.rs, row: self.rs.record_of(*list).map(|(r, _)| r) };
+                let list = self.rs.inputs.get(*list as usize).map(|i| i.name.to_string()).unwrap_or_default();
+                let head = match body {
+                    Some(b) => format!("{} for p in {list}", inside.expr(b)),
+                    None => format!("p in {list}"),
+                };
+                let filter = filter.as_ref().map(|f| format!(" where {}", inside.expr(f))).unwrap_or_default();
+                format!("{}({head}{filter})", kind.name())
+            }
         }
     }
 }
@@ -174,6 +187,10 @@ fn input_text(rs: &RuleSet, i: &crate::rules::InputDef) -> String {
         InputType::Decimal { unit: None } => "decimal".to_string(),
         InputType::Bool => "bool".to_string(),
         InputType::Enum(e) => rs.enums.get(e as usize).map(|e| e.name.to_string()).unwrap_or_default(),
+        InputType::List { record, max } => {
+            let name = rs.records.get(record as usize).map(|r| r.name.to_string()).unwrap_or_default();
+            format!("list of {name} max {max}")
+        }
     };
     let mut s = format!("{ty}{}", if i.optional { "?" } else { "" });
     if let Some(lo) = i.min {
@@ -187,7 +204,7 @@ fn input_text(rs: &RuleSet, i: &crate::rules::InputDef) -> String {
 
 /// The differences in rules between `old` and `new`.
 pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
-    let (po, pn) = (Printer { rs: old }, Printer { rs: new });
+    let (po, pn) = (Printer { rs: old, row: None }, Printer { rs: new, row: None });
     let mut out = Vec::new();
     // The year and effective date name the policies; only the standard is a rule.
     if old.standard != new.standard {

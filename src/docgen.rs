@@ -8,6 +8,7 @@
 use rust_decimal::Decimal;
 
 use crate::rules::{
+    EachKind,
     show_plain, ArithOp, CmpOp, Expr, InputDef, InputType, ItemDef, ParamDef, Pattern, RuleDef, RuleSet, SectionDef,
     Unit, Value,
 };
@@ -215,7 +216,7 @@ fn prose(doc: &str) -> String {
 // ------------------------------------------------------------------ the page
 
 fn document(rs: &RuleSet) -> Vec<Block> {
-    let words = Words { rs, bare_params: false };
+    let words = Words { rs, bare_params: false, row: None };
     let mut blocks = vec![
         Block::Heading(1, vec![text(format!("{} {}", rs.title, rs.year))]),
         Block::Note(vec![
@@ -410,6 +411,14 @@ fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
         InputType::Decimal { unit: None } => "number".to_string(),
         InputType::Bool => "true/false".to_string(),
         InputType::Enum(e) => rs.enums.get(usize::from(e)).map(|e| e.name.to_string()).unwrap_or_default(),
+        InputType::List { record, max } => {
+            let record = rs.records.get(usize::from(record));
+            let fields: Vec<String> = record
+                .map(|r| r.fields.iter().map(|f| format!("{}: {}", f.name, field_type(rs, f))).collect())
+                .unwrap_or_default();
+            let name = record.map(|r| r.name.to_string()).unwrap_or_default();
+            format!("list of {name} (at most {max} rows; each {{ {} }})", fields.join(", "))
+        }
     };
     let range = match (input.min, input.max) {
         (Some(lo), Some(hi)) => format!("{}–{}", lo.normalize(), hi.normalize()),
@@ -419,7 +428,7 @@ fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
     };
     let default = match input.default {
         Some(Value::Enum(v)) => {
-            let label = Words { rs, bare_params: false }.variant(input.ty, v);
+            let label = Words { rs, bare_params: false, row: None }.variant(input.ty, v);
             let name = rs.show_value(input.ty, Value::Enum(v));
             if label == name {
                 name
@@ -472,6 +481,8 @@ struct Words<'r> {
     rs: &'r RuleSet,
     /// Parameters by name only, without their value.
     bare_params: bool,
+    /// The record whose fields `Expr::Field` names (inside an aggregate over a list).
+    row: Option<u16>,
 }
 
 impl Words<'_> {
@@ -683,6 +694,25 @@ impl Words<'_> {
                     .collect();
                 (format!("by {}: {}", self.subject(scrutinee), arms.join(", ")), ARMS)
             }
+            Expr::Field(k) => (rs.field_name(self.row, *k).to_string(), ATOM),
+            Expr::Each { kind, list, body, filter } => {
+                let inside = Words { rs, bare_params: self.bare_params, row: rs.record_of(*list).map(|(r, _)| r) };
+                let list = rs.inputs.get(usize::from(*list)).map(|i| i.name.to_string()).unwrap_or_default();
+                let body = body.as_ref().map(|b| format!(" {}", inside.at(b, WORDS, None, None))).unwrap_or_default();
+                let rows = match kind {
+                    EachKind::Sum | EachKind::Max | EachKind::Min => format!(" over the rows of {list}"),
+                    EachKind::Count => format!(" of the rows of {list}"),
+                    EachKind::Any => format!(" row of {list}"),
+                    EachKind::All => format!(" rows of {list}"),
+                };
+                let filter = filter.as_ref().map(|f| format!(" where {}", inside.expr(f))).unwrap_or_default();
+                let word = match kind {
+                    EachKind::Any => "some",
+                    EachKind::All => "all",
+                    other => other.name(),
+                };
+                (format!("{word}{body}{rows}{filter}"), WORDS)
+            }
         }
     }
 
@@ -707,7 +737,7 @@ impl Words<'_> {
             ),
             // Inside, parameters by name only: the value of the whole follows.
             _ => {
-                let (s, p) = Words { rs: self.rs, bare_params: true }.shown(source, en, unit);
+                let (s, p) = Words { rs: self.rs, bare_params: true, row: self.row }.shown(source, en, unit);
                 (format!("{s} (= {})", self.value(value, en, unit)), p)
             }
         }
@@ -737,6 +767,23 @@ fn mentions_param(e: &Expr) -> bool {
 }
 
 /// The unit an expression's value is in, as far as the IR still says (constants lose theirs).
+/// A record field's type, as `input_row` writes an input's.
+fn field_type(rs: &RuleSet, f: &InputDef) -> String {
+    let ty = match f.ty {
+        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
+        InputType::Int { unit: None } => "whole number".to_string(),
+        InputType::Decimal { unit: None } => "number".to_string(),
+        InputType::Bool => "true/false".to_string(),
+        InputType::Enum(e) => rs.enums.get(usize::from(e)).map(|e| e.name.to_string()).unwrap_or_default(),
+        InputType::List { .. } => "list".to_string(),
+    };
+    if f.optional {
+        format!("{ty}?")
+    } else {
+        ty
+    }
+}
+
 fn unit_of(rs: &RuleSet, e: &Expr) -> Option<Unit> {
     match e {
         Expr::Input(s) => match rs.inputs.get(usize::from(*s))?.ty {

@@ -182,6 +182,8 @@ impl RuleSet {
                     (0..n).map(Value::Enum).collect()
                 }
                 InputType::Bool => vec![Value::Bool(false), Value::Bool(true)],
+                // The rows of a list are not varied by the plan.
+                InputType::List { .. } => Vec::new(),
                 InputType::Int { .. } | InputType::Decimal { .. } => {
                     let standard = Decimal::from(self.standard.clamp(1, 200));
                     for step in &per_steps {
@@ -542,13 +544,14 @@ impl RuleSet {
                     InputType::Decimal { .. } => Value::Dec(i.min.unwrap_or_default()),
                     InputType::Bool => Value::Bool(false),
                     InputType::Enum(_) => Value::Enum(0),
+                    InputType::List { .. } => Value::Int(0),
                 },
             })
             .collect();
         if let Some(slot) = self.input_slot("age") {
             values[slot] = Value::Int(age);
         }
-        let mut profile = Applicant { values };
+        let mut profile = Applicant::new(values);
         for slot in 0..self.inputs.len() as u16 {
             let eligible = |p: &Applicant| self.evaluate(p).is_ok_and(|o| o.eligible);
             if eligible(&profile) {

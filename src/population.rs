@@ -148,7 +148,7 @@ impl<'r> RowParser<'r> {
             declares_id: rules.input_slot("id").is_some(),
             fast: FastInputs::new(rules),
             fields: Vec::with_capacity(32),
-            applicant: Applicant { values: Vec::new() },
+            applicant: Applicant::default(),
         }
     }
 

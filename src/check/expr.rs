@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use super::types::{unit_name, unit_phrase, Ty};
 use super::{Checker, LetState, Symbol};
 use crate::diagnostic::{codes, Diagnostic};
-use crate::rules::{self, ArithOp, CmpOp, Expr as Ir, Value};
+use crate::rules::{ArithOp, CmpOp, Expr as Ir, Value};
 use crate::source::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind, UnOp, Unit};
 use crate::syntax::MAX_EXPR_DEPTH;
@@ -61,6 +61,9 @@ impl<'a> Checker<'a> {
             ExprKind::Number(n) => number(n),
             ExprKind::Bool(b) => (Ir::Const(Value::Bool(*b)), Ty::Bool),
             ExprKind::Name(id) => self.name(id, expected),
+            ExprKind::Qualified { enum_name, variant } if self.row_scope.as_ref().is_some_and(|s| s.var == enum_name.name) => {
+                self.field(enum_name, variant).unwrap_or(ERR)
+            }
             ExprKind::Qualified { enum_name, variant } => match self.enum_index.get(&enum_name.name).copied() {
                 Some(en) => match self.variant_index(en, &variant.name) {
                     Some(v) => (Ir::Const(Value::Enum(v)), Ty::Enum(en)),
@@ -81,6 +84,9 @@ impl<'a> Checker<'a> {
             ExprKind::Call { func, args } => self.call(func, args, e.span),
             ExprKind::When { arms, otherwise } => self.when(arms, otherwise, expected),
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, e.span, expected),
+            ExprKind::Each { func, body, var, list, filter } => {
+                self.each(func, body.as_deref(), var, list, filter.as_deref(), e.span)
+            }
         }
     }
 
@@ -101,6 +107,9 @@ impl<'a> Checker<'a> {
     }
 
     fn name(&mut self, id: &ast::Ident, expected: Option<&Ty>) -> (Ir, Ty) {
+        if self.list_as_value(id) {
+            return ERR;
+        }
         if let Some(symbol) = self.names.get(&id.name).copied() {
             return match symbol {
                 Symbol::Input(slot) => {
@@ -109,12 +118,7 @@ impl<'a> Checker<'a> {
                         *u = true;
                     }
                     let def = &self.inputs[slot as usize];
-                    let base = match def.ty {
-                        rules::InputType::Int { unit } => Ty::Num { int: true, unit },
-                        rules::InputType::Decimal { unit } => Ty::Num { int: false, unit },
-                        rules::InputType::Bool => Ty::Bool,
-                        rules::InputType::Enum(e) => Ty::Enum(e),
-                    };
+                    let base = super::records::input_ty(def.ty);
                     let ty = if def.optional { Ty::Optional(Box::new(base)) } else { base };
                     (Ir::Input(slot), ty)
                 }
@@ -277,7 +281,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn operand_error(&mut self, ty: &Ty, span: Span, op: &str, wanted: &str) {
+    pub(super) fn operand_error(&mut self, ty: &Ty, span: Span, op: &str, wanted: &str) {
         if let Ty::Optional(_) = ty {
             self.error(
                 Diagnostic::error(

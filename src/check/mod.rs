@@ -7,6 +7,7 @@ mod expr;
 mod lints;
 mod matching;
 mod ranges;
+mod records;
 mod types;
 
 pub use ranges::{item_points, PointsRange};
@@ -105,6 +106,10 @@ pub(crate) struct Checker<'a> {
     size: Size,
     /// What is left of [`SUGGESTION_BUDGET`].
     suggestion_budget: Cell<usize>,
+    records: Vec<rules::RecordDef>,
+    record_index: HashMap<String, u16>,
+    /// The row variable of the aggregate over a list being checked.
+    row_scope: Option<records::RowScope>,
 }
 
 /// The work all did-you-mean suggestions of one policy may take (see [`did_you_mean_within`]):
@@ -152,6 +157,9 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         broken_items: BTreeSet::new(),
         size: Size::default(),
         suggestion_budget: Cell::new(SUGGESTION_BUDGET),
+        records: Vec::new(),
+        record_index: HashMap::new(),
+        row_scope: None,
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -213,6 +221,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         self.declare_enums(policy);
+        self.declare_records(policy);
         self.declare_inputs(policy);
         self.declare_params(policy);
         self.declare_lets(policy);
@@ -276,6 +285,7 @@ impl<'a> Checker<'a> {
             vetoes,
             tests: Vec::new(),
             plan: rules::PlanDef::default(),
+            records: self.records.clone(),
         };
         ruleset.plan = self.plan(policy, &ruleset);
         ruleset.tests = self.tests(policy, &ruleset);
@@ -441,6 +451,19 @@ impl<'a> Checker<'a> {
     }
 
     fn input_def(&mut self, field: &ast::InputField) -> Option<InputDef> {
+        if let Some(list) = &field.list {
+            let ty = self.list_type(list)?;
+            return Some(InputDef {
+                name: Arc::from(field.name.name.as_str()),
+                label: field.label.as_ref().map(|l| Arc::from(l.value.as_str())),
+                ty,
+                optional: false,
+                min: None,
+                max: None,
+                // No rows unless given; the slot holds the number of rows.
+                default: Some(Value::Int(0)),
+            });
+        }
         let ty = match field.ty.name.as_str() {
             "int" => InputType::Int { unit: None },
             "decimal" => InputType::Decimal { unit: None },
@@ -553,6 +576,7 @@ impl<'a> Checker<'a> {
                 let variants: Vec<&str> = info.variants.iter().map(|(v, _)| v.as_str()).collect();
                 format!("`{name}` takes a variant of `{}`: {}", info.name, variants.join(", "))
             }
+            InputType::List { .. } => format!("`{name}` takes rows: `[ {{ field: value, … }}, … ]`"),
         };
         let mismatch = |this: &mut Self, expected: String| {
             this.error(
@@ -608,6 +632,7 @@ impl<'a> Checker<'a> {
                     },
                     InputType::Bool => "true or false".to_string(),
                     InputType::Enum(e) => format!("a variant of `{}`", self.enums[e as usize].name),
+                    InputType::List { .. } => "a list of rows".to_string(),
                 };
                 return mismatch(self, expected);
             }
@@ -1176,6 +1201,7 @@ impl<'a> Checker<'a> {
             }
             seen.insert(test.name.value.clone(), test.name.span);
             let mut facts: Vec<(u16, Value)> = Vec::new();
+            let mut lists: Vec<(u16, Vec<Vec<Value>>)> = Vec::new();
             for fact in &test.given {
                 let Some(slot) = ruleset.input_slot(&fact.name.name) else {
                     if self.failed_inputs.contains(&fact.name.name) {
@@ -1210,6 +1236,13 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let def = ruleset.inputs[slot].clone();
+                if matches!(def.ty, InputType::List { .. }) {
+                    if let Some(rows) = self.test_rows(&def, &fact.value) {
+                        facts.push((slot as u16, Value::Int(rows.len() as i64)));
+                        lists.push((slot as u16, rows));
+                    }
+                    continue;
+                }
                 if let Some(v) = self.literal_for_input(&def, &fact.value, "test value") {
                     facts.push((slot as u16, v));
                 }
@@ -1238,6 +1271,7 @@ impl<'a> Checker<'a> {
                 location: self.location(test.name.span),
                 facts,
                 expectations,
+                lists,
             });
         }
         out

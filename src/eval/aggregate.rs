@@ -7,8 +7,8 @@
 
 use std::cell::Cell;
 
-use super::{Ctx, ItemOutcome, Outcome, SectionOutcome, Status};
-use crate::rules::{RuleSet, Value};
+use super::{Applicant, Ctx, ItemOutcome, Outcome, SectionOutcome, Status};
+use crate::rules::RuleSet;
 
 /// Points never leave ±`POINTS_LIMIT`: an item's computed points, a section's points and
 /// the total saturate there, symmetrically. Sums are exact before they saturate.
@@ -141,13 +141,19 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
     rules: &RuleSet,
     layout: &Layout,
     evaluator: &E,
-    inputs: &[Value],
+    applicant: &Applicant,
     s: &mut Scores,
 ) -> Result<(), E::Fail> {
     s.reset(rules, layout);
     let Scores { computed, trace, points, sections, sums, failed_requirements, hit_vetoes, .. } = s;
     let cells = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
-    let ctx = Ctx { inputs, points: cells, params: &rules.params };
+    let ctx = Ctx {
+        inputs: &applicant.values,
+        points: cells,
+        params: &rules.params,
+        lists: &applicant.lists,
+        row: &[],
+    };
     // Each item counts in its own section; sections are summed exactly as items are scored.
     for slot in &layout.order {
         let (index, section) = (usize::from(slot.index), usize::from(slot.section));

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use super::table::{self, Table};
 use super::Ctx;
-use crate::rules::{ArithOp, CmpOp, Expr, InputType, Pattern, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, EachKind, Expr, InputType, Pattern, RuleSet, Value};
 
 /// The lowered code cannot decide this applicant; the reference evaluator will.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,7 +214,7 @@ impl<'r> Lowering<'r> {
                 Some(InputType::Decimal { .. }) => Kind::Dec,
                 Some(InputType::Bool) => Kind::Bool,
                 Some(InputType::Enum(_)) => Kind::Variant,
-                None => Kind::Unknown,
+                Some(InputType::List { .. }) | None => Kind::Unknown,
             },
             Expr::Points(_) | Expr::Floor(_) => Kind::Int,
             Expr::Not(_) | Expr::Cmp(..) | Expr::And(..) | Expr::Or(..) | Expr::In(..) | Expr::IsPresent(_) => {
@@ -230,6 +230,11 @@ impl<'r> Lowering<'r> {
             Expr::Min(args) | Expr::Max(args) => self.join_all(args.iter()),
             Expr::When { arms, otherwise } => self.join_all(arms.iter().map(|(_, r)| r).chain([&**otherwise])),
             Expr::Match { arms, .. } => self.join_all(arms.iter().map(|(_, r)| r)),
+            // Aggregates over rows are evaluated by the reference evaluator (`Slow`); only
+            // their kind is told here, so that what holds them is still lowered.
+            Expr::Each { kind: EachKind::Count, .. } => Kind::Int,
+            Expr::Each { kind: EachKind::Any | EachKind::All, .. } => Kind::Bool,
+            Expr::Field(_) | Expr::Each { .. } => Kind::Unknown,
         }
     }
 

@@ -102,14 +102,14 @@ impl<T: Copy> Table<T> {
             stride *= domain.size();
         }
         keys.reverse();
-        let mut applicant = Applicant { values: vec![Value::Absent; rules.inputs.len()] };
+        let mut applicant = Applicant::new(vec![Value::Absent; rules.inputs.len()]);
         let entries = (0..count)
             .map(|index| {
                 for key in &keys {
                     let k = index / key.stride as usize % key.size as usize;
                     applicant.values[key.slot as usize] = key.domain.value(k);
                 }
-                answer(&Ctx { inputs: &applicant.values, points: &[], params: &rules.params })
+                answer(&Ctx { inputs: &applicant.values, points: &[], params: &rules.params, lists: &[], row: &[] })
             })
             .collect();
         Some(Table { keys, entries })
@@ -141,7 +141,8 @@ fn finite_inputs(e: &Expr, slots: &mut Vec<u16>) -> bool {
             slots.push(*slot);
             true
         }
-        Expr::Points(_) => false,
+        // Rows are not tabulated.
+        Expr::Points(_) | Expr::Field(_) | Expr::Each { .. } => false,
         _ => e.children().all(|c| finite_inputs(c, slots)),
     }
 }
@@ -161,7 +162,7 @@ fn domain(rules: &RuleSet, slot: u16) -> Option<Domain> {
             let size = max.checked_sub(min)?.checked_add(1).filter(|s| (1..=MAX_RANGE).contains(s))?;
             Some(Domain::Range { min, size: size as u16 })
         }
-        InputType::Decimal { .. } => None,
+        InputType::Decimal { .. } | InputType::List { .. } => None,
     }
 }
 

@@ -460,6 +460,10 @@ impl<'a> Builder<'a> {
                 }
                 self.expr(otherwise, expected);
             }
+            ExprKind::Each { body, list, filter, .. } => {
+                self.refer(list.span, self.values.get(&list.name).copied());
+                body.iter().chain(filter).for_each(|e| self.expr(e, None));
+            }
             ExprKind::Match { scrutinee, arms } => {
                 let enums: Vec<Option<String>> = scrutinee.iter().map(|s| self.enum_of(s)).collect();
                 scrutinee.iter().for_each(|s| self.expr(s, None));

@@ -62,6 +62,24 @@ pub enum Decl {
     Extend(EnumDecl),
     Amend(AmendDecl),
     Plan(PlanDecl),
+    Record(RecordDecl),
+}
+
+/// `record Period { months: months 0.. "月数", base: yuan 0.. "基数" }`: the fields of each
+/// row of a `list of Period` input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub fields: Vec<InputField>,
+}
+
+/// `list of Period max 20` as an input's type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListOf {
+    pub record: Ident,
+    /// The declared bound on the number of rows, with where it was written.
+    pub max: Option<(u64, Span)>,
 }
 
 /// `amend item NAME { cap N  label "…"  requires … "…"  remove requires "…" }`: parts of an
@@ -120,6 +138,8 @@ pub struct InputField {
     pub range: Option<RangeDecl>,
     pub default: Option<Value>,
     pub label: Option<Text>,
+    /// `list of RECORD [max N]`; `ty` is then the word `list`.
+    pub list: Option<ListOf>,
 }
 
 /// `lo..` or `lo..=hi` on an input.
@@ -147,6 +167,15 @@ pub enum ValueKind {
         variant: Ident,
     },
     Absent,
+    /// The rows of a list in a test: `[ { months: 24 months }, … ]`.
+    Rows(Vec<Row>),
+}
+
+/// One row of a list in a test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub fields: Vec<Fact>,
+    pub span: Span,
 }
 
 /// A number as written, with its unit if one was written.
@@ -401,6 +430,15 @@ pub enum ExprKind {
         scrutinee: Vec<Expr>,
         arms: Vec<MatchArm>,
     },
+    /// `sum(p.months for p in periods where …)`, `count(p in periods where …)`: an
+    /// aggregate over the rows of a list input. `func` is the aggregate's name as written.
+    Each {
+        func: Ident,
+        body: Option<Box<Expr>>,
+        var: Ident,
+        list: Ident,
+        filter: Option<Box<Expr>>,
+    },
 }
 
 impl Expr {
@@ -433,6 +471,13 @@ impl Expr {
             ExprKind::Match { scrutinee, arms } => {
                 scrutinee.iter().for_each(|e| e.names(out));
                 arms.iter().for_each(|a| a.result.names(out));
+            }
+            ExprKind::Each { body, var, list, filter, .. } => {
+                out.push(list);
+                // The row variable is no name of the policy's.
+                let mut inner = Vec::new();
+                body.iter().chain(filter).for_each(|e| e.names(&mut inner));
+                out.extend(inner.into_iter().filter(|id| id.name != var.name));
             }
         }
     }

@@ -337,8 +337,8 @@ impl<'a> Checker<'a> {
                 )
                 .with_help(format!("give at most {max} rows")),
             );
-            return None;
         }
+        let too_many = rows.len() > max as usize;
         let fields = self.records[record as usize].fields.clone();
         let record_name = self.records[record as usize].name.clone();
         let mut out = Vec::with_capacity(rows.len());
@@ -403,7 +403,7 @@ impl<'a> Checker<'a> {
             }
             out.push(filled);
         }
-        ok.then_some(out)
+        (ok && !too_many).then_some(out)
     }
 }
 

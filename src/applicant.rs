@@ -816,13 +816,13 @@ fn bounded_array(text: &str, max: usize) -> Result<Vec<&serde_json::value::RawVa
     use serde::de::{DeserializeSeed, SeqAccess};
     struct Bounded(usize);
     impl<'de> DeserializeSeed<'de> for Bounded {
-        type Value = Option<Vec<&'de serde_json::value::RawValue>>;
+        type Value = Vec<&'de serde_json::value::RawValue>;
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             d.deserialize_seq(self)
         }
     }
     impl<'de> Visitor<'de> for Bounded {
-        type Value = Option<Vec<&'de serde_json::value::RawValue>>;
+        type Value = Vec<&'de serde_json::value::RawValue>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an array")
         }
@@ -830,21 +830,22 @@ fn bounded_array(text: &str, max: usize) -> Result<Vec<&serde_json::value::RawVa
             let mut items = Vec::new();
             while let Some(item) = seq.next_element::<&'de serde_json::value::RawValue>()? {
                 if items.len() == self.0 {
-                    // Too many: stop reading here.
-                    return Ok(None);
+                    // Too many: stop reading here (serde_json then stops too).
+                    return Err(serde::de::Error::custom(TOO_MANY_ROWS));
                 }
                 items.push(item);
             }
-            Ok(Some(items))
+            Ok(items)
         }
     }
+    const TOO_MANY_ROWS: &str = "jifen: too many rows";
     let mut de = serde_json::Deserializer::from_str(text);
     match Bounded(max).deserialize(&mut de) {
-        Ok(None) => Err(ArrayProblem::TooLong),
-        Ok(Some(items)) => match de.end() {
+        Ok(items) => match de.end() {
             Ok(()) => Ok(items),
             Err(e) => Err(ArrayProblem::NotAnArray(e.to_string())),
         },
+        Err(e) if e.to_string().starts_with(TOO_MANY_ROWS) => Err(ArrayProblem::TooLong),
         Err(e) => Err(ArrayProblem::NotAnArray(e.to_string())),
     }
 }

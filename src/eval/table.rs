@@ -185,7 +185,7 @@ mod tests {
         let mut values = vec![Value::Absent; rs.inputs.len()];
         let mut at = |years: i64| {
             values[age as usize] = Value::Int(years);
-            table.look_up(&Cx { inputs: &values, points: &[], params: &rs.params })
+            table.look_up(&Cx { inputs: &values, points: &[], params: &rs.params, lists: &[], row: &[] })
         };
         // The table: 30 up to 43 years (min(30, 5 + 2 × (56 − age))), then 2 fewer a year, 5 from 56, 0 past 60.
         assert_eq!(at(16), Ok(Value::Int(30)));

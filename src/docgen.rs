@@ -574,6 +574,10 @@ impl Words<'_> {
                 _ => None,
             },
             Expr::Coalesce(a, _) => self.enum_of(a),
+            Expr::Field(k) => match self.rs.records.get(usize::from(self.row?))?.fields.get(usize::from(*k))?.ty {
+                InputType::Enum(en) => Some(en),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -698,20 +702,23 @@ impl Words<'_> {
             Expr::Each { kind, list, body, filter } => {
                 let inside = Words { rs, bare_params: self.bare_params, row: rs.record_of(*list).map(|(r, _)| r) };
                 let list = rs.inputs.get(usize::from(*list)).map(|i| i.name.to_string()).unwrap_or_default();
-                let body = body.as_ref().map(|b| format!(" {}", inside.at(b, WORDS, None, None))).unwrap_or_default();
-                let rows = match kind {
-                    EachKind::Sum | EachKind::Max | EachKind::Min => format!(" over the rows of {list}"),
-                    EachKind::Count => format!(" of the rows of {list}"),
-                    EachKind::Any => format!(" row of {list}"),
-                    EachKind::All => format!(" rows of {list}"),
+                let body = body.as_ref().map(|b| inside.at(b, WORDS, None, None)).unwrap_or_default();
+                let filter = filter.as_ref().map(|f| inside.expr(f));
+                let text = match (kind, filter) {
+                    (EachKind::Any, Some(f)) => format!("some row of {list} has {f}"),
+                    (EachKind::Any, None) => format!("{list} has a row"),
+                    (EachKind::All, Some(f)) => format!("every row of {list} has {f}"),
+                    (EachKind::All, None) => "true".to_string(),
+                    (EachKind::Count, f) => {
+                        format!("the number of rows of {list}{}", f.map(|f| format!(" with {f}")).unwrap_or_default())
+                    }
+                    (k, f) => format!(
+                        "{} {body} over the rows of {list}{}",
+                        k.name(),
+                        f.map(|f| format!(" with {f}")).unwrap_or_default()
+                    ),
                 };
-                let filter = filter.as_ref().map(|f| format!(" where {}", inside.expr(f))).unwrap_or_default();
-                let word = match kind {
-                    EachKind::Any => "some",
-                    EachKind::All => "all",
-                    other => other.name(),
-                };
-                (format!("{word}{body}{rows}{filter}"), WORDS)
+                (text, WORDS)
             }
         }
     }
@@ -802,6 +809,14 @@ fn unit_of(rs: &RuleSet, e: &Expr) -> Option<Unit> {
         }
         Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => unit_of(rs, a).or_else(|| unit_of(rs, b)),
         Expr::Min(args) | Expr::Max(args) => args.iter().find_map(|a| unit_of(rs, a)),
+        // A sum, max or min of a field: the field's unit.
+        Expr::Each { kind: EachKind::Sum | EachKind::Max | EachKind::Min, list, body: Some(b), .. } => {
+            let Expr::Field(k) = **b else { return None };
+            match rs.record_of(*list)?.1.fields.get(usize::from(k))?.ty {
+                InputType::Int { unit } | InputType::Decimal { unit } => unit,
+                _ => None,
+            }
+        }
         _ => None,
     }
 }

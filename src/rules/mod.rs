@@ -528,5 +528,20 @@ mod tests {
             c
         });
         assert_eq!(seen, 5);
+        // An aggregate over a list reads its value and its filter.
+        let each = Expr::Each {
+            kind: EachKind::Sum,
+            list: 0,
+            body: Some(Box::new(Expr::Field(1))),
+            filter: Some(Box::new(Expr::Cmp(CmpOp::Ge, Box::new(Expr::Field(0)), Box::new(int(6))))),
+        };
+        assert_eq!(each.children().count(), 2);
+        assert!(each.reads_applicant() && Expr::Field(0).reads_applicant(), "rows are the applicant's");
+        let mut seen = 0;
+        let _ = each.map_children(|c| {
+            seen += 1;
+            c
+        });
+        assert_eq!(seen, 2);
     }
 }

@@ -8,9 +8,8 @@
 use rust_decimal::Decimal;
 
 use crate::rules::{
-    EachKind,
-    show_plain, ArithOp, CmpOp, Expr, InputDef, InputType, ItemDef, ParamDef, Pattern, RuleDef, RuleSet, SectionDef,
-    Unit, Value,
+    show_plain, ArithOp, CmpOp, EachKind, Expr, InputDef, InputType, ItemDef, ParamDef, Pattern, RuleDef, RuleSet,
+    SectionDef, Unit, Value,
 };
 
 /// The indicator table as Markdown (GitHub-flavoured: tables, `<br>` inside cells).

@@ -794,7 +794,8 @@ const MAX_DRAWN_ROWS: u32 = 6;
 /// A list's rows as JSON text, and how many: 0 to `most`, each field drawn as an input of
 /// its type and range would be (an optional field left out now and then).
 fn draw_rows(ruleset: &RuleSet, input: &crate::rules::InputDef, most: u32, rng: &mut Rng) -> (String, i64) {
-    let Some((_, record)) = ruleset.inputs.iter().position(|i| i.name == input.name).and_then(|s| ruleset.record_of(s as u16))
+    let Some((_, record)) =
+        ruleset.inputs.iter().position(|i| i.name == input.name).and_then(|s| ruleset.record_of(s as u16))
     else {
         return ("[]".to_string(), 0);
     };

@@ -142,3 +142,41 @@ fn a_list_input_is_described_with_its_record() {
     assert_eq!(described["fields"][1]["unit"], "yuan");
     assert_eq!(described["default"], serde_json::json!([]));
 }
+
+mod drawn {
+    use proptest::prelude::*;
+
+    /// Rows of the fixture's two lists as JSON, with values over their whole ranges (bases up
+    /// to 2^96 − 1 yuan, so sums pass i64 and carry on in decimals).
+    fn applicant() -> impl Strategy<Value = String> {
+        let base = prop_oneof![
+            4 => (0u64..100_000).prop_map(|b| b.to_string()),
+            1 => (0u64..100_000, 0u32..100).prop_map(|(b, c)| format!("{b}.{c:02}")),
+            1 => Just("79228162514264337593543950335".to_string()),
+        ];
+        let period = (0u32..=600, base).prop_map(|(m, b)| format!(r#"{{"months": {m}, "base": {b}}}"#));
+        let level = proptest::sample::select(vec!["national", "provincial", "city"]);
+        let patent = level.prop_map(|l| format!(r#"{{"level": "{l}"}}"#));
+        (proptest::collection::vec(period, 0..=20), proptest::collection::vec(patent, 0..8), 16u32..=70).prop_map(
+            |(periods, patents, age)| {
+                format!(r#"{{"periods": [{}], "patents": [{}], "age": {age}}}"#, periods.join(","), patents.join(","))
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_scorer_gives_the_reference_outcome_on_drawn_rows(json in applicant()) {
+            let rs = super::policy();
+            let applicant = rs.applicant_from_json(&json).expect("drawn rows are valid");
+            let reference = rs.evaluate(&applicant);
+            prop_assert_eq!(rs.scorer().evaluate(&applicant), reference.clone());
+            // Counts are never negative and no item passes its cap: the aggregates' ranges.
+            if let Ok(outcome) = reference {
+                prop_assert!(outcome.items.iter().all(|i| (0..=30).contains(&i.points)));
+            }
+        }
+    }
+}

@@ -61,7 +61,9 @@ impl<'a> Checker<'a> {
             ExprKind::Number(n) => number(n),
             ExprKind::Bool(b) => (Ir::Const(Value::Bool(*b)), Ty::Bool),
             ExprKind::Name(id) => self.name(id, expected),
-            ExprKind::Qualified { enum_name, variant } if self.row_scope.as_ref().is_some_and(|s| s.var == enum_name.name) => {
+            ExprKind::Qualified { enum_name, variant }
+                if self.row_scope.as_ref().is_some_and(|s| s.var == enum_name.name) =>
+            {
                 self.field(enum_name, variant).unwrap_or(ERR)
             }
             ExprKind::Qualified { enum_name, variant } => match self.enum_index.get(&enum_name.name).copied() {

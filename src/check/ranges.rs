@@ -518,7 +518,8 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
         }
         // Items are analysed in dependency order: those it reads already have their points.
         // (Borrowed, not copied: a copy per item is quadratic in a policy's size.)
-        let env = Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole, rules: ruleset, row: None };
+        let env =
+            Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole, rules: ruleset, row: None };
         let raw = num(eval(&item.body, &env));
         let points = final_points(item, raw, info.deduction);
         let dead_arms = dead_arms(&item.body, &env);
@@ -604,7 +605,8 @@ pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
     for &index in &ruleset.order {
         let Some(item) = ruleset.items.get(index as usize) else { continue };
         let deduction = ruleset.sections.get(item.section as usize).is_some_and(|s| s.deduction);
-        let env = Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole, rules: ruleset, row: None };
+        let env =
+            Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole, rules: ruleset, row: None };
         let points = final_points(item, num(eval(&item.body, &env)), deduction);
         finals[index as usize] = points;
     }

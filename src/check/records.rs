@@ -377,7 +377,10 @@ impl<'a> Checker<'a> {
                     ok = false;
                     continue;
                 }
-                let place = rules::InputDef { name: Arc::from(format!("{}[{r}].{}", def.name, fields[k].name)), ..fields[k].clone() };
+                let place = rules::InputDef {
+                    name: Arc::from(format!("{}[{r}].{}", def.name, fields[k].name)),
+                    ..fields[k].clone()
+                };
                 match self.literal_for_input(&place, &fact.value, "test value") {
                     Some(v) => values[k] = Some(v),
                     None => ok = false,

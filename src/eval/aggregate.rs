@@ -147,13 +147,8 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
     s.reset(rules, layout);
     let Scores { computed, trace, points, sections, sums, failed_requirements, hit_vetoes, .. } = s;
     let cells = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
-    let ctx = Ctx {
-        inputs: &applicant.values,
-        points: cells,
-        params: &rules.params,
-        lists: &applicant.lists,
-        row: &[],
-    };
+    let ctx =
+        Ctx { inputs: &applicant.values, points: cells, params: &rules.params, lists: &applicant.lists, row: &[] };
     // Each item counts in its own section; sections are summed exactly as items are scored.
     for slot in &layout.order {
         let (index, section) = (usize::from(slot.index), usize::from(slot.section));

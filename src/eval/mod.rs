@@ -463,12 +463,7 @@ pub fn constant(e: &Expr, params: &[Value]) -> Option<Value> {
 /// The truth of a condition for an applicant, outside any item (`None` if it reads an
 /// item's points or cannot be evaluated).
 pub fn condition(ruleset: &RuleSet, e: &Expr, applicant: &Applicant) -> Option<bool> {
-    let ctx = Ctx {
-        inputs: &applicant.values,
-        points: &[],
-        params: &ruleset.params,
-        lists: &applicant.lists,
-        row: &[],
-    };
+    let ctx =
+        Ctx { inputs: &applicant.values, points: &[], params: &ruleset.params, lists: &applicant.lists, row: &[] };
     truthy(&ctx, e).ok()
 }

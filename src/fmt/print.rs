@@ -434,7 +434,11 @@ impl<'a, 't> Printer<'a, 't> {
                                 .iter()
                                 .map(|x| format!("{}: {}", x.name.name, self.value(&x.value)))
                                 .collect();
-                            out.push(line(inner + INDENT, format!("{{ {} }},", fields.join(", ")), row.span.end as usize));
+                            out.push(line(
+                                inner + INDENT,
+                                format!("{{ {} }},", fields.join(", ")),
+                                row.span.end as usize,
+                            ));
                         }
                         out.push(line(inner, "],", f.value.span.end as usize));
                     }

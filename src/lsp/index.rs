@@ -249,7 +249,8 @@ impl<'a> Builder<'a> {
         let code = format!("record {} {{\n    {}\n}}", r.name.name, fields.join("\n    "));
         let hover = block(&code).trim_start().to_string() + &docs(&r.docs) + &self.origin(r.name.span);
         self.define(DefKind::Record, &r.name, None, hover);
-        let fields = r.fields.iter().map(|f| (f.name.name.clone(), f.label.as_ref().map(|l| l.value.clone()))).collect();
+        let fields =
+            r.fields.iter().map(|f| (f.name.name.clone(), f.label.as_ref().map(|l| l.value.clone()))).collect();
         self.index.records.entry(r.name.name.clone()).or_insert(fields);
     }
 

@@ -252,12 +252,19 @@ pub struct VariantDef {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InputType {
-    Int { unit: Option<Unit> },
-    Decimal { unit: Option<Unit> },
+    Int {
+        unit: Option<Unit>,
+    },
+    Decimal {
+        unit: Option<Unit>,
+    },
     Bool,
     Enum(u16),
     /// Rows of record `record` (index into [`RuleSet::records`]), at most `max` of them.
-    List { record: u16, max: u32 },
+    List {
+        record: u16,
+        max: u32,
+    },
 }
 
 /// Most rows a list input may hold, whatever its declared bound (`list of Period max 20`
@@ -456,7 +463,10 @@ impl RuleSet {
 
     /// The name of field `k` of record `record` (`?` if there is none).
     pub fn field_name(&self, record: Option<u16>, k: u16) -> &str {
-        record.and_then(|r| self.records.get(r as usize)).and_then(|r| r.fields.get(k as usize)).map_or("?", |f| &f.name)
+        record
+            .and_then(|r| self.records.get(r as usize))
+            .and_then(|r| r.fields.get(k as usize))
+            .map_or("?", |f| &f.name)
     }
 
     pub fn input_slot(&self, name: &str) -> Option<usize> {

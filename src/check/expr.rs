@@ -86,8 +86,9 @@ impl<'a> Checker<'a> {
             ExprKind::Call { func, args } => self.call(func, args, e.span),
             ExprKind::When { arms, otherwise } => self.when(arms, otherwise, expected),
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, e.span, expected),
-            ExprKind::Each { func, body, var, list, filter } => {
-                self.each(func, body.as_deref(), var, list, filter.as_deref(), e.span)
+            ExprKind::Each(each) => {
+                let ast::Each { func, body, var, list, filter } = &**each;
+                self.each(func, body.as_ref(), var, list, filter.as_ref(), e.span)
             }
         }
     }

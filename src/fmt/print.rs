@@ -626,7 +626,8 @@ impl<'a, 't> Printer<'a, 't> {
                 suffixed(out, ")", end)
             }
             ExprKind::Match { .. } => self.match_expr(e, indent),
-            ExprKind::Each { func, body, var, list, filter } => {
+            ExprKind::Each(each) => {
+                let Each { func, body, var, list, filter } = &**each;
                 let mut out = vec![line(indent, format!("{}(", func.name), 0)];
                 let rows = format!("{} in {}", var.name, list.name);
                 out = match body {

@@ -526,9 +526,9 @@ impl<'a> Builder<'a> {
                 }
                 self.expr(otherwise, expected);
             }
-            ExprKind::Each { body, list, filter, .. } => {
-                self.refer(list.span, self.values.get(&list.name).copied());
-                body.iter().chain(filter).for_each(|e| self.expr(e, None));
+            ExprKind::Each(each) => {
+                self.refer(each.list.span, self.values.get(&each.list.name).copied());
+                each.body.iter().chain(&each.filter).for_each(|e| self.expr(e, None));
             }
             ExprKind::Match { scrutinee, arms } => {
                 let enums: Vec<Option<String>> = scrutinee.iter().map(|s| self.enum_of(s)).collect();

@@ -431,14 +431,18 @@ pub enum ExprKind {
         arms: Vec<MatchArm>,
     },
     /// `sum(p.months for p in periods where …)`, `count(p in periods where …)`: an
-    /// aggregate over the rows of a list input. `func` is the aggregate's name as written.
-    Each {
-        func: Ident,
-        body: Option<Box<Expr>>,
-        var: Ident,
-        list: Ident,
-        filter: Option<Box<Expr>>,
-    },
+    /// aggregate over the rows of a list input (boxed: it is larger than the other kinds).
+    Each(Box<Each>),
+}
+
+/// An aggregate over the rows of a list. `func` is the aggregate's name as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Each {
+    pub func: Ident,
+    pub body: Option<Expr>,
+    pub var: Ident,
+    pub list: Ident,
+    pub filter: Option<Expr>,
 }
 
 impl Expr {
@@ -472,7 +476,8 @@ impl Expr {
                 scrutinee.iter().for_each(|e| e.names(out));
                 arms.iter().for_each(|a| a.result.names(out));
             }
-            ExprKind::Each { body, var, list, filter, .. } => {
+            ExprKind::Each(each) => {
+                let Each { body, var, list, filter, .. } = &**each;
                 out.push(list);
                 // The row variable is no name of the policy's.
                 let mut inner = Vec::new();

@@ -927,7 +927,7 @@ impl Builder {
                 Rule::expr => {
                     let (e, h) = self.expr_h(part);
                     tallest = tallest.max(h);
-                    body = Some(Box::new(e));
+                    body = Some(e);
                 }
                 Rule::each_var => var = part.children().next().map(|v| self.ident(v)),
                 Rule::ident => list = Some(self.ident(part)),
@@ -935,7 +935,7 @@ impl Builder {
                     if let Some(e) = part.children().next() {
                         let (e, h) = self.expr_h(e);
                         tallest = tallest.max(h);
-                        filter = Some(Box::new(e));
+                        filter = Some(e);
                     }
                 }
                 _ => {}
@@ -943,7 +943,7 @@ impl Builder {
         }
         let var = var.unwrap_or_else(|| missing.clone());
         let list = list.unwrap_or(missing);
-        (ExprKind::Each { func, body, var, list, filter }, tallest)
+        (ExprKind::Each(Box::new(Each { func, body, var, list, filter })), tallest)
     }
 
     /// A `when` chain's kind and the height of its tallest part.

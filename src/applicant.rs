@@ -7,7 +7,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-use crate::eval::Applicant;
+use crate::eval::{Applicant, Rows};
 use crate::rules::{InputDef, InputType, RuleSet, Value};
 
 /// A fact as it arrives, before it is checked against the schema.
@@ -22,6 +22,8 @@ pub enum RawValue<'a> {
     Cell(Cow<'a, str>),
     /// Arrays, objects, dates…: never a valid fact. The name of the kind.
     Other(&'static str),
+    /// A JSON array, as written: the rows of a list input (anything else for other inputs).
+    List(Cow<'a, str>),
 }
 
 impl RawValue<'_> {
@@ -34,6 +36,7 @@ impl RawValue<'_> {
             RawValue::Text(t) => RawValue::Text(Cow::Owned(t.into_owned())),
             RawValue::Cell(c) => RawValue::Cell(Cow::Owned(c.into_owned())),
             RawValue::Other(k) => RawValue::Other(k),
+            RawValue::List(t) => RawValue::List(Cow::Owned(t.into_owned())),
         }
     }
 
@@ -56,6 +59,7 @@ impl RawValue<'_> {
             RawValue::Text(_) => "a string",
             RawValue::Cell(_) => "a cell",
             RawValue::Other(k) => k,
+            RawValue::List(_) => "an array",
         }
     }
 }
@@ -108,6 +112,10 @@ pub enum ApplicantError {
     #[error("key `{key}`: `{value}` is not one of the allowed values")]
     #[diagnostic(code(jifen::applicant::unknown_variant), help("allowed: {allowed}"))]
     UnknownVariant { key: String, value: String, allowed: String },
+
+    #[error("key `{key}` has more than {max} rows")]
+    #[diagnostic(code(jifen::applicant::too_many_rows), help("give `{key}` at most {max} rows"))]
+    TooManyRows { key: String, max: u32 },
 }
 
 impl ApplicantError {
@@ -120,9 +128,26 @@ impl ApplicantError {
             | ApplicantError::WrongType { key, .. }
             | ApplicantError::OutOfRange { key, .. }
             | ApplicantError::Inexact { key, .. }
-            | ApplicantError::UnknownVariant { key, .. } => Some(key),
+            | ApplicantError::UnknownVariant { key, .. }
+            | ApplicantError::TooManyRows { key, .. } => Some(key),
             _ => None,
         }
+    }
+
+    /// The same error about another key (a field of a row: `periods[2].base`).
+    fn at_key(mut self, place: impl FnOnce() -> String) -> ApplicantError {
+        match &mut self {
+            ApplicantError::UnknownKey { key, .. }
+            | ApplicantError::DuplicateKey { key }
+            | ApplicantError::MissingKey { key, .. }
+            | ApplicantError::WrongType { key, .. }
+            | ApplicantError::OutOfRange { key, .. }
+            | ApplicantError::Inexact { key, .. }
+            | ApplicantError::UnknownVariant { key, .. }
+            | ApplicantError::TooManyRows { key, .. } => *key = place(),
+            _ => {}
+        }
+        self
     }
 }
 
@@ -199,7 +224,7 @@ fn json_raw(v: &serde_json::value::RawValue) -> RawValue<'_> {
             Ok(k) => RawValue::Text(k.0),
             Err(_) => RawValue::Other("a string"),
         },
-        Some(b'[') => RawValue::Other("an array"),
+        Some(b'[') => RawValue::List(Cow::Borrowed(text)),
         Some(b'{') => RawValue::Other("an object"),
         _ => RawValue::Number(Cow::Borrowed(text)),
     }
@@ -230,7 +255,10 @@ impl RuleSet {
                     None => RawValue::Other("a number without its text"),
                 },
                 Some(toml_edit::Value::String(s)) => RawValue::Text(s.value().clone().into()),
-                Some(toml_edit::Value::Array(_)) => RawValue::Other("an array"),
+                Some(toml_edit::Value::Array(a)) => match toml_rows_json(a.iter().map(|v| v.as_inline_table())) {
+                    Some(json) => RawValue::List(json.into()),
+                    None => RawValue::Other("an array"),
+                },
                 Some(toml_edit::Value::InlineTable(_)) => RawValue::Other("a table"),
                 // A plain TOML date (`birth = 1990-07-01`) is read as its text; with a time
                 // or an offset it is not a date of the calendar.
@@ -238,7 +266,13 @@ impl RuleSet {
                     (Some(date), None, None) => RawValue::Text(date.to_string().into()),
                     _ => RawValue::Other("a date and time"),
                 },
-                None => RawValue::Other("a table"),
+                None => match item.as_array_of_tables() {
+                    Some(tables) => match toml_rows_json(tables.iter().map(Some)) {
+                        Some(json) => RawValue::List(json.into()),
+                        None => RawValue::Other("an array"),
+                    },
+                    None => RawValue::Other("a table"),
+                },
             };
             fields.push((Cow::Owned(key.to_string()), raw));
         }
@@ -250,7 +284,7 @@ impl RuleSet {
         &self,
         fields: impl IntoIterator<Item = (K, RawValue<'a>)>,
     ) -> Result<Applicant, ApplicantError> {
-        let mut applicant = Applicant { values: Vec::new() };
+        let mut applicant = Applicant::default();
         self.fill_applicant(fields, &mut applicant)?;
         Ok(applicant)
     }
@@ -263,6 +297,7 @@ impl RuleSet {
         applicant: &mut Applicant,
     ) -> Result<(), ApplicantError> {
         // UNSET: no key yet; NOT_GIVEN: the key was there with no value (null, empty cell).
+        applicant.lists.clear();
         let values = &mut applicant.values;
         values.clear();
         values.resize(self.inputs.len(), UNSET);
@@ -295,6 +330,12 @@ impl RuleSet {
             if values[slot] != UNSET {
                 return Err(ApplicantError::DuplicateKey { key: key.to_string() });
             }
+            if let InputType::List { record, max } = self.inputs[slot].ty {
+                let rows = self.read_rows(&self.inputs[slot], record, max, raw)?;
+                values[slot] = Value::Int(rows.len() as i64);
+                applicant.lists.push((slot as u16, rows));
+                continue;
+            }
             values[slot] = self.read_value(&self.inputs[slot], raw)?.unwrap_or(NOT_GIVEN);
         }
         for (def, v) in self.inputs.iter().zip(values.iter_mut()) {
@@ -314,6 +355,76 @@ impl RuleSet {
         Ok(())
     }
 
+    /// The rows of a list input: a JSON array of objects, one key per field of the record.
+    /// Each problem names its place, `periods[2].base`; more than `max` rows are refused
+    /// before any is read.
+    fn read_rows(&self, def: &InputDef, record: u16, max: u32, raw: RawValue<'_>) -> Result<Rows, ApplicantError> {
+        let wrong = |found: String| ApplicantError::WrongType {
+            key: def.name.to_string(),
+            expected: self.expected(def),
+            found,
+        };
+        let text = match raw {
+            RawValue::Null => return Ok(Vec::new()),
+            // A string holds the rows as JSON text, as a CSV cell does (the calculator page).
+            RawValue::List(text) | RawValue::Cell(text) | RawValue::Text(text) => text,
+            other => return Err(wrong(other.found())),
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let items = bounded_array(text, max as usize).map_err(|e| match e {
+            ArrayProblem::TooLong => ApplicantError::TooManyRows { key: def.name.to_string(), max },
+            ArrayProblem::NotAnArray(message) => wrong(format!("text that is not a JSON array of objects ({message})")),
+        })?;
+        let Some(fields) = self.records.get(record as usize).map(|r| &r.fields) else {
+            return Err(wrong("rows of an unknown record".to_string()));
+        };
+        let mut rows = Vec::with_capacity(items.len());
+        for (r, item) in items.into_iter().enumerate() {
+            let place = |field: &str| format!("{}[{r}]{field}", def.name);
+            let entries = json_entries(item.get()).map_err(|_| ApplicantError::WrongType {
+                key: place(""),
+                expected: format!("an object of {}", field_list(fields)),
+                found: json_raw(item).found(),
+            })?;
+            let mut row = vec![UNSET; fields.len()];
+            for (key, raw) in entries {
+                let Some(k) = fields.iter().position(|f| *f.name == *key) else {
+                    let names: Vec<&str> = fields.iter().map(|f| &*f.name).collect();
+                    let help = match crate::check::did_you_mean(&key, names.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("a row has: {}", names.join(", ")),
+                    };
+                    return Err(ApplicantError::UnknownKey { key: place(&format!(".{key}")), help });
+                };
+                if row[k] != UNSET {
+                    return Err(ApplicantError::DuplicateKey { key: place(&format!(".{key}")) });
+                }
+                let f = &fields[k];
+                let value = self.read_value(f, raw).map_err(|e| e.at_key(|| place(&format!(".{}", f.name))))?;
+                row[k] = value.unwrap_or(NOT_GIVEN);
+            }
+            for (f, v) in fields.iter().zip(row.iter_mut()) {
+                if *v == UNSET || *v == NOT_GIVEN {
+                    *v = match f.default {
+                        Some(d) => d,
+                        None if f.optional => Value::Absent,
+                        None => {
+                            return Err(ApplicantError::MissingKey {
+                                key: place(&format!(".{}", f.name)),
+                                expected: self.expected(f),
+                            })
+                        }
+                    };
+                }
+            }
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+
     /// How an input's values are written, for messages.
     pub fn expected(&self, def: &InputDef) -> String {
         let base = match def.ty {
@@ -324,6 +435,10 @@ impl RuleSet {
                 format!("a number{}", unit.map(|u| format!(" of {}", u.name())).unwrap_or_default())
             }
             InputType::Bool => "true or false".to_string(),
+            InputType::List { record, .. } => format!(
+                "a list of rows [{{…}}, …], each an object of {}",
+                self.records.get(record as usize).map(|r| field_list(&r.fields)).unwrap_or_default()
+            ),
             InputType::Enum(e) => format!(
                 "one of {}",
                 self.enums
@@ -484,6 +599,7 @@ impl<'r> FastInputs<'r> {
         applicant: &mut Applicant,
     ) -> bool {
         let inputs = &self.rules.inputs;
+        applicant.lists.clear();
         let values = &mut applicant.values;
         values.clear();
         values.extend_from_slice(&self.defaults);
@@ -582,6 +698,8 @@ fn cell_value(text: &str, ty: InputType) -> RawValue<'_> {
             _ => RawValue::Text(text.into()),
         },
         InputType::Int { .. } | InputType::Decimal { .. } if looks_numeric(text) => RawValue::Number(text.into()),
+        // A list's rows in a cell are JSON text.
+        InputType::List { .. } => RawValue::List(text.into()),
         _ => RawValue::Text(text.into()),
     }
 }
@@ -720,5 +838,107 @@ fn range_text(def: &InputDef) -> String {
         (Some(lo), None) => format!("{lo}.. ({lo} or more)"),
         (None, Some(hi)) => format!("at most {hi}"),
         (None, None) => "any".to_string(),
+    }
+}
+
+/// "`months`, `base`": a record's fields, for messages.
+fn field_list(fields: &[InputDef]) -> String {
+    fields.iter().map(|f| format!("`{}`", f.name)).collect::<Vec<_>>().join(", ")
+}
+
+enum ArrayProblem {
+    TooLong,
+    NotAnArray(String),
+}
+
+/// The elements of a JSON array, as written, refused as soon as there are more than `max`
+/// (so that a long array costs no more than `max` elements).
+fn bounded_array(text: &str, max: usize) -> Result<Vec<&serde_json::value::RawValue>, ArrayProblem> {
+    use serde::de::{DeserializeSeed, SeqAccess};
+    struct Bounded(usize);
+    impl<'de> DeserializeSeed<'de> for Bounded {
+        type Value = Vec<&'de serde_json::value::RawValue>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Bounded {
+        type Value = Vec<&'de serde_json::value::RawValue>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+                if items.len() == self.0 {
+                    // Too many: stop reading here (serde_json then stops too).
+                    return Err(serde::de::Error::custom(TOO_MANY_ROWS));
+                }
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+    const TOO_MANY_ROWS: &str = "jifen: too many rows";
+    let mut de = serde_json::Deserializer::from_str(text);
+    match Bounded(max).deserialize(&mut de) {
+        Ok(items) => match de.end() {
+            Ok(()) => Ok(items),
+            Err(e) => Err(ArrayProblem::NotAnArray(e.to_string())),
+        },
+        Err(e) if e.to_string().starts_with(TOO_MANY_ROWS) => Err(ArrayProblem::TooLong),
+        Err(e) => Err(ArrayProblem::NotAnArray(e.to_string())),
+    }
+}
+
+/// TOML rows (an array of tables, or of inline tables) as the JSON text of an array of
+/// objects, numbers kept as written; `None` if an element is not a table of plain values.
+fn toml_rows_json<'t, T>(rows: impl Iterator<Item = Option<&'t T>>) -> Option<String>
+where
+    T: TomlTable + 't,
+{
+    let mut out = String::from("[");
+    for (i, row) in rows.enumerate() {
+        let row = row?;
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        for (k, (key, value)) in row.entries()?.into_iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(&key).ok()?);
+            out.push(':');
+            let text = match value {
+                toml_edit::Value::Boolean(b) => b.value().to_string(),
+                toml_edit::Value::Integer(i) => i.value().to_string(),
+                toml_edit::Value::Float(f) => f.as_repr()?.as_raw().as_str()?.replace('_', ""),
+                toml_edit::Value::String(s) => serde_json::to_string(s.value()).ok()?,
+                _ => return None,
+            };
+            out.push_str(&text);
+        }
+        out.push('}');
+    }
+    out.push(']');
+    Some(out)
+}
+
+/// The key/value pairs of a TOML table or inline table.
+trait TomlTable {
+    /// `None` when a value is itself a table.
+    fn entries(&self) -> Option<Vec<(String, &toml_edit::Value)>>;
+}
+
+impl TomlTable for toml_edit::InlineTable {
+    fn entries(&self) -> Option<Vec<(String, &toml_edit::Value)>> {
+        Some(self.iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+}
+
+impl TomlTable for toml_edit::Table {
+    fn entries(&self) -> Option<Vec<(String, &toml_edit::Value)>> {
+        self.iter().map(|(k, v)| Some((k.to_string(), v.as_value()?))).collect()
     }
 }

@@ -62,6 +62,10 @@ pub enum Code {
     W0107,
     W0108,
     E0110,
+    E0801,
+    E0802,
+    E0803,
+    E0804,
 }
 
 /// What the project says of a code: its heading in `docs/errors.md`, and whether
@@ -121,6 +125,10 @@ pub const REGISTRY: &[CodeInfo] = &[
     CodeInfo { code: Code::W0107, title: "a child policy that changes nothing", allowable: false },
     CodeInfo { code: Code::W0108, title: "a test's name states another total", allowable: false },
     CodeInfo { code: Code::E0110, title: "bad points precision, rounding or number of points", allowable: false },
+    CodeInfo { code: Code::E0801, title: "unknown record", allowable: false },
+    CodeInfo { code: Code::E0802, title: "unknown field of a record", allowable: false },
+    CodeInfo { code: Code::E0803, title: "list used as a value", allowable: false },
+    CodeInfo { code: Code::E0804, title: "bad aggregate over a list", allowable: false },
 ];
 
 impl Code {
@@ -173,6 +181,10 @@ impl Code {
             Code::W0107 => "W0107",
             Code::W0108 => "W0108",
             Code::E0110 => "E0110",
+            Code::E0801 => "E0801",
+            Code::E0802 => "E0802",
+            Code::E0803 => "E0803",
+            Code::E0804 => "E0804",
         }
     }
 
@@ -263,6 +275,10 @@ pub mod codes {
     pub const CHANGES_NOTHING: Code = Code::W0107;
     pub const TEST_NAME_TOTAL: Code = Code::W0108;
     pub const BAD_POINTS: Code = Code::E0110;
+    pub const UNKNOWN_RECORD: Code = Code::E0801;
+    pub const UNKNOWN_FIELD: Code = Code::E0802;
+    pub const LIST_AS_VALUE: Code = Code::E0803;
+    pub const BAD_AGGREGATE: Code = Code::E0804;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -62,6 +62,10 @@ fn input_text(rs: &RuleSet, i: &crate::rules::InputDef) -> String {
         InputType::Bool => "bool".to_string(),
         InputType::Enum(e) => rs.enums.get(e as usize).map(|e| e.name.to_string()).unwrap_or_default(),
         InputType::Date => "date".to_string(),
+        InputType::List { record, max } => {
+            let name = rs.records.get(usize::from(record)).map(|r| r.name.to_string()).unwrap_or_default();
+            format!("list of {name} max {max}")
+        }
     };
     let mut s = format!("{ty}{}", if i.optional { "?" } else { "" });
     if let Some(lo) = i.min {

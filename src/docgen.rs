@@ -8,8 +8,8 @@
 use rust_decimal::Decimal;
 
 use crate::rules::{
-    show_plain, ArithOp, CmpOp, Expr, InputDef, InputType, ItemDef, ParamDef, Pattern, RuleDef, RuleSet, SectionDef,
-    Unit, Value,
+    show_plain, ArithOp, CmpOp, EachKind, Expr, InputDef, InputType, ItemDef, ParamDef, Pattern, RuleDef, RuleSet,
+    SectionDef, Unit, Value,
 };
 
 /// The indicator table as Markdown (GitHub-flavoured: tables, `<br>` inside cells).
@@ -215,7 +215,7 @@ fn prose(doc: &str) -> String {
 // ------------------------------------------------------------------ the page
 
 fn document(rs: &RuleSet) -> Vec<Block> {
-    let words = Words { rs, bare_params: false };
+    let words = Words { rs, bare_params: false, row: None };
     let mut blocks = vec![
         Block::Heading(1, vec![text(format!("{} {}", rs.title, rs.year))]),
         Block::Note(vec![
@@ -445,6 +445,14 @@ fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
         InputType::Bool => "true/false".to_string(),
         InputType::Enum(e) => rs.enums.get(usize::from(e)).map(|e| e.name.to_string()).unwrap_or_default(),
         InputType::Date => "date (YYYY-MM-DD)".to_string(),
+        InputType::List { record, max } => {
+            let record = rs.records.get(usize::from(record));
+            let fields: Vec<String> = record
+                .map(|r| r.fields.iter().map(|f| format!("{}: {}", f.name, field_type(rs, f))).collect())
+                .unwrap_or_default();
+            let name = record.map(|r| r.name.to_string()).unwrap_or_default();
+            format!("list of {name} (at most {max} rows; each {{ {} }})", fields.join(", "))
+        }
     };
     let range = match (input.min, input.max) {
         (Some(lo), Some(hi)) => format!("{}–{}", lo.normalize(), hi.normalize()),
@@ -454,7 +462,7 @@ fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
     };
     let default = match input.default {
         Some(Value::Enum(v)) => {
-            let label = Words { rs, bare_params: false }.variant(input.ty, v);
+            let label = Words { rs, bare_params: false, row: None }.variant(input.ty, v);
             let name = rs.show_value(input.ty, Value::Enum(v));
             if label == name {
                 name
@@ -507,6 +515,8 @@ struct Words<'r> {
     rs: &'r RuleSet,
     /// Parameters by name only, without their value.
     bare_params: bool,
+    /// The record whose fields `Expr::Field` names (inside an aggregate over a list).
+    row: Option<u16>,
 }
 
 impl Words<'_> {
@@ -716,6 +726,28 @@ impl Words<'_> {
                     .collect();
                 (format!("by {}: {}", self.subject(scrutinee), arms.join(", ")), ARMS)
             }
+            Expr::Field(k) => (rs.field_name(self.row, *k).to_string(), ATOM),
+            Expr::Each { kind, list, body, filter } => {
+                let inside = Words { rs, bare_params: self.bare_params, row: rs.record_of(*list).map(|(r, _)| r) };
+                let list = rs.inputs.get(usize::from(*list)).map(|i| i.name.to_string()).unwrap_or_default();
+                let body = body.as_ref().map(|b| inside.at(b, WORDS, None, None)).unwrap_or_default();
+                let filter = filter.as_ref().map(|f| inside.expr(f));
+                let text = match (kind, filter) {
+                    (EachKind::Any, Some(f)) => format!("some row of {list} has {f}"),
+                    (EachKind::Any, None) => format!("{list} has a row"),
+                    (EachKind::All, Some(f)) => format!("every row of {list} has {f}"),
+                    (EachKind::All, None) => "true".to_string(),
+                    (EachKind::Count, f) => {
+                        format!("the number of rows of {list}{}", f.map(|f| format!(" with {f}")).unwrap_or_default())
+                    }
+                    (k, f) => format!(
+                        "{} {body} over the rows of {list}{}",
+                        k.name(),
+                        f.map(|f| format!(" with {f}")).unwrap_or_default()
+                    ),
+                };
+                (text, WORDS)
+            }
         }
     }
 
@@ -740,7 +772,7 @@ impl Words<'_> {
             ),
             // Inside, parameters by name only: the value of the whole follows.
             _ => {
-                let (s, p) = Words { rs: self.rs, bare_params: true }.shown(source, en, unit);
+                let (s, p) = Words { rs: self.rs, bare_params: true, row: self.row }.shown(source, en, unit);
                 (format!("{s} (= {})", self.value(value, en, unit)), p)
             }
         }
@@ -766,6 +798,24 @@ fn mentions_param(e: &Expr) -> bool {
         Expr::Folded { source, .. } | Expr::Neg(source) => mentions_param(source),
         Expr::Arith(_, a, b) => mentions_param(a) || mentions_param(b),
         _ => false,
+    }
+}
+
+/// A record field's type, as `input_row` writes an input's.
+fn field_type(rs: &RuleSet, f: &InputDef) -> String {
+    let ty = match f.ty {
+        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
+        InputType::Int { unit: None } => "whole number".to_string(),
+        InputType::Decimal { unit: None } => "number".to_string(),
+        InputType::Bool => "true/false".to_string(),
+        InputType::Enum(e) => rs.enums.get(usize::from(e)).map(|e| e.name.to_string()).unwrap_or_default(),
+        InputType::Date => "date (YYYY-MM-DD)".to_string(),
+        InputType::List { .. } => "list".to_string(),
+    };
+    if f.optional {
+        format!("{ty}?")
+    } else {
+        ty
     }
 }
 

@@ -571,6 +571,7 @@ fn param_changes_kind(decls: &[Decl], new: &ParamDecl, diagnostics: &mut Vec<Dia
         ValueKind::Variant { .. } => "an enum variant".to_string(),
         ValueKind::Absent => "absent".to_string(),
         ValueKind::Date(_) => "a date".to_string(),
+        ValueKind::Rows(_) => "rows of a list".to_string(),
     };
     let (was, now) = (kind(&old.value.kind), kind(&new.value.kind));
     if was == now {

@@ -185,6 +185,8 @@ impl RuleSet {
                 InputType::Bool => vec![Value::Bool(false), Value::Bool(true)],
                 // A date is a fact of the past: no plan changes it.
                 InputType::Date => Vec::new(),
+                // The rows of a list are not varied by the plan.
+                InputType::List { .. } => Vec::new(),
                 InputType::Int { .. } | InputType::Decimal { .. } => {
                     let standard = Decimal::from((self.standard.unwrap_or(1) / self.point_unit()).clamp(1, 200));
                     for step in &per_steps {
@@ -546,6 +548,7 @@ impl RuleSet {
                     InputType::Bool => Value::Bool(false),
                     InputType::Enum(_) => Value::Enum(0),
                     InputType::Date => Value::Date(crate::date::parse(&self.effective).unwrap_or(0)),
+                    InputType::List { .. } => Value::Int(0),
                 },
             })
             .collect();
@@ -554,7 +557,7 @@ impl RuleSet {
                 *v = value;
             }
         }
-        let mut profile = Applicant { values };
+        let mut profile = Applicant::new(values);
         for slot in 0..self.inputs.len() as u16 {
             let eligible = |p: &Applicant| self.evaluate(p).is_ok_and(|o| o.eligible);
             if eligible(&profile) {

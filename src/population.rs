@@ -148,7 +148,7 @@ impl<'r> RowParser<'r> {
             declares_id: rules.input_slot("id").is_some(),
             fast: FastInputs::new(rules),
             fields: Vec::with_capacity(32),
-            applicant: Applicant { values: Vec::new() },
+            applicant: Applicant::default(),
         }
     }
 
@@ -641,6 +641,8 @@ enum Draw {
     Ranges(Vec<(i64, i64, u64)>),
     /// A date, uniform between two days (day numbers, both included).
     Dates(i32, i32),
+    /// 0 to this many rows of a list, each field drawn as an input of its type would be.
+    Rows(u32),
 }
 
 /// A value's upper limit, from another fact already drawn.
@@ -772,6 +774,10 @@ impl Model {
                     let day = i32::try_from(v).unwrap_or(*from);
                     (format!("\"{}\"", crate::date::format(day)), v, input.default != Some(Value::Date(day)))
                 }
+                Draw::Rows(most) => {
+                    let rows = draw_rows(ruleset, input, *most, rng);
+                    (rows.0, rows.1, rows.1 != 0)
+                }
             };
             numbers[slot] = number;
             active[slot] = differs;
@@ -789,6 +795,59 @@ impl Model {
     }
 }
 
+/// Most rows `gen` draws for a list (whatever its bound).
+const MAX_DRAWN_ROWS: u32 = 6;
+
+/// A list's rows as JSON text, and how many: 0 to `most`, each field drawn as an input of
+/// its type and range would be (an optional field left out now and then).
+fn draw_rows(ruleset: &RuleSet, input: &crate::rules::InputDef, most: u32, rng: &mut Rng) -> (String, i64) {
+    let Some((_, record)) =
+        ruleset.inputs.iter().position(|i| i.name == input.name).and_then(|s| ruleset.record_of(s as u16))
+    else {
+        return ("[]".to_string(), 0);
+    };
+    let n = rng.range(0, i64::from(most));
+    let mut out = String::from("[");
+    for r in 0..n {
+        if r > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        let mut first = true;
+        for field in &record.fields {
+            let fact = derived_fact(ruleset, field);
+            if !field.required() && !rng.per_mille(fact.given) {
+                continue;
+            }
+            let (lo, hi) = bounds(field);
+            let text = match &fact.draw {
+                Draw::Flag(p) => rng.per_mille(*p).to_string(),
+                Draw::Values(weights) => {
+                    let v = rng.weighted(weights.iter().copied());
+                    let variant = match field.ty {
+                        InputType::Enum(e) => ruleset.enums.get(e as usize).and_then(|d| d.variants.get(v)),
+                        _ => None,
+                    };
+                    format!("\"{}\"", variant.map(|v| &*v.name).unwrap_or_default())
+                }
+                Draw::Dates(from, to) => {
+                    let day = i32::try_from(rng.range(i64::from(*from), i64::from(*to))).unwrap_or(*from);
+                    format!("\"{}\"", crate::date::format(day))
+                }
+                Draw::Ranges(_) | Draw::Rows(_) => rng.range(lo, hi).to_string(),
+            };
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push_str(&format!("\"{}\":{text}", field.name));
+        }
+        out.push('}');
+    }
+    out.push(']');
+    (out, n)
+}
+
 /// The whole numbers an input allows, bounded by [`plausible_max`] when it has no maximum.
 fn bounds(input: &crate::rules::InputDef) -> (i64, i64) {
     let lo = input.min.and_then(|m| i64::try_from(m.ceil()).ok()).unwrap_or(0);
@@ -801,6 +860,7 @@ fn derived_fact(ruleset: &RuleSet, input: &crate::rules::InputDef) -> Fact {
     let (lo, hi) = bounds(input);
     let fact = |draw, given| Fact { draw, given, at_most: None, only_if: None };
     match input.ty {
+        InputType::List { max, .. } => fact(Draw::Rows(max.min(MAX_DRAWN_ROWS)), 1000),
         InputType::Bool => fact(Draw::Flag(if input.default == Some(Value::Bool(true)) { 990 } else { 5 }), 1000),
         InputType::Enum(e) => {
             let n = ruleset.enums.get(e as usize).map_or(1, |d| d.variants.len());

@@ -182,6 +182,9 @@ pub fn type_name(rs: &RuleSet, ty: InputType) -> String {
         InputType::Bool => "bool".to_string(),
         InputType::Enum(e) => rs.enums.get(e as usize).map(|e| e.name.to_string()).unwrap_or_default(),
         InputType::Date => "date".to_string(),
+        InputType::List { record, .. } => {
+            format!("list of {}", rs.records.get(record as usize).map(|r| &*r.name).unwrap_or("?"))
+        }
     }
 }
 
@@ -199,8 +202,17 @@ pub fn input_json(rs: &RuleSet, i: &crate::rules::InputDef) -> Json {
         InputType::Bool => ("bool", None),
         InputType::Enum(_) => ("enum", None),
         InputType::Date => ("date", None),
+        InputType::List { .. } => ("list", None),
     };
-    json!({
+    // A list's rows: its bound and its record's fields, each described as an input is.
+    let (max_rows, fields) = match i.ty {
+        InputType::List { record, max } => (
+            Some(max),
+            rs.records.get(record as usize).map(|r| r.fields.iter().map(|f| input_json(rs, f)).collect::<Vec<_>>()),
+        ),
+        _ => (None, None),
+    };
+    let mut out = json!({
         "name": &*i.name,
         "label": i.label.as_deref(),
         "type": type_name(rs, i.ty),
@@ -212,5 +224,12 @@ pub fn input_json(rs: &RuleSet, i: &crate::rules::InputDef) -> Json {
         "max": i.max.map(|m| m.to_string()),
         "default": i.default.map(|d| value_json(rs, i.ty, d)),
         "variants": variants,
-    })
+    });
+    if let (Some(max), Some(fields), Some(o)) = (max_rows, fields, out.as_object_mut()) {
+        o.insert("record".into(), json!(type_name(rs, i.ty).trim_start_matches("list of ")));
+        o.insert("max_rows".into(), json!(max));
+        o.insert("fields".into(), json!(fields));
+        o.insert("default".into(), json!([]));
+    }
+    out
 }

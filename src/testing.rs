@@ -37,7 +37,7 @@ impl RuleSet {
                 *x = *v;
             }
         }
-        Applicant { values }
+        Applicant { values, lists: test.lists.clone() }
     }
 
     /// Run the tests whose name contains `filter` (all when `None`).

@@ -137,7 +137,7 @@ proptest::proptest! {
     ) {
         let rs = policy();
         let mut values = vec![Value::Date(birth), cert.map_or(Value::Absent, Value::Date)];
-        let applicant = jifen::Applicant { values: std::mem::take(&mut values) };
+        let applicant = jifen::Applicant { values: std::mem::take(&mut values), lists: Vec::new() };
         let reference = rs.evaluate(&applicant);
         proptest::prop_assert_eq!(rs.scorer().evaluate(&applicant), reference);
     }

@@ -46,7 +46,7 @@ fn compile() -> RuleSet {
 }
 
 fn score(rs: &RuleSet, a: i64, b: i64, c: i64, fines: i64) -> (i64, Vec<i64>, Vec<(i64, i64)>) {
-    let applicant = jifen::eval::Applicant { values: [a, b, c, fines].map(Value::Int).to_vec() };
+    let applicant = jifen::eval::Applicant { values: [a, b, c, fines].map(Value::Int).to_vec(), lists: Vec::new() };
     let outcome = rs.evaluate(&applicant).expect("evaluates");
     let sections = outcome.sections.iter().map(|s| s.points).collect();
     let groups = outcome.groups.iter().map(|g| (g.raw_points, g.points)).collect();
@@ -80,7 +80,7 @@ fn outputs_and_lets_are_computed_and_tested() {
     let rs = compile();
     let results = rs.run_tests(None);
     assert!(results.iter().all(|r| r.passed), "{:?}", results.iter().map(|r| &r.mismatches).collect::<Vec<_>>());
-    let applicant = jifen::eval::Applicant { values: [10, 20, 30, 0].map(Value::Int).to_vec() };
+    let applicant = jifen::eval::Applicant { values: [10, 20, 30, 0].map(Value::Int).to_vec(), lists: Vec::new() };
     let outcome = rs.evaluate(&applicant).expect("evaluates");
     // 70 − 60 = 10; 10 + 20 < 60.
     assert_eq!(outcome.outputs, vec![Value::Int(10), Value::Bool(false)]);

@@ -65,6 +65,11 @@ impl<'a> Checker<'a> {
             ExprKind::Number(n) => number(n),
             ExprKind::Bool(b) => (Ir::Const(Value::Bool(*b)), Ty::Bool),
             ExprKind::Name(id) => self.name(id, expected),
+            ExprKind::Qualified { enum_name, variant }
+                if self.row_scope.as_ref().is_some_and(|s| s.var == enum_name.name) =>
+            {
+                self.field(enum_name, variant).unwrap_or(ERR)
+            }
             ExprKind::Qualified { enum_name, variant } => match self.enum_index.get(&enum_name.name).copied() {
                 Some(en) => match self.variant_index(en, &variant.name) {
                     Some(v) => (Ir::Const(Value::Enum(v)), Ty::Enum(en)),
@@ -86,6 +91,10 @@ impl<'a> Checker<'a> {
             ExprKind::When { arms, otherwise } => self.when(arms, otherwise, expected),
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, e.span, expected),
             ExprKind::Date(days) => (Ir::Const(Value::Date(*days)), Ty::Date),
+            ExprKind::Each(each) => {
+                let ast::Each { func, body, var, list, filter } = &**each;
+                self.each(func, body.as_ref(), var, list, filter.as_ref(), e.span)
+            }
         }
     }
 
@@ -106,6 +115,9 @@ impl<'a> Checker<'a> {
     }
 
     fn name(&mut self, id: &ast::Ident, expected: Option<&Ty>) -> (Ir, Ty) {
+        if self.list_as_value(id) {
+            return ERR;
+        }
         if let Some(symbol) = self.names.get(&id.name).copied() {
             return match symbol {
                 Symbol::Input(slot) => {
@@ -114,13 +126,7 @@ impl<'a> Checker<'a> {
                         *u = true;
                     }
                     let def = &self.inputs[slot as usize];
-                    let base = match def.ty {
-                        rules::InputType::Int { unit } => Ty::Num { int: true, unit },
-                        rules::InputType::Decimal { unit } => Ty::Num { int: false, unit },
-                        rules::InputType::Bool => Ty::Bool,
-                        rules::InputType::Enum(e) => Ty::Enum(e),
-                        rules::InputType::Date => Ty::Date,
-                    };
+                    let base = super::records::input_ty(def.ty);
                     let ty = if def.optional { Ty::Optional(Box::new(base)) } else { base };
                     (Ir::Input(slot), ty)
                 }
@@ -309,7 +315,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn operand_error(&mut self, ty: &Ty, span: Span, op: &str, wanted: &str) {
+    pub(super) fn operand_error(&mut self, ty: &Ty, span: Span, op: &str, wanted: &str) {
         if let Ty::Optional(_) = ty {
             self.error(
                 Diagnostic::error(

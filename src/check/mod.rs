@@ -8,6 +8,7 @@ mod lints;
 mod matching;
 mod points;
 mod ranges;
+mod records;
 mod types;
 
 pub use ranges::{item_points, PointsRange};
@@ -112,6 +113,10 @@ pub(crate) struct Checker<'a> {
     kept_lets: Vec<rules::DerivedDef>,
     /// The header's precision of points; `None`: whole points.
     precision: Option<rules::Precision>,
+    records: Vec<rules::RecordDef>,
+    record_index: HashMap<String, u16>,
+    /// The row variable of the aggregate over a list being checked.
+    row_scope: Option<records::RowScope>,
 }
 
 /// The work all did-you-mean suggestions of one policy may take (see [`did_you_mean_within`]):
@@ -162,6 +167,9 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         effective: policy.header.effective.as_ref().and_then(|(e, _)| crate::date::parse(e).ok()),
         kept_lets: Vec::new(),
         precision: None,
+        records: Vec::new(),
+        record_index: HashMap::new(),
+        row_scope: None,
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -218,6 +226,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         self.declare_enums(policy);
+        self.declare_records(policy);
         self.declare_inputs(policy);
         self.declare_params(policy);
         self.declare_lets(policy);
@@ -294,6 +303,7 @@ impl<'a> Checker<'a> {
             caps,
             outputs,
             lets: Vec::new(),
+            records: self.records.clone(),
         };
         ruleset.plan = self.plan(policy, &ruleset);
         ruleset.tests = self.tests(policy, &ruleset);
@@ -460,6 +470,19 @@ impl<'a> Checker<'a> {
     }
 
     fn input_def(&mut self, field: &ast::InputField) -> Option<InputDef> {
+        if let Some(list) = &field.list {
+            let ty = self.list_type(list)?;
+            return Some(InputDef {
+                name: Arc::from(field.name.name.as_str()),
+                label: field.label.as_ref().map(|l| Arc::from(l.value.as_str())),
+                ty,
+                optional: false,
+                min: None,
+                max: None,
+                // No rows unless given; the slot holds the number of rows.
+                default: Some(Value::Int(0)),
+            });
+        }
         let ty = match field.ty.name.as_str() {
             "int" => InputType::Int { unit: None },
             "decimal" => InputType::Decimal { unit: None },
@@ -576,6 +599,7 @@ impl<'a> Checker<'a> {
                 format!("`{name}` takes a variant of `{}`: {}", info.name, variants.join(", "))
             }
             InputType::Date => format!("`{name}` is a date, written e.g. `2025-07-01`"),
+            InputType::List { .. } => format!("`{name}` takes rows: `[ {{ field: value, … }}, … ]`"),
         };
         let mismatch = |this: &mut Self, expected: String| {
             this.error(
@@ -633,6 +657,7 @@ impl<'a> Checker<'a> {
                     InputType::Bool => "true or false".to_string(),
                     InputType::Enum(e) => format!("a variant of `{}`", self.enums[e as usize].name),
                     InputType::Date => "a date".to_string(),
+                    InputType::List { .. } => "a list of rows".to_string(),
                 };
                 return mismatch(self, expected);
             }
@@ -1313,6 +1338,7 @@ impl<'a> Checker<'a> {
             }
             seen.insert(test.name.value.clone(), test.name.span);
             let mut facts: Vec<(u16, Value)> = Vec::new();
+            let mut lists: Vec<(u16, Vec<Vec<Value>>)> = Vec::new();
             for fact in &test.given {
                 let Some(slot) = ruleset.input_slot(&fact.name.name) else {
                     if self.failed_inputs.contains(&fact.name.name) {
@@ -1347,6 +1373,13 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let def = ruleset.inputs[slot].clone();
+                if matches!(def.ty, InputType::List { .. }) {
+                    if let Some(rows) = self.test_rows(&def, &fact.value) {
+                        facts.push((slot as u16, Value::Int(rows.len() as i64)));
+                        lists.push((slot as u16, rows));
+                    }
+                    continue;
+                }
                 if let Some(v) = self.literal_for_input(&def, &fact.value, "test value") {
                     facts.push((slot as u16, v));
                 }
@@ -1375,6 +1408,7 @@ impl<'a> Checker<'a> {
                 location: self.location(test.name.span),
                 facts,
                 expectations,
+                lists,
             });
         }
         out

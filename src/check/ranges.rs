@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 
 use super::Checker;
-use crate::rules::{ArithOp, CmpOp, Expr, InputType, ItemDef, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, EachKind, Expr, InputType, ItemDef, RuleSet, Value};
 
 /// An extended number: a bound that may be infinite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,11 +196,49 @@ struct Env<'r> {
     params: &'r [Value],
     /// Per input slot: whether it holds whole numbers (so `x > 60` means `x >= 61`).
     whole: &'r [bool],
+    /// For the rows of a list: the record fields' ranges.
+    rules: &'r RuleSet,
+    /// The record whose row an aggregate over a list is at.
+    row: Option<u16>,
 }
 
 impl Env<'_> {
     fn with(&self, inputs: Vec<Interval>) -> Env<'_> {
-        Env { inputs, items: self.items, params: self.params, whole: self.whole }
+        Env { inputs, items: self.items, params: self.params, whole: self.whole, rules: self.rules, row: self.row }
+    }
+}
+
+/// The range of an aggregate over a list: a count is within the list's bound, a sum within
+/// the bound times its rows' range (so at least 0 when no row is negative), a max or min
+/// within its rows' range.
+fn each_range(kind: EachKind, list: u16, body: Option<&Expr>, env: &Env<'_>) -> Abs {
+    let Some(InputType::List { record, max }) = env.rules.inputs.get(list as usize).map(|i| i.ty) else {
+        return Abs::Other;
+    };
+    let rows = Interval { lo: Ext::Fin(Decimal::ZERO), hi: Ext::Fin(Decimal::from(max)) };
+    let inside = Env { row: Some(record), ..env.with(env.inputs.clone()) };
+    let body = || body.map_or(Interval::ANY, |b| num(eval(b, &inside)));
+    match kind {
+        EachKind::Count => Abs::Num(rows),
+        EachKind::Any | EachKind::All => EITHER,
+        EachKind::Sum => Abs::Num(body().mul(rows)),
+        EachKind::Max | EachKind::Min => Abs::Num(body()),
+    }
+}
+
+/// The range of a field of the row an aggregate is at.
+fn field_range(k: u16, env: &Env<'_>) -> Abs {
+    let Some(def) = env.row.and_then(|r| env.rules.records.get(r as usize)).and_then(|r| r.fields.get(k as usize))
+    else {
+        return Abs::Other;
+    };
+    match def.ty {
+        InputType::Int { .. } | InputType::Decimal { .. } => Abs::Num(Interval {
+            lo: def.min.map(Ext::Fin).unwrap_or(Ext::NegInf),
+            hi: def.max.map(Ext::Fin).unwrap_or(Ext::PosInf),
+        }),
+        InputType::Bool => EITHER,
+        _ => Abs::Other,
     }
 }
 
@@ -296,6 +334,8 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
             }
             acc.unwrap_or(Abs::Other)
         }
+        Expr::Field(k) => field_range(*k, env),
+        Expr::Each { kind, list, body, .. } => each_range(*kind, *list, body.as_deref(), env),
         Expr::Match { arms, .. } => {
             arms.iter().fold(None, |acc, (_, r)| Some(join(acc, eval(r, env)))).unwrap_or(Abs::Other)
         }
@@ -494,7 +534,8 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
         }
         // Items are analysed in dependency order: those it reads already have their points.
         // (Borrowed, not copied: a copy per item is quadratic in a policy's size.)
-        let env = Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole };
+        let env =
+            Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole, rules: ruleset, row: None };
         let raw = num(eval(&item.body, &env));
         let points = final_points(ruleset, item, raw, info.deduction);
         let dead_arms = dead_arms(&item.body, &env);
@@ -580,7 +621,8 @@ pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
     for &index in &ruleset.order {
         let Some(item) = ruleset.items.get(index as usize) else { continue };
         let deduction = ruleset.sections.get(item.section as usize).is_some_and(|s| s.deduction);
-        let env = Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole };
+        let env =
+            Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole, rules: ruleset, row: None };
         let points = final_points(ruleset, item, num(eval(&item.body, &env)), deduction);
         finals[index as usize] = points;
     }

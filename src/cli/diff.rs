@@ -315,7 +315,7 @@ impl<'r> Worker<'r> {
             old: RowParser::new(&years.schemas.0.reading),
             new: RowParser::new(&years.schemas.1.reading),
             scores: (Scores::default(), Scores::default()),
-            applicants: (Applicant { values: Vec::new() }, Applicant { values: Vec::new() }),
+            applicants: (Applicant::default(), Applicant::default()),
             changes: Vec::new(),
         }
     }

@@ -391,7 +391,8 @@ fn write_value(
         RawValue::Number(n) if !as_text && exactly_f64(&n).is_some() => {
             sheet.write_number(row, col, exactly_f64(&n).unwrap_or_default())?;
         }
-        RawValue::Number(t) | RawValue::Text(t) | RawValue::Cell(t) => {
+        // A list's rows are written as their JSON text, which reads back as a list's cell.
+        RawValue::Number(t) | RawValue::Text(t) | RawValue::Cell(t) | RawValue::List(t) => {
             sheet.write_string(row, col, &*t)?;
         }
         RawValue::Other(kind) => {

@@ -148,7 +148,14 @@ fn grid(old: &RuleSet, prev: Option<&ItemDef>, new: &RuleSet, item: Option<&Item
         let Some(def) = def else { continue };
         let exprs = std::iter::once(&def.body).chain(def.preconditions.iter().map(|p| &p.condition));
         for e in exprs {
-            let mut scan = Scan { rs, inputs: &mut names, constants: &mut constants, exact: true, items: Vec::new() };
+            let mut scan = Scan {
+                rs,
+                inputs: &mut names,
+                constants: &mut constants,
+                exact: true,
+                items: Vec::new(),
+                lists: Vec::new(),
+            };
             scan.walk(e);
             // Another item's points (`points(education) > 0`): its inputs are cut too.
             let mut seen = Vec::new();
@@ -163,6 +170,9 @@ fn grid(old: &RuleSet, prev: Option<&ItemDef>, new: &RuleSet, item: Option<&Item
                 }
             }
             exact &= scan.exact;
+            if let Some(list) = scan.lists.first() {
+                return Err(format!("reads the rows of `{list}`: measure it with --applicants"));
+            }
         }
     }
     let mut dims = Vec::new();
@@ -223,6 +233,8 @@ fn dim(new: &RuleSet, old: &RuleSet, def: &InputDef, cuts: &BTreeSet<Decimal>) -
             pieces.extend([Piece::Bool(false), Piece::Bool(true)]);
             DimKind::Bool
         }
+        // Rows are not cut into pieces: an item reading a list is measured with --applicants.
+        InputType::List { .. } => return None,
         InputType::Enum(_) => {
             // Variants of either year, by name: a variant only one year knows scores
             // nothing comparable and is left out by the evaluation.
@@ -315,9 +327,10 @@ fn base(rs: &RuleSet) -> Applicant {
             (None, InputType::Int { .. }) => Value::Int(i.min.and_then(|m| i64::try_from(m).ok()).unwrap_or(0)),
             (None, InputType::Decimal { .. }) => Value::Dec(i.min.unwrap_or(Decimal::ZERO)),
             (None, InputType::Date) => Value::Date(0),
+            (None, InputType::List { .. }) => Value::Int(0),
         })
         .collect();
-    Applicant { values }
+    Applicant { values, lists: Vec::new() }
 }
 
 /// The item's own points for one cell of the grid: after its preconditions and cap, before
@@ -479,6 +492,8 @@ struct Scan<'a> {
     exact: bool,
     /// Items whose points are read, to scan in turn.
     items: Vec<u16>,
+    /// List inputs read by an aggregate.
+    lists: Vec<String>,
 }
 
 impl Scan<'_> {
@@ -512,6 +527,12 @@ impl Scan<'_> {
                 }
             }
             Expr::Points(j) => self.items.push(*j),
+            // The rows of a list are not cut into pieces.
+            Expr::Each { list, .. } => {
+                if let Some(i) = self.rs.inputs.get(usize::from(*list)) {
+                    self.lists.push(i.name.to_string());
+                }
+            }
             // `2 per year of x`: the points step at each whole year; cut there (up to a
             // bound: past it the result is a sample).
             Expr::Per { rate, operand, scale, amount } if self.name(operand).is_some() => {
@@ -648,9 +669,10 @@ mod tests {
                         // Bases around the tiers, in cents.
                         InputType::Decimal { .. } => Value::Dec(Decimal::new(next(4_000_000) as i64, 2)),
                         InputType::Date => Value::Date(next(20_000) as i32),
+                        InputType::List { .. } => Value::Int(0),
                     })
                     .collect();
-                let applicant = Applicant { values };
+                let applicant = Applicant { values, lists: Vec::new() };
                 let own = |rs: &RuleSet, def: &ItemDef| {
                     let outcome = rs.evaluate(&applicant).expect("evaluates");
                     let o = outcome.item(&def.id).expect("item");

@@ -7,8 +7,8 @@
 
 use std::cell::Cell;
 
-use super::{Ctx, GroupOutcome, ItemOutcome, Outcome, SectionOutcome, Status};
-use crate::rules::{RuleSet, Value};
+use super::{Applicant, Ctx, GroupOutcome, ItemOutcome, Outcome, SectionOutcome, Status};
+use crate::rules::RuleSet;
 
 /// Points never leave ±`POINTS_LIMIT`: an item's computed points, a section's points and
 /// the total saturate there, symmetrically. Sums are exact before they saturate.
@@ -159,7 +159,7 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
     rules: &RuleSet,
     layout: &Layout,
     evaluator: &E,
-    inputs: &[Value],
+    applicant: &Applicant,
     s: &mut Scores,
 ) -> Result<(), E::Fail> {
     s.reset(rules, layout);
@@ -168,7 +168,14 @@ pub(super) fn aggregate<E: Evaluator, const TRACE: bool>(
     } = s;
     let cells = Cell::from_mut(&mut computed[..]).as_slice_of_cells();
     let places = rules.points.map_or(0, |p| p.places);
-    let ctx = Ctx { inputs, points: cells, params: &rules.params, places };
+    let ctx = Ctx {
+        inputs: &applicant.values,
+        points: cells,
+        params: &rules.params,
+        places,
+        lists: &applicant.lists,
+        row: &[],
+    };
     // Each item counts in its own section; sections are summed exactly as items are scored.
     for slot in &layout.order {
         let (index, section) = (usize::from(slot.index), usize::from(slot.section));

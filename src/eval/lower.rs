@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use super::table::{self, Table};
 use super::Ctx;
-use crate::rules::{ArithOp, CmpOp, DateUnit, Expr, InputType, Pattern, Precision, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, DateUnit, EachKind, Expr, InputType, Pattern, Precision, RuleSet, Value};
 
 /// The lowered code cannot decide this applicant; the reference evaluator will.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,7 +232,7 @@ impl<'r> Lowering<'r> {
                 Some(InputType::Bool) => Kind::Bool,
                 Some(InputType::Enum(_)) => Kind::Variant,
                 Some(InputType::Date) => Kind::Date,
-                None => Kind::Unknown,
+                Some(InputType::List { .. }) | None => Kind::Unknown,
             },
             Expr::Points(_) if self.places() > 0 => Kind::Dec,
             Expr::Points(_) | Expr::Floor(_) => Kind::Int,
@@ -250,6 +250,11 @@ impl<'r> Lowering<'r> {
             Expr::When { arms, otherwise } => self.join_all(arms.iter().map(|(_, r)| r).chain([&**otherwise])),
             Expr::Match { arms, .. } => self.join_all(arms.iter().map(|(_, r)| r)),
             Expr::Between(..) => Kind::Int,
+            // Aggregates over rows are evaluated by the reference evaluator (`Slow`); only
+            // their kind is told here, so that what holds them is still lowered.
+            Expr::Each { kind: EachKind::Count, .. } => Kind::Int,
+            Expr::Each { kind: EachKind::Any | EachKind::All, .. } => Kind::Bool,
+            Expr::Field(_) | Expr::Each { .. } => Kind::Unknown,
         }
     }
 

@@ -19,12 +19,35 @@ pub use scorer::Scorer;
 
 use aggregate::{Computed, Evaluator, Layout};
 
-use crate::rules::{ArithOp, CmpOp, Expr, ParamDef, Pattern, Precision, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, EachKind, Expr, ParamDef, Pattern, Precision, RuleSet, Value};
 
 /// An applicant's facts, one value per input slot of the rule set it was read for.
-#[derive(Debug, Clone, PartialEq)]
+/// A list input's slot holds its number of rows; the rows are in `lists`, which stays
+/// empty (and costs nothing) for a policy without lists.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applicant {
     pub values: Vec<Value>,
+    /// The rows of each list input given, by slot: each row one value per record field.
+    pub lists: Vec<(u16, Rows)>,
+}
+
+/// The rows of a list input, each one value per field of its record.
+pub type Rows = Vec<Vec<Value>>;
+
+impl Applicant {
+    /// An applicant of plain facts (no list rows).
+    pub fn new(values: Vec<Value>) -> Applicant {
+        Applicant { values, lists: Vec::new() }
+    }
+
+    /// The rows of the list input in `slot` (none when not given).
+    pub fn rows(&self, slot: u16) -> &[Vec<Value>] {
+        rows_of(&self.lists, slot)
+    }
+}
+
+fn rows_of(lists: &[(u16, Rows)], slot: u16) -> &[Vec<Value>] {
+    lists.iter().find(|(s, _)| *s == slot).map_or(&[], |(_, rows)| rows.as_slice())
 }
 
 /// Why an item scored what it did.
@@ -131,13 +154,17 @@ struct Ctx<'a> {
     params: &'a [ParamDef],
     /// The decimal places of the points in `points` (0: whole points, read as whole numbers).
     places: u32,
+    /// The rows of list inputs.
+    lists: &'a [(u16, Rows)],
+    /// The row an aggregate over a list is at (empty outside one).
+    row: &'a [Value],
 }
 
 impl RuleSet {
     /// Score an applicant. The total is computed whatever the eligibility or vetoes.
     pub fn evaluate(&self, applicant: &Applicant) -> std::result::Result<Outcome<'_>, EvalError> {
         let mut scores = Scores::default();
-        aggregate::aggregate::<_, true>(self, &Layout::of(self), &Reference(self), &applicant.values, &mut scores)?;
+        aggregate::aggregate::<_, true>(self, &Layout::of(self), &Reference(self), applicant, &mut scores)?;
         let mut outcome = aggregate::outcome(self, &scores);
         outcome.outputs = self.outputs_of(applicant, &outcome.computed)?;
         Ok(outcome)
@@ -158,13 +185,20 @@ impl RuleSet {
     ) -> std::result::Result<Value, EvalError> {
         let cells: Vec<Cell<i64>> = computed.iter().map(|&p| Cell::new(p)).collect();
         let places = self.points.map_or(0, |p| p.places);
-        let ctx = Ctx { inputs: &applicant.values, points: &cells, params: &self.params, places };
+        let ctx = Ctx {
+            inputs: &applicant.values,
+            points: &cells,
+            params: &self.params,
+            places,
+            lists: &applicant.lists,
+            row: &[],
+        };
         eval(&ctx, &def.value).map_err(|m| EvalError { place: format!("`{}`", def.name), message: m.to_string() })
     }
 
     /// Score an applicant into `scores` with the reference evaluator.
     fn score_by_reference(&self, applicant: &Applicant, scores: &mut Scores) -> std::result::Result<(), EvalError> {
-        aggregate::aggregate::<_, false>(self, &Layout::of(self), &Reference(self), &applicant.values, scores)
+        aggregate::aggregate::<_, false>(self, &Layout::of(self), &Reference(self), applicant, scores)
     }
 }
 
@@ -369,6 +403,51 @@ fn eval(ctx: &Ctx<'_>, e: &Expr) -> Result<Value> {
             (Value::Date(from), Value::Date(to)) => Value::Int(unit.count(from, to)),
             _ => return Err("a count between dates of a value that is not a date"),
         },
+        Expr::Field(f) => *ctx.row.get(*f as usize).ok_or("a field outside a row")?,
+        Expr::Each { kind, list, body, filter } => each(ctx, *kind, *list, body.as_deref(), filter.as_deref())?,
+    })
+}
+
+/// An aggregate over the rows of a list: each row is evaluated with `ctx.row` set to it.
+fn each(ctx: &Ctx<'_>, kind: EachKind, list: u16, body: Option<&Expr>, filter: Option<&Expr>) -> Result<Value> {
+    let mut acc: Option<Value> = None;
+    let mut count = 0i64;
+    for row in rows_of(ctx.lists, list) {
+        let at = Ctx { row, ..*ctx };
+        let kept = match filter {
+            Some(f) => truthy(&at, f)?,
+            None => true,
+        };
+        match kind {
+            EachKind::Any if kept => return Ok(Value::Bool(true)),
+            EachKind::All if !kept => return Ok(Value::Bool(false)),
+            EachKind::Any | EachKind::All => {}
+            _ if !kept => {}
+            EachKind::Count => count = count.checked_add(1).ok_or("overflow")?,
+            EachKind::Sum | EachKind::Max | EachKind::Min => {
+                let v = eval(&at, body.ok_or("an aggregate without a value")?)?;
+                acc = Some(match acc {
+                    None => v,
+                    Some(a) => match kind {
+                        EachKind::Sum => arith(ArithOp::Add, a, v)?,
+                        EachKind::Max if compare(CmpOp::Gt, v, a)? => v,
+                        EachKind::Min if compare(CmpOp::Lt, v, a)? => v,
+                        _ => a,
+                    },
+                });
+            }
+        }
+    }
+    Ok(match kind {
+        EachKind::Count => Value::Int(count),
+        EachKind::Any => Value::Bool(false),
+        EachKind::All => Value::Bool(true),
+        // The sum of no rows is zero, in the body's kind where it has one.
+        EachKind::Sum => acc.unwrap_or(match body {
+            Some(Expr::Const(Value::Dec(_))) => Value::Dec(Decimal::ZERO),
+            _ => Value::Int(0),
+        }),
+        EachKind::Max | EachKind::Min => acc.unwrap_or(Value::Absent),
     })
 }
 
@@ -456,13 +535,20 @@ pub fn constant(e: &Expr, params: &[Value]) -> Option<Value> {
         .iter()
         .map(|v| ParamDef { name: Arc::from(""), label: None, value: *v, unit: None, doc: None })
         .collect();
-    let ctx = Ctx { inputs: &[], points: &[], params: &params, places: 0 };
+    let ctx = Ctx { inputs: &[], points: &[], params: &params, places: 0, lists: &[], row: &[] };
     eval(&ctx, e).ok()
 }
 
 /// The truth of a condition for an applicant, outside any item (`None` if it reads an
 /// item's points or cannot be evaluated).
 pub fn condition(ruleset: &RuleSet, e: &Expr, applicant: &Applicant) -> Option<bool> {
-    let ctx = Ctx { inputs: &applicant.values, points: &[], params: &ruleset.params, places: 0 };
+    let ctx = Ctx {
+        inputs: &applicant.values,
+        points: &[],
+        params: &ruleset.params,
+        places: 0,
+        lists: &applicant.lists,
+        row: &[],
+    };
     truthy(&ctx, e).ok()
 }

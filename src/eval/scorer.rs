@@ -93,7 +93,7 @@ impl<'r> Scorer<'r> {
 
     /// Score an applicant into `scores`, reusing its storage.
     pub fn score(&self, applicant: &Applicant, scores: &mut Scores) -> Result<(), EvalError> {
-        if aggregate::<_, false>(self.rules, &self.layout, self, &applicant.values, scores).is_ok() {
+        if aggregate::<_, false>(self.rules, &self.layout, self, applicant, scores).is_ok() {
             return Ok(());
         }
         self.rules.score_by_reference(applicant, scores)
@@ -102,7 +102,7 @@ impl<'r> Scorer<'r> {
     /// Score an applicant with the full explanation; the same as [`RuleSet::evaluate`].
     pub fn evaluate(&self, applicant: &Applicant) -> Result<Outcome<'r>, EvalError> {
         let mut scores = Scores::default();
-        if aggregate::<_, true>(self.rules, &self.layout, self, &applicant.values, &mut scores).is_err() {
+        if aggregate::<_, true>(self.rules, &self.layout, self, applicant, &mut scores).is_err() {
             return self.rules.evaluate(applicant);
         }
         let mut outcome = outcome(self.rules, &scores);
@@ -114,7 +114,7 @@ impl<'r> Scorer<'r> {
     /// (for tests: a scorer that always fell back would still be right, only slow).
     #[doc(hidden)]
     pub fn decides_alone(&self, applicant: &Applicant) -> bool {
-        aggregate::<_, false>(self.rules, &self.layout, self, &applicant.values, &mut Scores::default()).is_ok()
+        aggregate::<_, false>(self.rules, &self.layout, self, applicant, &mut Scores::default()).is_ok()
     }
 }
 

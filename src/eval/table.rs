@@ -102,14 +102,21 @@ impl<T: Copy> Table<T> {
             stride *= domain.size();
         }
         keys.reverse();
-        let mut applicant = Applicant { values: vec![Value::Absent; rules.inputs.len()] };
+        let mut applicant = Applicant::new(vec![Value::Absent; rules.inputs.len()]);
         let entries = (0..count)
             .map(|index| {
                 for key in &keys {
                     let k = index / key.stride as usize % key.size as usize;
                     applicant.values[key.slot as usize] = key.domain.value(k);
                 }
-                answer(&Ctx { inputs: &applicant.values, points: &[], params: &rules.params, places: 0 })
+                answer(&Ctx {
+                    inputs: &applicant.values,
+                    points: &[],
+                    params: &rules.params,
+                    places: 0,
+                    lists: &[],
+                    row: &[],
+                })
             })
             .collect();
         Some(Table { keys, entries })
@@ -141,7 +148,8 @@ fn finite_inputs(e: &Expr, slots: &mut Vec<u16>) -> bool {
             slots.push(*slot);
             true
         }
-        Expr::Points(_) => false,
+        // Rows are not tabulated.
+        Expr::Points(_) | Expr::Field(_) | Expr::Each { .. } => false,
         _ => e.children().all(|c| finite_inputs(c, slots)),
     }
 }
@@ -161,7 +169,7 @@ fn domain(rules: &RuleSet, slot: u16) -> Option<Domain> {
             let size = max.checked_sub(min)?.checked_add(1).filter(|s| (1..=MAX_RANGE).contains(s))?;
             Some(Domain::Range { min, size: size as u16 })
         }
-        InputType::Decimal { .. } => None,
+        InputType::Decimal { .. } | InputType::List { .. } => None,
         InputType::Date => None,
     }
 }
@@ -185,7 +193,7 @@ mod tests {
         let mut values = vec![Value::Absent; rs.inputs.len()];
         let mut at = |years: i64| {
             values[age as usize] = Value::Int(years);
-            table.look_up(&Cx { inputs: &values, points: &[], params: &rs.params, places: 0 })
+            table.look_up(&Cx { inputs: &values, points: &[], params: &rs.params, places: 0, lists: &[], row: &[] })
         };
         // The table: 30 up to 43 years (min(30, 5 + 2 × (56 − age))), then 2 fewer a year, 5 from 56, 0 past 60.
         assert_eq!(at(16), Ok(Value::Int(30)));

@@ -165,6 +165,7 @@ impl<'a, 't> Printer<'a, 't> {
             Decl::Eligibility(rules) => self.rule_block("eligibility", "require", rules, prev_end),
             Decl::Vetoes(rules) => self.rule_block("vetoes", "veto", rules, prev_end),
             Decl::Test(t) => self.test(t, ""),
+            Decl::Record(r) => self.record(r),
             Decl::Override(o) => match o {
                 Override::Param(p) => self.param(p, "override "),
                 Override::Item(i) => self.item(i, 0, "override "),
@@ -202,13 +203,30 @@ impl<'a, 't> Printer<'a, 't> {
     }
 
     fn input(&self, fields: &[InputField], prev_end: usize, prefix: &str) -> Lines {
+        self.fields(&format!("{prefix}input {{"), fields, prev_end)
+    }
+
+    fn record(&self, r: &RecordDecl) -> Lines {
+        self.fields(&format!("record {} {{", r.name.name), &r.fields, r.name.span.end as usize)
+    }
+
+    /// `head` then one field per line, as in `input { … }` and `record NAME { … }`.
+    fn fields(&self, head: &str, fields: &[InputField], prev_end: usize) -> Lines {
         let open = self.scan.open_after(prev_end);
-        let mut out = vec![line(0, format!("{prefix}input {{"), open)];
+        let mut out = vec![line(0, head.to_string(), open)];
         let rows: Vec<(String, String, Option<String>, usize)> = fields
             .iter()
             .map(|f| {
                 let mut ty = f.ty.name.clone();
                 let mut end = f.ty.span.end;
+                if let Some(list) = &f.list {
+                    ty = format!("list of {}", list.record.name);
+                    end = end.max(list.record.span.end);
+                    if let Some((max, span)) = list.max {
+                        ty.push_str(&format!(" max {max}"));
+                        end = end.max(span.end);
+                    }
+                }
                 if f.optional {
                     ty.push('?');
                 }
@@ -449,8 +467,42 @@ impl<'a, 't> Printer<'a, 't> {
         let given_open = self.scan.open_after(open);
         let facts: Vec<String> = t.given.iter().map(|f| format!("{}: {}", f.name.name, self.value(&f.value))).collect();
         let last_fact = t.given.last().map_or(given_open, |f| f.value.span.end as usize);
-        let given = if facts.is_empty() { "given {}".to_string() } else { format!("given {{ {} }}", facts.join(", ")) };
-        out.push(line(INDENT, given, self.scan.close_after(last_fact)));
+        let has_rows = t.given.iter().any(|f| matches!(&f.value.kind, ValueKind::Rows(rows) if !rows.is_empty()));
+        if has_rows {
+            // Rows of a list take a line each.
+            out.push(line(INDENT, "given {", given_open));
+            let inner = INDENT + INDENT;
+            for f in &t.given {
+                match &f.value.kind {
+                    ValueKind::Rows(rows) if !rows.is_empty() => {
+                        out.push(line(inner, format!("{}: [", f.name.name), f.name.span.end as usize));
+                        for row in rows {
+                            let fields: Vec<String> = row
+                                .fields
+                                .iter()
+                                .map(|x| format!("{}: {}", x.name.name, self.value(&x.value)))
+                                .collect();
+                            out.push(line(
+                                inner + INDENT,
+                                format!("{{ {} }},", fields.join(", ")),
+                                row.span.end as usize,
+                            ));
+                        }
+                        out.push(line(inner, "],", f.value.span.end as usize));
+                    }
+                    _ => out.push(line(
+                        inner,
+                        format!("{}: {},", f.name.name, self.value(&f.value)),
+                        f.value.span.end as usize,
+                    )),
+                }
+            }
+            out.push(closer(INDENT, self.scan.close_after(last_fact)));
+        } else {
+            let given =
+                if facts.is_empty() { "given {}".to_string() } else { format!("given {{ {} }}", facts.join(", ")) };
+            out.push(line(INDENT, given, self.scan.close_after(last_fact)));
+        }
         if let Some(last) = t.expect.last() {
             let expectations: Vec<String> = t
                 .expect
@@ -537,6 +589,18 @@ impl<'a, 't> Printer<'a, 't> {
             ValueKind::Variant { enum_name: None, variant } => variant.name.clone(),
             ValueKind::Absent => "absent".to_string(),
             ValueKind::Date(d) => crate::date::format(*d),
+            ValueKind::Rows(rows) if rows.is_empty() => "[]".to_string(),
+            ValueKind::Rows(rows) => {
+                let rows: Vec<String> = rows
+                    .iter()
+                    .map(|row| {
+                        let fields: Vec<String> =
+                            row.fields.iter().map(|f| format!("{}: {}", f.name.name, self.value(&f.value))).collect();
+                        format!("{{ {} }}", fields.join(", "))
+                    })
+                    .collect();
+                format!("[{}]", rows.join(", "))
+            }
         }
     }
 
@@ -616,6 +680,19 @@ impl<'a, 't> Printer<'a, 't> {
                 suffixed(out, ")", end)
             }
             ExprKind::Match { .. } => self.match_expr(e, indent),
+            ExprKind::Each(each) => {
+                let Each { func, body, var, list, filter } = &**each;
+                let mut out = vec![line(indent, format!("{}(", func.name), 0)];
+                let rows = format!("{} in {}", var.name, list.name);
+                out = match body {
+                    Some(b) => join(join(out, "", self.expr(b, indent)), " for ", vec![line(indent, rows, 0)]),
+                    None => join(out, "", vec![line(indent, rows, 0)]),
+                };
+                if let Some(f) = filter {
+                    out = join(out, " where ", self.expr(f, indent));
+                }
+                suffixed(out, ")", end)
+            }
         }
     }
 

@@ -107,6 +107,13 @@ pub fn complete(before: &str, index: &SymbolIndex) -> Vec<CompletionItem> {
         return out.list;
     }
     let qualifier = prior.strip_suffix('.').and_then(last_word);
+    // `p.` where `p` is the row of an aggregate on this line (`for p in periods`, `(p in periods`).
+    if let Some(fields) = qualifier.and_then(|p| row_fields(&cx.line, p, index)) {
+        for (name, label) in fields {
+            out.push(&name, CompletionItemKind::FIELD, label, '0');
+        }
+        return out.list;
+    }
     if let Some(en) = qualifier.filter(|w| index.of_kind(DefKind::Enum).any(|d| d.name == *w)) {
         out.variants(en, '0');
         return out.list;
@@ -262,6 +269,27 @@ impl Completions<'_> {
     }
 }
 
+/// The fields of the record whose rows `var` runs over in `line` (`for var in LIST` or
+/// `(var in LIST`); before the list is written (`sum(p.` comes before `for p in …`), the
+/// fields of every record, if `var` names nothing else.
+fn row_fields(line: &str, var: &str, index: &SymbolIndex) -> Option<Vec<(String, Option<String>)>> {
+    let bound = [format!("for {var} in "), format!("({var} in ")]
+        .iter()
+        .find_map(|head| line.split(head.as_str()).nth(1))
+        .and_then(|rest| rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next())
+        .and_then(|list| index.records.get(index.lists.get(list)?));
+    if let Some(fields) = bound {
+        return Some(fields.clone());
+    }
+    if index.records.is_empty() || index.defs.iter().any(|d| d.name == var) {
+        return None;
+    }
+    let mut all: Vec<(String, Option<String>)> = index.records.values().flatten().cloned().collect();
+    all.sort();
+    all.dedup_by(|a, b| a.0 == b.0);
+    Some(all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,6 +299,8 @@ mod tests {
 enum Education { none "无" bachelor "本科" }
 input { age: int 16..=70 "年龄", education: Education = none "学历" }
 param wage = 100 yuan "工资"
+record Period { months: months 0.. "月数", base: yuan 0.. "基数" }
+input { periods: list of Period "社保" }
 section basic "基础" {
     item age "年龄" { when age > 60 => 0 else => 1 }
     item education "教育" { match education { none => 0 bachelor => 60 } }
@@ -321,5 +351,28 @@ section basic "基础" {
     fn a_type_after_a_colon_in_input() {
         let got = labels("input {\n  x: ");
         assert!(got.contains(&"int".to_string()) && got.contains(&"Education".to_string()));
+    }
+
+    #[test]
+    fn a_row_and_a_dot_offers_its_record_fields() {
+        assert_eq!(labels("let x = count(p in periods where p."), ["base", "months"]);
+        // Before `for p in periods` is written, the fields of every record.
+        assert_eq!(labels("let x = sum(p."), ["base", "months"]);
+        assert_eq!(labels("let x = Education.ba"), ["bachelor", "none"]);
+    }
+
+    #[test]
+    fn a_list_input_and_a_record_hover_with_their_fields() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("p.policy", POLICY);
+        let (policy, _) = crate::syntax::parse(file, POLICY);
+        let index = SymbolIndex::from_ast(&policy.expect("parses"), &sources, None);
+        let hover = |kind, name: &str| {
+            index.of_kind(kind).find(|d| d.name == name).map(|d| d.hover.clone()).unwrap_or_default()
+        };
+        let list = hover(DefKind::Input, "periods");
+        assert!(list.contains("list of Period") && list.contains("- `months` 月数"), "{list}");
+        let record = hover(DefKind::Record, "Period");
+        assert!(record.contains("base: yuan 0.. \"基数\""), "{record}");
     }
 }

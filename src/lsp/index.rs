@@ -22,6 +22,7 @@ pub enum DefKind {
     Require,
     Veto,
     Test,
+    Record,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +50,10 @@ pub struct Reference {
 pub struct SymbolIndex {
     pub defs: Vec<Definition>,
     refs: Vec<Reference>,
+    /// Each record's fields, with their labels.
+    pub records: HashMap<String, Vec<(String, Option<String>)>>,
+    /// The record of each list input.
+    pub lists: HashMap<String, String>,
 }
 
 impl SymbolIndex {
@@ -68,6 +73,12 @@ impl SymbolIndex {
         };
         let mut builder = Builder { sources: Some(sources), ranges, compiled, ..Builder::default() };
         let decls = flatten(&policy.decls);
+        // Records first: a list input's hover shows its record's fields, wherever declared.
+        for decl in &decls {
+            if let Decl::Record(r) = decl {
+                builder.declare_record(r);
+            }
+        }
         for decl in &decls {
             builder.declare(decl);
         }
@@ -243,7 +254,62 @@ impl<'a> Builder<'a> {
         }
     }
 
+    fn declare_record(&mut self, r: &RecordDecl) {
+        let fields: Vec<String> = r.fields.iter().map(|f| self.field_code(f)).collect();
+        let code = format!("record {} {{\n    {}\n}}", r.name.name, fields.join("\n    "));
+        let hover = block(&code).trim_start().to_string() + &docs(&r.docs) + &self.origin(r.name.span);
+        self.define(DefKind::Record, &r.name, None, hover);
+        let fields =
+            r.fields.iter().map(|f| (f.name.name.clone(), f.label.as_ref().map(|l| l.value.clone()))).collect();
+        self.index.records.entry(r.name.name.clone()).or_insert(fields);
+    }
+
+    /// A field as declared: `name: type? range = default "label"`.
+    fn field_code(&self, f: &InputField) -> String {
+        let mut code = format!("{}: {}", f.name.name, f.ty.name);
+        if let Some(list) = &f.list {
+            code = format!("{}: list of {}", f.name.name, list.record.name);
+        }
+        if f.optional {
+            code.push('?');
+        }
+        if let Some(r) = &f.range {
+            code.push(' ');
+            code.push_str(&self.slice(r.span));
+        }
+        if let Some(d) = &f.default {
+            code.push_str(" = ");
+            code.push_str(&self.slice(d.span));
+        }
+        if let Some(l) = &f.label {
+            code.push_str(&format!(" \"{}\"", l.value));
+        }
+        code
+    }
+
     fn declare_input(&mut self, f: &InputField) {
+        if let Some(list) = &f.list {
+            let mut code = format!("{}: list of {}", f.name.name, list.record.name);
+            if let Some((max, _)) = list.max {
+                code.push_str(&format!(" max {max}"));
+            }
+            let mut hover = heading(f.label.as_ref(), "input", &f.name.name) + &block(&code);
+            if let Some(fields) = self.index.records.get(&list.record.name) {
+                let lines: Vec<String> = fields
+                    .iter()
+                    .map(|(name, label)| match label {
+                        Some(l) => format!("- `{name}` {l}"),
+                        None => format!("- `{name}`"),
+                    })
+                    .collect();
+                hover.push_str(&format!("\n\nrows of `{}`:\n\n{}", list.record.name, lines.join("\n")));
+            }
+            let hover = hover + &docs(&f.docs) + &self.origin(f.name.span);
+            let def = self.define(DefKind::Input, &f.name, f.label.as_ref(), hover);
+            self.index.lists.insert(f.name.name.clone(), list.record.name.clone());
+            self.values.entry(f.name.name.clone()).or_insert(def);
+            return;
+        }
         let mut code = format!("{}: {}", f.name.name, f.ty.name);
         if f.optional {
             code.push('?');
@@ -478,6 +544,10 @@ impl<'a> Builder<'a> {
                     self.expr(&arm.result, expected);
                 }
                 self.expr(otherwise, expected);
+            }
+            ExprKind::Each(each) => {
+                self.refer(each.list.span, self.values.get(&each.list.name).copied());
+                each.body.iter().chain(&each.filter).for_each(|e| self.expr(e, None));
             }
             ExprKind::Match { scrutinee, arms } => {
                 let enums: Vec<Option<String>> = scrutinee.iter().map(|s| self.enum_of(s)).collect();

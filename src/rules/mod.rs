@@ -112,6 +112,44 @@ pub enum Expr {
     /// Full years, full months or days from the first date to the second, negative when
     /// the second is earlier: `years_between(birth, effective)`.
     Between(DateUnit, Box<Expr>, Box<Expr>),
+    /// A field of the row an [`Expr::Each`] is at, by index into its record's fields.
+    Field(u16),
+    /// An aggregate over the rows of the list input in slot `list`: the `body` of each row
+    /// whose `filter` holds (`Count`, `Any` and `All` have no body; `Any`/`All` test the filter).
+    Each {
+        kind: EachKind,
+        list: u16,
+        body: Option<Box<Expr>>,
+        filter: Option<Box<Expr>>,
+    },
+}
+
+/// What an [`Expr::Each`] makes of the rows it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EachKind {
+    Sum,
+    Count,
+    /// The largest body; absent over no rows.
+    Max,
+    /// The smallest body; absent over no rows.
+    Min,
+    /// Whether some row passes the filter (false over no rows).
+    Any,
+    /// Whether every row passes the filter (true over no rows).
+    All,
+}
+
+impl EachKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EachKind::Sum => "sum",
+            EachKind::Count => "count",
+            EachKind::Max => "max",
+            EachKind::Min => "min",
+            EachKind::Any => "any",
+            EachKind::All => "all",
+        }
+    }
 }
 
 /// What [`Expr::Between`] counts.
@@ -151,6 +189,8 @@ impl Expr {
             Expr::Const(_) | Expr::Input(_) | Expr::Param(_) | Expr::Points(_) | Expr::Folded { .. } => {
                 ([None, None], &[])
             }
+            Expr::Field(_) => ([None, None], &[]),
+            Expr::Each { body, filter, .. } => ([body.as_deref(), filter.as_deref()], &[]),
             Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => {
                 ([Some(a), None], &[])
             }
@@ -207,13 +247,17 @@ impl Expr {
                 arms: arms.into_iter().map(|(p, r)| (p, f(r))).collect(),
             },
             Expr::Between(unit, a, b) => Expr::Between(unit, boxed(a), boxed(b)),
+            Expr::Field(_) => self,
+            Expr::Each { kind, list, body, filter } => {
+                Expr::Each { kind, list, body: body.map(&mut boxed), filter: filter.map(boxed) }
+            }
         }
     }
 
     /// Whether the value depends on the applicant (an input or another item's points).
     pub fn reads_applicant(&self) -> bool {
         match self {
-            Expr::Input(_) | Expr::Points(_) => true,
+            Expr::Input(_) | Expr::Points(_) | Expr::Field(_) | Expr::Each { .. } => true,
             _ => self.children().any(Expr::reads_applicant),
         }
     }
@@ -248,11 +292,39 @@ pub struct VariantDef {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InputType {
-    Int { unit: Option<Unit> },
-    Decimal { unit: Option<Unit> },
+    Int {
+        unit: Option<Unit>,
+    },
+    Decimal {
+        unit: Option<Unit>,
+    },
     Bool,
     Enum(u16),
     Date,
+    /// Rows of record `record` (index into [`RuleSet::records`]), at most `max` of them.
+    List {
+        record: u16,
+        max: u32,
+    },
+}
+
+/// Most rows a list input may hold, whatever its declared bound (`list of Period max 20`
+/// lowers it): an applicant or a test with more is refused.
+pub const MAX_LIST_ROWS: u32 = 1000;
+
+/// A record: the fields of each row of a list input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordDef {
+    pub name: Arc<str>,
+    pub doc: Option<String>,
+    /// Each field as an input is declared: type, range, default, label.
+    pub fields: Vec<InputDef>,
+}
+
+impl RecordDef {
+    pub fn field(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| &*f.name == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -383,6 +455,9 @@ pub struct TestDef {
     pub location: String,
     pub facts: Vec<(u16, Value)>,
     pub expectations: Vec<Expectation>,
+    /// The rows given for list inputs, by slot.
+    #[serde(default)]
+    pub lists: Vec<(u16, Vec<Vec<Value>>)>,
 }
 
 /// What a year of waiting adds to one input.
@@ -445,6 +520,9 @@ pub struct RuleSet {
     /// The total never goes below this (`floor 0`), in points units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor: Option<i64>,
+    /// Records the list inputs' rows follow.
+    #[serde(default)]
+    pub records: Vec<RecordDef>,
 }
 
 /// How an item's points are rounded to the declared precision.
@@ -579,6 +657,22 @@ impl RuleSet {
         self.outputs.iter_mut().chain(self.lets.iter_mut()).for_each(|d| fold(&mut d.value));
     }
 
+    /// The record of the list input in `slot`.
+    pub fn record_of(&self, slot: u16) -> Option<(u16, &RecordDef)> {
+        match self.inputs.get(slot as usize)?.ty {
+            InputType::List { record, .. } => Some((record, self.records.get(record as usize)?)),
+            _ => None,
+        }
+    }
+
+    /// The name of field `k` of record `record` (`?` if there is none).
+    pub fn field_name(&self, record: Option<u16>, k: u16) -> &str {
+        record
+            .and_then(|r| self.records.get(r as usize))
+            .and_then(|r| r.fields.get(k as usize))
+            .map_or("?", |f| &f.name)
+    }
+
     pub fn input_slot(&self, name: &str) -> Option<usize> {
         self.inputs.iter().position(|i| &*i.name == name)
     }
@@ -597,6 +691,7 @@ impl RuleSet {
                 .and_then(|d| d.variants.get(v as usize))
                 .map(|v| v.name.to_string())
                 .unwrap_or_else(|| format!("#{v}")),
+            (InputType::List { .. }, Value::Int(n)) => format!("{n} rows"),
             (InputType::Int { unit }, v) | (InputType::Decimal { unit }, v) => {
                 let n = show_plain(v);
                 match unit {
@@ -648,5 +743,20 @@ mod tests {
             c
         });
         assert_eq!(seen, 5);
+        // An aggregate over a list reads its value and its filter.
+        let each = Expr::Each {
+            kind: EachKind::Sum,
+            list: 0,
+            body: Some(Box::new(Expr::Field(1))),
+            filter: Some(Box::new(Expr::Cmp(CmpOp::Ge, Box::new(Expr::Field(0)), Box::new(int(6))))),
+        };
+        assert_eq!(each.children().count(), 2);
+        assert!(each.reads_applicant() && Expr::Field(0).reads_applicant(), "rows are the applicant's");
+        let mut seen = 0;
+        let _ = each.map_children(|c| {
+            seen += 1;
+            c
+        });
+        assert_eq!(seen, 2);
     }
 }

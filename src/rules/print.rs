@@ -26,6 +26,8 @@ mod prec {
 /// Prints the expressions of one rule set.
 pub struct Printer<'r> {
     rs: &'r RuleSet,
+    /// Inside an aggregate over a list: the list input whose row `p` is.
+    row: Option<u16>,
 }
 
 /// What a constant is known to stand for where it is printed.
@@ -37,7 +39,26 @@ struct Context {
 
 impl<'r> Printer<'r> {
     pub fn new(rs: &'r RuleSet) -> Printer<'r> {
-        Printer { rs }
+        Printer { rs, row: None }
+    }
+
+    /// The unit of `e`, a field of the current row included.
+    fn unit_of(&self, e: &Expr) -> Option<Unit> {
+        match (e, self.row) {
+            (Expr::Field(k), Some(list)) => self.rs.field_unit(list, *k),
+            _ => self.rs.unit_of(e),
+        }
+    }
+
+    /// The enum of `e`, a field of the current row included.
+    fn enum_of(&self, e: &Expr) -> Option<u16> {
+        match (e, self.row) {
+            (Expr::Field(k), Some(list)) => match self.rs.record_of(list)?.1.fields.get(usize::from(*k))?.ty {
+                super::InputType::Enum(en) => Some(en),
+                _ => None,
+            },
+            _ => self.rs.enum_of(e),
+        }
     }
 
     /// `e` in policy syntax.
@@ -75,10 +96,9 @@ impl<'r> Printer<'r> {
 
     /// The context both sides of a comparison or sum share.
     fn shared(&self, a: &Expr, b: &Expr, outer: Context) -> Context {
-        let rs = self.rs;
         Context {
-            unit: rs.unit_of(a).or_else(|| rs.unit_of(b)).or(outer.unit),
-            en: rs.enum_of(a).or_else(|| rs.enum_of(b)).or(outer.en),
+            unit: self.unit_of(a).or_else(|| self.unit_of(b)).or(outer.unit),
+            en: self.enum_of(a).or_else(|| self.enum_of(b)).or(outer.en),
         }
     }
 
@@ -155,6 +175,20 @@ impl<'r> Printer<'r> {
             }
             Expr::Floor(a) => (format!("floor({})", self.expr_in(a, cx.unit)), ATOM),
             Expr::Between(unit, a, b) => (format!("{}({}, {})", unit.function(), self.expr(a), self.expr(b)), ATOM),
+            Expr::Field(k) => {
+                let record = self.row.and_then(|l| rs.record_of(l)).map(|(r, _)| r);
+                (format!("p.{}", rs.field_name(record, *k)), ATOM)
+            }
+            Expr::Each { kind, list, body, filter } => {
+                let inside = Printer { rs, row: Some(*list) };
+                let name = rs.inputs.get(usize::from(*list)).map(|i| i.name.to_string()).unwrap_or_default();
+                let head = match body {
+                    Some(b) => format!("{} for p in {name}", inside.expr(b)),
+                    None => format!("p in {name}"),
+                };
+                let filter = filter.as_ref().map(|f| format!(" where {}", inside.expr(f))).unwrap_or_default();
+                (format!("{}({head}{filter})", kind.name()), ATOM)
+            }
             Expr::When { arms, otherwise } => {
                 let result = Context { unit: rs.unit_of(e).or(cx.unit), en: rs.enum_of(e).or(cx.en) };
                 let mut parts: Vec<String> =
@@ -192,7 +226,7 @@ impl<'r> Printer<'r> {
     }
 
     fn member(&self, x: &Expr, set: &[Value], word: &str) -> String {
-        let cx = Context { unit: self.rs.unit_of(x), en: self.rs.enum_of(x) };
+        let cx = Context { unit: self.unit_of(x), en: self.enum_of(x) };
         let values: Vec<String> = set.iter().map(|v| self.value(*v, cx.unit, cx.en)).collect();
         format!("{} {word} [{}]", self.at(x, prec::CMP + 1, Context::default()), values.join(", "))
     }

@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{Expr, InputType, RuleSet, Unit, Value};
+use super::{EachKind, Expr, InputType, RuleSet, Unit, Value};
 
 impl RuleSet {
     /// The unit the value of `e` is in, where the IR says it: inputs and parameters carry
@@ -33,6 +33,13 @@ impl RuleSet {
             Expr::Between(super::DateUnit::Years, ..) => Some(Unit::Years),
             Expr::Between(super::DateUnit::Months, ..) => Some(Unit::Months),
             Expr::Between(super::DateUnit::Days, ..) => None,
+            // A sum, max or min of a field: the field's unit.
+            Expr::Each { kind: EachKind::Sum | EachKind::Max | EachKind::Min, list, body: Some(b), .. } => {
+                let Expr::Field(k) = **b else { return None };
+                self.field_unit(*list, k)
+            }
+            // A field's unit depends on the row it is read in: see `field_unit`.
+            Expr::Field(_) | Expr::Each { .. } => None,
             Expr::When { arms, otherwise } => {
                 arms.iter().map(|(_, r)| r).chain([&**otherwise]).find_map(|r| self.unit_of(r))
             }
@@ -62,6 +69,14 @@ impl RuleSet {
                 arms.iter().map(|(_, r)| r).chain([&**otherwise]).find_map(|r| self.enum_of(r))
             }
             Expr::Match { arms, .. } => arms.iter().find_map(|(_, r)| self.enum_of(r)),
+            _ => None,
+        }
+    }
+
+    /// The unit of field `k` of the rows of list input `list`.
+    pub fn field_unit(&self, list: u16, k: u16) -> Option<Unit> {
+        match self.record_of(list)?.1.fields.get(usize::from(k))?.ty {
+            InputType::Int { unit } | InputType::Decimal { unit } => unit,
             _ => None,
         }
     }

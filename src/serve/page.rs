@@ -46,6 +46,14 @@ fn field(rs: &RuleSet, input: &InputDef) -> String {
     let mut control = String::new();
     let mut classes = String::from("field");
     match input.ty {
+        // The rows as JSON text, one object a row (adding and removing rows is left to come).
+        InputType::List { .. } => {
+            classes.push_str(" list");
+            let _ = write!(
+                control,
+                r#"<textarea id="{id}" name="{name}" rows="3" placeholder="[{{&quot;months&quot;: 24, …}}]"></textarea>"#
+            );
+        }
         InputType::Bool => {
             classes.push_str(" bool");
             let checked = if input.default == Some(Value::Bool(true)) { " checked" } else { "" };

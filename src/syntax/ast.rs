@@ -78,6 +78,7 @@ pub enum Decl {
     Amend(AmendDecl),
     Plan(PlanDecl),
     Output(OutputDecl),
+    Record(RecordDecl),
 }
 
 /// `output NAME "label" = expr`: a derived value shown with the score and checkable by tests.
@@ -87,6 +88,23 @@ pub struct OutputDecl {
     pub name: Ident,
     pub label: Option<Text>,
     pub value: Expr,
+}
+
+/// `record Period { months: months 0.. "月数", base: yuan 0.. "基数" }`: the fields of each
+/// row of a `list of Period` input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub fields: Vec<InputField>,
+}
+
+/// `list of Period max 20` as an input's type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListOf {
+    pub record: Ident,
+    /// The declared bound on the number of rows, with where it was written.
+    pub max: Option<(u64, Span)>,
 }
 
 /// `amend item NAME { cap N  label "…"  requires … "…"  remove requires "…" }`: parts of an
@@ -145,6 +163,8 @@ pub struct InputField {
     pub range: Option<RangeDecl>,
     pub default: Option<Value>,
     pub label: Option<Text>,
+    /// `list of RECORD [max N]`; `ty` is then the word `list`.
+    pub list: Option<ListOf>,
 }
 
 /// `lo..` or `lo..=hi` on an input.
@@ -174,6 +194,15 @@ pub enum ValueKind {
     Absent,
     /// A date literal `2025-07-01`, as days since 1970-01-01 (see [`crate::date`]).
     Date(i32),
+    /// The rows of a list in a test: `[ { months: 24 months }, … ]`.
+    Rows(Vec<Row>),
+}
+
+/// One row of a list in a test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub fields: Vec<Fact>,
+    pub span: Span,
 }
 
 /// A number as written, with its unit if one was written.
@@ -472,6 +501,19 @@ pub enum ExprKind {
     },
     /// A date literal `2025-07-01`, as days since 1970-01-01 (see [`crate::date`]).
     Date(i32),
+    /// `sum(p.months for p in periods where …)`, `count(p in periods where …)`: an
+    /// aggregate over the rows of a list input (boxed: it is larger than the other kinds).
+    Each(Box<Each>),
+}
+
+/// An aggregate over the rows of a list. `func` is the aggregate's name as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Each {
+    pub func: Ident,
+    pub body: Option<Expr>,
+    pub var: Ident,
+    pub list: Ident,
+    pub filter: Option<Expr>,
 }
 
 impl Expr {
@@ -504,6 +546,14 @@ impl Expr {
             ExprKind::Match { scrutinee, arms } => {
                 scrutinee.iter().for_each(|e| e.names(out));
                 arms.iter().for_each(|a| a.result.names(out));
+            }
+            ExprKind::Each(each) => {
+                let Each { body, var, list, filter, .. } = &**each;
+                out.push(list);
+                // The row variable is no name of the policy's.
+                let mut inner = Vec::new();
+                body.iter().chain(filter).for_each(|e| e.names(&mut inner));
+                out.extend(inner.into_iter().filter(|id| id.name != var.name));
             }
         }
     }

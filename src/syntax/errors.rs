@@ -106,6 +106,16 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_amend => "`amend`",
         Rule::kw_deduction => "`deduction`",
         Rule::kw_of => "`of`",
+        Rule::record_decl => "`record`",
+        Rule::record_field => "a record field (`name: type`)",
+        Rule::field_name => "a field name",
+        Rule::row_fact => "a field (`name: value`)",
+        Rule::list_type => "`list of RECORD`",
+        Rule::list_max => "`max N`",
+        Rule::rows_value => "`[ { … }, … ]`",
+        Rule::row_value => "a row `{ field: value, … }`",
+        Rule::each_where | Rule::kw_where => "`where`",
+        Rule::kw_for => "`for`",
         _ => return None,
     })
 }

@@ -302,6 +302,7 @@ impl Builder {
                 Decl::Input(inner.map(|f| self.input_field(f)).collect())
             }
             Rule::param_decl => Decl::Param(self.param_decl(pair)),
+            Rule::record_decl => Decl::Record(self.record_decl(pair)?),
             Rule::let_decl => Decl::Let(self.let_decl(pair)?),
             Rule::extend_decl => {
                 // The same parts as an enum's, with the `extend` keyword before `enum`.
@@ -506,12 +507,13 @@ impl Builder {
             range: None,
             default: None,
             label: None,
+            list: None,
         };
         let mut idents = 0;
         for part in pair.children() {
             match part.as_rule() {
                 Rule::docs => field.docs = self.docs(part),
-                Rule::ident if idents == 0 => {
+                Rule::ident | Rule::field_name if idents == 0 => {
                     field.name = self.ident(part);
                     idents += 1;
                 }
@@ -520,10 +522,39 @@ impl Builder {
                 Rule::range => field.range = Some(self.range(part)),
                 Rule::default => field.default = part.children().next().map(|v| self.value(v)),
                 Rule::string => field.label = Some(self.text(part)),
+                Rule::list_type => {
+                    let word = Span { end: self.span(&part).start + 4, ..self.span(&part) };
+                    field.ty = Ident { name: "list".to_string(), span: word };
+                    let mut inner = part.children();
+                    let record = inner.next().map(|r| self.ident(r)).unwrap_or(Ident { name: String::new(), span });
+                    let max = inner.next().and_then(|m| {
+                        let n = m.children().next()?;
+                        let at = self.span(&n);
+                        match n.as_str().parse::<u64>() {
+                            Ok(v) => Some((v, at)),
+                            Err(_) => {
+                                self.diagnostics.push(
+                                    Diagnostic::error(codes::BAD_NUMBER, "number too large", at, "this bound")
+                                        .with_help("a list's bound is a whole number such as `max 20`"),
+                                );
+                                None
+                            }
+                        }
+                    });
+                    field.list = Some(ListOf { record, max });
+                }
                 _ => {}
             }
         }
         field
+    }
+
+    fn record_decl(&mut self, pair: Pair<'_, Rule>) -> Option<RecordDecl> {
+        let mut inner = pair.children();
+        let docs = self.docs(inner.next()?);
+        let name = self.ident(inner.next()?);
+        let fields = inner.map(|f| self.input_field(f)).collect();
+        Some(RecordDecl { docs, name, fields })
     }
 
     fn range(&mut self, pair: Pair<'_, Rule>) -> RangeDecl {
@@ -549,6 +580,22 @@ impl Builder {
         let kind = match inner.as_rule() {
             Rule::absent => ValueKind::Absent,
             Rule::date_lit => ValueKind::Date(self.date_lit(&inner)),
+            Rule::rows_value => {
+                let mut rows = Vec::new();
+                for row in inner.children() {
+                    let row_span = self.span(&row);
+                    let mut fields = Vec::new();
+                    for fact in row.children() {
+                        let mut f = fact.children();
+                        let (Some(name), Some(value)) = (f.next(), f.next()) else { continue };
+                        let name = self.ident(name);
+                        let value = self.value(value);
+                        fields.push(Fact { name, value });
+                    }
+                    rows.push(Row { fields, span: row_span });
+                }
+                ValueKind::Rows(rows)
+            }
             Rule::bool_lit => ValueKind::Bool(inner.as_str() == "true"),
             Rule::signed_quantity => {
                 let mut negative = false;
@@ -986,8 +1033,11 @@ impl Builder {
         let Some(next) = parts.next() else {
             return (ExprKind::Name(name), 0);
         };
-        if next.as_rule() == Rule::ident {
+        if matches!(next.as_rule(), Rule::ident | Rule::field_name) {
             return (ExprKind::Qualified { enum_name: name, variant: self.ident(next) }, 0);
+        }
+        if next.as_rule() == Rule::each_args {
+            return self.each(name, next, span);
         }
         let mut tallest = 0;
         let mut args = Vec::new();
@@ -997,6 +1047,35 @@ impl Builder {
             args.push(a);
         }
         (ExprKind::Call { func: name, args }, tallest)
+    }
+
+    /// `func(body for var in list where filter)` or `func(var in list where filter)`.
+    fn each(&mut self, func: Ident, pair: Pair<'_, Rule>, span: Span) -> (ExprKind, usize) {
+        let missing = Ident { name: String::new(), span };
+        let (mut body, mut var, mut list, mut filter) = (None, None, None, None);
+        let mut tallest = 0;
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::expr => {
+                    let (e, h) = self.expr_h(part);
+                    tallest = tallest.max(h);
+                    body = Some(e);
+                }
+                Rule::each_var => var = part.children().next().map(|v| self.ident(v)),
+                Rule::ident => list = Some(self.ident(part)),
+                Rule::each_where => {
+                    if let Some(e) = part.children().next() {
+                        let (e, h) = self.expr_h(e);
+                        tallest = tallest.max(h);
+                        filter = Some(e);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let var = var.unwrap_or_else(|| missing.clone());
+        let list = list.unwrap_or(missing);
+        (ExprKind::Each(Box::new(Each { func, body, var, list, filter })), tallest)
     }
 
     /// A `when` chain's kind and the height of its tallest part.
@@ -1133,6 +1212,11 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_group
             | Rule::kw_output
             | Rule::kw_as
+            | Rule::kw_record
+            | Rule::kw_list
+            | Rule::kw_max
+            | Rule::kw_for
+            | Rule::kw_where
     )
 }
 

@@ -12,7 +12,11 @@ use crate::source::Span;
 pub(super) fn check(rs: &RuleSet, enum_spans: &[Span]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (e, def) in rs.enums.iter().enumerate() {
-        let read = rs.inputs.iter().any(|i| i.ty == InputType::Enum(e as u16))
+        let read = rs
+            .inputs
+            .iter()
+            .chain(rs.records.iter().flat_map(|r| &r.fields))
+            .any(|i| i.ty == InputType::Enum(e as u16))
             || rs.params.iter().any(|p| matches!(p.value, crate::rules::Value::Enum(_)));
         let Some(span) = enum_spans.get(e) else { continue };
         if !read {

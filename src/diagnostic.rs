@@ -61,6 +61,11 @@ pub enum Code {
     W0106,
     W0107,
     W0108,
+    W0109,
+    W0110,
+    W0111,
+    W0112,
+    W0113,
 }
 
 /// What the project says of a code: its heading in `docs/errors.md`, and whether
@@ -119,6 +124,11 @@ pub const REGISTRY: &[CodeInfo] = &[
     CodeInfo { code: Code::W0106, title: "never read", allowable: false },
     CodeInfo { code: Code::W0107, title: "a child policy that changes nothing", allowable: false },
     CodeInfo { code: Code::W0108, title: "a test's name states another total", allowable: false },
+    CodeInfo { code: Code::W0109, title: "`when` arm shadowed by earlier arms", allowable: true },
+    CodeInfo { code: Code::W0110, title: "dead arm inside an expression", allowable: true },
+    CodeInfo { code: Code::W0111, title: "section cap never binds", allowable: false },
+    CodeInfo { code: Code::W0112, title: "precondition always or never true", allowable: true },
+    CodeInfo { code: Code::W0113, title: "requirement or veto always or never true", allowable: false },
 ];
 
 impl Code {
@@ -170,6 +180,11 @@ impl Code {
             Code::W0106 => "W0106",
             Code::W0107 => "W0107",
             Code::W0108 => "W0108",
+            Code::W0109 => "W0109",
+            Code::W0110 => "W0110",
+            Code::W0111 => "W0111",
+            Code::W0112 => "W0112",
+            Code::W0113 => "W0113",
         }
     }
 
@@ -259,6 +274,11 @@ pub mod codes {
     pub const UNUSED: Code = Code::W0106;
     pub const CHANGES_NOTHING: Code = Code::W0107;
     pub const TEST_NAME_TOTAL: Code = Code::W0108;
+    pub const SHADOWED_ARM: Code = Code::W0109;
+    pub const DEAD_NESTED_ARM: Code = Code::W0110;
+    pub const SECTION_CAP_NEVER_BINDS: Code = Code::W0111;
+    pub const CONSTANT_PRECONDITION: Code = Code::W0112;
+    pub const CONSTANT_RULE: Code = Code::W0113;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

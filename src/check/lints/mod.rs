@@ -1,6 +1,7 @@
 //! Static checks over the range analysis and the resolved policy: one file each, each with
 //! its entry in docs/errors.md. Warnings can be allowed on one item with
-//! `allow CODE "reason"`; the two sign checks are errors.
+//! `allow CODE "reason"`; the two sign checks are errors. Lints written outside any item (a
+//! section cap, a requirement, a veto) cannot be allowed.
 //!
 //! W0101 (a `match` arm that can never be taken) is found while proving a `match`
 //! exhaustive, in `check/matching.rs`.

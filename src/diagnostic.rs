@@ -66,6 +66,11 @@ pub enum Code {
     E0802,
     E0803,
     E0804,
+    W0109,
+    W0110,
+    W0111,
+    W0112,
+    W0113,
 }
 
 /// What the project says of a code: its heading in `docs/errors.md`, and whether
@@ -129,6 +134,11 @@ pub const REGISTRY: &[CodeInfo] = &[
     CodeInfo { code: Code::E0802, title: "unknown field of a record", allowable: false },
     CodeInfo { code: Code::E0803, title: "list used as a value", allowable: false },
     CodeInfo { code: Code::E0804, title: "bad aggregate over a list", allowable: false },
+    CodeInfo { code: Code::W0109, title: "`when` arm shadowed by earlier arms", allowable: true },
+    CodeInfo { code: Code::W0110, title: "dead arm inside an expression", allowable: true },
+    CodeInfo { code: Code::W0111, title: "section cap never binds", allowable: false },
+    CodeInfo { code: Code::W0112, title: "precondition always or never true", allowable: true },
+    CodeInfo { code: Code::W0113, title: "requirement or veto always or never true", allowable: false },
 ];
 
 impl Code {
@@ -185,6 +195,11 @@ impl Code {
             Code::E0802 => "E0802",
             Code::E0803 => "E0803",
             Code::E0804 => "E0804",
+            Code::W0109 => "W0109",
+            Code::W0110 => "W0110",
+            Code::W0111 => "W0111",
+            Code::W0112 => "W0112",
+            Code::W0113 => "W0113",
         }
     }
 
@@ -279,6 +294,11 @@ pub mod codes {
     pub const UNKNOWN_FIELD: Code = Code::E0802;
     pub const LIST_AS_VALUE: Code = Code::E0803;
     pub const BAD_AGGREGATE: Code = Code::E0804;
+    pub const SHADOWED_ARM: Code = Code::W0109;
+    pub const DEAD_NESTED_ARM: Code = Code::W0110;
+    pub const SECTION_CAP_NEVER_BINDS: Code = Code::W0111;
+    pub const CONSTANT_PRECONDITION: Code = Code::W0112;
+    pub const CONSTANT_RULE: Code = Code::W0113;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::eval::{Applicant, Outcome};
-use crate::rules::{show_plain, RuleSet, Target, TestDef, Value};
+use crate::eval::{Applicant, Outcome, Status};
+use crate::rules::{show_plain, Expr, RuleSet, Target, TestDef, Value};
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -14,6 +14,10 @@ pub struct Mismatch {
     pub actual: String,
     /// `file:line` of the expectation.
     pub location: String,
+    /// Why the value came out as it did, as `score --explain` tells it: the arm taken or the
+    /// precondition not met (items), the requirements failed or vetoes hit (verdicts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,6 +105,7 @@ impl RuleSet {
                                     expected: self.show_value(def.ty, e.value),
                                     actual: format!("no value ({err})"),
                                     location: format!("{file}:{}", e.line),
+                                    why: None,
                                 })
                             }
                         }
@@ -122,6 +127,7 @@ impl RuleSet {
                     expected: show(e.value),
                     actual: show(actual),
                     location: format!("{file}:{}", e.line),
+                    why: self.why(e.target, &outcome),
                 })
             })
             .collect();
@@ -146,13 +152,65 @@ fn same_value(a: Value, b: Value) -> bool {
     }
 }
 
+impl RuleSet {
+    /// Why an expectation's target came out as it did for `outcome`, in words.
+    fn why(&self, target: Target, outcome: &Outcome<'_>) -> Option<String> {
+        let quoted = |list: &[&str]| list.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ");
+        let verdict = || {
+            let mut parts = Vec::new();
+            if !outcome.ineligible_reasons.is_empty() {
+                parts.push(format!("requirement not met: {}", quoted(&outcome.ineligible_reasons)));
+            }
+            if !outcome.vetoes.is_empty() {
+                parts.push(format!("vetoed: {}", quoted(&outcome.vetoes)));
+            }
+            (!parts.is_empty()).then(|| parts.join("; "))
+        };
+        match target {
+            Target::Total => None,
+            Target::Eligible | Target::Vetoed => verdict(),
+            Target::MeetsStandard => verdict().or_else(|| {
+                let standard = outcome.standard.map_or("none".to_string(), |s| self.show_points(s));
+                Some(format!("total {} against the standard {standard}", self.show_points(outcome.total)))
+            }),
+            Target::Item(i) => {
+                let (def, item) = (self.items.get(i as usize)?, outcome.items.get(i as usize)?);
+                let arm = item.arm.and_then(|k| def.arms.get(k as usize)).map(|a| format!("arm taken: {a}"));
+                let why = match &item.status {
+                    Status::PreconditionUnmet { reason } => format!("precondition not met: \"{reason}\""),
+                    Status::Excluded { group, by } => {
+                        format!(
+                            "`best_of {group}` counts `{by}` instead ({} computed)",
+                            self.show_points(item.raw_points)
+                        )
+                    }
+                    Status::Capped => {
+                        let cap = def.cap.map_or(String::new(), |c| format!(" {}", self.show_points(c)));
+                        let capped = format!("capped at{cap} (computed {})", self.show_points(item.raw_points));
+                        arm.map_or(capped.clone(), |a| format!("{a}; {capped}"))
+                    }
+                    Status::Scored => arm?,
+                };
+                Some(why)
+            }
+            Target::Section(_) | Target::Group(_) | Target::Output(_) | Target::Let(_) => None,
+        }
+    }
+}
+
 /// One thing the tests of a policy should exercise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Goal {
-    pub item: String,
-    /// `scores`, `scores 0`, `arm: …`, `cap binds`, `precondition met: …`, `precondition unmet: …`.
+    /// What the goal is about: `item NAME`, `veto NAME`, `requirement NAME`,
+    /// `section NAME` or `best_of NAME`.
+    pub subject: String,
+    /// `scores`, `scores 0`, `arm: …`, `nested arm: …`, `cap binds`, `cap does not bind`,
+    /// `precondition met: …`, `precondition unmet: …`, `applies`, `does not apply`, `met`,
+    /// `not met`, `NAME wins`.
     pub what: String,
     pub covered: bool,
+    /// `file:line` of what the goal is about (for a section or group: its first item).
+    pub location: String,
 }
 
 /// Coverage of a policy by its tests, in jifen's own terms (see docs/testing.md).
@@ -176,45 +234,153 @@ impl Coverage {
 }
 
 impl RuleSet {
-    /// Which items scored and scored 0, which arms fired, which caps bound and which
-    /// preconditions were both met and unmet, over the outcomes of `results`.
+    /// Every decision the tests of `results` can miss, and whether one of them took it:
+    /// items scoring and scoring 0; each arm of each `when`/`match`, nested ones too; each
+    /// cap binding and not; each precondition, requirement and veto both ways; each member
+    /// of a `best_of` winning over another.
     pub fn coverage(&self, results: &[TestResult<'_>]) -> Coverage {
-        let outcomes: Vec<&Outcome<'_>> = results.iter().filter_map(|r| r.outcome.as_ref()).collect();
+        let runs: Vec<(&Outcome<'_>, Vec<Vec<Vec<bool>>>)> = results
+            .iter()
+            .filter_map(|r| {
+                let outcome = r.outcome.as_ref()?;
+                let test = self.tests.iter().find(|t| t.name == r.name && t.location == r.location)?;
+                let nested = crate::eval::nested_arms_taken(self, &self.test_applicant(test), outcome);
+                Some((outcome, nested))
+            })
+            .collect();
+        let outcomes: Vec<&Outcome<'_>> = runs.iter().map(|(o, _)| *o).collect();
         let mut goals = Vec::new();
         for (i, def) in self.items.iter().enumerate() {
-            let seen: Vec<_> = outcomes.iter().filter_map(|o| o.items.get(i)).collect();
-            let id = def.id.to_string();
-            let mut goal = |what: String, covered: bool| goals.push(Goal { item: id.clone(), what, covered });
-            goal("scores".to_string(), seen.iter().any(|o| o.points != 0));
-            goal("scores 0".to_string(), seen.iter().any(|o| o.points == 0));
-            for (k, arm) in def.arms.iter().enumerate() {
-                goal(format!("arm: {arm}"), seen.iter().any(|o| o.arm == Some(k as u16)));
+            self.item_goals(i, def, &runs, &mut goals);
+        }
+        let first_item = |items: &[u16]| {
+            items.first().and_then(|&i| self.items.get(i as usize)).map_or(String::new(), |d| d.location.clone())
+        };
+        for (s, section) in self.sections.iter().enumerate() {
+            let Some(cap) = section.cap else { continue };
+            let subject = format!("section {}", section.id);
+            let capped: Vec<bool> = outcomes.iter().filter_map(|o| o.sections.get(s)).map(|x| x.capped).collect();
+            for (what, binds) in [(format!("cap {cap} binds"), true), (format!("cap {cap} does not bind"), false)] {
+                let covered = capped.contains(&binds);
+                goals.push(Goal { subject: subject.clone(), what, covered, location: first_item(&section.items) });
             }
-            if def.cap.is_some() {
-                goal(
-                    "cap binds".to_string(),
-                    seen.iter().any(|o| o.raw_points != o.points && o.status == crate::eval::Status::Capped),
-                );
+        }
+        for group in &self.groups {
+            for &m in &group.members {
+                let Some(member) = self.items.get(m as usize) else { continue };
+                // A win is a choice: another member computed points and was set aside.
+                let covered = outcomes.iter().any(|o| {
+                    o.items.iter().any(|x| matches!(x.status, Status::Excluded { group: g, by } if g == &*group.id && by == &*member.id))
+                });
+                goals.push(Goal {
+                    subject: format!("best_of {}", group.id),
+                    what: format!("{} wins over another member", member.id),
+                    covered,
+                    location: first_item(&group.members),
+                });
             }
-            for (k, p) in def.preconditions.iter().enumerate() {
-                let bit = if k < 64 { 1u64 << k } else { 0 };
-                goal(format!("precondition met: {}", p.reason), seen.iter().any(|o| o.preconditions_met & bit != 0));
-                goal(format!("precondition unmet: {}", p.reason), seen.iter().any(|o| o.preconditions_met & bit == 0));
+        }
+        let rules = [("requirement", &self.eligibility, true), ("veto", &self.vetoes, false)];
+        for (kind, list, eligibility) in rules {
+            for rule in list.iter() {
+                // The outcome lists the reasons it borrowed from this very rule.
+                let hit = |o: &Outcome<'_>| {
+                    let reasons = if eligibility { &o.ineligible_reasons } else { &o.vetoes };
+                    reasons.iter().any(|r| std::ptr::eq(*r, &*rule.reason))
+                };
+                let words = if eligibility { ["met", "not met"] } else { ["does not apply", "applies"] };
+                for (what, hits) in [(words[0], false), (words[1], true)] {
+                    goals.push(Goal {
+                        subject: format!("{kind} {}", rule.id),
+                        what: format!("{what}: \"{}\"", rule.reason),
+                        covered: outcomes.iter().any(|o| hit(o) == hits),
+                        location: rule.location.clone(),
+                    });
+                }
             }
         }
         // A capped group: its cap both binding and not, as an item's cap.
         for (g, def) in self.caps.iter().enumerate() {
             let seen: Vec<_> = outcomes.iter().filter_map(|o| o.groups.get(g)).collect();
-            let item = format!("group {}", def.id);
+            let subject = format!("group {}", def.id);
+            let location = def
+                .members
+                .first()
+                .and_then(|&m| self.items.get(usize::from(m)))
+                .map(|i| i.location.clone())
+                .unwrap_or_default();
             goals.push(Goal {
-                item: item.clone(),
+                subject: subject.clone(),
                 what: "cap binds".to_string(),
                 covered: seen.iter().any(|o| o.capped),
+                location: location.clone(),
             });
-            goals.push(Goal { item, what: "cap does not bind".to_string(), covered: seen.iter().any(|o| !o.capped) });
+            goals.push(Goal {
+                subject,
+                what: "cap does not bind".to_string(),
+                covered: seen.iter().any(|o| !o.capped),
+                location,
+            });
         }
         let covered = goals.iter().filter(|g| g.covered).count();
         Coverage { covered, total: goals.len(), goals }
+    }
+
+    fn item_goals(
+        &self,
+        i: usize,
+        def: &crate::rules::ItemDef,
+        runs: &[(&Outcome<'_>, Vec<Vec<Vec<bool>>>)],
+        goals: &mut Vec<Goal>,
+    ) {
+        let seen: Vec<_> = runs.iter().filter_map(|(o, _)| o.items.get(i)).collect();
+        let subject = format!("item {}", def.id);
+        let mut goal = |what: String, covered: bool| {
+            goals.push(Goal { subject: subject.clone(), what, covered, location: def.location.clone() })
+        };
+        goal("scores".to_string(), seen.iter().any(|o| o.points != 0));
+        goal("scores 0".to_string(), seen.iter().any(|o| o.points == 0));
+        for (k, arm) in def.arms.iter().enumerate() {
+            goal(format!("arm: {arm}"), seen.iter().any(|o| o.arm == Some(k as u16)));
+        }
+        let printer = crate::rules::print::Printer::new(self);
+        for (c, choice) in crate::eval::nested_choices(&def.body).into_iter().enumerate() {
+            for k in 0..crate::eval::arm_count(choice) {
+                let taken =
+                    runs.iter().any(|(_, n)| n.get(i).and_then(|x| x.get(c)).and_then(|x| x.get(k)) == Some(&true));
+                goal(format!("nested arm: {}", nested_arm_text(&printer, choice, k)), taken);
+            }
+        }
+        if let Some(cap) = def.cap {
+            let deduction = self.sections.get(def.section as usize).is_some_and(|s| s.deduction);
+            let scored = || seen.iter().filter(|o| !matches!(o.status, Status::PreconditionUnmet { .. }));
+            let over = |raw: i64| if deduction { raw < -cap } else { raw > cap };
+            goal(format!("cap {cap} binds"), scored().any(|o| over(o.raw_points)));
+            goal(format!("cap {cap} does not bind"), scored().any(|o| !over(o.raw_points)));
+        }
+        for (k, p) in def.preconditions.iter().enumerate() {
+            let bit = if k < 64 { 1u64 << k } else { 0 };
+            goal(format!("precondition met: {}", p.reason), seen.iter().any(|o| o.preconditions_met & bit != 0));
+            goal(format!("precondition unmet: {}", p.reason), seen.iter().any(|o| o.preconditions_met & bit == 0));
+        }
+    }
+}
+
+/// Arm `k` of a nested `when` or `match`, in policy syntax.
+fn nested_arm_text(printer: &crate::rules::print::Printer<'_>, choice: &Expr, k: usize) -> String {
+    match choice {
+        Expr::When { arms, otherwise } => match arms.get(k) {
+            Some((cond, result)) => format!("when {} => {}", printer.expr(cond), printer.expr(result)),
+            None => {
+                let first = arms.first().map(|(c, _)| printer.expr(c)).unwrap_or_default();
+                format!("else => {} (after `when {first}` …)", printer.expr(otherwise))
+            }
+        },
+        Expr::Match { scrutinee, arms } => {
+            let one = Expr::Match { scrutinee: scrutinee.clone(), arms: arms.get(k).cloned().into_iter().collect() };
+            format!("the arm of {}", printer.expr(&one))
+        }
+        _ => String::new(),
     }
 }
 

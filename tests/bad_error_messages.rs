@@ -10,7 +10,9 @@
 //! inherited one (`tests/extends/bad/override_missing_param.policy`). The syntax cases —
 //! full-width punctuation and Chinese quotes, `元`, `12,434`, `80%`, `yuna`, an id in
 //! Chinese, `=` for `==`, `&&`, a chained comparison, an unclosed label and an unclosed `{`
-//! — are now in `tests/syntax/bad/`, each under the name it had here.
+//! — are now in `tests/syntax/bad/`, each under the name it had here. The silent mistakes — a
+//! shadowed `when` arm and an always-true precondition — now warn (W0109, W0112):
+//! `tests/lints/good/shadowed_when_arm_warn.policy` and `constant_condition_warn.policy`.
 
 /// A small policy with one mistake put in place of `{MISTAKE}`.
 fn policy(mistake: &str) -> String {
@@ -51,18 +53,7 @@ fn rendered(mistake: &str) -> String {
 }
 
 /// (name, what is wrong with today's message, the mistake)
-const CASES: &[(&str, &str, &str)] = &[
-    (
-        "shadowed_when_arm",
-        "no warning; the second arm can never fire",
-        "    item p \"居住证\" {\n        when has_permit => 30\n        when has_permit and age < 35 => 20\n        else => 0\n    }",
-    ),
-    (
-        "always_true_precondition",
-        "no warning; the precondition is always true",
-        "    item p \"居住证\" {\n        requires has_permit or not has_permit \"总是成立\"\n        when age < 35 => 20\n        else => 0\n    }",
-    ),
-];
+const CASES: &[(&str, &str, &str)] = &[];
 
 #[test]
 fn known_unclear_messages() {

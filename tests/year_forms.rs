@@ -101,7 +101,7 @@ fn coverage_counts_a_group_cap_binding_and_not() {
     let rs = compile();
     let coverage = rs.coverage(&rs.run_tests(None));
     let group: Vec<(&str, bool)> =
-        coverage.goals.iter().filter(|g| g.item == "group ab").map(|g| (g.what.as_str(), g.covered)).collect();
+        coverage.goals.iter().filter(|g| g.subject == "group ab").map(|g| (g.what.as_str(), g.covered)).collect();
     // The one test cuts 70 to 50: binding is covered, not binding is not.
     assert_eq!(group, [("cap binds", true), ("cap does not bind", false)]);
 }

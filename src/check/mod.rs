@@ -1251,6 +1251,7 @@ impl<'a> Checker<'a> {
                     id: Arc::from(rule.name.name.as_str()),
                     reason: Arc::from(rule.reason.value.as_str()),
                     condition,
+                    location: self.location(rule.name.span),
                 });
             }
         }

@@ -200,11 +200,25 @@ struct Env<'r> {
     rules: &'r RuleSet,
     /// The record whose row an aggregate over a list is at.
     row: Option<u16>,
+    /// Per input slot: whether it is a yes/no fact, kept as the interval 0..=1 (0 no, 1 yes).
+    bools: &'r [bool],
 }
 
 impl Env<'_> {
     fn with(&self, inputs: Vec<Interval>) -> Env<'_> {
-        Env { inputs, items: self.items, params: self.params, whole: self.whole, rules: self.rules, row: self.row }
+        Env {
+            inputs,
+            items: self.items,
+            params: self.params,
+            whole: self.whole,
+            bools: self.bools,
+            rules: self.rules,
+            row: self.row,
+        }
+    }
+
+    fn is_bool(&self, slot: u16) -> bool {
+        self.bools.get(slot as usize).copied().unwrap_or(false)
     }
 }
 
@@ -254,6 +268,12 @@ fn abs_value(v: Value) -> Abs {
 fn eval(e: &Expr, env: &Env<'_>) -> Abs {
     match e {
         Expr::Const(v) => abs_value(*v),
+        Expr::Input(slot) if env.is_bool(*slot) => match env.inputs.get(*slot as usize) {
+            Some(i) => {
+                Abs::Bool { can_true: i.hi >= Ext::Fin(Decimal::ONE), can_false: i.lo <= Ext::Fin(Decimal::ZERO) }
+            }
+            None => EITHER,
+        },
         Expr::Input(slot) => env.inputs.get(*slot as usize).map(|i| Abs::Num(*i)).unwrap_or(Abs::Other),
         Expr::Param(p) => env.params.get(*p as usize).map(|v| abs_value(*v)).unwrap_or(Abs::Other),
         Expr::Folded { value, .. } => abs_value(*value),
@@ -432,6 +452,14 @@ fn narrow(cond: &Expr, holds: bool, env: &Env<'_>) -> Vec<Interval> {
     let mut inputs = env.inputs.clone();
     match cond {
         Expr::Not(a) => return narrow(a, !holds, env),
+        Expr::Input(slot) if env.is_bool(*slot) => {
+            if let Some(current) = inputs.get_mut(*slot as usize) {
+                let known = Ext::Fin(if holds { Decimal::ONE } else { Decimal::ZERO });
+                current.lo = current.lo.max(known);
+                current.hi = current.hi.min(known);
+            }
+            return inputs;
+        }
         Expr::And(a, b) if holds => {
             let first = narrow(a, true, env);
             return narrow(b, true, &env.with(first));
@@ -492,12 +520,15 @@ fn negate(op: CmpOp) -> CmpOp {
 }
 
 pub(super) fn show(i: Interval) -> String {
-    let b = |e: Ext| match e {
+    format!("{} to {}", show_bound(i.lo), show_bound(i.hi))
+}
+
+pub(super) fn show_bound(e: Ext) -> String {
+    match e {
         Ext::NegInf => "-∞".to_string(),
         Ext::PosInf => "+∞".to_string(),
         Ext::Fin(d) => d.normalize().to_string(),
-    };
-    format!("{} to {}", b(i.lo), b(i.hi))
+    }
 }
 
 /// What the range analysis proves about one item.
@@ -507,8 +538,21 @@ pub(super) struct ItemFacts {
     pub(super) raw: Interval,
     /// The points it can count: after the cap, and 0 when a precondition or group drops it.
     pub(super) points: Interval,
-    /// Arms of its top-level `when` that can never fire.
-    pub(super) dead_arms: Vec<usize>,
+    /// Every `when` of its rule, nested ones too, in source order: what becomes of each arm.
+    pub(super) whens: Vec<Vec<ArmFate>>,
+    /// Per precondition: whether it can be true, whether it can be false.
+    pub(super) preconditions: Vec<(bool, bool)>,
+}
+
+/// What the range analysis proves of one `when` arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ArmFate {
+    /// It can fire.
+    Live,
+    /// Its condition is never true for the inputs' declared ranges.
+    Impossible,
+    /// Its condition can be true, but never once the arms above it are false.
+    Shadowed,
 }
 
 /// What the range analysis proves about a policy; the lints in `lints/` read it.
@@ -517,6 +561,11 @@ pub(super) struct Facts {
     pub(super) items: Vec<ItemFacts>,
     /// The most any applicant can score (sections after their caps, groups by their best).
     pub(super) best_total: Ext,
+    /// Per section: the most it can sum before its cap (for a deduction section, the lowest).
+    pub(super) sections: Vec<(u16, Ext)>,
+    /// Per eligibility requirement, then per veto: whether it can be true, can be false.
+    pub(super) eligibility: Vec<(bool, bool)>,
+    pub(super) vetoes: Vec<(bool, bool)>,
 }
 
 /// Run the range analysis over a checked rule set.
@@ -524,6 +573,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
     let inputs = input_intervals(ruleset);
     let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
     let whole: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Int { .. })).collect();
+    let bools: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Bool)).collect();
     let mut finals = vec![Interval::ANY; ruleset.items.len()];
     let mut items = Vec::new();
     for &index in &ruleset.order {
@@ -534,16 +584,43 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
         }
         // Items are analysed in dependency order: those it reads already have their points.
         // (Borrowed, not copied: a copy per item is quadratic in a policy's size.)
-        let env =
-            Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole, rules: ruleset, row: None };
+        let env = Env {
+            inputs: inputs.clone(),
+            items: &finals,
+            params: &params,
+            whole: &whole,
+            bools: &bools,
+            rules: ruleset,
+            row: None,
+        };
         let raw = num(eval(&item.body, &env));
         let points = final_points(ruleset, item, raw, info.deduction);
-        let dead_arms = dead_arms(&item.body, &env);
+        let mut whens = Vec::new();
+        arm_fates(&item.body, &env, &mut whens);
+        let preconditions = item.preconditions.iter().map(|p| truth(eval(&p.condition, &env))).collect();
         finals[index as usize] = points;
-        items.push(ItemFacts { index, raw, points, dead_arms });
+        items.push(ItemFacts { index, raw, points, whens, preconditions });
     }
+    let env = Env {
+        inputs: inputs.clone(),
+        items: &finals,
+        params: &params,
+        whole: &whole,
+        bools: &bools,
+        rules: ruleset,
+        row: None,
+    };
+    let rule_truth = |list: &[crate::rules::RuleDef]| list.iter().map(|r| truth(eval(&r.condition, &env))).collect();
+    let (eligibility, vetoes) = (rule_truth(&ruleset.eligibility), rule_truth(&ruleset.vetoes));
     let mut best = Ext::Fin(Decimal::ZERO);
-    for section in ruleset.sections.iter().filter(|s| !s.deduction) {
+    let mut sections = Vec::new();
+    for (s, section) in ruleset.sections.iter().enumerate() {
+        if section.deduction {
+            // The largest deduction is the sum of the items' lowest points.
+            let least = section.items.iter().map(|&i| finals[i as usize].lo).fold(Ext::Fin(Decimal::ZERO), Ext::add);
+            sections.push((s as u16, least));
+            continue;
+        }
         let mut sum = Ext::Fin(Decimal::ZERO);
         let mut counted_groups = Vec::new();
         for &i in &section.items {
@@ -562,12 +639,13 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
                 None => sum = sum.add(finals[i as usize].hi),
             }
         }
+        sections.push((s as u16, sum));
         if let Some(cap) = section.cap {
             sum = sum.min(Ext::Fin(ruleset.points_decimal(cap)));
         }
         best = best.add(sum);
     }
-    Facts { items, best_total: best }
+    Facts { items, best_total: best, sections, eligibility, vetoes }
 }
 
 /// The interval of each input, from its declared range.
@@ -580,6 +658,7 @@ fn input_intervals(ruleset: &RuleSet) -> Vec<Interval> {
                 lo: def.min.map(Ext::Fin).unwrap_or(Ext::NegInf),
                 hi: def.max.map(Ext::Fin).unwrap_or(Ext::PosInf),
             },
+            InputType::Bool => Interval { lo: Ext::Fin(Decimal::ZERO), hi: Ext::Fin(Decimal::ONE) },
             _ => Interval::ANY,
         })
         .collect()
@@ -617,12 +696,20 @@ pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
     let inputs = input_intervals(ruleset);
     let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
     let whole: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Int { .. })).collect();
+    let bools: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Bool)).collect();
     let mut finals = vec![Interval::ANY; ruleset.items.len()];
     for &index in &ruleset.order {
         let Some(item) = ruleset.items.get(index as usize) else { continue };
         let deduction = ruleset.sections.get(item.section as usize).is_some_and(|s| s.deduction);
-        let env =
-            Env { inputs: inputs.clone(), items: &finals, params: &params, whole: &whole, rules: ruleset, row: None };
+        let env = Env {
+            inputs: inputs.clone(),
+            items: &finals,
+            params: &params,
+            whole: &whole,
+            bools: &bools,
+            rules: ruleset,
+            row: None,
+        };
         let points = final_points(ruleset, item, num(eval(&item.body, &env)), deduction);
         finals[index as usize] = points;
     }
@@ -633,22 +720,50 @@ pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
     finals.into_iter().map(|i| PointsRange { low: bound(i.lo), high: bound(i.hi) }).collect()
 }
 
-/// Indices of the arms of a top-level `when` that can never fire: the inputs' declared
-/// ranges or the arms above rule them out.
-fn dead_arms(ir: &Expr, env: &Env<'_>) -> Vec<usize> {
-    let Expr::When { arms, .. } = ir else {
-        return Vec::new();
+/// The fate of every arm of every `when` in `e`, in source order (the order of
+/// [`Expr::children`]); a `when` inside an arm is judged knowing that arm's condition holds.
+fn arm_fates(e: &Expr, env: &Env<'_>, out: &mut Vec<Vec<ArmFate>>) {
+    let Expr::When { arms, otherwise } = e else {
+        e.children().for_each(|c| arm_fates(c, env, out));
+        return;
     };
-    let mut dead = Vec::new();
+    let slot = out.len();
+    out.push(Vec::new());
+    let mut fates = Vec::new();
     let mut inputs = env.inputs.clone();
-    for (k, (cond, _)) in arms.iter().enumerate() {
+    for (k, (cond, result)) in arms.iter().enumerate() {
+        let can_fire = |here: &Env<'_>| {
+            let narrowed = narrow(cond, true, here);
+            truth(eval(cond, here)).0 && !narrowed.iter().any(|i| i.is_empty())
+        };
         let here = env.with(inputs.clone());
-        let (can_true, _) = truth(eval(cond, &here));
-        let narrowed = narrow(cond, true, &here);
-        if !can_true || narrowed.iter().any(|i| i.is_empty()) {
-            dead.push(k);
-        }
+        // `when a` above `when a and b`: the second implies the first, whatever a and b read.
+        let implied =
+            arms[..k].iter().any(|(earlier, _)| conjuncts(earlier).iter().all(|c| conjuncts(cond).contains(c)));
+        let fate = if !can_fire(env) {
+            ArmFate::Impossible
+        } else if !can_fire(&here) || implied {
+            ArmFate::Shadowed
+        } else {
+            ArmFate::Live
+        };
+        fates.push(fate);
+        arm_fates(cond, &here, out);
+        arm_fates(result, &here.with(narrow(cond, true, &here)), out);
         inputs = narrow(cond, false, &here);
     }
-    dead
+    out[slot] = fates;
+    arm_fates(otherwise, &env.with(inputs), out);
+}
+
+/// The parts of a condition joined by `and`.
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::And(a, b) => {
+            let mut parts = conjuncts(a);
+            parts.extend(conjuncts(b));
+            parts
+        }
+        other => vec![other],
+    }
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use jifen::testing::TestResult;
+use jifen::testing::{Mismatch, TestResult};
 
 use super::input::{policy_loader, policy_paths, read};
 use super::{exit, stderr_color, stdout_color, width, Format};
@@ -120,11 +120,9 @@ pub fn run(args: Args, format: Format) -> u8 {
                     for m in &t.mismatches {
                         let (file, line) = m.location.rsplit_once(':').unwrap_or((&m.location, "1"));
                         outln!(
-                            "::error file={file},line={line},title=jifen test::test \"{}\": {} expected {}, got {}",
+                            "::error file={file},line={line},title=jifen test::test \"{}\": {}",
                             t.name,
-                            m.target,
-                            m.expected,
-                            m.actual
+                            mismatch_text(m)
                         );
                     }
                 }
@@ -149,10 +147,7 @@ fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bo
             out.push_str(&format!("         error: {e}\n"));
         }
         for m in &r.mismatches {
-            out.push_str(&format!(
-                "         {}: expected {}, got {}  ({})\n",
-                m.target, m.expected, m.actual, m.location
-            ));
+            out.push_str(&format!("         {}  ({})\n", mismatch_text(m), m.location));
         }
         if let Some(o) = &r.outcome {
             let breakdown: Vec<String> = o
@@ -174,10 +169,16 @@ fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bo
     out
 }
 
+/// `item high_skill: expected 30, got 0 — precondition not met: "需持有居住证"`
+fn mismatch_text(m: &Mismatch) -> String {
+    let why = m.why.as_ref().map(|w| format!(" — {w}")).unwrap_or_default();
+    format!("{}: expected {}, got {}{why}", m.target, m.expected, m.actual)
+}
+
 fn coverage_text(c: &jifen::testing::Coverage) -> String {
     let mut out = format!("  coverage: {:.1}% ({}/{} goals)\n", c.percent(), c.covered, c.total);
     for g in c.goals.iter().filter(|g| !g.covered) {
-        out.push_str(&format!("    not covered: item {}: {}\n", g.item, g.what));
+        out.push_str(&format!("    not covered: {}: {}  ({})\n", g.subject, g.what, g.location));
     }
     out
 }
@@ -200,11 +201,8 @@ fn junit(all: &[FileResults]) -> String {
             if t.passed {
                 out.push_str("/>\n");
             } else {
-                let text: Vec<String> = t
-                    .mismatches
-                    .iter()
-                    .map(|m| format!("{}: expected {}, got {} ({})", m.target, m.expected, m.actual, m.location))
-                    .collect();
+                let text: Vec<String> =
+                    t.mismatches.iter().map(|m| format!("{} ({})", mismatch_text(m), m.location)).collect();
                 let text = t.error.clone().unwrap_or_else(|| text.join("\n"));
                 out.push_str(&format!(
                     ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",

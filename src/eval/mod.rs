@@ -4,6 +4,7 @@
 //! inputs by slot and allocates nothing but the outcome's item list.
 
 mod aggregate;
+mod decisions;
 mod lower;
 mod scorer;
 mod table;
@@ -15,6 +16,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 pub use aggregate::{Scores, POINTS_LIMIT};
+pub use decisions::{arm_count, nested_arms_taken, nested_choices};
 pub use scorer::Scorer;
 
 use aggregate::{Computed, Evaluator, Layout};

@@ -424,6 +424,8 @@ pub struct RuleDef {
     pub id: Arc<str>,
     pub reason: Arc<str>,
     pub condition: Expr,
+    /// Where it is written, `file:line`.
+    pub location: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
-//! W0102: a `when` arm that can never fire — the inputs' declared ranges or the arms above
-//! it rule it out (for the item's top-level `when`).
+//! W0102: an arm of the item's top-level `when` that can never fire — the inputs' declared
+//! ranges rule it out (an arm ruled out by the arms above it is W0109; a nested arm W0110).
 
-use crate::check::ranges::ItemFacts;
+use crate::check::ranges::{ArmFate, ItemFacts};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::syntax::ast::{self, ExprKind};
 
@@ -9,10 +9,14 @@ pub(super) fn check(decl: &ast::ItemDecl, facts: &ItemFacts) -> Vec<Diagnostic> 
     let ExprKind::When { arms, .. } = &decl.body.kind else {
         return Vec::new();
     };
-    facts
-        .dead_arms
+    let Some(fates) = facts.whens.first() else {
+        return Vec::new();
+    };
+    fates
         .iter()
-        .filter_map(|k| arms.get(*k))
+        .enumerate()
+        .filter(|(_, f)| **f == ArmFate::Impossible)
+        .filter_map(|(k, _)| arms.get(k))
         .map(|arm| {
             Diagnostic::warning(
                 codes::IMPOSSIBLE_ARM,
@@ -20,7 +24,7 @@ pub(super) fn check(decl: &ast::ItemDecl, facts: &ItemFacts) -> Vec<Diagnostic> 
                 arm.condition.span,
                 "never true here",
             )
-            .with_help("the inputs' declared ranges or the arms above rule it out; remove it or fix the condition")
+            .with_help("the inputs' declared ranges rule it out; remove it or fix the condition")
         })
         .collect()
 }

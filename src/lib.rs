@@ -26,6 +26,7 @@ pub mod docgen;
 pub mod eval;
 pub mod fmt;
 pub mod load;
+pub mod mutants;
 #[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod plan;

@@ -9,7 +9,7 @@ mod matching;
 mod ranges;
 mod types;
 
-pub use ranges::{item_points, PointsRange};
+pub use ranges::{item_points, PointsRange, Ranges};
 
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
@@ -719,6 +719,7 @@ impl<'a> Checker<'a> {
                 value,
                 unit: ty.unit(),
                 doc: p.docs.clone(),
+                location: self.location(p.name.span),
             });
         }
     }
@@ -782,6 +783,7 @@ impl<'a> Checker<'a> {
                 deduction: decl.deduction,
                 cap: None,
                 items: item_ids,
+                location: self.location(decl.name.span),
             });
         }
         sections
@@ -1089,6 +1091,7 @@ impl<'a> Checker<'a> {
                     id: Arc::from(rule.name.name.as_str()),
                     reason: Arc::from(rule.reason.value.as_str()),
                     condition,
+                    location: self.location(rule.name.span),
                 });
             }
         }

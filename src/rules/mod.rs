@@ -242,6 +242,9 @@ pub struct ParamDef {
     pub value: Value,
     pub unit: Option<Unit>,
     pub doc: Option<String>,
+    /// Where the parameter is declared, `file:line`.
+    #[serde(default)]
+    pub location: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -276,6 +279,9 @@ pub struct SectionDef {
     pub deduction: bool,
     pub cap: Option<i64>,
     pub items: Vec<u16>,
+    /// Where the section is declared, `file:line`.
+    #[serde(default)]
+    pub location: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -292,6 +298,9 @@ pub struct RuleDef {
     pub id: Arc<str>,
     pub reason: Arc<str>,
     pub condition: Expr,
+    /// Where the rule is written, `file:line`.
+    #[serde(default)]
+    pub location: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -105,6 +105,8 @@ struct Candidate {
     hint: String,
     /// Set when the range analysis proves no applicant can notice the change.
     equivalent: Option<String>,
+    /// A whole-number input and the one value of it where the change can make a difference.
+    boundary: Option<(u16, Value)>,
 }
 
 impl RuleSet {
@@ -131,6 +133,7 @@ fn run_all(rs: &RuleSet, candidates: Vec<Candidate>) -> Vec<Mutant> {
 }
 
 fn run_one(rs: &RuleSet, c: Candidate) -> Mutant {
+    let (edit, boundary) = (c.edit.clone(), c.boundary);
     let mut mutant = Mutant {
         location: c.location,
         place: c.place,
@@ -146,7 +149,12 @@ fn run_one(rs: &RuleSet, c: Candidate) -> Mutant {
         mutant.reason = Some(reason);
         return mutant;
     }
-    let changed = apply(rs, &c.edit);
+    let changed = apply(rs, &edit);
+    if let Some(reason) = not_counted(rs, &changed, &edit, boundary) {
+        mutant.verdict = Verdict::Equivalent;
+        mutant.reason = Some(reason);
+        return mutant;
+    }
     match changed.run_tests(None).into_iter().find(|r| !r.passed) {
         Some(failed) => {
             mutant.verdict = Verdict::Killed;
@@ -155,6 +163,32 @@ fn run_one(rs: &RuleSet, c: Candidate) -> Mutant {
         None => mutant.hint = Some(c.hint),
     }
     mutant
+}
+
+/// Why a change that the range analysis alone did not rule out is not counted: the
+/// checker would reject the changed policy, or evaluating every combination of the few
+/// inputs the changed item reads shows the same points.
+fn not_counted(rs: &RuleSet, changed: &RuleSet, edit: &Edit, boundary: Option<(u16, Value)>) -> Option<String> {
+    let item = match *edit {
+        Edit::Expr { root: Root::Body(i) | Root::Precondition(i, _), .. } | Edit::DropPrecondition(i, _) => i,
+        _ => return None,
+    };
+    let deduction = changed
+        .items
+        .get(item)
+        .and_then(|d| changed.sections.get(d.section as usize))
+        .is_some_and(|s| s.deduction);
+    let points = Ranges::of(changed).points(item);
+    let wrong_sign = if deduction {
+        points.high.is_some_and(|h| h > Decimal::ZERO)
+    } else {
+        points.low.is_some_and(|l| l < Decimal::ZERO)
+    };
+    if wrong_sign {
+        return Some("the checker rejects the changed policy (points of the wrong sign, E0403/E0404)".to_string());
+    }
+    same_on_every_input(rs, changed, item, boundary)
+        .then(|| "every combination of the inputs the item reads gives the same points".to_string())
 }
 
 /// The rule set with one change made.
@@ -324,6 +358,7 @@ impl<'r> Enumerate<'r> {
                         p.reason
                     ),
                     equivalent: always.then(|| "the precondition holds for every applicant".to_string()),
+                    boundary: None,
                 });
             }
             if let Some(cap) = item.cap {
@@ -359,6 +394,7 @@ impl<'r> Enumerate<'r> {
                     rs.standard - 1
                 ),
                 equivalent: None,
+                boundary: None,
             });
         }
         self.out
@@ -416,6 +452,7 @@ impl<'r> Enumerate<'r> {
             change,
             hint,
             equivalent,
+            boundary: None,
         });
     }
 
@@ -512,6 +549,7 @@ impl<'r> Enumerate<'r> {
                         change,
                         hint,
                         equivalent,
+                        boundary: None,
                     });
                 }
             }
@@ -531,6 +569,7 @@ impl<'r> Enumerate<'r> {
                         change: format!("`{shown} => {}` → `{shown} => {}`", self.printer.expr(result), self.printer.expr(other)),
                         hint: format!("a test with {shown} that checks the points{}", self.where_clause(context)),
                         equivalent: self.unreachable(context),
+                        boundary: None,
                     });
                 }
             }
@@ -584,8 +623,10 @@ impl<'r> Enumerate<'r> {
             (Some(c), None) => format!("a test with {} = {}{}", self.printer.expr(b), self.shown(c, b), self.where_clause(context)),
             _ => format!("a test where `{}` equals `{}`{}", self.printer.expr(a), self.printer.expr(b), self.where_clause(context)),
         };
-        let equivalent = self.same_condition(context, e, &new);
+        let equivalent = self.same_condition(context, e, &new).or_else(|| self.discrete(a, b, op, swapped, None));
         self.expr_candidate(site, path, "comparison", e, new, hint, equivalent);
+        let at = constant_of(b).map(|c| (a, c)).or_else(|| constant_of(a).map(|c| (b, c)));
+        self.mark_boundary(at);
         // The threshold: a constant side moved by the smallest step of the other side.
         for (side, c, other) in [(1usize, constant_of(b), a), (0, constant_of(a), b)] {
             let Some(c) = c else { continue };
@@ -610,10 +651,49 @@ impl<'r> Enumerate<'r> {
                     Some(v) => format!("a test with {} = {}{}", self.printer.expr(other), self.shown(v, other), self.where_clause(context)),
                     None => format!("a test at the boundary of `{}`", self.printer.expr(e)),
                 };
-                let equivalent = self.same_condition(context, e, &new);
+                let (old_c, new_c) = if side == 1 { (c, moved) } else { (c, moved) };
+                let equivalent = self
+                    .same_condition(context, e, &new)
+                    .or_else(|| self.discrete(a, b, op, op, Some((side, old_c, new_c))));
                 self.expr_candidate(site, path, "constant", e, new, hint, equivalent);
+                self.mark_boundary(at.map(|v| (other, v)));
             }
         }
+    }
+
+    /// Note on the last change the one value of a whole-number input where it can matter.
+    fn mark_boundary(&mut self, at: Option<(&Expr, Value)>) {
+        let Some((Expr::Input(slot), v)) = at else { return };
+        let whole = self.rs.inputs.get(*slot as usize).is_some_and(|i| matches!(i.ty, InputType::Int { .. }));
+        if let (true, Some(last)) = (whole && number(v).is_some_and(|d| d.fract().is_zero()), self.out.last_mut()) {
+            last.boundary = Some((*slot, v));
+        }
+    }
+
+    /// Equivalence of a comparison of an item's points with a constant, when the item can
+    /// only give a few listed values and none of them tells the two comparisons apart.
+    /// `moved`: which side's constant moved (1 = right), from what to what.
+    fn discrete(&self, a: &Expr, b: &Expr, op: CmpOp, new_op: CmpOp, moved: Option<(usize, Value, Value)>) -> Option<String> {
+        let (item, c, right) = match (a, b) {
+            (Expr::Points(i), other) => (*i, constant_of(other)?, true),
+            (other, Expr::Points(i)) => (*i, constant_of(other)?, false),
+            _ => return None,
+        };
+        let values = listed_points(self.rs, item as usize)?;
+        let new_c = match moved {
+            Some((_, _, to)) => to,
+            None => c,
+        };
+        let same = values.iter().all(|v| {
+            let v = Value::Dec(*v);
+            if right {
+                cmp(op, v, c) == cmp(new_op, v, new_c)
+            } else {
+                cmp(op, c, v) == cmp(new_op, new_c, v)
+            }
+        });
+        let shown: Vec<String> = values.iter().map(|v| v.normalize().to_string()).collect();
+        same.then(|| format!("the item compared can only give {}, which the change does not tell apart", shown.join(", ")))
     }
 
     /// A value as the other side of a comparison would be written (`9947.19 yuan`).
@@ -653,6 +733,7 @@ impl<'r> Enumerate<'r> {
             change: format!("`cap {cap}` → `cap {}`", cap + 1),
             hint: format!("a test where item {}'s rule computes more than {cap} points", item.id),
             equivalent: (!binds).then(|| "the cap can never bind".to_string()),
+            boundary: None,
         });
     }
 
@@ -688,6 +769,7 @@ impl<'r> Enumerate<'r> {
             change: format!("`cap {cap}` → `cap {}`", cap + 1),
             hint: format!("a test whose section {} adds up to more than {cap} points", section.id),
             equivalent: (!binds).then(|| "the cap can never bind".to_string()),
+            boundary: None,
         });
     }
 
@@ -716,8 +798,112 @@ impl<'r> Enumerate<'r> {
                 ),
                 hint: format!("a test exactly at a threshold set by {}", param.name),
                 equivalent: unread.then(|| "no rule reads the parameter".to_string()),
+                boundary: None,
             });
         }
+    }
+}
+
+/// The points an item can give when its rule is a `when` or `match` of constants (with 0
+/// for a precondition not met), else `None`.
+fn listed_points(rs: &RuleSet, index: usize) -> Option<Vec<Decimal>> {
+    let item = rs.items.get(index)?;
+    let results: Vec<&Expr> = match &item.body {
+        Expr::Match { arms, .. } => arms.iter().map(|(_, r)| r).collect(),
+        Expr::When { arms, otherwise } => arms.iter().map(|(_, r)| r).chain([&**otherwise]).collect(),
+        other => vec![other],
+    };
+    let mut values = vec![Decimal::ZERO];
+    for r in results {
+        let mut v = number(constant_of(r)?)?;
+        if let Some(cap) = item.cap {
+            v = v.min(Decimal::from(cap));
+        }
+        values.push(v);
+    }
+    values.sort();
+    values.dedup();
+    Some(values)
+}
+
+/// Whether item `index` gives the same points, before exclusive groups, under `changed`
+/// as under `rs` for every combination of the inputs it reads — when it reads only
+/// inputs of small finite range (whole numbers with both bounds, yes/no, enums; `fixed`
+/// pins one input) and no other item's points.
+fn same_on_every_input(rs: &RuleSet, changed: &RuleSet, index: usize, fixed: Option<(u16, Value)>) -> bool {
+    const MAX_COMBINATIONS: usize = 10_000;
+    let (Some(item), Some(base)) = (rs.items.get(index), rs.tests.first()) else { return false };
+    let mut slots = Vec::new();
+    let mut reads_points = false;
+    let mut visit = |e: &Expr| collect_reads(e, &mut slots, &mut reads_points);
+    visit(&item.body);
+    item.preconditions.iter().for_each(|p| visit(&p.condition));
+    if let Some(def) = changed.items.get(index) {
+        visit(&def.body);
+        def.preconditions.iter().for_each(|p| visit(&p.condition));
+    }
+    if reads_points {
+        return false;
+    }
+    slots.sort_unstable();
+    slots.dedup();
+    let mut domains = Vec::new();
+    let mut combinations = 1usize;
+    for &slot in &slots {
+        let Some(def) = rs.inputs.get(slot as usize) else { return false };
+        let mut domain: Vec<Value> = match (fixed, def.ty) {
+            (Some((s, v)), _) if s == slot => vec![v],
+            (_, InputType::Bool) => vec![Value::Bool(false), Value::Bool(true)],
+            (_, InputType::Enum(e)) => {
+                let count = rs.enums.get(e as usize).map_or(0, |d| d.variants.len());
+                (0..count as u16).map(Value::Enum).collect()
+            }
+            (_, InputType::Int { .. }) => {
+                let (Some(lo), Some(hi)) = (def.min, def.max) else { return false };
+                let (Ok(lo), Ok(hi)) = (i64::try_from(lo.ceil()), i64::try_from(hi.floor())) else { return false };
+                if hi < lo || hi - lo > MAX_COMBINATIONS as i64 {
+                    return false;
+                }
+                (lo..=hi).map(Value::Int).collect()
+            }
+            _ => return false,
+        };
+        if def.optional {
+            domain.push(Value::Absent);
+        }
+        combinations = match combinations.checked_mul(domain.len()) {
+            Some(c) if c <= MAX_COMBINATIONS => c,
+            _ => return false,
+        };
+        domains.push(domain);
+    }
+    let mut applicant = rs.test_applicant(base);
+    let before_groups = |rules: &RuleSet, a: &crate::eval::Applicant| -> Option<(i64, bool)> {
+        let o = rules.evaluate(a).ok()?;
+        let item = o.items.get(index)?;
+        let unmet = matches!(item.status, crate::eval::Status::PreconditionUnmet { .. });
+        Some((item.raw_points, unmet))
+    };
+    for n in 0..combinations {
+        let mut rest = n;
+        for (slot, domain) in slots.iter().zip(&domains) {
+            if let Some(v) = applicant.values.get_mut(*slot as usize) {
+                *v = domain[rest % domain.len()];
+            }
+            rest /= domain.len();
+        }
+        if before_groups(rs, &applicant) != before_groups(changed, &applicant) {
+            return false;
+        }
+    }
+    true
+}
+
+fn collect_reads(e: &Expr, slots: &mut Vec<u16>, reads_points: &mut bool) {
+    match e {
+        Expr::Input(s) => slots.push(*s),
+        Expr::Points(_) => *reads_points = true,
+        _ => e.children().for_each(|c| collect_reads(c, slots, reads_points)),
     }
 }
 

@@ -26,9 +26,9 @@ pub mod docgen;
 pub mod eval;
 pub mod fmt;
 pub mod load;
-pub mod mutants;
 #[cfg(feature = "lsp")]
 pub mod lsp;
+pub mod mutants;
 pub mod plan;
 pub mod population;
 pub mod report;

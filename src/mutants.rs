@@ -65,7 +65,8 @@ pub struct MutationReport {
 impl MutationReport {
     fn new(mutants: Vec<Mutant>, not_run: usize) -> MutationReport {
         let count = |v: Verdict| mutants.iter().filter(|m| m.verdict == v).count();
-        let (killed, survived, equivalent) = (count(Verdict::Killed), count(Verdict::Survived), count(Verdict::Equivalent));
+        let (killed, survived, equivalent) =
+            (count(Verdict::Killed), count(Verdict::Survived), count(Verdict::Equivalent));
         // A ratio for display and a CI threshold, not a score of an applicant: f64 is fine.
         let score = if killed + survived == 0 { 100.0 } else { killed as f64 * 100.0 / (killed + survived) as f64 };
         MutationReport { killed, survived, equivalent, not_run, score, mutants }
@@ -85,7 +86,11 @@ enum Root {
 #[derive(Debug, Clone)]
 enum Edit {
     /// Replace the subexpression at `path` (child indices, [`INTO_FOLDED`] to enter a folded source).
-    Expr { root: Root, path: Vec<usize>, replacement: Expr },
+    Expr {
+        root: Root,
+        path: Vec<usize>,
+        replacement: Expr,
+    },
     DropPrecondition(usize, usize),
     ItemCap(usize, i64),
     SectionCap(usize, i64),
@@ -173,11 +178,8 @@ fn not_counted(rs: &RuleSet, changed: &RuleSet, edit: &Edit, boundary: Option<(u
         Edit::Expr { root: Root::Body(i) | Root::Precondition(i, _), .. } | Edit::DropPrecondition(i, _) => i,
         _ => return None,
     };
-    let deduction = changed
-        .items
-        .get(item)
-        .and_then(|d| changed.sections.get(d.section as usize))
-        .is_some_and(|s| s.deduction);
+    let deduction =
+        changed.items.get(item).and_then(|d| changed.sections.get(d.section as usize)).is_some_and(|s| s.deduction);
     let points = Ranges::of(changed).points(item);
     let wrong_sign = if deduction {
         points.high.is_some_and(|h| h > Decimal::ZERO)
@@ -337,7 +339,12 @@ impl<'r> Enumerate<'r> {
             let location = item.location.as_str();
             let pre: Vec<(Expr, bool)> = item.preconditions.iter().map(|p| (p.condition.clone(), true)).collect();
             let mut context = pre.clone();
-            self.walk(&item.body, &Site { root: Root::Body(i), location, place: &place }, &mut Vec::new(), &mut context);
+            self.walk(
+                &item.body,
+                &Site { root: Root::Body(i), location, place: &place },
+                &mut Vec::new(),
+                &mut context,
+            );
             for (k, p) in item.preconditions.iter().enumerate() {
                 // A precondition matters only when the others hold.
                 let mut others: Vec<(Expr, bool)> =
@@ -367,11 +374,21 @@ impl<'r> Enumerate<'r> {
         }
         for (k, r) in rs.eligibility.iter().enumerate() {
             let place = format!("requirement {}", r.id);
-            self.walk(&r.condition, &Site { root: Root::Requirement(k), location: &r.location, place: &place }, &mut Vec::new(), &mut Vec::new());
+            self.walk(
+                &r.condition,
+                &Site { root: Root::Requirement(k), location: &r.location, place: &place },
+                &mut Vec::new(),
+                &mut Vec::new(),
+            );
         }
         for (k, r) in rs.vetoes.iter().enumerate() {
             let place = format!("veto {}", r.id);
-            self.walk(&r.condition, &Site { root: Root::Veto(k), location: &r.location, place: &place }, &mut Vec::new(), &mut Vec::new());
+            self.walk(
+                &r.condition,
+                &Site { root: Root::Veto(k), location: &r.location, place: &place },
+                &mut Vec::new(),
+                &mut Vec::new(),
+            );
         }
         for (s, section) in rs.sections.iter().enumerate() {
             if let Some(cap) = section.cap {
@@ -442,7 +459,17 @@ impl<'r> Enumerate<'r> {
         }
     }
 
-    fn expr_candidate(&mut self, site: &Site<'_>, path: &[usize], kind: &'static str, old: &Expr, new: Expr, hint: String, equivalent: Option<String>) {
+    #[allow(clippy::too_many_arguments)]
+    fn expr_candidate(
+        &mut self,
+        site: &Site<'_>,
+        path: &[usize],
+        kind: &'static str,
+        old: &Expr,
+        new: Expr,
+        hint: String,
+        equivalent: Option<String>,
+    ) {
         let change = format!("`{}` → `{}`", self.printer.expr(old), self.printer.expr(&new));
         self.push(Candidate {
             edit: Edit::Expr { root: site.root, path: path.to_vec(), replacement: new },
@@ -498,7 +525,11 @@ impl<'r> Enumerate<'r> {
                 let step = own_step(*v);
                 for delta in [step, -step] {
                     let Some(new) = shifted(*v, delta) else { continue };
-                    let hint = format!("a test that checks the points given by `{}`{}", self.printer.expr(e), self.where_clause(context));
+                    let hint = format!(
+                        "a test that checks the points given by `{}`{}",
+                        self.printer.expr(e),
+                        self.where_clause(context)
+                    );
                     let equivalent = self.unreachable(context);
                     self.expr_candidate(site, path, "constant", e, Expr::Const(new), hint, equivalent);
                 }
@@ -528,12 +559,11 @@ impl<'r> Enumerate<'r> {
                     arm_context.push((cond.clone(), true));
                     let mut result_path = path.to_vec();
                     result_path.push(2 * k + 1);
-                    let hint = format!(
-                        "a test that takes `when {}`{}",
-                        self.printer.expr(cond),
-                        self.where_clause(context)
-                    );
-                    let equivalent = self.unreachable(&arm_context).map(|_| "no applicant in the inputs' declared ranges takes this arm".to_string());
+                    let hint =
+                        format!("a test that takes `when {}`{}", self.printer.expr(cond), self.where_clause(context));
+                    let equivalent = self
+                        .unreachable(&arm_context)
+                        .map(|_| "no applicant in the inputs' declared ranges takes this arm".to_string());
                     let change = format!(
                         "`when {} => {}` → `when {} => {}` (the else result)",
                         self.printer.expr(cond),
@@ -566,7 +596,11 @@ impl<'r> Enumerate<'r> {
                         location: site.location.to_string(),
                         place: site.place.to_string(),
                         kind: "match arm",
-                        change: format!("`{shown} => {}` → `{shown} => {}`", self.printer.expr(result), self.printer.expr(other)),
+                        change: format!(
+                            "`{shown} => {}` → `{shown} => {}`",
+                            self.printer.expr(result),
+                            self.printer.expr(other)
+                        ),
                         hint: format!("a test with {shown} that checks the points{}", self.where_clause(context)),
                         equivalent: self.unreachable(context),
                         boundary: None,
@@ -577,12 +611,15 @@ impl<'r> Enumerate<'r> {
                 let step = own_step(Value::Dec(*amount));
                 for delta in [step, -step] {
                     let Some(new_amount) = amount.checked_add(delta).filter(|a| *a > Decimal::ZERO) else { continue };
-                    let new = Expr::Per { rate: rate.clone(), operand: operand.clone(), scale: *scale, amount: new_amount };
+                    let new =
+                        Expr::Per { rate: rate.clone(), operand: operand.clone(), scale: *scale, amount: new_amount };
                     // One full unit under one amount and none under the other.
                     let at = amount.min(&new_amount).checked_div(Decimal::from(*scale));
                     let unit = self.rs.unit_of(operand);
-                    let value = at.map(|d| crate::rules::print::quantity(Value::Dec(d.normalize()), unit)).unwrap_or_default();
-                    let hint = format!("a test with {} = {value}{}", self.printer.expr(operand), self.where_clause(context));
+                    let value =
+                        at.map(|d| crate::rules::print::quantity(Value::Dec(d.normalize()), unit)).unwrap_or_default();
+                    let hint =
+                        format!("a test with {} = {value}{}", self.printer.expr(operand), self.where_clause(context));
                     let equivalent = self.unreachable(context);
                     self.expr_candidate(site, path, "per", e, new, hint, equivalent);
                 }
@@ -607,7 +644,16 @@ impl<'r> Enumerate<'r> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn comparison(&mut self, op: CmpOp, a: &Expr, b: &Expr, e: &Expr, site: &Site<'_>, path: &[usize], context: &[(Expr, bool)]) {
+    fn comparison(
+        &mut self,
+        op: CmpOp,
+        a: &Expr,
+        b: &Expr,
+        e: &Expr,
+        site: &Site<'_>,
+        path: &[usize],
+        context: &[(Expr, bool)],
+    ) {
         // The operator: `>=` ↔ `>`, `<=` ↔ `<`, `==` ↔ `!=`.
         let swapped = match op {
             CmpOp::Ge => CmpOp::Gt,
@@ -619,9 +665,18 @@ impl<'r> Enumerate<'r> {
         };
         let new = Expr::Cmp(swapped, Box::new(a.clone()), Box::new(b.clone()));
         let hint = match (constant_of(a), constant_of(b)) {
-            (None, Some(c)) => format!("a test with {} = {}{}", self.printer.expr(a), self.shown(c, a), self.where_clause(context)),
-            (Some(c), None) => format!("a test with {} = {}{}", self.printer.expr(b), self.shown(c, b), self.where_clause(context)),
-            _ => format!("a test where `{}` equals `{}`{}", self.printer.expr(a), self.printer.expr(b), self.where_clause(context)),
+            (None, Some(c)) => {
+                format!("a test with {} = {}{}", self.printer.expr(a), self.shown(c, a), self.where_clause(context))
+            }
+            (Some(c), None) => {
+                format!("a test with {} = {}{}", self.printer.expr(b), self.shown(c, b), self.where_clause(context))
+            }
+            _ => format!(
+                "a test where `{}` equals `{}`{}",
+                self.printer.expr(a),
+                self.printer.expr(b),
+                self.where_clause(context)
+            ),
         };
         let equivalent = self.same_condition(context, e, &new).or_else(|| self.discrete(a, b, op, swapped, None));
         self.expr_candidate(site, path, "comparison", e, new, hint, equivalent);
@@ -648,13 +703,17 @@ impl<'r> Enumerate<'r> {
                     old != new
                 });
                 let hint = match at {
-                    Some(v) => format!("a test with {} = {}{}", self.printer.expr(other), self.shown(v, other), self.where_clause(context)),
+                    Some(v) => format!(
+                        "a test with {} = {}{}",
+                        self.printer.expr(other),
+                        self.shown(v, other),
+                        self.where_clause(context)
+                    ),
                     None => format!("a test at the boundary of `{}`", self.printer.expr(e)),
                 };
-                let (old_c, new_c) = if side == 1 { (c, moved) } else { (c, moved) };
                 let equivalent = self
                     .same_condition(context, e, &new)
-                    .or_else(|| self.discrete(a, b, op, op, Some((side, old_c, new_c))));
+                    .or_else(|| self.discrete(a, b, op, op, Some((side, c, moved))));
                 self.expr_candidate(site, path, "constant", e, new, hint, equivalent);
                 self.mark_boundary(at.map(|v| (other, v)));
             }
@@ -673,7 +732,14 @@ impl<'r> Enumerate<'r> {
     /// Equivalence of a comparison of an item's points with a constant, when the item can
     /// only give a few listed values and none of them tells the two comparisons apart.
     /// `moved`: which side's constant moved (1 = right), from what to what.
-    fn discrete(&self, a: &Expr, b: &Expr, op: CmpOp, new_op: CmpOp, moved: Option<(usize, Value, Value)>) -> Option<String> {
+    fn discrete(
+        &self,
+        a: &Expr,
+        b: &Expr,
+        op: CmpOp,
+        new_op: CmpOp,
+        moved: Option<(usize, Value, Value)>,
+    ) -> Option<String> {
         let (item, c, right) = match (a, b) {
             (Expr::Points(i), other) => (*i, constant_of(other)?, true),
             (other, Expr::Points(i)) => (*i, constant_of(other)?, false),
@@ -693,7 +759,9 @@ impl<'r> Enumerate<'r> {
             }
         });
         let shown: Vec<String> = values.iter().map(|v| v.normalize().to_string()).collect();
-        same.then(|| format!("the item compared can only give {}, which the change does not tell apart", shown.join(", ")))
+        same.then(|| {
+            format!("the item compared can only give {}, which the change does not tell apart", shown.join(", "))
+        })
     }
 
     /// A value as the other side of a comparison would be written (`9947.19 yuan`).
@@ -755,7 +823,11 @@ impl<'r> Enumerate<'r> {
                 .iter()
                 .map(|m| {
                     let r = self.ranges.points(*m as usize);
-                    if section.deduction { r.low.map(|l| -l) } else { r.high }
+                    if section.deduction {
+                        r.low.map(|l| -l)
+                    } else {
+                        r.high
+                    }
                 })
                 .try_fold(Decimal::ZERO, |acc, x| x.map(|x| acc.max(x)));
             sum = sum.zip(far).and_then(|(a, b)| a.checked_add(b));

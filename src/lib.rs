@@ -29,6 +29,7 @@ pub mod fmt;
 pub mod load;
 #[cfg(feature = "lsp")]
 pub mod lsp;
+pub mod mutants;
 pub mod plan;
 pub mod population;
 pub mod report;

@@ -11,7 +11,7 @@ mod ranges;
 mod records;
 mod types;
 
-pub use ranges::{item_points, PointsRange};
+pub use ranges::{item_points, PointsRange, Ranges};
 
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
@@ -770,6 +770,7 @@ impl<'a> Checker<'a> {
                 value,
                 unit: ty.unit(),
                 doc: p.docs.clone(),
+                location: self.location(p.name.span),
             });
         }
     }
@@ -833,6 +834,7 @@ impl<'a> Checker<'a> {
                 deduction: decl.deduction,
                 cap: None,
                 items: item_ids,
+                location: self.location(decl.name.span),
             });
         }
         sections

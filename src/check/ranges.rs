@@ -693,31 +693,94 @@ pub struct PointsRange {
 /// The possible points of every item of a compiled rule set, in item order, over the
 /// inputs' declared ranges (for editors: what an item can give).
 pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
-    let inputs = input_intervals(ruleset);
-    let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
-    let whole: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Int { .. })).collect();
-    let bools: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Bool)).collect();
-    let mut finals = vec![Interval::ANY; ruleset.items.len()];
-    for &index in &ruleset.order {
-        let Some(item) = ruleset.items.get(index as usize) else { continue };
-        let deduction = ruleset.sections.get(item.section as usize).is_some_and(|s| s.deduction);
-        let env = Env {
-            inputs: inputs.clone(),
-            items: &finals,
-            params: &params,
-            whole: &whole,
-            bools: &bools,
-            rules: ruleset,
-            row: None,
-        };
-        let points = final_points(ruleset, item, num(eval(&item.body, &env)), deduction);
-        finals[index as usize] = points;
-    }
+    Ranges::of(ruleset).finals.iter().map(|i| range_of(*i)).collect()
+}
+
+fn range_of(i: Interval) -> PointsRange {
     let bound = |e: Ext| match e {
         Ext::Fin(d) => Some(d.normalize()),
         _ => None,
     };
-    finals.into_iter().map(|i| PointsRange { low: bound(i.lo), high: bound(i.hi) }).collect()
+    PointsRange { low: bound(i.lo), high: bound(i.hi) }
+}
+
+/// The range analysis of a compiled rule set, kept to answer questions about it
+/// (`jifen test --mutants` asks which changes no applicant can notice).
+pub struct Ranges<'r> {
+    rules: &'r RuleSet,
+    inputs: Vec<Interval>,
+    params: Vec<Value>,
+    whole: Vec<bool>,
+    bools: Vec<bool>,
+    /// Per item: the points its rule can compute, before preconditions and cap.
+    raw: Vec<Interval>,
+    /// Per item: the points it can count.
+    finals: Vec<Interval>,
+}
+
+impl<'r> Ranges<'r> {
+    pub fn of(ruleset: &'r RuleSet) -> Ranges<'r> {
+        let inputs = input_intervals(ruleset);
+        let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
+        let whole: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Int { .. })).collect();
+        let bools: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Bool)).collect();
+        let mut raw = vec![Interval::ANY; ruleset.items.len()];
+        let mut finals = vec![Interval::ANY; ruleset.items.len()];
+        for &index in &ruleset.order {
+            let Some(item) = ruleset.items.get(index as usize) else { continue };
+            let deduction = ruleset.sections.get(item.section as usize).is_some_and(|s| s.deduction);
+            let env = Env {
+                inputs: inputs.clone(),
+                items: &finals,
+                params: &params,
+                whole: &whole,
+                bools: &bools,
+                rules: ruleset,
+                row: None,
+            };
+            let computed = num(eval(&item.body, &env));
+            raw[index as usize] = computed;
+            finals[index as usize] = final_points(ruleset, item, computed, deduction);
+        }
+        Ranges { rules: ruleset, inputs, params, whole, bools, raw, finals }
+    }
+
+    /// The points item `index`'s rule can compute, before its preconditions and cap.
+    pub fn raw_points(&self, index: usize) -> PointsRange {
+        range_of(self.raw.get(index).copied().unwrap_or(Interval::ANY))
+    }
+
+    /// The points item `index` can count (after its cap; 0 when it can be dropped).
+    pub fn points(&self, index: usize) -> PointsRange {
+        range_of(self.finals.get(index).copied().unwrap_or(Interval::ANY))
+    }
+
+    /// Whether some applicant within the inputs' declared ranges can make each condition
+    /// hold (`true`) or fail (`false`), taken in order. `false` is a proof that none can;
+    /// `true` only means the analysis cannot rule it out.
+    pub fn satisfiable(&self, conditions: &[(&Expr, bool)]) -> bool {
+        let mut inputs = self.inputs.clone();
+        for (cond, holds) in conditions {
+            let env = Env {
+                inputs,
+                items: &self.finals,
+                params: &self.params,
+                whole: &self.whole,
+                bools: &self.bools,
+                rules: self.rules,
+                row: None,
+            };
+            let (can_true, can_false) = truth(eval(cond, &env));
+            if (*holds && !can_true) || (!*holds && !can_false) {
+                return false;
+            }
+            inputs = narrow(cond, *holds, &env);
+            if inputs.iter().any(|i| i.is_empty()) {
+                return false;
+            }
+        }
+        true
+    }
 }
 
 /// The fate of every arm of every `when` in `e`, in source order (the order of

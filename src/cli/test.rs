@@ -25,6 +25,13 @@ pub struct Args {
     /// Fail (exit 1) when a file's coverage is below this percentage (implies --coverage).
     #[arg(long, value_name = "PERCENT")]
     pub min_coverage: Option<u32>,
+    /// Mutation testing: change each number, comparison and arm of the policy in turn and
+    /// list the changes no test notices (docs/cli.md).
+    #[arg(long)]
+    pub mutants: bool,
+    /// Fail (exit 1) when a file's mutation score is below this percentage (implies --mutants).
+    #[arg(long, value_name = "PERCENT")]
+    pub min_mutation_score: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -35,6 +42,8 @@ struct FileResults {
     tests: Vec<TestResult<'static>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     coverage: Option<jifen::testing::Coverage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mutants: Option<jifen::mutants::MutationReport>,
 }
 
 pub fn run(args: Args, format: Format) -> u8 {
@@ -67,6 +76,7 @@ pub fn run(args: Args, format: Format) -> u8 {
                     outcome: None,
                 }],
                 coverage: None,
+                mutants: None,
             });
             eprint!("{}", report.diagnostics.render_human(stderr_color(), width()));
             super::fail(&format!("{file} does not compile; its tests were not run"), Some("run `jifen check` on it"));
@@ -98,12 +108,39 @@ pub fn run(args: Args, format: Format) -> u8 {
                 }
             }
         }
+        let mutants = if !(args.mutants || args.min_mutation_score.is_some()) {
+            None
+        } else if failed > 0 {
+            super::fail(
+                &format!("{file}: mutation testing skipped: a test fails on the policy itself"),
+                Some("make every test pass first"),
+            );
+            None
+        } else {
+            let report = ruleset.mutants();
+            if format == Format::Human {
+                out!("{}", mutants_text(file, &report));
+            }
+            if let Some(min) = args.min_mutation_score {
+                if report.score < f64::from(min) {
+                    super::fail(
+                        &format!("{file}: mutation score {:.1}% is below the minimum of {min}%", report.score),
+                        Some("add tests that notice the surviving changes listed"),
+                    );
+                    if worst == exit::OK {
+                        worst = exit::FAILED;
+                    }
+                }
+            }
+            Some(report)
+        };
         all.push(FileResults {
             file: file.clone(),
             passed: results.len() - failed,
             failed,
             tests: results.into_iter().map(TestResult::detach).collect(),
             coverage,
+            mutants,
         });
     }
     let passed: usize = all.iter().map(|f| f.passed).sum();
@@ -183,8 +220,57 @@ fn coverage_text(c: &jifen::testing::Coverage) -> String {
     out
 }
 
+fn mutants_text(file: &str, r: &jifen::mutants::MutationReport) -> String {
+    let mut out = format!(
+        "  mutants: {} killed, {} survived, {} equivalent (not counted); mutation score {:.1}%\n",
+        r.killed, r.survived, r.equivalent, r.score
+    );
+    if r.not_run > 0 {
+        out.push_str(&format!(
+            "  {} more changes not tried (limit {} per policy)\n",
+            r.not_run,
+            jifen::mutants::MAX_MUTANTS
+        ));
+    }
+    for m in r.mutants.iter().filter(|m| m.verdict == jifen::mutants::Verdict::Survived) {
+        let at = if m.location.is_empty() { file } else { &m.location };
+        out.push_str(&format!("    survived  {at}  {}: {}\n", m.place, m.change));
+        if let Some(h) = &m.hint {
+            out.push_str(&format!("              would be caught by {h}\n"));
+        }
+    }
+    out
+}
+
 fn xml(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Each change that counts as a test case; a surviving one fails.
+fn junit_mutants(file: &str, r: &jifen::mutants::MutationReport) -> String {
+    use jifen::mutants::Verdict;
+    let counted: Vec<_> = r.mutants.iter().filter(|m| m.verdict != Verdict::Equivalent).collect();
+    let mut out = format!(
+        "  <testsuite name=\"{} (mutants)\" tests=\"{}\" failures=\"{}\">\n",
+        xml(file),
+        counted.len(),
+        r.survived
+    );
+    for m in counted {
+        let name = format!("{} {}: {}", m.location, m.place, m.change);
+        out.push_str(&format!("    <testcase name=\"{}\" classname=\"{} (mutants)\"", xml(&name), xml(file)));
+        if m.verdict == Verdict::Killed {
+            out.push_str("/>\n");
+        } else {
+            let hint = m.hint.clone().unwrap_or_default();
+            out.push_str(&format!(
+                ">\n      <failure message=\"no test noticed this change\">would be caught by {}</failure>\n    </testcase>\n",
+                xml(&hint)
+            ));
+        }
+    }
+    out.push_str("  </testsuite>\n");
+    out
 }
 
 fn junit(all: &[FileResults]) -> String {
@@ -212,6 +298,9 @@ fn junit(all: &[FileResults]) -> String {
             }
         }
         out.push_str("  </testsuite>\n");
+        if let Some(m) = &f.mutants {
+            out.push_str(&junit_mutants(&f.file, m));
+        }
     }
     out.push_str("</testsuites>\n");
     out

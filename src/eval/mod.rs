@@ -535,7 +535,14 @@ fn compare(op: CmpOp, a: Value, b: Value) -> Result<bool> {
 pub fn constant(e: &Expr, params: &[Value]) -> Option<Value> {
     let params: Vec<ParamDef> = params
         .iter()
-        .map(|v| ParamDef { name: Arc::from(""), label: None, value: *v, unit: None, doc: None })
+        .map(|v| ParamDef {
+            name: Arc::from(""),
+            label: None,
+            value: *v,
+            unit: None,
+            doc: None,
+            location: String::new(),
+        })
         .collect();
     let ctx = Ctx { inputs: &[], points: &[], params: &params, places: 0, lists: &[], row: &[] };
     eval(&ctx, e).ok()

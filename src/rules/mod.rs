@@ -352,6 +352,9 @@ pub struct ParamDef {
     pub value: Value,
     pub unit: Option<Unit>,
     pub doc: Option<String>,
+    /// Where the parameter is declared, `file:line`.
+    #[serde(default)]
+    pub location: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -386,6 +389,9 @@ pub struct SectionDef {
     pub deduction: bool,
     pub cap: Option<i64>,
     pub items: Vec<u16>,
+    /// Where the section is declared, `file:line`.
+    #[serde(default)]
+    pub location: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -424,7 +430,8 @@ pub struct RuleDef {
     pub id: Arc<str>,
     pub reason: Arc<str>,
     pub condition: Expr,
-    /// Where it is written, `file:line`.
+    /// Where the rule is written, `file:line`.
+    #[serde(default)]
     pub location: String,
 }
 

@@ -179,7 +179,8 @@ fn parse_catalogue(text: &'static str) -> Catalogue {
                 out.problems.push(format!("line {at}: a template needs some fixed text"));
             } else if pieces.len() > 2 && pieces[1..pieces.len() - 1].iter().any(|p| p.is_empty()) {
                 out.problems.push(format!("line {at}: two places `{{}}{{}}` side by side cannot be told apart"));
-            } else if (1..=places).any(|k| !zh.contains(&format!("{{{k}}}"))) || zh.contains(&format!("{{{}}}", places + 1))
+            } else if (1..=places).any(|k| !zh.contains(&format!("{{{k}}}")))
+                || zh.contains(&format!("{{{}}}", places + 1))
             {
                 out.problems.push(format!("line {n}: the Chinese must use each of {{1}}..{{{places}}} (and no other)"));
             }
@@ -231,10 +232,7 @@ fn translate_part(part: &str, depth: usize) -> String {
         return zh;
     }
     if let Some(items) = split_list(part) {
-        let translated: Vec<String> = items
-            .iter()
-            .map(|i| translate_part(i, depth + 1))
-            .collect();
+        let translated: Vec<String> = items.iter().map(|i| translate_part(i, depth + 1)).collect();
         if let Some((last, first)) = translated.split_last() {
             return if first.is_empty() { last.clone() } else { format!("{}或{last}", first.join("、")) };
         }
@@ -245,7 +243,8 @@ fn translate_part(part: &str, depth: usize) -> String {
 /// Code in backticks, a number, a path: the same in every language.
 fn is_verbatim(part: &str) -> bool {
     let p = part.trim();
-    (p.starts_with('`') && p.ends_with('`') && p.matches('`').count() == 2) || p.chars().all(|c| !c.is_ascii_alphabetic())
+    (p.starts_with('`') && p.ends_with('`') && p.matches('`').count() == 2)
+        || p.chars().all(|c| !c.is_ascii_alphabetic())
 }
 
 /// `a, b or c` as its items, outside backticks and parentheses; `None` for one item.
@@ -331,8 +330,34 @@ pub fn english_residue(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Words that stay as they are in Chinese text: names of the language and of encodings.
-const ALLOWED_WORDS: &[&str] = &["jifen", "Unicode", "UTF-8", "UTF-16", "GBK", "GB18030", "JSON", "YYYY-MM-DD"];
+/// Words that stay as they are in Chinese text: the language's keywords, types and
+/// functions (what editors type), and names of encodings.
+const ALLOWED_WORDS: &[&str] = &[
+    "jifen",
+    "Unicode",
+    "UTF-8",
+    "UTF-16",
+    "GBK",
+    "GB18030",
+    "JSON",
+    "YYYY-MM-DD",
+    "item",
+    "param",
+    "let",
+    "id",
+    "int",
+    "decimal",
+    "bool",
+    "true",
+    "false",
+    "min",
+    "max",
+    "floor",
+    "present",
+    "points",
+    "to_months",
+    "full_years",
+];
 
 #[cfg(test)]
 mod tests {

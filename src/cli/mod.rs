@@ -101,7 +101,8 @@ pub struct Cli {
 }
 
 fn parse_lang(text: &str) -> Result<jifen::i18n::Lang, String> {
-    jifen::i18n::Lang::parse(text).ok_or_else(|| format!("`{text}` is not a language jifen writes; choose `en` or `zh-CN`"))
+    jifen::i18n::Lang::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a language jifen writes; choose `en` or `zh-CN`"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -114,6 +114,22 @@ pub fn title(code: Code, lang: Lang) -> Option<&'static str> {
     }
 }
 
+/// `docs/zh/errors.md`: every code with its Chinese title, from the catalogue (a test
+/// compares the file with this; `JIFEN_BLESS=1 cargo test --lib i18n` rewrites it).
+pub fn errors_md_zh() -> String {
+    let mut out = String::from(
+        "# 诊断代码\n\n<!-- 由 src/i18n/zh-CN.txt 生成，请勿手改：JIFEN_BLESS=1 cargo test --lib i18n -->\n\n\
+         每个诊断都有一个代码。`E` 开头的是错误，`W` 开头的是警告。英文说明、错误示例和修改方法见 \
+         [docs/errors.md](../errors.md)；用 `--lang zh-CN`（或 `LANG=zh_CN.UTF-8`）运行 jifen，诊断就以中文显示。\n\n",
+    );
+    for info in crate::diagnostic::REGISTRY {
+        let zh = title(info.code, Lang::ZhCn).unwrap_or(info.title);
+        let allow = if info.allowable { "；可以在 item 上用 `allow` 关闭" } else { "" };
+        out.push_str(&format!("### {} — {zh}\n\n英文：{}{allow}\n\n", info.code, info.title));
+    }
+    out
+}
+
 /// `text`'s Chinese, when a template of the catalogue matches it.
 pub fn translate(text: &str) -> Option<String> {
     translate_at(text, 0)
@@ -362,6 +378,17 @@ const ALLOWED_WORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docs_zh_errors_md_is_generated_from_the_catalogue() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/zh/errors.md");
+        let want = errors_md_zh();
+        if std::env::var_os("JIFEN_BLESS").is_some() {
+            std::fs::write(path, &want).expect("docs/zh/errors.md is writable");
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(have == want, "docs/zh/errors.md is stale: run `JIFEN_BLESS=1 cargo test --lib i18n`");
+    }
 
     #[test]
     fn the_catalogue_parses() {

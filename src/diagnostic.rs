@@ -388,14 +388,14 @@ impl Diagnostics {
     pub fn render_human(&self, color: bool, width: usize) -> String {
         let mut out = String::new();
         for diagnostic in &self.list {
-            out.push_str(&render_one(&self.sources, diagnostic, color, width));
+            out.push_str(&render_one(&self.sources, &crate::i18n::localize(diagnostic), color, width));
         }
         out
     }
 
     /// Machine-readable records, one per diagnostic.
     pub fn to_json(&self) -> Vec<JsonDiagnostic> {
-        self.list.iter().map(|d| JsonDiagnostic::new(&self.sources, d)).collect()
+        self.list.iter().map(|d| JsonDiagnostic::new(&self.sources, &crate::i18n::localize(d))).collect()
     }
 
     /// GitHub workflow annotations, one line per diagnostic.
@@ -649,6 +649,9 @@ fn render_one(sources: &SourceMap, d: &Diagnostic, color: bool, width: usize) ->
     let mut out = String::new();
     if handler.render_report(&mut out, &view).is_err() {
         out = format!("{}[{}]: {}\n", severity_word(d.severity), d.code, d.message);
+    }
+    if crate::i18n::lang() == crate::i18n::Lang::ZhCn {
+        out = out.lines().map(|l| crate::i18n::help_heading(l) + "\n").collect();
     }
     out.push('\n');
     out

@@ -26,6 +26,7 @@ pub mod diff;
 pub mod docgen;
 pub mod eval;
 pub mod fmt;
+pub mod i18n;
 pub mod load;
 #[cfg(feature = "lsp")]
 pub mod lsp;

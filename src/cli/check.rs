@@ -68,7 +68,9 @@ pub fn run(args: Args, format: Format) -> u8 {
             _ => {
                 eprint!("{}", d.render_human(stderr_color(), width()));
                 let status = if bad { "FAILED" } else { "ok" };
-                eprintln!("{file}: {status} ({} error(s), {} warning(s))", d.error_count(), d.warning_count());
+                let summary =
+                    format!("{file}: {status} ({} error(s), {} warning(s))", d.error_count(), d.warning_count());
+                eprintln!("{}", jifen::i18n::tr(&summary));
             }
         }
     }

@@ -34,6 +34,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use jifen::i18n::tr;
 
 /// Exit codes, the same for every verb (documented in docs/cli.md).
 pub mod exit {
@@ -91,8 +92,17 @@ pub struct Cli {
     /// JIFEN_MAX_FILE_SIZE].
     #[arg(long, global = true, value_name = "SIZE", value_parser = input::parse_size)]
     pub max_file_size: Option<u64>,
+    /// Language of messages and reports: `en` or `zh-CN` [default: from LC_ALL,
+    /// LC_MESSAGES or LANG (`zh_CN.UTF-8` gives Chinese), else English].
+    #[arg(long, global = true, value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<jifen::i18n::Lang>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+fn parse_lang(text: &str) -> Result<jifen::i18n::Lang, String> {
+    jifen::i18n::Lang::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a language jifen writes; choose `en` or `zh-CN`"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +143,7 @@ pub fn width() -> usize {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    jifen::i18n::set_lang(cli.lang.unwrap_or_else(jifen::i18n::Lang::from_env));
     let (verb, allowed): (&str, &[Format]) = match &cli.command {
         Command::Check(_) => ("check", &[Format::Human, Format::Json, Format::Github]),
         Command::Score(_) => ("score", &[Format::Human, Format::Json]),
@@ -215,9 +226,13 @@ pub fn write_stdout(text: &str) {
 /// Print an error about the command's inputs (not a policy diagnostic) to stderr.
 pub fn fail(message: &str, help: Option<&str>) {
     let color = stderr_color();
-    let head = if color { "\x1b[1;31merror\x1b[0m" } else { "error" };
-    eprintln!("{head}: {message}");
+    let (word, help_word) = match jifen::i18n::lang() {
+        jifen::i18n::Lang::En => ("error", "help"),
+        jifen::i18n::Lang::ZhCn => ("错误", "提示"),
+    };
+    let head = if color { format!("\x1b[1;31m{word}\x1b[0m") } else { word.to_string() };
+    eprintln!("{head}: {}", tr(message));
     if let Some(h) = help {
-        eprintln!("  help: {h}");
+        eprintln!("  {help_word}: {}", tr(h));
     }
 }

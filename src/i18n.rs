@@ -1,0 +1,459 @@
+//! Messages in the reader's language: English (the default) or Simplified Chinese.
+//!
+//! The code writes every message once, in English, as it always has. The Chinese text of
+//! each lives in one catalogue, `src/i18n/zh-CN.txt`: per code its title, and per English
+//! text a template whose `{}` places capture the parts that vary (names in backticks,
+//! numbers, labels in quotes), with the Chinese text that puts them back as `{1}`, `{2}`…
+//! Renderers translate at the last moment ([`localize`], [`tr`]); a text no template
+//! matches stays English, and a test walks the corpus so that none does.
+//!
+//! The language is chosen once per process ([`set_lang`]): the CLI's `--lang`, else the
+//! environment (`LC_ALL`, `LC_MESSAGES`, `LANG`), else English.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::OnceLock;
+
+use crate::diagnostic::{Code, Diagnostic, Label};
+
+/// A language jifen writes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    ZhCn,
+}
+
+impl Lang {
+    /// `en`, `zh-CN` (also `zh`, `zh_CN`, any case); `None` for any other.
+    pub fn parse(text: &str) -> Option<Lang> {
+        let t = text.trim().to_ascii_lowercase().replace('_', "-");
+        match t.as_str() {
+            "en" | "en-us" | "en-gb" | "c" | "posix" => Some(Lang::En),
+            "zh" | "zh-cn" | "zh-hans" | "zh-hans-cn" => Some(Lang::ZhCn),
+            _ => None,
+        }
+    }
+
+    /// The language the environment asks for, as POSIX reads it: the first of `LC_ALL`,
+    /// `LC_MESSAGES`, `LANG` that is set and not empty; Chinese when it starts with `zh`.
+    pub fn from_env() -> Lang {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let chosen = var("LC_ALL").or_else(|| var("LC_MESSAGES")).or_else(|| var("LANG"));
+        Lang::from_locale(chosen.as_deref().unwrap_or(""))
+    }
+
+    /// `zh_CN.UTF-8`, `zh_TW`, `zh` → Chinese; anything else → English.
+    pub fn from_locale(locale: &str) -> Lang {
+        let lower = locale.to_ascii_lowercase();
+        if lower == "zh" || lower.starts_with("zh_") || lower.starts_with("zh-") || lower.starts_with("zh.") {
+            Lang::ZhCn
+        } else {
+            Lang::En
+        }
+    }
+}
+
+static LANG: AtomicU8 = AtomicU8::new(0);
+
+/// Choose the language of everything rendered from now on in this process.
+pub fn set_lang(lang: Lang) {
+    LANG.store(if lang == Lang::ZhCn { 1 } else { 0 }, Ordering::Relaxed);
+}
+
+/// The language chosen with [`set_lang`] (English until then).
+pub fn lang() -> Lang {
+    if LANG.load(Ordering::Relaxed) == 1 {
+        Lang::ZhCn
+    } else {
+        Lang::En
+    }
+}
+
+/// `text` in the chosen language: its Chinese when Chinese is chosen and the catalogue has
+/// it, else `text` itself.
+pub fn tr(text: &str) -> Cow<'_, str> {
+    match lang() {
+        Lang::En => Cow::Borrowed(text),
+        Lang::ZhCn => translate(text).map(Cow::Owned).unwrap_or(Cow::Borrowed(text)),
+    }
+}
+
+/// The diagnostic in the chosen language (message, labels and help).
+pub fn localize(d: &Diagnostic) -> Cow<'_, Diagnostic> {
+    if lang() == Lang::En {
+        return Cow::Borrowed(d);
+    }
+    let label = |l: &Label| Label { span: l.span, message: tr(&l.message).into_owned() };
+    Cow::Owned(Diagnostic {
+        message: tr(&d.message).into_owned(),
+        primary: label(&d.primary),
+        secondary: d.secondary.iter().map(label).collect(),
+        help: d.help.as_deref().map(|h| tr(h).into_owned()),
+        ..d.clone()
+    })
+}
+
+/// A line of miette's report with its `help:` heading in Chinese (miette writes it in
+/// English; only a line that starts with it, after indentation and colour, is changed).
+pub fn help_heading(line: &str) -> String {
+    let body = line.trim_start();
+    let indent = &line[..line.len() - body.len()];
+    for (en, zh) in [("help: ", "提示："), ("\x1b[36mhelp:\x1b[0m ", "\x1b[36m提示：\x1b[0m")] {
+        if let Some(rest) = body.strip_prefix(en) {
+            return format!("{indent}{zh}{rest}");
+        }
+    }
+    line.to_string()
+}
+
+/// The title of a code in `lang` (`docs/errors.md`'s heading; `docs/zh/errors.md`'s).
+pub fn title(code: Code, lang: Lang) -> Option<&'static str> {
+    match lang {
+        Lang::En => code.info().map(|i| i.title),
+        Lang::ZhCn => catalogue().titles.iter().find(|(c, _)| *c == code.as_str()).map(|(_, t)| *t),
+    }
+}
+
+/// `docs/zh/errors.md`: every code with its Chinese title, from the catalogue (a test
+/// compares the file with this; `JIFEN_BLESS=1 cargo test --lib i18n` rewrites it).
+pub fn errors_md_zh() -> String {
+    let mut out = String::from(
+        "# 诊断代码\n\n<!-- 由 src/i18n/zh-CN.txt 生成，请勿手改：JIFEN_BLESS=1 cargo test --lib i18n -->\n\n\
+         每个诊断都有一个代码。`E` 开头的是错误，`W` 开头的是警告。英文说明、错误示例和修改方法见 \
+         [docs/errors.md](../errors.md)；用 `--lang zh-CN`（或 `LANG=zh_CN.UTF-8`）运行 jifen，诊断就以中文显示。\n\n",
+    );
+    for info in crate::diagnostic::REGISTRY {
+        let zh = title(info.code, Lang::ZhCn).unwrap_or(info.title);
+        let allow = if info.allowable { "；可以在 item 上用 `allow` 关闭" } else { "" };
+        out.push_str(&format!("### {} — {zh}\n\n英文：{}{allow}\n\n", info.code, info.title));
+    }
+    out
+}
+
+/// `text`'s Chinese, when a template of the catalogue matches it.
+pub fn translate(text: &str) -> Option<String> {
+    translate_at(text, 0)
+}
+
+// ------------------------------------------------------------------ the catalogue
+
+/// One English text with places, and its Chinese.
+#[derive(Debug)]
+pub struct Template {
+    /// The English text cut at its `{}` places: one more piece than places.
+    pieces: Vec<&'static str>,
+    /// The Chinese text, with `{1}`, `{2}`… for the places.
+    zh: &'static str,
+    /// Line in the catalogue, for error messages of the tests.
+    pub line: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    pub titles: Vec<(&'static str, &'static str)>,
+    pub templates: Vec<Template>,
+    /// Lines that do not parse, with why (a test requires none).
+    pub problems: Vec<String>,
+}
+
+const ZH_CN: &str = include_str!("i18n/zh-CN.txt");
+
+/// The Chinese catalogue, read once.
+pub fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| parse_catalogue(ZH_CN))
+}
+
+/// The format: `#` comments; `title CODE = 标题`; and pairs of lines `en: …` then `zh: …`.
+fn parse_catalogue(text: &'static str) -> Catalogue {
+    let mut out = Catalogue::default();
+    let mut pending: Option<(&'static str, usize)> = None;
+    for (n, line) in text.lines().enumerate() {
+        let n = n + 1;
+        let line = line.trim_end();
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("title ") {
+            match rest.split_once(" = ") {
+                Some((code, title)) => out.titles.push((code.trim(), title.trim())),
+                None => out.problems.push(format!("line {n}: write `title CODE = 标题`")),
+            }
+        } else if let Some(en) = line.strip_prefix("en: ") {
+            if let Some((_, at)) = pending {
+                out.problems.push(format!("line {at}: `en:` without its `zh:`"));
+            }
+            pending = Some((en, n));
+        } else if let Some(zh) = line.strip_prefix("zh: ") {
+            let Some((en, at)) = pending.take() else {
+                out.problems.push(format!("line {n}: `zh:` without an `en:` above it"));
+                continue;
+            };
+            let pieces: Vec<&'static str> = en.split("{}").collect();
+            let places = pieces.len() - 1;
+            if pieces.iter().all(|p| p.is_empty()) {
+                out.problems.push(format!("line {at}: a template needs some fixed text"));
+            } else if pieces.len() > 2 && pieces[1..pieces.len() - 1].iter().any(|p| p.is_empty()) {
+                out.problems.push(format!("line {at}: two places `{{}}{{}}` side by side cannot be told apart"));
+            } else if (1..=places).any(|k| !zh.contains(&format!("{{{k}}}")))
+                || zh.contains(&format!("{{{}}}", places + 1))
+            {
+                out.problems.push(format!("line {n}: the Chinese must use each of {{1}}..{{{places}}} (and no other)"));
+            }
+            out.templates.push(Template { pieces, zh, line: at });
+        } else {
+            out.problems.push(format!("line {n}: not `title`, `en:` or `zh:`"));
+        }
+    }
+    if let Some((_, at)) = pending {
+        out.problems.push(format!("line {at}: `en:` without its `zh:`"));
+    }
+    out
+}
+
+/// Deep enough for a list inside a message inside a help; a bound all the same.
+const MAX_DEPTH: usize = 4;
+
+fn translate_at(text: &str, depth: usize) -> Option<String> {
+    if depth > MAX_DEPTH || text.is_empty() {
+        return None;
+    }
+    // The most specific template wins: the one with the most fixed text.
+    let mut best: Option<(usize, &Template, Vec<&str>)> = None;
+    for template in &catalogue().templates {
+        let fixed: usize = template.pieces.iter().map(|p| p.len()).sum();
+        if best.as_ref().is_some_and(|(f, _, _)| *f >= fixed) {
+            continue;
+        }
+        let mut captures = Vec::new();
+        if matches(&template.pieces, text, &mut captures) {
+            best = Some((fixed, template, captures));
+        }
+    }
+    let (_, template, captures) = best?;
+    let mut out = template.zh.to_string();
+    for (k, capture) in captures.iter().enumerate() {
+        out = out.replace(&format!("{{{}}}", k + 1), &translate_part(capture, depth + 1));
+    }
+    Some(out)
+}
+
+/// A captured part: code and numbers stay; words are translated, as a whole or as a list
+/// (`a number, `}` or a name` → `数字、`}` 或名称`).
+fn translate_part(part: &str, depth: usize) -> String {
+    if is_verbatim(part) {
+        return part.to_string();
+    }
+    if let Some(zh) = translate_at(part.trim(), depth) {
+        return zh;
+    }
+    if let Some(items) = split_list(part) {
+        let translated: Vec<String> = items.iter().map(|i| translate_part(i, depth + 1)).collect();
+        if let Some((last, first)) = translated.split_last() {
+            return if first.is_empty() { last.clone() } else { format!("{}或{last}", first.join("、")) };
+        }
+    }
+    part.to_string()
+}
+
+/// Code in backticks, a number, a path: the same in every language.
+fn is_verbatim(part: &str) -> bool {
+    let p = part.trim();
+    (p.starts_with('`') && p.ends_with('`') && p.matches('`').count() == 2)
+        || p.chars().all(|c| !c.is_ascii_alphabetic())
+}
+
+/// `a, b or c` as its items, outside backticks and parentheses; `None` for one item.
+fn split_list(text: &str) -> Option<Vec<&str>> {
+    let mut items = Vec::new();
+    let (mut start, mut depth, mut code) = (0, 0i32, false);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'`' => code = !code,
+            b'(' if !code => depth += 1,
+            b')' if !code => depth -= 1,
+            _ if code || depth != 0 => {}
+            b',' if text[i..].starts_with(", ") => {
+                items.push(&text[start..i]);
+                i += 2;
+                start = i;
+                continue;
+            }
+            b' ' if text[i..].starts_with(" or ") => {
+                items.push(&text[start..i]);
+                i += 4;
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    items.push(&text[start..]);
+    let items: Vec<&str> = items.into_iter().map(|i| i.trim_start_matches("or ")).filter(|i| !i.is_empty()).collect();
+    (items.len() > 1).then_some(items)
+}
+
+/// Whether `text` is `pieces` with text in each place between them; the places' texts go
+/// to `captures`, each as short as lets the rest match.
+fn matches<'t>(pieces: &[&str], text: &'t str, captures: &mut Vec<&'t str>) -> bool {
+    let Some((first, rest)) = pieces.split_first() else { return text.is_empty() };
+    let Some(after) = text.strip_prefix(first) else { return false };
+    let Some((next, _)) = rest.split_first() else { return after.is_empty() };
+    if rest.len() == 1 && next.is_empty() {
+        // The last place takes the rest of the text.
+        if after.is_empty() {
+            return false;
+        }
+        captures.push(after);
+        return true;
+    }
+    for (at, _) in after.match_indices(next).filter(|(at, _)| *at > 0) {
+        captures.push(&after[..at]);
+        if matches(rest, &after[at..], captures) {
+            return true;
+        }
+        captures.pop();
+    }
+    false
+}
+
+/// Words of English left in a translated text, outside code, quotes and paths: what the
+/// tests call a fallback. Empty when the text reads as Chinese.
+pub fn english_residue(text: &str) -> Vec<String> {
+    let mut plain = String::new();
+    let mut closing: Option<char> = None;
+    for c in text.chars() {
+        match closing {
+            Some(end) if c == end => closing = None,
+            Some(_) => {}
+            None => match c {
+                '`' => closing = Some('`'),
+                '"' => closing = Some('"'),
+                '\'' => closing = Some('\''),
+                _ => plain.push(c),
+            },
+        }
+    }
+    plain
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '/' || c == '-'))
+        .filter(|w| w.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2)
+        .filter(|w| !w.contains('/') && !w.contains('.') && !w.contains('_'))
+        .filter(|w| !ALLOWED_WORDS.contains(w))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Words that stay as they are in Chinese text: the language's keywords, types and
+/// functions (what editors type), and names of encodings.
+const ALLOWED_WORDS: &[&str] = &[
+    "jifen",
+    "Unicode",
+    "UTF-8",
+    "UTF-16",
+    "GBK",
+    "GB18030",
+    "JSON",
+    "YYYY-MM-DD",
+    "item",
+    "param",
+    "let",
+    "id",
+    "int",
+    "decimal",
+    "bool",
+    "true",
+    "false",
+    "min",
+    "max",
+    "floor",
+    "present",
+    "points",
+    "to_months",
+    "full_years",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_zh_errors_md_is_generated_from_the_catalogue() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/zh/errors.md");
+        let want = errors_md_zh();
+        if std::env::var_os("JIFEN_BLESS").is_some() {
+            std::fs::write(path, &want).expect("docs/zh/errors.md is writable");
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(have == want, "docs/zh/errors.md is stale: run `JIFEN_BLESS=1 cargo test --lib i18n`");
+    }
+
+    #[test]
+    fn the_catalogue_parses() {
+        let c = catalogue();
+        assert!(c.problems.is_empty(), "src/i18n/zh-CN.txt:\n{}", c.problems.join("\n"));
+        assert!(!c.templates.is_empty());
+    }
+
+    /// Every code of the registry has its Chinese title.
+    #[test]
+    fn every_code_has_a_chinese_title() {
+        let missing: Vec<&str> = crate::diagnostic::REGISTRY
+            .iter()
+            .filter(|i| title(i.code, Lang::ZhCn).is_none_or(|t| t.is_empty()))
+            .map(|i| i.code.as_str())
+            .collect();
+        assert!(missing.is_empty(), "add `title CODE = 标题` to src/i18n/zh-CN.txt for: {}", missing.join(", "));
+        for (code, _) in &catalogue().titles {
+            assert!(Code::parse(code).is_some(), "src/i18n/zh-CN.txt titles {code}, which the registry lacks");
+        }
+    }
+
+    /// Two templates with the same English would make one of them dead.
+    #[test]
+    fn each_english_text_is_in_the_catalogue_once() {
+        let mut seen = std::collections::HashMap::new();
+        for t in &catalogue().templates {
+            let en = t.pieces.join("{}");
+            if let Some(line) = seen.insert(en.clone(), t.line) {
+                panic!("`{en}` is in src/i18n/zh-CN.txt twice: lines {line} and {}", t.line);
+            }
+        }
+    }
+
+    #[test]
+    fn places_capture_and_come_back_in_order() {
+        assert_eq!(
+            translate("unknown name `si_month`").as_deref(),
+            Some("未知的名称 `si_month`"),
+            "a name in backticks is kept"
+        );
+        // Captures are as short as lets the rest match; the list of words is translated
+        // item by item.
+        let zh = translate("syntax error: expected `:`, found `months`").unwrap_or_default();
+        assert!(zh.contains("`:`") && zh.contains("`months`"), "{zh}");
+        assert!(english_residue(&zh).is_empty(), "{zh}");
+    }
+
+    #[test]
+    fn the_environment_chooses_chinese_only_for_zh() {
+        assert_eq!(Lang::from_locale("zh_CN.UTF-8"), Lang::ZhCn);
+        assert_eq!(Lang::from_locale("zh_TW"), Lang::ZhCn);
+        assert_eq!(Lang::from_locale("zh"), Lang::ZhCn);
+        assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
+        assert_eq!(Lang::from_locale("C"), Lang::En);
+        assert_eq!(Lang::from_locale("zhx"), Lang::En);
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::ZhCn));
+        assert_eq!(Lang::parse("zh_cn"), Some(Lang::ZhCn));
+        assert_eq!(Lang::parse("en"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+
+    #[test]
+    fn residue_ignores_code_quotes_and_paths() {
+        assert!(english_residue("未知的名称 `si_month`，见 tests/a.policy 与 \"label\"").is_empty());
+        assert_eq!(english_residue("未知的 name"), vec!["name".to_string()]);
+    }
+}

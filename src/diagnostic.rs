@@ -61,6 +61,9 @@ pub enum Code {
     W0106,
     W0107,
     W0108,
+    E0701,
+    E0702,
+    E0703,
 }
 
 /// What the project says of a code: its heading in `docs/errors.md`, and whether
@@ -119,6 +122,9 @@ pub const REGISTRY: &[CodeInfo] = &[
     CodeInfo { code: Code::W0106, title: "never read", allowable: false },
     CodeInfo { code: Code::W0107, title: "a child policy that changes nothing", allowable: false },
     CodeInfo { code: Code::W0108, title: "a test's name states another total", allowable: false },
+    CodeInfo { code: Code::E0701, title: "a ranking declared twice", allowable: false },
+    CodeInfo { code: Code::E0702, title: "a tie-break named twice", allowable: false },
+    CodeInfo { code: Code::E0703, title: "a quota below 1", allowable: false },
 ];
 
 impl Code {
@@ -170,6 +176,9 @@ impl Code {
             Code::W0106 => "W0106",
             Code::W0107 => "W0107",
             Code::W0108 => "W0108",
+            Code::E0701 => "E0701",
+            Code::E0702 => "E0702",
+            Code::E0703 => "E0703",
         }
     }
 
@@ -259,6 +268,9 @@ pub mod codes {
     pub const UNUSED: Code = Code::W0106;
     pub const CHANGES_NOTHING: Code = Code::W0107;
     pub const TEST_NAME_TOTAL: Code = Code::W0108;
+    pub const RANK_TWICE: Code = Code::E0701;
+    pub const TIE_BREAK_TWICE: Code = Code::E0702;
+    pub const QUOTA_BELOW_ONE: Code = Code::E0703;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

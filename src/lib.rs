@@ -30,6 +30,7 @@ pub mod load;
 pub mod lsp;
 pub mod plan;
 pub mod population;
+pub mod rank;
 pub mod report;
 pub mod rules;
 #[cfg(feature = "serve")]

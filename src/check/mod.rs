@@ -7,6 +7,7 @@ mod expr;
 mod lints;
 mod matching;
 mod ranges;
+mod rank;
 mod types;
 
 pub use ranges::{item_points, PointsRange};
@@ -276,8 +277,10 @@ impl<'a> Checker<'a> {
             vetoes,
             tests: Vec::new(),
             plan: rules::PlanDef::default(),
+            rank: None,
         };
         ruleset.plan = self.plan(policy, &ruleset);
+        ruleset.rank = self.rank(policy, &ruleset);
         ruleset.tests = self.tests(policy, &ruleset);
         ruleset.fold_constants();
         let facts = ranges::analyse(&ruleset, self);

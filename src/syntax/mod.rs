@@ -33,6 +33,7 @@ const TOP_LEVEL: &[&str] = &[
     "extend",
     "amend",
     "plan",
+    "rank",
     "///",
 ];
 

@@ -135,6 +135,10 @@ impl Checker<'_> {
             );
             return None;
         }
+        // Ranking reads it: not an unread input (W0106).
+        if let Some(used) = self.used_inputs.get_mut(slot) {
+            *used = true;
+        }
         Some(slot as u16)
     }
 }

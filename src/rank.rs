@@ -103,10 +103,11 @@ impl Keys {
     fn compare(&self, def: &RankDef, a: usize, b: usize) -> Ordering {
         self.points[b].cmp(&self.points[a]).then_with(|| {
             let (x, y) = (self.ties_of(a), self.ties_of(b));
-            def.then.iter().zip(x.iter().zip(y)).map(|(t, (x, y))| tie_order(*x, *y, t.descending)).fold(
-                Ordering::Equal,
-                Ordering::then,
-            )
+            def.then
+                .iter()
+                .zip(x.iter().zip(y))
+                .map(|(t, (x, y))| tie_order(*x, *y, t.descending))
+                .fold(Ordering::Equal, Ordering::then)
         })
     }
 
@@ -154,11 +155,8 @@ impl Keys {
         // The line is the key of the quota-th applicant (or of the last, when fewer are ranked).
         let at = (quota.min(order.len() as u64) as usize).checked_sub(1);
         if let Some(line) = at.map(|p| order[p] as usize) {
-            let tied: Vec<usize> = order
-                .iter()
-                .map(|&r| r as usize)
-                .filter(|&r| self.compare(def, r, line) == Ordering::Equal)
-                .collect();
+            let tied: Vec<usize> =
+                order.iter().map(|&r| r as usize).filter(|&r| self.compare(def, r, line) == Ordering::Equal).collect();
             summary.tied_at_line = tied.len() as u64;
             summary.tied_left_out = tied.iter().filter(|&&r| !admitted[r]).count() as u64;
             summary.line = Some(Line { points: self.points[line], ties: self.ties_of(line).to_vec() });

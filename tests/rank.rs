@@ -136,7 +136,10 @@ fn json_lines_out_and_a_bad_row_named() {
         r#"{"line":1,"id":"a","total":130,"rank":1,"admitted":true,"not_ranked":null,"si_months":100,"age":30}"#
     );
     // Line 3 has an age out of range: the run stops naming the line and the key.
-    let bad = POPULATION.replace(r#""id":"c","score":120,"si_months":120,"age":35"#, r#""id":"c","score":120,"si_months":120,"age":99"#);
+    let bad = POPULATION.replace(
+        r#""id":"c","score":120,"si_months":120,"age":35"#,
+        r#""id":"c","score":120,"si_months":120,"age":99"#,
+    );
     std::fs::write(dir.join("bad.jsonl"), bad).expect("write");
     let out = jifen(&["rank", "--policy", &policy("quota.policy"), "bad.jsonl", "-o", "out.csv"], &dir, None);
     assert_eq!(out.status.code(), Some(3));

@@ -67,7 +67,9 @@ impl Checker<'_> {
             Some((q, span)) if q < 1 => {
                 self.error(
                     Diagnostic::error(codes::QUOTA_BELOW_ONE, format!("a quota of {q} admits no one"), span, "here")
-                        .with_help("give the number of places (at least 1), or remove `quota` to rank without admitting"),
+                        .with_help(
+                            "give the number of places (at least 1), or remove `quota` to rank without admitting",
+                        ),
                 );
                 broken = true;
                 None

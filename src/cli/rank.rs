@@ -88,8 +88,8 @@ impl Source {
 
 fn open_stream(args: &Args) -> Result<(Source, bool), u8> {
     let (input, _) = open_input(&args.input)?;
-    let reader = RowReader::new(input as Box<dyn Read + Send>, row_format(args.input_format, &args.input))
-        .map_err(|e| {
+    let reader =
+        RowReader::new(input as Box<dyn Read + Send>, row_format(args.input_format, &args.input)).map_err(|e| {
             fail(&format!("{}: {e}", args.input), None);
             exit::APPLICANT
         })?;
@@ -144,7 +144,9 @@ fn ids_of(ruleset: &RuleSet, rows: &[RawRow]) -> Result<Ids, Failure> {
                 rows.iter()
                     .map(|row| match parser.parse(row) {
                         Ok((id, _)) => Ok((row.line, id.map(|i| Box::from(&*i)))),
-                        Err(e) => Err(Failure { line: row.line, key: e.key().map(str::to_string), reason: e.to_string() }),
+                        Err(e) => {
+                            Err(Failure { line: row.line, key: e.key().map(str::to_string), reason: e.to_string() })
+                        }
                     })
                     .collect()
             },

@@ -71,6 +71,9 @@ pub enum Code {
     W0111,
     W0112,
     W0113,
+    E0701,
+    E0702,
+    E0703,
 }
 
 /// What the project says of a code: its heading in `docs/errors.md`, and whether
@@ -139,6 +142,9 @@ pub const REGISTRY: &[CodeInfo] = &[
     CodeInfo { code: Code::W0111, title: "section cap never binds", allowable: false },
     CodeInfo { code: Code::W0112, title: "precondition always or never true", allowable: true },
     CodeInfo { code: Code::W0113, title: "requirement or veto always or never true", allowable: false },
+    CodeInfo { code: Code::E0701, title: "a ranking declared twice", allowable: false },
+    CodeInfo { code: Code::E0702, title: "a tie-break named twice", allowable: false },
+    CodeInfo { code: Code::E0703, title: "a quota below 1", allowable: false },
 ];
 
 impl Code {
@@ -200,6 +206,9 @@ impl Code {
             Code::W0111 => "W0111",
             Code::W0112 => "W0112",
             Code::W0113 => "W0113",
+            Code::E0701 => "E0701",
+            Code::E0702 => "E0702",
+            Code::E0703 => "E0703",
         }
     }
 
@@ -299,6 +308,9 @@ pub mod codes {
     pub const SECTION_CAP_NEVER_BINDS: Code = Code::W0111;
     pub const CONSTANT_PRECONDITION: Code = Code::W0112;
     pub const CONSTANT_RULE: Code = Code::W0113;
+    pub const RANK_TWICE: Code = Code::E0701;
+    pub const TIE_BREAK_TWICE: Code = Code::E0702;
+    pub const QUOTA_BELOW_ONE: Code = Code::E0703;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -254,8 +254,35 @@ fn document(rs: &RuleSet) -> Vec<Block> {
             .collect();
         blocks.push(Block::Table { head: &["Output", "Label", "Value", "Notes"], rows });
     }
+    rank_blocks(rs, &mut blocks);
     input_blocks(rs, &mut blocks);
     blocks
+}
+
+/// The policy's `rank` declaration in words.
+fn rank_blocks(rs: &RuleSet, blocks: &mut Vec<Block>) {
+    let Some(def) = &rs.rank else { return };
+    blocks.push(Block::Heading(2, vec![text(def.label.clone().unwrap_or_else(|| "Ranking".to_string()))]));
+    let mut line = vec![text("Eligible applicants to whom no veto applies and who meet the standard are ranked by ")];
+    match def.section.and_then(|s| rs.sections.get(s as usize)) {
+        Some(section) => {
+            line.extend([text("the points of section "), code(&*section.id), text(format!(" ({})", section.label))])
+        }
+        None => line.push(text("the total")),
+    }
+    for tie in &def.then {
+        let input = &rs.inputs[tie.slot as usize];
+        let order = if tie.descending { "larger first" } else { "smaller first" };
+        line.extend([text(", then by "), code(&*input.name), text(format!(" ({order})"))]);
+    }
+    line.push(text("; identical keys share a rank."));
+    if let Some(quota) = def.quota {
+        line.push(text(match def.admit_ties {
+            true => format!(" The first {quota} are admitted, and everyone tied with the {quota}th."),
+            false => format!(" Exactly the first {quota} are admitted; among equal keys, input order decides."),
+        }));
+    }
+    blocks.push(Block::Para(line));
 }
 
 fn header_table(rs: &RuleSet) -> Block {

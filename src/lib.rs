@@ -33,6 +33,7 @@ pub mod lsp;
 pub mod mutants;
 pub mod plan;
 pub mod population;
+pub mod rank;
 pub mod report;
 pub mod rules;
 #[cfg(feature = "serve")]

@@ -238,6 +238,7 @@ fn modification_span(decl: &Decl) -> Option<Span> {
         Decl::Remove(r) => Some(r.span),
         Decl::Extend(e) => Some(e.name.span),
         Decl::Amend(a) => Some(a.name.span),
+        Decl::Rank(r) if r.overrides => Some(r.span),
         _ => None,
     }
 }
@@ -279,6 +280,7 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
             }
             Decl::Extend(e) => extend_enum(&mut base.decls, e, diagnostics),
             Decl::Amend(a) => amend_item(&mut base.decls, a, diagnostics),
+            Decl::Rank(r) if r.overrides => override_rank(&mut base.decls, r, diagnostics),
             Decl::Remove(r) if r.kind == RemoveKind::Input => remove_input(&mut base, &r, diagnostics),
             Decl::Remove(r) if r.kind == RemoveKind::Item => {
                 let read_before = names_read_by_item(&base.decls, &r.name);
@@ -690,6 +692,22 @@ fn amend_item(decls: &mut [Decl], amend: AmendDecl, diagnostics: &mut Vec<Diagno
     item.requires.extend(amend.requires);
 }
 
+/// `override rank { … }`: the child's ranking replaces the inherited one.
+fn override_rank(decls: &mut [Decl], rank: RankDecl, diagnostics: &mut Vec<Diagnostic>) {
+    match decls.iter_mut().find(|d| matches!(d, Decl::Rank(_))) {
+        Some(inherited) => *inherited = Decl::Rank(rank),
+        None => diagnostics.push(
+            Diagnostic::error(
+                codes::NOTHING_TO_OVERRIDE,
+                "cannot override rank: the extended policy has no ranking",
+                rank.span,
+                "no `rank` to override",
+            )
+            .with_help("drop `override` to declare the ranking here"),
+        ),
+    }
+}
+
 /// `remove input NAME`: an error where anything still reads it; inherited tests no longer give it.
 fn remove_input(base: &mut PolicyFile, r: &Remove, diagnostics: &mut Vec<Diagnostic>) {
     let mut found = false;
@@ -766,6 +784,12 @@ fn readers_of(decls: &[Decl], name: &str) -> Vec<(Span, String)> {
             Decl::Vetoes(rules) => rules.iter().for_each(|x| look(format!("veto `{}`", x.name.name), &x.condition)),
             Decl::Plan(p) => p.assume.iter().for_each(|e| look("the plan's `assume`".to_string(), e)),
             _ => {}
+        }
+    }
+    for decl in decls {
+        if let Decl::Rank(r) = decl {
+            let tie = r.then.iter().find(|t| t.input.name == name);
+            out.extend(tie.map(|t| (t.input.span, "the ranking's `then`".to_string())));
         }
     }
     out

@@ -8,6 +8,7 @@ mod lints;
 mod matching;
 mod points;
 mod ranges;
+mod rank;
 mod records;
 mod types;
 
@@ -304,8 +305,10 @@ impl<'a> Checker<'a> {
             outputs,
             lets: Vec::new(),
             records: self.records.clone(),
+            rank: None,
         };
         ruleset.plan = self.plan(policy, &ruleset);
+        ruleset.rank = self.rank(policy, &ruleset);
         ruleset.tests = self.tests(policy, &ruleset);
         ruleset.lets = std::mem::take(&mut self.kept_lets);
         ruleset.fold_constants();

@@ -24,6 +24,7 @@ mod lsp;
 mod man;
 mod output;
 mod plan;
+mod rank;
 mod render;
 mod score;
 mod serve;
@@ -119,6 +120,7 @@ pub enum Command {
     Completions(completions::Args),
     Man(man::Args),
     Plan(plan::Args),
+    Rank(rank::Args),
     Lsp(lsp::Args),
     Serve(serve::Args),
 }
@@ -157,6 +159,7 @@ pub fn run() -> ExitCode {
         Command::Completions(_) => ("completions", &[Format::Human]),
         Command::Man(_) => ("man", &[Format::Human]),
         Command::Plan(_) => ("plan", &[Format::Human, Format::Json]),
+        Command::Rank(_) => ("rank", &[Format::Human, Format::Json]),
         Command::Lsp(_) => ("lsp", &[Format::Human]),
         Command::Serve(_) => ("serve", &[Format::Human]),
     };
@@ -204,6 +207,7 @@ pub fn run() -> ExitCode {
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
         Command::Plan(args) => plan::run(args, cli.format),
+        Command::Rank(args) => rank::run(args, cli.format),
         Command::Lsp(args) => lsp::run(args),
         Command::Serve(args) => serve::run(args),
     };

@@ -84,6 +84,11 @@ impl Scores {
         &self.computed
     }
 
+    /// A section's points (after its cap), by the section's index, as the total counts them.
+    pub fn section_points(&self, index: usize) -> Option<i64> {
+        self.sections.get(index).map(|&(points, _)| points)
+    }
+
     /// Size the storage for a rule set. A run leaves its sums at zero; one that stopped
     /// half way, and a layout that leaves items out, are zeroed here.
     #[inline]

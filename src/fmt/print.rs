@@ -182,6 +182,7 @@ impl<'a, 't> Printer<'a, 't> {
             Decl::Remove(r) => self.remove(r),
             Decl::Plan(p) => self.plan(p),
             Decl::Output(o) => self.output(o, ""),
+            Decl::Rank(r) => self.rank(r),
         }
     }
 
@@ -578,6 +579,38 @@ impl<'a, 't> Printer<'a, 't> {
         blocks.sort_by_key(|(start, _)| *start);
         out.extend(blocks.into_iter().flat_map(|(_, lines)| lines));
         out.push(closer(0, p.span.end as usize));
+        out
+    }
+
+    /// `rank "…" {`, then one line each for `by`, `then`, `quota` and `admit ties`.
+    fn rank(&self, r: &RankDecl) -> Lines {
+        let prefix = if r.overrides { "override " } else { "" };
+        let head = match &r.label {
+            Some(label) => format!("{prefix}rank {} {{", quote(&label.value)),
+            None => format!("{prefix}rank {{"),
+        };
+        let mut out = vec![line(0, head, self.scan.open_after(r.span.start as usize))];
+        let (by, by_end) = match &r.by {
+            RankBy::Total(span) => ("by total".to_string(), span.end),
+            RankBy::Section(name) => (format!("by section {}", name.name), name.span.end),
+        };
+        out.push(line(INDENT, by, by_end as usize));
+        if let Some(last) = r.then.last() {
+            let ties: Vec<String> = r
+                .then
+                .iter()
+                .map(|t| format!("{} {}", t.input.name, if t.descending { "desc" } else { "asc" }))
+                .collect();
+            out.push(line(INDENT, format!("then {}", ties.join(", ")), last.span.end as usize));
+        }
+        if let Some((quota, span)) = r.quota {
+            out.push(line(INDENT, format!("quota {quota}"), span.end as usize));
+        }
+        if r.admit_ties {
+            // `ties` is the last token before the closing `}`.
+            out.push(line(INDENT, "admit ties", self.scan.code_end_before((r.span.end as usize).saturating_sub(1))));
+        }
+        out.push(closer(0, r.span.end as usize));
         out
     }
 

@@ -488,6 +488,27 @@ pub struct PlanDef {
     pub assume: Vec<Expr>,
 }
 
+/// How applicants are ranked for a quota (declared by `rank { … }`), for `jifen rank`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankDef {
+    pub label: Option<String>,
+    /// The section whose subtotal ranks; none: the total.
+    pub section: Option<u16>,
+    /// Tie-breaks by inputs, in order.
+    pub then: Vec<TieBreakDef>,
+    /// How many are admitted; none: ranks only.
+    pub quota: Option<u64>,
+    /// Everyone whose whole key equals the last admitted applicant's is admitted too.
+    pub admit_ties: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TieBreakDef {
+    pub slot: u16,
+    /// Larger values first (`desc`, the default).
+    pub descending: bool,
+}
+
 /// A compiled policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleSet {
@@ -532,6 +553,9 @@ pub struct RuleSet {
     /// Records the list inputs' rows follow.
     #[serde(default)]
     pub records: Vec<RecordDef>,
+    /// How applicants are ranked for a quota (`rank { … }`), if the policy says.
+    #[serde(default)]
+    pub rank: Option<RankDef>,
 }
 
 /// How an item's points are rounded to the declared precision.

@@ -79,6 +79,8 @@ pub enum Decl {
     Plan(PlanDecl),
     Output(OutputDecl),
     Record(RecordDecl),
+    /// `rank "…" { … }` (or `override rank …`): how applicants are ranked for a quota.
+    Rank(RankDecl),
 }
 
 /// `output NAME "label" = expr`: a derived value shown with the score and checkable by tests.
@@ -105,6 +107,40 @@ pub struct ListOf {
     pub record: Ident,
     /// The declared bound on the number of rows, with where it was written.
     pub max: Option<(u64, Span)>,
+}
+
+/// `rank "LABEL" { by total  then si_months desc, age asc  quota 5000  admit ties }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RankDecl {
+    pub docs: Docs,
+    /// Written `override rank`: replaces the ranking of the policy this one extends.
+    pub overrides: bool,
+    pub label: Option<Text>,
+    pub by: RankBy,
+    /// Tie-breaks, in order.
+    pub then: Vec<TieBreak>,
+    /// How many are admitted, with where it is written; none: ranks only.
+    pub quota: Option<(i64, Span)>,
+    /// `admit ties`: everyone whose whole key equals the last admitted one's is admitted too.
+    pub admit_ties: bool,
+    pub span: Span,
+}
+
+/// What applicants are ranked by.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum RankBy {
+    /// `by total` (the span of `total`).
+    Total(Span),
+    /// `by section NAME`: the section's subtotal.
+    Section(Ident),
+}
+
+/// `si_months desc` / `age asc`: a tie-break by an input; `desc` (larger first) unless `asc`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TieBreak {
+    pub input: Ident,
+    pub descending: bool,
+    pub span: Span,
 }
 
 /// `amend item NAME { cap N  label "…"  requires … "…"  remove requires "…" }`: parts of an

@@ -430,6 +430,7 @@ impl Builder {
                 }
                 Decl::Plan(plan)
             }
+            Rule::rank_decl => Decl::Rank(self.rank_decl(pair)?),
             Rule::remove_decl => {
                 let span = self.span(&pair);
                 let target = pair.children().nth(1)?;
@@ -471,6 +472,60 @@ impl Builder {
             }
         }
         Some(OutputDecl { docs, name: name?, label, value: value? })
+    }
+
+    fn rank_decl(&mut self, pair: Pair<'_, Rule>) -> Option<RankDecl> {
+        let span = self.span(&pair);
+        let mut rank = RankDecl {
+            docs: None,
+            overrides: false,
+            label: None,
+            by: RankBy::Total(span),
+            then: Vec::new(),
+            quota: None,
+            admit_ties: false,
+            span,
+        };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => rank.docs = self.docs(part),
+                Rule::rank_override => rank.overrides = true,
+                Rule::string => rank.label = Some(self.text(part)),
+                Rule::rank_by => {
+                    let by = part.into_inner().find(|p| matches!(p.as_rule(), Rule::rank_total | Rule::ident))?;
+                    rank.by = match by.as_rule() {
+                        Rule::rank_total => RankBy::Total(self.span(&by)),
+                        _ => RankBy::Section(self.ident(by)),
+                    };
+                }
+                Rule::rank_then => {
+                    for tie in part.into_inner().filter(|p| p.as_rule() == Rule::tie_break) {
+                        let tie_span = self.span(&tie);
+                        let mut p = tie.into_inner();
+                        let input = self.ident(p.next()?);
+                        let descending = p.next().is_none_or(|o| o.as_str() == "desc");
+                        rank.then.push(TieBreak { input, descending, span: tie_span });
+                    }
+                }
+                Rule::rank_quota => {
+                    let part_span = self.span(&part);
+                    let digits = part.into_inner().find(|p| p.as_rule() == Rule::integer)?;
+                    let quota = digits.as_str().parse::<i64>().ok();
+                    if quota.is_none() {
+                        self.diagnostics.push(Diagnostic::error(
+                            codes::BAD_NUMBER,
+                            "number too large",
+                            part_span,
+                            "this number does not fit",
+                        ));
+                    }
+                    rank.quota = quota.map(|q| (q, part_span));
+                }
+                Rule::rank_ties => rank.admit_ties = true,
+                _ => {}
+            }
+        }
+        Some(rank)
     }
 
     fn let_decl(&mut self, pair: Pair<'_, Rule>) -> Option<LetDecl> {

@@ -34,6 +34,7 @@ const TOP_LEVEL: &[&str] = &[
     "amend",
     "plan",
     "record",
+    "rank",
     "///",
 ];
 

@@ -41,8 +41,8 @@ fn changed(what: &'static str, id: &str, field: &'static str, old: String, new: 
     Change { field: Some(field), old: Some(old), new: Some(new), ..change("changed", what, id) }
 }
 
-fn cap_text(cap: Option<i64>) -> String {
-    cap.map(|c| c.to_string()).unwrap_or_else(|| "none".to_string())
+fn cap_text(rs: &RuleSet, cap: Option<i64>) -> String {
+    cap.map(|c| rs.show_points(c)).unwrap_or_else(|| "none".to_string())
 }
 
 fn params_read(e: &Expr, out: &mut Vec<u16>) {
@@ -113,10 +113,10 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
     // Sections, with their caps.
     for s in &new.sections {
         match old.sections.iter().find(|t| t.id == s.id) {
-            None => out.push(Change { new: Some(section_text(s)), ..change("added", "section", &s.id) }),
+            None => out.push(Change { new: Some(section_text(new, s)), ..change("added", "section", &s.id) }),
             Some(t) => {
                 if t.cap != s.cap {
-                    out.push(changed("section", &s.id, "cap", cap_text(t.cap), cap_text(s.cap)));
+                    out.push(changed("section", &s.id, "cap", cap_text(old, t.cap), cap_text(new, s.cap)));
                 }
                 if t.label != s.label {
                     out.push(changed("section", &s.id, "label", t.label.to_string(), s.label.to_string()));
@@ -126,7 +126,7 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
     }
     for t in &old.sections {
         if !new.sections.iter().any(|s| s.id == t.id) {
-            out.push(Change { old: Some(section_text(t)), ..change("removed", "section", &t.id) });
+            out.push(Change { old: Some(section_text(old, t)), ..change("removed", "section", &t.id) });
         }
     }
     // Items: the rule, the cap, and each precondition that changed, alone.
@@ -147,7 +147,7 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
             out.push(changed("item", &item.id, "rule", a, b));
         }
         if prev.cap != item.cap {
-            out.push(changed("item", &item.id, "cap", cap_text(prev.cap), cap_text(item.cap)));
+            out.push(changed("item", &item.id, "cap", cap_text(old, prev.cap), cap_text(new, item.cap)));
         }
         precondition_changes(&po, prev, &pn, item, &mut out);
         let group = |rs: &RuleSet, g: Option<u16>| {
@@ -191,12 +191,12 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
     for g in &new.caps {
         match old.caps.iter().find(|h| h.id == g.id) {
             None => out.push(Change {
-                new: Some(format!("{} cap {}", members(new, g), g.cap)),
+                new: Some(format!("{} cap {}", members(new, g), new.show_points(g.cap))),
                 ..change("added", "group", &g.id)
             }),
             Some(h) => {
                 if h.cap != g.cap {
-                    out.push(changed("group", &g.id, "cap", h.cap.to_string(), g.cap.to_string()));
+                    out.push(changed("group", &g.id, "cap", old.show_points(h.cap), new.show_points(g.cap)));
                 }
                 let (a, b) = (members(old, h), members(new, g));
                 if a != b {
@@ -338,18 +338,18 @@ fn item_text(p: &Printer<'_>, rs: &RuleSet, item: &crate::rules::ItemDef) -> Str
     }
     parts.push(p.expr(&item.body));
     if let Some(cap) = item.cap {
-        parts.push(format!("cap {cap}"));
+        parts.push(format!("cap {}", rs.show_points(cap)));
     }
     parts.join("; ")
 }
 
-fn section_text(s: &crate::rules::SectionDef) -> String {
+fn section_text(rs: &RuleSet, s: &crate::rules::SectionDef) -> String {
     let mut text = format!("\"{}\"", s.label);
     if s.deduction {
         text.push_str(" deduction");
     }
     if let Some(cap) = s.cap {
-        text.push_str(&format!(" cap {cap}"));
+        text.push_str(&format!(" cap {}", rs.show_points(cap)));
     }
     text
 }
@@ -422,6 +422,9 @@ impl YearSchema {
     ) -> Result<(), crate::applicant::ApplicantError> {
         out.values.clear();
         out.values.extend(read.values.iter().take(self.inputs).copied());
+        // The rows of the year's own list inputs (their slots come first, as the values').
+        out.lists.clear();
+        out.lists.extend(read.lists.iter().filter(|(slot, _)| usize::from(*slot) < self.inputs).cloned());
         for (k, (slot, def)) in self.measured.iter().enumerate() {
             let Some(v) = out.values.get_mut(*slot) else { continue };
             if *v != Value::Absent {
@@ -494,7 +497,16 @@ pub const BANDS: [(Option<i64>, Option<i64>, &str); 7] = [
     (Some(50), None, "≥ +50"),
 ];
 
-/// The index in [`BANDS`] of a change (or of a distance from the standard).
+/// The index in [`BANDS`] of a change counted in units of `unit` points (1 for whole
+/// points, 100 at a precision of 0.01): a part of a point counts as one point of its sign, so
+/// that only no change at all is the band `0`.
+pub fn band_in(change: i64, unit: i64) -> usize {
+    let unit = unit.max(1);
+    let whole = change / unit;
+    band(if whole == 0 { change.signum() } else { whole })
+}
+
+/// The index in [`BANDS`] of a change (or of a distance from the standard), in whole points.
 pub fn band(change: i64) -> usize {
     match change {
         i64::MIN..=-50 => 0,
@@ -704,9 +716,16 @@ pub struct Tally {
     groups: Vec<(u32, Count)>,
     /// Per measured input of the new year ([`YearSchema::measured`]): applicants without it.
     pub not_given: Vec<usize>,
+    /// Units of one point (see [`RuleSet::point_unit`]); 0 or 1 for whole points.
+    unit: i64,
 }
 
 impl Tally {
+    /// A tally of points counted in `unit`s of a point (`RuleSet::point_unit`).
+    pub fn with_unit(unit: i64) -> Tally {
+        Tally { unit, ..Tally::default() }
+    }
+
     /// Count one applicant, scored under both policies, with its [`DeltaColumns::changes`].
     pub fn add(&mut self, old: &Scores, new: &Scores, changes: &[i64]) {
         let delta = new.total.saturating_sub(old.total);
@@ -719,7 +738,7 @@ impl Tally {
         }
         s.newly_meet += usize::from(!old.meets_standard && new.meets_standard);
         s.no_longer_meet += usize::from(old.meets_standard && !new.meets_standard);
-        self.bands[band(delta)] += 1;
+        self.bands[band_in(delta, self.unit)] += 1;
         if self.drivers.len() < changes.len() {
             self.drivers.resize(changes.len(), (0, 0));
         }
@@ -733,7 +752,7 @@ impl Tally {
 
     /// Keep the applicant as an example of its band while the band has few.
     pub fn example(&mut self, delta: i64, name: impl FnOnce() -> String) {
-        let examples = &mut self.examples[band(delta)];
+        let examples = &mut self.examples[band_in(delta, self.unit)];
         if examples.len() < EXAMPLES_PER_BAND {
             examples.push(name());
         }

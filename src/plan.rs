@@ -283,6 +283,7 @@ impl RuleSet {
     /// (a step that would overflow leaves its fact as it is).
     fn wait_into(&self, from: &Applicant, steps: &[&WaitDef], years: u32, out: &mut Applicant) {
         out.values.clone_from(&from.values);
+        out.lists.clone_from(&from.lists);
         if years == 0 {
             return;
         }
@@ -906,6 +907,7 @@ impl<'r, 'a> Search<'r, 'a> {
     fn try_waiting(&mut self, chosen: &[(u16, Value)], years: u32) {
         let rules = self.rules;
         self.changed.values.clone_from(&self.base.values);
+        self.changed.lists.clone_from(&self.base.lists);
         for (s, v) in chosen {
             self.changed.values[*s as usize] = *v;
         }

@@ -86,3 +86,33 @@ fn a_generated_population_of_the_other_city_is_ranked() {
     let admitted = rows.lines().filter(|l| l.contains(",yes,")).count();
     assert!(admitted >= 100, "at least the quota is admitted when enough are ranked: {admitted}");
 }
+
+/// A diff between two years that count points in hundredths speaks in hundredths: the
+/// 0.25 a month of social insurance becomes 0.5 (cap 30 unchanged); an applicant with 24
+/// months goes from 6.00 to 12.00 points on that item (+6.00), in the band +1…+9.
+#[test]
+fn a_diff_of_fractional_policies_counts_in_hundredths() {
+    let dir = std::env::temp_dir().join(format!("jifen-other-city-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let policy = std::fs::read_to_string(format!("{ROOT}/examples/other_city.policy")).expect("example");
+    let next = policy.replace("0.25 per month of si_months", "0.5 per month of si_months");
+    let (old, new, people) = (dir.join("old.policy"), dir.join("new.policy"), dir.join("p.jsonl"));
+    std::fs::write(&old, &policy).expect("written");
+    std::fs::write(&new, next).expect("written");
+    std::fs::write(
+        &people,
+        r#"{"id": "a", "birth": "1990-07-01", "periods": [{"start": "2020-01-01", "months": 24, "base": 8000}]}"#,
+    )
+    .expect("written");
+    let path = |p: &std::path::Path| p.to_str().expect("utf-8 path").to_string();
+    let (code, out, err) =
+        jifen(&["diff", &path(&old), &path(&new), "--applicants", &path(&people), "--format", "json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let driver = &v["summary"]["drivers"][0];
+    assert_eq!(driver["item"], "social_insurance");
+    assert_eq!(driver["total_change"].to_string(), "6.00");
+    let band = v["summary"]["bands"].as_array().expect("bands").iter().find(|b| b["band"] == "+1…+9").cloned();
+    assert_eq!(band.expect("band")["applicants"], 1);
+}

@@ -50,7 +50,8 @@ pub struct Args {
 enum By {
     Nothing,
     /// The band of the old total minus the old standard.
-    Standard(i64),
+    /// The old standard and the units of a point, both in points units.
+    Standard(i64, i64),
     /// An enum or bool input, by slot, of the new year (else of the old one).
     Fact {
         in_new: bool,
@@ -65,7 +66,7 @@ impl By {
             let Some(standard) = old.standard else {
                 return Err(format!("`{}` has no standard to group by", old.id));
             };
-            return Ok(By::Standard(standard));
+            return Ok(By::Standard(standard, old.point_unit()));
         }
         let groupable = |rs: &jifen::RuleSet, slot: usize| {
             matches!(rs.inputs[slot].ty, jifen::rules::InputType::Bool | jifen::rules::InputType::Enum(_))
@@ -86,7 +87,7 @@ impl By {
     fn key(self, old: &Applicant, new: &Applicant, old_total: i64) -> Option<u32> {
         match self {
             By::Nothing => None,
-            By::Standard(standard) => Some(jifen::diff::band(old_total.saturating_sub(standard)) as u32),
+            By::Standard(standard, unit) => Some(jifen::diff::band_in(old_total.saturating_sub(standard), unit) as u32),
             By::Fact { in_new, slot } => {
                 let a = if in_new { new } else { old };
                 Some(match a.values.get(slot) {
@@ -101,7 +102,7 @@ impl By {
     fn label(self, key: u32, old: &jifen::RuleSet, new: &jifen::RuleSet) -> String {
         match self {
             By::Nothing => String::new(),
-            By::Standard(_) => jifen::diff::BANDS.get(key as usize).map(|b| b.2.to_string()).unwrap_or_default(),
+            By::Standard(..) => jifen::diff::BANDS.get(key as usize).map(|b| b.2.to_string()).unwrap_or_default(),
             By::Fact { .. } if key == u32::MAX => "absent".to_string(),
             By::Fact { in_new, slot } => {
                 let rs = if in_new { new } else { old };
@@ -160,7 +161,15 @@ pub fn run(args: Args, format: Format) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let mut tally = Tally::default();
+    // Both years must count points alike for their totals to be compared.
+    if old.point_unit() != new.point_unit() {
+        fail(
+            "the two policies count points in different precisions",
+            Some("declare the same `points` precision in both headers to compare their totals"),
+        );
+        return exit::POLICY;
+    }
+    let mut tally = Tally::with_unit(new.point_unit());
     let columns = DeltaColumns::new(&old, &new);
     let same_schema = old.inputs == new.inputs && old.enums == new.enums;
     let schemas = (YearSchema::new(&old, &new, false), YearSchema::new(&new, &old, !same_schema));
@@ -251,7 +260,7 @@ pub fn run(args: Args, format: Format) -> u8 {
             "regions": regions,
         });
         if let Some(path) = &args.applicants {
-            v["summary"] = summary_json(&summary, args.by.as_deref());
+            v["summary"] = summary_json(&new, &summary, args.by.as_deref());
             v["summary"]["population"] = json!(path);
         }
         v
@@ -323,7 +332,7 @@ impl<'r> Worker<'r> {
 
 impl Years<'_> {
     fn compare_part(&self, worker: &mut Worker<'_>, rows: &[RawRow]) -> Part {
-        let mut part = Part { tally: Tally::default(), csv: Vec::new(), failed: None };
+        let mut part = Part { tally: Tally::with_unit(self.new.rules().point_unit()), csv: Vec::new(), failed: None };
         for row in rows {
             if let Err(reason) = self.compare_row(worker, row, &mut part) {
                 // The run stops at this row: the rest of the part does not matter.
@@ -341,6 +350,7 @@ impl Years<'_> {
         self.schemas.0.finish(read, a_old, &mut []).map_err(|e| format!("under {}: {e}", self.names.0))?;
         if self.same_schema {
             a_new.values.clone_from(&a_old.values);
+            a_new.lists.clone_from(&a_old.lists);
         } else {
             if part.tally.not_given.is_empty() {
                 part.tally.not_given.resize(self.schemas.1.measured().count(), 0);
@@ -363,23 +373,33 @@ impl Years<'_> {
             part.tally.group(key, delta);
         }
         if self.csv {
-            csv_line(&mut part.csv, id.as_deref(), row.line, s_old, s_new, &w.changes);
+            csv_line(&mut part.csv, self.new.rules(), id.as_deref(), row.line, s_old, s_new, &w.changes);
         }
         Ok(())
     }
 }
 
 /// `id,old_total,new_total,change,old_meets_standard,new_meets_standard,changes…`
-fn csv_line(out: &mut Vec<u8>, id: Option<&str>, line: usize, old: &Scores, new: &Scores, changes: &[i64]) {
+fn csv_line(
+    out: &mut Vec<u8>,
+    rules: &jifen::RuleSet,
+    id: Option<&str>,
+    line: usize,
+    old: &Scores,
+    new: &Scores,
+    changes: &[i64],
+) {
     use std::io::Write;
     match id {
         Some(id) => push_csv_cell(out, id),
         None => push_csv_cell(out, &format!("line {line}")),
     }
+    let p = |units: i64| rules.show_points(units);
     let delta = new.total.saturating_sub(old.total);
-    let _ = write!(out, ",{},{},{delta},{},{}", old.total, new.total, old.meets_standard, new.meets_standard);
+    let _ =
+        write!(out, ",{},{},{},{},{}", p(old.total), p(new.total), p(delta), old.meets_standard, new.meets_standard);
     for change in changes {
-        let _ = write!(out, ",{change}");
+        let _ = write!(out, ",{}", p(*change));
     }
     out.push(b'\n');
 }
@@ -399,7 +419,8 @@ fn exact(d: rust_decimal::Decimal) -> serde_json::Value {
     serde_json::from_str(&d.to_string()).unwrap_or(serde_json::Value::Null)
 }
 
-fn summary_json(s: &Summary, by: Option<&str>) -> serde_json::Value {
+fn summary_json(rules: &jifen::RuleSet, s: &Summary, by: Option<&str>) -> serde_json::Value {
+    let unit = rust_decimal::Decimal::from(rules.point_unit());
     let not_given: Vec<serde_json::Value> = s
         .not_given
         .iter()
@@ -413,7 +434,11 @@ fn summary_json(s: &Summary, by: Option<&str>) -> serde_json::Value {
         "newly_meet_standard": s.newly_meet,
         "no_longer_meet_standard": s.no_longer_meet,
         "bands": s.bands,
-        "drivers": s.drivers,
+        "drivers": s.drivers.iter().map(|d| {
+            let mut v = json!(d);
+            v["total_change"] = rules.points_json(d.total_change);
+            v
+        }).collect::<Vec<_>>(),
     });
     if !not_given.is_empty() {
         v["not_given"] = json!(not_given);
@@ -423,7 +448,7 @@ fn summary_json(s: &Summary, by: Option<&str>) -> serde_json::Value {
             s.by.iter()
                 .map(|(value, c)| {
                     json!({ "value": value, "applicants": c.applicants, "gain": c.gain, "lose": c.lose,
-                        "total_change": c.total_change, "mean_change": exact(c.mean_change()) })
+                        "total_change": rules.points_json(c.total_change), "mean_change": exact(c.mean_change() / unit) })
                 })
                 .collect();
         v["by"] = json!({ "fact": fact, "groups": groups });
@@ -490,7 +515,12 @@ fn human(
                 DriverKind::Direct => "direct",
                 DriverKind::KnockOn => "knock-on",
             };
-            out.push_str(&format!("  {:<24} {kind:<10} {:>10}  {:+}\n", d.item, d.applicants, d.total_change));
+            out.push_str(&format!(
+                "  {:<24} {kind:<10} {:>10}  {}\n",
+                d.item,
+                d.applicants,
+                signed(new, d.total_change)
+            ));
         }
         if s.drivers.iter().any(|d| d.kind == DriverKind::KnockOn) {
             out.push_str("  (knock-on: the item's rule is the same; points moved through a best_of group, a cap or a precondition)\n");
@@ -508,7 +538,7 @@ fn human(
                 c.applicants,
                 c.gain,
                 c.lose,
-                c.mean_change()
+                c.mean_change() / rust_decimal::Decimal::from(new.point_unit())
             ));
         }
     }
@@ -528,4 +558,14 @@ fn percent(n: usize, total: usize) -> String {
 /// [`percent`] as an exact JSON number.
 fn percent_json(n: usize, total: usize) -> serde_json::Value {
     serde_json::from_str(&percent(n, total)).unwrap_or(serde_json::Value::Null)
+}
+
+/// Points with their sign, as the policy prints them: `+12`, `-0.50`.
+fn signed(rules: &jifen::RuleSet, units: i64) -> String {
+    let text = rules.show_points(units);
+    if units > 0 {
+        format!("+{text}")
+    } else {
+        text
+    }
 }

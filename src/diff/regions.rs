@@ -38,12 +38,13 @@ pub struct ItemRegions {
     pub note: Option<String>,
 }
 
-/// Applicants whose facts meet every condition go from `old` to `new` points on the item.
+/// Applicants whose facts meet every condition go from `old` to `new` points on the item
+/// (numbers as the policy prints points: `49.17` at a precision of 0.01).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Region {
     pub conditions: Vec<String>,
-    pub old: i64,
-    pub new: i64,
+    pub old: serde_json::Value,
+    pub new: serde_json::Value,
 }
 
 impl ItemRegions {
@@ -123,7 +124,11 @@ fn item_regions(old: &RuleSet, prev: Option<&ItemDef>, new: &RuleSet, item: Opti
         Ok(g) => ItemRegions {
             item: id,
             exact: g.exact,
-            regions: g.boxes.iter().map(|(b, old, new)| region(&g.dims, b, *old, *new)).collect(),
+            regions: g
+                .boxes
+                .iter()
+                .map(|(b, a, z)| region(&g.dims, b, old.points_json(*a), new.points_json(*z)))
+                .collect(),
             note: (!g.exact).then(|| {
                 "computes with an input (not only compares it): these regions are a sample; measure it with --applicants"
                     .to_string()
@@ -406,7 +411,7 @@ fn merge(mut boxes: Vec<Cells>, dims: &[Dim]) -> Vec<Cells> {
     }
 }
 
-fn region(dims: &[Dim], b: &[Vec<usize>], old: i64, new: i64) -> Region {
+fn region(dims: &[Dim], b: &[Vec<usize>], old: serde_json::Value, new: serde_json::Value) -> Region {
     let conditions = dims.iter().zip(b).filter_map(|(d, pieces)| condition(d, pieces)).collect();
     Region { conditions, old, new }
 }

@@ -107,6 +107,10 @@ impl<'r> Printer<'r> {
         let rs = self.rs;
         let plain = Context::default();
         match e {
+            // The policy's own effective date reads as `effective`, as the editor wrote it.
+            Expr::Const(Value::Date(d)) if crate::date::parse(&rs.effective).ok() == Some(*d) => {
+                ("effective".to_string(), ATOM)
+            }
             Expr::Const(v) => {
                 let p = if matches!(v, Value::Int(i) if *i < 0) || matches!(v, Value::Dec(d) if d.is_sign_negative()) {
                     NEG

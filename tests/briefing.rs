@@ -428,3 +428,18 @@ fn without_a_population_diff_names_the_regions_whose_points_change() {
         assert!(run.stdout.lines().any(|l| l == line), "{line:?} in\n{}", run.stdout);
     }
 }
+
+/// `diff --applicants` reads a workbook as `batch` does: 20 generated applicants in an
+/// `.xlsx` are each scored under both years.
+#[test]
+fn the_briefing_reads_an_excel_workbook() {
+    let tmp = TempDir::new("xlsx");
+    let book = tmp.0.join("people.xlsx");
+    let book = book.to_str().expect("utf-8 path");
+    let gen = jifen(&["gen", "--count", "20", "--seed", "5", "-o", book]);
+    assert_eq!(gen.code, 0, "{}", gen.stderr);
+    let v = jifen(&["diff", "policies/2024.policy", "policies/2025.policy", "--applicants", book, "--format", "json"])
+        .json();
+    assert_eq!(v["summary"]["applicants"], 20, "{v}");
+    assert_eq!(v["summary"]["population"], book);
+}

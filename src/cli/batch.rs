@@ -102,20 +102,20 @@ impl Chunks {
 }
 
 /// Where a run's rows come from: a stream read ahead, or a workbook's sheet read whole.
-enum Source {
+pub(super) enum Source {
     Stream(Chunks),
     Sheet(std::vec::IntoIter<RawRow>),
 }
 
 impl Source {
-    fn next(&mut self) -> Option<Chunk> {
+    pub(super) fn next(&mut self) -> Option<Chunk> {
         match self {
             Source::Stream(chunks) => chunks.next(),
             Source::Sheet(rows) => Some((Ok(rows.by_ref().take(CHUNK).collect()), 0)),
         }
     }
 
-    fn done(&self, rows: Vec<RawRow>) {
+    pub(super) fn done(&self, rows: Vec<RawRow>) {
         if let Source::Stream(chunks) = self {
             chunks.done(rows);
         }
@@ -366,16 +366,20 @@ pub fn csv_cell(s: &str) -> String {
 /// Open the rows to score: a workbook read whole, or a stream read ahead in chunks.
 /// Returns the source, the input's size, whether the output has an id column, and the
 /// sheet (to name cells in messages) when the input is a workbook.
-fn open_source(args: &Args, ruleset: &RuleSet) -> Result<(Source, Option<u64>, bool, Option<Sheet>), u8> {
-    if args.input_format.is_none() && xlsx::is_xlsx(&args.input) {
-        let mut sheet = xlsx::read_applicants(&args.input, ruleset)?;
+pub(super) fn open_source(
+    path: &str,
+    format: Option<Rows>,
+    ruleset: &RuleSet,
+) -> Result<(Source, Option<u64>, bool, Option<Sheet>), u8> {
+    if format.is_none() && xlsx::is_xlsx(path) {
+        let mut sheet = xlsx::read_applicants(path, ruleset)?;
         let rows = std::mem::take(&mut sheet.rows);
         let with_id = sheet.has_id();
         return Ok((Source::Sheet(rows.into_iter()), None, with_id, Some(sheet)));
     }
-    let (input, size) = open_input(&args.input)?;
-    let reader = RowReader::new(input, row_format(args.input_format, &args.input)).map_err(|e| {
-        fail(&format!("{}: {e}", args.input), None);
+    let (input, size) = open_input(path)?;
+    let reader = RowReader::new(input, row_format(format, path)).map_err(|e| {
+        fail(&format!("{path}: {e}"), None);
         exit::APPLICANT
     })?;
     // The header is written before all rows are seen: from CSV it follows the input's header,
@@ -431,7 +435,7 @@ pub fn run(args: Args) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let (mut source, size, with_id, sheet) = match open_source(&args, &ruleset) {
+    let (mut source, size, with_id, sheet) = match open_source(&args.input, args.input_format, &ruleset) {
         Ok(x) => x,
         Err(code) => return code,
     };

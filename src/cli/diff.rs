@@ -5,10 +5,10 @@ use serde_json::json;
 
 use jifen::diff::regions::ItemRegions;
 use jifen::diff::{rule_changes, Change, DeltaColumns, DriverKind, Summary, Tally, YearSchema};
-use jifen::population::{RawRow, RowParser, RowReader};
+use jifen::population::{RawRow, RowParser};
 use jifen::{Applicant, Scorer, Scores};
 
-use super::batch::{open_input, progress, push_csv_cell, read_ahead, row_format, Rows};
+use super::batch::{progress, push_csv_cell, Rows};
 use super::input::load_policy;
 use super::output::Output;
 use super::{exit, fail, Format};
@@ -174,16 +174,11 @@ pub fn run(args: Args, format: Format) -> u8 {
     let same_schema = old.inputs == new.inputs && old.enums == new.enums;
     let schemas = (YearSchema::new(&old, &new, false), YearSchema::new(&new, &old, !same_schema));
     if let Some(path) = &args.applicants {
-        let (input, size) = match open_input(path) {
+        // JSON lines, CSV or a workbook (its headings read as either year's keys or labels).
+        let (mut chunks, size, _, sheet) = match super::batch::open_source(path, args.input_format, &schemas.0.reading)
+        {
             Ok(x) => x,
             Err(code) => return code,
-        };
-        let reader = match RowReader::new(input, row_format(args.input_format, path)) {
-            Ok(r) => r,
-            Err(e) => {
-                fail(&format!("{path}: {e}"), None);
-                return exit::APPLICANT;
-            }
         };
         let bar = progress(size);
         let years = Years {
@@ -196,7 +191,6 @@ pub fn run(args: Args, format: Format) -> u8 {
             columns: &columns,
             csv: format == Format::Csv,
         };
-        let chunks = read_ahead(reader, 16_384);
         let mut first = true;
         loop {
             let Some((chunk, bytes)) = chunks.next() else {
@@ -217,7 +211,11 @@ pub fn run(args: Args, format: Format) -> u8 {
                 .map_init(|| Worker::new(&years), |worker, rows| years.compare_part(worker, rows))
                 .collect();
             if let Some((line, reason)) = parts.iter().find_map(|p| p.failed.as_ref()) {
-                fail(&format!("{path} line {line}: {reason}"), Some("fix the row; no output was written"));
+                let place = match &sheet {
+                    Some(sheet) => sheet.place(*line, None),
+                    None => format!("{path} line {line}"),
+                };
+                fail(&format!("{place}: {reason}"), Some("fix the row; no output was written"));
                 return exit::APPLICANT;
             }
             if first && years.csv {

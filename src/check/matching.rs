@@ -211,6 +211,35 @@ impl<'a> Checker<'a> {
         } else {
             String::new()
         };
+        // A variant added by a child's `extend enum` that a match of the parent does not
+        // cover: the mistake is in the child, so the error stands at the `extend`, with the
+        // parent's match as a second label.
+        let added: Vec<(String, Span)> = missing
+            .iter()
+            .flat_map(|c| decompose(*c, sizes).into_iter().zip(kinds))
+            .filter_map(|(i, k)| match k {
+                Ty::Enum(e) => self.enums[*e as usize].variants.get(i).cloned(),
+                _ => None,
+            })
+            .filter(|(_, at)| at.file != span.file)
+            .collect();
+        if let Some((variant, at)) = added.first() {
+            let parent = self.sources.name(span.file).to_string();
+            self.error(
+                Diagnostic::error(
+                    codes::NON_EXHAUSTIVE,
+                    format!("`{variant}`, added here, is not covered by a `match` of {parent}"),
+                    *at,
+                    "added by `extend enum`",
+                )
+                .with_label(span, format!("this `match` has no arm for `{variant}`"))
+                .with_help(format!(
+                    "in this file, `override` the item (or `let`) that holds this `match` with an arm \
+                     for `{variant}`, or give the `match` in {parent} a final `_ => …` arm"
+                )),
+            );
+            return;
+        }
         self.error(
             Diagnostic::error(
                 codes::NON_EXHAUSTIVE,

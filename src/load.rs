@@ -433,7 +433,9 @@ fn override_in(decls: &mut [Decl], o: Override) -> bool {
                 return true;
             }
             (Decl::Let(l), Override::Let(new)) if l.name.name == new.name.name => {
+                let old = l.replaced.take().unwrap_or_else(|| Box::new(l.value.clone()));
                 *l = new.clone();
+                l.replaced = Some(old);
                 return true;
             }
             (Decl::Test(t), Override::RenamedTest { old, test }) if t.name.value == old.value => {

@@ -270,7 +270,34 @@ impl<'a> Checker<'a> {
                 let start = nesting.saturating_sub(1);
                 self.size.nesting = start;
                 self.size.deepest = start;
-                let (expr, ty) = self.expr(&decl.value, None);
+                let (mut expr, mut ty) = self.expr(&decl.value, None);
+                // `override let` of another type: one error here, and the extended policy's
+                // expression is kept so that its uses are not each reported as wrong.
+                if let Some(old) = &decl.replaced {
+                    // Checked quietly: what it reads and reports belongs to the parent's text.
+                    let before = self.diags.len();
+                    let (reads, used, size) = (self.reads.clone(), self.used_inputs.clone(), self.size.clone());
+                    let (old_expr, old_ty) = self.expr(old, None);
+                    self.diags.truncate(before);
+                    let kept = std::mem::replace(&mut self.reads, reads);
+                    let kept_used = std::mem::replace(&mut self.used_inputs, used);
+                    self.size = size;
+                    if !ty.is_error() && !old_ty.is_error() && !same_kind(&ty, &old_ty) {
+                        let (was, now) = (self.describe(&old_ty), self.describe(&ty));
+                        self.error(
+                            Diagnostic::error(
+                                codes::OVERRIDE_CHANGES_TYPE,
+                                format!("`override let {}` changes its value from {was} to {now}", decl.name.name),
+                                decl.value.span,
+                                format!("this is {now}"),
+                            )
+                            .with_label(old.span, format!("the extended policy's `let` is {was}, and is used as such"))
+                            .with_help(format!("give `{}` {was}, as the extended policy does", decl.name.name)),
+                        );
+                        (expr, ty) = (old_expr, old_ty);
+                        (self.reads, self.used_inputs) = (kept, kept_used);
+                    }
+                }
                 let height = self.size.deepest - start;
                 let nodes = self.size.nodes - nodes_before;
                 self.size.deepest = self.size.deepest.max(deepest_before);
@@ -1034,4 +1061,14 @@ fn optional_help(text: &str, ty: &Ty) -> String {
 
 fn is_comparison(op: BinOp) -> bool {
     matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+}
+
+/// Whether two types are the same kind of value for an override: numbers of the same unit
+/// (whole or decimal alike), yes/no, the same enum, dates; an optional as its value.
+fn same_kind(a: &Ty, b: &Ty) -> bool {
+    match (a, b) {
+        (Ty::Optional(a), b) | (b, Ty::Optional(a)) => same_kind(a, b),
+        (Ty::Num { unit: x, .. }, Ty::Num { unit: y, .. }) => x == y,
+        (a, b) => a == b,
+    }
 }

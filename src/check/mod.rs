@@ -74,7 +74,7 @@ struct ItemInfo<'a> {
 }
 
 /// What the expression being checked has read so far.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Reads {
     inputs: BTreeSet<u16>,
     items: BTreeSet<u16>,
@@ -128,7 +128,7 @@ const SUGGESTION_BUDGET: usize = 20_000_000;
 /// How large the lowered expression being built is. `let`s are substituted where they
 /// are used, so a short policy could otherwise grow a tree too deep for the stages that
 /// recurse on it, or exponentially large (`let b = a + a`, `let c = b + b`, …).
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Size {
     /// Depth of the node being lowered in the expression being built.
     nesting: usize,

@@ -281,6 +281,10 @@ pub struct LetDecl {
     pub docs: Docs,
     pub name: Ident,
     pub value: Expr,
+    /// Set by `override let` in a child: the extended policy's expression, so that a change
+    /// of its type is reported at the override, not at each of the parent's uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<Box<Expr>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -533,7 +533,7 @@ impl Builder {
         let docs = self.docs(inner.next()?);
         let name = self.ident(inner.next()?);
         let value = self.expr(inner.next()?);
-        Some(LetDecl { docs, name, value })
+        Some(LetDecl { docs, name, value, replaced: None })
     }
 
     fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> EnumDecl {

@@ -466,12 +466,6 @@ fn input_blocks(rs: &RuleSet, blocks: &mut Vec<Block>) {
 
 fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
     let ty = match input.ty {
-        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
-        InputType::Int { unit: None } => "whole number".to_string(),
-        InputType::Decimal { unit: None } => "number".to_string(),
-        InputType::Bool => "true/false".to_string(),
-        InputType::Enum(e) => rs.enums.get(usize::from(e)).map(|e| e.name.to_string()).unwrap_or_default(),
-        InputType::Date => "date (YYYY-MM-DD)".to_string(),
         InputType::List { record, max } => {
             let record = rs.records.get(usize::from(record));
             let fields: Vec<String> = record
@@ -480,6 +474,7 @@ fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
             let name = record.map(|r| r.name.to_string()).unwrap_or_default();
             format!("list of {name} (at most {max} rows; each {{ {} }})", fields.join(", "))
         }
+        ty => type_text(rs, ty),
     };
     let range = match (input.min, input.max) {
         (Some(lo), Some(hi)) => format!("{}–{}", lo.normalize(), hi.normalize()),
@@ -828,9 +823,9 @@ fn mentions_param(e: &Expr) -> bool {
     }
 }
 
-/// A record field's type, as `input_row` writes an input's.
-fn field_type(rs: &RuleSet, f: &InputDef) -> String {
-    let ty = match f.ty {
+/// A type in words: a unit, "whole number", an enum's name, "date (YYYY-MM-DD)".
+fn type_text(rs: &RuleSet, ty: InputType) -> String {
+    match ty {
         InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
         InputType::Int { unit: None } => "whole number".to_string(),
         InputType::Decimal { unit: None } => "number".to_string(),
@@ -838,7 +833,12 @@ fn field_type(rs: &RuleSet, f: &InputDef) -> String {
         InputType::Enum(e) => rs.enums.get(usize::from(e)).map(|e| e.name.to_string()).unwrap_or_default(),
         InputType::Date => "date (YYYY-MM-DD)".to_string(),
         InputType::List { .. } => "list".to_string(),
-    };
+    }
+}
+
+/// A record field's type, as `input_row` writes an input's.
+fn field_type(rs: &RuleSet, f: &InputDef) -> String {
+    let ty = type_text(rs, f.ty);
     if f.optional {
         format!("{ty}?")
     } else {

@@ -568,12 +568,43 @@ pub(super) struct Facts {
     pub(super) vetoes: Vec<(bool, bool)>,
 }
 
+/// What every [`Env`] over one rule set shares: the parameters' values, and which inputs
+/// are whole numbers and which yes/no facts.
+struct Basis<'r> {
+    rules: &'r RuleSet,
+    params: Vec<Value>,
+    whole: Vec<bool>,
+    bools: Vec<bool>,
+}
+
+impl<'r> Basis<'r> {
+    fn of(rules: &'r RuleSet) -> Basis<'r> {
+        Basis {
+            rules,
+            params: rules.params.iter().map(|p| p.value).collect(),
+            whole: rules.inputs.iter().map(|i| matches!(i.ty, InputType::Int { .. })).collect(),
+            bools: rules.inputs.iter().map(|i| matches!(i.ty, InputType::Bool)).collect(),
+        }
+    }
+
+    /// The environment with these input ranges and items' points, outside any row.
+    fn env<'e>(&'e self, inputs: Vec<Interval>, items: &'e [Interval]) -> Env<'e> {
+        Env {
+            inputs,
+            items,
+            params: &self.params,
+            whole: &self.whole,
+            bools: &self.bools,
+            rules: self.rules,
+            row: None,
+        }
+    }
+}
+
 /// Run the range analysis over a checked rule set.
 pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
     let inputs = input_intervals(ruleset);
-    let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
-    let whole: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Int { .. })).collect();
-    let bools: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Bool)).collect();
+    let basis = Basis::of(ruleset);
     let mut finals = vec![Interval::ANY; ruleset.items.len()];
     let mut items = Vec::new();
     for &index in &ruleset.order {
@@ -584,15 +615,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
         }
         // Items are analysed in dependency order: those it reads already have their points.
         // (Borrowed, not copied: a copy per item is quadratic in a policy's size.)
-        let env = Env {
-            inputs: inputs.clone(),
-            items: &finals,
-            params: &params,
-            whole: &whole,
-            bools: &bools,
-            rules: ruleset,
-            row: None,
-        };
+        let env = basis.env(inputs.clone(), &finals);
         let raw = num(eval(&item.body, &env));
         let points = final_points(ruleset, item, raw, info.deduction);
         let mut whens = Vec::new();
@@ -601,15 +624,7 @@ pub(super) fn analyse(ruleset: &RuleSet, checker: &Checker<'_>) -> Facts {
         finals[index as usize] = points;
         items.push(ItemFacts { index, raw, points, whens, preconditions });
     }
-    let env = Env {
-        inputs: inputs.clone(),
-        items: &finals,
-        params: &params,
-        whole: &whole,
-        bools: &bools,
-        rules: ruleset,
-        row: None,
-    };
+    let env = basis.env(inputs.clone(), &finals);
     let rule_truth = |list: &[crate::rules::RuleDef]| list.iter().map(|r| truth(eval(&r.condition, &env))).collect();
     let (eligibility, vetoes) = (rule_truth(&ruleset.eligibility), rule_truth(&ruleset.vetoes));
     let mut best = Ext::Fin(Decimal::ZERO);
@@ -707,11 +722,8 @@ fn range_of(i: Interval) -> PointsRange {
 /// The range analysis of a compiled rule set, kept to answer questions about it
 /// (`jifen test --mutants` asks which changes no applicant can notice).
 pub struct Ranges<'r> {
-    rules: &'r RuleSet,
+    basis: Basis<'r>,
     inputs: Vec<Interval>,
-    params: Vec<Value>,
-    whole: Vec<bool>,
-    bools: Vec<bool>,
     /// Per item: the points its rule can compute, before preconditions and cap.
     raw: Vec<Interval>,
     /// Per item: the points it can count.
@@ -721,28 +733,18 @@ pub struct Ranges<'r> {
 impl<'r> Ranges<'r> {
     pub fn of(ruleset: &'r RuleSet) -> Ranges<'r> {
         let inputs = input_intervals(ruleset);
-        let params: Vec<Value> = ruleset.params.iter().map(|p| p.value).collect();
-        let whole: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Int { .. })).collect();
-        let bools: Vec<bool> = ruleset.inputs.iter().map(|i| matches!(i.ty, InputType::Bool)).collect();
+        let basis = Basis::of(ruleset);
         let mut raw = vec![Interval::ANY; ruleset.items.len()];
         let mut finals = vec![Interval::ANY; ruleset.items.len()];
         for &index in &ruleset.order {
             let Some(item) = ruleset.items.get(index as usize) else { continue };
             let deduction = ruleset.sections.get(item.section as usize).is_some_and(|s| s.deduction);
-            let env = Env {
-                inputs: inputs.clone(),
-                items: &finals,
-                params: &params,
-                whole: &whole,
-                bools: &bools,
-                rules: ruleset,
-                row: None,
-            };
+            let env = basis.env(inputs.clone(), &finals);
             let computed = num(eval(&item.body, &env));
             raw[index as usize] = computed;
             finals[index as usize] = final_points(ruleset, item, computed, deduction);
         }
-        Ranges { rules: ruleset, inputs, params, whole, bools, raw, finals }
+        Ranges { basis, inputs, raw, finals }
     }
 
     /// The points item `index`'s rule can compute, before its preconditions and cap.
@@ -761,15 +763,7 @@ impl<'r> Ranges<'r> {
     pub fn satisfiable(&self, conditions: &[(&Expr, bool)]) -> bool {
         let mut inputs = self.inputs.clone();
         for (cond, holds) in conditions {
-            let env = Env {
-                inputs,
-                items: &self.finals,
-                params: &self.params,
-                whole: &self.whole,
-                bools: &self.bools,
-                rules: self.rules,
-                row: None,
-            };
+            let env = self.basis.env(inputs, &self.finals);
             let (can_true, can_false) = truth(eval(cond, &env));
             if (*holds && !can_true) || (!*holds && !can_false) {
                 return false;

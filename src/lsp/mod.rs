@@ -31,12 +31,15 @@ use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response}
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _, PublishDiagnostics,
 };
-use lsp_types::request::{Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _};
+use lsp_types::request::{
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+};
 use lsp_types::{
-    CompletionOptions, CompletionResponse, DocumentSymbol, DocumentSymbolResponse, GotoDefinitionResponse, Hover,
-    HoverContents, HoverProviderCapability, MarkupContent, MarkupKind, OneOf, PositionEncodingKind,
-    PublishDiagnosticsParams, ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextEdit, Url,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionProviderCapability, CompletionOptions,
+    CompletionResponse, DocumentSymbol, DocumentSymbolResponse, GotoDefinitionResponse, Hover, HoverContents,
+    HoverProviderCapability, MarkupContent, MarkupKind, OneOf, PositionEncodingKind, PublishDiagnosticsParams,
+    ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Url,
+    WorkspaceEdit,
 };
 use ropey::Rope;
 
@@ -74,6 +77,7 @@ pub fn capabilities() -> ServerCapabilities {
         definition_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(["(", ".", "[", ":"].iter().map(|c| c.to_string()).collect()),
             ..CompletionOptions::default()
@@ -403,6 +407,9 @@ impl Server {
             DocumentSymbolRequest::METHOD => params::<DocumentSymbolRequest>(request)
                 .map(|p| json(self.outline(&p.text_document.uri)))
                 .map_err(|e| e.to_string()),
+            CodeActionRequest::METHOD => params::<CodeActionRequest>(request)
+                .map(|p| json(self.quick_fixes(&p.text_document.uri, p.range)))
+                .map_err(|e| e.to_string()),
             Formatting::METHOD => match params::<Formatting>(request) {
                 Ok(p) => self.format(&p.text_document.uri).map(json),
                 Err(e) => Err(e.to_string()),
@@ -463,6 +470,30 @@ impl Server {
             Err(crate::fmt::FormatError::Syntax(_)) => Ok(None),
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    /// A quick fix for each diagnostic of the document touching `range` that carries a
+    /// suggestion: its edit replaces one range of the document (as `jifen fmt --fix` would).
+    fn quick_fixes(&self, uri: &Url, range: lsp_types::Range) -> Vec<CodeActionOrCommand> {
+        let touches = |r: &lsp_types::Range| r.start <= range.end && range.start <= r.end;
+        self.diagnostics_for(uri)
+            .into_iter()
+            .filter(|d| touches(&d.range))
+            .filter_map(|d| {
+                let data = d.data.as_ref()?;
+                let edit: TextEdit = serde_json::from_value(data.get("fix")?.clone()).ok()?;
+                let title = data.get("title").and_then(|t| t.as_str()).unwrap_or("apply the suggested fix").to_string();
+                let changes = HashMap::from([(uri.clone(), vec![edit])]);
+                Some(CodeActionOrCommand::CodeAction(CodeAction {
+                    title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![d]),
+                    edit: Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }),
+                    is_preferred: Some(true),
+                    ..CodeAction::default()
+                }))
+            })
+            .collect()
     }
 
     fn outline(&self, uri: &Url) -> Option<DocumentSymbolResponse> {

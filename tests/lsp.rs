@@ -356,6 +356,67 @@ fn a_full_width_comma_has_a_quick_fix() {
     assert_eq!(wait_for_exit(&mut server.child), Some(0));
 }
 
+/// While the document has a syntax error, hover and go to definition answer from the last
+/// version that parsed, for the names outside the edited part (at their current place).
+#[test]
+fn hover_and_definition_survive_a_syntax_error() {
+    let good = POLICY.replace("agee", "age");
+    // The edit breaks the `age` item's line (and the name read there): what is before it is
+    // unchanged, what is after it moved back by the 4 bytes of `e` and ` 60`.
+    let broken = good.replace("when age > 60 => 0", "when ag > => 0");
+    let uri = format!("file://{}", workspace().join("broken.policy").display());
+    let document = json!({ "uri": uri });
+    let mut server = Server::start();
+    server.initialize();
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "jifen-policy", "version": 1, "text": good } }),
+    );
+    // Checked (and indexed) once as it parses, before the edit.
+    assert_eq!(server.notification("textDocument/publishDiagnostics")["version"], 1);
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": broken }] }),
+    );
+    let published = loop {
+        let published = server.notification("textDocument/publishDiagnostics");
+        if published["version"] == 2 {
+            break published;
+        }
+    };
+    assert_eq!(published["diagnostics"][0]["code"], "E0101", "{published}");
+
+    // After the edit: the item `education`, its range where it now is.
+    let at = position_of(&broken, "education \"教育背景\"", 0);
+    let hover = server.request("textDocument/hover", json!({ "textDocument": document, "position": at }));
+    let shown = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(shown.contains("item `education`") && shown.contains("Art. 6 (一) 2"), "{hover}");
+    assert_eq!(hover["range"]["start"], at, "{hover}");
+    // Before the edit: the input `age`.
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": document, "position": position_of(&broken, "age:", 0) }),
+    );
+    assert!(hover["contents"]["value"].as_str().unwrap_or("").contains("age: int 16..=70"), "{hover}");
+    // Go to definition from after the edit to before it.
+    let definition = server.request(
+        "textDocument/definition",
+        json!({ "textDocument": document, "position": position_of(&broken, "education {", 0) }),
+    );
+    assert_eq!(definition["range"]["start"]["line"], line_of(&broken, "education: Education"), "{definition}");
+    // In the edited part (`ag`, once the `age` the broken `when` read): nothing, rather than
+    // a guess.
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": document, "position": position_of(&broken, "ag > =>", 0) }),
+    );
+    assert_eq!(hover, Value::Null);
+
+    assert_eq!(server.request("shutdown", Value::Null), Value::Null);
+    server.notify("exit", Value::Null);
+    assert_eq!(wait_for_exit(&mut server.child), Some(0));
+}
+
 /// An extended policy's error is published for the parent's file, and the child says so
 /// at its `extends`.
 #[test]

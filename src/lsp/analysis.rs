@@ -49,6 +49,11 @@ impl Files {
         }
     }
 
+    /// The text of a file as it was checked.
+    pub fn text(&self, file: FileId) -> &str {
+        self.lines.get(file.0 as usize).map_or("", |l| l.text())
+    }
+
     pub fn location(&self, span: Span) -> Option<Location> {
         Some(Location { uri: self.uri(span.file)?.clone(), range: self.range(span) })
     }

@@ -686,3 +686,156 @@ fn generator_is_deterministic_and_varied() {
     let path = Path::new("tests/generated_7.policy");
     assert!(!root().join(path).exists(), "generated policies are never written to disk");
 }
+
+// ---------------------------------------------------------------- fmt --fix
+
+/// A small policy as it should be written; `fmt --fix` must turn [`TYPED_ON_A_CHINESE_KEYBOARD`]
+/// into exactly this, formatted.
+const WRITTEN_RIGHT: &str = r#"policy demo "演示" {
+    year 2025
+    effective 2025-07-01
+    standard 120
+}
+
+enum Education { none "无", bachelor "本科" }
+
+input {
+    age: int 16..=70 "年龄",
+    education: Education = none "学历",
+    has_permit: bool = false "居住证",
+    wage: yuan 0.. = 0 yuan "月工资",
+}
+
+param average_wage = 12800 yuan "平均工资"
+param wage_floor = 12800 yuan "工资下限"
+
+section basic "基础指标" {
+    item base "基础" {
+        when education == bachelor and wage >= average_wage => 100
+        else => 0
+    }
+    item young "青年" {
+        when has_permit => max(age, 20) - 20
+        else => 0
+    }
+}
+"#;
+
+/// The same policy with each fixable mistake of issue 16 made once: Chinese quotes, a
+/// full-width comma, colon and brackets, `12800 元`, `12,800 yuan`, `=` for `==`, `&&`.
+const TYPED_ON_A_CHINESE_KEYBOARD: &str = r#"policy demo “演示” {
+    year 2025
+    effective 2025-07-01
+    standard 120
+}
+
+enum Education { none "无"， bachelor "本科" }
+
+input {
+    age： int 16..=70 "年龄",
+    education: Education = none "学历",
+    has_permit: bool = false "居住证",
+    wage: yuan 0.. = 0 yuan "月工资",
+}
+
+param average_wage = 12800 元 "平均工资"
+param wage_floor = 12,800 yuan "工资下限"
+
+section basic "基础指标" {
+    item base "基础" {
+        when education = bachelor && wage >= average_wage => 100
+        else => 0
+    }
+    item young "青年" {
+        when has_permit => max（age, 20） - 20
+        else => 0
+    }
+}
+"#;
+
+#[test]
+fn fix_applies_every_suggestion_then_formats() {
+    // Each of the ten mistakes is fixed by its diagnostic's suggestion: the look-alikes are
+    // all reported in the first round, `=` and `&&` (syntax errors the parser meets one at
+    // a time) in later rounds. What is left is the file as written right, formatted, with
+    // its one warning (`wage_floor` is read nowhere), which no suggestion removes.
+    let fixed = jifen::fmt::fix::fix_source("t.policy", TYPED_ON_A_CHINESE_KEYBOARD, &FsLoader);
+    assert_eq!(fixed.text, fmt("t.policy", WRITTEN_RIGHT));
+    assert!(fixed.formatted);
+    let mut changes: Vec<(&str, &str)> =
+        fixed.applied.iter().map(|a| (a.was.as_str(), a.replacement.as_str())).collect();
+    changes.sort();
+    let mut expected = vec![
+        ("“", "\""),
+        ("”", "\""),
+        ("，", ","),
+        ("：", ":"),
+        ("元", "yuan"),
+        ("12,800", "12800"),
+        ("=", "=="),
+        ("&&", "and"),
+        ("（", "("),
+        ("）", ")"),
+    ];
+    expected.sort();
+    assert_eq!(changes, expected);
+    assert!(!fixed.remaining.has_errors(), "{}", fixed.remaining);
+    let codes: Vec<String> = fixed.remaining.list.iter().map(|d| d.code.to_string()).collect();
+    assert_eq!(codes, ["W0106"]);
+}
+
+#[test]
+fn fix_each_mistake_alone_checks_clean() {
+    // Each mistake on its own, in the otherwise right policy: one fix, and then the file
+    // checks with no error (the warning about `wage_floor` stays).
+    let mistakes = [
+        ("policy demo \"演示\"", "policy demo “演示”"),
+        ("\"无\", bachelor", "\"无\"， bachelor"),
+        ("age: int", "age： int"),
+        ("max(age, 20)", "max（age, 20）"),
+        ("= 12800 yuan \"平均", "= 12800 元 \"平均"),
+        ("= 12800 yuan \"工资", "= 12,800 yuan \"工资"),
+        ("education == bachelor", "education = bachelor"),
+        ("bachelor and wage", "bachelor && wage"),
+    ];
+    for (right, wrong) in mistakes {
+        let text = WRITTEN_RIGHT.replacen(right, wrong, 1);
+        assert_ne!(text, WRITTEN_RIGHT, "{wrong}");
+        assert!(jifen::check_with("t.policy", &text, &FsLoader).diagnostics.has_errors(), "{wrong} is an error");
+        let fixed = jifen::fmt::fix::fix_source("t.policy", &text, &FsLoader);
+        assert!(!fixed.remaining.has_errors(), "{wrong}: {}", fixed.remaining);
+        assert_eq!(fixed.text, fmt("t.policy", WRITTEN_RIGHT), "{wrong}");
+    }
+}
+
+#[test]
+fn fix_leaves_what_it_cannot_fix_and_says_so() {
+    // A Chinese item id has no suggestion (which ASCII id is meant cannot be guessed): the
+    // full-width comma before it is still fixed, the id stays an error, the file is written
+    // fixed but not formatted (it does not parse), and the exit code is 2.
+    let text = TYPED_ON_A_CHINESE_KEYBOARD.replacen("item young", "item 青年", 1);
+    let dir = temp_dir("fix");
+    let file = dir.join("t.policy");
+    std::fs::write(&file, &text).expect("written");
+    let name = file.to_string_lossy().to_string();
+    let (code, out, err) = jifen(&["fmt", "--fix", "--write", &name], None);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "");
+    assert!(err.contains("fixed: Unicode character '，' (Fullwidth Comma)"), "{err}");
+    assert!(err.contains("(`&&` → `and`)"), "{err}");
+    assert!(err.contains("`青年` is not a name jifen can read"), "{err}");
+    assert!(err.contains("error(s), 0 warning(s) remain (not formatted: it does not parse)"), "{err}");
+    let written = std::fs::read_to_string(&file).expect("read back");
+    // Everything before the id was fixed in place, the layout untouched.
+    let expected = WRITTEN_RIGHT.replacen("item young", "item 青年", 1);
+    let upto = |s: &str| s[..s.find("item 青年").expect("the id")].to_string();
+    assert_eq!(upto(&written), upto(&expected));
+    // Standard input to standard output, and --check lists the file without changing it.
+    let (code, out, _) = jifen(&["fmt", "--fix", "-"], Some(TYPED_ON_A_CHINESE_KEYBOARD));
+    assert_eq!((code, out), (0, fmt("t.policy", WRITTEN_RIGHT)));
+    std::fs::write(&file, TYPED_ON_A_CHINESE_KEYBOARD).expect("written");
+    let (code, out, _) = jifen(&["fmt", "--fix", "--check", &name], None);
+    assert_eq!((code, out.trim()), (1, name.as_str()));
+    assert_eq!(std::fs::read_to_string(&file).expect("read back"), TYPED_ON_A_CHINESE_KEYBOARD);
+    std::fs::remove_dir_all(&dir).expect("removed");
+}

@@ -294,6 +294,129 @@ fn an_editor_session() {
     assert_eq!(status, Some(0), "jifen lsp exits 0 after shutdown and exit");
 }
 
+/// A diagnostic with a suggestion (a full-width comma after Chinese text) gets a quick fix
+/// whose edit replaces the comma, its range in UTF-16 units as the diagnostic's.
+#[test]
+fn a_full_width_comma_has_a_quick_fix() {
+    let text = POLICY.replace("\"年龄(周岁)\"", "\"年龄(周岁)\"，").replace("agee", "age");
+    let uri = format!("file://{}", workspace().join("comma.policy").display());
+    let document = json!({ "uri": uri });
+    let mut server = Server::start();
+    let init = server.request("initialize", json!({ "capabilities": {} }));
+    assert_eq!(init["capabilities"]["codeActionProvider"], true, "{init}");
+    server.notify("initialized", json!({}));
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "jifen-policy", "version": 1, "text": text } }),
+    );
+    let published = server.notification("textDocument/publishDiagnostics");
+    let diagnostic = published["diagnostics"][0].clone();
+    let start = position_of(&text, "，", 0);
+    // `    age:       int 16..=70        ` is 34 ASCII characters, then the quoted label of
+    // 6 characters (one UTF-16 unit each, 3 bytes in UTF-8) and its 2 quotes: the comma is
+    // at 34 + 8 = 42 (at byte 54), and one unit long.
+    assert_eq!(start["character"], 42);
+    let end = json!({ "line": start["line"], "character": 43 });
+    assert_eq!(diagnostic["range"], json!({ "start": start, "end": end }), "{published}");
+
+    // Asked for the line of the comma, one quick fix: replace it with `,`.
+    let line = json!({ "start": { "line": start["line"], "character": 0 }, "end": end });
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": document, "range": line, "context": { "diagnostics": [] } }),
+    );
+    let list = actions.as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 1, "{actions}");
+    let action = &list[0];
+    assert_eq!(action["kind"], "quickfix");
+    assert_eq!(action["title"], "replace it with `,`");
+    assert_eq!(action["diagnostics"][0]["range"], diagnostic["range"]);
+    let edits = &action["edit"]["changes"][uri.as_str()];
+    assert_eq!(edits, &json!([{ "range": { "start": start, "end": end }, "newText": "," }]), "{action}");
+
+    // Elsewhere (the header), none.
+    let header = json!({ "start": { "line": 1, "character": 0 }, "end": { "line": 1, "character": 5 } });
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": document, "range": header, "context": { "diagnostics": [] } }),
+    );
+    assert_eq!(actions, json!([]));
+
+    // Applied, the file checks clean.
+    let fixed = text.replace('，', ",");
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": fixed }] }),
+    );
+    let published = server.notification("textDocument/publishDiagnostics");
+    assert_eq!(published["diagnostics"], json!([]), "{published}");
+
+    assert_eq!(server.request("shutdown", Value::Null), Value::Null);
+    server.notify("exit", Value::Null);
+    assert_eq!(wait_for_exit(&mut server.child), Some(0));
+}
+
+/// While the document has a syntax error, hover and go to definition answer from the last
+/// version that parsed, for the names outside the edited part (at their current place).
+#[test]
+fn hover_and_definition_survive_a_syntax_error() {
+    let good = POLICY.replace("agee", "age");
+    // The edit breaks the `age` item's line (and the name read there): what is before it is
+    // unchanged, what is after it moved back by the 4 bytes of `e` and ` 60`.
+    let broken = good.replace("when age > 60 => 0", "when ag > => 0");
+    let uri = format!("file://{}", workspace().join("broken.policy").display());
+    let document = json!({ "uri": uri });
+    let mut server = Server::start();
+    server.initialize();
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "jifen-policy", "version": 1, "text": good } }),
+    );
+    // Checked (and indexed) once as it parses, before the edit.
+    assert_eq!(server.notification("textDocument/publishDiagnostics")["version"], 1);
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": broken }] }),
+    );
+    let published = loop {
+        let published = server.notification("textDocument/publishDiagnostics");
+        if published["version"] == 2 {
+            break published;
+        }
+    };
+    assert_eq!(published["diagnostics"][0]["code"], "E0101", "{published}");
+
+    // After the edit: the item `education`, its range where it now is.
+    let at = position_of(&broken, "education \"教育背景\"", 0);
+    let hover = server.request("textDocument/hover", json!({ "textDocument": document, "position": at }));
+    let shown = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(shown.contains("item `education`") && shown.contains("Art. 6 (一) 2"), "{hover}");
+    assert_eq!(hover["range"]["start"], at, "{hover}");
+    // Before the edit: the input `age`.
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": document, "position": position_of(&broken, "age:", 0) }),
+    );
+    assert!(hover["contents"]["value"].as_str().unwrap_or("").contains("age: int 16..=70"), "{hover}");
+    // Go to definition from after the edit to before it.
+    let definition = server.request(
+        "textDocument/definition",
+        json!({ "textDocument": document, "position": position_of(&broken, "education {", 0) }),
+    );
+    assert_eq!(definition["range"]["start"]["line"], line_of(&broken, "education: Education"), "{definition}");
+    // In the edited part (`ag`, once the `age` the broken `when` read): nothing, rather than
+    // a guess.
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": document, "position": position_of(&broken, "ag > =>", 0) }),
+    );
+    assert_eq!(hover, Value::Null);
+
+    assert_eq!(server.request("shutdown", Value::Null), Value::Null);
+    server.notify("exit", Value::Null);
+    assert_eq!(wait_for_exit(&mut server.child), Some(0));
+}
+
 /// An extended policy's error is published for the parent's file, and the child says so
 /// at its `extends`.
 #[test]

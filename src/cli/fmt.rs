@@ -3,9 +3,10 @@
 use std::fs::Metadata;
 use std::io::Write;
 
+use jifen::fmt::fix::fix_source;
 use jifen::fmt::{format_source, FormatError};
 
-use super::input::{io_reason, policy_paths, read_file, read_with_metadata};
+use super::input::{io_reason, policy_loader, policy_paths, read_file, read_with_metadata};
 use super::output::{Replacement, Target};
 use super::{exit, stderr_color, stdout_color, width};
 
@@ -17,7 +18,10 @@ jifen fmt --check policies/              # CI: exit 1 and list the files that wo
 jifen fmt --diff policies/2024.policy    # show what would change\n  \
 cat draft.policy | jifen fmt -           # standard input to standard output\n\n\
 Without --write, --check or --diff, one file (or `-`) is printed to standard output.\n\
-A file with syntax errors is not formatted: its errors are shown as `jifen check` shows them.\n\n\
+A file with syntax errors is not formatted: its errors are shown as `jifen check` shows them.\n\
+With --fix, the suggestions of the diagnostics (`，` → `,`, `12800 元` → `12800 yuan`, `=` → `==`, \
+`&&` → `and`, …) are applied first, round after round, and the result is formatted if it then \
+parses; what was fixed and what remains are shown, and the exit code is 2 if errors remain.\n\n\
 Exit codes: 0 done (or already formatted), 1 --check found files to format, 2 a syntax error or a wrong \
 command line, 4 a file not readable or writable, 70 fmt could not keep a comment or the meaning (a bug; \
 the file is left unchanged).")]
@@ -34,6 +38,10 @@ pub struct Args {
     /// Change nothing; show what formatting would change, as a unified diff.
     #[arg(long)]
     pub diff: bool,
+    /// Apply the fixes the diagnostics suggest (look-alike characters, `元`, `12,800`, `=`, `&&`, …),
+    /// then format; what was fixed and what remains are shown on standard error.
+    #[arg(long)]
+    pub fix: bool,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -65,11 +73,17 @@ pub fn run(args: Args) -> u8 {
             }
         };
         let shown = if file == "-" { "<stdin>" } else { file.as_str() };
-        let formatted = match format_source(shown, &text) {
-            Ok(f) => f,
-            Err(e) => {
-                worst = worst.max(report(&e));
-                continue;
+        let formatted = if args.fix {
+            let (fixed, code) = fix(file, shown, &text);
+            worst = worst.max(code);
+            fixed
+        } else {
+            match format_source(shown, &text) {
+                Ok(f) => f,
+                Err(e) => {
+                    worst = worst.max(report(&e));
+                    continue;
+                }
             }
         };
         if print {
@@ -102,6 +116,35 @@ pub fn run(args: Args) -> u8 {
         worst = worst.max(exit::FAILED);
     }
     worst
+}
+
+/// The file with the suggested fixes applied (and formatted if it then parses), after
+/// telling what was fixed and what remains; with the exit code (2 if errors remain).
+fn fix(file: &str, shown: &str, text: &str) -> (String, u8) {
+    // `extends` is resolved against the file's own path, as `jifen check` resolves it.
+    let fixed = fix_source(file, text, &policy_loader());
+    // A line break in a replacement is shown as `\n`, so each fix stays on its line.
+    let visible = |s: &str| s.replace('\n', "\\n").replace('\r', "\\r");
+    for a in &fixed.applied {
+        let change = match a.replacement.as_str() {
+            "" => format!("deleted `{}`", visible(&a.was)),
+            with if a.was.is_empty() => format!("inserted `{}`", visible(with)),
+            with => format!("`{}` → `{}`", visible(&a.was), visible(with)),
+        };
+        eprintln!("{shown}:{}:{}: fixed: {} ({change})", a.line, a.column, a.message);
+    }
+    let remaining = &fixed.remaining;
+    eprint!("{}", remaining.render_human(stderr_color(), width()));
+    let summary = format!(
+        "{shown}: {} fix(es) applied; {} error(s), {} warning(s) remain{}",
+        fixed.applied.len(),
+        remaining.error_count(),
+        remaining.warning_count(),
+        if fixed.formatted { "" } else { " (not formatted: it does not parse)" }
+    );
+    eprintln!("{}", jifen::i18n::tr(&summary));
+    let code = if remaining.has_errors() { exit::POLICY } else { exit::OK };
+    (fixed.text, code)
 }
 
 /// Print why a file was not formatted; returns the exit code.

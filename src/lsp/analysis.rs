@@ -49,6 +49,11 @@ impl Files {
         }
     }
 
+    /// The text of a file as it was checked.
+    pub fn text(&self, file: FileId) -> &str {
+        self.lines.get(file.0 as usize).map_or("", |l| l.text())
+    }
+
     pub fn location(&self, span: Span) -> Option<Location> {
         Some(Location { uri: self.uri(span.file)?.clone(), range: self.range(span) })
     }
@@ -173,6 +178,11 @@ fn to_lsp(d: &Diagnostic, files: &Files) -> (Url, lsp_types::Diagnostic) {
         })
         .collect();
     let unnecessary = [codes::UNUSED, codes::UNREACHABLE_ARM].contains(&d.code);
+    // The suggestion, when it is in the diagnostic's own file, for the quick fix.
+    let fix = d.fix.as_ref().filter(|(fix, _)| fix.file == span.file).map(|(fix, replacement)| {
+        let edit = lsp_types::TextEdit { range: files.range(*fix), new_text: replacement.clone() };
+        serde_json::json!({ "fix": edit, "title": d.help.clone().unwrap_or_else(|| format!("replace with `{replacement}`")) })
+    });
     let diagnostic = lsp_types::Diagnostic {
         range: files.range(span),
         severity: Some(match d.severity {
@@ -184,6 +194,7 @@ fn to_lsp(d: &Diagnostic, files: &Files) -> (Url, lsp_types::Diagnostic) {
         message,
         related_information: (!related.is_empty()).then_some(related),
         tags: unnecessary.then(|| vec![DiagnosticTag::UNNECESSARY]),
+        data: fix,
         ..lsp_types::Diagnostic::default()
     };
     let uri = files.uri(span.file).cloned().unwrap_or_else(|| files.uris[0].clone());

@@ -4,7 +4,10 @@
 //! open documents standing in for the files they are read from (`extends`). Diagnostics
 //! are published per file, so a problem found in an extended policy shows in that file.
 //! Hover, go to definition and completion read a symbol index built from the merged AST;
-//! the outline comes from the document's own AST. Positions are in UTF-16 code units.
+//! the outline comes from the document's own AST. While the document does not parse, they
+//! answer from the last version that did, for names outside the edited part (`stale`). A
+//! diagnostic with a suggestion gets a quick fix (`textDocument/codeAction`), the edit
+//! `jifen fmt --fix` would make. Positions are in UTF-16 code units.
 //!
 //! Work is done on one thread: changes are applied in place to the document's rope and
 //! mark it stale, and the stale ones are checked once the client has been quiet for a
@@ -18,6 +21,7 @@ mod analysis;
 mod completion;
 mod index;
 mod position;
+mod stale;
 mod symbols;
 pub mod transport;
 
@@ -31,12 +35,15 @@ use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response}
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _, PublishDiagnostics,
 };
-use lsp_types::request::{Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _};
+use lsp_types::request::{
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+};
 use lsp_types::{
-    CompletionOptions, CompletionResponse, DocumentSymbol, DocumentSymbolResponse, GotoDefinitionResponse, Hover,
-    HoverContents, HoverProviderCapability, MarkupContent, MarkupKind, OneOf, PositionEncodingKind,
-    PublishDiagnosticsParams, ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextEdit, Url,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionProviderCapability, CompletionOptions,
+    CompletionResponse, DocumentSymbol, DocumentSymbolResponse, GotoDefinitionResponse, Hover, HoverContents,
+    HoverProviderCapability, MarkupContent, MarkupKind, OneOf, PositionEncodingKind, PublishDiagnosticsParams,
+    ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Url,
+    WorkspaceEdit,
 };
 use ropey::Rope;
 
@@ -74,6 +81,7 @@ pub fn capabilities() -> ServerCapabilities {
         definition_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(["(", ".", "[", ":"].iter().map(|c| c.to_string()).collect()),
             ..CompletionOptions::default()
@@ -196,8 +204,8 @@ struct Document {
     path: Option<PathBuf>,
     /// The analysis of `text`, unless the document is stale.
     analysis: Analysis,
-    /// The last index and outline of a version that parsed, for completion and outline
-    /// while the current text does not.
+    /// The last index and outline of a version that parsed, for completion, hover,
+    /// definition and outline while the current text does not.
     last_index: Option<Indexed>,
     last_outline: Option<Vec<DocumentSymbol>>,
 }
@@ -403,6 +411,9 @@ impl Server {
             DocumentSymbolRequest::METHOD => params::<DocumentSymbolRequest>(request)
                 .map(|p| json(self.outline(&p.text_document.uri)))
                 .map_err(|e| e.to_string()),
+            CodeActionRequest::METHOD => params::<CodeActionRequest>(request)
+                .map(|p| json(self.quick_fixes(&p.text_document.uri, p.range)))
+                .map_err(|e| e.to_string()),
             Formatting::METHOD => match params::<Formatting>(request) {
                 Ok(p) => self.format(&p.text_document.uri).map(json),
                 Err(e) => Err(e.to_string()),
@@ -418,26 +429,48 @@ impl Server {
         }
     }
 
-    /// The document, the byte offset of a position in it, and its fresh index.
-    fn at(&self, at: &TextDocumentPositionParams) -> Option<(&Document, usize, &Indexed)> {
+    /// The name under a position and what it refers to: from the fresh index, or while the
+    /// document does not parse from the last one that did, for a name still where it was
+    /// then. The span of the name is in the current text; the definition's span in the
+    /// text of the index it came from, unless the document's own (mapped back, or `None`).
+    fn lookup(&self, at: &TextDocumentPositionParams) -> Option<Found<'_>> {
         let doc = self.documents.get(&at.text_document.uri)?;
         let offset = doc.lines.offset(at.position);
-        Some((doc, offset, doc.analysis.indexed.as_ref()?))
+        let own = crate::source::FileId(0);
+        if let Some(indexed) = doc.analysis.indexed.as_ref() {
+            let (span, def) = indexed.index.at(own, offset as u32)?;
+            let range = indexed.files.range(span);
+            return Some(Found { def, range, def_location: indexed.files.location(def.span) });
+        }
+        let indexed = doc.last_index.as_ref()?;
+        let text = doc.lines.text();
+        let unchanged = stale::Unchanged::between(indexed.files.text(own), text);
+        let (start, end) = stale::word_at(text, offset);
+        let old = unchanged.to_old(start, end)? + (offset - start);
+        let (span, def) = indexed.index.at(own, old as u32)?;
+        let (s, e) = unchanged.to_new(span.start as usize, span.end as usize)?;
+        let def_location = if def.span.file == own {
+            let (ds, de) = unchanged.to_new(def.span.start as usize, def.span.end as usize)?;
+            Some(lsp_types::Location { uri: at.text_document.uri.clone(), range: doc.lines.range(ds, de) })
+        } else {
+            indexed.files.location(def.span)
+        };
+        Some(Found { def, range: doc.lines.range(s, e), def_location })
     }
 
     fn hover(&self, p: &lsp_types::HoverParams) -> Option<Hover> {
-        let (_, offset, indexed) = self.at(&p.text_document_position_params)?;
-        let (span, def) = indexed.index.at(crate::source::FileId(0), offset as u32)?;
+        let found = self.lookup(&p.text_document_position_params)?;
         Some(Hover {
-            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: def.hover.clone() }),
-            range: Some(indexed.files.range(span)),
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: found.def.hover.clone(),
+            }),
+            range: Some(found.range),
         })
     }
 
     fn definition(&self, at: &TextDocumentPositionParams) -> Option<GotoDefinitionResponse> {
-        let (_, offset, indexed) = self.at(at)?;
-        let (_, def) = indexed.index.at(crate::source::FileId(0), offset as u32)?;
-        indexed.files.location(def.span).map(GotoDefinitionResponse::Scalar)
+        self.lookup(at)?.def_location.map(GotoDefinitionResponse::Scalar)
     }
 
     fn completion(&self, at: &TextDocumentPositionParams) -> Option<CompletionResponse> {
@@ -465,11 +498,43 @@ impl Server {
         }
     }
 
+    /// A quick fix for each diagnostic of the document touching `range` that carries a
+    /// suggestion: its edit replaces one range of the document (as `jifen fmt --fix` would).
+    fn quick_fixes(&self, uri: &Url, range: lsp_types::Range) -> Vec<CodeActionOrCommand> {
+        let touches = |r: &lsp_types::Range| r.start <= range.end && range.start <= r.end;
+        self.diagnostics_for(uri)
+            .into_iter()
+            .filter(|d| touches(&d.range))
+            .filter_map(|d| {
+                let data = d.data.as_ref()?;
+                let edit: TextEdit = serde_json::from_value(data.get("fix")?.clone()).ok()?;
+                let title = data.get("title").and_then(|t| t.as_str()).unwrap_or("apply the suggested fix").to_string();
+                let changes = HashMap::from([(uri.clone(), vec![edit])]);
+                Some(CodeActionOrCommand::CodeAction(CodeAction {
+                    title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![d]),
+                    edit: Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }),
+                    is_preferred: Some(true),
+                    ..CodeAction::default()
+                }))
+            })
+            .collect()
+    }
+
     fn outline(&self, uri: &Url) -> Option<DocumentSymbolResponse> {
         let doc = self.documents.get(uri)?;
         let symbols = doc.analysis.outline.clone().or_else(|| doc.last_outline.clone())?;
         Some(DocumentSymbolResponse::Nested(symbols))
     }
+}
+
+/// What a name under the cursor refers to (see `Server::lookup`).
+struct Found<'a> {
+    def: &'a index::Definition,
+    /// The name, in the current text.
+    range: lsp_types::Range,
+    def_location: Option<lsp_types::Location>,
 }
 
 fn params<R: lsp_types::request::Request>(request: &Request) -> Result<R::Params, serde_json::Error> {

@@ -391,8 +391,8 @@ fn csv_line(
 ) {
     use std::io::Write;
     match id {
-        Some(id) => push_csv_pad(out, id),
-        None => push_csv_pad(out, &format!("line {line}")),
+        Some(id) => push_csv_cell(out, id),
+        None => push_csv_cell(out, &format!("line {line}")),
     }
     let p = |units: i64| rules.show_points(units);
     let delta = new.total.saturating_sub(old.total);

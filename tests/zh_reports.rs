@@ -37,6 +37,13 @@ fn broken_policy() -> String {
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let path = dir.join("broken.policy");
     std::fs::write(&path, text).expect("the broken copy is written");
+    // Applicants for the diff's population report (the hand-worked rows of tests/cli.rs).
+    let people = [
+        r#"{"id": "lingang2", "age": 30, "si_months": 144, "education": "junior_college", "remote_area": "lingang", "remote_area_years": 2}"#,
+        r#"{"id": "base12400", "age": 30, "si_months": 48, "education": "junior_college", "si_base_yuan": 12400, "si_base_months_48": 36}"#,
+        r#"{"id": "r1", "age": 30, "si_months": 6, "education": "bachelor_with_degree"}"#,
+    ];
+    std::fs::write(dir.join("people.jsonl"), people.join("\n") + "\n").expect("the applicants are written");
     path.to_string_lossy().into_owned()
 }
 
@@ -49,6 +56,10 @@ fn reports(broken: &str) -> Vec<(&'static str, Vec<String>)> {
         ("score_explain", v(&["score", "--explain", "examples/applicant.json"])),
         ("score_2024_lingang", v(&["score", "--policy", "policies/2024.policy", "examples/lingang.json"])),
         ("diff_2024_2025", v(&["diff", "policies/2024.policy", "policies/2025.policy"])),
+        ("diff_population_by_education", {
+            let people = broken.replace("broken.policy", "people.jsonl");
+            v(&["diff", "policies/2024.policy", "policies/2025.policy", "--applicants", &people, "--by", "education"])
+        }),
     ]
 }
 
@@ -83,7 +94,10 @@ fn jifen_text(line: &str) -> &str {
 #[test]
 fn reports_in_chinese_leave_no_english_word() {
     let broken = broken_policy();
-    let words = policy_words();
+    let mut words = policy_words();
+    // The applicants' ids are the data's own names.
+    words.extend(["lingang2", "base12400", "r1"].map(String::from));
+    words.sort();
     let mut left = Vec::new();
     for (name, args) in reports(&broken) {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -109,7 +123,8 @@ fn reports_in_chinese_snapshots() {
     let broken = broken_policy();
     for (name, args) in reports(&broken) {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = run("zh-CN", &args).replace(&broken, "[broken.policy]");
+        let people = broken.replace("broken.policy", "people.jsonl");
+        let out = run("zh-CN", &args).replace(&broken, "[broken.policy]").replace(&people, "[people.jsonl]");
         insta::assert_snapshot!(name, out);
     }
 }

@@ -31,7 +31,11 @@ fn broken_policy() -> String {
         .expect("policies/2024.policy");
     let text = text
         .replacen("item education = 90, meets_standard = true", "item education = 100, meets_standard = true", 1)
-        .replacen("item si_years = 27, eligible = true, meets_standard = false", "item si_years = 27, eligible = true, meets_standard = true", 1)
+        .replacen(
+            "item si_years = 27, eligible = true, meets_standard = false",
+            "item si_years = 27, eligible = true, meets_standard = true",
+            1,
+        )
         .replacen("item si_years = 9, item si_base = 50", "item si_years = 9, item si_base = 60", 1);
     let dir = std::env::temp_dir().join(format!("jifen-zh-reports-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");
@@ -106,10 +110,8 @@ fn reports_in_chinese_leave_no_english_word() {
         for line in out.lines() {
             // Words of the policy's code and doc comments (conditions, ids, the "source" line)
             // are the editors' own.
-            let residue: Vec<String> = english_residue(jifen_text(line))
-                .into_iter()
-                .filter(|w| words.binary_search(w).is_err())
-                .collect();
+            let residue: Vec<String> =
+                english_residue(jifen_text(line)).into_iter().filter(|w| words.binary_search(w).is_err()).collect();
             if !residue.is_empty() {
                 left.push(format!("{name}: `{line}` leaves {}", residue.join(" ")));
             }

@@ -509,11 +509,19 @@ fn human(
             } else {
                 ""
             };
-            out.push_str(&format!("  {}\n", tr(&format!("{input}: not given for {} %{note}", percent(*n, s.applicants)))));
+            out.push_str(&format!(
+                "  {}\n",
+                tr(&format!("{input}: not given for {} %{note}", percent(*n, s.applicants)))
+            ));
         }
     }
     out.push('\n');
-    out.push_str(&format!("{} {}  {}\n", pad(&tr("change of total"), 18), right(&tr("applicants"), 10), tr("examples")));
+    out.push_str(&format!(
+        "{} {}  {}\n",
+        pad(&tr("change of total"), 18),
+        right(&tr("applicants"), 10),
+        tr("examples")
+    ));
     for b in &s.bands {
         out.push_str(&format!("  {:<16} {:>10}  {}\n", b.band, b.applicants, b.examples.join(", ")));
     }

@@ -11,7 +11,9 @@ use jifen::{Applicant, Scorer, Scores};
 use super::batch::{progress, push_csv_cell, Rows};
 use super::input::load_policy;
 use super::output::Output;
+use super::render::pad;
 use super::{exit, fail, Format};
+use jifen::i18n::tr;
 
 /// Compare two policies: the rules that changed, and with --applicants who gains, who loses,
 /// and who crosses the standard.
@@ -129,11 +131,11 @@ fn describe(c: &Change) -> String {
     match (&c.old, &c.new) {
         (Some(a), Some(b)) => s.push_str(&format!(": {a} → {b}")),
         (None, Some(b)) => s.push_str(&format!(": {b}")),
-        (Some(a), None) => s.push_str(&format!(": was {a}")),
+        (Some(a), None) => s.push_str(&tr(&format!(": was {a}"))),
         _ => {}
     }
     if !c.affects.is_empty() {
-        s.push_str(&format!("; read by {}", c.affects.join(", ")));
+        s.push_str(&format!("{} {}", tr("; read by"), c.affects.join(", ")));
     }
     s.push('\n');
     s
@@ -462,34 +464,43 @@ fn human(
     regions: &[ItemRegions],
     s: &Summary,
 ) -> String {
-    let mut out = format!(
-        "{} {} ({}, effective {}) → {} ({}, effective {})\n\n",
-        new.title, new.id, args.old, old.effective, new.year, args.new, new.effective
-    );
-    out = out.replacen(&format!("{} ({}", new.id, args.old), &format!("{} {} ({}", new.id, old.year, args.old), 1);
+    // Each line is written in English and translated whole, so that its Chinese is in the
+    // catalogue once; headings of tables are padded after translation.
+    let line = |text: String| format!("{}\n", tr(&text));
+    let mut out = line(format!(
+        "{} {} {} ({}, effective {}) → {} ({}, effective {})",
+        new.title, new.id, old.year, args.old, old.effective, new.year, args.new, new.effective
+    ));
+    out.push('\n');
     if changes.is_empty() {
-        out.push_str("The rules are the same.\n");
+        out.push_str(&line("The rules are the same.".to_string()));
     } else {
-        out.push_str(&format!("{} rule change(s):\n", changes.len()));
+        out.push_str(&line(format!("{} rule change(s):", changes.len())));
         for c in changes {
             out.push_str(&describe(c));
         }
     }
     if !regions.is_empty() {
-        out.push_str("\nwho changes, from the rules alone (an item's own points, before best_of):\n");
+        out.push('\n');
+        out.push_str(&line("who changes, from the rules alone (an item's own points, before best_of):".to_string()));
         for r in regions {
-            for line in r.lines() {
-                out.push_str(&format!("  {line}\n"));
+            for l in r.lines() {
+                out.push_str(&format!("  {}\n", tr(&l)));
             }
         }
     }
     let Some(population) = &args.applicants else { return out };
-    out.push_str(&format!(
-        "\npopulation: {population}\n{} applicant(s): {} gain, {} lose, {} unchanged\n  newly meet the standard: {}\n  no longer meet it:       {}\n",
-        s.applicants, s.gain, s.lose, s.same, s.newly_meet, s.no_longer_meet
-    ));
+    out.push('\n');
+    out.push_str(&line(format!("population: {population}")));
+    out.push_str(&line(format!(
+        "{} applicant(s): {} gain, {} lose, {} unchanged",
+        s.applicants, s.gain, s.lose, s.same
+    )));
+    out.push_str(&format!("  {}\n", tr(&format!("newly meet the standard: {}", s.newly_meet))));
+    out.push_str(&format!("  {}\n", tr(&format!("no longer meet it:       {}", s.no_longer_meet))));
     if !s.not_given.is_empty() {
-        out.push_str("\nnew or changed inputs, not given by the applicants (they take the default):\n");
+        out.push('\n');
+        out.push_str(&line("new or changed inputs, not given by the applicants (they take the default):".to_string()));
         for (input, n) in &s.not_given {
             let note = if *n == s.applicants && *n > 0 {
                 " — the new item's effect is not measured"
@@ -498,41 +509,68 @@ fn human(
             } else {
                 ""
             };
-            out.push_str(&format!("  {input}: not given for {} %{note}\n", percent(*n, s.applicants)));
+            out.push_str(&format!(
+                "  {}\n",
+                tr(&format!("{input}: not given for {} %{note}", percent(*n, s.applicants)))
+            ));
         }
     }
-    out.push_str("\nchange of total    applicants  examples\n");
+    out.push('\n');
+    out.push_str(&format!(
+        "{} {}  {}\n",
+        pad(&tr("change of total"), 18),
+        right(&tr("applicants"), 10),
+        tr("examples")
+    ));
     for b in &s.bands {
         out.push_str(&format!("  {:<16} {:>10}  {}\n", b.band, b.applicants, b.examples.join(", ")));
     }
     if !s.drivers.is_empty() {
-        out.push_str("\nitems driving the changes (largest effect first):\n");
-        out.push_str("  item                     kind       applicants  total change\n");
+        out.push('\n');
+        out.push_str(&line("items driving the changes (largest effect first):".to_string()));
+        out.push_str(&format!(
+            "  {} {} {}  {}\n",
+            pad(&tr("item"), 24),
+            pad(&tr("kind"), 10),
+            right(&tr("applicants"), 10),
+            tr("total change")
+        ));
         for d in &s.drivers {
             let kind = match d.kind {
-                DriverKind::Direct => "direct",
-                DriverKind::KnockOn => "knock-on",
+                DriverKind::Direct => tr("direct"),
+                DriverKind::KnockOn => tr("knock-on"),
             };
             out.push_str(&format!(
-                "  {:<24} {kind:<10} {:>10}  {}\n",
+                "  {:<24} {} {:>10}  {}\n",
                 d.item,
+                pad(&kind, 10),
                 d.applicants,
                 signed(new, d.total_change)
             ));
         }
         if s.drivers.iter().any(|d| d.kind == DriverKind::KnockOn) {
-            out.push_str("  (knock-on: the item's rule is the same; points moved through a best_of group, a cap or a precondition)\n");
+            out.push_str(&format!(
+                "  {}\n",
+                tr("(knock-on: the item's rule is the same; points moved through a best_of group, a cap or a precondition)")
+            ));
         }
     }
     if let Some(fact) = &args.by {
-        let head = if fact == "standard" { "old total − standard".to_string() } else { fact.clone() };
+        let head = if fact == "standard" { tr("old total − standard").into_owned() } else { fact.clone() };
+        out.push('\n');
+        out.push_str(&line(format!("by {head}:")));
         out.push_str(&format!(
-            "\nby {head}:\n  {:<20} {:>10} {:>6} {:>6}  mean change\n",
-            "value", "applicants", "gain", "lose"
+            "  {} {} {} {}  {}\n",
+            pad(&tr("value"), 20),
+            right(&tr("applicants"), 10),
+            right(&tr("gain"), 6),
+            right(&tr("lose"), 6),
+            tr("mean change")
         ));
         for (value, c) in &s.by {
             out.push_str(&format!(
-                "  {value:<20} {:>10} {:>6} {:>6}  {:+}\n",
+                "  {} {:>10} {:>6} {:>6}  {:+}\n",
+                pad(if value == "absent" { tr(value) } else { value.into() }.as_ref(), 20),
                 c.applicants,
                 c.gain,
                 c.lose,
@@ -541,6 +579,12 @@ fn human(
         }
     }
     out
+}
+
+/// `text` padded on the left to `width` columns.
+fn right(text: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(text);
+    format!("{}{text}", " ".repeat(width.saturating_sub(w)))
 }
 
 /// `n` of `total` in percent, exact to one decimal (rounded half away from zero).

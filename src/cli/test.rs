@@ -2,9 +2,11 @@
 
 use serde::Serialize;
 
+use jifen::i18n::tr;
 use jifen::testing::{Mismatch, TestResult};
 
 use super::input::{policy_loader, policy_paths, read};
+use super::render::pad;
 use super::{exit, stderr_color, stdout_color, width, Format};
 
 /// Run the `test` blocks of policies: each example applicant must score what it says.
@@ -166,7 +168,7 @@ pub fn run(args: Args, format: Format) -> u8 {
             }
             outln!("{passed} passed, {failed} failed");
         }
-        Format::Human | Format::Csv => outln!("\n{passed} passed, {failed} failed"),
+        Format::Human | Format::Csv => outln!("\n{}", tr(&format!("{passed} passed, {failed} failed"))),
     }
     worst
 }
@@ -176,15 +178,15 @@ fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bo
     let mut out = format!("{file}\n");
     for r in results {
         if r.passed {
-            out.push_str(&format!("  {} {}\n", paint("32", "ok    "), r.name));
+            out.push_str(&format!("  {} {}\n", paint("32", &pad(&tr("ok"), 6)), r.name));
             continue;
         }
-        out.push_str(&format!("  {} {}  ({})\n", paint("1;31", "FAILED"), r.name, r.location));
+        out.push_str(&format!("  {} {}  ({})\n", paint("1;31", &pad(&tr("FAILED"), 6)), r.name, r.location));
         if let Some(e) = &r.error {
-            out.push_str(&format!("         error: {e}\n"));
+            out.push_str(&format!("         {}\n", tr(&format!("error: {e}"))));
         }
         for m in &r.mismatches {
-            out.push_str(&format!("         {}  ({})\n", mismatch_text(m), m.location));
+            out.push_str(&format!("         {}  ({})\n", tr(&mismatch_text(m)), m.location));
         }
         if let Some(o) = &r.outcome {
             let breakdown: Vec<String> = o
@@ -193,14 +195,15 @@ fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bo
                 .filter(|i| i.points != 0 || i.raw_points != 0)
                 .map(|i| format!("{} {}", i.id, ruleset.show_points(i.points)))
                 .collect();
-            out.push_str(&format!("         items: {}\n", breakdown.join(", ")));
-            out.push_str(&format!(
-                "         total {} (standard {}), eligible {}, vetoed {}\n",
+            out.push_str(&format!("         {} {}\n", tr("items:"), breakdown.join(", ")));
+            let verdict = format!(
+                "total {} (standard {}), eligible {}, vetoed {}",
                 ruleset.show_points(o.total),
                 ruleset.standard.map_or("none".to_string(), |s| ruleset.show_points(s)),
                 o.eligible,
                 o.vetoed
-            ));
+            );
+            out.push_str(&format!("         {}\n", tr(&verdict)));
         }
     }
     out
@@ -213,30 +216,31 @@ fn mismatch_text(m: &Mismatch) -> String {
 }
 
 fn coverage_text(c: &jifen::testing::Coverage) -> String {
-    let mut out = format!("  coverage: {:.1}% ({}/{} goals)\n", c.percent(), c.covered, c.total);
+    let head = format!("coverage: {:.1}% ({}/{} goals)", c.percent(), c.covered, c.total);
+    let mut out = format!("  {}\n", tr(&head));
     for g in c.goals.iter().filter(|g| !g.covered) {
-        out.push_str(&format!("    not covered: {}: {}  ({})\n", g.subject, g.what, g.location));
+        let goal = format!("not covered: {}: {}", g.subject, g.what);
+        out.push_str(&format!("    {}  ({})\n", tr(&goal), g.location));
     }
     out
 }
 
 fn mutants_text(file: &str, r: &jifen::mutants::MutationReport) -> String {
-    let mut out = format!(
-        "  mutants: {} killed, {} survived, {} equivalent (not counted); mutation score {:.1}%\n",
+    let head = format!(
+        "mutants: {} killed, {} survived, {} equivalent (not counted); mutation score {:.1}%",
         r.killed, r.survived, r.equivalent, r.score
     );
+    let mut out = format!("  {}\n", tr(&head));
     if r.not_run > 0 {
-        out.push_str(&format!(
-            "  {} more changes not tried (limit {} per policy)\n",
-            r.not_run,
-            jifen::mutants::MAX_MUTANTS
-        ));
+        let more = format!("{} more changes not tried (limit {} per policy)", r.not_run, jifen::mutants::MAX_MUTANTS);
+        out.push_str(&format!("  {}\n", tr(&more)));
     }
     for m in r.mutants.iter().filter(|m| m.verdict == jifen::mutants::Verdict::Survived) {
         let at = if m.location.is_empty() { file } else { &m.location };
-        out.push_str(&format!("    survived  {at}  {}: {}\n", m.place, m.change));
+        let change = format!("{}: {}", tr(&m.place), tr(&m.change));
+        out.push_str(&format!("    {}  {at}  {change}\n", pad(&tr("survived"), 8)));
         if let Some(h) = &m.hint {
-            out.push_str(&format!("              would be caught by {h}\n"));
+            out.push_str(&format!("              {}\n", tr(&format!("would be caught by {h}"))));
         }
     }
     out

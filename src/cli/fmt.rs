@@ -131,7 +131,8 @@ fn fix(file: &str, shown: &str, text: &str) -> (String, u8) {
             with if a.was.is_empty() => format!("inserted `{}`", visible(with)),
             with => format!("`{}` → `{}`", visible(&a.was), visible(with)),
         };
-        eprintln!("{shown}:{}:{}: fixed: {} ({change})", a.line, a.column, a.message);
+        let line = format!("{shown}:{}:{}: fixed: {} ({change})", a.line, a.column, a.message);
+        eprintln!("{}", jifen::i18n::tr(&line));
     }
     let remaining = &fixed.remaining;
     eprint!("{}", remaining.render_human(stderr_color(), width()));

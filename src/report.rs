@@ -604,7 +604,8 @@ mod tests {
                     Status::Excluded { .. } => 3,
                 }] = true;
             }
-            let (want, got) = (by_value(rules, &outcome, id.as_deref(), line), by_writer(&writer, &outcome, id.as_deref(), line));
+            let (want, got) =
+                (by_value(rules, &outcome, id.as_deref(), line), by_writer(&writer, &outcome, id.as_deref(), line));
             assert!(
                 want == got,
                 "{name}, applicant {line}:\nValue:  {}\nwriter: {}",
@@ -671,7 +672,10 @@ mod tests {
     #[test]
     fn strings_are_escaped_as_serde_json_escapes_them() {
         let mut samples: Vec<String> = (0u32..0x80).filter_map(char::from_u32).map(|c| format!("a{c}b")).collect();
-        samples.extend(["", "\"", "\\", "落户 \u{7f}\u{2028}\u{1f600}", "\u{0}\u{1f}\u{1e}x\"\\\"\n\r\t\u{8}\u{c}"].map(String::from));
+        samples.extend(
+            ["", "\"", "\\", "落户 \u{7f}\u{2028}\u{1f600}", "\u{0}\u{1f}\u{1e}x\"\\\"\n\r\t\u{8}\u{c}"]
+                .map(String::from),
+        );
         samples.push((0u32..0x800).filter_map(char::from_u32).collect());
         for s in samples {
             let mut got = Vec::new();

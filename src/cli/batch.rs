@@ -7,8 +7,8 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 use clap::ValueEnum;
 use rayon::prelude::*;
 
-use jifen::report::OutcomeWriter;
 use jifen::population::{RawRow, ReadError, RowFormat, RowParser, RowReader};
+use jifen::report::OutcomeWriter;
 use jifen::{RuleSet, Scorer, Scores};
 
 use super::input::load_policy;

@@ -233,3 +233,463 @@ pub fn input_json(rs: &RuleSet, i: &crate::rules::InputDef) -> Json {
     }
     out
 }
+
+/// The [`outcome_json`] object (without traces) written straight into bytes, as
+/// `serde_json::to_writer` would write it, without building a `serde_json::Value`: for
+/// `batch`, which writes one per applicant. Build one per rule set and share it; the
+/// strings of items, sections and groups are escaped once here. A difference from
+/// `outcome_json` is a bug: the tests below compare the two byte for byte.
+pub struct OutcomeWriter<'r> {
+    rules: &'r RuleSet,
+    /// `{"policy":{"id":…,"year":…},"total":`
+    head: Vec<u8>,
+    items: Vec<Fixed<'r>>,
+    sections: Vec<Fixed<'r>>,
+    groups: Vec<Fixed<'r>>,
+}
+
+/// The fixed start of an item's (section's, group's) object and the names it was written
+/// from; an outcome whose names are not these very strings is written the slow way.
+struct Fixed<'r> {
+    names: [&'r str; 3],
+    bytes: Vec<u8>,
+}
+
+impl<'r> OutcomeWriter<'r> {
+    pub fn new(rules: &'r RuleSet) -> OutcomeWriter<'r> {
+        let section_id = |s: u16| rules.sections.get(s as usize).map_or("", |s| &*s.id);
+        let mut head = Vec::new();
+        head.extend_from_slice(b"{\"policy\":{\"id\":");
+        push_json_str(&mut head, &rules.id);
+        head.extend_from_slice(b",\"year\":");
+        push_int(&mut head, rules.year);
+        head.extend_from_slice(b"},\"total\":");
+        let items = rules
+            .items
+            .iter()
+            .map(|d| {
+                let names = [&*d.id, &*d.label, section_id(d.section)];
+                Fixed { names, bytes: item_head(names) }
+            })
+            .collect();
+        let sections = rules
+            .sections
+            .iter()
+            .map(|d| {
+                let mut bytes = b"{\"id\":".to_vec();
+                push_json_str(&mut bytes, &d.id);
+                bytes.extend_from_slice(b",\"points\":");
+                Fixed { names: [&*d.id, "", ""], bytes }
+            })
+            .collect();
+        let groups = rules
+            .caps
+            .iter()
+            .map(|d| {
+                let names = [&*d.id, section_id(d.section), ""];
+                Fixed { names, bytes: group_head(names) }
+            })
+            .collect();
+        OutcomeWriter { rules, head, items, sections, groups }
+    }
+
+    /// The whole object, closed.
+    pub fn write(&self, out: &mut Vec<u8>, outcome: &Outcome) {
+        self.write_open(out, outcome);
+        out.push(b'}');
+    }
+
+    /// The object without its closing brace, for a caller that adds keys of its own
+    /// (`batch` adds `id` and `line`, as `obj.insert` on the `Value` puts them last).
+    pub fn write_open(&self, out: &mut Vec<u8>, outcome: &Outcome) {
+        let rules = self.rules;
+        out.extend_from_slice(&self.head);
+        self.points(out, outcome.total);
+        out.extend_from_slice(b",\"standard\":");
+        match outcome.standard {
+            Some(s) => self.points(out, s),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"eligible\":");
+        push_bool(out, outcome.eligible);
+        out.extend_from_slice(b",\"vetoed\":");
+        push_bool(out, outcome.vetoed);
+        out.extend_from_slice(b",\"meets_standard\":");
+        match outcome.standard {
+            Some(_) => push_bool(out, outcome.meets_standard),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"items\":[");
+        for (i, item) in outcome.items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match self.items.get(i) {
+                Some(f) if same(&f.names, &[item.id, item.label, item.section]) => out.extend_from_slice(&f.bytes),
+                _ => out.extend_from_slice(&item_head([item.id, item.label, item.section])),
+            }
+            self.points(out, item.points);
+            out.extend_from_slice(b",\"raw_points\":");
+            self.points(out, item.raw_points);
+            out.extend_from_slice(match &item.status {
+                Status::Scored => b",\"status\":\"scored\",\"reason\":",
+                Status::Capped => b",\"status\":\"capped\",\"reason\":",
+                Status::PreconditionUnmet { .. } => b",\"status\":\"precondition_unmet\",\"reason\":",
+                Status::Excluded { .. } => b",\"status\":\"excluded\",\"reason\":",
+            });
+            self.reason(out, i, item);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"],\"sections\":[");
+        for (i, s) in outcome.sections.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match self.sections.get(i) {
+                Some(f) if same(&f.names[..1], &[s.id]) => out.extend_from_slice(&f.bytes),
+                _ => {
+                    out.extend_from_slice(b"{\"id\":");
+                    push_json_str(out, s.id);
+                    out.extend_from_slice(b",\"points\":");
+                }
+            }
+            self.points(out, s.points);
+            out.extend_from_slice(b",\"capped\":");
+            push_bool(out, s.capped);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"],\"ineligible_reasons\":");
+        push_str_list(out, &outcome.ineligible_reasons);
+        out.extend_from_slice(b",\"vetoes\":");
+        push_str_list(out, &outcome.vetoes);
+        if !outcome.groups.is_empty() {
+            out.extend_from_slice(b",\"groups\":[");
+            for (i, g) in outcome.groups.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                match self.groups.get(i) {
+                    Some(f) if same(&f.names[..2], &[g.id, g.section]) => out.extend_from_slice(&f.bytes),
+                    _ => out.extend_from_slice(&group_head([g.id, g.section, ""])),
+                }
+                self.points(out, g.points);
+                out.extend_from_slice(b",\"raw_points\":");
+                self.points(out, g.raw_points);
+                out.extend_from_slice(b",\"capped\":");
+                push_bool(out, g.capped);
+                out.push(b'}');
+            }
+            out.push(b']');
+        }
+        if !rules.outputs.is_empty() {
+            // Rare and small: the `Value` path keeps numbers and variants exactly as
+            // `outputs_json` shows them (a `Map` keeps the last of two equal names, in the
+            // first one's place).
+            out.extend_from_slice(b",\"outputs\":");
+            let map = Json::Object(outputs_json(rules, outcome));
+            // Writing a `Value` into a `Vec` cannot fail.
+            let _ = serde_json::to_writer(&mut *out, &map);
+        }
+        if rules.floor.is_some() {
+            out.extend_from_slice(b",\"floored\":");
+            push_bool(out, outcome.floored);
+        }
+    }
+
+    /// Points as [`RuleSet::points_json`] writes them: the exact decimal at the policy's
+    /// places, or the whole number.
+    fn points(&self, out: &mut Vec<u8>, units: i64) {
+        match self.rules.points {
+            Some(p) if p.places > 0 => {
+                use std::io::Write;
+                // The same text as `show_points`; a `Vec` takes it without failing.
+                let _ = write!(out, "{}", p.decimal(units));
+            }
+            _ => push_int(out, units),
+        }
+    }
+
+    /// [`why`] as a JSON string (or `null`), written in pieces: numbers need no escaping,
+    /// and escaping the pieces is escaping the whole.
+    fn reason(&self, out: &mut Vec<u8>, index: usize, item: &crate::eval::ItemOutcome<'_>) {
+        let rules = self.rules;
+        match &item.status {
+            Status::Scored => out.extend_from_slice(b"null"),
+            Status::Capped => {
+                out.extend_from_slice(b"\"capped at ");
+                self.points(out, rules.items.get(index).and_then(|d| d.cap).unwrap_or(item.points));
+                out.extend_from_slice(b" (computed ");
+                self.points(out, item.raw_points);
+                out.extend_from_slice(b")\"");
+            }
+            Status::PreconditionUnmet { reason } => {
+                out.extend_from_slice(b"\"precondition unmet: ");
+                push_escaped(out, reason);
+                out.push(b'"');
+            }
+            Status::Excluded { group, by } => {
+                let label = rules.groups.iter().find(|g| &*g.id == *group).and_then(|g| g.label.as_deref());
+                out.extend_from_slice(b"\"not counted: ");
+                push_escaped(out, by);
+                out.extend_from_slice(b" scores higher (");
+                push_escaped(out, label.unwrap_or(group));
+                out.extend_from_slice(b"; computed ");
+                self.points(out, item.raw_points);
+                out.extend_from_slice(b")\"");
+            }
+        }
+    }
+}
+
+/// The very same strings (address and length), not merely equal ones.
+fn same(a: &[&str], b: &[&str]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| std::ptr::eq(*x, *y))
+}
+
+fn item_head([id, label, section]: [&str; 3]) -> Vec<u8> {
+    let mut b = b"{\"id\":".to_vec();
+    push_json_str(&mut b, id);
+    b.extend_from_slice(b",\"label\":");
+    push_json_str(&mut b, label);
+    b.extend_from_slice(b",\"section\":");
+    push_json_str(&mut b, section);
+    b.extend_from_slice(b",\"points\":");
+    b
+}
+
+fn group_head([id, section, _]: [&str; 3]) -> Vec<u8> {
+    let mut b = b"{\"id\":".to_vec();
+    push_json_str(&mut b, id);
+    b.extend_from_slice(b",\"section\":");
+    push_json_str(&mut b, section);
+    b.extend_from_slice(b",\"points\":");
+    b
+}
+
+fn push_bool(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
+}
+
+fn push_str_list(out: &mut Vec<u8>, list: &[&str]) {
+    out.push(b'[');
+    for (i, s) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_json_str(out, s);
+    }
+    out.push(b']');
+}
+
+/// An integer in decimal, as serde_json writes it.
+pub fn push_int(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[at..]);
+}
+
+/// A string as a JSON string, escaped as serde_json escapes it.
+pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    push_escaped(out, s);
+    out.push(b'"');
+}
+
+/// The inside of a JSON string: `"`, `\` and control characters escaped as serde_json
+/// does (`\b \t \n \f \r`, others as `\u00xx` in lower case); everything else as it is.
+pub fn push_escaped(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    // No early exit: the check of a whole string vectorises, and most need no escape.
+    if !bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\')) {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0c => b"\\f",
+            b'\r' => b"\\r",
+            0..=0x1f => &[],
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if short.is_empty() {
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+        } else {
+            out.extend_from_slice(short);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::population::{Model, RawRow, Rng};
+
+    /// What `batch` wrote before the writer: `outcome_json`, then `id` and `line` inserted
+    /// (last, in that order, since the map keeps insertion order), through `to_writer`.
+    fn by_value(rules: &RuleSet, outcome: &Outcome, id: Option<&str>, line: usize) -> Vec<u8> {
+        let mut value = outcome_json(rules, outcome, None);
+        let obj = value.as_object_mut().expect("an object");
+        if let Some(id) = id {
+            obj.insert("id".into(), Json::String(id.into()));
+        }
+        obj.insert("line".into(), json!(line));
+        serde_json::to_vec(&value).expect("a Value writes")
+    }
+
+    fn by_writer(w: &OutcomeWriter<'_>, outcome: &Outcome, id: Option<&str>, line: usize) -> Vec<u8> {
+        let mut out = b"leftover".to_vec();
+        w.write_open(&mut out, outcome);
+        if let Some(id) = id {
+            out.extend_from_slice(b",\"id\":");
+            push_json_str(&mut out, id);
+        }
+        out.extend_from_slice(b",\"line\":");
+        push_int(&mut out, line as i64);
+        out.push(b'}');
+        // It appends: what was in the buffer stays.
+        assert_eq!(&out[..8], b"leftover");
+        out.split_off(8)
+    }
+
+    /// Scores `count` generated applicants (and every `test` block's applicant) with both
+    /// writers and compares the bytes; returns how many rows were compared and the statuses
+    /// seen, so that a caller can tell the comparison was not vacuous.
+    fn compare(name: &str, rules: &RuleSet, model: &Model, count: u64, seed: u64) -> (usize, [bool; 4]) {
+        let scorer = rules.scorer();
+        let writer = OutcomeWriter::new(rules);
+        let mut rng = Rng::new(seed);
+        let mut applicants = Vec::new();
+        for n in 0..count {
+            let row = RawRow::json(n as usize + 1, model.row(rules, &mut rng, n));
+            // A policy's generated row may not be a valid applicant (a derived model knows
+            // only the declared ranges): such rows are not outcomes, so nothing to compare.
+            if let Ok((id, a)) = row.parse(rules) {
+                applicants.push((id, a));
+            }
+        }
+        for t in &rules.tests {
+            applicants.push((None, rules.test_applicant(t)));
+        }
+        let mut seen = [false; 4];
+        let mut compared = 0;
+        for (line, (id, a)) in applicants.iter().enumerate() {
+            let Ok(outcome) = scorer.evaluate(a) else { continue };
+            for item in &outcome.items {
+                seen[match item.status {
+                    Status::Scored => 0,
+                    Status::Capped => 1,
+                    Status::PreconditionUnmet { .. } => 2,
+                    Status::Excluded { .. } => 3,
+                }] = true;
+            }
+            let (want, got) =
+                (by_value(rules, &outcome, id.as_deref(), line), by_writer(&writer, &outcome, id.as_deref(), line));
+            assert!(
+                want == got,
+                "{name}, applicant {line}:\nValue:  {}\nwriter: {}",
+                String::from_utf8_lossy(&want),
+                String::from_utf8_lossy(&got)
+            );
+            let mut closed = Vec::new();
+            writer.write(&mut closed, &outcome);
+            assert_eq!(closed, serde_json::to_vec(&outcome_json(rules, &outcome, None)).unwrap_or_default(), "{name}");
+            compared += 1;
+        }
+        (compared, seen)
+    }
+
+    #[test]
+    fn the_writer_writes_the_bundled_policy_as_outcome_json_does() {
+        let rules = crate::bundled_policy().expect("the bundled policy compiles");
+        let model = Model::default_for(&rules);
+        let (compared, seen) = compare("policies/2025.policy", &rules, &model, 4000, 19);
+        // 4,000 generated applicants and the policy's tests all evaluate; the bundled
+        // model's population and the policy's tests (its exclusive group of education and
+        // title) have items scored, capped, with unmet preconditions and excluded.
+        assert!(compared >= 4000, "only {compared} compared");
+        assert_eq!(seen, [true; 4], "scored, capped, unmet, excluded");
+        let older = crate::compile_bundled("policies/2024.policy").expect("2024 compiles");
+        compare("policies/2024.policy", &older, &Model::default_for(&older), 1000, 20);
+    }
+
+    #[test]
+    fn the_writer_writes_every_good_policy_of_the_corpus_as_outcome_json_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let mut files = Vec::new();
+        for feature in std::fs::read_dir(&root).expect("tests/ reads").flatten() {
+            if let Ok(good) = std::fs::read_dir(feature.path().join("good")) {
+                files.extend(good.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "policy")));
+            }
+        }
+        files.sort();
+        let (mut policies, mut rows, mut seen) = (0, 0, [false; 4]);
+        let mut shapes = [false; 4]; // groups, outputs, floor, no standard
+        for path in &files {
+            let name = path.to_string_lossy();
+            let text = std::fs::read_to_string(path).expect("a good policy reads");
+            let Ok(rules) = crate::compile(&name, &text) else { panic!("{name} must compile") };
+            for (seed, model) in [(1, Model::derived(&rules)), (2, Model::default_for(&rules))] {
+                let (n, s) = compare(&name, &rules, &model, 300, seed);
+                rows += n;
+                seen.iter_mut().zip(s).for_each(|(a, b)| *a |= b);
+            }
+            shapes[0] |= !rules.caps.is_empty();
+            shapes[1] |= !rules.outputs.is_empty();
+            shapes[2] |= rules.floor.is_some();
+            shapes[3] |= rules.standard.is_none();
+            policies += 1;
+        }
+        // The corpus has dozens of good policies, among them capped groups, outputs, a
+        // floor and a yes/no programme; its rows are scored, capped and unmet (no good
+        // policy of the corpus has an exclusive group: the bundled ones above do).
+        assert!(policies >= 30 && rows >= 10_000, "{policies} policies, {rows} rows");
+        assert_eq!(shapes, [true; 4], "groups, outputs, floor, no standard");
+        assert_eq!(seen[..3], [true; 3], "scored, capped, unmet");
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut samples: Vec<String> = (0u32..0x80).filter_map(char::from_u32).map(|c| format!("a{c}b")).collect();
+        samples.extend(
+            ["", "\"", "\\", "落户 \u{7f}\u{2028}\u{1f600}", "\u{0}\u{1f}\u{1e}x\"\\\"\n\r\t\u{8}\u{c}"]
+                .map(String::from),
+        );
+        samples.push((0u32..0x800).filter_map(char::from_u32).collect());
+        for s in samples {
+            let mut got = Vec::new();
+            push_json_str(&mut got, &s);
+            assert_eq!(String::from_utf8_lossy(&got), serde_json::to_string(&s).unwrap_or_default(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn integers_are_written_as_serde_json_writes_them() {
+        for n in [0, 1, -1, 9, 10, -10, 99, 100, 123_456_789, i64::MAX, i64::MIN, i64::MIN + 1] {
+            let mut got = Vec::new();
+            push_int(&mut got, n);
+            assert_eq!(String::from_utf8_lossy(&got), serde_json::to_string(&n).unwrap_or_default());
+        }
+    }
+}

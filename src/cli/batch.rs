@@ -8,6 +8,7 @@ use clap::ValueEnum;
 use rayon::prelude::*;
 
 use jifen::population::{RawRow, ReadError, RowFormat, RowParser, RowReader};
+use jifen::report::OutcomeWriter;
 use jifen::{RuleSet, Scorer, Scores};
 
 use super::input::load_policy;
@@ -231,20 +232,55 @@ struct Shape {
 const PART: usize = 512;
 
 /// Score a chunk of rows in parallel; parts come back in input order.
-fn score_chunk(scorer: &Scorer<'_>, rows: &[RawRow], shape: Shape) -> Vec<Part> {
+fn score_chunk(
+    scorer: &Scorer<'_>,
+    json: &OutcomeWriter<'_>,
+    buffers: &Buffers,
+    rows: &[RawRow],
+    shape: Shape,
+) -> Vec<Part> {
     let rules = scorer.rules();
     rows.par_chunks(PART)
         .map_init(
             || Worker { parser: RowParser::new(rules), scores: Scores::default() },
-            |worker, rows| score_part(scorer, worker, rows, shape),
+            |worker, rows| score_part(scorer, json, buffers, worker, rows, shape),
         )
         .collect()
 }
 
-fn score_part(scorer: &Scorer<'_>, worker: &mut Worker<'_>, rows: &[RawRow], shape: Shape) -> Part {
-    let mut part = Part { out: Vec::with_capacity(rows.len() * 96), written: 0, failed: Vec::new() };
+/// Output buffers of parts already written, kept for the next chunk's parts: a part of
+/// JSON lines holds about 2 MB, which would otherwise be allocated (and its pages faulted
+/// in) again for every 512 rows. At most the parts of one chunk are kept.
+#[derive(Default)]
+struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl Buffers {
+    fn take(&self) -> Option<Vec<u8>> {
+        self.0.lock().ok()?.pop()
+    }
+
+    fn give(&self, mut buffer: Vec<u8>) {
+        buffer.clear();
+        if let Ok(mut kept) = self.0.lock() {
+            if kept.len() < CHUNK / PART {
+                kept.push(buffer);
+            }
+        }
+    }
+}
+
+fn score_part(
+    scorer: &Scorer<'_>,
+    json: &OutcomeWriter<'_>,
+    buffers: &Buffers,
+    worker: &mut Worker<'_>,
+    rows: &[RawRow],
+    shape: Shape,
+) -> Part {
+    let out = buffers.take().unwrap_or_else(|| Vec::with_capacity(rows.len() * 96));
+    let mut part = Part { out, written: 0, failed: Vec::new() };
     for row in rows {
-        match score_row(scorer, worker, row, shape, &mut part.out) {
+        match score_row(scorer, json, worker, row, shape, &mut part.out) {
             Ok(()) => part.written += 1,
             Err((key, reason)) => {
                 part.failed.push(Failure { line: row.line, key, reason });
@@ -261,6 +297,7 @@ fn score_part(scorer: &Scorer<'_>, worker: &mut Worker<'_>, rows: &[RawRow], sha
 /// Append one row's result to `out` (nothing when the row fails).
 fn score_row(
     scorer: &Scorer<'_>,
+    json: &OutcomeWriter<'_>,
     worker: &mut Worker<'_>,
     row: &RawRow,
     shape: Shape,
@@ -279,15 +316,16 @@ fn score_row(
         return Ok(());
     }
     let outcome = scorer.evaluate(applicant).map_err(|e| failed(&e))?;
-    let mut value = jifen::report::outcome_json(scorer.rules(), &outcome, None);
-    if let Some(obj) = value.as_object_mut() {
-        if let Some(id) = id {
-            obj.insert("id".into(), serde_json::Value::String(id.into_owned()));
-        }
-        obj.insert("line".into(), serde_json::json!(row.line));
+    // The `score --format json` object, then `id` and `line`, written without building a
+    // `serde_json::Value` (the same bytes: `jifen::report`'s tests compare the two).
+    json.write_open(out, &outcome);
+    if let Some(id) = id {
+        out.extend_from_slice(b",\"id\":");
+        jifen::report::push_json_str(out, &id);
     }
-    serde_json::to_writer(&mut *out, &value).map_err(|e| failed(&e))?;
-    out.push(b'\n');
+    out.extend_from_slice(b",\"line\":");
+    jifen::report::push_int(out, i64::try_from(row.line).unwrap_or(i64::MAX));
+    out.extend_from_slice(b"}\n");
     Ok(())
 }
 
@@ -470,6 +508,8 @@ pub fn run(args: Args) -> u8 {
     let mut written = Written { to_file, header: false, rows: 0 };
     let mut header_done = false;
     let scorer = ruleset.scorer();
+    let json = OutcomeWriter::new(&ruleset);
+    let buffers = Buffers::default();
     loop {
         let Some((chunk, bytes)) = source.next() else {
             return exit::INTERNAL;
@@ -493,7 +533,7 @@ pub fn run(args: Args) -> u8 {
             }
         };
         let shape = Shape { csv: csv_out, with_id, skip_invalid: args.skip_invalid };
-        let parts = score_chunk(&scorer, &chunk, shape);
+        let parts = score_chunk(&scorer, &json, &buffers, &chunk, shape);
         for failure in parts.iter().flat_map(|p| &p.failed) {
             if args.skip_invalid {
                 skipped.add(failure.line, failure.reason.clone());
@@ -520,13 +560,14 @@ pub fn run(args: Args) -> u8 {
         if chunk.is_empty() {
             break;
         }
-        for part in &parts {
+        for part in parts {
             if let Err(code) = sink.rows(&part.out) {
                 return code;
             }
             if !xlsx_out {
                 written.rows += part.written as u64;
             }
+            buffers.give(part.out);
         }
         // Lets the tests see that a bug mid-run leaves no output behind (tests/limits.rs).
         if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v == "batch") {

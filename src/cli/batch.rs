@@ -391,7 +391,12 @@ pub(super) fn open_source(
         {
             let mut reader = parquet::open(path, ruleset)?;
             let with_id = reader.has_id();
-            return Ok((Source::Stream(read_ahead_with(move |rows| (reader.chunk(rows), 0), CHUNK)), None, with_id, None));
+            return Ok((
+                Source::Stream(read_ahead_with(move |rows| (reader.chunk(rows), 0), CHUNK)),
+                None,
+                with_id,
+                None,
+            ));
         }
     }
     let (input, size) = open_input(path)?;

@@ -13,6 +13,7 @@ use jifen::{RuleSet, Scorer, Scores};
 
 use super::input::load_policy;
 use super::output::Output;
+use super::parquet;
 use super::xlsx::{self, Sheet, SheetWriter};
 use super::{exit, fail};
 
@@ -69,14 +70,20 @@ pub type Chunk = (Result<Vec<RawRow>, ReadError>, u64);
 /// first error, or when the receiver is dropped (it is never joined: a run that stops
 /// early does not wait for a blocked read of standard input).
 pub fn read_ahead(mut reader: RowReader<Box<dyn Read + Send>>, rows: usize) -> Chunks {
+    read_ahead_with(move |rows| (reader.chunk(rows), reader.bytes), rows)
+}
+
+/// [`read_ahead`] of any reader: `next(rows)` gives up to `rows` rows (none at the end)
+/// and the bytes read so far.
+pub fn read_ahead_with(mut next: impl FnMut(usize) -> Chunk + Send + 'static, rows: usize) -> Chunks {
     let (send, receive) = sync_channel(1);
     let (done, recycle) = channel::<Vec<RawRow>>();
     std::thread::spawn(move || loop {
         // Rows are freed by the thread that made them: cheaper, and not on the critical path.
         while recycle.try_recv().is_ok() {}
-        let chunk = reader.chunk(rows);
+        let (chunk, bytes) = next(rows);
         let last = !matches!(&chunk, Ok(c) if !c.is_empty());
-        if send.send((chunk, reader.bytes)).is_err() || last {
+        if send.send((chunk, bytes)).is_err() || last {
             break;
         }
     });
@@ -415,6 +422,21 @@ pub(super) fn open_source(
         let with_id = sheet.has_id();
         return Ok((Source::Sheet(rows.into_iter()), None, with_id, Some(sheet)));
     }
+    if format.is_none() && parquet::is_parquet(path) {
+        #[cfg(not(feature = "parquet"))]
+        return Err(parquet::unavailable(path));
+        #[cfg(feature = "parquet")]
+        {
+            let mut reader = parquet::open(path, ruleset)?;
+            let with_id = reader.has_id();
+            return Ok((
+                Source::Stream(read_ahead_with(move |rows| (reader.chunk(rows), 0), CHUNK)),
+                None,
+                with_id,
+                None,
+            ));
+        }
+    }
     let (input, size) = open_input(path)?;
     let reader = RowReader::new(input, row_format(format, path)).map_err(|e| {
         fail(&format!("{path}: {e}"), None);
@@ -433,6 +455,9 @@ pub(super) fn open_source(
 enum Sink {
     Bytes(Output),
     Workbook(Output, Box<SheetWriter>),
+    /// Typed columns (`.parquet`), from the CSV lines `score_row` writes.
+    #[cfg(feature = "parquet")]
+    Parquet(Box<Option<parquet::Writer>>, Option<Output>),
 }
 
 impl Sink {
@@ -440,6 +465,13 @@ impl Sink {
         match self {
             Sink::Bytes(out) => out.write(csv_header(ruleset, with_id).as_bytes()),
             Sink::Workbook(_, sheet) => sheet.header(&columns(ruleset, with_id)).map_err(failed_output),
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(writer, out) => {
+                let out = out.take().ok_or(exit::INTERNAL)?;
+                let kinds = parquet::result_columns(ruleset, &columns(ruleset, with_id));
+                **writer = Some(parquet::Writer::new(out, &kinds).map_err(failed_output)?);
+                Ok(())
+            }
         }
     }
 
@@ -448,6 +480,11 @@ impl Sink {
         match self {
             Sink::Bytes(out) => out.write(bytes),
             Sink::Workbook(_, sheet) => sheet.csv_rows(bytes).map_err(failed_output),
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(writer, _) => match writer.as_mut() {
+                Some(w) => w.csv_rows(bytes).map_err(failed_output),
+                None => Err(exit::INTERNAL),
+            },
         }
     }
 
@@ -459,6 +496,11 @@ impl Sink {
                 out.write(&bytes)?;
                 out.commit()
             }
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(writer, _) => match *writer {
+                Some(w) => w.finish().map_err(failed_output)?.commit(),
+                None => Err(exit::INTERNAL),
+            },
         }
     }
 }
@@ -479,9 +521,14 @@ pub fn run(args: Args) -> u8 {
     };
     let output_name = args.output.as_deref().unwrap_or("").to_ascii_lowercase();
     let xlsx_out = args.output_format.is_none() && xlsx::is_xlsx(&output_name);
+    let parquet_out = args.output_format.is_none() && parquet::is_parquet(&output_name);
+    #[cfg(not(feature = "parquet"))]
+    if parquet_out {
+        return parquet::unavailable(&output_name);
+    }
     let csv_out = match args.output_format {
         Some(f) => f == Rows::Csv,
-        None => output_name.ends_with(".csv") || xlsx_out,
+        None => output_name.ends_with(".csv") || xlsx_out || parquet_out,
     };
     let out = match Output::create(args.output.as_deref()) {
         Ok(o) => o,
@@ -492,13 +539,23 @@ pub fn run(args: Args) -> u8 {
             Ok(sheet) => Sink::Workbook(out, Box::new(sheet)),
             Err(message) => return failed_output(message),
         }
+    } else if parquet_out {
+        #[cfg(feature = "parquet")]
+        {
+            Sink::Parquet(Box::new(None), Some(out))
+        }
+        #[cfg(not(feature = "parquet"))]
+        return exit::INTERNAL;
     } else {
         Sink::Bytes(out)
     };
     // Where a failed row is: its line, or its cell in a workbook.
-    let place = |line: usize, key: Option<&str>| match &sheet {
-        Some(sheet) => sheet.place(line, key),
-        None => format!("line {line}"),
+    let parquet_in = args.input_format.is_none() && parquet::is_parquet(&args.input);
+    let place = |line: usize, key: Option<&str>| match (&sheet, key) {
+        (Some(sheet), _) => sheet.place(line, key),
+        (None, Some(key)) if parquet_in => format!("row {line}, column `{key}`"),
+        (None, None) if parquet_in => format!("row {line}"),
+        (None, _) => format!("line {line}"),
     };
     let bar = progress(size);
     let mut skipped = Skipped::default();
@@ -552,7 +609,7 @@ pub fn run(args: Args) -> u8 {
         // output still says what its columns would be.
         if csv_out && !header_done {
             header_done = true;
-            written.header = !xlsx_out;
+            written.header = !xlsx_out && !parquet_out;
             if let Err(code) = sink.header(&ruleset, with_id) {
                 return code;
             }
@@ -564,7 +621,7 @@ pub fn run(args: Args) -> u8 {
             if let Err(code) = sink.rows(&part.out) {
                 return code;
             }
-            if !xlsx_out {
+            if !xlsx_out && !parquet_out {
                 written.rows += part.written as u64;
             }
             buffers.give(part.out);

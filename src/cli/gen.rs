@@ -17,7 +17,9 @@ jifen gen --count 1000000 -o million.jsonl\n  jifen gen --count 5 --policy polic
 jifen gen --count 500 -o people.xlsx\n\n\
 The same seed, model and policy always give the same applicants. Rows are named\n\
 synthetic-000001, … so nobody takes them for real people. An output named `.xlsx` is an Excel\n\
-workbook: a header row (`id` and the inputs' keys), one applicant per row, absent facts empty.")]
+workbook: a header row (`id` and the inputs' keys), one applicant per row, absent facts empty.\n\
+An output named `.parquet` is a Parquet file: `id` and one typed column per input (int as INT64,\n\
+decimal as DECIMAL of the scale its values need, date as DATE, enum and list as UTF8 text).")]
 pub struct Args {
     /// How many applicants to write.
     #[arg(long, default_value_t = 100)]
@@ -32,7 +34,8 @@ pub struct Args {
     /// the policy's own defaults.
     #[arg(long, value_name = "FILE")]
     pub model: Option<String>,
-    /// Output file (default: standard output); `.xlsx` writes an Excel workbook.
+    /// Output file (default: standard output); `.xlsx` writes an Excel workbook, `.parquet` a
+    /// Parquet file.
     #[arg(short, long)]
     pub output: Option<String>,
 }
@@ -62,6 +65,18 @@ pub fn run(args: Args) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
+    if args.output.as_deref().is_some_and(super::parquet::is_parquet) {
+        #[cfg(not(feature = "parquet"))]
+        return super::parquet::unavailable(args.output.as_deref().unwrap_or_default());
+        #[cfg(feature = "parquet")]
+        return match super::parquet::write_generated(&ruleset, &model, args.seed, args.count, out) {
+            Ok(out) => out.commit().err().unwrap_or(exit::OK),
+            Err(message) => {
+                fail(&message, None);
+                exit::IO
+            }
+        };
+    }
     let mut rng = Rng::new(args.seed);
     if args.output.as_deref().is_some_and(xlsx::is_xlsx) {
         let bytes = match workbook(&ruleset, &model, &mut rng, args.count) {

@@ -23,6 +23,7 @@ mod inputs;
 mod lsp;
 mod man;
 mod output;
+mod parquet;
 mod plan;
 mod rank;
 mod render;

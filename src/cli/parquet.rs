@@ -1,0 +1,621 @@
+//! Applicant lists and results as Parquet files (`batch`, `gen`, `diff --applicants`),
+//! chosen by the `.parquet` extension.
+//!
+//! Written through the `parquet` crate's own column API (no Arrow): one flat, optional
+//! column per key, typed from the policy's schema — int as INT64; decimal as DECIMAL with
+//! the scale the values need (INT64 up to 18 digits, a 16-byte FIXED_LEN_BYTE_ARRAY up to
+//! 38), or as UTF8 text when no DECIMAL holds them all exactly; bool as BOOLEAN; an enum as
+//! its variant's name (UTF8); a date as DATE; a list as its JSON text (UTF8); `id` as UTF8.
+//! Never a float. Rows go out in row groups of [`ROW_GROUP`], so memory stays flat.
+//!
+//! Read row by row (the crate's record reader, a row group at a time): integer, DECIMAL,
+//! BOOLEAN, UTF8 (or plain BYTE_ARRAY holding UTF-8) and DATE columns each become the fact
+//! they would be in JSON or CSV and go through the same applicant reader. A FLOAT or DOUBLE
+//! value is read only when it is exactly the decimal it prints as (`12434.5`, `3`): `0.1`
+//! is not (its binary value is 0.1000000000000000055…), and is refused, naming the row and
+//! column. Nested, repeated, time and timestamp columns are refused.
+
+/// Whether a path names a Parquet file (by its extension).
+pub fn is_parquet(path: &str) -> bool {
+    path.to_ascii_lowercase().ends_with(".parquet")
+}
+
+/// Refuse a Parquet file in a jifen built without the `parquet` feature.
+#[cfg(not(feature = "parquet"))]
+pub fn unavailable(path: &str) -> u8 {
+    super::fail(
+        &format!("{path}: this jifen was built without Parquet support"),
+        Some("install it with `cargo install --features parquet`, or use CSV or JSON lines"),
+    );
+    super::exit::IO
+}
+
+#[cfg(feature = "parquet")]
+pub use file::*;
+
+#[cfg(feature = "parquet")]
+mod file {
+    use std::borrow::Cow;
+    use std::fs::File;
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use parquet::basic::{LogicalType, Repetition, Type as Physical};
+    use parquet::data_type::{
+        BoolType, ByteArray, ByteArrayType, FixedLenByteArray, FixedLenByteArrayType, Int32Type, Int64Type,
+    };
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::record::reader::RowIter;
+    use parquet::record::Field;
+    use parquet::schema::types::Type;
+    use rust_decimal::Decimal;
+
+    use jifen::applicant::{exact_decimal, json_entries, RawValue};
+    use jifen::population::{Model, RawRow, ReadError, Rng};
+    use jifen::rules::InputType;
+    use jifen::RuleSet;
+
+    use super::super::output::Output;
+    use super::super::{exit, fail};
+
+    /// Rows per row group written: a few MiB of columns at most.
+    pub const ROW_GROUP: usize = 65_536;
+
+    /// A column's type in a file jifen writes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Kind {
+        Int,
+        Bool,
+        Text,
+        Date,
+        /// DECIMAL with this scale: precision 18 in an INT64, or 38 in 16 bytes when `wide`.
+        Decimal {
+            scale: u32,
+            wide: bool,
+        },
+    }
+
+    impl Kind {
+        /// The narrowest DECIMAL holding values of up to `whole` digits before the point and
+        /// `scale` after it, or text when none does.
+        pub fn decimal(whole: u32, scale: u32) -> Kind {
+            match whole + scale {
+                0..=18 => Kind::Decimal { scale, wide: false },
+                19..=38 => Kind::Decimal { scale, wide: true },
+                _ => Kind::Text,
+            }
+        }
+    }
+
+    /// A column's values waiting for their row group.
+    enum Values {
+        Int(Vec<i64>),
+        Date(Vec<i32>),
+        Bool(Vec<bool>),
+        Bytes(Vec<ByteArray>),
+        Fixed(Vec<FixedLenByteArray>),
+    }
+
+    struct Column {
+        name: String,
+        kind: Kind,
+        /// 1 for a value, 0 for a null, one per row.
+        defs: Vec<i16>,
+        values: Values,
+    }
+
+    /// Rows written as Parquet to an [`Output`], a row group at a time.
+    pub struct Writer {
+        file: SerializedFileWriter<Pending>,
+        /// The bytes the file writer wrote and the output has not yet had.
+        pending: Pending,
+        out: Output,
+        columns: Vec<Column>,
+        rows: usize,
+    }
+
+    /// Bytes written, until [`Writer`] hands them to its output (which is not `Send`, as the
+    /// file writer's destination must be).
+    #[derive(Clone, Default)]
+    struct Pending(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Pending {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            let mut pending = self.0.lock().map_err(|_| std::io::Error::other("a Parquet writer panicked"))?;
+            pending.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn column_type(name: &str, kind: Kind) -> parquet::errors::Result<Type> {
+        let builder = match kind {
+            Kind::Int => Type::primitive_type_builder(name, Physical::INT64),
+            Kind::Bool => Type::primitive_type_builder(name, Physical::BOOLEAN),
+            Kind::Text => {
+                Type::primitive_type_builder(name, Physical::BYTE_ARRAY).with_logical_type(Some(LogicalType::String))
+            }
+            Kind::Date => {
+                Type::primitive_type_builder(name, Physical::INT32).with_logical_type(Some(LogicalType::Date))
+            }
+            Kind::Decimal { scale, wide } => {
+                let (physical, precision) =
+                    if wide { (Physical::FIXED_LEN_BYTE_ARRAY, 38) } else { (Physical::INT64, 18) };
+                Type::primitive_type_builder(name, physical)
+                    .with_length(if wide { 16 } else { -1 })
+                    .with_logical_type(Some(LogicalType::Decimal { scale: scale as i32, precision }))
+                    .with_precision(precision)
+                    .with_scale(scale as i32)
+            }
+        };
+        builder.with_repetition(Repetition::OPTIONAL).build()
+    }
+
+    impl Writer {
+        pub fn new(out: Output, columns: &[(&str, Kind)]) -> Result<Self, String> {
+            let problem = |e: parquet::errors::ParquetError| format!("cannot write Parquet: {e}");
+            let fields = columns
+                .iter()
+                .map(|&(name, kind)| column_type(name, kind).map(Arc::new))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(problem)?;
+            let schema = Type::group_type_builder("applicants").with_fields(fields).build().map_err(problem)?;
+            let props =
+                WriterProperties::builder().set_created_by(format!("jifen {}", env!("CARGO_PKG_VERSION"))).build();
+            let pending = Pending::default();
+            let file =
+                SerializedFileWriter::new(pending.clone(), Arc::new(schema), Arc::new(props)).map_err(problem)?;
+            let columns = columns
+                .iter()
+                .map(|&(name, kind)| Column {
+                    name: name.to_string(),
+                    kind,
+                    defs: Vec::new(),
+                    values: match kind {
+                        Kind::Int | Kind::Decimal { wide: false, .. } => Values::Int(Vec::new()),
+                        Kind::Decimal { wide: true, .. } => Values::Fixed(Vec::new()),
+                        Kind::Bool => Values::Bool(Vec::new()),
+                        Kind::Text => Values::Bytes(Vec::new()),
+                        Kind::Date => Values::Date(Vec::new()),
+                    },
+                })
+                .collect();
+            Ok(Writer { file, pending, out, columns, rows: 0 })
+        }
+
+        /// One row: a cell per column, as text (`None` or empty is a null).
+        pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = Option<&'a str>>) -> Result<(), String> {
+            let mut cells = cells.into_iter();
+            for column in &mut self.columns {
+                let cell = cells.next().flatten().filter(|c| !c.is_empty());
+                column.push(cell).map_err(|m| format!("column `{}`: {m}", column.name))?;
+            }
+            self.rows += 1;
+            if self.rows == ROW_GROUP {
+                self.flush()?;
+            }
+            Ok(())
+        }
+
+        /// Rows as CSV lines (what `batch` writes for CSV), in the writer's column order.
+        pub fn csv_rows(&mut self, bytes: &[u8]) -> Result<(), String> {
+            let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
+            let mut record = csv::StringRecord::new();
+            loop {
+                match reader.read_record(&mut record) {
+                    Ok(true) => self.row(record.iter().map(Some))?,
+                    Ok(false) => return Ok(()),
+                    Err(e) => return Err(format!("cannot write a result row: {e}")),
+                }
+            }
+        }
+
+        fn flush(&mut self) -> Result<(), String> {
+            let problem = |e: parquet::errors::ParquetError| format!("cannot write Parquet: {e}");
+            let mut group = self.file.next_row_group().map_err(problem)?;
+            for column in &mut self.columns {
+                let Some(mut writer) = group.next_column().map_err(problem)? else {
+                    return Err("cannot write Parquet: fewer columns than the schema".into());
+                };
+                let defs = Some(&column.defs[..]);
+                let written = match &mut column.values {
+                    Values::Int(v) => writer.typed::<Int64Type>().write_batch(v, defs, None),
+                    Values::Date(v) => writer.typed::<Int32Type>().write_batch(v, defs, None),
+                    Values::Bool(v) => writer.typed::<BoolType>().write_batch(v, defs, None),
+                    Values::Bytes(v) => writer.typed::<ByteArrayType>().write_batch(v, defs, None),
+                    Values::Fixed(v) => writer.typed::<FixedLenByteArrayType>().write_batch(v, defs, None),
+                };
+                written.map_err(problem)?;
+                writer.close().map_err(problem)?;
+                column.clear();
+            }
+            group.close().map_err(problem)?;
+            self.rows = 0;
+            self.hand_on()
+        }
+
+        /// Give the output the bytes written so far.
+        fn hand_on(&mut self) -> Result<(), String> {
+            let mut pending = self.pending.0.lock().map_err(|_| "a Parquet writer panicked".to_string())?;
+            self.out.write(&pending).map_err(|_| "the output cannot be written".to_string())?;
+            pending.clear();
+            Ok(())
+        }
+
+        /// Write the last row group and the footer; returns the output, not yet committed.
+        pub fn finish(mut self) -> Result<Output, String> {
+            if self.rows > 0 {
+                self.flush()?;
+            }
+            self.file.finish().map_err(|e| format!("cannot write Parquet: {e}"))?;
+            self.hand_on()?;
+            Ok(self.out)
+        }
+    }
+
+    impl Column {
+        fn clear(&mut self) {
+            self.defs.clear();
+            match &mut self.values {
+                Values::Int(v) => v.clear(),
+                Values::Date(v) => v.clear(),
+                Values::Bool(v) => v.clear(),
+                Values::Bytes(v) => v.clear(),
+                Values::Fixed(v) => v.clear(),
+            }
+        }
+
+        fn push(&mut self, cell: Option<&str>) -> Result<(), String> {
+            let Some(text) = cell else {
+                self.defs.push(0);
+                return Ok(());
+            };
+            match (&mut self.values, self.kind) {
+                (Values::Int(v), Kind::Int) => {
+                    v.push(text.parse().map_err(|_| format!("`{text}` is not a whole number"))?);
+                }
+                (Values::Int(v), Kind::Decimal { scale, .. }) => {
+                    let unscaled = unscaled(text, scale)?;
+                    v.push(i64::try_from(unscaled).map_err(|_| format!("`{text}` has too many digits"))?);
+                }
+                (Values::Fixed(v), Kind::Decimal { scale, .. }) => {
+                    let unscaled = unscaled(text, scale)?;
+                    v.push(FixedLenByteArray::from(unscaled.to_be_bytes().to_vec()));
+                }
+                (Values::Date(v), _) => {
+                    v.push(jifen::date::parse(text).map_err(|_| format!("`{text}` is not a date"))?)
+                }
+                (Values::Bool(v), _) => v.push(match text {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(format!("`{text}` is not true or false")),
+                }),
+                (Values::Bytes(v), _) => v.push(ByteArray::from(text.as_bytes().to_vec())),
+                _ => return Err("internal: a column's values do not match its type".into()),
+            }
+            self.defs.push(1);
+            Ok(())
+        }
+    }
+
+    /// The integer `text × 10^scale`, exactly, or why there is none.
+    fn unscaled(text: &str, scale: u32) -> Result<i128, String> {
+        let d = exact_decimal(text).map_err(|_| format!("`{text}` is not an exact number"))?;
+        if d.scale() > scale {
+            return Err(format!("`{text}` has more than {scale} decimal places"));
+        }
+        let factor = 10i128.checked_pow(scale - d.scale());
+        factor.and_then(|f| d.mantissa().checked_mul(f)).ok_or_else(|| format!("`{text}` has too many digits"))
+    }
+
+    /// Digits before the point and after it of an exact decimal.
+    fn digits(d: Decimal) -> (u32, u32) {
+        let d = d.normalize();
+        let all = d.mantissa().unsigned_abs().to_string().len() as u32;
+        (all.saturating_sub(d.scale()), d.scale())
+    }
+
+    /// The column type of an input (a decimal's scale as given), or of an output.
+    pub fn kind_of(ty: InputType, decimal: Kind) -> Kind {
+        match ty {
+            InputType::Int { .. } => Kind::Int,
+            InputType::Decimal { .. } => decimal,
+            InputType::Bool => Kind::Bool,
+            InputType::Date => Kind::Date,
+            InputType::Enum(_) | InputType::List { .. } => Kind::Text,
+        }
+    }
+
+    /// The types of `batch`'s result columns (`id`, `total`, `eligible`, `vetoed`,
+    /// `meets_standard`, one per `output`, one per item), named as `names` has them: points
+    /// as INT64, or DECIMAL with the policy's places; an output as its type (a decimal one as
+    /// text: its scale is not known before the rows are).
+    pub fn result_columns<'a>(ruleset: &RuleSet, names: &[&'a str]) -> Vec<(&'a str, Kind)> {
+        let places = ruleset.points.map_or(0, |p| p.places);
+        let points = if places > 0 { Kind::Decimal { scale: places, wide: false } } else { Kind::Int };
+        let with_id = usize::from(names.len() > 4 + ruleset.outputs.len() + ruleset.items.len());
+        let scores = [points, Kind::Bool, Kind::Bool, Kind::Bool];
+        let kinds = std::iter::repeat_n(Kind::Text, with_id)
+            .chain(scores)
+            .chain(ruleset.outputs.iter().map(|o| kind_of(o.ty, Kind::Text)))
+            .chain(ruleset.items.iter().map(|_| points));
+        names.iter().copied().zip(kinds).collect()
+    }
+
+    /// `jifen gen -o people.parquet`: `id` and one column per input. The applicants are drawn
+    /// twice from the same seed: first to learn each decimal column's scale, then to write.
+    pub fn write_generated(
+        ruleset: &RuleSet,
+        model: &Model,
+        seed: u64,
+        count: u64,
+        out: Output,
+    ) -> Result<Output, String> {
+        let names: Vec<&str> = std::iter::once("id").chain(ruleset.inputs.iter().map(|i| &*i.name)).collect();
+        let unreadable = |e: jifen::applicant::ApplicantError| format!("generated an unreadable row: {e}");
+        // Digits before and after the point of each decimal input, over all rows.
+        let mut widths = vec![(0u32, 0u32); names.len()];
+        let decimal = |col: usize| col > 0 && matches!(ruleset.inputs[col - 1].ty, InputType::Decimal { .. });
+        if (1..names.len()).any(decimal) {
+            let mut rng = Rng::new(seed);
+            for id in 1..=count {
+                let row = model.row(ruleset, &mut rng, id);
+                for (key, value) in json_entries(&row).map_err(unreadable)? {
+                    let Some(col) = names.iter().position(|n| *n == key).filter(|&c| decimal(c)) else { continue };
+                    if let Some(d) = text_of(&value).and_then(|t| exact_decimal(&t).ok()) {
+                        let (whole, scale) = digits(d);
+                        widths[col] = (widths[col].0.max(whole), widths[col].1.max(scale));
+                    }
+                }
+            }
+        }
+        let columns: Vec<(&str, Kind)> = names
+            .iter()
+            .enumerate()
+            .map(|(col, &name)| match col {
+                0 => (name, Kind::Text),
+                _ => (name, kind_of(ruleset.inputs[col - 1].ty, Kind::decimal(widths[col].0, widths[col].1))),
+            })
+            .collect();
+        let mut writer = Writer::new(out, &columns)?;
+        let mut rng = Rng::new(seed);
+        let mut cells: Vec<Option<Cow<'_, str>>> = vec![None; names.len()];
+        for id in 1..=count {
+            let row = model.row(ruleset, &mut rng, id);
+            cells.iter_mut().for_each(|c| *c = None);
+            for (key, value) in json_entries(&row).map_err(unreadable)? {
+                if let Some(col) = names.iter().position(|n| *n == key) {
+                    cells[col] = text_of(&value).map(|t| Cow::Owned(t.into_owned()));
+                }
+            }
+            writer.row(cells.iter().map(|c| c.as_deref()))?;
+        }
+        writer.finish()
+    }
+
+    /// A fact's text as a cell holds it; `None` for null.
+    fn text_of<'a>(value: &'a RawValue<'_>) -> Option<Cow<'a, str>> {
+        match value {
+            RawValue::Null | RawValue::Other(_) => None,
+            RawValue::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            RawValue::Number(t) | RawValue::Text(t) | RawValue::Cell(t) | RawValue::List(t) => Some(Cow::Borrowed(t)),
+        }
+    }
+
+    /// A Parquet file's rows, read a row group at a time.
+    pub struct Reader {
+        rows: RowIter<'static>,
+        /// Each column's key (an input's name, `id`, or the column's own name) and input type.
+        columns: Vec<(Arc<str>, Option<InputType>)>,
+        line: usize,
+    }
+
+    /// Open a Parquet file of applicants and check its columns' shapes. On failure, prints why
+    /// and returns the exit code.
+    pub fn open(path: &str, ruleset: &RuleSet) -> Result<Reader, u8> {
+        let refused = |message: String| {
+            fail(&format!("{path}: {message}"), Some("write flat columns of int, DECIMAL, BOOLEAN, UTF8 or DATE"));
+            exit::APPLICANT
+        };
+        if path == "-" {
+            fail("a Parquet file cannot be read from standard input", Some("save it to a file and name the file"));
+            return Err(exit::IO);
+        }
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => {
+                fail(&format!("`{path}` is not a regular file"), None);
+                return Err(exit::IO);
+            }
+            Err(e) => {
+                fail(&format!("cannot read `{path}`: {e}"), None);
+                return Err(exit::IO);
+            }
+        }
+        let file = File::open(path).map_err(|e| {
+            fail(&format!("cannot read `{path}`: {e}"), None);
+            exit::IO
+        })?;
+        let reader =
+            SerializedFileReader::new(file).map_err(|e| refused(format!("not a readable Parquet file: {e}")))?;
+        let schema = reader.metadata().file_metadata().schema_descr_ptr();
+        let mut columns = Vec::new();
+        for field in schema.root_schema().get_fields() {
+            let name = field.name();
+            if field.is_group() || field.get_basic_info().repetition() == Repetition::REPEATED {
+                return Err(refused(format!("column `{name}` is nested or repeated; jifen reads flat columns")));
+            }
+            let input = ruleset.inputs.iter().find(|i| &*i.name == name || i.label.as_deref() == Some(name));
+            match input {
+                Some(def) => columns.push((def.name.clone(), Some(def.ty))),
+                None => columns.push((Arc::from(name), None)),
+            }
+        }
+        let rows = RowIter::from_file_into(Box::new(reader));
+        Ok(Reader { rows, columns, line: 0 })
+    }
+
+    impl Reader {
+        /// Whether a column holds the rows' ids.
+        pub fn has_id(&self) -> bool {
+            self.columns.iter().any(|(k, _)| &**k == "id")
+        }
+
+        /// Up to `rows` more rows (none at the end), or the first that cannot be read, named by
+        /// its row and column.
+        pub fn chunk(&mut self, rows: usize) -> Result<Vec<RawRow>, ReadError> {
+            let mut chunk = Vec::with_capacity(rows);
+            while chunk.len() < rows {
+                let row = match self.rows.next() {
+                    None => break,
+                    Some(Ok(row)) => row,
+                    Some(Err(e)) => {
+                        return Err(ReadError { line: self.line + 1, message: format!("row {}: {e}", self.line + 1) })
+                    }
+                };
+                self.line += 1;
+                let mut facts = Vec::with_capacity(self.columns.len());
+                for ((_, field), (key, ty)) in row.get_column_iter().zip(&self.columns) {
+                    let fact = fact(field, *ty, &**key == "id").map_err(|m| ReadError {
+                        line: self.line,
+                        message: format!("row {}, column `{key}`: {m}", self.line),
+                    })?;
+                    if let Some(fact) = fact {
+                        facts.push((key.clone(), fact));
+                    }
+                }
+                chunk.push(RawRow::fields(self.line, facts));
+            }
+            Ok(chunk)
+        }
+    }
+
+    /// The fact a Parquet value is (`None` for a null), or why it cannot be one.
+    fn fact(field: &Field, ty: Option<InputType>, id: bool) -> Result<Option<RawValue<'static>>, String> {
+        let number = |n: String| Ok(Some(RawValue::Number(Cow::Owned(n))));
+        let text = |s: String| match ty {
+            _ if id => Ok(Some(RawValue::Text(Cow::Owned(s)))),
+            Some(InputType::List { .. }) => Ok(Some(RawValue::List(Cow::Owned(s)))),
+            _ => Ok(Some(RawValue::Cell(Cow::Owned(s)))),
+        };
+        match field {
+            Field::Null => Ok(None),
+            Field::Bool(b) => Ok(Some(RawValue::Bool(*b))),
+            Field::Byte(n) => number(n.to_string()),
+            Field::Short(n) => number(n.to_string()),
+            Field::Int(n) => number(n.to_string()),
+            Field::Long(n) => number(n.to_string()),
+            Field::UByte(n) => number(n.to_string()),
+            Field::UShort(n) => number(n.to_string()),
+            Field::UInt(n) => number(n.to_string()),
+            Field::ULong(n) => number(n.to_string()),
+            Field::Float(f) => number(exact_float(f64::from(*f), f.to_string())?),
+            Field::Double(f) => number(exact_float(*f, f.to_string())?),
+            Field::Decimal(d) => number(decimal_text(d.data(), d.scale())?),
+            Field::Str(s) => text(s.clone()),
+            Field::Bytes(b) => match std::str::from_utf8(b.data()) {
+                Ok(s) => text(s.to_string()),
+                Err(_) => Err("binary data, not UTF-8 text".into()),
+            },
+            Field::Date(days) => match days.checked_add(0).filter(|d| (-400_000..=3_000_000).contains(d)) {
+                Some(d) => text(jifen::date::format(d)),
+                None => Err(format!("day {days} is no date jifen reads")),
+            },
+            other => Err(format!(
+                "a {} value ({other}); jifen reads integer, DECIMAL, BOOLEAN, UTF8 and DATE columns",
+                kind_name(other)
+            )),
+        }
+    }
+
+    fn kind_name(field: &Field) -> &'static str {
+        match field {
+            Field::Float16(_) => "half-precision float",
+            Field::TimeMillis(_) | Field::TimeMicros(_) => "time",
+            Field::TimestampMillis(_) | Field::TimestampMicros(_) => "timestamp",
+            Field::Group(_) | Field::ListInternal(_) | Field::MapInternal(_) => "nested",
+            _ => "unsupported",
+        }
+    }
+
+    /// A float's value as exact decimal text, if the decimal it prints as is exactly its
+    /// binary value: a decimal `m / 10^s` is a binary fraction only when 5^s divides `m`.
+    fn exact_float(f: f64, shown: String) -> Result<String, String> {
+        let refused = || {
+            format!(
+                "the floating-point value {shown} is not exactly a decimal (its binary value only approximates it); \
+             write the column as DECIMAL, integer or text so that its value is exact"
+            )
+        };
+        if !f.is_finite() {
+            return Err(refused());
+        }
+        let d = exact_decimal(&shown).map_err(|_| refused())?.normalize();
+        let five = 5i128.checked_pow(d.scale()).ok_or_else(refused)?;
+        if d.mantissa() % five != 0 {
+            return Err(refused());
+        }
+        Ok(shown)
+    }
+
+    /// A DECIMAL's big-endian two's-complement unscaled value and scale as decimal text.
+    fn decimal_text(bytes: &[u8], scale: i32) -> Result<String, String> {
+        if bytes.is_empty() || bytes.len() > 16 || !(0..=38).contains(&scale) {
+            return Err(format!("a DECIMAL of {} bytes and scale {scale} is wider than jifen reads", bytes.len()));
+        }
+        let fill = if bytes[0] & 0x80 != 0 { 0xff } else { 0 };
+        let mut wide = [fill; 16];
+        wide[16 - bytes.len()..].copy_from_slice(bytes);
+        let value = i128::from_be_bytes(wide);
+        let digits = value.unsigned_abs().to_string();
+        let scale = scale as usize;
+        let sign = if value < 0 { "-" } else { "" };
+        if scale == 0 {
+            return Ok(format!("{sign}{digits}"));
+        }
+        let padded = format!("{digits:0>width$}", width = scale + 1);
+        let (whole, fraction) = padded.split_at(padded.len() - scale);
+        Ok(format!("{sign}{whole}.{fraction}"))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn floats_are_read_only_when_exact() {
+            // 12434.5 = 124345 / 10 and 5 divides 124345: exactly a binary fraction.
+            assert_eq!(exact_float(12434.5, 12434.5f64.to_string()).as_deref(), Ok("12434.5"));
+            // 0.25 = 25 / 100, 25 divides 25.
+            assert!(exact_float(0.25, "0.25".into()).is_ok());
+            // 0.1 = 1 / 10 and 5 does not divide 1: the double is 0.1000000000000000055…
+            assert!(exact_float(0.1, 0.1f64.to_string()).is_err());
+            assert!(exact_float(f64::NAN, "NaN".into()).is_err());
+        }
+
+        #[test]
+        fn decimals_print_exactly() {
+            // 1234 at scale 2 is 12.34; -5 at scale 3 is -0.005; 16 bytes of all ones is -1.
+            assert_eq!(decimal_text(&1234i64.to_be_bytes(), 2).as_deref(), Ok("12.34"));
+            assert_eq!(decimal_text(&(-5i32).to_be_bytes(), 3).as_deref(), Ok("-0.005"));
+            assert_eq!(decimal_text(&[0xff; 16], 0).as_deref(), Ok("-1"));
+            assert!(decimal_text(&[0; 17], 0).is_err());
+        }
+
+        #[test]
+        fn decimal_columns_are_as_narrow_as_their_values_allow() {
+            // 12 digits before the point and 2 after fit an INT64's 18; 30 + 8 need 16 bytes;
+            // 30 + 10 = 40 fit no DECIMAL, so the column is text.
+            assert_eq!(Kind::decimal(12, 2), Kind::Decimal { scale: 2, wide: false });
+            assert_eq!(Kind::decimal(30, 8), Kind::Decimal { scale: 8, wide: true });
+            assert_eq!(Kind::decimal(30, 10), Kind::Text);
+            assert_eq!(unscaled("12.5", 2), Ok(1250));
+            assert!(unscaled("12.345", 2).is_err());
+        }
+    }
+}

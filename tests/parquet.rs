@@ -1,0 +1,153 @@
+//! Parquet files in and out of `batch` and `gen`, read back by jifen and checked with a
+//! reader and a writer that are not jifen's own: Python's pyarrow. Without it
+//! (`pip install pyarrow`) the tests that need it say so and pass without checking.
+#![cfg(feature = "parquet")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jifen");
+
+fn jifen(args: &[&str], dir: &Path) -> Output {
+    Command::new(BIN).args(args).current_dir(dir).output().expect("run jifen")
+}
+
+fn ok(args: &[&str], dir: &Path) -> String {
+    let out = jifen(args, dir);
+    assert!(out.status.success(), "jifen {args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+fn temp_dir() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir =
+        std::env::temp_dir().join(format!("jifen-parquet-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Run a Python script in `dir`; `None` (after saying why) when pyarrow is not there.
+fn python(script: &str, dir: &Path) -> Option<String> {
+    let probe = Command::new("python3").args(["-c", "import pyarrow"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: Python's pyarrow is not installed (pip install pyarrow)");
+        return None;
+    }
+    let out = Command::new("python3").args(["-c", script]).current_dir(dir).output().expect("run python3");
+    assert!(out.status.success(), "python failed: {}", text(&out.stderr));
+    Some(text(&out.stdout))
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap()
+}
+
+#[test]
+fn gen_parquet_scores_as_json_lines_do_and_batch_writes_parquet_back() {
+    // The same seed gives the same applicants in both files, so the scores must be equal
+    // byte for byte: every fact of the Parquet file read as exactly as from JSON.
+    let dir = temp_dir();
+    ok(&["gen", "--count", "300", "--seed", "11", "-o", "people.jsonl"], &dir);
+    ok(&["gen", "--count", "300", "--seed", "11", "-o", "people.parquet"], &dir);
+    ok(&["batch", "people.jsonl", "-o", "from_json.csv"], &dir);
+    ok(&["batch", "people.parquet", "-o", "from_parquet.csv"], &dir);
+    assert_eq!(read(&dir, "from_json.csv"), read(&dir, "from_parquet.csv"));
+    ok(&["batch", "people.parquet", "-o", "scores.parquet"], &dir);
+    // pyarrow reads both files: the inputs typed (money as DECIMAL, never a float), and the
+    // scores equal to the CSV's cell for cell.
+    let script = r#"
+import pyarrow.parquet as pq, csv
+people = pq.read_table('people.parquet')
+types = {f.name: str(f.type) for f in people.schema}
+print(types['id'], types['age'], types['si_base_yuan'], types['education'], types['fresh_graduate'])
+scores = pq.read_table('scores.parquet').to_pylist()
+rows = list(csv.DictReader(open('from_json.csv')))
+assert len(scores) == len(rows) == 300, (len(scores), len(rows))
+for s, r in zip(scores, rows):
+    for k, v in s.items():
+        shown = '' if v is None else ('true' if v is True else 'false' if v is False else str(v))
+        assert shown == r[k], (k, shown, r[k])
+print('same')
+"#;
+    if let Some(out) = python(script, &dir) {
+        assert_eq!(out, "string int64 decimal128(18, 0) string bool\nsame\n");
+    }
+}
+
+#[test]
+fn wide_decimals_and_exact_floats_are_read_and_an_inexact_float_is_named() {
+    let dir = temp_dir();
+    ok(&["gen", "--count", "50", "--seed", "3", "-o", "people.parquet"], &dir);
+    ok(&["batch", "people.parquet", "-o", "base.csv"], &dir);
+    // The same money as DECIMAL(30, 8) (16 bytes) and as doubles holding whole yuan (exact),
+    // then row 5's as the double 0.1, which is not exactly 0.1.
+    let script = r#"
+import pyarrow as pa, pyarrow.parquet as pq
+t = pq.read_table('people.parquet')
+i = t.schema.get_field_index('si_base_yuan')
+pq.write_table(t.set_column(i, 'si_base_yuan', t.column(i).cast(pa.decimal128(30, 8))), 'wide.parquet')
+floats = t.column(i).cast(pa.float64())
+pq.write_table(t.set_column(i, 'si_base_yuan', floats), 'floats.parquet')
+values = floats.to_pylist()
+values[4] = 0.1
+pq.write_table(t.set_column(i, 'si_base_yuan', pa.array(values, pa.float64())), 'inexact.parquet')
+"#;
+    if python(script, &dir).is_none() {
+        return;
+    }
+    ok(&["batch", "wide.parquet", "-o", "wide.csv"], &dir);
+    ok(&["batch", "floats.parquet", "-o", "floats.csv"], &dir);
+    assert_eq!(read(&dir, "base.csv"), read(&dir, "wide.csv"));
+    assert_eq!(read(&dir, "base.csv"), read(&dir, "floats.csv"));
+    let out = jifen(&["batch", "inexact.parquet", "-o", "inexact.csv"], &dir);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(err.contains("row 5, column `si_base_yuan`"), "{err}");
+    assert!(err.contains("0.1 is not exactly a decimal"), "{err}");
+    assert!(err.contains("write the column as DECIMAL"), "{err}");
+    assert!(!dir.join("inexact.csv").exists(), "no output is left behind");
+}
+
+#[test]
+fn a_bad_value_is_named_by_its_row_and_column() {
+    // pyarrow writes `age` as text with row 3's "abc": the applicant reader refuses it,
+    // and the place says which row and column.
+    let dir = temp_dir();
+    ok(&["gen", "--count", "5", "--seed", "3", "-o", "people.parquet"], &dir);
+    let script = r#"
+import pyarrow as pa, pyarrow.parquet as pq
+t = pq.read_table('people.parquet')
+i = t.schema.get_field_index('age')
+ages = [str(a) for a in t.column(i).to_pylist()]
+ages[2] = 'abc'
+pq.write_table(t.set_column(i, 'age', pa.array(ages)), 'bad.parquet')
+t2 = t.append_column('when', pa.array([1, 2, 3, 4, 5], pa.timestamp('ms')))
+pq.write_table(t2, 'timestamp.parquet', compression='none')
+"#;
+    if python(script, &dir).is_none() {
+        return;
+    }
+    let out = jifen(&["batch", "bad.parquet"], &dir);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.parquet row 3, column `age`"), "{err}");
+    let out = jifen(&["batch", "timestamp.parquet"], &dir);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(err.contains("row 1, column `when`: a timestamp value"), "{err}");
+}
+
+#[test]
+fn standard_input_and_non_parquet_files_are_refused() {
+    let dir = temp_dir();
+    std::fs::write(dir.join("fake.parquet"), "id,age\n1,30\n").unwrap();
+    let out = jifen(&["batch", "fake.parquet"], &dir);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("not a readable Parquet file"), "{}", text(&out.stderr));
+}

@@ -151,3 +151,16 @@ fn standard_input_and_non_parquet_files_are_refused() {
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stderr).contains("not a readable Parquet file"), "{}", text(&out.stderr));
 }
+
+/// A Parquet file is an applicant file like any other: larger than `--max-file-size`, it is
+/// refused before it is opened (exit 4), naming the limit.
+#[test]
+fn a_parquet_file_over_the_size_limit_is_refused() {
+    let dir = temp_dir();
+    ok(&["gen", "--count", "50", "-o", "people.parquet"], &dir);
+    let out = jifen(&["batch", "--max-file-size", "1K", "people.parquet", "-o", "scores.csv"], &dir);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--max-file-size"), "{}", text(&out.stderr));
+    assert!(!dir.join("scores.csv").exists(), "nothing is written");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -426,7 +426,16 @@ mod file {
             fail("a Parquet file cannot be read from standard input", Some("save it to a file and name the file"));
             return Err(exit::IO);
         }
+        // Every applicant file read is bounded (`--max-file-size`, 64 MiB unless told).
+        let limit = crate::cli::input::policy_loader().max_file_size;
         match std::fs::metadata(path) {
+            Ok(m) if m.is_file() && m.len() > limit => {
+                fail(
+                    &format!("`{path}` is larger than {limit} bytes (--max-file-size)"),
+                    Some("raise --max-file-size (e.g. --max-file-size 2G) to read it"),
+                );
+                return Err(exit::IO);
+            }
             Ok(m) if m.is_file() => {}
             Ok(_) => {
                 fail(&format!("`{path}` is not a regular file"), None);

@@ -860,14 +860,7 @@ impl<'a> Checker<'a> {
             for group in &section.caps {
                 let mut members = Vec::new();
                 for m in &group.members {
-                    let Some(&item) = self.item_index.get(&m.name) else {
-                        self.unknown_item(m);
-                        continue;
-                    };
-                    if let Some(&(first, _)) = member_of.get(&item) {
-                        self.in_two_groups(&m.name, m.span, first, true);
-                        continue;
-                    }
+                    let Some(item) = self.new_member(m, &member_of, true) else { continue };
                     let home = self.items[item as usize].section;
                     if usize::from(home) != index {
                         let home_name = section_decls(policy).nth(usize::from(home)).map_or("", |s| &s.name.name);
@@ -906,14 +899,7 @@ impl<'a> Checker<'a> {
             for group in &section.groups {
                 let mut members = Vec::new();
                 for m in &group.members {
-                    let Some(&item) = self.item_index.get(&m.name) else {
-                        self.unknown_item(m);
-                        continue;
-                    };
-                    if let Some(&(first, capped)) = member_of.get(&item) {
-                        self.in_two_groups(&m.name, m.span, first, capped);
-                        continue;
-                    }
+                    let Some(item) = self.new_member(m, &member_of, false) else { continue };
                     member_of.insert(item, (m.span, false));
                     members.push(item);
                 }
@@ -944,6 +930,20 @@ impl<'a> Checker<'a> {
     }
 
     /// E0207 for an item named by two groups, at the later mention in the source.
+    /// The item a `group` or `best_of` names, if it exists and is in no group yet (else
+    /// reported: unknown, or in two groups — `capped` tells which kind this one is).
+    fn new_member(&mut self, m: &ast::Ident, member_of: &HashMap<u16, (Span, bool)>, capped: bool) -> Option<u16> {
+        let Some(&item) = self.item_index.get(&m.name) else {
+            self.unknown_item(m);
+            return None;
+        };
+        if let Some(&(first, was_capped)) = member_of.get(&item) {
+            self.in_two_groups(&m.name, m.span, first, capped || was_capped);
+            return None;
+        }
+        Some(item)
+    }
+
     fn in_two_groups(&mut self, name: &str, span: Span, other: Span, capped: bool) {
         let later = other.file == span.file && other.start > span.start;
         let (second, first) = if later { (other, span) } else { (span, other) };

@@ -429,10 +429,10 @@ impl RuleSet {
     pub fn expected(&self, def: &InputDef) -> String {
         let base = match def.ty {
             InputType::Int { unit } => {
-                format!("a whole number{}", unit.map(|u| format!(" of {}", u.name())).unwrap_or_default())
+                format!("a whole number{}", unit.map(|u| format!(" of {}", self.unit_name(u))).unwrap_or_default())
             }
             InputType::Decimal { unit } => {
-                format!("a number{}", unit.map(|u| format!(" of {}", u.name())).unwrap_or_default())
+                format!("a number{}", unit.map(|u| format!(" of {}", self.unit_name(u))).unwrap_or_default())
             }
             InputType::Bool => "true or false".to_string(),
             InputType::List { record, .. } => format!(

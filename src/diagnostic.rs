@@ -28,6 +28,7 @@ pub enum Code {
     E0205,
     E0206,
     E0207,
+    E0208,
     E0301,
     E0302,
     E0303,
@@ -99,6 +100,7 @@ pub const REGISTRY: &[CodeInfo] = &[
     CodeInfo { code: Code::E0205, title: "unknown item", allowable: false },
     CodeInfo { code: Code::E0206, title: "unknown function", allowable: false },
     CodeInfo { code: Code::E0207, title: "bad exclusive group", allowable: false },
+    CodeInfo { code: Code::E0208, title: "unknown unit", allowable: false },
     CodeInfo { code: Code::E0301, title: "type mismatch", allowable: false },
     CodeInfo { code: Code::E0302, title: "unit mismatch", allowable: false },
     CodeInfo { code: Code::E0303, title: "optional value used unchecked", allowable: false },
@@ -163,6 +165,7 @@ impl Code {
             Code::E0205 => "E0205",
             Code::E0206 => "E0206",
             Code::E0207 => "E0207",
+            Code::E0208 => "E0208",
             Code::E0301 => "E0301",
             Code::E0302 => "E0302",
             Code::E0303 => "E0303",
@@ -265,6 +268,7 @@ pub mod codes {
     pub const UNKNOWN_ITEM: Code = Code::E0205;
     pub const UNKNOWN_FUNCTION: Code = Code::E0206;
     pub const BAD_GROUP: Code = Code::E0207;
+    pub const UNKNOWN_UNIT: Code = Code::E0208;
     pub const TYPE_MISMATCH: Code = Code::E0301;
     pub const UNIT_MISMATCH: Code = Code::E0302;
     pub const OPTIONAL_UNCHECKED: Code = Code::E0303;

@@ -56,7 +56,7 @@ fn params_read(e: &Expr, out: &mut Vec<u16>) {
 
 fn input_text(rs: &RuleSet, i: &crate::rules::InputDef) -> String {
     let ty = match i.ty {
-        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
+        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => rs.unit_name(u).to_string(),
         InputType::Int { unit: None } => "int".to_string(),
         InputType::Decimal { unit: None } => "decimal".to_string(),
         InputType::Bool => "bool".to_string(),
@@ -232,12 +232,12 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
 
 /// Parameters, with their values and the items that read a changed one.
 fn param_changes(old: &RuleSet, new: &RuleSet, out: &mut Vec<Change>) {
-    let shown = |p: &crate::rules::ParamDef| crate::rules::print::quantity(p.value, p.unit);
+    let shown = |rs: &RuleSet, p: &crate::rules::ParamDef| crate::rules::print::quantity(rs, p.value, p.unit);
     for p in &new.params {
         match old.params.iter().find(|q| q.name == p.name) {
-            None => out.push(Change { new: Some(shown(p)), ..change("added", "param", &p.name) }),
-            Some(q) if q.value != p.value || q.unit != p.unit => {
-                let mut c = changed("param", &p.name, "value", shown(q), shown(p));
+            None => out.push(Change { new: Some(shown(new, p)), ..change("added", "param", &p.name) }),
+            Some(q) if q.value != p.value || q.unit.map(|u| old.unit_name(u)) != p.unit.map(|u| new.unit_name(u)) => {
+                let mut c = changed("param", &p.name, "value", shown(old, q), shown(new, p));
                 let index = new.params.iter().position(|x| x.name == p.name).unwrap_or(0) as u16;
                 c.affects = new
                     .items
@@ -257,7 +257,7 @@ fn param_changes(old: &RuleSet, new: &RuleSet, out: &mut Vec<Change>) {
     }
     for q in &old.params {
         if !new.params.iter().any(|p| p.name == q.name) {
-            out.push(Change { old: Some(shown(q)), ..change("removed", "param", &q.name) });
+            out.push(Change { old: Some(shown(old, q)), ..change("removed", "param", &q.name) });
         }
     }
 }

@@ -5,6 +5,7 @@
 //! views of it. Rules are printed from the IR: inputs by name, yearly parameters by name
 //! and value, enum variants by their Chinese label.
 
+use crate::rules::print::quantity;
 use rust_decimal::Decimal;
 
 use crate::rules::{
@@ -231,7 +232,7 @@ fn document(rs: &RuleSet) -> Vec<Block> {
     blocks.push(standard_para(rs));
     if !rs.params.is_empty() {
         blocks.push(Block::Heading(2, vec![text("Yearly parameters")]));
-        let rows = rs.params.iter().map(param_row).collect();
+        let rows = rs.params.iter().map(|p| param_row(rs, p)).collect();
         blocks.push(Block::Table { head: &["Parameter", "Value", "Label", "Notes"], rows });
     }
     // Sections that add points first, then deductions, as in the indicator table.
@@ -318,10 +319,10 @@ fn standard_para(rs: &RuleSet) -> Block {
     Block::Para(line)
 }
 
-fn param_row(p: &ParamDef) -> Vec<Cell> {
+fn param_row(rs: &RuleSet, p: &ParamDef) -> Vec<Cell> {
     vec![
         vec![vec![code(&*p.name)]],
-        cell(quantity(p.value, p.unit)),
+        cell(quantity(rs, p.value, p.unit)),
         cell(p.label.as_deref().unwrap_or("")),
         cell(p.doc.as_deref().map(prose).unwrap_or_default()),
     ]
@@ -505,17 +506,6 @@ fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
     ]
 }
 
-/// A number with its unit: "12434 yuan", "1 year", "5 years".
-fn quantity(value: Value, unit: Option<Unit>) -> String {
-    let n = show_plain(value);
-    match unit {
-        Some(Unit::Yuan) => format!("{n} yuan"),
-        Some(u) if n == "1" => format!("1 {}", u.name().trim_end_matches('s')),
-        Some(u) => format!("{n} {}", u.name()),
-        None => n,
-    }
-}
-
 // ------------------------------------------------------------------ rules in words
 
 /// Binding strength of what an expression prints as, to parenthesise only where needed.
@@ -640,7 +630,7 @@ impl Words<'_> {
                 .and_then(|d| d.variants.get(usize::from(i)))
                 .map(|v| v.label.as_deref().unwrap_or(&v.name).to_string())
                 .unwrap_or_else(|| format!("#{i}")),
-            (Value::Int(_) | Value::Dec(_), _) => quantity(v, unit),
+            (Value::Int(_) | Value::Dec(_), _) => quantity(self.rs, v, unit),
             (v, _) => show_plain(v),
         }
     }
@@ -711,7 +701,7 @@ impl Words<'_> {
             }
             Expr::IsPresent(a) => (format!("{} is given", self.at(a, ADD, None, None)), CMP),
             Expr::Per { rate, operand, scale, amount } => {
-                let per = per_amount(rs.unit_of(operand), *scale, *amount);
+                let per = per_amount(rs, rs.unit_of(operand), *scale, *amount);
                 // `full_years(si_months)` is a `per` of 1.
                 if matches!(**rate, Expr::Const(Value::Int(1))) && matches!(per.as_str(), "year" | "month") {
                     return (format!("full {per}s of {}", self.operand(operand)), WORDS);
@@ -777,7 +767,7 @@ impl Words<'_> {
     fn param(&self, index: u16) -> String {
         match self.rs.params.get(usize::from(index)) {
             Some(p) if self.bare_params => p.name.to_string(),
-            Some(p) => format!("{} ({})", p.name, quantity(p.value, p.unit)),
+            Some(p) => format!("{} ({})", p.name, quantity(self.rs, p.value, p.unit)),
             None => String::new(),
         }
     }
@@ -826,7 +816,7 @@ fn mentions_param(e: &Expr) -> bool {
 /// A type in words: a unit, "whole number", an enum's name, "date (YYYY-MM-DD)".
 fn type_text(rs: &RuleSet, ty: InputType) -> String {
     match ty {
-        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
+        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => rs.unit_name(u).to_string(),
         InputType::Int { unit: None } => "whole number".to_string(),
         InputType::Decimal { unit: None } => "number".to_string(),
         InputType::Bool => "true/false".to_string(),
@@ -847,20 +837,21 @@ fn field_type(rs: &RuleSet, f: &InputDef) -> String {
 }
 
 /// The amount a `per` counts, in the unit of what it counts: "year" for 12 months.
-fn per_amount(unit: Option<Unit>, scale: i64, amount: Decimal) -> String {
+fn per_amount(rs: &RuleSet, unit: Option<Unit>, scale: i64, amount: Decimal) -> String {
     let twelve = Decimal::from(12);
     let n = amount / Decimal::from(scale.max(1));
     let plain = |d: Decimal| d.normalize().to_string();
+    let one_or = |n: Decimal, u: Unit| {
+        if n == Decimal::ONE {
+            rs.unit_word(u, true).to_string()
+        } else {
+            format!("{} {}", plain(n), rs.unit_word(u, false))
+        }
+    };
     match unit {
-        Some(Unit::Months) if n == twelve => "year".to_string(),
-        Some(Unit::Months) if n == Decimal::ONE => "month".to_string(),
-        Some(Unit::Months) if (n % twelve).is_zero() => format!("{} years", plain(n / twelve)),
-        Some(Unit::Months) => format!("{} months", plain(n)),
-        Some(Unit::Years) if scale == 12 && amount == Decimal::ONE => "month".to_string(),
-        Some(Unit::Years) if scale == 12 => format!("{} months", plain(amount)),
-        Some(Unit::Years) if n == Decimal::ONE => "year".to_string(),
-        Some(Unit::Years) => format!("{} years", plain(n)),
-        Some(Unit::Yuan) => format!("{} yuan", plain(n)),
+        Some(Unit::MONTHS) if (n % twelve).is_zero() => one_or(n / twelve, Unit::YEARS),
+        Some(Unit::YEARS) if scale == 12 => one_or(amount, Unit::MONTHS),
+        Some(u) => one_or(n, u),
         None => plain(n),
     }
 }

@@ -559,6 +559,18 @@ fn override_input(decls: &mut [Decl], field: InputField, diagnostics: &mut Vec<D
 /// Whether `override param` gives a value of another kind or unit than the inherited one
 /// (`12800` for `12434 yuan`): then it is reported once, at the override, and the inherited
 /// value is kept, so that the parent's uses are not each reported as wrong.
+/// A unit's plural form, as the language or the policy declares it: `months` for `month`.
+fn plural<'d>(decls: &'d [Decl], written: &'d str) -> &'d str {
+    let declared = crate::check::units::prelude().iter().find(|u| &*u.singular == written).map(|u| &*u.name);
+    let declared = declared.or_else(|| {
+        decls.iter().find_map(|d| match d {
+            Decl::Unit(u) if u.singular.as_ref().is_some_and(|s| s.name == written) => Some(u.name.name.as_str()),
+            _ => None,
+        })
+    });
+    declared.unwrap_or(written)
+}
+
 fn param_changes_kind(decls: &[Decl], new: &ParamDecl, diagnostics: &mut Vec<Diagnostic>) -> bool {
     let Some(old) = decls.iter().find_map(|d| match d {
         Decl::Param(p) if p.name.name == new.name.name => Some(p),
@@ -567,8 +579,8 @@ fn param_changes_kind(decls: &[Decl], new: &ParamDecl, diagnostics: &mut Vec<Dia
         return false;
     };
     let kind = |v: &ValueKind| match v {
-        ValueKind::Number(n) => match n.unit {
-            Some(u) => format!("a number of {}", u.name()),
+        ValueKind::Number(n) => match &n.unit {
+            Some(u) => format!("a number of {}", plural(decls, &u.name)),
             None => "a plain number".to_string(),
         },
         ValueKind::Bool(_) => "true or false".to_string(),
@@ -586,7 +598,7 @@ fn param_changes_kind(decls: &[Decl], new: &ParamDecl, diagnostics: &mut Vec<Dia
             format!(
                 "write the unit as the extended policy does, e.g. `{} {}`",
                 value_text(new),
-                n.unit.map_or("", |u| u.name())
+                n.unit.as_ref().map_or("", |u| u.name.as_str())
             )
         }
         _ => format!("give `{}` {was}, as the extended policy does", new.name.name),

@@ -619,8 +619,9 @@ impl<'r> Enumerate<'r> {
                     // One full unit under one amount and none under the other.
                     let at = amount.min(&new_amount).checked_div(Decimal::from(*scale));
                     let unit = self.rs.unit_of(operand);
-                    let value =
-                        at.map(|d| crate::rules::print::quantity(Value::Dec(d.normalize()), unit)).unwrap_or_default();
+                    let value = at
+                        .map(|d| crate::rules::print::quantity(self.rs, Value::Dec(d.normalize()), unit))
+                        .unwrap_or_default();
                     let hint =
                         format!("a test with {} = {value}{}", self.printer.expr(operand), self.where_clause(context));
                     let equivalent = self.unreachable(context);
@@ -771,7 +772,7 @@ impl<'r> Enumerate<'r> {
     fn shown(&self, v: Value, side: &Expr) -> String {
         let unit = self.rs.unit_of(side);
         match number(v) {
-            Some(d) => crate::rules::print::quantity(Value::Dec(d.normalize()), unit),
+            Some(d) => crate::rules::print::quantity(self.rs, Value::Dec(d.normalize()), unit),
             None => self.printer.value(v, unit, self.rs.enum_of(side)),
         }
     }
@@ -784,7 +785,7 @@ impl<'r> Enumerate<'r> {
             _ => None,
         };
         match decimal_input {
-            Some(InputType::Decimal { unit: Some(Unit::Yuan) }) => Decimal::new(1, 2).min(own_step(c)),
+            Some(InputType::Decimal { unit: Some(Unit::YUAN) }) => Decimal::new(1, 2).min(own_step(c)),
             Some(InputType::Int { .. }) => Decimal::ONE,
             _ => own_step(c),
         }
@@ -867,9 +868,9 @@ impl<'r> Enumerate<'r> {
                 change: format!(
                     "`{} = {}` → `{} = {}`",
                     param.name,
-                    crate::rules::print::quantity(param.value, param.unit),
+                    crate::rules::print::quantity(self.rs, param.value, param.unit),
                     param.name,
-                    crate::rules::print::quantity(new, param.unit)
+                    crate::rules::print::quantity(self.rs, new, param.unit)
                 ),
                 hint: format!("a test exactly at a threshold set by {}", param.name),
                 equivalent: unread.then(|| "no rule reads the parameter".to_string()),

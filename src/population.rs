@@ -600,9 +600,9 @@ impl Rng {
 /// Upper bound used for inputs without one, by unit, so generated values stay plausible.
 fn plausible_max(ty: InputType) -> i64 {
     match ty {
-        InputType::Int { unit: Some(crate::rules::Unit::Months) } => 300,
-        InputType::Int { unit: Some(crate::rules::Unit::Years) } => 25,
-        InputType::Decimal { unit: Some(crate::rules::Unit::Yuan) } => 60_000,
+        InputType::Int { unit: Some(crate::rules::Unit::MONTHS) } => 300,
+        InputType::Int { unit: Some(crate::rules::Unit::YEARS) } => 25,
+        InputType::Decimal { unit: Some(crate::rules::Unit::YUAN) } => 60_000,
         _ => 3,
     }
 }

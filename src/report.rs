@@ -176,7 +176,7 @@ pub fn fact_text(ruleset: &RuleSet, slot: u16, applicant: &Applicant) -> Option<
 /// the enum's name.
 pub fn type_name(rs: &RuleSet, ty: InputType) -> String {
     match ty {
-        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => u.name().to_string(),
+        InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => rs.unit_name(u).to_string(),
         InputType::Int { unit: None } => "int".to_string(),
         InputType::Decimal { unit: None } => "decimal".to_string(),
         InputType::Bool => "bool".to_string(),
@@ -197,8 +197,8 @@ pub fn input_json(rs: &RuleSet, i: &crate::rules::InputDef) -> Json {
         _ => None,
     };
     let (kind, unit) = match i.ty {
-        InputType::Int { unit } => ("int", unit.map(|u| u.name())),
-        InputType::Decimal { unit } => ("decimal", unit.map(|u| u.name())),
+        InputType::Int { unit } => ("int", unit.map(|u| rs.unit_name(u))),
+        InputType::Decimal { unit } => ("decimal", unit.map(|u| rs.unit_name(u))),
         InputType::Bool => ("bool", None),
         InputType::Enum(_) => ("enum", None),
         InputType::Date => ("date", None),

@@ -448,7 +448,10 @@ fn mess_up_code(line: &str, rng: &mut Rng) -> String {
             }
             ' ' => {
                 let next_is_comment = line[i..].trim_start().starts_with("//");
-                if !next_is_comment && rng.chance(10) {
+                // A unit stands on its number's line (`24 months`).
+                let before_unit = out.ends_with(|c: char| c.is_ascii_digit())
+                    && line[i..].trim_start().starts_with(|c: char| c.is_ascii_alphabetic());
+                if !next_is_comment && !before_unit && rng.chance(10) {
                     out.push('\n');
                     out.push_str(&" ".repeat(rng.below(12) as usize));
                 } else {

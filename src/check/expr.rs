@@ -3,12 +3,13 @@
 
 use rust_decimal::Decimal;
 
-use super::types::{unit_name, unit_phrase, Ty};
+use super::types::Ty;
 use super::{Checker, LetState, Symbol};
 use crate::diagnostic::{codes, Diagnostic};
+use crate::rules::Unit;
 use crate::rules::{self, ArithOp, CmpOp, Expr as Ir, Value};
 use crate::source::Span;
-use crate::syntax::ast::{self, BinOp, ExprKind, UnOp, Unit};
+use crate::syntax::ast::{self, BinOp, ExprKind, UnOp};
 use crate::syntax::MAX_EXPR_DEPTH;
 
 /// Most expression nodes a policy may compile to, `let`s substituted: each use of a `let`
@@ -62,7 +63,7 @@ impl<'a> Checker<'a> {
 
     fn lower(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> (Ir, Ty) {
         match &e.kind {
-            ExprKind::Number(n) => number(n),
+            ExprKind::Number(n) => self.number(n),
             ExprKind::Bool(b) => (Ir::Const(Value::Bool(*b)), Ty::Bool),
             ExprKind::Name(id) => self.name(id, expected),
             ExprKind::Qualified { enum_name, variant }
@@ -351,7 +352,7 @@ impl<'a> Checker<'a> {
                     span,
                     "may be absent",
                 )
-                .with_help(optional_help(self.sources.slice(span), ty)),
+                .with_help(optional_help(self.sources.slice(span), ty, &self.unit_names())),
             );
             return;
         }
@@ -504,7 +505,7 @@ impl<'a> Checker<'a> {
                             self.error(
                                 Diagnostic::error(
                                     codes::UNIT_MISMATCH,
-                                    format!("cannot multiply {} by {}", unit_name(lu), unit_name(ru)),
+                                    format!("cannot multiply {} by {}", self.unit_name(lu), self.unit_name(ru)),
                                     span,
                                     "both sides have a unit",
                                 )
@@ -555,7 +556,7 @@ impl<'a> Checker<'a> {
                             format!("this is {b}"),
                         )
                         .with_help(match inner.unit() {
-                            Some(u) => format!("write it in {}, e.g. `0 {}`", u.name(), u.name()),
+                            Some(u) => format!("write it in {}, e.g. `0 {}`", self.unit_str(u), self.unit_str(u)),
                             None => "give a value of the same kind".to_string(),
                         }),
                     );
@@ -622,13 +623,28 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A number as written; its unit resolved among the declared ones.
+    fn number(&mut self, n: &ast::Number) -> (Ir, Ty) {
+        let unit = match &n.unit {
+            Some(name) => match self.unit(name) {
+                Some(u) => Some(u),
+                None => return ERR,
+            },
+            None => None,
+        };
+        let value = if n.integral { Value::Int(i64::try_from(n.value).unwrap_or(0)) } else { Value::Dec(n.value) };
+        (Ir::Const(value), Ty::Num { int: n.integral, unit })
+    }
+
     fn unit_mismatch(&mut self, op: BinOp, lu: Option<Unit>, ru: Option<Unit>, ls: Span, rs: Span) {
         let help = match (lu, ru) {
-            (Some(Unit::Years), Some(Unit::Months)) | (Some(Unit::Months), Some(Unit::Years)) => {
+            (Some(Unit::YEARS), Some(Unit::MONTHS)) | (Some(Unit::MONTHS), Some(Unit::YEARS)) => {
                 "convert first: `to_months(x)` turns years into months, `full_years(x)` counts the full years in months"
                     .to_string()
             }
-            (Some(u), None) | (None, Some(u)) => format!("give the plain number its unit, e.g. `6 {}`", u.name()),
+            (Some(u), None) | (None, Some(u)) => {
+                format!("give the plain number its unit, e.g. `6 {}`", self.unit_str(u))
+            }
             _ => "both sides must be in the same unit".to_string(),
         };
         let verb = match op {
@@ -640,11 +656,11 @@ impl<'a> Checker<'a> {
         self.error(
             Diagnostic::error(
                 codes::UNIT_MISMATCH,
-                format!("cannot {verb} {} and {}", unit_name(lu), unit_name(ru)),
+                format!("cannot {verb} {} and {}", self.unit_name(lu), self.unit_name(ru)),
                 rs,
-                unit_phrase(ru),
+                self.unit_phrase(ru),
             )
-            .with_label(ls, unit_phrase(lu))
+            .with_label(ls, self.unit_phrase(lu))
             .with_help(help),
         );
     }
@@ -695,21 +711,28 @@ impl<'a> Checker<'a> {
             );
             return ERR;
         }
-        let (scale, amount_value) = match (ou, amount.unit) {
+        let amount_unit = match &amount.unit {
+            Some(name) => match self.unit(name) {
+                Some(u) => Some(u),
+                None => return ERR,
+            },
+            None => None,
+        };
+        let (scale, amount_value) = match (ou, amount_unit) {
             (a, b) if a == b => (1, amount.value),
-            (Some(Unit::Months), Some(Unit::Years)) => (1, amount.value * Decimal::from(12)),
-            (Some(Unit::Years), Some(Unit::Months)) => (12, amount.value),
+            (Some(Unit::MONTHS), Some(Unit::YEARS)) => (1, amount.value * Decimal::from(12)),
+            (Some(Unit::YEARS), Some(Unit::MONTHS)) => (12, amount.value),
             _ => {
                 self.error(
                     Diagnostic::error(
                         codes::UNIT_MISMATCH,
-                        format!("cannot count {} in {}", unit_name(amount.unit), unit_name(ou)),
+                        format!("cannot count {} in {}", self.unit_name(amount_unit), self.unit_name(ou)),
                         amount_span,
-                        format!("amount in {}", unit_name(amount.unit)),
+                        format!("amount in {}", self.unit_name(amount_unit)),
                     )
-                    .with_label(operand.span, format!("counted value in {}", unit_name(ou)))
+                    .with_label(operand.span, format!("counted value in {}", self.unit_name(ou)))
                     .with_help(match ou {
-                        Some(u) => format!("count in the value's unit, e.g. `per 1 {}`", u.name()),
+                        Some(u) => format!("count in the value's unit, e.g. `per 1 {}`", self.unit_str(u)),
                         None => "the counted value has no unit: write a plain amount, e.g. `per 10`".to_string(),
                     }),
                 );
@@ -833,12 +856,12 @@ impl<'a> Checker<'a> {
                 let [a] = args else { return arity(self, "one argument") };
                 let (ir, ty) = self.expr(a, None);
                 let (from, to) =
-                    if func.name == "to_months" { (Unit::Years, Unit::Months) } else { (Unit::Months, Unit::Years) };
+                    if func.name == "to_months" { (Unit::YEARS, Unit::MONTHS) } else { (Unit::MONTHS, Unit::YEARS) };
                 match ty {
                     Ty::Error => ERR,
                     Ty::Num { int, unit: Some(u) } if u == from => {
                         let twelve = Box::new(Ir::Const(Value::Int(12)));
-                        if from == Unit::Years {
+                        if from == Unit::YEARS {
                             (Ir::Arith(ArithOp::Mul, Box::new(ir), twelve), Ty::Num { int, unit: Some(to) })
                         } else {
                             (
@@ -857,7 +880,7 @@ impl<'a> Checker<'a> {
                             &other,
                             a.span,
                             &format!("`{}`", func.name),
-                            &format!("a quantity in {}", from.name()),
+                            &format!("a quantity in {}", self.unit_str(from)),
                         );
                         ERR
                     }
@@ -911,8 +934,8 @@ impl<'a> Checker<'a> {
             "years_between" | "months_between" | "days_between" => {
                 let [from, to] = args else { return arity(self, "two arguments") };
                 let (unit, ty) = match func.name.as_str() {
-                    "years_between" => (rules::DateUnit::Years, Ty::Num { int: true, unit: Some(Unit::Years) }),
-                    "months_between" => (rules::DateUnit::Months, Ty::Num { int: true, unit: Some(Unit::Months) }),
+                    "years_between" => (rules::DateUnit::Years, Ty::Num { int: true, unit: Some(Unit::YEARS) }),
+                    "months_between" => (rules::DateUnit::Months, Ty::Num { int: true, unit: Some(Unit::MONTHS) }),
                     _ => (rules::DateUnit::Days, Ty::Num { int: true, unit: None }),
                 };
                 let (f, ft) = self.expr(from, Some(&Ty::Date));
@@ -1025,11 +1048,6 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn number(n: &ast::Number) -> (Ir, Ty) {
-    let value = if n.integral { Value::Int(i64::try_from(n.value).unwrap_or(0)) } else { Value::Dec(n.value) };
-    (Ir::Const(value), Ty::Num { int: n.integral, unit: n.unit })
-}
-
 fn signature(func: &str) -> &'static str {
     match func {
         "min" => "`min(a, b, …)`",
@@ -1047,11 +1065,11 @@ fn signature(func: &str) -> &'static str {
 }
 
 /// "give a value for when it is absent", with the value's own text and unit.
-fn optional_help(text: &str, ty: &Ty) -> String {
+fn optional_help(text: &str, ty: &Ty, unit_names: &[String]) -> String {
     let name = if text.is_empty() || text.len() > 40 { "x" } else { text };
     let zero = match ty {
         Ty::Optional(inner) => match inner.unit() {
-            Some(u) => format!("0 {}", u.name()),
+            Some(u) => format!("0 {}", super::types::unit_name(Some(u), unit_names)),
             None => "0".to_string(),
         },
         _ => "0".to_string(),

@@ -11,6 +11,7 @@ mod ranges;
 mod rank;
 mod records;
 mod types;
+pub(crate) mod units;
 
 pub use ranges::{item_points, PointsRange, Ranges};
 
@@ -118,6 +119,10 @@ pub(crate) struct Checker<'a> {
     record_index: HashMap<String, u16>,
     /// The row variable of the aggregate over a list being checked.
     row_scope: Option<records::RowScope>,
+    /// The units, the language's first (see [`units`]).
+    units: Vec<rules::UnitDef>,
+    /// Each unit by its plural and its singular form.
+    unit_index: HashMap<String, (rules::Unit, units::UnitOrigin)>,
 }
 
 /// The work all did-you-mean suggestions of one policy may take (see [`did_you_mean_within`]):
@@ -171,6 +176,8 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         records: Vec::new(),
         record_index: HashMap::new(),
         row_scope: None,
+        units: Vec::new(),
+        unit_index: HashMap::new(),
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -196,7 +203,7 @@ impl<'a> Checker<'a> {
     }
 
     fn describe(&self, ty: &Ty) -> String {
-        ty.describe(&self.enum_names())
+        ty.describe(&self.enum_names(), &self.unit_names())
     }
 
     fn location(&self, span: Span) -> String {
@@ -226,6 +233,7 @@ impl<'a> Checker<'a> {
         if self.too_many(policy) {
             return None;
         }
+        self.declare_units(policy);
         self.declare_enums(policy);
         self.declare_records(policy);
         self.declare_inputs(policy);
@@ -306,6 +314,7 @@ impl<'a> Checker<'a> {
             lets: Vec::new(),
             records: self.records.clone(),
             rank: None,
+            units: self.units.clone(),
         };
         ruleset.plan = self.plan(policy, &ruleset);
         ruleset.rank = self.rank(policy, &ruleset);
@@ -414,6 +423,17 @@ impl<'a> Checker<'a> {
 
     fn declare_enums(&mut self, policy: &ast::PolicyFile) {
         for decl in enum_decls(policy) {
+            if self.unit_type(&decl.name.name).is_some() {
+                self.error(
+                    Diagnostic::error(
+                        codes::DUPLICATE,
+                        format!("`{}` is the name of a unit", decl.name.name),
+                        decl.name.span,
+                        "a unit has this name",
+                    )
+                    .with_help("a type names either a unit or an enum: rename the enum"),
+                );
+            }
             if let Some(&first) = self.enum_index.get(&decl.name.name) {
                 let first_span = self.enums[first as usize].span;
                 self.duplicate("enum", &decl.name.name, decl.name.span, first_span);
@@ -490,21 +510,28 @@ impl<'a> Checker<'a> {
             "int" => InputType::Int { unit: None },
             "decimal" => InputType::Decimal { unit: None },
             "bool" => InputType::Bool,
-            "years" => InputType::Int { unit: Some(ast::Unit::Years) },
-            "months" => InputType::Int { unit: Some(ast::Unit::Months) },
-            "yuan" => InputType::Decimal { unit: Some(ast::Unit::Yuan) },
             "date" => InputType::Date,
+            other if self.unit_type(other).is_some() => {
+                let unit = self.unit_type(other);
+                match unit.and_then(|u| self.units.get(u.0 as usize)) {
+                    Some(def) if def.decimal => InputType::Decimal { unit },
+                    _ => InputType::Int { unit },
+                }
+            }
             other => match self.enum_index.get(other) {
                 Some(&e) => InputType::Enum(e),
                 None => {
-                    let mut candidates: Vec<String> = ["int", "decimal", "bool", "years", "months", "yuan", "date"]
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect();
+                    let mut candidates: Vec<String> =
+                        ["int", "decimal", "bool", "date"].iter().map(|s| s.to_string()).collect();
+                    candidates.extend(self.unit_names());
                     candidates.extend(self.enum_names());
+                    let kinds = format!(
+                        "int, decimal, bool, date, a unit ({}) or an enum declared in the policy",
+                        self.unit_list()
+                    );
                     let help = match self.suggest(other, candidates.iter().map(String::as_str)) {
-                        Some(s) => format!("did you mean `{s}`? Types are int, decimal, bool, years, months, yuan, date or an enum declared in the policy"),
-                        None => "types are int, decimal, bool, years, months, yuan, date or an enum declared in the policy".to_string(),
+                        Some(s) => format!("did you mean `{s}`? Types are {kinds}"),
+                        None => format!("types are {kinds}"),
                     };
                     self.error(
                         Diagnostic::error(
@@ -588,10 +615,10 @@ impl<'a> Checker<'a> {
         // Built only for a mismatch: most test values are fine, and this runs for each.
         let help = |this: &Self| match def.ty {
             InputType::Int { unit: Some(u) } => {
-                format!("`{name}` is a whole number of {}, e.g. `12 {}`", u.name(), u.name())
+                format!("`{name}` is a whole number of {}, e.g. `12 {}`", this.unit_str(u), this.unit_str(u))
             }
             InputType::Decimal { unit: Some(u) } => {
-                format!("`{name}` is an amount in {}, e.g. `12000 {}`", u.name(), u.name())
+                format!("`{name}` is an amount in {}, e.g. `12000 {}`", this.unit_str(u), this.unit_str(u))
             }
             InputType::Int { unit: None } => format!("`{name}` is a whole number without a unit, e.g. `3`"),
             InputType::Decimal { unit: None } => format!("`{name}` is a number without a unit, e.g. `2.5`"),
@@ -621,9 +648,16 @@ impl<'a> Checker<'a> {
             (ValueKind::Bool(b), InputType::Bool) => Value::Bool(*b),
             (ValueKind::Date(d), InputType::Date) => Value::Date(*d),
             (ValueKind::Number(n), InputType::Int { unit } | InputType::Decimal { unit }) => {
-                if n.unit.is_some() && n.unit != unit {
+                let written = match &n.unit {
+                    Some(name) => match self.unit(name) {
+                        Some(u) => Some(u),
+                        None => return None,
+                    },
+                    None => None,
+                };
+                if written.is_some() && written != unit {
                     let expected = match unit {
-                        Some(u) => format!("a number of {}", u.name()),
+                        Some(u) => format!("a number of {}", self.unit_str(u)),
                         None => "a plain number".to_string(),
                     };
                     return mismatch(self, expected);
@@ -654,7 +688,7 @@ impl<'a> Checker<'a> {
             (_, ty) => {
                 let expected = match ty {
                     InputType::Int { unit } | InputType::Decimal { unit } => match unit {
-                        Some(u) => format!("a number of {}", u.name()),
+                        Some(u) => format!("a number of {}", self.unit_str(u)),
                         None => "a number".to_string(),
                     },
                     InputType::Bool => "true or false".to_string(),
@@ -709,7 +743,14 @@ impl<'a> Checker<'a> {
                 ValueKind::Number(n) => {
                     let int = n.integral;
                     let value = if int { Value::Int(i64::try_from(n.value).unwrap_or(0)) } else { Value::Dec(n.value) };
-                    (value, Ty::Num { int, unit: n.unit })
+                    let unit = match &n.unit {
+                        Some(name) => match self.unit(name) {
+                            Some(u) => Some(u),
+                            None => continue,
+                        },
+                        None => None,
+                    };
+                    (value, Ty::Num { int, unit })
                 }
                 ValueKind::Bool(b) => (Value::Bool(*b), Ty::Bool),
                 ValueKind::Date(d) => (Value::Date(*d), Ty::Date),
@@ -1116,11 +1157,14 @@ impl<'a> Checker<'a> {
             Ty::Num { unit: Some(u), .. } => self.error(
                 Diagnostic::error(
                     codes::UNIT_MISMATCH,
-                    format!("points cannot be a quantity in {}", u.name()),
+                    format!("points cannot be a quantity in {}", self.unit_str(*u)),
                     span,
-                    format!("this is in {}", u.name()),
+                    format!("this is in {}", self.unit_str(*u)),
                 )
-                .with_help(format!("turn {} into points with a rate, e.g. `3 per year of si_months`", u.name())),
+                .with_help(format!(
+                    "turn {} into points with a rate, e.g. `3 per year of si_months`",
+                    self.unit_str(*u)
+                )),
             ),
             Ty::Bool => self.error(
                 Diagnostic::error(

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::syntax::ast::Unit;
+use crate::rules::Unit;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ty {
@@ -35,11 +35,11 @@ impl Ty {
         }
     }
 
-    /// How the type reads in a message; enum names come from the caller.
-    pub fn describe(&self, enum_names: &[String]) -> String {
+    /// How the type reads in a message; enum and unit names come from the caller.
+    pub fn describe(&self, enum_names: &[String], unit_names: &[String]) -> String {
         match self {
             Ty::Num { int, unit } => match (int, unit) {
-                (_, Some(u)) => format!("a quantity in {}", u.name()),
+                (_, Some(u)) => format!("a quantity in {}", unit_name(Some(*u), unit_names)),
                 (true, None) => "a whole number".to_string(),
                 (false, None) => "a decimal number".to_string(),
             },
@@ -47,7 +47,7 @@ impl Ty {
             Ty::Enum(e) => {
                 format!("a value of enum `{}`", enum_names.get(*e as usize).map(String::as_str).unwrap_or("?"))
             }
-            Ty::Optional(inner) => format!("an optional value ({} or absent)", inner.describe(enum_names)),
+            Ty::Optional(inner) => format!("an optional value ({} or absent)", inner.describe(enum_names, unit_names)),
             Ty::Error => "an invalid value".to_string(),
             Ty::Date => "a date".to_string(),
         }
@@ -56,18 +56,23 @@ impl Ty {
 
 impl fmt::Display for Ty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe(&[]))
+        let units: Vec<String> = crate::check::units::prelude().iter().map(|u| u.name.to_string()).collect();
+        f.write_str(&self.describe(&[], &units))
     }
 }
 
-pub fn unit_name(unit: Option<Unit>) -> &'static str {
-    unit.map(Unit::name).unwrap_or("a plain number")
+/// "months" / "a plain number", for messages; unit names come from the caller.
+pub fn unit_name(unit: Option<Unit>, unit_names: &[String]) -> String {
+    match unit {
+        Some(u) => unit_names.get(u.0 as usize).map_or("?", String::as_str).to_string(),
+        None => "a plain number".to_string(),
+    }
 }
 
-/// "is in months" / "is a plain number", for labels.
-pub fn unit_phrase(unit: Option<Unit>) -> String {
+/// "this is in months" / "this is a plain number", for labels.
+pub fn unit_phrase(unit: Option<Unit>, unit_names: &[String]) -> String {
     match unit {
-        Some(u) => format!("this is in {}", u.name()),
+        Some(_) => format!("this is in {}", unit_name(unit, unit_names)),
         None => "this is a plain number".to_string(),
     }
 }

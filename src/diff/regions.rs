@@ -16,7 +16,6 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::eval::{Applicant, Status};
-use crate::rules::print::quantity;
 use crate::rules::{Expr, InputDef, InputType, ItemDef, Pattern, RuleSet, Value};
 
 /// Most grid cells evaluated for one item; past it the item is reported as too wide.
@@ -91,7 +90,7 @@ pub fn regions(old: &RuleSet, new: &RuleSet) -> Vec<ItemRegions> {
 /// One input of the grid: its name and the pieces its values are cut into.
 struct Dim {
     name: String,
-    unit: Option<crate::rules::Unit>,
+    unit: Option<crate::rules::UnitDef>,
     pieces: Vec<Piece>,
     /// The enum the variants belong to, in the new year (for their names).
     kind: DimKind,
@@ -260,7 +259,7 @@ fn dim(new: &RuleSet, old: &RuleSet, def: &InputDef, cuts: &BTreeSet<Decimal>) -
         }
         InputType::Int { .. } | InputType::Decimal { .. } | InputType::Date => {
             if let InputType::Int { unit: u } | InputType::Decimal { unit: u } = def.ty {
-                unit = u;
+                unit = u.and_then(|u| new.units.get(u.0 as usize).cloned());
             }
             // Dates are cut as whole days.
             let whole = matches!(def.ty, InputType::Int { .. } | InputType::Date);
@@ -447,7 +446,11 @@ fn condition(d: &Dim, pieces: &[usize]) -> Option<String> {
 
 fn number_condition(d: &Dim, chosen: &[Piece]) -> String {
     let date = |n: Decimal| i32::try_from(n).map(crate::date::format).unwrap_or_else(|_| n.to_string());
-    let q = |n: Decimal| if d.kind == DimKind::Date { date(n) } else { quantity(Value::Dec(n.normalize()), d.unit) };
+    let q = |n: Decimal| match (&d.kind, &d.unit) {
+        (DimKind::Date, _) => date(n),
+        (_, Some(u)) => format!("{} {}", n.normalize(), u.word(n == Decimal::ONE)),
+        (_, None) => n.normalize().to_string(),
+    };
     let plain = |n: Decimal| if d.kind == DimKind::Date { date(n) } else { n.normalize().to_string() };
     let absent = matches!(chosen.first(), Some(Piece::Absent));
     let chosen: Vec<&Piece> = chosen.iter().filter(|p| **p != Piece::Absent).collect();
@@ -471,7 +474,7 @@ fn number_condition(d: &Dim, chosen: &[Piece]) -> String {
             plain(a),
             plain(b),
             if bi { "]" } else { ")" },
-            d.unit.map(|u| u.name()).unwrap_or("")
+            d.unit.as_ref().map_or("", |u| &*u.name)
         )
         .trim_end()
         .to_string(),

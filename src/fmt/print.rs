@@ -166,6 +166,7 @@ impl<'a, 't> Printer<'a, 't> {
             Decl::Vetoes(rules) => self.rule_block("vetoes", "veto", rules, prev_end),
             Decl::Test(t) => self.test(t, ""),
             Decl::Record(r) => self.record(r),
+            Decl::Unit(u) => self.unit_decl(u),
             Decl::Override(o) => match o {
                 Override::Param(p) => self.param(p, "override "),
                 Override::Item(i) => self.item(i, 0, "override "),
@@ -261,6 +262,21 @@ impl<'a, 't> Printer<'a, 't> {
         }
         out.push(closer(0, self.scan.close_after(last)));
         out
+    }
+
+    fn unit_decl(&self, u: &UnitDecl) -> Lines {
+        let mut text = format!("unit {}", u.name.name);
+        if let Some(s) = &u.singular {
+            text.push_str(&format!(" / {}", s.name));
+        }
+        if let Some(label) = &u.label {
+            text.push(' ');
+            text.push_str(&quote(&label.value));
+        }
+        if u.decimal {
+            text.push_str(" decimal");
+        }
+        vec![line(0, text, u.span.end as usize)]
     }
 
     fn param(&self, p: &ParamDecl, prefix: &str) -> Lines {
@@ -786,7 +802,10 @@ fn ends_in_name(text: &str) -> bool {
     let word_start = text.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
     let word = &text[word_start..];
     let qualified = text[..word_start].ends_with('.');
-    let literal = ["true", "false", "year", "years", "month", "months", "yuan"].contains(&word);
+    // A unit: a word after a number on its line (`24 months`, `50 hours`).
+    let before = &text[..word_start];
+    let unit = before.ends_with([' ', '\t']) && before.trim_end().ends_with(|c: char| c.is_ascii_digit());
+    let literal = ["true", "false"].contains(&word) || unit;
     word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && !qualified && !literal
 }
 

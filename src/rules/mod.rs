@@ -7,10 +7,44 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub use crate::syntax::ast::Unit;
-
 pub mod print;
 mod types;
+
+/// A unit of quantities, by index into [`RuleSet::units`]. The language's own units
+/// (src/prelude.policy) come first, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Unit(pub u16);
+
+impl Unit {
+    pub const YEARS: Unit = Unit(0);
+    pub const MONTHS: Unit = Unit(1);
+    pub const YUAN: Unit = Unit(2);
+}
+
+/// A declared unit: `unit hours / hour "小时"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitDef {
+    /// The plural form, which types and most quantities use.
+    pub name: Arc<str>,
+    /// The singular form (`per hour of x`); the plural when none was declared.
+    pub singular: Arc<str>,
+    pub label: Option<Arc<str>>,
+    /// Its quantities may have decimals.
+    pub decimal: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+impl UnitDef {
+    /// The singular form for one, the plural for any other amount.
+    pub fn word(&self, one: bool) -> &str {
+        if one {
+            &self.singular
+        } else {
+            &self.name
+        }
+    }
+}
 
 /// A runtime value. Numbers are exact: whole numbers as `i64`, the rest as decimals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -556,6 +590,8 @@ pub struct RuleSet {
     /// How applicants are ranked for a quota (`rank { … }`), if the policy says.
     #[serde(default)]
     pub rank: Option<RankDef>,
+    /// The units quantities are counted in: the language's own, then the policy's.
+    pub units: Vec<UnitDef>,
 }
 
 /// How an item's points are rounded to the declared precision.
@@ -619,6 +655,24 @@ impl Precision {
     /// The exact decimal a number of units stands for.
     pub fn decimal(self, units: i64) -> Decimal {
         Decimal::from_i128_with_scale(i128::from(units), self.places.min(Precision::MAX_PLACES))
+    }
+}
+
+/// Units by name, for showing quantities.
+impl RuleSet {
+    /// A unit's plural name (`months`); `?` for a unit this rule set does not declare.
+    pub fn unit_name(&self, unit: Unit) -> &str {
+        self.units.get(unit.0 as usize).map_or("?", |u| &*u.name)
+    }
+
+    /// `month` for one, `months` for any other amount.
+    pub fn unit_word(&self, unit: Unit, one: bool) -> &str {
+        self.units.get(unit.0 as usize).map_or("?", |u| u.word(one))
+    }
+
+    /// A unit's label for people (`个月`), or its name when it has none.
+    pub fn unit_label(&self, unit: Unit) -> &str {
+        self.units.get(unit.0 as usize).map_or("?", |u| u.label.as_deref().unwrap_or(&u.name))
     }
 }
 
@@ -728,7 +782,7 @@ impl RuleSet {
             (InputType::Int { unit }, v) | (InputType::Decimal { unit }, v) => {
                 let n = show_plain(v);
                 match unit {
-                    Some(u) => format!("{n} {}", u.name()),
+                    Some(u) => format!("{n} {}", self.unit_name(u)),
                     None => n,
                 }
             }

@@ -74,7 +74,7 @@ impl<'r> Printer<'r> {
     /// A value in policy syntax: `6 months`, `doctor`, `true`.
     pub fn value(&self, v: Value, unit: Option<Unit>, en: Option<u16>) -> String {
         match v {
-            Value::Int(_) | Value::Dec(_) => quantity(v, unit),
+            Value::Int(_) | Value::Dec(_) => quantity(self.rs, v, unit),
             Value::Enum(i) => match en {
                 Some(en) => self.rs.variant_name(en, i),
                 None => format!("#{i}"),
@@ -167,7 +167,7 @@ impl<'r> Printer<'r> {
                 if is_full_years(rs, rate, operand, *scale, *amount) {
                     return (format!("full_years({})", self.expr(operand)), ATOM);
                 }
-                let amount = per_amount(rs.unit_of(operand), *scale, *amount);
+                let amount = per_amount(rs, rs.unit_of(operand), *scale, *amount);
                 (format!("{} per {amount} of {}", self.at(rate, MUL, plain), self.at(operand, MUL + 1, plain)), MUL)
             }
             Expr::Min(args) | Expr::Max(args) => {
@@ -237,45 +237,32 @@ impl<'r> Printer<'r> {
 }
 
 /// A number with its unit: `6 months`, `1 year`, `12434 yuan`, `2.5`.
-pub fn quantity(v: Value, unit: Option<Unit>) -> String {
+pub fn quantity(rs: &RuleSet, v: Value, unit: Option<Unit>) -> String {
     let n = super::show_plain(v);
     match unit {
-        Some(u) if n == "1" => format!("1 {}", singular(u)),
-        Some(u) => format!("{n} {}", u.name()),
+        Some(u) => format!("{n} {}", rs.unit_word(u, n == "1")),
         None => n,
-    }
-}
-
-fn singular(u: Unit) -> &'static str {
-    match u {
-        Unit::Years => "year",
-        Unit::Months => "month",
-        Unit::Yuan => "yuan",
     }
 }
 
 /// The amount a `per` counts, in the unit of what it counts, as the policy writes it:
 /// `year` for twelve months, `6 months`, `1000 yuan`, `10`.
-fn per_amount(unit: Option<Unit>, scale: i64, amount: Decimal) -> String {
+fn per_amount(rs: &RuleSet, unit: Option<Unit>, scale: i64, amount: Decimal) -> String {
     let plain = |d: Decimal| d.normalize().to_string();
-    let one_or = |n: Decimal, one: &str, many: &str| {
+    let one_or = |n: Decimal, u: Unit| {
         if n == Decimal::ONE {
-            one.to_string()
+            rs.unit_word(u, true).to_string()
         } else {
-            format!("{} {many}", plain(n))
+            format!("{} {}", plain(n), rs.unit_word(u, false))
         }
     };
     let twelve = Decimal::from(12);
     match unit {
         // Counted in months: the amount is in months (a whole number of years reads as years).
-        Some(Unit::Months) if !amount.is_zero() && (amount % twelve).is_zero() => {
-            one_or(amount / twelve, "year", "years")
-        }
-        Some(Unit::Months) => one_or(amount, "month", "months"),
+        Some(Unit::MONTHS) if !amount.is_zero() && (amount % twelve).is_zero() => one_or(amount / twelve, Unit::YEARS),
         // Counted in years: a scale of 12 means the amount is in months.
-        Some(Unit::Years) if scale == 12 => one_or(amount, "month", "months"),
-        Some(Unit::Years) => one_or(amount, "year", "years"),
-        Some(Unit::Yuan) => format!("{} yuan", plain(amount)),
+        Some(Unit::YEARS) if scale == 12 => one_or(amount, Unit::MONTHS),
+        Some(u) => one_or(amount, u),
         None => plain(amount / Decimal::from(scale.max(1))),
     }
 }

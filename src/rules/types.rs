@@ -19,19 +19,19 @@ impl RuleSet {
             Expr::Folded { source, .. } | Expr::Neg(source) | Expr::Floor(source) => self.unit_of(source),
             // `full_years(m)`: full years counted in months give years.
             Expr::Per { rate, operand, scale, amount } if is_full_years(self, rate, operand, *scale, *amount) => {
-                Some(Unit::Years)
+                Some(Unit::YEARS)
             }
             // `to_months(y)` is `y * 12`; otherwise a product or quotient keeps the unit of
             // its one quantity (`2 * average_wage`).
             Expr::Arith(super::ArithOp::Mul, a, b)
-                if self.unit_of(a) == Some(Unit::Years) && matches!(**b, Expr::Const(Value::Int(12))) =>
+                if self.unit_of(a) == Some(Unit::YEARS) && matches!(**b, Expr::Const(Value::Int(12))) =>
             {
-                Some(Unit::Months)
+                Some(Unit::MONTHS)
             }
             Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => self.unit_of(a).or_else(|| self.unit_of(b)),
             Expr::Min(args) | Expr::Max(args) => args.iter().find_map(|a| self.unit_of(a)),
-            Expr::Between(super::DateUnit::Years, ..) => Some(Unit::Years),
-            Expr::Between(super::DateUnit::Months, ..) => Some(Unit::Months),
+            Expr::Between(super::DateUnit::Years, ..) => Some(Unit::YEARS),
+            Expr::Between(super::DateUnit::Months, ..) => Some(Unit::MONTHS),
             Expr::Between(super::DateUnit::Days, ..) => None,
             // A sum, max or min of a field: the field's unit.
             Expr::Each { kind: EachKind::Sum | EachKind::Max | EachKind::Min, list, body: Some(b), .. } => {
@@ -94,6 +94,6 @@ impl RuleSet {
 /// Whether a `per` is `full_years(m)`: one point per twelve months.
 pub(crate) fn is_full_years(rs: &RuleSet, rate: &Expr, operand: &Expr, scale: i64, amount: Decimal) -> bool {
     matches!(rate, Expr::Const(Value::Int(1)))
-        && rs.unit_of(operand) == Some(Unit::Months)
+        && rs.unit_of(operand) == Some(Unit::MONTHS)
         && amount == Decimal::from(12 * scale)
 }

@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use serde_json::Value as Json;
 
-use crate::rules::{InputDef, InputType, RuleSet, Unit, Value};
+use crate::rules::{InputDef, InputType, RuleSet, Value};
 
 /// The page's Content-Security-Policy: its own inline script and style, requests to its
 /// own origin, nothing else; and no other page may frame it (clickjacking).
@@ -28,15 +28,6 @@ pub fn escape(text: &str) -> String {
 /// JSON made safe inside a `<script>` element (`<` escaped inside strings).
 fn script_json(value: &Json) -> String {
     value.to_string().replace('<', "\\u003c")
-}
-
-fn unit_text(unit: Option<Unit>) -> &'static str {
-    match unit {
-        Some(Unit::Years) => "年",
-        Some(Unit::Months) => "个月",
-        Some(Unit::Yuan) => "元",
-        None => "",
-    }
 }
 
 fn field(rs: &RuleSet, input: &InputDef) -> String {
@@ -95,7 +86,7 @@ fn field(rs: &RuleSet, input: &InputDef) -> String {
                 attrs.push_str(" disabled");
             }
             let _ = write!(control, r#"<input type="number" inputmode="{mode}" id="{id}" name="{name}"{attrs}>"#);
-            let unit = unit_text(unit);
+            let unit = unit.map_or(String::new(), |u| escape(rs.unit_label(u)));
             if !unit.is_empty() {
                 let _ = write!(control, r#"<span class="unit">{unit}</span>"#);
             }

@@ -81,6 +81,8 @@ pub enum Decl {
     Record(RecordDecl),
     /// `rank "…" { … }` (or `override rank …`): how applicants are ranked for a quota.
     Rank(RankDecl),
+    /// `unit hours / hour "小时"`: a unit the policy declares.
+    Unit(UnitDecl),
 }
 
 /// `output NAME "label" = expr`: a derived value shown with the score and checkable by tests.
@@ -242,30 +244,28 @@ pub struct Row {
 }
 
 /// A number as written, with its unit if one was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Number {
     pub value: Decimal,
     /// Written without a decimal point.
     pub integral: bool,
-    pub unit: Option<Unit>,
+    /// The unit's name as written (`months`, `month`, `hours`): the checker resolves it
+    /// among the declared units.
+    pub unit: Option<Ident>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Unit {
-    Years,
-    Months,
-    Yuan,
-}
-
-impl Unit {
-    pub fn name(self) -> &'static str {
-        match self {
-            Unit::Years => "years",
-            Unit::Months => "months",
-            Unit::Yuan => "yuan",
-        }
-    }
+/// `unit hours / hour "小时" decimal`: a unit of quantities a policy declares.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitDecl {
+    pub docs: Docs,
+    /// The plural form, the one a type names (`input x: hours`).
+    pub name: Ident,
+    /// The singular form (`per hour of x`, `1 hour`), when it differs.
+    pub singular: Option<Ident>,
+    pub label: Option<Text>,
+    /// Its quantities may have decimals (`yuan`); otherwise they are whole (`months`).
+    pub decimal: bool,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

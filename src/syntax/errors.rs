@@ -27,7 +27,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::number | Rule::signed_number | Rule::quantity | Rule::signed_quantity => "a number",
         Rule::integer => "a whole number",
         Rule::date => "a date (YYYY-MM-DD)",
-        Rule::unit => "a unit (years, months, yuan)",
+        Rule::unit => "a unit",
         Rule::per_amount => "an amount such as `year` or `100000 yuan`",
         Rule::bool_lit => "true or false",
         Rule::value => "a value",
@@ -208,11 +208,6 @@ const KEYWORDS: &[&str] = &[
     "in",
     "true",
     "false",
-    "years",
-    "year",
-    "months",
-    "month",
-    "yuan",
 ];
 
 /// Runs `parse` with pest's error detail switched on, so that a failure records every
@@ -234,7 +229,6 @@ fn tried_tokens(tokens: &[String]) -> (Vec<String>, Vec<String>) {
     const SKIPPED: &[&str] = &[" ", "\t", "\r", "\n", "\u{feff}", "//", "///", "////", "("];
     const OPERATORS: &[&str] =
         &["!=", "*", "+", "-", "/", "<", "<=", "==", ">", ">=", "??", "and", "or", "in", "not", "per"];
-    const UNITS: &[&str] = &["year", "years", "month", "months", "yuan"];
     let mut symbols: Vec<String> = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let mut tail: Vec<String> = Vec::new();
@@ -245,8 +239,6 @@ fn tried_tokens(tokens: &[String]) -> (Vec<String>, Vec<String>) {
             continue;
         } else if OPERATORS.contains(&t) {
             (&mut tail, "an operator".to_string())
-        } else if UNITS.contains(&t) {
-            (&mut tail, "a unit (years, months, yuan)".to_string())
         } else if t == "\"" {
             (&mut words, "a quoted label".to_string())
         } else if chars.len() == 4 && chars[1] == '.' && chars[2] == '.' {
@@ -331,7 +323,7 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
         }
     }
     // A unit can follow any number: name it after the words that more likely went missing.
-    const UNIT: &str = "a unit (years, months, yuan)";
+    const UNIT: &str = "a unit";
     if let Some(i) = expected.iter().position(|e| e == UNIT) {
         let unit = expected.remove(i);
         expected.push(unit);
@@ -782,22 +774,6 @@ fn recognised(file: FileId, text: &str, offset: usize, expected: &[String]) -> O
                     ))
                     .with_fix(span, fraction),
             );
-        }
-        let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-        if !word.is_empty() && expected.iter().any(|e| e.starts_with("a unit")) {
-            let closest = ["years", "year", "months", "month", "yuan"]
-                .into_iter()
-                .map(|u| (strsim::osa_distance(&word, u), u))
-                .min()
-                .filter(|(d, _)| *d <= 2 && *d < word.len());
-            if let Some((_, unit)) = closest {
-                let span = at(word.len());
-                return Some(
-                    Diagnostic::error(codes::SYNTAX, format!("unknown unit `{word}`"), span, "not a unit")
-                        .with_help(format!("did you mean `{unit}`? The units are years, months and yuan"))
-                        .with_fix(span, unit),
-                );
-            }
         }
     }
     // A name in Chinese.

@@ -148,7 +148,7 @@ impl Builder {
                         }
                     };
                 }
-                Rule::unit => unit = Some(unit_of(part.as_str())),
+                Rule::unit => unit = Some(Ident { name: part.as_str().to_string(), span: self.span(&part) }),
                 _ => {}
             }
         }
@@ -431,6 +431,7 @@ impl Builder {
                 Decl::Plan(plan)
             }
             Rule::rank_decl => Decl::Rank(self.rank_decl(pair)?),
+            Rule::unit_decl => Decl::Unit(self.unit_decl(pair)?),
             Rule::remove_decl => {
                 let span = self.span(&pair);
                 let target = pair.children().nth(1)?;
@@ -534,6 +535,23 @@ impl Builder {
         let name = self.ident(inner.next()?);
         let value = self.expr(inner.next()?);
         Some(LetDecl { docs, name, value, replaced: None })
+    }
+
+    fn unit_decl(&mut self, pair: Pair<'_, Rule>) -> Option<UnitDecl> {
+        let span = self.span(&pair);
+        let mut inner = pair.children();
+        let docs = self.docs(inner.next()?);
+        let name = self.ident(inner.next()?);
+        let mut unit = UnitDecl { docs, name, singular: None, label: None, decimal: false, span };
+        for part in inner {
+            match part.as_rule() {
+                Rule::ident => unit.singular = Some(self.ident(part)),
+                Rule::string => unit.label = Some(self.text(part)),
+                Rule::unit_decimal => unit.decimal = true,
+                _ => {}
+            }
+        }
+        Some(unit)
     }
 
     fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> EnumDecl {
@@ -1050,7 +1068,7 @@ impl Builder {
                     integral = !part.as_str().contains('.');
                     value = parse_decimal(part.as_str()).unwrap_or(Decimal::ONE);
                 }
-                Rule::unit => unit = Some(unit_of(part.as_str())),
+                Rule::unit => unit = Some(Ident { name: part.as_str().to_string(), span: self.span(&part) }),
                 _ => {}
             }
         }
@@ -1183,7 +1201,8 @@ impl Builder {
                         continue;
                     };
                     let (pattern, pattern_span) = self.pattern(pat);
-                    let (result, h) = self.expr_h(res);
+                    let (result, h) =
+                        if res.as_rule() == Rule::arm_number { self.arm_number(res) } else { self.expr_h(res) };
                     tallest = tallest.max(h);
                     arms.push(MatchArm { pattern, pattern_span, result });
                 }
@@ -1192,6 +1211,28 @@ impl Builder {
         }
         self.count_arms(arms.len(), span);
         (ExprKind::Match { scrutinee, arms }, tallest)
+    }
+
+    /// A match arm's value that is a bare number (`0` in `none => 0 bachelor => 60`).
+    fn arm_number(&mut self, pair: Pair<'_, Rule>) -> (Expr, usize) {
+        let span = self.span(&pair);
+        let mut negated = false;
+        let mut expr =
+            Expr { kind: ExprKind::Number(Number { value: Decimal::ZERO, integral: true, unit: None }), span };
+        for part in pair.children() {
+            match part.as_rule() {
+                Rule::neg => negated = true,
+                Rule::bare_number => {
+                    let at = self.span(&part);
+                    expr = Expr { kind: ExprKind::Number(self.number(part)), span: at };
+                }
+                _ => {}
+            }
+        }
+        if negated {
+            return (Expr { kind: ExprKind::Unary(UnOp::Neg, Box::new(expr)), span }, 1);
+        }
+        (expr, 0)
     }
 
     fn pattern(&mut self, pat: Pair<'_, Rule>) -> (Vec<Vec<PatternAtom>>, Span) {
@@ -1272,15 +1313,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_max
             | Rule::kw_for
             | Rule::kw_where
+            | Rule::kw_unit
     )
-}
-
-fn unit_of(text: &str) -> Unit {
-    match text {
-        "year" | "years" => Unit::Years,
-        "month" | "months" => Unit::Months,
-        _ => Unit::Yuan,
-    }
 }
 
 /// A string literal's text with its escapes (`\n`, `\t`, `\"`, `\\`) resolved.

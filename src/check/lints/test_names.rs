@@ -19,14 +19,14 @@ pub(super) fn check(policy: &ast::PolicyFile) -> Vec<Diagnostic> {
             continue;
         }
         let expected =
-            test.expect.iter().filter(|e| !e.is_item && e.target.name == "total").find_map(|e| match e.value.kind {
+            test.expect.iter().filter(|e| !e.is_item && e.target.name == "total").find_map(|e| match &e.value.kind {
                 ValueKind::Number(n) => Some((n.value, e.value.span)),
                 _ => None,
             });
         let Some((total, at)) = expected else { continue };
         // `detention 2 = -100` states an item's points: a number any expectation has is not wrong.
         let expects =
-            |n: &Decimal| test.expect.iter().any(|e| matches!(e.value.kind, ValueKind::Number(v) if v.value == *n));
+            |n: &Decimal| test.expect.iter().any(|e| matches!(&e.value.kind, ValueKind::Number(v) if v.value == *n));
         if stated.iter().any(expects) {
             continue;
         }

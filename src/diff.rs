@@ -88,6 +88,7 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
         out.push(changed("policy", &new.id, "standard", show(old), show(new)));
     }
     param_changes(old, new, &mut out);
+    unit_changes(old, new, &mut out);
     // Inputs: an added one with its declaration, a changed one with both.
     for i in &new.inputs {
         match old.inputs.iter().find(|j| j.name == i.name) {
@@ -228,6 +229,29 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
         }
     }
     out
+}
+
+/// Units declared, with their declaration, or no longer declared.
+fn unit_changes(old: &RuleSet, new: &RuleSet, out: &mut Vec<Change>) {
+    let declared = |u: &crate::rules::UnitDef| {
+        let singular = if u.singular == u.name { String::new() } else { format!(" / {}", u.singular) };
+        let label = u.label.as_deref().map(|l| format!(" \"{l}\"")).unwrap_or_default();
+        format!("unit {}{singular}{label}{}", u.name, if u.decimal { " decimal" } else { "" })
+    };
+    for u in &new.units {
+        match old.units.iter().find(|v| v.name == u.name) {
+            None => out.push(Change { new: Some(declared(u)), ..change("added", "unit", &u.name) }),
+            Some(v) if declared(v) != declared(u) => {
+                out.push(changed("unit", &u.name, "declaration", declared(v), declared(u)))
+            }
+            Some(_) => {}
+        }
+    }
+    for v in &old.units {
+        if !new.units.iter().any(|u| u.name == v.name) {
+            out.push(Change { old: Some(declared(v)), ..change("removed", "unit", &v.name) });
+        }
+    }
 }
 
 /// Parameters, with their values and the items that read a changed one.

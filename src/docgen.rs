@@ -230,6 +230,23 @@ fn document(rs: &RuleSet) -> Vec<Block> {
     }
     blocks.push(header_table(rs));
     blocks.push(standard_para(rs));
+    // The units the policy declares; the language's own (years, months, yuan) go unsaid.
+    let declared = rs.units.iter().skip(crate::check::units::prelude().len());
+    let rows: Vec<Vec<Cell>> = declared
+        .map(|u| {
+            vec![
+                vec![vec![code(&*u.name)]],
+                vec![vec![code(&*u.singular)]],
+                cell(u.label.as_deref().unwrap_or("")),
+                cell(if u.decimal { "exact decimals" } else { "whole numbers" }),
+                cell(u.doc.as_deref().map(prose).unwrap_or_default()),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        blocks.push(Block::Heading(2, vec![text("Units")]));
+        blocks.push(Block::Table { head: &["Unit", "Singular", "Label", "Quantities", "Notes"], rows });
+    }
     if !rs.params.is_empty() {
         blocks.push(Block::Heading(2, vec![text("Yearly parameters")]));
         let rows = rs.params.iter().map(|p| param_row(rs, p)).collect();

@@ -488,9 +488,11 @@ fn generate(seed: u64) -> String {
     t += "^enum~Level~{~^low~\"低\"~^mid~\"中\",~^high~}~";
     t += "^param~rate~=~3~\"每年\"~";
     t += "^param~wage~=~12_307 yuan~";
+    t += "^unit~hours~/~hour~\"小时\"~^unit~km~\"公里\"~decimal~";
     t += "^input~{~^a~:~int~0~..=~100~\"甲\"~^b~:~int~0..=50~=~0,~";
     t += "^m~:~months~0..~\"月数\"~^y~:~years?~0..~^o~:~int?~0..=10~";
-    t += "^f~:~bool~=~false~^g~:~bool~^lv~:~Level~=~Level.low~\"级别\"~}~";
+    t += "^f~:~bool~=~false~^g~:~bool~^lv~:~Level~=~Level.low~\"级别\"~";
+    t += "^h~:~hours~0..~=~0 hours~\"时长\"~^k~:~km~0..~=~0 km~}~";
     let l1 = g.int(3);
     g.l1_defined = true;
     t += &format!("^let~l1~=~{l1}~");
@@ -582,7 +584,7 @@ impl Generator {
             return if leaf == "l1" && !self.l1_defined { "b".to_string() } else { leaf.to_string() };
         }
         let d = depth - 1;
-        match self.rng.below(11) {
+        match self.rng.below(12) {
             0 => format!("{}~+~{}", self.int(d), self.int(d)),
             1 => format!("{}~-~{}", self.int(d), self.int(d)),
             2 => format!("{}~*~{}", self.int(d), self.int(d)),
@@ -591,6 +593,7 @@ impl Generator {
             5 => format!("min({},~{})", self.int(d), self.int(d)),
             6 => format!("{}~per~year~of~{}", self.rng.pick(&["3", "2", "rate"]), self.months()),
             7 => format!("10~per~10~of~{}", self.int(d)),
+            11 => format!("2~per~50 hours~of~{}", self.rng.pick(&["h", "(h~+~1 hour)"])),
             8 => format!("(when~{}~=>~{}~else~=>~{})", self.boolean(d), self.int(d), self.int(d)),
             9 => format!("match~lv~{{~high~=>~{}~_~=>~{}~}}", self.int(d), self.int(d)),
             _ => format!("floor(~{}~/~{})", self.int(d), self.rng.pick(&["2", "4", "0.5"])),
@@ -616,6 +619,8 @@ impl Generator {
                     "lv~not~in~[~high~]",
                     "m~>=~12 months",
                     "y~??~0 years~>~2 years",
+                    "h~>=~100 hours",
+                    "k~>~30.5 km",
                 ])
                 .to_string();
         }

@@ -543,7 +543,11 @@ impl Builder {
         let docs = self.docs(inner.next()?);
         let name = self.ident(inner.next()?);
         let mut unit = UnitDecl { docs, name, singular: None, label: None, decimal: false, span };
+        // The pair's span ends after the blanks and comments that follow it: end at the
+        // last part written.
+        unit.span.end = unit.name.span.end;
         for part in inner {
+            unit.span.end = self.span(&part).end;
             match part.as_rule() {
                 Rule::ident => unit.singular = Some(self.ident(part)),
                 Rule::string => unit.label = Some(self.text(part)),

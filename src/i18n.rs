@@ -253,6 +253,12 @@ fn translate_part(part: &str, depth: usize) -> String {
             return if first.is_empty() { last.clone() } else { format!("{}或{last}", first.join("、")) };
         }
     }
+    // One word the catalogue does not know is a name from the policy (a declared unit such
+    // as `hours`): written as code, as the names an editor types are.
+    let word = part.trim();
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return format!("`{word}`");
+    }
     part.to_string()
 }
 

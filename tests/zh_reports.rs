@@ -120,6 +120,27 @@ fn reports_in_chinese_leave_no_english_word() {
     assert!(left.is_empty(), "add these to src/i18n/zh-CN.txt:\n{}", left.join("\n"));
 }
 
+/// Lists jifen writes in a Chinese report are joined with `、` (clauses `a = 1` with `，`),
+/// never with the English `, `: the items of a failing test, the facts an item read and
+/// the rules a changed parameter reaches.
+#[test]
+fn chinese_reports_join_lists_the_chinese_way() {
+    let broken = broken_policy();
+    let mut seen = 0;
+    for (name, args) in reports(&broken) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        for line in run("zh-CN", &args).lines() {
+            let Some((_, list)) = ["各项得分：", "事实：", "读取它的："].iter().find_map(|h| line.split_once(h)) else {
+                continue;
+            };
+            seen += 1;
+            assert!(!list.contains(", "), "{name}: `{line}` joins with `, `");
+        }
+    }
+    // The three kinds of line are there at all (failing test, score --explain, diff).
+    assert!(seen >= 3, "only {seen} list lines found");
+}
+
 #[test]
 fn reports_in_chinese_snapshots() {
     let broken = broken_policy();

@@ -105,6 +105,22 @@ fn every_corpus_diagnostic_reads_in_chinese() {
     assert!(missing.is_empty(), "add these to src/i18n/zh-CN.txt:\n{}", missing.join("\n"));
 }
 
+/// An unknown name with no name close to it: the help says to declare it, in Chinese (the
+/// corpus has only names with a suggestion).
+#[test]
+fn an_unknown_name_without_suggestion_reads_in_chinese() {
+    set_lang(Lang::ZhCn);
+    let text = "policy demo \"示例\" {\n    year      2025\n    effective 2025-01-01\n    standard  0\n}\n\n\
+                input {\n    age: int 16..=70 \"年龄\"\n}\n\n\
+                section basic \"基础指标\" {\n    item age \"年龄\" { min(30, 70 - age) + zzqqxx }\n}\n";
+    let report = jifen::check_with("unknown.policy", text, &FsLoader);
+    let d = report.diagnostics.list.first().expect("an unknown name is reported");
+    assert_eq!(d.code, "E0201");
+    for t in [&d.message, &d.primary.message].into_iter().chain(d.help.iter()) {
+        assert_eq!(fallback(t, text), None);
+    }
+}
+
 /// The renderer itself writes Chinese: the message, the label and `提示：` for help.
 #[test]
 fn the_human_view_is_in_chinese() {

@@ -141,6 +141,29 @@ fn chinese_reports_join_lists_the_chinese_way() {
     assert!(seen >= 3, "only {seen} list lines found");
 }
 
+/// A file saved as GBK (Windows "ANSI"), checked with `--lang zh-CN`: the error and its help
+/// are in Chinese, after Chinese colons.
+#[test]
+fn a_gbk_file_gets_chinese_error_and_help() {
+    let dir = std::env::temp_dir().join(format!("jifen-zh-gbk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("gbk.policy");
+    // `item age "年龄" {}` with 年龄 in GBK.
+    std::fs::write(&file, b"item age \"\xC4\xEA\xC1\xE4\" {}\n").expect("write");
+    let out = Command::new(BIN)
+        .env("LANG", "C")
+        .env("NO_COLOR", "1")
+        .args(["--lang", "zh-CN", "check"])
+        .arg(&file)
+        .output()
+        .expect("the jifen binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("错误：") && stderr.contains("GBK") && stderr.contains("提示：把文件另存为 UTF-8"), "{stderr}");
+    let words: Vec<String> = stderr.lines().flat_map(|l| english_residue(l.split_once('`').map_or(l, |(a, _)| a))).collect();
+    assert!(words.is_empty(), "{stderr}");
+}
+
 #[test]
 fn reports_in_chinese_snapshots() {
     let broken = broken_policy();

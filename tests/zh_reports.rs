@@ -141,6 +141,35 @@ fn chinese_reports_join_lists_the_chinese_way() {
     assert!(seen >= 3, "only {seen} list lines found");
 }
 
+/// Deleting the only test of a veto (2024's `serious_crime`): `--min-coverage 100` fails and
+/// names the veto, all in Chinese.
+#[test]
+fn deleting_the_only_test_of_a_veto_is_named_in_chinese() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/2024.policy"))
+        .expect("policies/2024.policy");
+    let start = text.find("test \"veto serious crime\"").expect("the veto's test");
+    let end = start + text[start..].find("\n}\n").expect("its end") + 3;
+    let dir = std::env::temp_dir().join(format!("jifen-zh-veto-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("2024.policy");
+    std::fs::write(&file, format!("{}{}", &text[..start], &text[end..])).expect("write");
+    let out = Command::new(BIN)
+        .env("LANG", "C")
+        .env("NO_COLOR", "1")
+        .args(["--lang", "zh-CN", "test", "--coverage", "--min-coverage", "100"])
+        .arg(&file)
+        .output()
+        .expect("the jifen binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let line = stdout.lines().find(|l| l.contains("serious_crime")).unwrap_or_default();
+    assert!(line.contains("未覆盖：否决条件 serious_crime：生效："), "{stdout}");
+    assert!(stderr.contains("覆盖率") && stderr.contains("低于要求的最低值 100%"), "{stderr}");
+    let words: Vec<String> = [line].into_iter().chain(stderr.lines()).flat_map(|l| english_residue(l)).collect();
+    assert!(words.is_empty(), "{words:?}\n{line}\n{stderr}");
+}
+
 /// A file saved as GBK (Windows "ANSI"), checked with `--lang zh-CN`: the error and its help
 /// are in Chinese, after Chinese colons.
 #[test]

@@ -248,7 +248,9 @@ fn parse_catalogue(text: &'static str) -> Catalogue {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        if let Some((word, rest)) = ["means ", "fix ", "example "].iter().find_map(|w| line.strip_prefix(w).map(|r| (*w, r))) {
+        if let Some((word, rest)) =
+            ["means ", "fix ", "example "].iter().find_map(|w| line.strip_prefix(w).map(|r| (*w, r)))
+        {
             let (code, value) = match rest.split_once(" = ") {
                 Some((code, value)) => (code.trim(), Some(value.trim())),
                 None => (rest.split_whitespace().next().unwrap_or(""), None),
@@ -276,7 +278,9 @@ fn parse_catalogue(text: &'static str) -> Catalogue {
                 ("fix ", Some(_)) | ("example ", None) => {
                     out.problems.push(format!("line {n}: {code} has its {} already", word.trim()))
                 }
-                _ => out.problems.push(format!("line {n}: write `means CODE = …`, `fix CODE = …` or `example CODE [FILE]`")),
+                _ => out
+                    .problems
+                    .push(format!("line {n}: write `means CODE = …`, `fix CODE = …` or `example CODE [FILE]`")),
             }
             continue;
         }

@@ -130,7 +130,8 @@ fn chinese_reports_join_lists_the_chinese_way() {
     for (name, args) in reports(&broken) {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         for line in run("zh-CN", &args).lines() {
-            let Some((_, list)) = ["各项得分：", "事实：", "读取它的："].iter().find_map(|h| line.split_once(h)) else {
+            let Some((_, list)) = ["各项得分：", "事实：", "读取它的："].iter().find_map(|h| line.split_once(h))
+            else {
                 continue;
             };
             seen += 1;
@@ -188,8 +189,12 @@ fn a_gbk_file_gets_chinese_error_and_help() {
         .expect("the jifen binary runs");
     let _ = std::fs::remove_dir_all(&dir);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("错误：") && stderr.contains("GBK") && stderr.contains("提示：把文件另存为 UTF-8"), "{stderr}");
-    let words: Vec<String> = stderr.lines().flat_map(|l| english_residue(l.split_once('`').map_or(l, |(a, _)| a))).collect();
+    assert!(
+        stderr.contains("错误：") && stderr.contains("GBK") && stderr.contains("提示：把文件另存为 UTF-8"),
+        "{stderr}"
+    );
+    let words: Vec<String> =
+        stderr.lines().flat_map(|l| english_residue(l.split_once('`').map_or(l, |(a, _)| a))).collect();
     assert!(words.is_empty(), "{stderr}");
 }
 

@@ -167,7 +167,7 @@ fn deleting_the_only_test_of_a_veto_is_named_in_chinese() {
     let line = stdout.lines().find(|l| l.contains("serious_crime")).unwrap_or_default();
     assert!(line.contains("未覆盖：否决条件 serious_crime：生效："), "{stdout}");
     assert!(stderr.contains("覆盖率") && stderr.contains("低于要求的最低值 100%"), "{stderr}");
-    let words: Vec<String> = [line].into_iter().chain(stderr.lines()).flat_map(|l| english_residue(l)).collect();
+    let words: Vec<String> = [line].into_iter().chain(stderr.lines()).flat_map(english_residue).collect();
     assert!(words.is_empty(), "{words:?}\n{line}\n{stderr}");
 }
 

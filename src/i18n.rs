@@ -106,6 +106,17 @@ pub fn help_heading(line: &str) -> String {
     line.to_string()
 }
 
+/// Items of a list of names or numbers joined as the chosen language writes them:
+/// `a, b` in English, `a、b` in Chinese.
+pub fn join_list(items: &[String]) -> String {
+    items.join(if lang() == Lang::ZhCn { "、" } else { ", " })
+}
+
+/// Clauses (`name = value`) joined: `a = 1, b = 2` in English, `a = 1，b = 2` in Chinese.
+pub fn join_clauses(items: &[String]) -> String {
+    items.join(if lang() == Lang::ZhCn { "，" } else { ", " })
+}
+
 /// The title of a code in `lang` (`docs/errors.md`'s heading; `docs/zh/errors.md`'s).
 pub fn title(code: Code, lang: Lang) -> Option<&'static str> {
     match lang {
@@ -114,18 +125,62 @@ pub fn title(code: Code, lang: Lang) -> Option<&'static str> {
     }
 }
 
-/// `docs/zh/errors.md`: every code with its Chinese title, from the catalogue (a test
-/// compares the file with this; `JIFEN_BLESS=1 cargo test --lib i18n` rewrites it).
+/// What a code means, an example that produces it and its fix, in Chinese: the body of
+/// `docs/zh/errors.md`, written in the catalogue next to the code's title.
+#[derive(Debug, Default)]
+pub struct CodeDoc {
+    pub code: &'static str,
+    /// Paragraphs, one `means` line each.
+    pub means: Vec<&'static str>,
+    /// The file name the example is checked as, and its text.
+    pub example: Option<(String, String)>,
+    pub fix: Option<&'static str>,
+}
+
+/// The Chinese doc of `code`, if the catalogue has one.
+pub fn code_doc(code: Code) -> Option<&'static CodeDoc> {
+    catalogue().docs.iter().find(|d| d.code == code.as_str())
+}
+
+/// The header every example without its own starts with (as in docs/errors.md).
+const EXAMPLE_PRELUDE: &str =
+    "policy demo \"示例\" {\n    year      2025\n    effective 2025-01-01\n    standard  0\n}\n";
+
+/// `docs/zh/errors.md`: every code with its Chinese title, what it means, an example and
+/// the fix, from the catalogue (a test compares the file with this; `JIFEN_BLESS=1 cargo
+/// test --lib i18n` rewrites it). Each example is a `jifen,fails=CODE` or `jifen,warns=CODE`
+/// block, which `tests/docs.rs` checks gives that code.
 pub fn errors_md_zh() -> String {
     let mut out = String::from(
         "# 诊断代码\n\n<!-- 由 src/i18n/zh-CN.txt 生成，请勿手改：JIFEN_BLESS=1 cargo test --lib i18n -->\n\n\
-         每个诊断都有一个代码。`E` 开头的是错误，`W` 开头的是警告。英文说明、错误示例和修改方法见 \
-         [docs/errors.md](../errors.md)；用 `--lang zh-CN`（或 `LANG=zh_CN.UTF-8`）运行 jifen，诊断就以中文显示。\n\n",
+         `jifen check` 发现的每个问题都有一个固定的代码。`E` 开头的是错误：政策文件不能使用，必须改正；\
+         `W` 开头的是警告：文件可以使用，但很可能有疏漏（加上 `--deny-warnings` 时警告也算不通过）。\
+         用 `--lang zh-CN`（或 `LANG=zh_CN.UTF-8`）运行 jifen，诊断就以中文显示；英文版见 \
+         [docs/errors.md](../errors.md)。\n\n\
+         每个代码下面依次是：它的意思、一个会出现这个代码的小例子、改法。\
+         例子除非写了自己的 `policy` 头部，都以下面这个头部开头（`standard 0` 表示不设标准分，免得例子里出现 W0105）：\n\n",
     );
+    out.push_str(&format!("```jifen,prelude\n{EXAMPLE_PRELUDE}```\n\n"));
     for info in crate::diagnostic::REGISTRY {
         let zh = title(info.code, Lang::ZhCn).unwrap_or(info.title);
-        let allow = if info.allowable { "；可以在 item 上用 `allow` 关闭" } else { "" };
-        out.push_str(&format!("### {} — {zh}\n\n英文：{}{allow}\n\n", info.code, info.title));
+        out.push_str(&format!("### {} — {zh}\n\n", info.code));
+        let doc = code_doc(info.code);
+        for paragraph in doc.map(|d| d.means.as_slice()).unwrap_or_default() {
+            out.push_str(&format!("{paragraph}\n\n"));
+        }
+        if let Some((file, text)) = doc.and_then(|d| d.example.as_ref()) {
+            let mark = if info.code.as_str().starts_with('W') { "warns" } else { "fails" };
+            out.push_str(&format!("例子（`{file}`）：\n\n```jifen,name={file},{mark}={}\n{text}```\n\n", info.code));
+        }
+        if let Some(fix) = doc.and_then(|d| d.fix) {
+            out.push_str(&format!("**改法：**{fix}\n\n"));
+        }
+        let allow = if info.allowable {
+            format!("这个警告可以在 item 里用 `allow {} \"理由\"` 关闭。", info.code)
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("英文标题：{}。{allow}\n\n", info.title));
     }
     out
 }
@@ -151,6 +206,8 @@ pub struct Template {
 #[derive(Debug, Default)]
 pub struct Catalogue {
     pub titles: Vec<(&'static str, &'static str)>,
+    /// Per code: what it means, an example and the fix (`means`, `example`, `fix`).
+    pub docs: Vec<CodeDoc>,
     pub templates: Vec<Template>,
     /// Lines that do not parse, with why (a test requires none).
     pub problems: Vec<String>,
@@ -164,14 +221,67 @@ pub fn catalogue() -> &'static Catalogue {
     CATALOGUE.get_or_init(|| parse_catalogue(ZH_CN))
 }
 
-/// The format: `#` comments; `title CODE = 标题`; and pairs of lines `en: …` then `zh: …`.
+/// The format: `#` comments; `title CODE = 标题`; per code `means CODE = 一段说明` (one
+/// line a paragraph), `example CODE [FILE]` followed by the example's lines each after
+/// `> ` (`>` alone for an empty line), `fix CODE = 改法`; and pairs of lines `en: …` then
+/// `zh: …`.
 fn parse_catalogue(text: &'static str) -> Catalogue {
     let mut out = Catalogue::default();
     let mut pending: Option<(&'static str, usize)> = None;
+    // The code whose example the `>` lines continue.
+    let mut example: Option<usize> = None;
     for (n, line) in text.lines().enumerate() {
         let n = n + 1;
         let line = line.trim_end();
+        if let Some(rest) = line.strip_prefix('>') {
+            let Some(doc) = example.and_then(|k| out.docs.get_mut(k)) else {
+                out.problems.push(format!("line {n}: a `>` line belongs under `example CODE`"));
+                continue;
+            };
+            if let Some((_, text)) = &mut doc.example {
+                text.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+                text.push('\n');
+            }
+            continue;
+        }
+        example = None;
         if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some((word, rest)) =
+            ["means ", "fix ", "example "].iter().find_map(|w| line.strip_prefix(w).map(|r| (*w, r)))
+        {
+            let (code, value) = match rest.split_once(" = ") {
+                Some((code, value)) => (code.trim(), Some(value.trim())),
+                None => (rest.split_whitespace().next().unwrap_or(""), None),
+            };
+            if Code::parse(code).is_none() {
+                out.problems.push(format!("line {n}: `{code}` is not a code of the registry"));
+                continue;
+            }
+            let k = match out.docs.iter().position(|d| d.code == code) {
+                Some(k) => k,
+                None => {
+                    out.docs.push(CodeDoc { code, ..CodeDoc::default() });
+                    out.docs.len() - 1
+                }
+            };
+            let doc = &mut out.docs[k];
+            match (word, value) {
+                ("means ", Some(v)) => doc.means.push(v),
+                ("fix ", Some(v)) if doc.fix.is_none() => doc.fix = Some(v),
+                ("example ", None) if doc.example.is_none() => {
+                    let file = rest.split_whitespace().nth(1).map_or(format!("zh-{code}.policy"), str::to_string);
+                    doc.example = Some((file, String::new()));
+                    example = Some(k);
+                }
+                ("fix ", Some(_)) | ("example ", None) => {
+                    out.problems.push(format!("line {n}: {code} has its {} already", word.trim()))
+                }
+                _ => out
+                    .problems
+                    .push(format!("line {n}: write `means CODE = …`, `fix CODE = …` or `example CODE [FILE]`")),
+            }
             continue;
         }
         if let Some(rest) = line.strip_prefix("title ") {
@@ -202,7 +312,7 @@ fn parse_catalogue(text: &'static str) -> Catalogue {
             }
             out.templates.push(Template { pieces, zh, line: at });
         } else {
-            out.problems.push(format!("line {n}: not `title`, `en:` or `zh:`"));
+            out.problems.push(format!("line {n}: not `title`, `means`, `example`, `fix`, `en:` or `zh:`"));
         }
     }
     if let Some((_, at)) = pending {
@@ -241,17 +351,21 @@ fn translate_at(text: &str, depth: usize) -> Option<String> {
 /// A captured part: code and numbers stay; words are translated, as a whole or as a list
 /// (`a number, `}` or a name` → `数字、`}` 或名称`).
 fn translate_part(part: &str, depth: usize) -> String {
+    if let Some((items, or_last)) = split_list(part) {
+        if translate_at(part.trim(), depth).is_none() {
+            let translated: Vec<String> = items.iter().map(|i| translate_part(i, depth + 1)).collect();
+            if let Some((last, first)) = translated.split_last() {
+                // `a, b or c` is a choice (`a、b 或 c`); `a, b, c` a list (`a、b、c`).
+                let or = if or_last { "或" } else { "、" };
+                return if first.is_empty() { last.clone() } else { format!("{}{or}{last}", first.join("、")) };
+            }
+        }
+    }
     if is_verbatim(part) {
         return part.to_string();
     }
     if let Some(zh) = translate_at(part.trim(), depth) {
         return zh;
-    }
-    if let Some(items) = split_list(part) {
-        let translated: Vec<String> = items.iter().map(|i| translate_part(i, depth + 1)).collect();
-        if let Some((last, first)) = translated.split_last() {
-            return if first.is_empty() { last.clone() } else { format!("{}或{last}", first.join("、")) };
-        }
     }
     // One word the catalogue does not know is a name from the policy (a declared unit such
     // as `hours`): written as code, as the names an editor types are.
@@ -269,28 +383,32 @@ fn is_verbatim(part: &str) -> bool {
         || p.chars().all(|c| !c.is_ascii_alphabetic())
 }
 
-/// `a, b or c` as its items, outside backticks and parentheses; `None` for one item.
-fn split_list(text: &str) -> Option<Vec<&str>> {
+/// `a, b or c` as its items, outside backticks and brackets, and whether the last of them
+/// follows an `or`; `None` for one item.
+fn split_list(text: &str) -> Option<(Vec<&str>, bool)> {
     let mut items = Vec::new();
+    let mut or_last = false;
     let (mut start, mut depth, mut code) = (0, 0i32, false);
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'`' => code = !code,
-            b'(' if !code => depth += 1,
-            b')' if !code => depth -= 1,
+            b'(' | b'[' if !code => depth += 1,
+            b')' | b']' if !code => depth -= 1,
             _ if code || depth != 0 => {}
             b',' if text[i..].starts_with(", ") => {
                 items.push(&text[start..i]);
                 i += 2;
                 start = i;
+                or_last = text[i..].starts_with("or ");
                 continue;
             }
             b' ' if text[i..].starts_with(" or ") => {
                 items.push(&text[start..i]);
                 i += 4;
                 start = i;
+                or_last = true;
                 continue;
             }
             _ => {}
@@ -299,7 +417,7 @@ fn split_list(text: &str) -> Option<Vec<&str>> {
     }
     items.push(&text[start..]);
     let items: Vec<&str> = items.into_iter().map(|i| i.trim_start_matches("or ")).filter(|i| !i.is_empty()).collect();
-    (items.len() > 1).then_some(items)
+    (items.len() > 1).then_some((items, or_last))
 }
 
 /// Whether `text` is `pieces` with text in each place between them; the places' texts go
@@ -415,6 +533,54 @@ mod tests {
         for (code, _) in &catalogue().titles {
             assert!(Code::parse(code).is_some(), "src/i18n/zh-CN.txt titles {code}, which the registry lacks");
         }
+    }
+
+    /// Every code has, in Chinese, what it means, an example and the fix (docs/zh/errors.md
+    /// is made of them); only a code whose example cannot be small goes without one.
+    #[test]
+    fn every_code_has_a_chinese_explanation_example_and_fix() {
+        const NO_SMALL_EXAMPLE: &[&str] = &["E0408"]; // 65000 declarations
+        let mut missing = Vec::new();
+        for info in crate::diagnostic::REGISTRY {
+            let code = info.code.as_str();
+            let doc = code_doc(info.code);
+            if doc.is_none_or(|d| d.means.is_empty()) {
+                missing.push(format!("means {code} = …"));
+            }
+            if doc.is_none_or(|d| d.fix.is_none()) {
+                missing.push(format!("fix {code} = …"));
+            }
+            let example = doc.and_then(|d| d.example.as_ref()).is_some_and(|(_, t)| !t.trim().is_empty());
+            if !example && !NO_SMALL_EXAMPLE.contains(&code) {
+                missing.push(format!("example {code}"));
+            }
+        }
+        assert!(missing.is_empty(), "add to src/i18n/zh-CN.txt, next to the code's title:\n{}", missing.join("\n"));
+        for d in &catalogue().docs {
+            let words: Vec<String> = d.means.iter().chain(d.fix.iter()).flat_map(|t| english_residue(t)).collect();
+            assert!(words.is_empty(), "{}: write the explanation in Chinese (code in backticks): {words:?}", d.code);
+        }
+    }
+
+    #[test]
+    fn a_code_doc_parses_and_a_stray_example_line_is_a_problem() {
+        let c = parse_catalogue(
+            "title W0103 = 上限\nmeans W0103 = 甲\nmeans W0103 = 乙\nexample W0103 a.policy\n> x {\n>\n>     y\nfix W0103 = 丙\n> z\n",
+        );
+        let d = &c.docs[0];
+        assert_eq!((d.code, d.means.clone(), d.fix), ("W0103", vec!["甲", "乙"], Some("丙")));
+        assert_eq!(d.example, Some(("a.policy".to_string(), "x {\n\n    y\n".to_string())));
+        assert_eq!(c.problems, vec!["line 9: a `>` line belongs under `example CODE`".to_string()]);
+        assert_eq!(parse_catalogue("means X9999 = 甲\n").problems.len(), 1);
+    }
+
+    /// A list reads as Chinese lists do: `、` between items, `或` only for a choice.
+    #[test]
+    fn lists_are_joined_with_the_chinese_enumeration_comma() {
+        assert_eq!(translate_part("`a`, `b`, `c`", 0), "`a`、`b`、`c`");
+        assert_eq!(translate_part("`a`, `b` or `c`", 0), "`a`、`b`或`c`");
+        assert_eq!(translate_part("0, 30, 60", 0), "0、30、60");
+        assert_eq!(translate_part("`min(30, age)`", 0), "`min(30, age)`");
     }
 
     /// Two templates with the same English would make one of them dead.

@@ -174,6 +174,9 @@ fn run_one(rs: &RuleSet, c: Candidate) -> Mutant {
 /// checker would reject the changed policy, or evaluating every combination of the few
 /// inputs the changed item reads shows the same points.
 fn not_counted(rs: &RuleSet, changed: &RuleSet, edit: &Edit, boundary: Option<(u16, Value)>) -> Option<String> {
+    if let Edit::Param(..) = edit {
+        return param_not_counted(rs, changed, boundary);
+    }
     let item = match *edit {
         Edit::Expr { root: Root::Body(i) | Root::Precondition(i, _), .. } | Edit::DropPrecondition(i, _) => i,
         _ => return None,
@@ -191,6 +194,90 @@ fn not_counted(rs: &RuleSet, changed: &RuleSet, edit: &Edit, boundary: Option<(u
     }
     same_on_every_input(rs, changed, item, boundary)
         .then(|| "every combination of the inputs the item reads gives the same points".to_string())
+}
+
+/// A changed parameter that no applicant can notice: the requirements and vetoes do not
+/// read it, and each item whose rule reads it gives the same points for every combination
+/// of the inputs it reads — with `boundary`, the one value of a whole-number input at which
+/// the comparisons with the parameter change, pinned (see [`param_boundary`]).
+fn param_not_counted(rs: &RuleSet, changed: &RuleSet, boundary: Option<(u16, Value)>) -> Option<String> {
+    if changed.eligibility != rs.eligibility || changed.vetoes != rs.vetoes {
+        return None;
+    }
+    let affected: Vec<usize> = (0..rs.items.len()).filter(|&i| rs.items.get(i) != changed.items.get(i)).collect();
+    let same = !affected.is_empty() && affected.iter().all(|&i| same_on_every_input(rs, changed, i, boundary));
+    same.then(|| "every combination of the inputs the item reads gives the same points".to_string())
+}
+
+/// When parameter `p` is read only as one side of comparisons with a single whole-number
+/// input (`years_here >= min_years`), changing it from its value to `new` changes those
+/// comparisons for at most one value of that input: the input and that value. `None` when
+/// it is read in any other way (arithmetic, another input, a requirement against
+/// something else) or the comparisons change at different values.
+fn param_boundary(rs: &RuleSet, p: usize, new: Value) -> Option<(u16, Value)> {
+    let old = rs.params.get(p)?.value;
+    let mut found: Option<(u16, Value)> = None;
+    let mut ok = true;
+    let roots = rs
+        .items
+        .iter()
+        .flat_map(|d| std::iter::once(&d.body).chain(d.preconditions.iter().map(|c| &c.condition)))
+        .chain(rs.eligibility.iter().chain(&rs.vetoes).map(|r| &r.condition))
+        .chain(rs.lets.iter().chain(&rs.outputs).map(|d| &d.value));
+    for root in roots {
+        visit_param_reads(rs, root, p, old, new, &mut found, &mut ok);
+    }
+    if ok {
+        found
+    } else {
+        None
+    }
+}
+
+fn visit_param_reads(
+    rs: &RuleSet,
+    e: &Expr,
+    p: usize,
+    old: Value,
+    new: Value,
+    found: &mut Option<(u16, Value)>,
+    ok: &mut bool,
+) {
+    let is_param = |x: &Expr| match x {
+        Expr::Param(q) => *q as usize == p,
+        Expr::Folded { source, .. } => matches!(**source, Expr::Param(q) if q as usize == p),
+        _ => false,
+    };
+    match e {
+        Expr::Cmp(op, a, b) if is_param(a) || is_param(b) => {
+            let (input, right) = if is_param(b) { (&**a, true) } else { (&**b, false) };
+            let whole = |slot: u16| rs.inputs.get(slot as usize).is_some_and(|i| matches!(i.ty, InputType::Int { .. }));
+            let Expr::Input(slot) = input else {
+                *ok = false;
+                return;
+            };
+            if !whole(*slot) || number(old).is_none_or(|d| !d.fract().is_zero()) {
+                *ok = false;
+                return;
+            }
+            let at = [old, new].into_iter().find(|v| {
+                if right {
+                    cmp(*op, *v, old) != cmp(*op, *v, new)
+                } else {
+                    cmp(*op, old, *v) != cmp(*op, new, *v)
+                }
+            });
+            match (at, *found) {
+                (None, _) => {}
+                (Some(v), None) => *found = Some((*slot, v)),
+                (Some(v), Some(f)) if f == (*slot, v) => {}
+                (Some(_), Some(_)) => *ok = false,
+            }
+        }
+        _ if is_param(e) => *ok = false,
+        Expr::Folded { source, .. } => visit_param_reads(rs, source, p, old, new, found, ok),
+        _ => e.children().for_each(|c| visit_param_reads(rs, c, p, old, new, found, ok)),
+    }
 }
 
 /// The rule set with one change made.
@@ -874,7 +961,7 @@ impl<'r> Enumerate<'r> {
                 ),
                 hint: format!("a test exactly at a threshold set by {}", param.name),
                 equivalent: unread.then(|| "no rule reads the parameter".to_string()),
-                boundary: None,
+                boundary: param_boundary(self.rs, p, new),
             });
         }
     }

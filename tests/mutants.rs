@@ -98,19 +98,63 @@ fn min_mutation_score_fails_below_and_passes_at_the_score() {
 }
 
 #[test]
-fn the_bundled_policies_leave_no_change_that_can_alter_a_score_except_one_recorded() {
+fn the_bundled_policies_leave_no_change_that_can_alter_a_score() {
     for name in ["2024", "2025"] {
         let rs = jifen::compile_bundled(&format!("policies/{name}.policy")).expect("bundled policy compiles");
         let report = rs.mutants();
-        let left = survivors(&report);
-        // 2025: lingang_counting_years 1 → 0 changes `remote_area_years >= 1` to `>= 0`,
-        // which differs only at 0 years, where 2 × 0 = 0 points either way: equivalent,
-        // but the parameter is read through an unbounded input the analysis cannot enumerate.
-        let expected: Vec<String> = if name == "2025" {
-            vec!["policies/2025.policy:14 param lingang_counting_years: `lingang_counting_years = 1 year` → `lingang_counting_years = 0 years`".to_string()]
-        } else {
-            Vec::new()
-        };
-        assert_eq!(left, expected, "{name}");
+        assert_eq!(survivors(&report), Vec::<String>::new(), "{name}");
     }
+    // 2025: lingang_counting_years 1 → 0 turns `remote_area_years >= 1 year` into `>= 0
+    // years`, which differs only at 0 years, where `2 per year of 0 years` is 0 as the `else`
+    // is: no applicant can notice it, and the analysis proves it.
+    let rs = jifen::compile_bundled("policies/2025.policy").expect("2025 compiles");
+    let verdict = rs.mutants().mutants.into_iter().find(|m| m.change.contains("`lingang_counting_years = 0 years`"));
+    assert_eq!(verdict.map(|m| m.verdict), Some(jifen::mutants::Verdict::Equivalent));
+}
+
+/// A parameter compared only with one whole-number input changes those comparisons at one
+/// value of the input; the input is pinned there and the other inputs the item reads are
+/// enumerated, so an unbounded input does not stop the proof.
+#[test]
+fn a_parameter_threshold_is_equivalent_when_the_one_value_it_moves_scores_the_same() {
+    let text = r#"policy p "param boundary" {
+    year      2025
+    effective 2025-01-01
+    standard  0
+}
+
+enum Area { none "无", lingang "临港" }
+
+param counting_years = 1 years "开始计入的年限"
+
+input {
+    area: Area "区域"
+    area_years: years 0.. "年限"
+}
+
+section bonus "加分" {
+    item area "区域" {
+        match area {
+            none => 0
+            lingang =>
+                when area_years >= counting_years => 2 per year of area_years
+                else => 0
+        }
+    }
+}
+
+/// 2 per year × 3 years = 6
+test "three years = 6" {
+    given { area: lingang, area_years: 3 }
+    expect item area = 6, total = 6
+}
+"#;
+    let report = jifen::compile("boundary.policy", text).expect("fixture compiles").mutants();
+    let verdict = |to: &str| {
+        report.mutants.iter().find(|m| m.place == "param counting_years" && m.change.ends_with(to)).map(|m| m.verdict)
+    };
+    // 1 → 0: differs only at 0 years, where `2 per year of 0 years` = 0 = the `else`.
+    assert_eq!(verdict("`counting_years = 0 years`"), Some(jifen::mutants::Verdict::Equivalent));
+    // 1 → 2: at 1 year the item gives 2 before and 0 after; no test is at 1 year.
+    assert_eq!(verdict("`counting_years = 2 years`"), Some(jifen::mutants::Verdict::Survived));
 }

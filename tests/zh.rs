@@ -43,13 +43,42 @@ fn fallback(text: &str, policy: &str) -> Option<String> {
             let declared =
                 |w: &String| policy.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|x| x == w);
             let residue: Vec<String> = english_residue(&zh).into_iter().filter(|w| !declared(w)).collect();
+            if english_comma(&zh) {
+                return Some(format!("`{text}` → `{zh}` joins a list with `, ` (write `、`)"));
+            }
             (!residue.is_empty()).then(|| format!("`{text}` → `{zh}` leaves English: {}", residue.join(" ")))
         }
     }
 }
 
+/// Whether Chinese text joins items with the English `, ` outside code and quotes (ASCII
+/// brackets are code too: a tuple pattern `(bachelor, false)`, a range `[1, 2)`).
+fn english_comma(zh: &str) -> bool {
+    let mut plain = String::new();
+    let (mut closing, mut depth): (Option<char>, i32) = (None, 0);
+    for c in zh.chars() {
+        match closing {
+            Some(end) if c == end => closing = None,
+            Some(_) => {}
+            None if c == '`' || c == '"' => closing = Some(c),
+            None if c == '(' || c == '[' => depth += 1,
+            None if c == ')' || c == ']' => depth -= 1,
+            None if depth == 0 => plain.push(c),
+            None => {}
+        }
+    }
+    plain.contains(", ")
+}
+
+#[test]
+fn an_english_comma_outside_code_is_found() {
+    assert!(english_comma("可选：a, b"));
+    assert!(!english_comma("可选：`min(30, age)`、\"甲, 乙\"、(bachelor, false)"));
+}
+
 /// Every message, label and help of every case of the corpus has its Chinese in
-/// src/i18n/zh-CN.txt, with no English word left outside code and quotes.
+/// src/i18n/zh-CN.txt, with no English word (and no list joined with `, `) left outside
+/// code and quotes.
 #[test]
 fn every_corpus_diagnostic_reads_in_chinese() {
     set_lang(Lang::ZhCn);
@@ -74,6 +103,22 @@ fn every_corpus_diagnostic_reads_in_chinese() {
     missing.sort();
     missing.dedup();
     assert!(missing.is_empty(), "add these to src/i18n/zh-CN.txt:\n{}", missing.join("\n"));
+}
+
+/// An unknown name with no name close to it: the help says to declare it, in Chinese (the
+/// corpus has only names with a suggestion).
+#[test]
+fn an_unknown_name_without_suggestion_reads_in_chinese() {
+    set_lang(Lang::ZhCn);
+    let text = "policy demo \"示例\" {\n    year      2025\n    effective 2025-01-01\n    standard  0\n}\n\n\
+                input {\n    age: int 16..=70 \"年龄\"\n}\n\n\
+                section basic \"基础指标\" {\n    item age \"年龄\" { min(30, 70 - age) + zzqqxx }\n}\n";
+    let report = jifen::check_with("unknown.policy", text, &FsLoader);
+    let d = report.diagnostics.list.first().expect("an unknown name is reported");
+    assert_eq!(d.code, "E0201");
+    for t in [&d.message, &d.primary.message].into_iter().chain(d.help.iter()) {
+        assert_eq!(fallback(t, text), None);
+    }
 }
 
 /// The renderer itself writes Chinese: the message, the label and `提示：` for help.

@@ -120,6 +120,84 @@ fn reports_in_chinese_leave_no_english_word() {
     assert!(left.is_empty(), "add these to src/i18n/zh-CN.txt:\n{}", left.join("\n"));
 }
 
+/// Lists jifen writes in a Chinese report are joined with `、` (clauses `a = 1` with `，`),
+/// never with the English `, `: the items of a failing test, the facts an item read and
+/// the rules a changed parameter reaches.
+#[test]
+fn chinese_reports_join_lists_the_chinese_way() {
+    let broken = broken_policy();
+    let mut seen = 0;
+    for (name, args) in reports(&broken) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        for line in run("zh-CN", &args).lines() {
+            let Some((_, list)) = ["各项得分：", "事实：", "读取它的："].iter().find_map(|h| line.split_once(h))
+            else {
+                continue;
+            };
+            seen += 1;
+            assert!(!list.contains(", "), "{name}: `{line}` joins with `, `");
+        }
+    }
+    // The three kinds of line are there at all (failing test, score --explain, diff).
+    assert!(seen >= 3, "only {seen} list lines found");
+}
+
+/// Deleting the only test of a veto (2024's `serious_crime`): `--min-coverage 100` fails and
+/// names the veto, all in Chinese.
+#[test]
+fn deleting_the_only_test_of_a_veto_is_named_in_chinese() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/2024.policy"))
+        .expect("policies/2024.policy");
+    let start = text.find("test \"veto serious crime\"").expect("the veto's test");
+    let end = start + text[start..].find("\n}\n").expect("its end") + 3;
+    let dir = std::env::temp_dir().join(format!("jifen-zh-veto-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("2024.policy");
+    std::fs::write(&file, format!("{}{}", &text[..start], &text[end..])).expect("write");
+    let out = Command::new(BIN)
+        .env("LANG", "C")
+        .env("NO_COLOR", "1")
+        .args(["--lang", "zh-CN", "test", "--coverage", "--min-coverage", "100"])
+        .arg(&file)
+        .output()
+        .expect("the jifen binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let line = stdout.lines().find(|l| l.contains("serious_crime")).unwrap_or_default();
+    assert!(line.contains("未覆盖：否决条件 `serious_crime`：生效："), "{stdout}");
+    assert!(stderr.contains("覆盖率") && stderr.contains("低于要求的最低值 100%"), "{stderr}");
+    let words: Vec<String> = [line].into_iter().chain(stderr.lines()).flat_map(english_residue).collect();
+    assert!(words.is_empty(), "{words:?}\n{line}\n{stderr}");
+}
+
+/// A file saved as GBK (Windows "ANSI"), checked with `--lang zh-CN`: the error and its help
+/// are in Chinese, after Chinese colons.
+#[test]
+fn a_gbk_file_gets_chinese_error_and_help() {
+    let dir = std::env::temp_dir().join(format!("jifen-zh-gbk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("gbk.policy");
+    // `item age "年龄" {}` with 年龄 in GBK.
+    std::fs::write(&file, b"item age \"\xC4\xEA\xC1\xE4\" {}\n").expect("write");
+    let out = Command::new(BIN)
+        .env("LANG", "C")
+        .env("NO_COLOR", "1")
+        .args(["--lang", "zh-CN", "check"])
+        .arg(&file)
+        .output()
+        .expect("the jifen binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("错误：") && stderr.contains("GBK") && stderr.contains("提示：把文件另存为 UTF-8"),
+        "{stderr}"
+    );
+    let words: Vec<String> =
+        stderr.lines().flat_map(|l| english_residue(l.split_once('`').map_or(l, |(a, _)| a))).collect();
+    assert!(words.is_empty(), "{stderr}");
+}
+
 #[test]
 fn reports_in_chinese_snapshots() {
     let broken = broken_policy();

@@ -135,7 +135,7 @@ fn describe(c: &Change) -> String {
         _ => {}
     }
     if !c.affects.is_empty() {
-        s.push_str(&format!("{} {}", tr("; read by"), c.affects.join(", ")));
+        s.push_str(&format!("{} {}", tr("; read by"), jifen::i18n::join_list(&c.affects)));
     }
     s.push('\n');
     s

@@ -231,13 +231,13 @@ pub fn write_stdout(text: &str) {
 /// Print an error about the command's inputs (not a policy diagnostic) to stderr.
 pub fn fail(message: &str, help: Option<&str>) {
     let color = stderr_color();
-    let (word, help_word) = match jifen::i18n::lang() {
-        jifen::i18n::Lang::En => ("error", "help"),
-        jifen::i18n::Lang::ZhCn => ("错误", "提示"),
+    let (word, help_word, colon) = match jifen::i18n::lang() {
+        jifen::i18n::Lang::En => ("error", "help", ": "),
+        jifen::i18n::Lang::ZhCn => ("错误", "提示", "："),
     };
     let head = if color { format!("\x1b[1;31m{word}\x1b[0m") } else { word.to_string() };
-    eprintln!("{head}: {}", tr(message));
+    eprintln!("{head}{colon}{}", tr(message));
     if let Some(h) = help {
-        eprintln!("  {help_word}: {}", tr(h));
+        eprintln!("  {help_word}{colon}{}", tr(h));
     }
 }

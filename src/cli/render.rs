@@ -158,7 +158,7 @@ fn explain_item(ruleset: &RuleSet, i: usize, outcome: &Outcome, applicant: &Appl
     }
     let facts: Vec<String> = def.reads.iter().filter_map(|s| fact_text(ruleset, *s, applicant)).collect();
     if !facts.is_empty() {
-        out.push_str(&trace(&pad, "facts:", &facts.join(", ")));
+        out.push_str(&trace(&pad, "facts:", &jifen::i18n::join_clauses(&facts)));
     }
     if let Some(doc) = &def.doc {
         out.push_str(&trace(&pad, "source:", doc.lines().next().unwrap_or("")));

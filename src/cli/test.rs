@@ -195,7 +195,7 @@ fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bo
                 .filter(|i| i.points != 0 || i.raw_points != 0)
                 .map(|i| format!("{} {}", i.id, ruleset.show_points(i.points)))
                 .collect();
-            out.push_str(&format!("         {} {}\n", tr("items:"), breakdown.join(", ")));
+            out.push_str(&format!("         {} {}\n", tr("items:"), jifen::i18n::join_list(&breakdown)));
             let verdict = format!(
                 "total {} (standard {}), eligible {}, vetoed {}",
                 ruleset.show_points(o.total),

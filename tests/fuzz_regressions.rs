@@ -64,3 +64,16 @@ fn a_header_field_written_against_its_value_keeps_the_value() {
         format_source("regression.policy", "policy p \"p\" { year2025 effective2025-01-01 standard120 }\n").unwrap();
     assert!(formatted.contains("    year      2025\n    effective 2025-01-01\n    standard  120\n"), "{formatted}");
 }
+
+/// parse, timeout-00f46b51: a libFuzzer timeout (12 s) on a mangled copy of a policy with NUL
+/// bytes and nested unclosed `match (` lines, reported while the machine was loaded and the
+/// fuzzer niced. Parsing it must take well under a second.
+#[test]
+fn a_mangled_file_of_nested_open_matches_parses_quickly() {
+    let text = String::from_utf8_lossy(include_bytes!("fuzz_inputs/timeout-00f46b51.policy")).into_owned();
+    let started = std::time::Instant::now();
+    let (file, _) = jifen::syntax::parse(jifen::source::FileId::default(), &text);
+    let elapsed = started.elapsed();
+    assert!(file.is_none(), "the file is not a policy");
+    assert!(elapsed < std::time::Duration::from_secs(2), "parsing took {elapsed:?}");
+}

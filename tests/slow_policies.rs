@@ -130,3 +130,39 @@ fn thousands_of_unknown_names_among_a_thousand_inputs() {
     assert_eq!(unknown[7].help.as_deref(), Some("did you mean `n7`?"));
     assert!(took < GENEROUS, "checking took {took:?}");
 }
+
+/// Nested calls, `max(max(max(…), 1), 1)`, and nested matches over parenthesised subjects,
+/// `match (match (… ) { … }) { … }`: each level was read twice (once as an aggregate or a
+/// pair, once as a call or a value), 2ⁿ readings for n levels. 22 levels took minutes, the
+/// mangled policy the parse fuzzer found (tests/fuzz_regressions.rs) seven seconds. Now
+/// each level is read once.
+#[test]
+fn nested_calls_and_nested_match_subjects_parse_in_linear_time() {
+    let depth = 40;
+    let mut call = "1".to_string();
+    let mut matched = "x".to_string();
+    let mut pairs = "x".to_string();
+    for _ in 0..depth {
+        call = format!("max({call}, 1)");
+        matched = format!("match ({matched}) {{ _ => true }}");
+        pairs = format!("match ({pairs}, f) {{ (_, _) => true }}");
+    }
+    let body = |e: &str| {
+        format!("{HEAD}input {{\n    x: bool \"x\"\n    f: bool \"f\"\n}}\nsection s \"s\" {{\n    item a \"a\" {{ when {e} => 1 else => 0 }}\n}}\n")
+    };
+    for (what, text) in [("calls", body(&format!("{call} > 0"))), ("matches", body(&matched)), ("pairs", body(&pairs))]
+    {
+        let (report, took) = check(&text);
+        assert!(took < GENEROUS, "{depth} nested {what} took {took:?}");
+        assert!(!codes(&report).contains(&"E0101"), "{what}: {:?}", codes(&report));
+    }
+}
+
+/// `(a, b)` is a pair only as a match's subject; elsewhere it is one syntax error.
+#[test]
+fn a_pair_outside_a_match_subject_is_one_syntax_error() {
+    let text = format!("{HEAD}input {{\n    a: int \"a\"\n}}\nsection s \"s\" {{\n    item i \"i\" {{ (a, 1) }}\n}}\n");
+    let (report, _) = check(&text);
+    let messages: Vec<&str> = report.diagnostics.list.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages, ["a list in parentheses is only a match's subject"]);
+}

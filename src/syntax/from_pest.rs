@@ -1088,10 +1088,26 @@ impl Builder {
             Rule::bool_lit => (ExprKind::Bool(pair.as_str() == "true"), 0),
             Rule::date_lit => (ExprKind::Date(self.date_lit(&pair)), 0),
             Rule::reference => self.reference(pair, span),
-            Rule::paren => match pair.children().next() {
-                Some(e) => return self.expr_h(e),
-                None => (ExprKind::Bool(false), 0),
-            },
+            Rule::paren => {
+                let mut inner = pair.children();
+                let first = inner.next();
+                if let Some(second) = inner.next() {
+                    let at = self.span(&second);
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::SYNTAX,
+                            "a list in parentheses is only a match's subject",
+                            at,
+                            "a second value",
+                        )
+                        .with_help("parentheses hold one value, e.g. `(a + b)`; `match (a, b) { … }` matches a pair"),
+                    );
+                }
+                match first {
+                    Some(e) => return self.expr_h(e),
+                    None => (ExprKind::Bool(false), 0),
+                }
+            }
             Rule::when_expr => self.when_expr(pair, span),
             Rule::match_expr => self.match_expr(pair, span),
             Rule::expr => return self.expr_h(pair),
@@ -1113,7 +1129,7 @@ impl Builder {
         if matches!(next.as_rule(), Rule::ident | Rule::field_name) {
             return (ExprKind::Qualified { enum_name: name, variant: self.ident(next) }, 0);
         }
-        if next.as_rule() == Rule::each_args {
+        if next.clone().into_inner().any(|p| p.as_rule() == Rule::each_var) {
             return self.each(name, next, span);
         }
         let mut tallest = 0;
@@ -1193,7 +1209,16 @@ impl Builder {
         for part in pair.children() {
             match part.as_rule() {
                 Rule::scrutinee => {
-                    for e in part.children() {
+                    // `(a, b)`: the expression is one parenthesised list, its values the pair.
+                    let whole = part.children().next();
+                    let mut parts = whole.clone().map(|e| e.children().collect::<Vec<_>>()).unwrap_or_default();
+                    let values: Vec<Pair<'_, Rule>> = match parts.as_slice() {
+                        [p] if p.as_rule() == Rule::paren && p.clone().into_inner().count() > 1 => {
+                            parts.remove(0).children().collect()
+                        }
+                        _ => whole.into_iter().collect(),
+                    };
+                    for e in values {
                         let (e, h) = self.expr_h(e);
                         tallest = tallest.max(h);
                         scrutinee.push(e);

@@ -238,6 +238,7 @@ fn modification_span(decl: &Decl) -> Option<Span> {
         Decl::Remove(r) => Some(r.span),
         Decl::Extend(e) => Some(e.name.span),
         Decl::Amend(a) => Some(a.name.span),
+        Decl::AmendGroup(a) => Some(a.name.span),
         Decl::Rank(r) if r.overrides => Some(r.span),
         _ => None,
     }
@@ -280,6 +281,7 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
             }
             Decl::Extend(e) => extend_enum(&mut base.decls, e, diagnostics),
             Decl::Amend(a) => amend_item(&mut base.decls, a, diagnostics),
+            Decl::AmendGroup(a) => amend_group(&mut base.decls, a, diagnostics),
             Decl::Rank(r) if r.overrides => override_rank(&mut base.decls, r, diagnostics),
             Decl::Remove(r) if r.kind == RemoveKind::Input => remove_input(&mut base, &r, diagnostics),
             Decl::Remove(r) if r.kind == RemoveKind::Item => {
@@ -362,6 +364,7 @@ fn names_of(decls: &[Decl], kind: &str) -> Vec<String> {
         match (d, kind) {
             (Decl::Param(p), "param") => out.push(p.name.name.clone()),
             (Decl::Section(s), "item") => out.extend(s.items.iter().map(|i| i.name.name.clone())),
+            (Decl::Section(s), "group") => out.extend(s.caps.iter().map(|g| g.name.name.clone())),
             (Decl::Eligibility(r), "require") | (Decl::Vetoes(r), "veto") => {
                 out.extend(r.iter().map(|x| x.name.name.clone()))
             }
@@ -692,6 +695,100 @@ fn amend_item(decls: &mut [Decl], amend: AmendDecl, diagnostics: &mut Vec<Diagno
         }
     }
     item.requires.extend(amend.requires);
+}
+
+/// `amend group NAME { … }`: the inherited capped group's cap, label or members changed.
+/// Members are taken out before any is added, so `remove a  add b` swaps them. Whether an
+/// added item exists, is in the group's section and in no other group is checked on the
+/// merged policy (`check::declare_groups`), at the `add` line, as for a group written whole.
+fn amend_group(decls: &mut [Decl], amend: AmendGroupDecl, diagnostics: &mut Vec<Diagnostic>) {
+    let candidates = names_of(decls, "group");
+    let group = decls.iter_mut().find_map(|d| match d {
+        Decl::Section(s) => s.caps.iter_mut().find(|g| g.name.name == amend.name.name),
+        _ => None,
+    });
+    let Some(group) = group else {
+        let name = &amend.name.name;
+        let close = crate::check::did_you_mean(name, candidates.iter().map(String::as_str));
+        let add = "a new group is added by reopening its section: `section NAME { group … }`";
+        diagnostics.push(
+            Diagnostic::error(
+                codes::NOTHING_TO_OVERRIDE,
+                format!("cannot amend group `{name}`: the extended policy has no such group"),
+                amend.name.span,
+                format!("no group `{name}` to amend"),
+            )
+            .with_help(match close {
+                Some(c) => format!("did you mean `{c}`? Or, {add}"),
+                None => format!("check the name against the extended policy's `group`s; {add}"),
+            }),
+        );
+        return;
+    };
+    if let Some(cap) = amend.cap {
+        group.cap = cap;
+    }
+    if amend.label.is_some() {
+        group.label = amend.label;
+    }
+    let mut last_removed = None;
+    for m in &amend.remove {
+        let before = group.members.len();
+        group.members.retain(|x| x.name != m.name);
+        if group.members.len() < before {
+            last_removed = Some(m.span);
+            continue;
+        }
+        let names: Vec<&str> = group.members.iter().map(|x| x.name.as_str()).collect();
+        let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        let help = match crate::check::did_you_mean(&m.name, names.iter().copied()) {
+            Some(c) => format!("did you mean `{c}`? The group's members are {}", listed.join(", ")),
+            None => format!("the group's members are {}", listed.join(", ")),
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                codes::NOTHING_TO_OVERRIDE,
+                format!("cannot remove `{}` from group `{}`: it is not a member", m.name, group.name.name),
+                m.span,
+                "not in this group",
+            )
+            .with_help(help),
+        );
+    }
+    for m in amend.add {
+        if let Some(there) = group.members.iter().find(|x| x.name == m.name) {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::BAD_GROUP,
+                    format!("item `{}` is already in group `{}`", m.name, group.name.name),
+                    m.span,
+                    "already a member",
+                )
+                .with_label(there.span, "listed here")
+                .with_help("drop it from `add`"),
+            );
+            continue;
+        }
+        group.members.push(m);
+    }
+    if let (Some(span), true) = (last_removed, group.members.len() < 2) {
+        let left = match group.members.first() {
+            Some(m) => format!("only `{}`", m.name),
+            None => "no item".to_string(),
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                codes::BAD_GROUP,
+                format!("group `{}` would be left with {left}", group.name.name),
+                span,
+                "the last removal leaves fewer than two items",
+            )
+            .with_help(
+                "a group caps two or more items together: `add` another item, or cap a single item \
+                 with `amend item NAME { cap N }`",
+            ),
+        );
+    }
 }
 
 /// `override rank { … }`: the child's ranking replaces the inherited one.

@@ -77,6 +77,7 @@ fn fmt_lays_out_an_amended_group_and_keeps_it() {
 fn doc_shows_the_amended_group() {
     let (code, out, err) = jifen(&["doc", "tests/extends/good/draft_2027.policy"], None);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("年龄、人才与社保合计"), "{out}");
-    assert!(out.contains("60"), "{out}");
+    // draft_2027's group: the label amended, si_points added, the cap raised to 60.
+    assert!(out.contains("年龄、人才与社保合计 (`age_talent`)"), "{out}");
+    assert!(out.contains("社保年限 (si_points) together count at most 60 points"), "{out}");
 }

@@ -208,7 +208,11 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
                     out.push(Change { field: Some("member"), new: Some(m.clone()), ..change("added", "group", &g.id) });
                 }
                 for m in was.iter().filter(|m| !now.contains(m)) {
-                    out.push(Change { field: Some("member"), old: Some(m.clone()), ..change("removed", "group", &g.id) });
+                    out.push(Change {
+                        field: Some("member"),
+                        old: Some(m.clone()),
+                        ..change("removed", "group", &g.id)
+                    });
                 }
             }
         }

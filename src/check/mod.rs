@@ -956,11 +956,7 @@ impl<'a> Checker<'a> {
     fn in_two_groups(&mut self, name: &str, span: Span, other: Span, capped: bool) {
         // In one file the later mention is the second; across files, the one in the file
         // checked (an `amend group … { add … }` of a child) is.
-        let later = if other.file == span.file {
-            other.start > span.start
-        } else {
-            other.file == self.root_file
-        };
+        let later = if other.file == span.file { other.start > span.start } else { other.file == self.root_file };
         let (second, first) = if later { (other, span) } else { (span, other) };
         let d = if capped {
             Diagnostic::error(codes::BAD_GROUP, format!("item `{name}` is in two groups"), second, "second group")

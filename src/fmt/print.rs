@@ -414,7 +414,10 @@ impl<'a, 't> Printer<'a, 't> {
         for (word, names) in [("add", &a.add), ("remove", &a.remove)] {
             if let (Some(first), Some(last)) = (names.first(), names.last()) {
                 let list: Vec<&str> = names.iter().map(|m| m.name.as_str()).collect();
-                parts.push((first.span.start, vec![line(INDENT, format!("{word} {}", list.join(", ")), last.span.end as usize)]));
+                parts.push((
+                    first.span.start,
+                    vec![line(INDENT, format!("{word} {}", list.join(", ")), last.span.end as usize)],
+                ));
             }
         }
         parts.sort_by_key(|(start, _)| *start);

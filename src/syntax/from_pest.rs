@@ -337,15 +337,8 @@ impl Builder {
                 let mut inner = pair.children();
                 let docs = self.docs(inner.next()?);
                 let name = self.ident(inner.next()?);
-                let mut amend = AmendGroupDecl {
-                    docs,
-                    name,
-                    cap: None,
-                    label: None,
-                    add: Vec::new(),
-                    remove: Vec::new(),
-                    span,
-                };
+                let mut amend =
+                    AmendGroupDecl { docs, name, cap: None, label: None, add: Vec::new(), remove: Vec::new(), span };
                 for part in inner {
                     match part.as_rule() {
                         Rule::item_cap => amend.cap = part.children().next().map(|e| self.expr(e)),

@@ -272,6 +272,9 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
     // Inputs left unread by a `remove item`, said once the whole child is applied (a later
     // `remove input` of the same name is the fix, and then there is nothing to say).
     let mut unread: Vec<(String, Diagnostic)> = Vec::new();
+    // Items the child removed: inherited tests that still expect them are told at the
+    // `remove item`, once the child's own `override test`s have been applied.
+    let mut removed_items: Vec<(String, Span)> = Vec::new();
     for decl in child.decls {
         match decl {
             Decl::Override(Override::Input(fields)) => {
@@ -292,6 +295,7 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
                     continue;
                 }
                 note_inputs_left_unread(&base, &read_before, &r, &mut unread);
+                removed_items.push((r.name.clone(), r.span));
             }
             Decl::Override(Override::RenamedTest { old, test })
                 if old.value != test.name.value && names_of(&base.decls, "test").contains(&test.name.value) =>
@@ -346,6 +350,9 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
             }
             other => base.decls.push(other),
         }
+    }
+    for (name, span) in removed_items {
+        expectations_of_removed_item(&mut base.decls, &name, span, diagnostics);
     }
     let inputs = names_of(&base.decls, "input");
     for (name, warning) in unread {
@@ -695,6 +702,35 @@ fn amend_item(decls: &mut [Decl], amend: AmendDecl, diagnostics: &mut Vec<Diagno
         }
     }
     item.requires.extend(amend.requires);
+}
+
+/// Inherited tests that still `expect item NAME` of an item the child removed: one error at
+/// the `remove item`, each such expectation a label, and the expectations dropped so that
+/// the extended policy's tests are not reported as naming an unknown item.
+fn expectations_of_removed_item(decls: &mut [Decl], name: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
+    let mut found: Vec<(String, Span)> = Vec::new();
+    for decl in decls.iter_mut() {
+        let Decl::Test(t) = decl else { continue };
+        t.expect.retain(|e| {
+            let inherited = e.is_item && e.target.name == name && e.target.span.file != span.file;
+            if inherited {
+                found.push((t.name.value.clone(), e.target.span));
+            }
+            !inherited
+        });
+    }
+    let Some((first, _)) = found.first() else { return };
+    let title = match found.len() {
+        1 => format!("item `{name}` is removed, but the inherited test \"{first}\" expects it"),
+        n => format!("item `{name}` is removed, but {n} inherited tests expect it"),
+    };
+    let mut d = Diagnostic::error(codes::UNKNOWN_ITEM, title, span, "removed here");
+    for (_, at) in &found {
+        d = d.with_label(*at, "expected here");
+    }
+    diagnostics.push(d.with_help(format!(
+        "in this file, `override test \"{first}\" {{ … }}` without `item {name}`, or `remove test \"{first}\"`"
+    )));
 }
 
 /// `amend group NAME { … }`: the inherited capped group's cap, label or members changed.

@@ -1,7 +1,7 @@
 //! Reading a policy and the chain of policies it `extends`, and merging them into one
 //! AST in which every span still points into the file it came from.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{codes, Diagnostic};
@@ -351,9 +351,7 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
             other => base.decls.push(other),
         }
     }
-    for (name, span) in removed_items {
-        expectations_of_removed_item(&mut base.decls, &name, span, diagnostics);
-    }
+    expectations_of_removed_items(&mut base.decls, &removed_items, diagnostics);
     let inputs = names_of(&base.decls, "input");
     for (name, warning) in unread {
         if inputs.contains(&name) {
@@ -704,33 +702,59 @@ fn amend_item(decls: &mut [Decl], amend: AmendDecl, diagnostics: &mut Vec<Diagno
     item.requires.extend(amend.requires);
 }
 
-/// Inherited tests that still `expect item NAME` of an item the child removed: one error at
-/// the `remove item`, each such expectation a label, and the expectations dropped so that
-/// the extended policy's tests are not reported as naming an unknown item.
-fn expectations_of_removed_item(decls: &mut [Decl], name: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
-    let mut found: Vec<(String, Span)> = Vec::new();
+/// Inherited tests that still `expect item NAME` of an item the child removed: one error per
+/// removed item at its `remove item`, each such expectation a label, and the expectations
+/// dropped so that the extended policy's tests are not reported as naming an unknown item.
+/// One pass over the tests, whatever the number of removals.
+fn expectations_of_removed_items(decls: &mut [Decl], removed: &[(String, Span)], diagnostics: &mut Vec<Diagnostic>) {
+    if removed.is_empty() {
+        return;
+    }
+    let index: HashMap<&str, usize> = removed.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect();
+    let mut found: Vec<Vec<(String, Span)>> = vec![Vec::new(); removed.len()];
     for decl in decls.iter_mut() {
         let Decl::Test(t) = decl else { continue };
         t.expect.retain(|e| {
-            let inherited = e.is_item && e.target.name == name && e.target.span.file != span.file;
-            if inherited {
-                found.push((t.name.value.clone(), e.target.span));
+            let hit = if e.is_item { index.get(e.target.name.as_str()) } else { None };
+            match hit {
+                Some(&i) if e.target.span.file != removed[i].1.file => {
+                    found[i].push((t.name.value.clone(), e.target.span));
+                    false
+                }
+                _ => true,
             }
-            !inherited
         });
     }
-    let Some((first, _)) = found.first() else { return };
-    let title = match found.len() {
-        1 => format!("item `{name}` is removed, but the inherited test \"{first}\" expects it"),
-        n => format!("item `{name}` is removed, but {n} inherited tests expect it"),
-    };
-    let mut d = Diagnostic::error(codes::UNKNOWN_ITEM, title, span, "removed here");
-    for (_, at) in &found {
-        d = d.with_label(*at, "expected here");
+    for ((name, span), found) in removed.iter().zip(found) {
+        let Some((first, _)) = found.first() else { continue };
+        let title = match found.len() {
+            1 => format!("item `{name}` is removed, but the inherited test \"{first}\" expects it"),
+            n => format!("item `{name}` is removed, but {n} inherited tests expect it"),
+        };
+        let mut d = Diagnostic::error(codes::UNKNOWN_ITEM, title, *span, "removed here");
+        for (_, at) in &found {
+            d = d.with_label(*at, "expected here");
+        }
+        diagnostics.push(d.with_help(format!(
+            "in this file, `override test \"{first}\" {{ … }}` without `item {name}`, or `remove test \"{first}\"`"
+        )));
     }
-    diagnostics.push(d.with_help(format!(
-        "in this file, `override test \"{first}\" {{ … }}` without `item {name}`, or `remove test \"{first}\"`"
-    )));
+}
+
+/// The help of a `remove` that names no member: the closest member and the members, for a
+/// group small enough to list (a suggestion compares the name with each member).
+fn members_help(name: &str, members: &[Ident], removed: &HashSet<String>) -> String {
+    const LISTED: usize = 20;
+    let names: Vec<&str> =
+        members.iter().map(|x| x.name.as_str()).filter(|n| !removed.contains(*n)).take(LISTED + 1).collect();
+    if names.len() > LISTED {
+        return "name an item the group lists, as the extended policy writes it".to_string();
+    }
+    let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match crate::check::did_you_mean(name, names.iter().copied()) {
+        Some(c) => format!("did you mean `{c}`? The group's members are {}", listed.join(", ")),
+        None => format!("the group's members are {}", listed.join(", ")),
+    }
 }
 
 /// `amend group NAME { … }`: the inherited capped group's cap, label or members changed.
@@ -767,20 +791,16 @@ fn amend_group(decls: &mut [Decl], amend: AmendGroupDecl, diagnostics: &mut Vec<
     if amend.label.is_some() {
         group.label = amend.label;
     }
+    // Members by name: each `remove` and `add` is one lookup, however long the lists are.
+    let mut current: HashMap<String, Span> = group.members.iter().map(|x| (x.name.clone(), x.span)).collect();
+    let mut removed: HashSet<String> = HashSet::new();
     let mut last_removed = None;
     for m in &amend.remove {
-        let before = group.members.len();
-        group.members.retain(|x| x.name != m.name);
-        if group.members.len() < before {
+        if current.remove(&m.name).is_some() {
+            removed.insert(m.name.clone());
             last_removed = Some(m.span);
             continue;
         }
-        let names: Vec<&str> = group.members.iter().map(|x| x.name.as_str()).collect();
-        let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-        let help = match crate::check::did_you_mean(&m.name, names.iter().copied()) {
-            Some(c) => format!("did you mean `{c}`? The group's members are {}", listed.join(", ")),
-            None => format!("the group's members are {}", listed.join(", ")),
-        };
         diagnostics.push(
             Diagnostic::error(
                 codes::NOTHING_TO_OVERRIDE,
@@ -788,11 +808,12 @@ fn amend_group(decls: &mut [Decl], amend: AmendGroupDecl, diagnostics: &mut Vec<
                 m.span,
                 "not in this group",
             )
-            .with_help(help),
+            .with_help(members_help(&m.name, &group.members, &removed)),
         );
     }
+    group.members.retain(|x| !removed.contains(&x.name));
     for m in amend.add {
-        if let Some(there) = group.members.iter().find(|x| x.name == m.name) {
+        if let Some(there) = current.get(&m.name) {
             diagnostics.push(
                 Diagnostic::error(
                     codes::BAD_GROUP,
@@ -800,11 +821,12 @@ fn amend_group(decls: &mut [Decl], amend: AmendGroupDecl, diagnostics: &mut Vec<
                     m.span,
                     "already a member",
                 )
-                .with_label(there.span, "listed here")
+                .with_label(*there, "listed here")
                 .with_help("drop it from `add`"),
             );
             continue;
         }
+        current.insert(m.name.clone(), m.span);
         group.members.push(m);
     }
     if let (Some(span), true) = (last_removed, group.members.len() < 2) {

@@ -185,10 +185,10 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
         }
     }
     // Capped groups: added (with the cap), removed, cap or members changed.
-    let members = |rs: &RuleSet, g: &crate::rules::CapGroupDef| {
-        let ids: Vec<&str> = g.members.iter().filter_map(|&m| rs.items.get(m as usize)).map(|i| &*i.id).collect();
-        ids.join(", ")
+    let ids = |rs: &'_ RuleSet, g: &crate::rules::CapGroupDef| -> Vec<String> {
+        g.members.iter().filter_map(|&m| rs.items.get(m as usize)).map(|i| i.id.to_string()).collect()
     };
+    let members = |rs: &RuleSet, g: &crate::rules::CapGroupDef| ids(rs, g).join(", ");
     for g in &new.caps {
         match old.caps.iter().find(|h| h.id == g.id) {
             None => out.push(Change {
@@ -199,9 +199,21 @@ pub fn rule_changes(old: &RuleSet, new: &RuleSet) -> Vec<Change> {
                 if h.cap != g.cap {
                     out.push(changed("group", &g.id, "cap", old.show_points(h.cap), new.show_points(g.cap)));
                 }
-                let (a, b) = (members(old, h), members(new, g));
-                if a != b {
-                    out.push(changed("group", &g.id, "members", a, b));
+                if h.label != g.label {
+                    let text = |l: &Option<std::sync::Arc<str>>| l.as_deref().unwrap_or("none").to_string();
+                    out.push(changed("group", &g.id, "label", text(&h.label), text(&g.label)));
+                }
+                // Each member added or removed is one line, as a precondition is.
+                let (was, now) = (ids(old, h), ids(new, g));
+                for m in now.iter().filter(|m| !was.contains(m)) {
+                    out.push(Change { field: Some("member"), new: Some(m.clone()), ..change("added", "group", &g.id) });
+                }
+                for m in was.iter().filter(|m| !now.contains(m)) {
+                    out.push(Change {
+                        field: Some("member"),
+                        old: Some(m.clone()),
+                        ..change("removed", "group", &g.id)
+                    });
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! Reading a policy and the chain of policies it `extends`, and merging them into one
 //! AST in which every span still points into the file it came from.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{codes, Diagnostic};
@@ -238,6 +238,7 @@ fn modification_span(decl: &Decl) -> Option<Span> {
         Decl::Remove(r) => Some(r.span),
         Decl::Extend(e) => Some(e.name.span),
         Decl::Amend(a) => Some(a.name.span),
+        Decl::AmendGroup(a) => Some(a.name.span),
         Decl::Rank(r) if r.overrides => Some(r.span),
         _ => None,
     }
@@ -271,6 +272,9 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
     // Inputs left unread by a `remove item`, said once the whole child is applied (a later
     // `remove input` of the same name is the fix, and then there is nothing to say).
     let mut unread: Vec<(String, Diagnostic)> = Vec::new();
+    // Items the child removed: inherited tests that still expect them are told at the
+    // `remove item`, once the child's own `override test`s have been applied.
+    let mut removed_items: Vec<(String, Span)> = Vec::new();
     for decl in child.decls {
         match decl {
             Decl::Override(Override::Input(fields)) => {
@@ -280,6 +284,7 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
             }
             Decl::Extend(e) => extend_enum(&mut base.decls, e, diagnostics),
             Decl::Amend(a) => amend_item(&mut base.decls, a, diagnostics),
+            Decl::AmendGroup(a) => amend_group(&mut base.decls, a, diagnostics),
             Decl::Rank(r) if r.overrides => override_rank(&mut base.decls, r, diagnostics),
             Decl::Remove(r) if r.kind == RemoveKind::Input => remove_input(&mut base, &r, diagnostics),
             Decl::Remove(r) if r.kind == RemoveKind::Item => {
@@ -290,6 +295,7 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
                     continue;
                 }
                 note_inputs_left_unread(&base, &read_before, &r, &mut unread);
+                removed_items.push((r.name.clone(), r.span));
             }
             Decl::Override(Override::RenamedTest { old, test })
                 if old.value != test.name.value && names_of(&base.decls, "test").contains(&test.name.value) =>
@@ -345,6 +351,7 @@ fn apply(mut base: PolicyFile, child: PolicyFile, diagnostics: &mut Vec<Diagnost
             other => base.decls.push(other),
         }
     }
+    expectations_of_removed_items(&mut base.decls, &removed_items, diagnostics);
     let inputs = names_of(&base.decls, "input");
     for (name, warning) in unread {
         if inputs.contains(&name) {
@@ -362,6 +369,7 @@ fn names_of(decls: &[Decl], kind: &str) -> Vec<String> {
         match (d, kind) {
             (Decl::Param(p), "param") => out.push(p.name.name.clone()),
             (Decl::Section(s), "item") => out.extend(s.items.iter().map(|i| i.name.name.clone())),
+            (Decl::Section(s), "group") => out.extend(s.caps.iter().map(|g| g.name.name.clone())),
             (Decl::Eligibility(r), "require") | (Decl::Vetoes(r), "veto") => {
                 out.extend(r.iter().map(|x| x.name.name.clone()))
             }
@@ -704,6 +712,153 @@ fn amend_item(decls: &mut [Decl], amend: AmendDecl, diagnostics: &mut Vec<Diagno
         }
     }
     item.requires.extend(amend.requires);
+}
+
+/// Inherited tests that still `expect item NAME` of an item the child removed: one error per
+/// removed item at its `remove item`, each such expectation a label, and the expectations
+/// dropped so that the extended policy's tests are not reported as naming an unknown item.
+/// One pass over the tests, whatever the number of removals.
+fn expectations_of_removed_items(decls: &mut [Decl], removed: &[(String, Span)], diagnostics: &mut Vec<Diagnostic>) {
+    if removed.is_empty() {
+        return;
+    }
+    let index: HashMap<&str, usize> = removed.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect();
+    let mut found: Vec<Vec<(String, Span)>> = vec![Vec::new(); removed.len()];
+    for decl in decls.iter_mut() {
+        let Decl::Test(t) = decl else { continue };
+        t.expect.retain(|e| {
+            let hit = if e.is_item { index.get(e.target.name.as_str()) } else { None };
+            match hit {
+                Some(&i) if e.target.span.file != removed[i].1.file => {
+                    found[i].push((t.name.value.clone(), e.target.span));
+                    false
+                }
+                _ => true,
+            }
+        });
+    }
+    for ((name, span), found) in removed.iter().zip(found) {
+        let Some((first, _)) = found.first() else { continue };
+        let title = match found.len() {
+            1 => format!("item `{name}` is removed, but the inherited test \"{first}\" expects it"),
+            n => format!("item `{name}` is removed, but {n} inherited tests expect it"),
+        };
+        let mut d = Diagnostic::error(codes::UNKNOWN_ITEM, title, *span, "removed here");
+        for (_, at) in &found {
+            d = d.with_label(*at, "expected here");
+        }
+        diagnostics.push(d.with_help(format!(
+            "in this file, `override test \"{first}\" {{ … }}` without `item {name}`, or `remove test \"{first}\"`"
+        )));
+    }
+}
+
+/// The help of a `remove` that names no member: the closest member and the members, for a
+/// group small enough to list (a suggestion compares the name with each member).
+fn members_help(name: &str, members: &[Ident], removed: &HashSet<String>) -> String {
+    const LISTED: usize = 20;
+    let names: Vec<&str> =
+        members.iter().map(|x| x.name.as_str()).filter(|n| !removed.contains(*n)).take(LISTED + 1).collect();
+    if names.len() > LISTED {
+        return "name an item the group lists, as the extended policy writes it".to_string();
+    }
+    let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match crate::check::did_you_mean(name, names.iter().copied()) {
+        Some(c) => format!("did you mean `{c}`? The group's members are {}", listed.join(", ")),
+        None => format!("the group's members are {}", listed.join(", ")),
+    }
+}
+
+/// `amend group NAME { … }`: the inherited capped group's cap, label or members changed.
+/// Members are taken out before any is added, so `remove a  add b` swaps them. Whether an
+/// added item exists, is in the group's section and in no other group is checked on the
+/// merged policy (`check::declare_groups`), at the `add` line, as for a group written whole.
+fn amend_group(decls: &mut [Decl], amend: AmendGroupDecl, diagnostics: &mut Vec<Diagnostic>) {
+    let candidates = names_of(decls, "group");
+    let group = decls.iter_mut().find_map(|d| match d {
+        Decl::Section(s) => s.caps.iter_mut().find(|g| g.name.name == amend.name.name),
+        _ => None,
+    });
+    let Some(group) = group else {
+        let name = &amend.name.name;
+        let close = crate::check::did_you_mean(name, candidates.iter().map(String::as_str));
+        let add = "a new group is added by reopening its section: `section NAME { group … }`";
+        diagnostics.push(
+            Diagnostic::error(
+                codes::NOTHING_TO_OVERRIDE,
+                format!("cannot amend group `{name}`: the extended policy has no such group"),
+                amend.name.span,
+                format!("no group `{name}` to amend"),
+            )
+            .with_help(match close {
+                Some(c) => format!("did you mean `{c}`? Or, {add}"),
+                None => format!("check the name against the extended policy's `group`s; {add}"),
+            }),
+        );
+        return;
+    };
+    if let Some(cap) = amend.cap {
+        group.cap = cap;
+    }
+    if amend.label.is_some() {
+        group.label = amend.label;
+    }
+    // Members by name: each `remove` and `add` is one lookup, however long the lists are.
+    let mut current: HashMap<String, Span> = group.members.iter().map(|x| (x.name.clone(), x.span)).collect();
+    let mut removed: HashSet<String> = HashSet::new();
+    let mut last_removed = None;
+    for m in &amend.remove {
+        if current.remove(&m.name).is_some() {
+            removed.insert(m.name.clone());
+            last_removed = Some(m.span);
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::error(
+                codes::NOTHING_TO_OVERRIDE,
+                format!("cannot remove `{}` from group `{}`: it is not a member", m.name, group.name.name),
+                m.span,
+                "not in this group",
+            )
+            .with_help(members_help(&m.name, &group.members, &removed)),
+        );
+    }
+    group.members.retain(|x| !removed.contains(&x.name));
+    for m in amend.add {
+        if let Some(there) = current.get(&m.name) {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::BAD_GROUP,
+                    format!("item `{}` is already in group `{}`", m.name, group.name.name),
+                    m.span,
+                    "already a member",
+                )
+                .with_label(*there, "listed here")
+                .with_help("drop it from `add`"),
+            );
+            continue;
+        }
+        current.insert(m.name.clone(), m.span);
+        group.members.push(m);
+    }
+    if let (Some(span), true) = (last_removed, group.members.len() < 2) {
+        let left = match group.members.first() {
+            Some(m) => format!("only `{}`", m.name),
+            None => "no item".to_string(),
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                codes::BAD_GROUP,
+                format!("group `{}` would be left with {left}", group.name.name),
+                span,
+                "the last removal leaves fewer than two items",
+            )
+            .with_help(
+                "a group caps two or more items together: `add` another item, or cap a single item \
+                 with `amend item NAME { cap N }`",
+            ),
+        );
+    }
 }
 
 /// `override rank { … }`: the child's ranking replaces the inherited one.

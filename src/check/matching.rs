@@ -212,9 +212,9 @@ impl<'a> Checker<'a> {
             String::new()
         };
         // A variant added by a child's `extend enum` that a match of the parent does not
-        // cover: the mistake is in the child, so the error stands at the `extend`, with the
-        // parent's match as a second label.
-        let added: Vec<(String, Span)> = missing
+        // cover: the mistake is in the child. It is noted here and reported once per added
+        // variant, at the `extend`, with each such match as a label (see `report_added_variants`).
+        let mut added: Vec<(String, Span)> = missing
             .iter()
             .flat_map(|c| decompose(*c, sizes).into_iter().zip(kinds))
             .filter_map(|(i, k)| match k {
@@ -223,21 +223,14 @@ impl<'a> Checker<'a> {
             })
             .filter(|(_, at)| at.file != span.file)
             .collect();
-        if let Some((variant, at)) = added.first() {
-            let parent = self.sources.name(span.file).to_string();
-            self.error(
-                Diagnostic::error(
-                    codes::NON_EXHAUSTIVE,
-                    format!("`{variant}`, added here, is not covered by a `match` of {parent}"),
-                    *at,
-                    "added by `extend enum`",
-                )
-                .with_label(span, format!("this `match` has no arm for `{variant}`"))
-                .with_help(format!(
-                    "in this file, `override` the item (or `let`) that holds this `match` with an arm \
-                     for `{variant}`, or give the `match` in {parent} a final `_ => …` arm"
-                )),
-            );
+        if !added.is_empty() {
+            added.sort_by_key(|(_, at)| (at.file.0, at.start));
+            added.dedup_by_key(|(_, at)| *at);
+            for (variant, at) in added {
+                if !self.uncovered_added.iter().any(|(_, a, m)| *a == at && *m == span) {
+                    self.uncovered_added.push((variant, at, span));
+                }
+            }
             return;
         }
         self.error(
@@ -252,6 +245,50 @@ impl<'a> Checker<'a> {
             )
             .with_help(format!("add an arm for each missing case, e.g. `{} => 0`, or a final `_ => …`", shown[0])),
         );
+    }
+
+    /// E0401 for each variant a child's `extend enum` added that `match`es of the extended
+    /// policy do not cover: one error at the variant, every such `match` a label, so that the
+    /// child's author sees at once all the matches to update.
+    pub(super) fn report_added_variants(&mut self) {
+        let noted = std::mem::take(&mut self.uncovered_added);
+        let mut variants: Vec<(String, Span)> = Vec::new();
+        for (variant, at, _) in &noted {
+            if !variants.iter().any(|(_, a)| a == at) {
+                variants.push((variant.clone(), *at));
+            }
+        }
+        for (variant, at) in variants {
+            let matches: Vec<Span> = noted.iter().filter(|(_, a, _)| *a == at).map(|(_, _, m)| *m).collect();
+            let mut parents: Vec<&str> = Vec::new();
+            for m in &matches {
+                let name = self.sources.name(m.file);
+                if !parents.contains(&name) {
+                    parents.push(name);
+                }
+            }
+            let parent = parents.join(", ");
+            let (title, which, each) = match matches.len() {
+                1 => (
+                    format!("`{variant}`, added here, is not covered by a `match` of {parent}"),
+                    "the item (or `let`) that holds this `match`",
+                    "the `match`",
+                ),
+                n => (
+                    format!("`{variant}`, added here, is not covered by {n} `match`es of {parent}"),
+                    "each item (or `let`) that holds one of these `match`es",
+                    "each `match`",
+                ),
+            };
+            let mut d = Diagnostic::error(codes::NON_EXHAUSTIVE, title, at, "added by `extend enum`");
+            for m in &matches {
+                d = d.with_label(*m, format!("this `match` has no arm for `{variant}`"));
+            }
+            let d = d.with_help(format!(
+                "in this file, `override` {which} with an arm for `{variant}`, or give {each} in {parent} a final `_ => …` arm"
+            ));
+            self.error(d);
+        }
     }
 
     fn case_text(&self, case: usize, kinds: &[Ty], sizes: &[usize]) -> String {

@@ -83,6 +83,9 @@ struct Reads {
 
 pub(crate) struct Checker<'a> {
     sources: &'a SourceMap,
+    /// The file checked (a child's, when it extends another): of two places that clash, the
+    /// one written here is where the mistake is reported.
+    root_file: crate::source::FileId,
     diags: Vec<Diagnostic>,
     enums: Vec<EnumInfo>,
     enum_index: HashMap<String, u16>,
@@ -123,6 +126,9 @@ pub(crate) struct Checker<'a> {
     units: Vec<rules::UnitDef>,
     /// Each unit by its plural and its singular form.
     unit_index: HashMap<String, (rules::Unit, units::UnitOrigin)>,
+    /// Variants added by a child's `extend enum` (name, where added) left uncovered by a
+    /// `match` of the extended policy (where the match is): reported together at the end.
+    uncovered_added: Vec<(String, Span, Span)>,
 }
 
 /// The work all did-you-mean suggestions of one policy may take (see [`did_you_mean_within`]):
@@ -150,6 +156,7 @@ struct Size {
 pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>, Vec<Diagnostic>) {
     let mut checker = Checker {
         sources,
+        root_file: policy.header.id.span.file,
         diags: Vec::new(),
         enums: Vec::new(),
         enum_index: HashMap::new(),
@@ -178,6 +185,7 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         row_scope: None,
         units: Vec::new(),
         unit_index: HashMap::new(),
+        uncovered_added: Vec::new(),
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
@@ -320,6 +328,7 @@ impl<'a> Checker<'a> {
         ruleset.rank = self.rank(policy, &ruleset);
         ruleset.tests = self.tests(policy, &ruleset);
         ruleset.lets = std::mem::take(&mut self.kept_lets);
+        self.report_added_variants();
         ruleset.fold_constants();
         let facts = ranges::analyse(&ruleset, self);
         // After an error, a use may be the misspelt or rejected one: "never read" would be an echo.
@@ -986,7 +995,9 @@ impl<'a> Checker<'a> {
     }
 
     fn in_two_groups(&mut self, name: &str, span: Span, other: Span, capped: bool) {
-        let later = other.file == span.file && other.start > span.start;
+        // In one file the later mention is the second; across files, the one in the file
+        // checked (an `amend group … { add … }` of a child) is.
+        let later = if other.file == span.file { other.start > span.start } else { other.file == self.root_file };
         let (second, first) = if later { (other, span) } else { (span, other) };
         let d = if capped {
             Diagnostic::error(codes::BAD_GROUP, format!("item `{name}` is in two groups"), second, "second group")

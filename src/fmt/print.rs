@@ -158,6 +158,7 @@ impl<'a, 't> Printer<'a, 't> {
             Decl::Enum(e) => self.enum_decl(e, ""),
             Decl::Extend(e) => self.enum_decl(e, "extend "),
             Decl::Amend(a) => self.amend(a),
+            Decl::AmendGroup(a) => self.amend_group(a),
             Decl::Input(fields) => self.input(fields, prev_end, ""),
             Decl::Param(p) => self.param(p, ""),
             Decl::Let(l) => self.let_decl(l, ""),
@@ -407,6 +408,36 @@ impl<'a, 't> Printer<'a, 't> {
         }
         members.sort_by_key(|(start, _)| *start);
         out.extend(members.into_iter().flat_map(|(_, lines)| lines));
+        out.push(closer(0, a.span.end as usize));
+        out
+    }
+
+    /// `amend group NAME { … }`: its parts in the order written; the items of several `add`
+    /// (or `remove`) lines are listed on the first one's line.
+    fn amend_group(&self, a: &AmendGroupDecl) -> Lines {
+        let mut out =
+            vec![line(0, format!("amend group {} {{", a.name.name), self.scan.open_after(a.name.span.end as usize))];
+        let mut parts: Vec<(u32, Lines)> = Vec::new();
+        if let Some(label) = &a.label {
+            parts.push((
+                label.span.start,
+                vec![line(INDENT, format!("label {}", quote(&label.value)), label.span.end as usize)],
+            ));
+        }
+        if let Some(cap) = &a.cap {
+            parts.push((cap.span.start, prefixed("cap ", self.expr(cap, INDENT))));
+        }
+        for (word, names) in [("add", &a.add), ("remove", &a.remove)] {
+            if let (Some(first), Some(last)) = (names.first(), names.last()) {
+                let list: Vec<&str> = names.iter().map(|m| m.name.as_str()).collect();
+                parts.push((
+                    first.span.start,
+                    vec![line(INDENT, format!("{word} {}", list.join(", ")), last.span.end as usize)],
+                ));
+            }
+        }
+        parts.sort_by_key(|(start, _)| *start);
+        out.extend(parts.into_iter().flat_map(|(_, lines)| lines));
         out.push(closer(0, a.span.end as usize));
         out
     }

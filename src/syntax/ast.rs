@@ -76,6 +76,8 @@ pub enum Decl {
     /// `extend enum NAME { … }`: variants added to an inherited enum.
     Extend(EnumDecl),
     Amend(AmendDecl),
+    /// `amend group NAME { … }`: an inherited capped group changed.
+    AmendGroup(AmendGroupDecl),
     Plan(PlanDecl),
     Output(OutputDecl),
     Record(RecordDecl),
@@ -157,6 +159,21 @@ pub struct AmendDecl {
     pub requires: Vec<Requirement>,
     /// Preconditions removed, by their reason.
     pub unrequire: Vec<Text>,
+    pub span: Span,
+}
+
+/// `amend group NAME { cap N  label "…"  add a, b  remove c }`: parts of an inherited
+/// capped group changed, the rest kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AmendGroupDecl {
+    pub docs: Docs,
+    pub name: Ident,
+    pub cap: Option<Expr>,
+    pub label: Option<Text>,
+    /// Items added to the group, each as written.
+    pub add: Vec<Ident>,
+    /// Members taken out of the group (they stay items of the section).
+    pub remove: Vec<Ident>,
     pub span: Span,
 }
 

@@ -332,6 +332,24 @@ impl Builder {
                 }
                 Decl::Amend(amend)
             }
+            Rule::amend_group => {
+                let span = self.span(&pair);
+                let mut inner = pair.children();
+                let docs = self.docs(inner.next()?);
+                let name = self.ident(inner.next()?);
+                let mut amend =
+                    AmendGroupDecl { docs, name, cap: None, label: None, add: Vec::new(), remove: Vec::new(), span };
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::item_cap => amend.cap = part.children().next().map(|e| self.expr(e)),
+                        Rule::amend_label => amend.label = part.children().next().map(|l| self.text(l)),
+                        Rule::members_add => amend.add.extend(part.children().map(|m| self.ident(m))),
+                        Rule::members_remove => amend.remove.extend(part.children().map(|m| self.ident(m))),
+                        _ => {}
+                    }
+                }
+                Decl::AmendGroup(amend)
+            }
             Rule::section_decl => Decl::Section(self.section_decl(pair)),
             Rule::eligibility_decl | Rule::vetoes_decl => {
                 let is_eligibility = pair.as_rule() == Rule::eligibility_decl;
@@ -1305,6 +1323,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_extends
             | Rule::kw_extend
             | Rule::kw_amend
+            | Rule::kw_add
             | Rule::kw_enum
             | Rule::kw_input
             | Rule::kw_param

@@ -627,8 +627,10 @@ fn records_and_rows_in_an_editor() {
     let published = server.notification("textDocument/publishDiagnostics");
     assert_eq!(published["diagnostics"], json!([]), "the example checks clean");
     let mut hover = |needle: &str, nth: usize| {
-        let answer = server
-            .request("textDocument/hover", json!({ "textDocument": document, "position": position_of(&text, needle, nth) }));
+        let answer = server.request(
+            "textDocument/hover",
+            json!({ "textDocument": document, "position": position_of(&text, needle, nth) }),
+        );
         answer["contents"]["value"].as_str().unwrap_or("").to_string()
     };
     let fields = ["start: date \"起始日期\"", "months: months 0..=600 \"月数\"", "base: yuan 0.. \"缴费基数\""];

@@ -4,7 +4,10 @@
 //!
 //! Initial values can be given in the query string, by input name:
 //! `/?age=30&si_months=6&education=bachelor_with_degree` (booleans as `true`/`false`,
-//! an optional fact as `absent`).
+//! an optional fact as `absent`; a list's rows as the JSON array the API takes,
+//! `?periods=[{"months":24,"base":8000}]`). A list of records is edited row by row: a row
+//! is added (up to the list's `max`) from a template of the record's fields and removed by
+//! its own button; the script sends the rows as an array of objects.
 
 use std::fmt::Write;
 

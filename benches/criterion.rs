@@ -5,6 +5,8 @@
 //! - compile `2025.policy` (with the `2024.policy` it extends)
 //! - evaluate 1,000 applicants with the compiled rule set, and with the hand-written
 //!   2025 rules (`benches/common/handwritten.rs`) as the speed limit
+//! - evaluate 1,000 applicants of `examples/other_city.policy` (dates, a list of periods,
+//!   fractional points), with the compiled scorer and with the reference evaluator
 //! - `jifen batch` and `jifen diff` end to end on `BENCH_ROWS` generated applicants
 //!   (default 100,000), through the release binary
 
@@ -15,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{handwritten, person, population};
+use common::{handwritten, other_city, person, population};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn compile(c: &mut Criterion) {
@@ -45,6 +47,31 @@ fn evaluate(c: &mut Criterion) {
             for p in &people {
                 let s = handwritten::score(black_box(p));
                 black_box((s.items, s.total, s.meets_standard));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn evaluate_other_city(c: &mut Criterion) {
+    let rs = other_city();
+    let applicants = population(&rs, 1_000);
+    let scorer = rs.scorer();
+    let mut group = c.benchmark_group("evaluate other_city");
+    group.throughput(Throughput::Elements(applicants.len() as u64));
+    group.bench_function("compiled", |b| {
+        let mut scores = jifen::Scores::default();
+        b.iter(|| {
+            for a in &applicants {
+                let _ = scorer.score(black_box(a), &mut scores);
+                black_box(&scores);
+            }
+        })
+    });
+    group.bench_function("reference", |b| {
+        b.iter(|| {
+            for a in &applicants {
+                black_box(rs.evaluate(black_box(a)).map(|o| o.total).unwrap_or(0));
             }
         })
     });
@@ -95,5 +122,5 @@ fn batch_and_diff(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, compile, evaluate, batch_and_diff);
+criterion_group!(benches, compile, evaluate, evaluate_other_city, batch_and_diff);
 criterion_main!(benches);

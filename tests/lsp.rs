@@ -605,3 +605,75 @@ fn wait_for_exit(child: &mut Child) -> Option<i32> {
     }
     panic!("jifen lsp did not exit within {TIMEOUT:?} of `exit`");
 }
+
+/// The records of `examples/other_city.policy` in an editor: hovering the row `p` of an
+/// aggregate, a field `p.months`, the list input and the record named in `list of Period`
+/// shows the record's fields (name, type, label); completion after `sum(p.` offers them.
+#[test]
+fn records_and_rows_in_an_editor() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/other_city.policy"))
+        .expect("the example reads");
+    let dir = workspace();
+    let path = dir.join("other_city.policy");
+    std::fs::write(&path, &text).expect("write the policy");
+    let uri = format!("file://{}", path.display());
+    let document = json!({ "uri": uri });
+    let mut server = Server::start();
+    server.initialize();
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "jifen-policy", "version": 1, "text": text } }),
+    );
+    let published = server.notification("textDocument/publishDiagnostics");
+    assert_eq!(published["diagnostics"], json!([]), "the example checks clean");
+    let mut hover = |needle: &str, nth: usize| {
+        let answer = server.request(
+            "textDocument/hover",
+            json!({ "textDocument": document, "position": position_of(&text, needle, nth) }),
+        );
+        answer["contents"]["value"].as_str().unwrap_or("").to_string()
+    };
+    let fields = ["start: date \"起始日期\"", "months: months 0..=600 \"月数\"", "base: yuan 0.. \"缴费基数\""];
+
+    // The row `p` of `sum(p.months for p in periods)`, where it is bound and where it is read.
+    for shown in [hover("p in periods)", 0), hover("p.months for", 0)] {
+        assert!(shown.contains("record Period"), "{shown}");
+        for f in fields {
+            assert!(shown.contains(f), "{f} not in {shown}");
+        }
+    }
+    // A field read from a row: its label, type and record.
+    let shown = hover("months for p in", 0);
+    assert!(shown.contains("**月数** · field `months` of record `Period`"), "{shown}");
+    assert!(shown.contains("months: months 0..=600"), "{shown}");
+    // The record named by the list input, and the list input itself.
+    let shown = hover("Period max 30", 0);
+    assert!(shown.contains("record Period") && shown.contains(fields[2]), "{shown}");
+    let shown = hover("periods:", 0);
+    assert!(shown.contains("periods: list of Period max 30"), "{shown}");
+    assert!(shown.contains("- `base`: yuan 0.. · 缴费基数"), "{shown}");
+
+    // Completion right after `sum(p.`: the record's fields, with their types and labels.
+    let mut at = position_of(&text, "p.months for p in periods where", 0);
+    at["character"] = json!(at["character"].as_u64().unwrap_or(0) + 2);
+    let completion = server.request("textDocument/completion", json!({ "textDocument": document, "position": at }));
+    let mut offered: Vec<(String, String)> = completion
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| (i["label"].as_str().unwrap_or("").to_string(), i["detail"].as_str().unwrap_or("").to_string()))
+        .collect();
+    offered.sort();
+    assert_eq!(
+        offered,
+        [
+            ("base".to_string(), "yuan 0.. · 缴费基数".to_string()),
+            ("months".to_string(), "months 0..=600 · 月数".to_string()),
+            ("start".to_string(), "date · 起始日期".to_string()),
+        ],
+        "{completion}"
+    );
+    assert_eq!(server.request("shutdown", Value::Null), Value::Null);
+    server.notify("exit", Value::Null);
+    assert_eq!(wait_for_exit(&mut server.child), Some(0));
+}

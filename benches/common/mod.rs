@@ -28,6 +28,23 @@ pub fn population(rs: &RuleSet, count: usize) -> Vec<Applicant> {
     parsed.to_vec()
 }
 
+/// The second, differently shaped policy of the benches: a birth date, a list of social
+/// insurance periods, fractional points, a shared cap and a floor (no hand-written twin:
+/// its scorer is compared with the reference evaluator).
+pub const OTHER_CITY: &str = "examples/other_city.policy";
+
+pub fn other_city() -> RuleSet {
+    let source = std::fs::read_to_string(OTHER_CITY).expect("examples/other_city.policy reads");
+    jifen::compile(OTHER_CITY, &source).expect("examples/other_city.policy compiles")
+}
+
+/// The rows of a population's list inputs, on average per applicant.
+pub fn rows_per_applicant(rs: &RuleSet, applicants: &[Applicant]) -> f64 {
+    let lists: Vec<u16> = (0..rs.inputs.len() as u16).filter(|&s| rs.record_of(s).is_some()).collect();
+    let rows: usize = applicants.iter().map(|a| lists.iter().map(|&s| a.rows(s).len()).sum::<usize>()).sum();
+    rows as f64 / applicants.len().max(1) as f64
+}
+
 /// The applicant as the hand-written rules take it.
 pub fn person(rs: &RuleSet, a: &Applicant) -> Person {
     let get = |name: &str| rs.input_slot(name).map(|s| a.values[s]).unwrap_or(Value::Absent);

@@ -3,7 +3,7 @@
 
 use lsp_types::{CompletionItem, CompletionItemKind};
 
-use super::index::{DefKind, SymbolIndex};
+use super::index::{DefKind, RecordField, SymbolIndex};
 
 /// Words that start a top-level declaration.
 const DECLARATIONS: &[&str] =
@@ -109,8 +109,12 @@ pub fn complete(before: &str, index: &SymbolIndex) -> Vec<CompletionItem> {
     let qualifier = prior.strip_suffix('.').and_then(last_word);
     // `p.` where `p` is the row of an aggregate on this line (`for p in periods`, `(p in periods`).
     if let Some(fields) = qualifier.and_then(|p| row_fields(&cx.line, p, index)) {
-        for (name, label) in fields {
-            out.push(&name, CompletionItemKind::FIELD, label, '0');
+        for f in fields {
+            let detail = Some(match &f.label {
+                Some(l) => format!("{} · {l}", f.ty),
+                None => f.ty.clone(),
+            });
+            out.push(&f.name, CompletionItemKind::FIELD, detail, '0');
         }
         return out.list;
     }
@@ -272,7 +276,7 @@ impl Completions<'_> {
 /// The fields of the record whose rows `var` runs over in `line` (`for var in LIST` or
 /// `(var in LIST`); before the list is written (`sum(p.` comes before `for p in …`), the
 /// fields of every record, if `var` names nothing else.
-fn row_fields(line: &str, var: &str, index: &SymbolIndex) -> Option<Vec<(String, Option<String>)>> {
+fn row_fields(line: &str, var: &str, index: &SymbolIndex) -> Option<Vec<RecordField>> {
     let bound = [format!("for {var} in "), format!("({var} in ")]
         .iter()
         .find_map(|head| line.split(head.as_str()).nth(1))
@@ -284,9 +288,9 @@ fn row_fields(line: &str, var: &str, index: &SymbolIndex) -> Option<Vec<(String,
     if index.records.is_empty() || index.defs.iter().any(|d| d.name == var) {
         return None;
     }
-    let mut all: Vec<(String, Option<String>)> = index.records.values().flatten().cloned().collect();
+    let mut all: Vec<RecordField> = index.records.values().flatten().cloned().collect();
     all.sort();
-    all.dedup_by(|a, b| a.0 == b.0);
+    all.dedup_by(|a, b| a.name == b.name);
     Some(all)
 }
 
@@ -370,9 +374,23 @@ section basic "基础" {
         let hover = |kind, name: &str| {
             index.of_kind(kind).find(|d| d.name == name).map(|d| d.hover.clone()).unwrap_or_default()
         };
+        // Each field: its name, its type and range as declared, its label.
         let list = hover(DefKind::Input, "periods");
-        assert!(list.contains("list of Period") && list.contains("- `months` 月数"), "{list}");
+        assert!(list.contains("list of Period") && list.contains("- `months`: months 0.. · 月数"), "{list}");
         let record = hover(DefKind::Record, "Period");
         assert!(record.contains("base: yuan 0.. \"基数\""), "{record}");
+        let field = hover(DefKind::Field, "base");
+        assert!(field.contains("**基数** · field `base` of record `Period`"), "{field}");
+    }
+
+    #[test]
+    fn a_field_completion_names_its_type_and_label() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("p.policy", POLICY);
+        let (policy, _) = crate::syntax::parse(file, POLICY);
+        let index = SymbolIndex::from_ast(&policy.expect("parses"), &sources, None);
+        let got = complete("let x = sum(p.", &index);
+        let details: Vec<(String, Option<String>)> = got.into_iter().map(|c| (c.label, c.detail)).collect();
+        assert!(details.contains(&("months".to_string(), Some("months 0.. · 月数".to_string()))), "{details:?}");
     }
 }

@@ -23,6 +23,27 @@ pub enum DefKind {
     Veto,
     Test,
     Record,
+    /// A field of a record.
+    Field,
+}
+
+/// A field of a record as declared: `months: months 0..=600 "月数"`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RecordField {
+    pub name: String,
+    /// Its type and range as written: `months 0..=600`, `date?`.
+    pub ty: String,
+    pub label: Option<String>,
+}
+
+impl RecordField {
+    /// "- `months`: months 0..=600 · 月数", a line of a hover.
+    pub fn line(&self) -> String {
+        match &self.label {
+            Some(l) => format!("- `{}`: {} · {l}", self.name, self.ty),
+            None => format!("- `{}`: {}", self.name, self.ty),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -50,8 +71,8 @@ pub struct Reference {
 pub struct SymbolIndex {
     pub defs: Vec<Definition>,
     refs: Vec<Reference>,
-    /// Each record's fields, with their labels.
-    pub records: HashMap<String, Vec<(String, Option<String>)>>,
+    /// Each record's fields, with their types and labels.
+    pub records: HashMap<String, Vec<RecordField>>,
     /// The record of each list input.
     pub lists: HashMap<String, String>,
 }
@@ -151,6 +172,11 @@ struct Builder<'a> {
     enums: HashMap<String, usize>,
     variants: HashMap<(String, String), usize>,
     items: HashMap<String, usize>,
+    records: HashMap<String, usize>,
+    /// Each record's fields: (record, field) → definition.
+    fields: HashMap<(String, String), usize>,
+    /// The rows in scope: `p` of `sum(p.months for p in periods)` and its record.
+    rows: Vec<(String, String)>,
 }
 
 impl<'a> Builder<'a> {
@@ -258,10 +284,35 @@ impl<'a> Builder<'a> {
         let fields: Vec<String> = r.fields.iter().map(|f| self.field_code(f)).collect();
         let code = format!("record {} {{\n    {}\n}}", r.name.name, fields.join("\n    "));
         let hover = block(&code).trim_start().to_string() + &docs(&r.docs) + &self.origin(r.name.span);
-        self.define(DefKind::Record, &r.name, None, hover);
-        let fields =
-            r.fields.iter().map(|f| (f.name.name.clone(), f.label.as_ref().map(|l| l.value.clone()))).collect();
-        self.index.records.entry(r.name.name.clone()).or_insert(fields);
+        let def = self.define(DefKind::Record, &r.name, None, hover);
+        self.records.entry(r.name.name.clone()).or_insert(def);
+        let mut described = Vec::with_capacity(r.fields.len());
+        for f in &r.fields {
+            let field = RecordField {
+                name: f.name.name.clone(),
+                ty: self.field_type(f),
+                label: f.label.as_ref().map(|l| l.value.clone()),
+            };
+            let hover = heading(f.label.as_ref(), "field", &f.name.name)
+                + &format!(" of record `{}`", r.name.name)
+                + &block(&self.field_code(f))
+                + &docs(&f.docs)
+                + &self.origin(f.name.span);
+            let def = self.define(DefKind::Field, &f.name, f.label.as_ref(), hover);
+            self.fields.entry((r.name.name.clone(), f.name.name.clone())).or_insert(def);
+            described.push(field);
+        }
+        self.index.records.entry(r.name.name.clone()).or_insert(described);
+    }
+
+    /// A field's type and range as declared: `months 0..=600`, `date?`.
+    fn field_type(&self, f: &InputField) -> String {
+        let code = self.field_code(f);
+        let ty = code.split_once(": ").map_or(code.as_str(), |(_, t)| t);
+        match &f.label {
+            Some(l) => ty.trim_end_matches(&format!(" \"{}\"", l.value)).to_string(),
+            None => ty.to_string(),
+        }
     }
 
     /// A field as declared: `name: type? range = default "label"`.
@@ -295,13 +346,7 @@ impl<'a> Builder<'a> {
             }
             let mut hover = heading(f.label.as_ref(), "input", &f.name.name) + &block(&code);
             if let Some(fields) = self.index.records.get(&list.record.name) {
-                let lines: Vec<String> = fields
-                    .iter()
-                    .map(|(name, label)| match label {
-                        Some(l) => format!("- `{name}` {l}"),
-                        None => format!("- `{name}`"),
-                    })
-                    .collect();
+                let lines: Vec<String> = fields.iter().map(RecordField::line).collect();
                 hover.push_str(&format!("\n\nrows of `{}`:\n\n{}", list.record.name, lines.join("\n")));
             }
             let hover = hover + &docs(&f.docs) + &self.origin(f.name.span);
@@ -424,6 +469,11 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The record of the row `name` in scope, innermost first.
+    fn row(&self, name: &str) -> Option<&str> {
+        self.rows.iter().rev().find(|(var, _)| var == name).map(|(_, record)| record.as_str())
+    }
+
     fn refer(&mut self, span: Span, def: Option<usize>) {
         if let Some(def) = def {
             self.index.refs.push(Reference { span, def });
@@ -460,6 +510,9 @@ impl<'a> Builder<'a> {
             Decl::Input(fields) => {
                 for f in fields {
                     self.refer(f.ty.span, self.enums.get(&f.ty.name).copied());
+                    if let Some(list) = &f.list {
+                        self.refer(list.record.span, self.records.get(&list.record.name).copied());
+                    }
                     if let Some(d) = &f.default {
                         self.value(d, Some(&f.ty.name));
                     }
@@ -509,6 +562,11 @@ impl<'a> Builder<'a> {
                 Some(def) => self.refer(id.span, Some(def)),
                 None => self.variant(id, expected),
             },
+            ExprKind::Qualified { enum_name, variant } if self.row(&enum_name.name).is_some() => {
+                let record = self.row(&enum_name.name).unwrap_or_default().to_string();
+                self.refer(enum_name.span, self.records.get(&record).copied());
+                self.refer(variant.span, self.fields.get(&(record, variant.name.clone())).copied());
+            }
             ExprKind::Qualified { enum_name, variant } => {
                 self.refer(enum_name.span, self.enums.get(&enum_name.name).copied());
                 self.refer(variant.span, self.variants.get(&(enum_name.name.clone(), variant.name.clone())).copied());
@@ -547,7 +605,12 @@ impl<'a> Builder<'a> {
             }
             ExprKind::Each(each) => {
                 self.refer(each.list.span, self.values.get(&each.list.name).copied());
+                // The row `p` is of the list's record: hovering it shows the record's fields.
+                let record = self.index.lists.get(&each.list.name).cloned().unwrap_or_default();
+                self.refer(each.var.span, self.records.get(&record).copied());
+                self.rows.push((each.var.name.clone(), record));
                 each.body.iter().chain(&each.filter).for_each(|e| self.expr(e, None));
+                self.rows.pop();
             }
             ExprKind::Match { scrutinee, arms } => {
                 let enums: Vec<Option<String>> = scrutinee.iter().map(|s| self.enum_of(s)).collect();

@@ -35,6 +35,107 @@
     return def.unit ? n + " " + units[def.unit] : n;
   }
 
+  // Rows of a list of records: each added from the list's template, its ids numbered.
+  const ROW = "__row__";
+  let rowCount = 0;
+  const rowsOf = (def) => Array.from($("rows-" + def.name).children);
+
+  function renumber(def) {
+    const rows = rowsOf(def);
+    rows.forEach((li, k) => {
+      li.querySelector(".n").textContent = String(k + 1);
+      li.querySelector("[data-remove-row]").setAttribute("aria-label", "删除第 " + (k + 1) + " 行 · remove row " + (k + 1));
+    });
+    const add = form.querySelector('[data-add-row="' + def.name + '"]');
+    add.disabled = rows.length >= def.max_rows;
+  }
+
+  // A row, filled from `values` (an object of the record's fields) when given.
+  function addRow(def, values) {
+    if (rowsOf(def).length >= def.max_rows) return null;
+    const n = String(++rowCount);
+    const li = $("row-" + def.name).content.firstElementChild.cloneNode(true);
+    for (const e of li.querySelectorAll("[id], [for], [data-absent-for]")) {
+      for (const attr of ["id", "for", "data-absent-for"]) {
+        const v = e.getAttribute(attr);
+        if (v) e.setAttribute(attr, v.replace(ROW, n));
+      }
+    }
+    li.dataset.row = n;
+    $("rows-" + def.name).append(li);
+    for (const f of def.fields) {
+      const v = values ? values[f.name] : undefined;
+      const field = $("f-" + def.name + "-" + n + "-" + f.name);
+      const absent = $("absent-" + def.name + "-" + n + "-" + f.name);
+      if (v === undefined) continue;
+      if (f.kind === "bool") field.checked = v === true || v === "true";
+      else if (absent && v === null) absent.checked = true;
+      else {
+        field.value = String(v).replace(/ (yuan|months|years)$/, "");
+        if (absent) absent.checked = false;
+      }
+    }
+    renumber(def);
+    return li;
+  }
+
+  form.addEventListener("click", (event) => {
+    const add = event.target.closest("[data-add-row]");
+    const remove = event.target.closest("[data-remove-row]");
+    if (add) {
+      const def = byName[add.dataset.addRow];
+      const li = addRow(def);
+      if (li) li.querySelector("input, select").focus();
+    } else if (remove) {
+      const li = remove.closest("li.row");
+      const def = byName[li.closest("fieldset.list").dataset.name];
+      li.remove();
+      renumber(def);
+      form.querySelector('[data-add-row="' + def.name + '"]').focus();
+    } else return;
+    schedule();
+  });
+
+  // The rows as the JSON applicant reader takes them: an array of objects, a key a field
+  // given (an empty field is left out: its default, or absent, or "required" below).
+  function rows(def, missing) {
+    return rowsOf(def).map((li, k) => {
+      const row = {};
+      for (const f of def.fields) {
+        const key = def.name + "-" + li.dataset.row + "-" + f.name;
+        const field = $("f-" + key);
+        const absent = $("absent-" + key);
+        if (f.kind === "bool") {
+          row[f.name] = field.checked;
+          continue;
+        }
+        if (absent && absent.checked) continue;
+        const raw = field.value.trim();
+        if (raw === "") {
+          if (field.validity && field.validity.badInput) row[f.name] = "?";
+          else if (f.required) {
+            missing.push({ name: def.name + "-" + li.dataset.row, label: label(def.name) + " 第 " + (k + 1) + " 行 " + (f.label || f.name) });
+          }
+          continue;
+        }
+        row[f.name] = f.kind === "enum" || f.kind === "date" || !Number.isFinite(Number(raw)) ? raw : Number(raw);
+      }
+      return row;
+    });
+  }
+
+  // Where the server's error about `periods[1].base` is shown: beside that row.
+  function errorFor(key) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\]/.exec(key);
+    const def = m && byName[m[1]];
+    if (def && def.kind === "list") {
+      const li = rowsOf(def)[Number(m[2])];
+      if (li) return $("err-" + def.name + "-" + li.dataset.row);
+      return $("err-" + def.name);
+    }
+    return $("err-" + key);
+  }
+
   function syncAbsent() {
     for (const box of form.querySelectorAll("[data-absent-for]")) {
       $("f-" + box.dataset.absentFor).disabled = box.checked;
@@ -46,6 +147,14 @@
     const def = byName[name];
     const field = $("f-" + name);
     if (!def || !field) continue;
+    if (def.kind === "list") {
+      let given = [];
+      try {
+        given = JSON.parse(v);
+      } catch (_) {}
+      if (Array.isArray(given)) given.forEach((r) => addRow(def, r && typeof r === "object" ? r : {}));
+      continue;
+    }
     const absent = $("absent-" + name);
     if (def.kind === "bool") field.checked = /^(1|true|yes|on)$/i.test(v);
     else if (absent && (v === "" || v === "absent")) absent.checked = true;
@@ -64,6 +173,11 @@
     for (const def of inputs) {
       const field = $("f-" + def.name);
       const absent = $("absent-" + def.name);
+      if (def.kind === "list") {
+        out[def.name] = rows(def, missing);
+        if (out[def.name].length) query.set(def.name, JSON.stringify(out[def.name]));
+        continue;
+      }
       if (def.kind === "bool") {
         out[def.name] = field.checked;
         if (field.checked !== def.default) query.set(def.name, field.checked);
@@ -211,7 +325,7 @@
       if (!s.ok) {
         clearResults();
         setSummary("error", "无法计算 · cannot score: " + s.body.error, "");
-        const key = s.body.key && $("err-" + s.body.key);
+        const key = s.body.key && errorFor(s.body.key);
         if (key) {
           key.textContent = s.body.error + (s.body.help ? " — " + s.body.help : "");
           key.parentElement.classList.add("invalid");

@@ -4,7 +4,10 @@
 //!
 //! Initial values can be given in the query string, by input name:
 //! `/?age=30&si_months=6&education=bachelor_with_degree` (booleans as `true`/`false`,
-//! an optional fact as `absent`).
+//! an optional fact as `absent`; a list's rows as the JSON array the API takes,
+//! `?periods=[{"months":24,"base":8000}]`). A list of records is edited row by row: a row
+//! is added (up to the list's `max`) from a template of the record's fields and removed by
+//! its own button; the script sends the rows as an array of objects.
 
 use std::fmt::Write;
 
@@ -30,21 +33,56 @@ fn script_json(value: &Json) -> String {
     value.to_string().replace('<', "\\u003c")
 }
 
+/// The marker a row's template puts in its ids, replaced by the row's number when the
+/// script adds the row.
+const ROW: &str = "__row__";
+
 fn field(rs: &RuleSet, input: &InputDef) -> String {
     let name = escape(&input.name);
     let label = escape(input.label.as_deref().unwrap_or(&input.name));
-    let id = format!("f-{name}");
+    if let InputType::List { record, max } = input.ty {
+        return list_field(rs, input, record, max);
+    }
+    let (control, classes) = control(rs, input, &name);
+    let mark = if input.required() { r#"<abbr class="req" title="必填 required">*</abbr>"# } else { "" };
+    format!(
+        r#"<div class="{classes}" data-name="{name}"><label for="f-{name}">{label}{mark}</label><div class="control">{control}</div><code class="key">{name}</code><div class="err" id="err-{name}" role="alert"></div></div>"#
+    )
+}
+
+/// A list of records: its rows (none at first), a button that adds one up to the list's
+/// bound, and the template of a row, one labelled control a field of the record.
+fn list_field(rs: &RuleSet, input: &InputDef, record: u16, max: u32) -> String {
+    let name = escape(&input.name);
+    let label = escape(input.label.as_deref().unwrap_or(&input.name));
+    let fields = rs.records.get(record as usize).map(|r| &r.fields[..]).unwrap_or(&[]);
+    let mut row = String::new();
+    for f in fields {
+        let key = format!("{name}-{ROW}-{}", escape(&f.name));
+        let (control, classes) = control(rs, f, &key);
+        let flabel = escape(f.label.as_deref().unwrap_or(&f.name));
+        let mark = if f.required() { r#"<abbr class="req" title="必填 required">*</abbr>"# } else { "" };
+        let _ = write!(
+            row,
+            r#"<div class="{classes}" data-field="{}"><label for="f-{key}">{flabel}{mark}</label><div class="control">{control}</div></div>"#,
+            escape(&f.name)
+        );
+    }
+    format!(
+        r#"<fieldset class="field list" data-name="{name}" id="f-{name}" data-max="{max}"><legend>{label} <small>最多 {max} 行 · at most {max} rows</small></legend><ol class="rows" id="rows-{name}"></ol><div class="control"><button type="button" class="add" data-add-row="{name}" aria-controls="rows-{name}">＋ 添加一行 add a row</button></div><code class="key">{name}</code><div class="err" id="err-{name}" role="alert"></div><template id="row-{name}"><li class="row" data-row="{ROW}"><fieldset><legend>{label} · 第 <span class="n"></span> 行</legend>{row}<button type="button" class="remove" data-remove-row>删除此行 remove</button><div class="err" id="err-{name}-{ROW}" role="alert"></div></fieldset></li></template></fieldset>"#
+    )
+}
+
+/// The control of one fact (an input, or a field of a row) whose element id is `f-KEY`,
+/// and the classes of its box.
+fn control(rs: &RuleSet, input: &InputDef, key: &str) -> (String, String) {
+    let id = format!("f-{key}");
+    let name = key;
     let mut control = String::new();
     let mut classes = String::from("field");
     match input.ty {
-        // The rows as JSON text, one object a row (adding and removing rows is left to come).
-        InputType::List { .. } => {
-            classes.push_str(" list");
-            let _ = write!(
-                control,
-                r#"<textarea id="{id}" name="{name}" rows="3" placeholder="[{{&quot;months&quot;: 24, …}}]"></textarea>"#
-            );
-        }
+        // Lists are `list_field`'s; a list inside a record is not in the language.
+        InputType::List { .. } => {}
         InputType::Bool => {
             classes.push_str(" bool");
             let checked = if input.default == Some(Value::Bool(true)) { " checked" } else { "" };
@@ -90,12 +128,7 @@ fn field(rs: &RuleSet, input: &InputDef) -> String {
             if !unit.is_empty() {
                 let _ = write!(control, r#"<span class="unit">{unit}</span>"#);
             }
-            if input.optional {
-                let _ = write!(
-                    control,
-                    r#"<label class="absent"><input type="checkbox" id="absent-{name}" data-absent-for="{name}" checked> 无 (absent)</label>"#
-                );
-            }
+            absent_box(&mut control, input, name);
         }
         InputType::Date => {
             // The browser's date picker gives `YYYY-MM-DD`, the form a date input reads.
@@ -110,18 +143,20 @@ fn field(rs: &RuleSet, input: &InputDef) -> String {
                 attrs.push_str(" disabled");
             }
             let _ = write!(control, r#"<input type="date" id="{id}" name="{name}"{attrs}>"#);
-            if input.optional {
-                let _ = write!(
-                    control,
-                    r#"<label class="absent"><input type="checkbox" id="absent-{name}" data-absent-for="{name}" checked> 无 (absent)</label>"#
-                );
-            }
+            absent_box(&mut control, input, name);
         }
     }
-    let mark = if input.required() { r#"<abbr class="req" title="必填 required">*</abbr>"# } else { "" };
-    format!(
-        r#"<div class="{classes}" data-name="{name}"><label for="{id}">{label}{mark}</label><div class="control">{control}</div><code class="key">{name}</code><div class="err" id="err-{name}" role="alert"></div></div>"#
-    )
+    (control, classes)
+}
+
+/// An optional fact's "absent" box, checked at first.
+fn absent_box(control: &mut String, input: &InputDef, key: &str) {
+    if input.optional {
+        let _ = write!(
+            control,
+            r#"<label class="absent"><input type="checkbox" id="absent-{key}" data-absent-for="{key}" checked> 无 (absent)</label>"#
+        );
+    }
 }
 
 /// The whole page. `schema` is [`super::policy_json`] of the same rule set, embedded

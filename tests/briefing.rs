@@ -443,3 +443,68 @@ fn the_briefing_reads_an_excel_workbook() {
     assert_eq!(v["summary"]["applicants"], 20, "{v}");
     assert_eq!(v["summary"]["population"], book);
 }
+
+/// An item reading a list has no exact regions: diff falls back to a sample of 2000
+/// applicants drawn by `jifen gen`'s model of the new year (seed 1) and says it is a sample.
+/// tests/briefing/list_2025.policy → list_2026.policy moves high_base's threshold on the sum
+/// of high-base months (base ≥ 2 × 12000 = 24000 yuan) from 24 to 36 months: exactly the
+/// sampled applicants whose sum is 24..=35 go from 10 to 0, and nobody goes up. Counted here
+/// independently from `jifen gen --count 2000 --seed 1` (the same rows).
+#[test]
+fn an_item_reading_a_list_is_sampled_and_said_to_be_a_sample() {
+    let (old, new) = ("tests/briefing/list_2025.policy", "tests/briefing/list_2026.policy");
+    let gen = jifen(&["gen", "--policy", new, "--count", "2000", "--seed", "1"]).ok("gen");
+    let high_months = |row: &Value| -> i64 {
+        let periods = row["periods"].as_array().cloned().unwrap_or_default();
+        periods
+            .iter()
+            .filter(|p| p["base"].as_i64().unwrap_or(0) >= 24_000)
+            .map(|p| p["months"].as_i64().unwrap())
+            .sum()
+    };
+    let rows: Vec<Value> = gen.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let expected: Vec<String> = rows
+        .iter()
+        .filter(|r| (24..36).contains(&high_months(r)))
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!expected.is_empty(), "some of the 2000 sum 24..35 high-base months");
+
+    let v = jifen(&["diff", "--format", "json", old, new]).ok("diff json").json();
+    let regions = v["regions"].as_array().expect("regions");
+    let high = regions.iter().find(|r| r["item"] == "high_base").expect("high_base");
+    assert_eq!(high["exact"], false);
+    assert!(high["note"].as_str().unwrap().contains("reads the rows of `periods`"), "{high}");
+    let sample = &high["sample"];
+    assert_eq!(sample["applicants"], 2000);
+    assert_eq!(sample["seed"], 1);
+    assert_eq!(sample["changed"].as_u64(), Some(expected.len() as u64), "{sample}");
+    // One change only, 10 → 0: nobody goes up.
+    assert_eq!(sample["changes"], serde_json::json!([{ "old": 10, "new": 0, "applicants": expected.len() }]));
+    // The first three changed applicants, in input order, with the rows the item reads.
+    let examples = sample["examples"].as_array().unwrap();
+    assert_eq!(examples.len(), expected.len().min(3));
+    for (e, id) in examples.iter().zip(&expected) {
+        let e = e.as_str().unwrap();
+        assert!(e.starts_with(&format!("{id} with periods = [{{start: ")) && e.ends_with(": 10 → 0"), "{e}");
+    }
+    // invention compares a bool: exact, patent 20 → 25, and not sampled.
+    let invention = regions.iter().find(|r| r["item"] == "invention").expect("invention");
+    assert_eq!(invention["exact"], true);
+    assert!(invention.get("sample").is_none(), "{invention}");
+
+    // The human report and the page say it is a sample, not exact.
+    let run = jifen(&["diff", old, new]).ok("diff human");
+    let headline = format!(
+        "  high_base: sample of 2000 generated applicants (jifen gen, seed 1; not exact): {0} change: 10 → 0 for {0}",
+        expected.len()
+    );
+    assert!(run.stdout.lines().any(|l| l == headline), "{headline:?} in\n{}", run.stdout);
+    assert!(run.stdout.contains(&format!("  high_base: e.g. {} with periods = [", expected[0])), "{}", run.stdout);
+    let tmp = TempDir::new("sample-html");
+    let page = tmp.0.join("report.html");
+    let page = page.to_str().unwrap();
+    jifen(&["diff", old, new, "--html", page]).ok("diff --html");
+    let html = fs::read_to_string(page).unwrap();
+    assert!(html.contains(&format!("A sample, not exact:</b> {} of 2000", expected.len())), "{html}");
+}

@@ -508,3 +508,34 @@ fn an_item_reading_a_list_is_sampled_and_said_to_be_a_sample() {
     let html = fs::read_to_string(page).unwrap();
     assert!(html.contains(&format!("A sample, not exact:</b> {} of 2000", expected.len())), "{html}");
 }
+
+/// The report names the population it ran on and how much of it `jifen gen` wrote (ids
+/// `synthetic-…`): 5 generated rows are "all synthetic"; with one real row added, 5 of 6.
+#[test]
+fn the_report_says_how_much_of_the_population_is_synthetic() {
+    let tmp = TempDir::new("synthetic");
+    let gen = jifen(&["gen", "--count", "5", "--seed", "2"]).ok("gen");
+    let all = tmp.write("gen.jsonl", &gen.stdout);
+    let mixed = tmp.write(
+        "mixed.jsonl",
+        &format!("{}{{\"id\": \"real-1\", \"age\": 30, \"si_months\": 12, \"education\": \"bachelor\"}}\n", gen.stdout),
+    );
+    let (old, new) = ("policies/2024.policy", "policies/2025.policy");
+    let run = jifen(&["diff", old, new, "--applicants", &all]).ok("all synthetic");
+    assert!(
+        run.stdout.contains(&format!("population: {all}: 5 applicants, all synthetic (jifen gen)\n")),
+        "{}",
+        run.stdout
+    );
+    let run = jifen(&["diff", old, new, "--applicants", &mixed]).ok("mixed");
+    let line = format!("population: {mixed}: 6 applicants, 5 of them synthetic (jifen gen)\n");
+    assert!(run.stdout.contains(&line), "{}", run.stdout);
+    let v = jifen(&["diff", old, new, "--applicants", &mixed, "--format", "json"]).ok("json").json();
+    assert_eq!(v["summary"]["synthetic"], 5);
+    assert_eq!(v["summary"]["population"], mixed.as_str());
+    // Real data only: no claim about its origin.
+    let real =
+        tmp.write("real.jsonl", "{\"id\": \"a\", \"age\": 30, \"si_months\": 12, \"education\": \"bachelor\"}\n");
+    let run = jifen(&["diff", old, new, "--applicants", &real]).ok("real");
+    assert!(run.stdout.contains(&format!("population: {real}: 1 applicants\n")), "{}", run.stdout);
+}

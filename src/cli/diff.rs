@@ -172,6 +172,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         return exit::POLICY;
     }
     let mut tally = Tally::with_unit(new.point_unit());
+    let mut synthetic = 0usize;
     let columns = DeltaColumns::new(&old, &new);
     let same_schema = old.inputs == new.inputs && old.enums == new.enums;
     let schemas = (YearSchema::new(&old, &new, false), YearSchema::new(&new, &old, !same_schema));
@@ -237,6 +238,7 @@ pub fn run(args: Args, format: Format) -> u8 {
                     return code;
                 }
                 tally.merge(part.tally);
+                synthetic += part.synthetic;
             }
             chunks.done(chunk);
             if let Some(b) = &bar {
@@ -262,11 +264,13 @@ pub fn run(args: Args, format: Format) -> u8 {
         if let Some(path) = &args.applicants {
             v["summary"] = summary_json(&new, &summary, args.by.as_deref());
             v["summary"]["population"] = json!(path);
+            v["summary"]["synthetic"] = json!(synthetic);
+            v["summary"]["population_line"] = json!(population_line(path, summary.applicants, synthetic));
         }
         v
     };
     if let Some(path) = &args.html {
-        let page = super::diff_html::render(&report(), &new.title, args.applicants.as_deref());
+        let page = super::diff_html::render(&report(), &new.title);
         let written = Output::create(Some(path)).and_then(|mut o| o.write(page.as_bytes()).and_then(|_| o.commit()));
         if let Err(code) = written {
             return code;
@@ -275,7 +279,7 @@ pub fn run(args: Args, format: Format) -> u8 {
     let text = match format {
         Format::Json => serde_json::to_string_pretty(&report()).map(|s| s + "\n").unwrap_or_default(),
         Format::Csv => String::new(),
-        _ => human(&args, &old, &new, &changes, &regions, &summary),
+        _ => human(&args, &old, &new, &changes, &regions, &summary, synthetic),
     };
     if let Err(code) = out.write(text.as_bytes()).and_then(|_| out.commit()) {
         return code;
@@ -288,10 +292,25 @@ struct Part {
     tally: Tally,
     csv: Vec<u8>,
     failed: Option<(usize, String)>,
+    /// Rows named `synthetic-…` (written by `jifen gen`).
+    synthetic: usize,
 }
 
 /// Rows per rayon task.
 const PART: usize = 512;
+
+/// How `jifen gen` names its rows.
+const SYNTHETIC: &str = "synthetic-";
+
+/// "people.jsonl: 1000 applicants, all synthetic (jifen gen)": the population a report ran on.
+fn population_line(path: &str, applicants: usize, synthetic: usize) -> String {
+    let origin = match synthetic {
+        0 => String::new(),
+        n if n == applicants => ", all synthetic (jifen gen)".to_string(),
+        n => format!(", {n} of them synthetic (jifen gen)"),
+    };
+    format!("{path}: {applicants} applicants{origin}")
+}
 
 /// The two policies, ready to score the same applicants.
 struct Years<'r> {
@@ -332,7 +351,12 @@ impl<'r> Worker<'r> {
 
 impl Years<'_> {
     fn compare_part(&self, worker: &mut Worker<'_>, rows: &[RawRow]) -> Part {
-        let mut part = Part { tally: Tally::with_unit(self.new.rules().point_unit()), csv: Vec::new(), failed: None };
+        let mut part = Part {
+            tally: Tally::with_unit(self.new.rules().point_unit()),
+            csv: Vec::new(),
+            failed: None,
+            synthetic: 0,
+        };
         for row in rows {
             if let Err(reason) = self.compare_row(worker, row, &mut part) {
                 // The run stops at this row: the rest of the part does not matter.
@@ -346,6 +370,7 @@ impl Years<'_> {
     /// Score a row under both years, count it, and (for CSV) write its line.
     fn compare_row(&self, w: &mut Worker<'_>, row: &RawRow, part: &mut Part) -> Result<(), String> {
         let (id, read) = w.old.parse(row).map_err(|e| format!("under {}: {e}", self.names.0))?;
+        part.synthetic += usize::from(id.as_deref().is_some_and(|id| id.starts_with(SYNTHETIC)));
         let (a_old, a_new) = &mut w.applicants;
         self.schemas.0.finish(read, a_old, &mut []).map_err(|e| format!("under {}: {e}", self.names.0))?;
         if self.same_schema {
@@ -463,6 +488,7 @@ fn human(
     changes: &[Change],
     regions: &[ItemRegions],
     s: &Summary,
+    synthetic: usize,
 ) -> String {
     // Each line is written in English and translated whole, so that its Chinese is in the
     // catalogue once; headings of tables are padded after translation.
@@ -491,7 +517,7 @@ fn human(
     }
     let Some(population) = &args.applicants else { return out };
     out.push('\n');
-    out.push_str(&line(format!("population: {population}")));
+    out.push_str(&line(format!("population: {}", population_line(population, s.applicants, synthetic))));
     out.push_str(&line(format!(
         "{} applicant(s): {} gain, {} lose, {} unchanged",
         s.applicants, s.gain, s.lose, s.same

@@ -45,7 +45,7 @@ code { font-family: ui-monospace, 'Noto Sans Mono CJK SC', monospace; font-size:
 ";
 
 /// The page for a diff report `v` (the `--format json` value), titled with the policy.
-pub fn render(v: &Value, title: &str, population: Option<&str>) -> String {
+pub fn render(v: &Value, title: &str) -> String {
     let mut h = String::new();
     let (old, new) = (&v["old"], &v["new"]);
     let heading = format!("{title}: {} → {}", text(&old["year"]), text(&new["year"]));
@@ -62,7 +62,7 @@ pub fn render(v: &Value, title: &str, population: Option<&str>) -> String {
     );
     let summary = &v["summary"];
     if summary.is_object() {
-        headline(&mut h, summary, population);
+        headline(&mut h, summary);
         bands(&mut h, summary);
         breakdown(&mut h, summary);
         drivers(&mut h, summary);
@@ -76,9 +76,9 @@ pub fn render(v: &Value, title: &str, population: Option<&str>) -> String {
     h
 }
 
-fn headline(h: &mut String, s: &Value, population: Option<&str>) {
-    if let Some(p) = population {
-        let _ = writeln!(h, "<p class=\"sub\">Population: {} ({} applicants)</p>", esc(p), text(&s["applicants"]));
+fn headline(h: &mut String, s: &Value) {
+    if let Some(p) = s["population_line"].as_str() {
+        let _ = writeln!(h, "<p class=\"sub\">Population: {}</p>", esc(p));
     }
     h.push_str("<div class=\"headline\">\n");
     for (label, key, class) in [
@@ -295,7 +295,7 @@ mod tests {
             "changes": [{"kind": "added", "what": "item", "id": "x", "new": "<script>alert(1)</script>"}],
             "regions": [],
         });
-        let page = render(&v, "<img src=x onerror=alert(1)>", None);
+        let page = render(&v, "<img src=x onerror=alert(1)>");
         assert!(!page.contains("<script>") && !page.contains("<img"), "{page}");
         assert!(page.contains("&lt;script&gt;") && page.contains("a&lt;b&gt;.policy"));
         assert!(!page.contains("http://") && !page.contains("https://"), "no outside resources");

@@ -21,7 +21,8 @@ use jifen::i18n::tr;
 #[command(after_help = "Examples:\n  jifen diff policies/2024.policy policies/2025.policy\n  \
 jifen gen --count 100000 -o people.jsonl && jifen diff policies/2024.policy policies/2025.policy --applicants people.jsonl\n  \
 jifen diff --format csv --applicants people.csv old.policy new.policy -o changes.csv\n  \
-jifen diff 2025.policy 2026-draft.policy --applicants people.jsonl --by education --html report.html\n\n\
+jifen diff 2025.policy 2026-draft.policy --applicants people.jsonl --by education --html report.html\n  \
+jifen diff 2025.policy 2026-draft.policy --applicants people.xlsx --by education --xlsx briefing.xlsx\n\n\
 Rules are compared as compiled: a reformatted policy with the same meaning shows no difference.\n\
 --format csv writes one row per applicant (id or line, old and new totals, change, and the change per item).")]
 pub struct Args {
@@ -45,6 +46,10 @@ pub struct Args {
     /// Also write the briefing as one standalone HTML page (no outside resources, printable).
     #[arg(long, value_name = "FILE")]
     pub html: Option<String>,
+    /// Also write the briefing as an Excel workbook: summary, breakdown, drivers, rule
+    /// changes, regions, and (with --applicants) one row per applicant whose points change.
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<String>,
 }
 
 /// What `--by` groups applicants by.
@@ -174,6 +179,11 @@ pub fn run(args: Args, format: Format) -> u8 {
     let mut tally = Tally::with_unit(new.point_unit());
     let mut synthetic = 0usize;
     let columns = DeltaColumns::new(&old, &new);
+    // For --xlsx: the CSV lines of the applicants whose points change, and how many.
+    let (mut changed, mut changed_rows) = (Vec::new(), 0usize);
+    if args.xlsx.is_some() && args.applicants.is_some() {
+        changed.extend_from_slice(csv_header(&columns).as_bytes());
+    }
     let same_schema = old.inputs == new.inputs && old.enums == new.enums;
     let schemas = (YearSchema::new(&old, &new, false), YearSchema::new(&new, &old, !same_schema));
     if let Some(path) = &args.applicants {
@@ -193,6 +203,7 @@ pub fn run(args: Args, format: Format) -> u8 {
             names: (&args.old, &args.new),
             columns: &columns,
             csv: format == Format::Csv,
+            xlsx: args.xlsx.is_some(),
         };
         let mut first = true;
         loop {
@@ -223,13 +234,7 @@ pub fn run(args: Args, format: Format) -> u8 {
             }
             if first && years.csv {
                 first = false;
-                let mut header = "id,old_total,new_total,change,old_meets_standard,new_meets_standard".to_string();
-                for id in columns.ids() {
-                    header.push(',');
-                    header.push_str(id);
-                }
-                header.push('\n');
-                if let Err(code) = out.write(header.as_bytes()) {
+                if let Err(code) = out.write(csv_header(&columns).as_bytes()) {
                     return code;
                 }
             }
@@ -239,6 +244,18 @@ pub fn run(args: Args, format: Format) -> u8 {
                 }
                 tally.merge(part.tally);
                 synthetic += part.synthetic;
+                changed_rows += part.changed_rows;
+                changed.extend_from_slice(&part.changed);
+            }
+            if changed_rows > super::diff_xlsx::MAX_APPLICANTS {
+                fail(
+                    &format!(
+                        "more than {} applicants change: too many for one Excel sheet",
+                        super::diff_xlsx::MAX_APPLICANTS
+                    ),
+                    Some("write the per-applicant rows with --format csv; no output was written"),
+                );
+                return exit::IO;
             }
             chunks.done(chunk);
             if let Some(b) = &bar {
@@ -276,6 +293,20 @@ pub fn run(args: Args, format: Format) -> u8 {
             return code;
         }
     }
+    if let Some(path) = &args.xlsx {
+        let rows = args.applicants.is_some().then_some(&changed[..]);
+        let book = match super::diff_xlsx::render(&report(), &new.title, rows) {
+            Ok(book) => book,
+            Err(message) => {
+                fail(&message, None);
+                return exit::IO;
+            }
+        };
+        let written = Output::create(Some(path)).and_then(|mut o| o.write(&book).and_then(|_| o.commit()));
+        if let Err(code) = written {
+            return code;
+        }
+    }
     let text = match format {
         Format::Json => serde_json::to_string_pretty(&report()).map(|s| s + "\n").unwrap_or_default(),
         Format::Csv => String::new(),
@@ -294,6 +325,9 @@ struct Part {
     failed: Option<(usize, String)>,
     /// Rows named `synthetic-…` (written by `jifen gen`).
     synthetic: usize,
+    /// For --xlsx: the CSV lines of the rows whose points change, and how many.
+    changed: Vec<u8>,
+    changed_rows: usize,
 }
 
 /// Rows per rayon task.
@@ -325,6 +359,8 @@ struct Years<'r> {
     names: (&'r str, &'r str),
     columns: &'r DeltaColumns<'r>,
     csv: bool,
+    /// Keep the CSV lines of the rows whose points change (for the workbook).
+    xlsx: bool,
 }
 
 /// What each rayon worker keeps from one row to the next.
@@ -356,6 +392,8 @@ impl Years<'_> {
             csv: Vec::new(),
             failed: None,
             synthetic: 0,
+            changed: Vec::new(),
+            changed_rows: 0,
         };
         for row in rows {
             if let Err(reason) = self.compare_row(worker, row, &mut part) {
@@ -400,8 +438,23 @@ impl Years<'_> {
         if self.csv {
             csv_line(&mut part.csv, self.new.rules(), id.as_deref(), row.line, s_old, s_new, &w.changes);
         }
+        if self.xlsx && (delta != 0 || w.changes.iter().any(|c| *c != 0)) {
+            part.changed_rows += 1;
+            csv_line(&mut part.changed, self.new.rules(), id.as_deref(), row.line, s_old, s_new, &w.changes);
+        }
         Ok(())
     }
+}
+
+/// The header of the per-applicant CSV: the columns of [`csv_line`].
+fn csv_header(columns: &DeltaColumns<'_>) -> String {
+    let mut header = "id,old_total,new_total,change,old_meets_standard,new_meets_standard".to_string();
+    for id in columns.ids() {
+        header.push(',');
+        header.push_str(id);
+    }
+    header.push('\n');
+    header
 }
 
 /// `id,old_total,new_total,change,old_meets_standard,new_meets_standard,changes…`

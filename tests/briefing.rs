@@ -539,3 +539,131 @@ fn the_report_says_how_much_of_the_population_is_synthetic() {
     let run = jifen(&["diff", old, new, "--applicants", &real]).ok("real");
     assert!(run.stdout.contains(&format!("population: {real}: 1 applicants\n")), "{}", run.stdout);
 }
+
+/// Every sheet of a workbook as JSON (`{sheet: [[cell, …], …]}`), read by Python's openpyxl
+/// (a reader that is not jifen's own); `None` when openpyxl is not installed.
+fn workbook_json(path: &str) -> Option<Value> {
+    let probe = Command::new("python3").args(["-c", "import openpyxl"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: Python's openpyxl is not installed (pip install openpyxl)");
+        return None;
+    }
+    let script = "import sys, json, openpyxl\n\
+        wb = openpyxl.load_workbook(sys.argv[1])\n\
+        print(json.dumps({ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}))\n";
+    let out = Command::new("python3").args(["-c", script, path]).output().expect("python3 runs");
+    assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).expect("JSON from python"))
+}
+
+/// `diff --xlsx` writes the briefing as a workbook whose sheets say what the JSON report
+/// says. The mini pair and its four applicants (worked by hand in the briefing test above):
+/// a 95 → 90, b 90 → 90 (no item changes), c 110 → 130, d 110 → 130 (title +100, edu −80).
+#[test]
+fn the_briefing_as_a_workbook_agrees_with_the_json_report() {
+    let tmp = TempDir::new("workbook");
+    let (old, new) = pair(&tmp);
+    let people = tmp.write(
+        "people.jsonl",
+        concat!(
+            r#"{"id": "a", "age": 30, "edu": "bachelor", "old_bonus": true}"#,
+            "\n",
+            r#"{"id": "b", "age": 40, "edu": "master"}"#,
+            "\n",
+            r#"{"id": "c", "age": 30, "edu": "master", "cert": true}"#,
+            "\n",
+            r#"{"id": "d", "age": 30, "edu": "master", "title": true}"#,
+            "\n"
+        ),
+    );
+    let book = tmp.0.join("briefing.xlsx");
+    let book = book.to_str().unwrap();
+    let args = ["diff", "--by", "edu", "--applicants", &people, &old, &new, "--format", "json", "--xlsx", book];
+    let v = jifen(&args).ok("diff --xlsx").json();
+    let Some(w) = workbook_json(book) else { return };
+    let names: Vec<&str> = w.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected = vec!["Summary", "By edu", "Drivers", "Rule changes", "Regions", "Applicants"];
+    let mut sorted = names.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(sorted, expected);
+    let s = &v["summary"];
+    // Summary: label in A, value in B; then the bands under their header.
+    let summary = w["Summary"].as_array().unwrap();
+    let value = |label: &str| summary.iter().find(|r| r[0] == label).map(|r| r[1].clone()).expect(label);
+    assert_eq!(value("applicants"), s["applicants"]);
+    assert_eq!(value("gain"), s["gain"]);
+    assert_eq!(value("lose"), s["lose"]);
+    assert_eq!(value("unchanged"), s["same"]);
+    assert_eq!(value("population"), format!("{people}: 4 applicants").as_str());
+    assert_eq!((s["gain"].as_u64(), s["lose"].as_u64()), (Some(2), Some(1)));
+    let bands_at = summary.iter().position(|r| r[0] == "change of total").expect("bands") + 1;
+    for (i, band) in s["bands"].as_array().unwrap().iter().enumerate() {
+        let row = &summary[bands_at + i];
+        assert_eq!((&row[0], &row[1]), (&band["band"], &band["applicants"]), "{row:?}");
+    }
+    // +10…+49: c and d.
+    assert_eq!(summary[bands_at + 5][2], "c, d");
+    // The breakdown and the drivers, row for row.
+    for (sheet, list, keys) in [
+        ("By edu", &s["by"]["groups"], &["value", "applicants", "gain", "lose", "total_change", "mean_change"][..]),
+        ("Drivers", &s["drivers"], &["item", "kind", "applicants", "total_change"][..]),
+    ] {
+        let rows = w[sheet].as_array().unwrap();
+        let list = list.as_array().unwrap();
+        assert_eq!(rows.len(), list.len() + 1, "{sheet}: a header and a row each");
+        for (row, object) in rows[1..].iter().zip(list) {
+            let want: Vec<Value> = keys.iter().map(|k| object[*k].clone()).collect();
+            let got: Vec<Value> = row.as_array().unwrap()[..keys.len()].to_vec();
+            // 13.33 is read back as a float: compare as numbers.
+            assert_eq!(format!("{got:?}"), format!("{want:?}"), "{sheet}");
+        }
+    }
+    // One row per rule change, in policy words.
+    let changes = w["Rule changes"].as_array().unwrap();
+    assert_eq!(changes.len(), v["changes"].as_array().unwrap().len() + 1);
+    let title = changes.iter().find(|r| r[2] == "title").expect("title's change");
+    assert_eq!((&title[4], &title[5]), (&v["changes"][0]["old"], &v["changes"][0]["new"]));
+    // Regions: title `title` 70 → 100 (exact).
+    let regions = w["Regions"].as_array().unwrap();
+    assert!(
+        regions.iter().any(|r| r[0] == "title" && r[1] == true && r[2] == "title" && r[3] == 70 && r[4] == 100),
+        "{regions:?}"
+    );
+    // Applicants whose points change: a, c, d (b changes nowhere), with their totals.
+    let rows = w["Applicants"].as_array().unwrap();
+    let head = rows[0].as_array().unwrap();
+    assert_eq!(&head[..4], &["id", "old_total", "new_total", "change"]);
+    assert_eq!(head.last().unwrap(), "changed items");
+    let got: Vec<(String, i64, i64, String)> = rows[1..]
+        .iter()
+        .map(|r| {
+            let r = r.as_array().unwrap();
+            (
+                r[0].as_str().unwrap().into(),
+                r[1].as_i64().unwrap(),
+                r[2].as_i64().unwrap(),
+                r.last().unwrap().as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want = [("a", 95, 90, "old_bonus -5"), ("c", 110, 130, "cert +20"), ("d", 110, 130, "edu -80, title +100")];
+    let want: Vec<(String, i64, i64, String)> =
+        want.iter().map(|(a, b, c, d)| (a.to_string(), *b, *c, d.to_string())).collect();
+    assert_eq!(got, want);
+
+    // Without applicants: the summary, the rule changes and the regions only.
+    let bare = tmp.0.join("bare.xlsx");
+    let bare = bare.to_str().unwrap();
+    jifen(&["diff", &old, &new, "--xlsx", bare]).ok("diff --xlsx without applicants");
+    let w = workbook_json(bare).unwrap();
+    let mut names: Vec<&str> = w.as_object().unwrap().keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(names, ["Regions", "Rule changes", "Summary"]);
+
+    // The workbook may not overwrite an input.
+    let run = jifen(&["diff", &old, &new, "--applicants", &people, "--xlsx", &people]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stderr.contains("is also an input"), "{}", run.stderr);
+    assert!(fs::read_to_string(&people).unwrap().starts_with("{\"id\": \"a\""), "the input is intact");
+}

@@ -480,6 +480,9 @@ fn an_item_reading_a_list_is_sampled_and_said_to_be_a_sample() {
     assert_eq!(sample["seed"], 1);
     assert_eq!(sample["changed"].as_u64(), Some(expected.len() as u64), "{sample}");
     // One change only, 10 → 0: nobody goes up.
+    assert_eq!((sample["up"].as_u64(), sample["down"].as_u64()), (Some(0), Some(expected.len() as u64)));
+    assert_eq!((sample["least"].as_str(), sample["most"].as_str()), (Some("-10"), Some("-10")));
+    assert_eq!(sample["other_changes"], 0);
     assert_eq!(sample["changes"], serde_json::json!([{ "old": 10, "new": 0, "applicants": expected.len() }]));
     // The first three changed applicants, in input order, with the rows the item reads.
     let examples = sample["examples"].as_array().unwrap();
@@ -496,7 +499,7 @@ fn an_item_reading_a_list_is_sampled_and_said_to_be_a_sample() {
     // The human report and the page say it is a sample, not exact.
     let run = jifen(&["diff", old, new]).ok("diff human");
     let headline = format!(
-        "  high_base: sample of 2000 generated applicants (jifen gen, seed 1; not exact): {0} change: 10 → 0 for {0}",
+        "  high_base: sample of 2000 generated applicants (jifen gen, seed 1; not exact): {0} change (0 up, {0} down, by -10 to -10): 10 → 0 for {0}",
         expected.len()
     );
     assert!(run.stdout.lines().any(|l| l == headline), "{headline:?} in\n{}", run.stdout);
@@ -507,6 +510,19 @@ fn an_item_reading_a_list_is_sampled_and_said_to_be_a_sample() {
     jifen(&["diff", old, new, "--html", page]).ok("diff --html");
     let html = fs::read_to_string(page).unwrap();
     assert!(html.contains(&format!("A sample, not exact:</b> {} of 2000", expected.len())), "{html}");
+    // The workbook's regions sheet says so too.
+    let book = tmp.0.join("report.xlsx");
+    let book = book.to_str().unwrap();
+    jifen(&["diff", old, new, "--xlsx", book]).ok("diff --xlsx");
+    if let Some(w) = workbook_json(book) {
+        let rows = w["Regions"].as_array().unwrap();
+        let said = format!("a sample, not exact: {} of 2000 applicants", expected.len());
+        assert!(
+            rows.iter().any(|r| r[0] == "high_base" && r[5].as_str().is_some_and(|n| n.starts_with(&said))),
+            "{rows:?}"
+        );
+        assert!(rows.iter().any(|r| r[0] == "high_base" && r[3] == 10 && r[4] == 0 && r[5] == "sample"), "{rows:?}");
+    }
 }
 
 /// The report names the population it ran on and how much of it `jifen gen` wrote (ids

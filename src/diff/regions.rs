@@ -36,6 +36,8 @@ pub const SAMPLE_SIZE: u64 = 2_000;
 pub const SAMPLE_SEED: u64 = 1;
 /// Changed applicants shown in words per sampled item.
 const SAMPLE_EXAMPLES: usize = 3;
+/// Distinct changes listed per sampled item (the most frequent).
+pub const SAMPLE_CHANGES: usize = 5;
 
 /// The regions where one item's points change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -59,10 +61,19 @@ pub struct Sample {
     pub applicants: usize,
     /// The generator's seed.
     pub seed: u64,
-    /// How many of them the item's own points change for.
+    /// How many of them the item's own points change for: in all, up and down.
     pub changed: usize,
-    /// Each change seen, the most frequent first.
+    pub up: usize,
+    pub down: usize,
+    /// The smallest and the largest change seen (signed; absent when none change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub least: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub most: Option<serde_json::Value>,
+    /// The most frequent changes (at most [`SAMPLE_CHANGES`]), the most frequent first.
     pub changes: Vec<SampledChange>,
+    /// How many other distinct changes were seen and are not listed.
+    pub other_changes: usize,
     /// The first few changed applicants, in words: their id, the facts the item reads, the
     /// change.
     pub examples: Vec<String>,
@@ -77,18 +88,33 @@ pub struct SampledChange {
 }
 
 impl Sample {
-    /// "sample of 2000 generated applicants (not exact): 37 change: 10 → 0 for 37".
+    /// "sample of 2000 generated applicants (…; not exact): 12 change (0 up, 12 down, by -10
+    /// to -10): 10 → 0 for 12".
     pub fn headline(&self) -> String {
-        let changes: Vec<String> =
+        let mut changes: Vec<String> =
             self.changes.iter().map(|c| format!("{} → {} for {}", c.old, c.new, c.applicants)).collect();
+        if self.other_changes > 0 {
+            changes.push(format!("{} other changes", self.other_changes));
+        }
         let head =
             format!("sample of {} generated applicants (jifen gen, seed {}; not exact)", self.applicants, self.seed);
-        if changes.is_empty() {
-            format!("{head}: none change (others outside the sample may)")
-        } else {
-            format!("{head}: {} change: {}", self.changed, changes.join(", "))
+        match (&self.least, &self.most) {
+            (Some(least), Some(most)) => format!(
+                "{head}: {} change ({} up, {} down, by {} to {}): {}",
+                self.changed,
+                self.up,
+                self.down,
+                text(least),
+                text(most),
+                changes.join("; ")
+            ),
+            _ => format!("{head}: none change (others outside the sample may)"),
         }
     }
+}
+
+fn text(v: &serde_json::Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
 }
 
 /// Applicants whose facts meet every condition go from `old` to `new` points on the item
@@ -261,13 +287,15 @@ fn item_regions(
     }
 }
 
-/// One generated applicant, as each year reads it.
+/// One generated applicant, scored by each year.
 struct Drawn {
     id: String,
     /// The row as `jifen gen` writes it, for examples in words.
     row: serde_json::Value,
-    old: Applicant,
-    new: Applicant,
+    /// Each item's own points, by item index, in the old and the new year (evaluated once
+    /// whatever the number of items sampled).
+    old: Vec<Option<i64>>,
+    new: Vec<Option<i64>>,
 }
 
 /// [`SAMPLE_SIZE`] applicants of `jifen gen`'s default model of the new year; each year
@@ -276,16 +304,19 @@ struct Drawn {
 fn draw(old: &RuleSet, new: &RuleSet) -> Vec<Drawn> {
     let model = crate::population::Model::default_for(new);
     let mut rng = crate::population::Rng::new(SAMPLE_SEED);
-    let read = |rs: &RuleSet, text: &str| {
+    let points = |rs: &RuleSet, text: &str| {
         let fields = crate::applicant::json_entries(text).ok()?;
-        rs.applicant_from_fields(fields.into_iter().filter(|(k, _)| rs.input_slot(k).is_some())).ok()
+        let applicant =
+            rs.applicant_from_fields(fields.into_iter().filter(|(k, _)| rs.input_slot(k).is_some())).ok()?;
+        let outcome = rs.evaluate(&applicant).ok()?;
+        Some(rs.items.iter().map(|item| own_of(&outcome, item)).collect::<Vec<_>>())
     };
     (1..=SAMPLE_SIZE)
         .filter_map(|n| {
             let text = model.row(new, &mut rng, n);
             let row: serde_json::Value = serde_json::from_str(&text).ok()?;
             let id = row.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            Some(Drawn { id, old: read(old, &text)?, new: read(new, &text)?, row })
+            Some(Drawn { id, old: points(old, &text)?, new: points(new, &text)?, row })
         })
         .collect()
 }
@@ -301,8 +332,13 @@ fn sampled(
 ) -> Sample {
     let mut counts: Vec<((i64, i64), usize)> = Vec::new();
     let (mut applicants, mut examples) = (0, Vec::new());
+    // An item the year does not have scores nothing in it.
+    let own = |rs: &RuleSet, def: Option<&ItemDef>, points: &[Option<i64>]| match def {
+        None => Some(0),
+        Some(def) => rs.item_index(&def.id).and_then(|i| points.get(i).copied().flatten()),
+    };
     for d in drawn {
-        let (Some(a), Some(b)) = (item_points(old, prev, &d.old), item_points(new, item, &d.new)) else { continue };
+        let (Some(a), Some(b)) = (own(old, prev, &d.old), own(new, item, &d.new)) else { continue };
         applicants += 1;
         if a == b {
             continue;
@@ -318,14 +354,26 @@ fn sampled(
     }
     // The most frequent first; ties in the order of the change.
     counts.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    let count = |up: bool| counts.iter().filter(|((a, b), _)| (b > a) == up).map(|c| c.1).sum();
+    let deltas = counts.iter().map(|((a, b), _)| b.saturating_sub(*a));
+    let signed = |units: i64| {
+        let text = new.show_points(units);
+        serde_json::Value::String(if units > 0 { format!("+{text}") } else { text })
+    };
     Sample {
         applicants,
         seed: SAMPLE_SEED,
         changed: counts.iter().map(|c| c.1).sum(),
+        up: count(true),
+        down: count(false),
+        least: deltas.clone().min().map(signed),
+        most: deltas.max().map(signed),
         changes: counts
             .iter()
+            .take(SAMPLE_CHANGES)
             .map(|((a, b), n)| SampledChange { old: old.points_json(*a), new: new.points_json(*b), applicants: *n })
             .collect(),
+        other_changes: counts.len().saturating_sub(SAMPLE_CHANGES),
         examples,
     }
 }
@@ -591,7 +639,11 @@ fn own_points(rs: &RuleSet, item: Option<&ItemDef>, base: &Applicant, dims: &[Di
 /// `best_of`; 0 when the year does not have the item.
 fn item_points(rs: &RuleSet, item: Option<&ItemDef>, applicant: &Applicant) -> Option<i64> {
     let Some(item) = item else { return Some(0) };
-    let outcome = rs.evaluate(applicant).ok()?;
+    own_of(&rs.evaluate(applicant).ok()?, item)
+}
+
+/// [`item_points`] from an outcome already evaluated.
+fn own_of(outcome: &crate::eval::Outcome<'_>, item: &ItemDef) -> Option<i64> {
     let own = outcome.item(&item.id)?;
     Some(match own.status {
         Status::Scored | Status::Capped => own.points,

@@ -443,3 +443,243 @@ fn the_briefing_reads_an_excel_workbook() {
     assert_eq!(v["summary"]["applicants"], 20, "{v}");
     assert_eq!(v["summary"]["population"], book);
 }
+
+/// An item reading a list has no exact regions: diff falls back to a sample of 2000
+/// applicants drawn by `jifen gen`'s model of the new year (seed 1) and says it is a sample.
+/// tests/briefing/list_2025.policy → list_2026.policy moves high_base's threshold on the sum
+/// of high-base months (base ≥ 2 × 12000 = 24000 yuan) from 24 to 36 months: exactly the
+/// sampled applicants whose sum is 24..=35 go from 10 to 0, and nobody goes up. Counted here
+/// independently from `jifen gen --count 2000 --seed 1` (the same rows).
+#[test]
+fn an_item_reading_a_list_is_sampled_and_said_to_be_a_sample() {
+    let (old, new) = ("tests/briefing/list_2025.policy", "tests/briefing/list_2026.policy");
+    let gen = jifen(&["gen", "--policy", new, "--count", "2000", "--seed", "1"]).ok("gen");
+    let high_months = |row: &Value| -> i64 {
+        let periods = row["periods"].as_array().cloned().unwrap_or_default();
+        periods
+            .iter()
+            .filter(|p| p["base"].as_i64().unwrap_or(0) >= 24_000)
+            .map(|p| p["months"].as_i64().unwrap())
+            .sum()
+    };
+    let rows: Vec<Value> = gen.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let expected: Vec<String> = rows
+        .iter()
+        .filter(|r| (24..36).contains(&high_months(r)))
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!expected.is_empty(), "some of the 2000 sum 24..35 high-base months");
+
+    let v = jifen(&["diff", "--format", "json", old, new]).ok("diff json").json();
+    let regions = v["regions"].as_array().expect("regions");
+    let high = regions.iter().find(|r| r["item"] == "high_base").expect("high_base");
+    assert_eq!(high["exact"], false);
+    assert!(high["note"].as_str().unwrap().contains("reads the rows of `periods`"), "{high}");
+    let sample = &high["sample"];
+    assert_eq!(sample["applicants"], 2000);
+    assert_eq!(sample["seed"], 1);
+    assert_eq!(sample["changed"].as_u64(), Some(expected.len() as u64), "{sample}");
+    // One change only, 10 → 0: nobody goes up.
+    assert_eq!((sample["up"].as_u64(), sample["down"].as_u64()), (Some(0), Some(expected.len() as u64)));
+    assert_eq!((sample["least"].as_str(), sample["most"].as_str()), (Some("-10"), Some("-10")));
+    assert_eq!(sample["other_changes"], 0);
+    assert_eq!(sample["changes"], serde_json::json!([{ "old": 10, "new": 0, "applicants": expected.len() }]));
+    // The first three changed applicants, in input order, with the rows the item reads.
+    let examples = sample["examples"].as_array().unwrap();
+    assert_eq!(examples.len(), expected.len().min(3));
+    for (e, id) in examples.iter().zip(&expected) {
+        let e = e.as_str().unwrap();
+        assert!(e.starts_with(&format!("{id} with periods = [{{start: ")) && e.ends_with(": 10 → 0"), "{e}");
+    }
+    // invention compares a bool: exact, patent 20 → 25, and not sampled.
+    let invention = regions.iter().find(|r| r["item"] == "invention").expect("invention");
+    assert_eq!(invention["exact"], true);
+    assert!(invention.get("sample").is_none(), "{invention}");
+
+    // The human report and the page say it is a sample, not exact.
+    let run = jifen(&["diff", old, new]).ok("diff human");
+    let headline = format!(
+        "  high_base: sample of 2000 generated applicants (jifen gen, seed 1; not exact): {0} change (0 up, {0} down, by -10 to -10): 10 → 0 for {0}",
+        expected.len()
+    );
+    assert!(run.stdout.lines().any(|l| l == headline), "{headline:?} in\n{}", run.stdout);
+    assert!(run.stdout.contains(&format!("  high_base: e.g. {} with periods = [", expected[0])), "{}", run.stdout);
+    let tmp = TempDir::new("sample-html");
+    let page = tmp.0.join("report.html");
+    let page = page.to_str().unwrap();
+    jifen(&["diff", old, new, "--html", page]).ok("diff --html");
+    let html = fs::read_to_string(page).unwrap();
+    assert!(html.contains(&format!("A sample, not exact:</b> {} of 2000", expected.len())), "{html}");
+    // The workbook's regions sheet says so too.
+    let book = tmp.0.join("report.xlsx");
+    let book = book.to_str().unwrap();
+    jifen(&["diff", old, new, "--xlsx", book]).ok("diff --xlsx");
+    if let Some(w) = workbook_json(book) {
+        let rows = w["Regions"].as_array().unwrap();
+        let said = format!("a sample, not exact: {} of 2000 applicants", expected.len());
+        assert!(
+            rows.iter().any(|r| r[0] == "high_base" && r[5].as_str().is_some_and(|n| n.starts_with(&said))),
+            "{rows:?}"
+        );
+        assert!(rows.iter().any(|r| r[0] == "high_base" && r[3] == 10 && r[4] == 0 && r[5] == "sample"), "{rows:?}");
+    }
+}
+
+/// The report names the population it ran on and how much of it `jifen gen` wrote (ids
+/// `synthetic-…`): 5 generated rows are "all synthetic"; with one real row added, 5 of 6.
+#[test]
+fn the_report_says_how_much_of_the_population_is_synthetic() {
+    let tmp = TempDir::new("synthetic");
+    let gen = jifen(&["gen", "--count", "5", "--seed", "2"]).ok("gen");
+    let all = tmp.write("gen.jsonl", &gen.stdout);
+    let mixed = tmp.write(
+        "mixed.jsonl",
+        &format!("{}{{\"id\": \"real-1\", \"age\": 30, \"si_months\": 12, \"education\": \"bachelor\"}}\n", gen.stdout),
+    );
+    let (old, new) = ("policies/2024.policy", "policies/2025.policy");
+    let run = jifen(&["diff", old, new, "--applicants", &all]).ok("all synthetic");
+    assert!(
+        run.stdout.contains(&format!("population: {all}: 5 applicants, all synthetic (jifen gen)\n")),
+        "{}",
+        run.stdout
+    );
+    let run = jifen(&["diff", old, new, "--applicants", &mixed]).ok("mixed");
+    let line = format!("population: {mixed}: 6 applicants, 5 of them synthetic (jifen gen)\n");
+    assert!(run.stdout.contains(&line), "{}", run.stdout);
+    let v = jifen(&["diff", old, new, "--applicants", &mixed, "--format", "json"]).ok("json").json();
+    assert_eq!(v["summary"]["synthetic"], 5);
+    assert_eq!(v["summary"]["population"], mixed.as_str());
+    // Real data only: no claim about its origin.
+    let real =
+        tmp.write("real.jsonl", "{\"id\": \"a\", \"age\": 30, \"si_months\": 12, \"education\": \"bachelor\"}\n");
+    let run = jifen(&["diff", old, new, "--applicants", &real]).ok("real");
+    assert!(run.stdout.contains(&format!("population: {real}: 1 applicants\n")), "{}", run.stdout);
+}
+
+/// Every sheet of a workbook as JSON (`{sheet: [[cell, …], …]}`), read by Python's openpyxl
+/// (a reader that is not jifen's own); `None` when openpyxl is not installed.
+fn workbook_json(path: &str) -> Option<Value> {
+    let probe = Command::new("python3").args(["-c", "import openpyxl"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: Python's openpyxl is not installed (pip install openpyxl)");
+        return None;
+    }
+    let script = "import sys, json, openpyxl\n\
+        wb = openpyxl.load_workbook(sys.argv[1])\n\
+        print(json.dumps({ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}))\n";
+    let out = Command::new("python3").args(["-c", script, path]).output().expect("python3 runs");
+    assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).expect("JSON from python"))
+}
+
+/// `diff --xlsx` writes the briefing as a workbook whose sheets say what the JSON report
+/// says. The mini pair and its four applicants (worked by hand in the briefing test above):
+/// a 95 → 90, b 90 → 90 (no item changes), c 110 → 130, d 110 → 130 (title +100, edu −80).
+#[test]
+fn the_briefing_as_a_workbook_agrees_with_the_json_report() {
+    let tmp = TempDir::new("workbook");
+    let (old, new) = pair(&tmp);
+    let people = tmp.write(
+        "people.jsonl",
+        concat!(
+            r#"{"id": "a", "age": 30, "edu": "bachelor", "old_bonus": true}"#,
+            "\n",
+            r#"{"id": "b", "age": 40, "edu": "master"}"#,
+            "\n",
+            r#"{"id": "c", "age": 30, "edu": "master", "cert": true}"#,
+            "\n",
+            r#"{"id": "d", "age": 30, "edu": "master", "title": true}"#,
+            "\n"
+        ),
+    );
+    let book = tmp.0.join("briefing.xlsx");
+    let book = book.to_str().unwrap();
+    let args = ["diff", "--by", "edu", "--applicants", &people, &old, &new, "--format", "json", "--xlsx", book];
+    let v = jifen(&args).ok("diff --xlsx").json();
+    let Some(w) = workbook_json(book) else { return };
+    let names: Vec<&str> = w.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected = vec!["Summary", "By edu", "Drivers", "Rule changes", "Regions", "Applicants"];
+    let mut sorted = names.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(sorted, expected);
+    let s = &v["summary"];
+    // Summary: label in A, value in B; then the bands under their header.
+    let summary = w["Summary"].as_array().unwrap();
+    let value = |label: &str| summary.iter().find(|r| r[0] == label).map(|r| r[1].clone()).expect(label);
+    assert_eq!(value("applicants"), s["applicants"]);
+    assert_eq!(value("gain"), s["gain"]);
+    assert_eq!(value("lose"), s["lose"]);
+    assert_eq!(value("unchanged"), s["same"]);
+    assert_eq!(value("population"), format!("{people}: 4 applicants").as_str());
+    assert_eq!((s["gain"].as_u64(), s["lose"].as_u64()), (Some(2), Some(1)));
+    let bands_at = summary.iter().position(|r| r[0] == "change of total").expect("bands") + 1;
+    for (i, band) in s["bands"].as_array().unwrap().iter().enumerate() {
+        let row = &summary[bands_at + i];
+        assert_eq!((&row[0], &row[1]), (&band["band"], &band["applicants"]), "{row:?}");
+    }
+    // +10…+49: c and d.
+    assert_eq!(summary[bands_at + 5][2], "c, d");
+    // The breakdown and the drivers, row for row.
+    for (sheet, list, keys) in [
+        ("By edu", &s["by"]["groups"], &["value", "applicants", "gain", "lose", "total_change", "mean_change"][..]),
+        ("Drivers", &s["drivers"], &["item", "kind", "applicants", "total_change"][..]),
+    ] {
+        let rows = w[sheet].as_array().unwrap();
+        let list = list.as_array().unwrap();
+        assert_eq!(rows.len(), list.len() + 1, "{sheet}: a header and a row each");
+        for (row, object) in rows[1..].iter().zip(list) {
+            let want: Vec<Value> = keys.iter().map(|k| object[*k].clone()).collect();
+            let got: Vec<Value> = row.as_array().unwrap()[..keys.len()].to_vec();
+            // 13.33 is read back as a float: compare as numbers.
+            assert_eq!(format!("{got:?}"), format!("{want:?}"), "{sheet}");
+        }
+    }
+    // One row per rule change, in policy words.
+    let changes = w["Rule changes"].as_array().unwrap();
+    assert_eq!(changes.len(), v["changes"].as_array().unwrap().len() + 1);
+    let title = changes.iter().find(|r| r[2] == "title").expect("title's change");
+    assert_eq!((&title[4], &title[5]), (&v["changes"][0]["old"], &v["changes"][0]["new"]));
+    // Regions: title `title` 70 → 100 (exact).
+    let regions = w["Regions"].as_array().unwrap();
+    assert!(
+        regions.iter().any(|r| r[0] == "title" && r[1] == true && r[2] == "title" && r[3] == 70 && r[4] == 100),
+        "{regions:?}"
+    );
+    // Applicants whose points change: a, c, d (b changes nowhere), with their totals.
+    let rows = w["Applicants"].as_array().unwrap();
+    let head = rows[0].as_array().unwrap();
+    assert_eq!(&head[..4], &["id", "old_total", "new_total", "change"]);
+    assert_eq!(head.last().unwrap(), "changed items");
+    let got: Vec<(String, i64, i64, String)> = rows[1..]
+        .iter()
+        .map(|r| {
+            let r = r.as_array().unwrap();
+            (
+                r[0].as_str().unwrap().into(),
+                r[1].as_i64().unwrap(),
+                r[2].as_i64().unwrap(),
+                r.last().unwrap().as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want = [("a", 95, 90, "old_bonus -5"), ("c", 110, 130, "cert +20"), ("d", 110, 130, "edu -80, title +100")];
+    let want: Vec<(String, i64, i64, String)> =
+        want.iter().map(|(a, b, c, d)| (a.to_string(), *b, *c, d.to_string())).collect();
+    assert_eq!(got, want);
+
+    // Without applicants: the summary, the rule changes and the regions only.
+    let bare = tmp.0.join("bare.xlsx");
+    let bare = bare.to_str().unwrap();
+    jifen(&["diff", &old, &new, "--xlsx", bare]).ok("diff --xlsx without applicants");
+    let w = workbook_json(bare).unwrap();
+    let mut names: Vec<&str> = w.as_object().unwrap().keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(names, ["Regions", "Rule changes", "Summary"]);
+
+    // The workbook may not overwrite an input.
+    let run = jifen(&["diff", &old, &new, "--applicants", &people, "--xlsx", &people]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stderr.contains("is also an input"), "{}", run.stderr);
+    assert!(fs::read_to_string(&people).unwrap().starts_with("{\"id\": \"a\""), "the input is intact");
+}

@@ -21,7 +21,8 @@ use jifen::i18n::tr;
 #[command(after_help = "Examples:\n  jifen diff policies/2024.policy policies/2025.policy\n  \
 jifen gen --count 100000 -o people.jsonl && jifen diff policies/2024.policy policies/2025.policy --applicants people.jsonl\n  \
 jifen diff --format csv --applicants people.csv old.policy new.policy -o changes.csv\n  \
-jifen diff 2025.policy 2026-draft.policy --applicants people.jsonl --by education --html report.html\n\n\
+jifen diff 2025.policy 2026-draft.policy --applicants people.jsonl --by education --html report.html\n  \
+jifen diff 2025.policy 2026-draft.policy --applicants people.xlsx --by education --xlsx briefing.xlsx\n\n\
 Rules are compared as compiled: a reformatted policy with the same meaning shows no difference.\n\
 --format csv writes one row per applicant (id or line, old and new totals, change, and the change per item).")]
 pub struct Args {
@@ -45,6 +46,10 @@ pub struct Args {
     /// Also write the briefing as one standalone HTML page (no outside resources, printable).
     #[arg(long, value_name = "FILE")]
     pub html: Option<String>,
+    /// Also write the briefing as an Excel workbook: summary, breakdown, drivers, rule
+    /// changes, regions, and (with --applicants) one row per applicant whose points change.
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<String>,
 }
 
 /// What `--by` groups applicants by.
@@ -172,7 +177,13 @@ pub fn run(args: Args, format: Format) -> u8 {
         return exit::POLICY;
     }
     let mut tally = Tally::with_unit(new.point_unit());
+    let mut synthetic = 0usize;
     let columns = DeltaColumns::new(&old, &new);
+    // For --xlsx: the CSV lines of the applicants whose points change, and how many.
+    let (mut changed, mut changed_rows) = (Vec::new(), 0usize);
+    if args.xlsx.is_some() && args.applicants.is_some() {
+        changed.extend_from_slice(csv_header(&columns).as_bytes());
+    }
     let same_schema = old.inputs == new.inputs && old.enums == new.enums;
     let schemas = (YearSchema::new(&old, &new, false), YearSchema::new(&new, &old, !same_schema));
     if let Some(path) = &args.applicants {
@@ -192,6 +203,7 @@ pub fn run(args: Args, format: Format) -> u8 {
             names: (&args.old, &args.new),
             columns: &columns,
             csv: format == Format::Csv,
+            xlsx: args.xlsx.is_some(),
         };
         let mut first = true;
         loop {
@@ -222,13 +234,7 @@ pub fn run(args: Args, format: Format) -> u8 {
             }
             if first && years.csv {
                 first = false;
-                let mut header = "id,old_total,new_total,change,old_meets_standard,new_meets_standard".to_string();
-                for id in columns.ids() {
-                    header.push(',');
-                    header.push_str(id);
-                }
-                header.push('\n');
-                if let Err(code) = out.write(header.as_bytes()) {
+                if let Err(code) = out.write(csv_header(&columns).as_bytes()) {
                     return code;
                 }
             }
@@ -237,6 +243,19 @@ pub fn run(args: Args, format: Format) -> u8 {
                     return code;
                 }
                 tally.merge(part.tally);
+                synthetic += part.synthetic;
+                changed_rows += part.changed_rows;
+                changed.extend_from_slice(&part.changed);
+            }
+            if changed_rows > super::diff_xlsx::MAX_APPLICANTS {
+                fail(
+                    &format!(
+                        "more than {} applicants change: too many for one Excel sheet",
+                        super::diff_xlsx::MAX_APPLICANTS
+                    ),
+                    Some("write the per-applicant rows with --format csv; no output was written"),
+                );
+                return exit::IO;
             }
             chunks.done(chunk);
             if let Some(b) = &bar {
@@ -262,12 +281,28 @@ pub fn run(args: Args, format: Format) -> u8 {
         if let Some(path) = &args.applicants {
             v["summary"] = summary_json(&new, &summary, args.by.as_deref());
             v["summary"]["population"] = json!(path);
+            v["summary"]["synthetic"] = json!(synthetic);
+            v["summary"]["population_line"] = json!(population_line(path, summary.applicants, synthetic));
         }
         v
     };
     if let Some(path) = &args.html {
-        let page = super::diff_html::render(&report(), &new.title, args.applicants.as_deref());
+        let page = super::diff_html::render(&report(), &new.title);
         let written = Output::create(Some(path)).and_then(|mut o| o.write(page.as_bytes()).and_then(|_| o.commit()));
+        if let Err(code) = written {
+            return code;
+        }
+    }
+    if let Some(path) = &args.xlsx {
+        let rows = args.applicants.is_some().then_some(&changed[..]);
+        let book = match super::diff_xlsx::render(&report(), &new.title, rows) {
+            Ok(book) => book,
+            Err(message) => {
+                fail(&message, None);
+                return exit::IO;
+            }
+        };
+        let written = Output::create(Some(path)).and_then(|mut o| o.write(&book).and_then(|_| o.commit()));
         if let Err(code) = written {
             return code;
         }
@@ -275,7 +310,7 @@ pub fn run(args: Args, format: Format) -> u8 {
     let text = match format {
         Format::Json => serde_json::to_string_pretty(&report()).map(|s| s + "\n").unwrap_or_default(),
         Format::Csv => String::new(),
-        _ => human(&args, &old, &new, &changes, &regions, &summary),
+        _ => human(&args, &old, &new, &changes, &regions, &summary, synthetic),
     };
     if let Err(code) = out.write(text.as_bytes()).and_then(|_| out.commit()) {
         return code;
@@ -288,10 +323,28 @@ struct Part {
     tally: Tally,
     csv: Vec<u8>,
     failed: Option<(usize, String)>,
+    /// Rows named `synthetic-…` (written by `jifen gen`).
+    synthetic: usize,
+    /// For --xlsx: the CSV lines of the rows whose points change, and how many.
+    changed: Vec<u8>,
+    changed_rows: usize,
 }
 
 /// Rows per rayon task.
 const PART: usize = 512;
+
+/// How `jifen gen` names its rows.
+const SYNTHETIC: &str = "synthetic-";
+
+/// "people.jsonl: 1000 applicants, all synthetic (jifen gen)": the population a report ran on.
+fn population_line(path: &str, applicants: usize, synthetic: usize) -> String {
+    let origin = match synthetic {
+        0 => String::new(),
+        n if n == applicants => ", all synthetic (jifen gen)".to_string(),
+        n => format!(", {n} of them synthetic (jifen gen)"),
+    };
+    format!("{path}: {applicants} applicants{origin}")
+}
 
 /// The two policies, ready to score the same applicants.
 struct Years<'r> {
@@ -306,6 +359,8 @@ struct Years<'r> {
     names: (&'r str, &'r str),
     columns: &'r DeltaColumns<'r>,
     csv: bool,
+    /// Keep the CSV lines of the rows whose points change (for the workbook).
+    xlsx: bool,
 }
 
 /// What each rayon worker keeps from one row to the next.
@@ -332,7 +387,14 @@ impl<'r> Worker<'r> {
 
 impl Years<'_> {
     fn compare_part(&self, worker: &mut Worker<'_>, rows: &[RawRow]) -> Part {
-        let mut part = Part { tally: Tally::with_unit(self.new.rules().point_unit()), csv: Vec::new(), failed: None };
+        let mut part = Part {
+            tally: Tally::with_unit(self.new.rules().point_unit()),
+            csv: Vec::new(),
+            failed: None,
+            synthetic: 0,
+            changed: Vec::new(),
+            changed_rows: 0,
+        };
         for row in rows {
             if let Err(reason) = self.compare_row(worker, row, &mut part) {
                 // The run stops at this row: the rest of the part does not matter.
@@ -346,6 +408,7 @@ impl Years<'_> {
     /// Score a row under both years, count it, and (for CSV) write its line.
     fn compare_row(&self, w: &mut Worker<'_>, row: &RawRow, part: &mut Part) -> Result<(), String> {
         let (id, read) = w.old.parse(row).map_err(|e| format!("under {}: {e}", self.names.0))?;
+        part.synthetic += usize::from(id.as_deref().is_some_and(|id| id.starts_with(SYNTHETIC)));
         let (a_old, a_new) = &mut w.applicants;
         self.schemas.0.finish(read, a_old, &mut []).map_err(|e| format!("under {}: {e}", self.names.0))?;
         if self.same_schema {
@@ -375,8 +438,23 @@ impl Years<'_> {
         if self.csv {
             csv_line(&mut part.csv, self.new.rules(), id.as_deref(), row.line, s_old, s_new, &w.changes);
         }
+        if self.xlsx && (delta != 0 || w.changes.iter().any(|c| *c != 0)) {
+            part.changed_rows += 1;
+            csv_line(&mut part.changed, self.new.rules(), id.as_deref(), row.line, s_old, s_new, &w.changes);
+        }
         Ok(())
     }
+}
+
+/// The header of the per-applicant CSV: the columns of [`csv_line`].
+fn csv_header(columns: &DeltaColumns<'_>) -> String {
+    let mut header = "id,old_total,new_total,change,old_meets_standard,new_meets_standard".to_string();
+    for id in columns.ids() {
+        header.push(',');
+        header.push_str(id);
+    }
+    header.push('\n');
+    header
 }
 
 /// `id,old_total,new_total,change,old_meets_standard,new_meets_standard,changes…`
@@ -463,6 +541,7 @@ fn human(
     changes: &[Change],
     regions: &[ItemRegions],
     s: &Summary,
+    synthetic: usize,
 ) -> String {
     // Each line is written in English and translated whole, so that its Chinese is in the
     // catalogue once; headings of tables are padded after translation.
@@ -491,7 +570,7 @@ fn human(
     }
     let Some(population) = &args.applicants else { return out };
     out.push('\n');
-    out.push_str(&line(format!("population: {population}")));
+    out.push_str(&line(format!("population: {}", population_line(population, s.applicants, synthetic))));
     out.push_str(&line(format!(
         "{} applicant(s): {} gain, {} lose, {} unchanged",
         s.applicants, s.gain, s.lose, s.same

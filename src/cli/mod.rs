@@ -15,6 +15,7 @@ mod check;
 mod completions;
 mod diff;
 mod diff_html;
+mod diff_xlsx;
 mod doc;
 mod fmt;
 mod gen;

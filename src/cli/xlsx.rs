@@ -403,7 +403,7 @@ fn write_value(
 }
 
 /// The f64 whose shortest text means the same decimal as `text`, if there is one.
-fn exactly_f64(text: &str) -> Option<f64> {
+pub(super) fn exactly_f64(text: &str) -> Option<f64> {
     let decimal = exact_decimal(text).ok()?;
     let f: f64 = text.trim().parse().ok()?;
     (f.is_finite() && exact_decimal(&format!("{f}")).ok()? == decimal).then_some(f)

@@ -9,7 +9,13 @@
 //! box is said in words. This is exact when the item only compares its inputs with constants
 //! (every 2024 → 2025 change does); when it computes with an input (`3 per year of
 //! si_months`, `a + b`) the grid is only a sample, and the result says so.
+//!
+//! An item the grid cannot cover (it reads the rows of a list, or too many combinations)
+//! falls back to a sample: [`SAMPLE_SIZE`] applicants drawn by `jifen gen`'s model of the new
+//! year (a fixed seed), scored under both years, and what the sample shows is reported as
+//! such — how many change, by how much, and a few of them in words.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
@@ -24,6 +30,14 @@ const MAX_CELLS: usize = 50_000;
 const MAX_PIECES: usize = 200;
 /// Most steps of a `per` cut into pieces.
 const PER_STEPS: i64 = 40;
+/// Applicants drawn for an item whose regions cannot be found exactly.
+pub const SAMPLE_SIZE: u64 = 2_000;
+/// The generator's seed for that sample: the same two policies always give the same sample.
+pub const SAMPLE_SEED: u64 = 1;
+/// Changed applicants shown in words per sampled item.
+const SAMPLE_EXAMPLES: usize = 3;
+/// Distinct changes listed per sampled item (the most frequent).
+pub const SAMPLE_CHANGES: usize = 5;
 
 /// The regions where one item's points change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,6 +49,72 @@ pub struct ItemRegions {
     /// Why the regions are not exact or could not be found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// When they could not be found: what a sample of generated applicants shows instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<Sample>,
+}
+
+/// What a sample of generated applicants shows of one item: not exact, a sample.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sample {
+    /// Applicants drawn (`jifen gen`'s model of the new year) and read by both years.
+    pub applicants: usize,
+    /// The generator's seed.
+    pub seed: u64,
+    /// How many of them the item's own points change for: in all, up and down.
+    pub changed: usize,
+    pub up: usize,
+    pub down: usize,
+    /// The smallest and the largest change seen (signed; absent when none change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub least: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub most: Option<serde_json::Value>,
+    /// The most frequent changes (at most [`SAMPLE_CHANGES`]), the most frequent first.
+    pub changes: Vec<SampledChange>,
+    /// How many other distinct changes were seen and are not listed.
+    pub other_changes: usize,
+    /// The first few changed applicants, in words: their id, the facts the item reads, the
+    /// change.
+    pub examples: Vec<String>,
+}
+
+/// `applicants` of the sample go from `old` to `new` points on the item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SampledChange {
+    pub old: serde_json::Value,
+    pub new: serde_json::Value,
+    pub applicants: usize,
+}
+
+impl Sample {
+    /// "sample of 2000 generated applicants (…; not exact): 12 change (0 up, 12 down, by -10
+    /// to -10): 10 → 0 for 12".
+    pub fn headline(&self) -> String {
+        let mut changes: Vec<String> =
+            self.changes.iter().map(|c| format!("{} → {} for {}", c.old, c.new, c.applicants)).collect();
+        if self.other_changes > 0 {
+            changes.push(format!("{} other changes", self.other_changes));
+        }
+        let head =
+            format!("sample of {} generated applicants (jifen gen, seed {}; not exact)", self.applicants, self.seed);
+        match (&self.least, &self.most) {
+            (Some(least), Some(most)) => format!(
+                "{head}: {} change ({} up, {} down, by {} to {}): {}",
+                self.changed,
+                self.up,
+                self.down,
+                text(least),
+                text(most),
+                changes.join("; ")
+            ),
+            _ => format!("{head}: none change (others outside the sample may)"),
+        }
+    }
+}
+
+fn text(v: &serde_json::Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
 }
 
 /// Applicants whose facts meet every condition go from `old` to `new` points on the item
@@ -60,6 +140,10 @@ impl ItemRegions {
         if let Some(note) = &self.note {
             lines.push(format!("{}: {note}", self.item));
         }
+        if let Some(sample) = &self.sample {
+            lines.push(format!("{}: {}", self.item, sample.headline()));
+            lines.extend(sample.examples.iter().map(|e| format!("{}: e.g. {e}", self.item)));
+        }
         lines
     }
 }
@@ -68,16 +152,18 @@ impl ItemRegions {
 /// parameter it reads), was added (from 0) or was removed (to 0), where its points change.
 pub fn regions(old: &RuleSet, new: &RuleSet) -> Vec<ItemRegions> {
     let mut out = Vec::new();
+    // Drawn once, and only if some item needs it.
+    let sample = OnceCell::new();
     for item in &new.items {
         let prev = old.items.iter().find(|p| p.id == item.id);
         let changed =
             prev.is_none_or(|p| p.body != item.body || p.preconditions != item.preconditions || p.cap != item.cap);
         if changed {
-            out.push(item_regions(old, prev, new, Some(item)));
+            out.push(item_regions(old, prev, new, Some(item), &sample));
         }
     }
     for prev in old.items.iter().filter(|p| new.item_index(&p.id).is_none()) {
-        out.push(item_regions(old, Some(prev), new, None));
+        out.push(item_regions(old, Some(prev), new, None, &sample));
     }
     for r in &mut out {
         if r.exact && r.regions.is_empty() && r.note.is_none() {
@@ -85,6 +171,53 @@ pub fn regions(old: &RuleSet, new: &RuleSet) -> Vec<ItemRegions> {
         }
     }
     out
+}
+
+/// What an item reads in either year: its inputs, the constants each is compared with,
+/// whether it only compares them, and the lists whose rows it reads.
+struct Reads {
+    names: BTreeSet<String>,
+    constants: Vec<(String, Decimal)>,
+    exact: bool,
+    lists: Vec<String>,
+}
+
+fn scan(old: &RuleSet, prev: Option<&ItemDef>, new: &RuleSet, item: Option<&ItemDef>) -> Reads {
+    let mut reads = Reads { names: BTreeSet::new(), constants: Vec::new(), exact: true, lists: Vec::new() };
+    for (rs, def) in [(old, prev), (new, item)] {
+        let Some(def) = def else { continue };
+        let exprs = std::iter::once(&def.body).chain(def.preconditions.iter().map(|p| &p.condition));
+        for e in exprs {
+            let mut scan = Scan {
+                rs,
+                inputs: &mut reads.names,
+                constants: &mut reads.constants,
+                exact: true,
+                items: Vec::new(),
+                lists: Vec::new(),
+            };
+            scan.walk(e);
+            // Another item's points (`points(education) > 0`): its inputs are cut too.
+            let mut seen = Vec::new();
+            while let Some(j) = scan.items.pop() {
+                if seen.contains(&j) {
+                    continue;
+                }
+                seen.push(j);
+                if let Some(other) = rs.items.get(usize::from(j)) {
+                    scan.walk(&other.body);
+                    other.preconditions.iter().for_each(|p| scan.walk(&p.condition));
+                }
+            }
+            reads.exact &= scan.exact;
+            for list in scan.lists {
+                if !reads.lists.contains(&list) {
+                    reads.lists.push(list);
+                }
+            }
+        }
+    }
+    reads
 }
 
 /// One input of the grid: its name and the pieces its values are cut into.
@@ -117,7 +250,13 @@ enum Piece {
     Variant(String),
 }
 
-fn item_regions(old: &RuleSet, prev: Option<&ItemDef>, new: &RuleSet, item: Option<&ItemDef>) -> ItemRegions {
+fn item_regions(
+    old: &RuleSet,
+    prev: Option<&ItemDef>,
+    new: &RuleSet,
+    item: Option<&ItemDef>,
+    sample: &OnceCell<Vec<Drawn>>,
+) -> ItemRegions {
     let id = item.or(prev).map(|i| i.id.to_string()).unwrap_or_default();
     match grid(old, prev, new, item) {
         Ok(g) => ItemRegions {
@@ -132,8 +271,172 @@ fn item_regions(old: &RuleSet, prev: Option<&ItemDef>, new: &RuleSet, item: Opti
                 "computes with an input (not only compares it): these regions are a sample; measure it with --applicants"
                     .to_string()
             }),
+            sample: None,
         },
-        Err(note) => ItemRegions { item: id, exact: false, regions: Vec::new(), note: Some(note) },
+        Err(note) => {
+            let drawn = sample.get_or_init(|| draw(old, new));
+            let reads = scan(old, prev, new, item);
+            ItemRegions {
+                item: id,
+                exact: false,
+                regions: Vec::new(),
+                note: Some(format!("{note}; no exact regions, so a sample of generated applicants was scored")),
+                sample: Some(sampled(old, prev, new, item, drawn, &reads)),
+            }
+        }
+    }
+}
+
+/// One generated applicant, scored by each year.
+struct Drawn {
+    id: String,
+    /// The row as `jifen gen` writes it, for examples in words.
+    row: serde_json::Value,
+    /// Each item's own points, by item index, in the old and the new year (evaluated once
+    /// whatever the number of items sampled).
+    old: Vec<Option<i64>>,
+    new: Vec<Option<i64>>,
+}
+
+/// [`SAMPLE_SIZE`] applicants of `jifen gen`'s default model of the new year; each year
+/// reads the facts it declares (a fact only the new year knows is left out of the old
+/// year's applicant). A row one year cannot read (a fact declared differently) is dropped.
+fn draw(old: &RuleSet, new: &RuleSet) -> Vec<Drawn> {
+    let model = crate::population::Model::default_for(new);
+    let mut rng = crate::population::Rng::new(SAMPLE_SEED);
+    let points = |rs: &RuleSet, text: &str| {
+        let fields = crate::applicant::json_entries(text).ok()?;
+        let applicant =
+            rs.applicant_from_fields(fields.into_iter().filter(|(k, _)| rs.input_slot(k).is_some())).ok()?;
+        let outcome = rs.evaluate(&applicant).ok()?;
+        Some(rs.items.iter().map(|item| own_of(&outcome, item)).collect::<Vec<_>>())
+    };
+    (1..=SAMPLE_SIZE)
+        .filter_map(|n| {
+            let text = model.row(new, &mut rng, n);
+            let row: serde_json::Value = serde_json::from_str(&text).ok()?;
+            let id = row.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            Some(Drawn { id, old: points(old, &text)?, new: points(new, &text)?, row })
+        })
+        .collect()
+}
+
+/// What the drawn applicants show of one item: how many change, how, and a few examples.
+fn sampled(
+    old: &RuleSet,
+    prev: Option<&ItemDef>,
+    new: &RuleSet,
+    item: Option<&ItemDef>,
+    drawn: &[Drawn],
+    reads: &Reads,
+) -> Sample {
+    let mut counts: Vec<((i64, i64), usize)> = Vec::new();
+    let (mut applicants, mut examples) = (0, Vec::new());
+    // An item the year does not have scores nothing in it.
+    let own = |rs: &RuleSet, def: Option<&ItemDef>, points: &[Option<i64>]| match def {
+        None => Some(0),
+        Some(def) => rs.item_index(&def.id).and_then(|i| points.get(i).copied().flatten()),
+    };
+    for d in drawn {
+        let (Some(a), Some(b)) = (own(old, prev, &d.old), own(new, item, &d.new)) else { continue };
+        applicants += 1;
+        if a == b {
+            continue;
+        }
+        match counts.iter_mut().find(|(k, _)| *k == (a, b)) {
+            Some((_, n)) => *n += 1,
+            None => counts.push(((a, b), 1)),
+        }
+        if examples.len() < SAMPLE_EXAMPLES {
+            let facts = in_words(new, old, &d.row, reads);
+            examples.push(format!("{} with {facts}: {} → {}", d.id, old.points_json(a), new.points_json(b)));
+        }
+    }
+    // The most frequent first; ties in the order of the change.
+    counts.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    let count = |up: bool| counts.iter().filter(|((a, b), _)| (b > a) == up).map(|c| c.1).sum();
+    let deltas = counts.iter().map(|((a, b), _)| b.saturating_sub(*a));
+    let signed = |units: i64| {
+        let text = new.show_points(units);
+        serde_json::Value::String(if units > 0 { format!("+{text}") } else { text })
+    };
+    Sample {
+        applicants,
+        seed: SAMPLE_SEED,
+        changed: counts.iter().map(|c| c.1).sum(),
+        up: count(true),
+        down: count(false),
+        least: deltas.clone().min().map(signed),
+        most: deltas.max().map(signed),
+        changes: counts
+            .iter()
+            .take(SAMPLE_CHANGES)
+            .map(|((a, b), n)| SampledChange { old: old.points_json(*a), new: new.points_json(*b), applicants: *n })
+            .collect(),
+        other_changes: counts.len().saturating_sub(SAMPLE_CHANGES),
+        examples,
+    }
+}
+
+/// The facts an item reads, from a generated row, in policy words: `periods = [{start:
+/// 2020-01-01, months: 24 months, base: 8000 yuan}]`, `cert_date not given`.
+fn in_words(new: &RuleSet, old: &RuleSet, row: &serde_json::Value, reads: &Reads) -> String {
+    let mut parts = Vec::new();
+    for rs in [new, old] {
+        for (slot, input) in rs.inputs.iter().enumerate() {
+            let name = &*input.name;
+            let read = reads.names.contains(name) || reads.lists.iter().any(|l| l == name);
+            if !read || (std::ptr::eq(rs, old) && new.input_slot(name).is_some()) {
+                continue;
+            }
+            parts.push(match row.get(name) {
+                None | Some(serde_json::Value::Null) => format!("{name} not given"),
+                Some(v) => {
+                    let fields = u16::try_from(slot).ok().and_then(|s| rs.record_of(s)).map(|(_, r)| &r.fields[..]);
+                    format!("{name} = {}", value_in_words(rs, input, fields, v))
+                }
+            });
+        }
+    }
+    if parts.is_empty() {
+        "its facts at their defaults".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// One generated value as a policy writes it: numbers with their unit, dates and variants
+/// bare, a list's rows as `{field: value, …}`.
+fn value_in_words(rs: &RuleSet, def: &InputDef, fields: Option<&[InputDef]>, v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Array(rows) => {
+            let rows: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    let cells: Vec<String> = fields
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|f| {
+                            r.get(&*f.name).map(|x| format!("{}: {}", f.name, value_in_words(rs, f, None, x)))
+                        })
+                        .collect();
+                    format!("{{{}}}", cells.join(", "))
+                })
+                .collect();
+            format!("[{}]", rows.join(", "))
+        }
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => {
+            let unit = match def.ty {
+                InputType::Int { unit } | InputType::Decimal { unit } => unit.and_then(|u| rs.units.get(u.0 as usize)),
+                _ => None,
+            };
+            match unit {
+                Some(u) => format!("{n} {}", u.word(n.to_string() == "1")),
+                None => n.to_string(),
+            }
+        }
+        other => other.to_string(),
     }
 }
 
@@ -146,54 +449,21 @@ struct Grid {
 }
 
 fn grid(old: &RuleSet, prev: Option<&ItemDef>, new: &RuleSet, item: Option<&ItemDef>) -> Result<Grid, String> {
-    let (mut names, mut exact) = (BTreeSet::new(), true);
-    let mut constants: Vec<(String, Decimal)> = Vec::new();
-    for (rs, def) in [(old, prev), (new, item)] {
-        let Some(def) = def else { continue };
-        let exprs = std::iter::once(&def.body).chain(def.preconditions.iter().map(|p| &p.condition));
-        for e in exprs {
-            let mut scan = Scan {
-                rs,
-                inputs: &mut names,
-                constants: &mut constants,
-                exact: true,
-                items: Vec::new(),
-                lists: Vec::new(),
-            };
-            scan.walk(e);
-            // Another item's points (`points(education) > 0`): its inputs are cut too.
-            let mut seen = Vec::new();
-            while let Some(j) = scan.items.pop() {
-                if seen.contains(&j) {
-                    continue;
-                }
-                seen.push(j);
-                if let Some(other) = rs.items.get(usize::from(j)) {
-                    scan.walk(&other.body);
-                    other.preconditions.iter().for_each(|p| scan.walk(&p.condition));
-                }
-            }
-            exact &= scan.exact;
-            if let Some(list) = scan.lists.first() {
-                return Err(format!("reads the rows of `{list}`: measure it with --applicants"));
-            }
-        }
+    let Reads { names, constants, exact, lists } = scan(old, prev, new, item);
+    if let Some(list) = lists.first() {
+        return Err(format!("reads the rows of `{list}`"));
     }
     let mut dims = Vec::new();
     for name in &names {
         let declared = |rs: &RuleSet| rs.inputs.iter().find(|i| &*i.name == name).cloned();
         let Some(def) = declared(new).or_else(|| declared(old)) else { continue };
         let cuts: BTreeSet<Decimal> = constants.iter().filter(|(n, _)| n == name).map(|(_, c)| *c).collect();
-        let d = dim(new, old, &def, &cuts)
-            .ok_or_else(|| format!("`{name}` is cut into too many pieces: measure it with --applicants"))?;
+        let d = dim(new, old, &def, &cuts).ok_or_else(|| format!("`{name}` is cut into too many pieces"))?;
         dims.push(d);
     }
     let cells = dims.iter().try_fold(1usize, |n, d| n.checked_mul(d.pieces.len().max(1)));
     if cells.is_none_or(|n| n > MAX_CELLS) {
-        return Err(format!(
-            "reads {} inputs with too many combinations to cover: measure it with --applicants",
-            dims.len()
-        ));
+        return Err(format!("reads {} inputs with too many combinations to cover", dims.len()));
     }
     // Every cell of the grid: where the two years disagree, a box of one piece per input.
     let mut boxes: Vec<Cells> = Vec::new();
@@ -362,7 +632,18 @@ fn own_points(rs: &RuleSet, item: Option<&ItemDef>, base: &Applicant, dims: &[Di
             },
         };
     }
-    let outcome = rs.evaluate(&applicant).ok()?;
+    item_points(rs, Some(item), &applicant)
+}
+
+/// An item's own points for one applicant: after its preconditions and cap, before any
+/// `best_of`; 0 when the year does not have the item.
+fn item_points(rs: &RuleSet, item: Option<&ItemDef>, applicant: &Applicant) -> Option<i64> {
+    let Some(item) = item else { return Some(0) };
+    own_of(&rs.evaluate(applicant).ok()?, item)
+}
+
+/// [`item_points`] from an outcome already evaluated.
+fn own_of(outcome: &crate::eval::Outcome<'_>, item: &ItemDef) -> Option<i64> {
     let own = outcome.item(&item.id)?;
     Some(match own.status {
         Status::Scored | Status::Capped => own.points,
@@ -535,11 +816,13 @@ impl Scan<'_> {
                 }
             }
             Expr::Points(j) => self.items.push(*j),
-            // The rows of a list are not cut into pieces.
+            // The rows of a list are not cut into pieces (its filter and body may read
+            // inputs too).
             Expr::Each { list, .. } => {
                 if let Some(i) = self.rs.inputs.get(usize::from(*list)) {
                     self.lists.push(i.name.to_string());
                 }
+                e.children().for_each(|c| self.walk(c));
             }
             // `2 per year of x`: the points step at each whole year; cut there (up to a
             // bound: past it the result is a sample).

@@ -189,7 +189,11 @@ fn plans() {
         return;
     }
     let cases: [(&str, &str, &[&str]); 3] = [
-        ("not eligible yet (30 years, 3 months of SI), --max-changes 4", r#"{"age": 30, "si_months": 3}"#, &["--max-changes", "4"]),
+        (
+            "not eligible yet (30 years, 3 months of SI), --max-changes 4",
+            r#"{"age": 30, "si_months": 3}"#,
+            &["--max-changes", "4"],
+        ),
         (
             "the same, --max-changes 8 --max-wait 1000000",
             r#"{"age": 30, "si_months": 3}"#,

@@ -594,8 +594,17 @@ mod tests {
         }
         let mut seen = [false; 4];
         let mut compared = 0;
+        // `batch` explains every row into the same storage: what one applicant leaves there
+        // must not show in the next one's outcome.
+        let (mut scores, mut reused) = (crate::Scores::default(), Outcome::default());
         for (line, (id, a)) in applicants.iter().enumerate() {
-            let Ok(outcome) = scorer.evaluate(a) else { continue };
+            let into = scorer.evaluate_into(a, &mut scores, &mut reused);
+            let Ok(outcome) = scorer.evaluate(a) else {
+                assert!(into.is_err(), "{name}, applicant {line}: evaluate fails, evaluate_into does not");
+                continue;
+            };
+            assert!(into.is_ok(), "{name}, applicant {line}: evaluate_into fails, evaluate does not");
+            assert_eq!(reused, outcome, "{name}, applicant {line}: evaluate_into differs from evaluate");
             for item in &outcome.items {
                 seen[match item.status {
                     Status::Scored => 0,

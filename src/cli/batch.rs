@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use jifen::population::{RawRow, ReadError, RowFormat, RowParser, RowReader};
 use jifen::report::OutcomeWriter;
-use jifen::{RuleSet, Scorer, Scores};
+use jifen::{Outcome, RuleSet, Scorer, Scores};
 
 use super::input::load_policy;
 use super::output::Output;
@@ -224,6 +224,8 @@ impl Written {
 struct Worker<'r> {
     parser: RowParser<'r>,
     scores: Scores,
+    /// The explanation of the last row, its lists reused for the next (JSON lines).
+    outcome: Outcome<'r>,
 }
 
 /// How rows are written out, the same for the whole run.
@@ -239,8 +241,8 @@ struct Shape {
 const PART: usize = 512;
 
 /// Score a chunk of rows in parallel; parts come back in input order.
-fn score_chunk(
-    scorer: &Scorer<'_>,
+fn score_chunk<'r>(
+    scorer: &Scorer<'r>,
     json: &OutcomeWriter<'_>,
     buffers: &Buffers,
     rows: &[RawRow],
@@ -249,7 +251,7 @@ fn score_chunk(
     let rules = scorer.rules();
     rows.par_chunks(PART)
         .map_init(
-            || Worker { parser: RowParser::new(rules), scores: Scores::default() },
+            || Worker { parser: RowParser::new(rules), scores: Scores::default(), outcome: Outcome::default() },
             |worker, rows| score_part(scorer, json, buffers, worker, rows, shape),
         )
         .collect()
@@ -276,11 +278,11 @@ impl Buffers {
     }
 }
 
-fn score_part(
-    scorer: &Scorer<'_>,
+fn score_part<'r>(
+    scorer: &Scorer<'r>,
     json: &OutcomeWriter<'_>,
     buffers: &Buffers,
-    worker: &mut Worker<'_>,
+    worker: &mut Worker<'r>,
     rows: &[RawRow],
     shape: Shape,
 ) -> Part {
@@ -302,10 +304,10 @@ fn score_part(
 }
 
 /// Append one row's result to `out` (nothing when the row fails).
-fn score_row(
-    scorer: &Scorer<'_>,
+fn score_row<'r>(
+    scorer: &Scorer<'r>,
     json: &OutcomeWriter<'_>,
-    worker: &mut Worker<'_>,
+    worker: &mut Worker<'r>,
     row: &RawRow,
     shape: Shape,
     out: &mut Vec<u8>,
@@ -322,10 +324,11 @@ fn score_row(
         csv_scores(out, &worker.scores, scorer.rules(), &outputs);
         return Ok(());
     }
-    let outcome = scorer.evaluate(applicant).map_err(|e| failed(&e))?;
+    // Explained into the worker's reused storage: no allocation per row once it has grown.
+    scorer.evaluate_into(applicant, &mut worker.scores, &mut worker.outcome).map_err(|e| failed(&e))?;
     // The `score --format json` object, then `id` and `line`, written without building a
     // `serde_json::Value` (the same bytes: `jifen::report`'s tests compare the two).
-    json.write_open(out, &outcome);
+    json.write_open(out, &worker.outcome);
     if let Some(id) = id {
         out.extend_from_slice(b",\"id\":");
         jifen::report::push_json_str(out, &id);

@@ -281,66 +281,67 @@ pub(super) fn apply_cap(points: i64, cap: Option<i64>, deduction: bool) -> (i64,
 
 /// The full outcome of a traced run of [`aggregate`].
 pub(super) fn outcome<'r>(rules: &'r RuleSet, s: &Scores) -> Outcome<'r> {
-    let items = rules
-        .items
-        .iter()
-        .zip(&s.trace)
-        .zip(&s.points)
-        .map(|((def, trace), &points)| {
-            let item = &trace.computed;
-            let status = match (item.unmet, trace.excluded_by) {
-                (Some(k), _) => {
-                    Status::PreconditionUnmet { reason: def.preconditions.get(k as usize).map_or("", |p| &*p.reason) }
-                }
-                (None, Some((g, by))) => Status::Excluded {
-                    group: rules.groups.get(g as usize).map_or("", |g| &*g.id),
-                    by: rules.items.get(by as usize).map_or("", |i| &*i.id),
-                },
-                (None, None) if trace.capped => Status::Capped,
-                (None, None) => Status::Scored,
-            };
-            ItemOutcome {
-                id: &def.id,
-                label: &def.label,
-                section: rules.sections.get(def.section as usize).map_or("", |s| &*s.id),
-                points,
-                raw_points: item.raw,
-                status,
-                arm: item.arm,
-                preconditions_met: item.met,
+    let mut out = Outcome::default();
+    outcome_into(rules, s, &mut out);
+    out
+}
+
+/// The same as [`outcome`], written into `out` and reusing its lists: after the first
+/// applicant, explaining one allocates nothing (the names are the rule set's own strings).
+/// `out.outputs` is left as it is.
+pub(super) fn outcome_into<'r>(rules: &'r RuleSet, s: &Scores, out: &mut Outcome<'r>) {
+    out.items.clear();
+    out.items.extend(rules.items.iter().zip(&s.trace).zip(&s.points).map(|((def, trace), &points)| {
+        let item = &trace.computed;
+        let status = match (item.unmet, trace.excluded_by) {
+            (Some(k), _) => {
+                Status::PreconditionUnmet { reason: def.preconditions.get(k as usize).map_or("", |p| &*p.reason) }
             }
-        })
-        .collect();
-    Outcome {
-        total: s.total,
-        standard: rules.standard,
-        eligible: s.eligible,
-        vetoed: s.vetoed,
-        meets_standard: s.meets_standard,
-        floored: s.floored,
-        items,
-        sections: rules
+            (None, Some((g, by))) => Status::Excluded {
+                group: rules.groups.get(g as usize).map_or("", |g| &*g.id),
+                by: rules.items.get(by as usize).map_or("", |i| &*i.id),
+            },
+            (None, None) if trace.capped => Status::Capped,
+            (None, None) => Status::Scored,
+        };
+        ItemOutcome {
+            id: &def.id,
+            label: &def.label,
+            section: rules.sections.get(def.section as usize).map_or("", |s| &*s.id),
+            points,
+            raw_points: item.raw,
+            status,
+            arm: item.arm,
+            preconditions_met: item.met,
+        }
+    }));
+    out.total = s.total;
+    out.standard = rules.standard;
+    out.eligible = s.eligible;
+    out.vetoed = s.vetoed;
+    out.meets_standard = s.meets_standard;
+    out.floored = s.floored;
+    out.sections.clear();
+    out.sections.extend(
+        rules
             .sections
             .iter()
             .zip(&s.sections)
             .zip(&s.section_raw)
-            .map(|((def, &(points, capped)), &raw_points)| SectionOutcome { id: &def.id, points, capped, raw_points })
-            .collect(),
-        groups: rules
-            .caps
-            .iter()
-            .zip(&s.groups)
-            .map(|(def, &(raw_points, points))| GroupOutcome {
-                id: &def.id,
-                section: rules.sections.get(def.section as usize).map_or("", |s| &*s.id),
-                points,
-                raw_points,
-                capped: points != raw_points,
-            })
-            .collect(),
-        outputs: Vec::new(),
-        computed: s.computed.clone(),
-        ineligible_reasons: s.failed_requirements.iter().map(|&k| &*rules.eligibility[k as usize].reason).collect(),
-        vetoes: s.hit_vetoes.iter().map(|&k| &*rules.vetoes[k as usize].reason).collect(),
-    }
+            .map(|((def, &(points, capped)), &raw_points)| SectionOutcome { id: &def.id, points, capped, raw_points }),
+    );
+    out.groups.clear();
+    out.groups.extend(rules.caps.iter().zip(&s.groups).map(|(def, &(raw_points, points))| GroupOutcome {
+        id: &def.id,
+        section: rules.sections.get(def.section as usize).map_or("", |s| &*s.id),
+        points,
+        raw_points,
+        capped: points != raw_points,
+    }));
+    out.computed.clear();
+    out.computed.extend_from_slice(&s.computed);
+    out.ineligible_reasons.clear();
+    out.ineligible_reasons.extend(s.failed_requirements.iter().map(|&k| &*rules.eligibility[k as usize].reason));
+    out.vetoes.clear();
+    out.vetoes.extend(s.hit_vetoes.iter().map(|&k| &*rules.vetoes[k as usize].reason));
 }

@@ -107,7 +107,7 @@ pub struct GroupOutcome<'r> {
     pub capped: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Outcome<'r> {
     /// Points are counted in the rule set's units (see [`RuleSet::points`]).
     pub total: i64,

@@ -5,7 +5,7 @@
 //! A [`Scorer`] gives exactly what [`RuleSet::evaluate`] gives — the reference evaluator
 //! is what it falls back to for any applicant its lowered code cannot decide alone.
 
-use super::aggregate::{aggregate, outcome, Computed, Evaluator, Layout, Scores};
+use super::aggregate::{aggregate, outcome, outcome_into, Computed, Evaluator, Layout, Scores};
 use super::lower::{Bool, Cx, Fast, Int, Leave, Lowering, Num, Switch};
 use super::table::{self, Table};
 use super::{Applicant, Ctx, EvalError, Outcome};
@@ -108,6 +108,28 @@ impl<'r> Scorer<'r> {
         let mut outcome = outcome(self.rules, &scores);
         outcome.outputs = self.rules.outputs_of(applicant, &outcome.computed)?;
         Ok(outcome)
+    }
+
+    /// [`Scorer::evaluate`] into storage kept from one applicant to the next: `scores` and
+    /// `outcome`'s lists are reused, so explaining many applicants allocates nothing per
+    /// applicant once they have grown (outputs aside, when the policy has any). `outcome`
+    /// afterwards equals what `evaluate` returns; on an error its contents are unspecified.
+    pub fn evaluate_into(
+        &self,
+        applicant: &Applicant,
+        scores: &mut Scores,
+        outcome: &mut Outcome<'r>,
+    ) -> Result<(), EvalError> {
+        if aggregate::<_, true>(self.rules, &self.layout, self, applicant, scores).is_err() {
+            *outcome = self.rules.evaluate(applicant)?;
+            return Ok(());
+        }
+        outcome_into(self.rules, scores, outcome);
+        outcome.outputs.clear();
+        if !self.rules.outputs.is_empty() {
+            outcome.outputs = self.rules.outputs_of(applicant, &outcome.computed)?;
+        }
+        Ok(())
     }
 
     /// Whether the lowered code decides this applicant without the reference evaluator

@@ -6,8 +6,20 @@ use lsp_types::{CompletionItem, CompletionItemKind};
 use super::index::{DefKind, RecordField, SymbolIndex};
 
 /// Words that start a top-level declaration.
-const DECLARATIONS: &[&str] =
-    &["enum", "input", "param", "let", "section", "eligibility", "vetoes", "test", "override", "remove"];
+const DECLARATIONS: &[&str] = &[
+    "enum",
+    "input",
+    "param",
+    "let",
+    "section",
+    "eligibility",
+    "vetoes",
+    "test",
+    "override",
+    "remove",
+    "unit",
+    "record",
+];
 const EXPRESSION: &[&str] = &["when", "else", "match", "per", "of", "and", "or", "not", "in", "true", "false"];
 const FUNCTIONS: &[(&str, &str)] = &[
     ("min", "min(a, b, …): the smallest"),
@@ -18,7 +30,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("present", "present(optional_input): whether it was given"),
     ("points", "points(item): another item's points"),
 ];
-const TYPES: &[&str] = &["int", "decimal", "bool", "years", "months", "yuan"];
+const TYPES: &[&str] = &["int", "decimal", "bool", "date", "years", "months", "yuan"];
 const UNITS: &[&str] = &["years", "months", "yuan"];
 const TARGETS: &[&str] = &["total", "eligible", "vetoed", "meets_standard"];
 
@@ -124,6 +136,13 @@ pub fn complete(before: &str, index: &SymbolIndex) -> Vec<CompletionItem> {
     }
     if prior.ends_with(|c: char| c.is_ascii_digit()) {
         UNITS.iter().for_each(|u| out.keyword(u, '0'));
+        // The policy's own units, in both forms.
+        for (plural, singular) in &index.units {
+            out.keyword(plural, '0');
+            if let Some(s) = singular {
+                out.keyword(s, '0');
+            }
+        }
         out.keyword("per", '1');
         return out.list;
     }
@@ -134,6 +153,7 @@ pub fn complete(before: &str, index: &SymbolIndex) -> Vec<CompletionItem> {
         }
         Some("input") if prior.ends_with(':') => {
             TYPES.iter().for_each(|t| out.keyword(t, '0'));
+            index.units.iter().for_each(|(plural, _)| out.keyword(plural, '0'));
             out.defs(DefKind::Enum, CompletionItemKind::ENUM, '0');
             return out.list;
         }
@@ -355,6 +375,23 @@ section basic "基础" {
     fn a_type_after_a_colon_in_input() {
         let got = labels("input {\n  x: ");
         assert!(got.contains(&"int".to_string()) && got.contains(&"Education".to_string()));
+    }
+
+    #[test]
+    fn declared_units_are_offered_after_a_number_and_as_types() {
+        let text = "policy p \"p\" {\n}\nunit hours / hour \"小时\"\ninput { h: hours 0.. \"时长\" }\n";
+        let mut sources = SourceMap::new();
+        let file = sources.add("u.policy", text);
+        let (policy, _) = crate::syntax::parse(file, text);
+        let index = SymbolIndex::from_ast(&policy.expect("parses"), &sources, None);
+        let labels = |before: &str| complete(before, &index).into_iter().map(|c| c.label).collect::<Vec<_>>();
+        let after_number = labels("let x = h >= 50 ");
+        for unit in ["hours", "hour", "months", "yuan"] {
+            assert!(after_number.contains(&unit.to_string()), "{unit} missing from {after_number:?}");
+        }
+        let types = labels("input {\n  y: ");
+        assert!(types.contains(&"hours".to_string()) && types.contains(&"date".to_string()), "{types:?}");
+        assert!(!types.contains(&"hour".to_string()), "a type is the plural: {types:?}");
     }
 
     #[test]

@@ -75,6 +75,8 @@ pub struct SymbolIndex {
     pub records: HashMap<String, Vec<RecordField>>,
     /// The record of each list input.
     pub lists: HashMap<String, String>,
+    /// The units the policy declares (`unit hours / hour`): (plural, singular).
+    pub units: Vec<(String, Option<String>)>,
 }
 
 impl SymbolIndex {
@@ -96,8 +98,12 @@ impl SymbolIndex {
         let decls = flatten(&policy.decls);
         // Records first: a list input's hover shows its record's fields, wherever declared.
         for decl in &decls {
-            if let Decl::Record(r) = decl {
-                builder.declare_record(r);
+            match decl {
+                Decl::Record(r) => builder.declare_record(r),
+                Decl::Unit(u) => {
+                    builder.index.units.push((u.name.name.clone(), u.singular.as_ref().map(|s| s.name.clone())))
+                }
+                _ => {}
             }
         }
         for decl in &decls {

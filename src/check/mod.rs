@@ -931,6 +931,17 @@ impl<'a> Checker<'a> {
                     member_of.insert(item, (m.span, true));
                     members.push(item);
                 }
+                if group.members.len() < 2 {
+                    self.error(
+                        Diagnostic::error(
+                            codes::BAD_GROUP,
+                            format!("`group {}` needs at least two items", group.name.name),
+                            group.name.span,
+                            "one item only",
+                        )
+                        .with_help("a group caps several items together; to cap one item, give the item its own `cap`"),
+                    );
+                }
                 if let Some(first) = caps.iter().position(|(g, _)| *g.id == *group.name.name) {
                     self.duplicate("group", &group.name.name, group.name.span, cap_spans[first]);
                 }

@@ -16,7 +16,8 @@ POST /api/plan     an applicant (JSON) → the `plan --format json` report\n\n\
 Errors are JSON: {\"error\": \"…\", \"key\": \"age\"}, with 400 (invalid applicant), 403 (a Host not allowed), \
 404, 405, 408 (request too slow), 413 (body over 64 KiB), 415 (body not `Content-Type: application/json`) \
 or 503 (plan over its time, or too many connections).\n\
-The page takes initial facts from its query string: /?age=30&si_months=6&education=bachelor_with_degree\n\n\
+The page takes initial facts from its query string: /?age=30&si_months=6&education=bachelor_with_degree \
+(a list's rows as JSON: /?periods=[{\"months\":24}]); its form adds and removes rows of a list.\n\n\
 Durations are written 500ms, 10s or 2m.\n\n\
 Examples:\n  jifen serve\n  jifen serve --addr 127.0.0.1:0 --quiet\n  \
 jifen serve --policy policies/2024.policy --addr 127.0.0.1:9000\n  \

@@ -160,6 +160,19 @@ impl<'r> RowParser<'r> {
                 return Ok((id, &self.applicant));
             }
         }
+        // Facts already split (a Parquet file's columns): into the reused applicant, with
+        // the same checks and messages as `RawRow::parse`, copying no text.
+        if let RowData::Fields(cells) = &row.data {
+            let id_at = if self.declares_id { None } else { id_position(cells.iter().map(|(k, _)| &**k))? };
+            let id = match id_at {
+                Some(k) => row_id(borrowed(&cells[k].1))?,
+                None => None,
+            };
+            let facts =
+                cells.iter().enumerate().filter(|(k, _)| Some(*k) != id_at).map(|(_, (k, v))| (&**k, borrowed(v)));
+            self.rules.fill_applicant(facts, &mut self.applicant)?;
+            return Ok((id, &self.applicant));
+        }
         // Anything unusual (escapes, errors, CSV) takes the general path and its messages.
         let (id, applicant) = row.parse(self.rules)?;
         self.applicant = applicant;
@@ -181,6 +194,19 @@ impl<'r> RowParser<'r> {
             self.rules.fill_applicant(facts(), &mut self.applicant)?;
         }
         Ok(id)
+    }
+}
+
+/// A fact borrowing its text from `value`.
+fn borrowed<'a>(value: &'a RawValue<'_>) -> RawValue<'a> {
+    match value {
+        RawValue::Null => RawValue::Null,
+        RawValue::Bool(b) => RawValue::Bool(*b),
+        RawValue::Number(n) => RawValue::Number(Cow::Borrowed(n)),
+        RawValue::Text(t) => RawValue::Text(Cow::Borrowed(t)),
+        RawValue::Cell(c) => RawValue::Cell(Cow::Borrowed(c)),
+        RawValue::Other(k) => RawValue::Other(k),
+        RawValue::List(t) => RawValue::List(Cow::Borrowed(t)),
     }
 }
 

@@ -41,6 +41,7 @@ mod file {
     use std::sync::{Arc, Mutex};
 
     use parquet::basic::{LogicalType, Repetition, Type as Physical};
+    use parquet::column::reader::ColumnReader;
     use parquet::data_type::{
         BoolType, ByteArray, ByteArrayType, FixedLenByteArray, FixedLenByteArrayType, Int32Type, Int64Type,
     };
@@ -49,7 +50,7 @@ mod file {
     use parquet::file::writer::SerializedFileWriter;
     use parquet::record::reader::RowIter;
     use parquet::record::Field;
-    use parquet::schema::types::Type;
+    use parquet::schema::types::{ColumnDescriptor, Type};
     use rust_decimal::Decimal;
 
     use jifen::applicant::{exact_decimal, json_entries, RawValue};
@@ -409,10 +410,107 @@ mod file {
 
     /// A Parquet file's rows, read a row group at a time.
     pub struct Reader {
-        rows: RowIter<'static>,
+        rows: Rows,
         /// Each column's key (an input's name, `id`, or the column's own name) and input type.
         columns: Vec<(Arc<str>, Option<InputType>)>,
         line: usize,
+    }
+
+    /// How the rows are decoded: column by column (every column of a type read directly),
+    /// or, for a file with a column of another type, row by row through the crate's record
+    /// reader (whose values name their type in messages).
+    enum Rows {
+        Columns(Box<Columns>),
+        Records(RowIter<'static>),
+    }
+
+    /// The column-wise reader: the row group being read, a reader per column, and each
+    /// column's values decoded for the current chunk.
+    struct Columns {
+        file: SerializedFileReader<File>,
+        /// The next row group to open.
+        group: usize,
+        /// Rows of the open row group not yet read.
+        left: usize,
+        readers: Vec<ColumnReader>,
+        decoded: Vec<Decoded>,
+    }
+
+    /// How a column's values become facts.
+    #[derive(Clone, Copy)]
+    enum Shape {
+        Bool,
+        Int,
+        Float,
+        Double,
+        Date,
+        Text,
+        /// DECIMAL with this scale.
+        Decimal(i32),
+    }
+
+    /// One column's definition levels and non-null values for the current chunk.
+    struct Decoded {
+        shape: Shape,
+        defs: Vec<i16>,
+        /// Whether the column can hold nulls (`defs` is filled only then).
+        optional: bool,
+        values: Buffer,
+        /// The next value to hand out, and the next row (of `defs`).
+        next: usize,
+        next_row: usize,
+    }
+
+    enum Buffer {
+        Bool(Vec<bool>),
+        Int32(Vec<i32>),
+        Int64(Vec<i64>),
+        Float(Vec<f32>),
+        Double(Vec<f64>),
+        Bytes(Vec<ByteArray>),
+        Fixed(Vec<FixedLenByteArray>),
+    }
+
+    /// The shape of a column jifen decodes column-wise; `None` sends the file to the row reader.
+    fn shape_of(column: &ColumnDescriptor) -> Option<Shape> {
+        use parquet::basic::ConvertedType as C;
+        if column.max_rep_level() != 0 || column.max_def_level() > 1 {
+            return None;
+        }
+        let logical = column.logical_type_ref();
+        if let Some(LogicalType::Decimal { .. }) = logical {
+            return match column.physical_type() {
+                Physical::INT32 | Physical::INT64 | Physical::BYTE_ARRAY | Physical::FIXED_LEN_BYTE_ARRAY => {
+                    Some(Shape::Decimal(column.type_scale()))
+                }
+                _ => None,
+            };
+        }
+        let plain_logical = match logical {
+            None | Some(LogicalType::String) | Some(LogicalType::Date) => true,
+            Some(LogicalType::Integer { is_signed, .. }) => *is_signed,
+            _ => false,
+        };
+        if !plain_logical {
+            return None;
+        }
+        let converted = column.converted_type();
+        match (column.physical_type(), converted) {
+            (Physical::BOOLEAN, C::NONE) => Some(Shape::Bool),
+            (Physical::INT32, C::NONE | C::INT_8 | C::INT_16 | C::INT_32) => Some(Shape::Int),
+            (Physical::INT32, C::DATE) => Some(Shape::Date),
+            (Physical::INT64, C::NONE | C::INT_64) => Some(Shape::Int),
+            (Physical::FLOAT, C::NONE) => Some(Shape::Float),
+            (Physical::DOUBLE, C::NONE) => Some(Shape::Double),
+            (Physical::BYTE_ARRAY, C::NONE | C::UTF8) => Some(Shape::Text),
+            (_, C::DECIMAL) => match column.physical_type() {
+                Physical::INT32 | Physical::INT64 | Physical::BYTE_ARRAY | Physical::FIXED_LEN_BYTE_ARRAY => {
+                    Some(Shape::Decimal(column.type_scale()))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// Open a Parquet file of applicants and check its columns' shapes. On failure, prints why
@@ -465,7 +563,33 @@ mod file {
                 None => columns.push((Arc::from(name), None)),
             }
         }
-        let rows = RowIter::from_file_into(Box::new(reader));
+        let shapes: Option<Vec<Shape>> = schema.columns().iter().map(|c| shape_of(c)).collect();
+        let rows = match shapes {
+            Some(shapes) if shapes.len() == columns.len() => {
+                let decoded = shapes
+                    .iter()
+                    .zip(schema.columns())
+                    .map(|(&shape, column)| Decoded {
+                        shape,
+                        defs: Vec::new(),
+                        optional: column.max_def_level() > 0,
+                        values: match column.physical_type() {
+                            Physical::BOOLEAN => Buffer::Bool(Vec::new()),
+                            Physical::INT32 => Buffer::Int32(Vec::new()),
+                            Physical::INT64 => Buffer::Int64(Vec::new()),
+                            Physical::FLOAT => Buffer::Float(Vec::new()),
+                            Physical::DOUBLE => Buffer::Double(Vec::new()),
+                            Physical::FIXED_LEN_BYTE_ARRAY => Buffer::Fixed(Vec::new()),
+                            _ => Buffer::Bytes(Vec::new()),
+                        },
+                        next: 0,
+                        next_row: 0,
+                    })
+                    .collect();
+                Rows::Columns(Box::new(Columns { file: reader, group: 0, left: 0, readers: Vec::new(), decoded }))
+            }
+            _ => Rows::Records(RowIter::from_file_into(Box::new(reader))),
+        };
         Ok(Reader { rows, columns, line: 0 })
     }
 
@@ -478,9 +602,46 @@ mod file {
         /// Up to `rows` more rows (none at the end), or the first that cannot be read, named by
         /// its row and column.
         pub fn chunk(&mut self, rows: usize) -> Result<Vec<RawRow>, ReadError> {
+            match &mut self.rows {
+                Rows::Columns(columns) => {
+                    let mut chunk = Vec::with_capacity(rows);
+                    let line = &mut self.line;
+                    while chunk.len() < rows {
+                        let wanted = rows - chunk.len();
+                        let got = columns.decode(wanted).map_err(|message| ReadError {
+                            line: *line + 1,
+                            message: format!("row {}: {message}", *line + 1),
+                        })?;
+                        if got == 0 {
+                            break;
+                        }
+                        for _ in 0..got {
+                            *line += 1;
+                            let mut facts = Vec::with_capacity(self.columns.len());
+                            for (decoded, (key, ty)) in columns.decoded.iter_mut().zip(&self.columns) {
+                                let fact = decoded.fact(*ty, &**key == "id").map_err(|m| ReadError {
+                                    line: *line,
+                                    message: format!("row {}, column `{key}`: {m}", *line),
+                                })?;
+                                if let Some(fact) = fact {
+                                    facts.push((key.clone(), fact));
+                                }
+                            }
+                            chunk.push(RawRow::fields(*line, facts));
+                        }
+                    }
+                    Ok(chunk)
+                }
+                Rows::Records(_) => self.record_chunk(rows),
+            }
+        }
+
+        /// [`Self::chunk`] through the crate's record reader.
+        fn record_chunk(&mut self, rows: usize) -> Result<Vec<RawRow>, ReadError> {
+            let Rows::Records(records) = &mut self.rows else { return Ok(Vec::new()) };
             let mut chunk = Vec::with_capacity(rows);
             while chunk.len() < rows {
-                let row = match self.rows.next() {
+                let row = match records.next() {
                     None => break,
                     Some(Ok(row)) => row,
                     Some(Err(e)) => {
@@ -504,14 +665,157 @@ mod file {
         }
     }
 
-    /// The fact a Parquet value is (`None` for a null), or why it cannot be one.
-    fn fact(field: &Field, ty: Option<InputType>, id: bool) -> Result<Option<RawValue<'static>>, String> {
-        let number = |n: String| Ok(Some(RawValue::Number(Cow::Owned(n))));
-        let text = |s: String| match ty {
+    impl Columns {
+        /// Decode up to `wanted` rows of every column (opening the next row group when the
+        /// last is done); returns how many (0 at the end of the file).
+        fn decode(&mut self, wanted: usize) -> Result<usize, String> {
+            let problem = |e: parquet::errors::ParquetError| format!("cannot be read: {e}");
+            while self.left == 0 {
+                if self.group >= self.file.num_row_groups() {
+                    return Ok(0);
+                }
+                let group = self.file.get_row_group(self.group).map_err(problem)?;
+                let rows = group.metadata().num_rows();
+                self.left = usize::try_from(rows).map_err(|_| format!("row group {} has {rows} rows", self.group))?;
+                self.readers = (0..self.decoded.len())
+                    .map(|c| group.get_column_reader(c))
+                    .collect::<Result<_, _>>()
+                    .map_err(problem)?;
+                self.group += 1;
+            }
+            let n = wanted.min(self.left);
+            for (reader, decoded) in self.readers.iter_mut().zip(&mut self.decoded) {
+                decoded.defs.clear();
+                decoded.next = 0;
+                decoded.next_row = 0;
+                let defs = decoded.optional.then_some(&mut decoded.defs);
+                let read = match (reader, &mut decoded.values) {
+                    (ColumnReader::BoolColumnReader(r), Buffer::Bool(v)) => {
+                        v.clear();
+                        r.read_records(n, defs, None, v)
+                    }
+                    (ColumnReader::Int32ColumnReader(r), Buffer::Int32(v)) => {
+                        v.clear();
+                        r.read_records(n, defs, None, v)
+                    }
+                    (ColumnReader::Int64ColumnReader(r), Buffer::Int64(v)) => {
+                        v.clear();
+                        r.read_records(n, defs, None, v)
+                    }
+                    (ColumnReader::FloatColumnReader(r), Buffer::Float(v)) => {
+                        v.clear();
+                        r.read_records(n, defs, None, v)
+                    }
+                    (ColumnReader::DoubleColumnReader(r), Buffer::Double(v)) => {
+                        v.clear();
+                        r.read_records(n, defs, None, v)
+                    }
+                    (ColumnReader::ByteArrayColumnReader(r), Buffer::Bytes(v)) => {
+                        v.clear();
+                        r.read_records(n, defs, None, v)
+                    }
+                    (ColumnReader::FixedLenByteArrayColumnReader(r), Buffer::Fixed(v)) => {
+                        v.clear();
+                        r.read_records(n, defs, None, v)
+                    }
+                    _ => return Err("a column's reader does not match its type".into()),
+                };
+                let (records, values, _) = read.map_err(problem)?;
+                let nulls_ok = if decoded.optional { decoded.defs.len() == n } else { values == n };
+                if records != n || !nulls_ok || decoded.values.len() != values {
+                    return Err(format!("a column ends before its row group's {} rows", self.left));
+                }
+            }
+            self.left -= n;
+            Ok(n)
+        }
+    }
+
+    impl Buffer {
+        fn len(&self) -> usize {
+            match self {
+                Buffer::Bool(v) => v.len(),
+                Buffer::Int32(v) => v.len(),
+                Buffer::Int64(v) => v.len(),
+                Buffer::Float(v) => v.len(),
+                Buffer::Double(v) => v.len(),
+                Buffer::Bytes(v) => v.len(),
+                Buffer::Fixed(v) => v.len(),
+            }
+        }
+    }
+
+    impl Decoded {
+        /// The next row's fact of this column (`None` for a null), as [`fact`] makes it
+        /// from the record reader's value.
+        fn fact(&mut self, ty: Option<InputType>, id: bool) -> Result<Option<RawValue<'static>>, String> {
+            let row = self.next_row;
+            self.next_row += 1;
+            if self.optional && self.defs.get(row).is_none_or(|&d| d == 0) {
+                return Ok(None);
+            }
+            let at = self.next;
+            self.next += 1;
+            let missing = || "a value is missing from its column".to_string();
+            let number = |n: String| Ok(Some(RawValue::Number(Cow::Owned(n))));
+            let bytes_of = |b: &[u8]| -> Result<Option<RawValue<'static>>, String> {
+                match std::str::from_utf8(b) {
+                    Ok(s) => text_fact(s.to_string(), ty, id),
+                    Err(_) => Err("binary data, not UTF-8 text".into()),
+                }
+            };
+            match (&self.values, self.shape) {
+                (Buffer::Bool(v), _) => Ok(Some(RawValue::Bool(*v.get(at).ok_or_else(missing)?))),
+                (Buffer::Int32(v), Shape::Date) => date_fact(*v.get(at).ok_or_else(missing)?, ty, id),
+                (Buffer::Int32(v), Shape::Decimal(scale)) => {
+                    number(decimal_text(&v.get(at).ok_or_else(missing)?.to_be_bytes(), scale)?)
+                }
+                (Buffer::Int32(v), _) => number(v.get(at).ok_or_else(missing)?.to_string()),
+                (Buffer::Int64(v), Shape::Decimal(scale)) => {
+                    number(decimal_text(&v.get(at).ok_or_else(missing)?.to_be_bytes(), scale)?)
+                }
+                (Buffer::Int64(v), _) => number(v.get(at).ok_or_else(missing)?.to_string()),
+                (Buffer::Float(v), _) => {
+                    let f = *v.get(at).ok_or_else(missing)?;
+                    number(exact_float(f64::from(f), f.to_string())?)
+                }
+                (Buffer::Double(v), _) => {
+                    let f = *v.get(at).ok_or_else(missing)?;
+                    number(exact_float(f, f.to_string())?)
+                }
+                (Buffer::Bytes(v), Shape::Decimal(scale)) => {
+                    number(decimal_text(v.get(at).ok_or_else(missing)?.data(), scale)?)
+                }
+                (Buffer::Bytes(v), _) => bytes_of(v.get(at).ok_or_else(missing)?.data()),
+                (Buffer::Fixed(v), Shape::Decimal(scale)) => {
+                    number(decimal_text(v.get(at).ok_or_else(missing)?.data(), scale)?)
+                }
+                (Buffer::Fixed(v), _) => bytes_of(v.get(at).ok_or_else(missing)?.data()),
+            }
+        }
+    }
+
+    /// Text as the fact it is: an id's name, a list's JSON, or a cell typed by its input.
+    fn text_fact(s: String, ty: Option<InputType>, id: bool) -> Result<Option<RawValue<'static>>, String> {
+        match ty {
             _ if id => Ok(Some(RawValue::Text(Cow::Owned(s)))),
             Some(InputType::List { .. }) => Ok(Some(RawValue::List(Cow::Owned(s)))),
             _ => Ok(Some(RawValue::Cell(Cow::Owned(s)))),
-        };
+        }
+    }
+
+    /// A DATE (days since 1970-01-01) as its text, if it is a date jifen reads.
+    fn date_fact(days: i32, ty: Option<InputType>, id: bool) -> Result<Option<RawValue<'static>>, String> {
+        match days.checked_add(0).filter(|d| (-400_000..=3_000_000).contains(d)) {
+            Some(d) => text_fact(jifen::date::format(d), ty, id),
+            None => Err(format!("day {days} is no date jifen reads")),
+        }
+    }
+
+    /// The fact a Parquet value is (`None` for a null), or why it cannot be one.
+    fn fact(field: &Field, ty: Option<InputType>, id: bool) -> Result<Option<RawValue<'static>>, String> {
+        let number = |n: String| Ok(Some(RawValue::Number(Cow::Owned(n))));
+        let text = |s: String| text_fact(s, ty, id);
         match field {
             Field::Null => Ok(None),
             Field::Bool(b) => Ok(Some(RawValue::Bool(*b))),
@@ -531,10 +835,7 @@ mod file {
                 Ok(s) => text(s.to_string()),
                 Err(_) => Err("binary data, not UTF-8 text".into()),
             },
-            Field::Date(days) => match days.checked_add(0).filter(|d| (-400_000..=3_000_000).contains(d)) {
-                Some(d) => text(jifen::date::format(d)),
-                None => Err(format!("day {days} is no date jifen reads")),
-            },
+            Field::Date(days) => date_fact(*days, ty, id),
             other => Err(format!(
                 "a {} value ({other}); jifen reads integer, DECIMAL, BOOLEAN, UTF8 and DATE columns",
                 kind_name(other)

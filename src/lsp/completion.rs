@@ -5,21 +5,6 @@ use lsp_types::{CompletionItem, CompletionItemKind};
 
 use super::index::{DefKind, RecordField, SymbolIndex};
 
-/// Words that start a top-level declaration.
-const DECLARATIONS: &[&str] = &[
-    "enum",
-    "input",
-    "param",
-    "let",
-    "section",
-    "eligibility",
-    "vetoes",
-    "test",
-    "override",
-    "remove",
-    "unit",
-    "record",
-];
 const EXPRESSION: &[&str] = &["when", "else", "match", "per", "of", "and", "or", "not", "in", "true", "false"];
 const FUNCTIONS: &[(&str, &str)] = &[
     ("min", "min(a, b, …): the smallest"),
@@ -148,7 +133,10 @@ pub fn complete(before: &str, index: &SymbolIndex) -> Vec<CompletionItem> {
     }
     match cx.blocks.last().and_then(|b| last_word(b)) {
         None if !cx.line.contains('=') => {
-            DECLARATIONS.iter().for_each(|k| out.keyword(k, '0'));
+            crate::syntax::TOP_LEVEL
+                .iter()
+                .filter(|k| k.starts_with(char::is_alphabetic))
+                .for_each(|k| out.keyword(k, '0'));
             return out.list;
         }
         Some("input") if prior.ends_with(':') => {

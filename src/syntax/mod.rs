@@ -18,8 +18,9 @@ use crate::source::FileId;
 #[grammar = "../grammar/policy.pest"]
 pub(crate) struct PolicyParser;
 
-/// Words that start a top-level declaration; the parser resynchronises on them.
-const TOP_LEVEL: &[&str] = &[
+/// Words that start a top-level declaration; the parser resynchronises on them, and the
+/// language server offers them at the top level.
+pub(crate) const TOP_LEVEL: &[&str] = &[
     "enum",
     "input",
     "param",
@@ -35,6 +36,8 @@ const TOP_LEVEL: &[&str] = &[
     "plan",
     "record",
     "rank",
+    "unit",
+    "output",
     "///",
 ];
 

@@ -8,9 +8,12 @@
 //! matches stays English, and a test walks the corpus so that none does.
 //!
 //! The language is chosen once per process ([`set_lang`]): the CLI's `--lang`, else the
-//! environment (`LC_ALL`, `LC_MESSAGES`, `LANG`), else English.
+//! environment (`LC_ALL`, `LC_MESSAGES`, `LANG`), else English. [`with_lang`] renders one
+//! piece of work in another language on the calling thread alone, leaving the process's
+//! choice (and every other thread) as it was.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
@@ -60,13 +63,36 @@ pub fn set_lang(lang: Lang) {
     LANG.store(if lang == Lang::ZhCn { 1 } else { 0 }, Ordering::Relaxed);
 }
 
-/// The language chosen with [`set_lang`] (English until then).
+thread_local! {
+    /// The language [`with_lang`] chose for this thread, while it runs.
+    static THREAD_LANG: Cell<Option<Lang>> = const { Cell::new(None) };
+}
+
+/// The language in force on this thread: [`with_lang`]'s while it runs, else the one chosen
+/// with [`set_lang`] (English until then).
 pub fn lang() -> Lang {
+    if let Some(lang) = THREAD_LANG.with(Cell::get) {
+        return lang;
+    }
     if LANG.load(Ordering::Relaxed) == 1 {
         Lang::ZhCn
     } else {
         Lang::En
     }
+}
+
+/// Runs `work` with `lang` in force on this thread alone, then puts back what was in force
+/// before (also when `work` panics). A library caller that renders one report in Chinese
+/// while other threads render in English uses this rather than [`set_lang`].
+pub fn with_lang<R>(lang: Lang, work: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            THREAD_LANG.with(|cell| cell.set(self.0));
+        }
+    }
+    let _restore = Restore(THREAD_LANG.with(|cell| cell.replace(Some(lang))));
+    work()
 }
 
 /// `text` in the chosen language: its Chinese when Chinese is chosen and the catalogue has
@@ -149,7 +175,7 @@ const EXAMPLE_PRELUDE: &str =
 /// `docs/zh/errors.md`: every code with its Chinese title, what it means, an example and
 /// the fix, from the catalogue (a test compares the file with this; `JIFEN_BLESS=1 cargo
 /// test --lib i18n` rewrites it). Each example is a `jifen,fails=CODE` or `jifen,warns=CODE`
-/// block, which `tests/docs.rs` checks gives that code.
+/// block, which `tests/it/docs.rs` checks gives that code.
 pub fn errors_md_zh() -> String {
     let mut out = String::from(
         "# 诊断代码\n\n<!-- 由 src/i18n/zh-CN.txt 生成，请勿手改：JIFEN_BLESS=1 cargo test --lib i18n -->\n\n\
@@ -502,6 +528,25 @@ const ALLOWED_WORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `with_lang` changes this thread's language while it runs, and no other thread's;
+    /// after it (also after a panic inside it) the process's choice is back.
+    #[test]
+    fn with_lang_is_for_this_thread_and_this_closure() {
+        let before = lang();
+        with_lang(Lang::ZhCn, || {
+            assert_eq!(lang(), Lang::ZhCn);
+            assert_eq!(join_list(&["a".into(), "b".into()]), "a、b");
+            let other = std::thread::spawn(lang).join().expect("thread");
+            assert_eq!(other, before, "another thread keeps the process's language");
+            with_lang(Lang::En, || assert_eq!(lang(), Lang::En));
+            assert_eq!(lang(), Lang::ZhCn, "the inner choice is undone");
+        });
+        assert_eq!(lang(), before);
+        let caught = std::panic::catch_unwind(|| with_lang(Lang::ZhCn, || panic!("inside")));
+        assert!(caught.is_err());
+        assert_eq!(lang(), before, "a panic inside still restores the language");
+    }
 
     #[test]
     fn docs_zh_errors_md_is_generated_from_the_catalogue() {

@@ -10,7 +10,7 @@ fn main() -> std::process::ExitCode {
     // Unwinding (rather than exiting from the panic hook) drops what the command holds:
     // an output file not yet committed is removed, never left half-written.
     std::panic::catch_unwind(|| {
-        // Lets the tests see how a bug is reported (tests/limits.rs); nothing else sets it.
+        // Lets the tests see how a bug is reported (tests/it/limits.rs); nothing else sets it.
         // (`batch` panics in the middle of `jifen batch` instead.)
         if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v != "batch") {
             panic!("JIFEN_TEST_INTERNAL_ERROR is set");

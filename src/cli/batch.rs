@@ -629,7 +629,7 @@ pub fn run(args: Args) -> u8 {
             }
             buffers.give(part.out);
         }
-        // Lets the tests see that a bug mid-run leaves no output behind (tests/limits.rs).
+        // Lets the tests see that a bug mid-run leaves no output behind (tests/it/limits.rs).
         if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v == "batch") {
             panic!("JIFEN_TEST_INTERNAL_ERROR is batch");
         }

@@ -1,0 +1,79 @@
+//! Inputs the fuzzers (fuzz/, docs/testing.md "Fuzzing") found to break jifen, each kept
+//! with the check its target makes, so the bug stays fixed.
+
+use jifen::fmt::format_source;
+
+/// A file that parses is formatted, and formatting the result changes nothing.
+fn assert_formats_stably(text: &str) {
+    let formatted = match format_source("regression.policy", text) {
+        Ok(formatted) => formatted,
+        Err(e) => panic!("fmt refused a file that parses: {e}\n{text}"),
+    };
+    assert_eq!(format_source("regression.policy", &formatted).unwrap(), formatted);
+}
+
+/// fmt_roundtrip, crash-f7bc3c88: `30per year of si_months` parses as `30 per year of …`,
+/// but fmt's scanner read `30per` as one word, lost the number, and refused its own output.
+#[test]
+fn a_number_written_against_a_keyword_keeps_its_digits() {
+    // The fuzzer's input, byte for byte.
+    let text = concat!(
+        "policy demo \"演示\" {\n",
+        "    year      2025\n",
+        "    effective 2025-01-01\n",
+        "    standard  120\n",
+        "}\n",
+        "\n",
+        "input {\n",
+        "    si_months:      moshnt 0..   \"在本市缴纳职工社会保险的月数\"\n",
+        "    fresh_graduate: bool = false \"全日制应届高校毕业生\"\n",
+        "}\n",
+        "\n",
+        "section basic \"基础指标\" {\n",
+        "    item si_years \"社保年限\" {\n",
+        "        30per year of si_months\n",
+        "    }\n",
+        "    item fresh_graduate \"应届毕业生\" {\n",
+        "        when fresh_graduate => 10\n",
+        "        else => 0\n",
+        "    }\n",
+        "}\n",
+        "\n",
+        "test \"应届毕业生\" {\n",
+        "    given { si_months: 120, fresh_graduate: 1 }\n",
+        "    expect total = 40\n",
+        "}\n",
+    );
+    assert_formats_stably(text);
+    let formatted = format_source("regression.policy", text).unwrap();
+    assert!(formatted.contains("30 per year of si_months"), "{formatted}");
+    // Numbers against `per` and its amount, and a unit after an amount with `_`.
+    assert_formats_stably(concat!(
+        "policy p \"p\" { year 2025 effective 2025-01-01 standard 1 }\n",
+        "input { m: months 0.. }\n",
+        "section s \"s\" { item a \"a\" { 2per 6 months of m + 1_000per 12_0 months of m } }\n",
+    ));
+}
+
+/// fmt_roundtrip, crash-6031bb68: `year120` reads as `year 120` (header fields are a word and
+/// a value), but fmt took the value to be the tokens after the word and printed `year` alone.
+#[test]
+fn a_header_field_written_against_its_value_keeps_the_value() {
+    assert_formats_stably("policy demo \"演示\" {\n    year120\n}");
+    let formatted =
+        format_source("regression.policy", "policy p \"p\" { year2025 effective2025-01-01 standard120 }\n").unwrap();
+    assert!(formatted.contains("    year      2025\n    effective 2025-01-01\n    standard  120\n"), "{formatted}");
+}
+
+/// parse, timeout-00f46b51: a libFuzzer timeout (12 s) on a mangled copy of a policy with NUL
+/// bytes and nested unclosed `match (` lines, reported while the machine was loaded and the
+/// fuzzer niced. Parsing it must take well under a second.
+#[test]
+fn a_mangled_file_of_nested_open_matches_parses_quickly() {
+    let text = String::from_utf8_lossy(include_bytes!("../fuzz_inputs/timeout-00f46b51.policy")).into_owned();
+    let started = std::time::Instant::now();
+    let (file, _) = jifen::syntax::parse(jifen::source::FileId::default(), &text);
+    let elapsed = started.elapsed();
+    assert!(file.is_none(), "the file is not a policy");
+    assert!(elapsed < std::time::Duration::from_secs(2), "parsing took {elapsed:?}");
+}

@@ -812,6 +812,28 @@ fn batch_hand_worked_rows_via_stdin() {
     assert!(run.stdout.starts_with("id,total,eligible,vetoed,meets_standard,age,"), "{}", run.stdout);
 }
 
+/// JSON lines out are scored and written in batches of 2,048 rows within a chunk: across
+/// batch and chunk boundaries every row comes out once, in input order, with its line, and
+/// the same total as CSV out gives it. 20,000 rows: one full chunk of 16,384 (eight
+/// batches), then 3,616 (two batches, the second of 1,568).
+#[test]
+fn batch_json_lines_keep_every_row_in_order_across_batches() {
+    let rows = jifen(&["gen", "--count", "20000", "--seed", "11"]);
+    rows.assert_code(0, "gen");
+    let json = jifen_stdin(&["batch", "--input-format", "jsonl", "-"], Some(&rows.stdout));
+    json.assert_code(0, "batch to JSON lines");
+    let csv = jifen_stdin(&["batch", "--input-format", "jsonl", "--output-format", "csv", "-"], Some(&rows.stdout));
+    csv.assert_code(0, "batch to CSV");
+    let objects: Vec<Value> = json.stdout.lines().map(|l| serde_json::from_str(l).expect("a JSON object")).collect();
+    assert_eq!(objects.len(), 20_000);
+    let csv_totals: Vec<&str> = csv.stdout.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(csv_totals.len(), 20_000);
+    for (k, (object, csv_total)) in objects.iter().zip(&csv_totals).enumerate() {
+        assert_eq!(object["line"], k + 1, "row {} out of order", k + 1);
+        assert_eq!(object["total"].to_string(), *csv_total, "row {}", k + 1);
+    }
+}
+
 #[test]
 fn batch_bad_row_stops_and_leaves_no_output() {
     let tmp = TempDir::new("batch-bad");

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use super::table::{self, Table};
 use super::Ctx;
-use crate::rules::{ArithOp, CmpOp, DateUnit, EachKind, Expr, InputType, Pattern, Precision, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, DateUnit, Expr, InputType, Pattern, Precision, RuleSet, Value, ValueKind as Kind};
 
 /// The lowered code cannot decide this applicant; the reference evaluator will.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,42 +168,6 @@ enum Key<'r> {
     Bool(Bool<'r>),
 }
 
-/// What an expression evaluates to, as far as lowering is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Int,
-    Dec,
-    Bool,
-    Variant,
-    Unknown,
-    Date,
-}
-
-impl Kind {
-    fn of_value(v: Value) -> Kind {
-        match v {
-            Value::Int(_) => Kind::Int,
-            Value::Dec(_) => Kind::Dec,
-            Value::Bool(_) => Kind::Bool,
-            Value::Enum(_) => Kind::Variant,
-            Value::Absent => Kind::Unknown,
-            Value::Date(_) => Kind::Date,
-        }
-    }
-
-    fn join(self, other: Kind) -> Kind {
-        match (self, other) {
-            (a, b) if a == b => a,
-            (Kind::Int, Kind::Dec) | (Kind::Dec, Kind::Int) => Kind::Dec,
-            _ => Kind::Unknown,
-        }
-    }
-
-    fn numeric(self) -> bool {
-        matches!(self, Kind::Int | Kind::Dec)
-    }
-}
-
 /// Lowers the expressions of one rule set.
 pub(super) struct Lowering<'r> {
     rules: &'r RuleSet,
@@ -223,44 +187,7 @@ impl<'r> Lowering<'r> {
     }
 
     fn kind(&self, e: &Expr) -> Kind {
-        match e {
-            Expr::Const(v) | Expr::Folded { value: v, .. } => Kind::of_value(*v),
-            Expr::Param(p) => Kind::of_value(self.param(*p)),
-            Expr::Input(slot) => match self.input_type(*slot) {
-                Some(InputType::Int { .. }) => Kind::Int,
-                Some(InputType::Decimal { .. }) => Kind::Dec,
-                Some(InputType::Bool) => Kind::Bool,
-                Some(InputType::Enum(_)) => Kind::Variant,
-                Some(InputType::Date) => Kind::Date,
-                Some(InputType::List { .. }) | None => Kind::Unknown,
-            },
-            Expr::Points(_) if self.places() > 0 => Kind::Dec,
-            Expr::Points(_) | Expr::Floor(_) => Kind::Int,
-            Expr::Not(_) | Expr::Cmp(..) | Expr::And(..) | Expr::Or(..) | Expr::In(..) | Expr::IsPresent(_) => {
-                Kind::Bool
-            }
-            Expr::Neg(a) => Some(self.kind(a)).filter(|k| k.numeric()).unwrap_or(Kind::Unknown),
-            Expr::Arith(ArithOp::Div, ..) => Kind::Dec,
-            Expr::Arith(_, a, b) => {
-                Some(self.kind(a).join(self.kind(b))).filter(|k| k.numeric()).unwrap_or(Kind::Unknown)
-            }
-            Expr::Coalesce(a, b) => self.kind(a).join(self.kind(b)),
-            Expr::Per { rate, .. } => Some(self.kind(rate)).filter(|k| k.numeric()).unwrap_or(Kind::Unknown),
-            Expr::Min(args) | Expr::Max(args) => self.join_all(args.iter()),
-            Expr::When { arms, otherwise } => self.join_all(arms.iter().map(|(_, r)| r).chain([&**otherwise])),
-            Expr::Match { arms, .. } => self.join_all(arms.iter().map(|(_, r)| r)),
-            Expr::Between(..) => Kind::Int,
-            // Aggregates over rows are evaluated by the reference evaluator (`Slow`); only
-            // their kind is told here, so that what holds them is still lowered.
-            Expr::Each { kind: EachKind::Count, .. } => Kind::Int,
-            Expr::Each { kind: EachKind::Any | EachKind::All, .. } => Kind::Bool,
-            Expr::Field(_) | Expr::Each { .. } => Kind::Unknown,
-        }
-    }
-
-    fn join_all<'e>(&self, mut exprs: impl Iterator<Item = &'e Expr>) -> Kind {
-        let first = exprs.next().map_or(Kind::Unknown, |e| self.kind(e));
-        exprs.fold(first, |k, e| k.join(self.kind(e)))
+        self.rules.kind_of(e)
     }
 
     /// The decimal places of other items' points as expressions read them.

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub mod print;
 mod types;
 
+pub use types::ValueKind;
+
 /// A unit of quantities, by index into [`RuleSet::units`]. The language's own units
 /// (src/prelude.policy) come first, in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

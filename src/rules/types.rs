@@ -1,12 +1,103 @@
-//! What the IR still says about an expression's type: the unit of a quantity and the enum
-//! of a variant. The checker proved both; these read them back from the declarations the
-//! expression refers to, for the printer, `doc` and `diff`, so no tool works them out alone.
+//! What the IR still says about an expression's type: the kind of value it gives, the unit
+//! of a quantity and the enum of a variant. The checker proved all three; these read them
+//! back from the declarations the expression refers to, for the evaluator's lowering, the
+//! printer, `doc` and `diff`, so no tool works them out alone.
 
 use rust_decimal::Decimal;
 
-use super::{EachKind, Expr, InputType, RuleSet, Unit, Value};
+use super::{ArithOp, EachKind, Expr, InputType, RuleSet, Unit, Value};
+
+/// The kind of value an expression gives, as far as the IR tells (the evaluator's lowering
+/// chooses its whole-number, decimal, yes/no, variant and date paths by it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Int,
+    Dec,
+    Bool,
+    Variant,
+    Date,
+    /// Absent, a list, a row's field or a mix: only the reference evaluator handles it.
+    Unknown,
+}
+
+impl ValueKind {
+    pub fn of_value(v: Value) -> ValueKind {
+        match v {
+            Value::Int(_) => ValueKind::Int,
+            Value::Dec(_) => ValueKind::Dec,
+            Value::Bool(_) => ValueKind::Bool,
+            Value::Enum(_) => ValueKind::Variant,
+            Value::Absent => ValueKind::Unknown,
+            Value::Date(_) => ValueKind::Date,
+        }
+    }
+
+    /// The kind of a value that may be either: a whole number and a decimal give a decimal.
+    pub fn join(self, other: ValueKind) -> ValueKind {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (ValueKind::Int, ValueKind::Dec) | (ValueKind::Dec, ValueKind::Int) => ValueKind::Dec,
+            _ => ValueKind::Unknown,
+        }
+    }
+
+    pub fn numeric(self) -> bool {
+        matches!(self, ValueKind::Int | ValueKind::Dec)
+    }
+
+    /// `self` when it is a number, else unknown.
+    fn number(self) -> ValueKind {
+        if self.numeric() {
+            self
+        } else {
+            ValueKind::Unknown
+        }
+    }
+}
 
 impl RuleSet {
+    /// The kind of value `e` gives.
+    pub fn kind_of(&self, e: &Expr) -> ValueKind {
+        match e {
+            Expr::Const(v) | Expr::Folded { value: v, .. } => ValueKind::of_value(*v),
+            Expr::Param(p) => {
+                self.params.get(usize::from(*p)).map_or(ValueKind::Unknown, |p| ValueKind::of_value(p.value))
+            }
+            Expr::Input(slot) => match self.inputs.get(usize::from(*slot)).map(|i| i.ty) {
+                Some(InputType::Int { .. }) => ValueKind::Int,
+                Some(InputType::Decimal { .. }) => ValueKind::Dec,
+                Some(InputType::Bool) => ValueKind::Bool,
+                Some(InputType::Enum(_)) => ValueKind::Variant,
+                Some(InputType::Date) => ValueKind::Date,
+                Some(InputType::List { .. }) | None => ValueKind::Unknown,
+            },
+            // Other items' points: whole, or decimals when the policy counts in fractions.
+            Expr::Points(_) if self.points.is_some_and(|p| p.places > 0) => ValueKind::Dec,
+            Expr::Points(_) | Expr::Floor(_) => ValueKind::Int,
+            Expr::Not(_) | Expr::Cmp(..) | Expr::And(..) | Expr::Or(..) | Expr::In(..) | Expr::IsPresent(_) => {
+                ValueKind::Bool
+            }
+            Expr::Neg(a) => self.kind_of(a).number(),
+            Expr::Arith(ArithOp::Div, ..) => ValueKind::Dec,
+            Expr::Arith(_, a, b) => self.kind_of(a).join(self.kind_of(b)).number(),
+            Expr::Coalesce(a, b) => self.kind_of(a).join(self.kind_of(b)),
+            Expr::Per { rate, .. } => self.kind_of(rate).number(),
+            Expr::Min(args) | Expr::Max(args) => self.join_kinds(args.iter()),
+            Expr::When { arms, otherwise } => self.join_kinds(arms.iter().map(|(_, r)| r).chain([&**otherwise])),
+            Expr::Match { arms, .. } => self.join_kinds(arms.iter().map(|(_, r)| r)),
+            Expr::Between(..) => ValueKind::Int,
+            Expr::Each { kind: EachKind::Count, .. } => ValueKind::Int,
+            Expr::Each { kind: EachKind::Any | EachKind::All, .. } => ValueKind::Bool,
+            // A sum, max or min over rows, and a row's field: the field's type is the row's.
+            Expr::Field(_) | Expr::Each { .. } => ValueKind::Unknown,
+        }
+    }
+
+    fn join_kinds<'e>(&self, mut exprs: impl Iterator<Item = &'e Expr>) -> ValueKind {
+        let first = exprs.next().map_or(ValueKind::Unknown, |e| self.kind_of(e));
+        exprs.fold(first, |k, e| k.join(self.kind_of(e)))
+    }
+
     /// The unit the value of `e` is in, where the IR says it: inputs and parameters carry
     /// theirs, constants do not (their unit is the one of what they are compared with).
     pub fn unit_of(&self, e: &Expr) -> Option<Unit> {
@@ -23,7 +114,7 @@ impl RuleSet {
             }
             // `to_months(y)` is `y * 12`; otherwise a product or quotient keeps the unit of
             // its one quantity (`2 * average_wage`).
-            Expr::Arith(super::ArithOp::Mul, a, b)
+            Expr::Arith(ArithOp::Mul, a, b)
                 if self.unit_of(a) == Some(Unit::YEARS) && matches!(**b, Expr::Const(Value::Int(12))) =>
             {
                 Some(Unit::MONTHS)

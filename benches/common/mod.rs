@@ -40,7 +40,7 @@ pub fn other_city() -> RuleSet {
 
 /// The rows of a population's list inputs, on average per applicant.
 pub fn rows_per_applicant(rs: &RuleSet, applicants: &[Applicant]) -> f64 {
-    let lists: Vec<u16> = (0..rs.inputs.len() as u16).filter(|&s| rs.record_of(s).is_some()).collect();
+    let lists: Vec<u16> = (0..rs.inputs().len() as u16).filter(|&s| rs.record_of(s).is_some()).collect();
     let rows: usize = applicants.iter().map(|a| lists.iter().map(|&s| a.rows(s).len()).sum::<usize>()).sum();
     rows as f64 / applicants.len().max(1) as f64
 }

@@ -17,7 +17,7 @@ fuzz_target!(|text: &str| {
         assert!(!report.diagnostics.has_errors());
         let _ = ruleset.run_tests(None);
         let scorer = ruleset.scorer();
-        let mut applicants: Vec<jifen::Applicant> = ruleset.tests.iter().map(|t| ruleset.test_applicant(t)).collect();
+        let mut applicants: Vec<jifen::Applicant> = ruleset.tests().iter().map(|t| ruleset.test_applicant(t)).collect();
         let mut rng = jifen::population::Rng::new(text.len() as u64);
         for i in 0..8 {
             let row = jifen::population::generate_row(ruleset, &mut rng, i);

@@ -351,7 +351,7 @@ fn score_row<'r>(
 /// `total,eligible,vetoed,meets_standard,outputs…,points…` and the line's end. Fractional
 /// points are written with the policy's places; without a standard `meets_standard` is empty.
 fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[jifen::rules::Value]) {
-    let fractional = rules.points.is_some_and(|p| p.places > 0);
+    let fractional = rules.points().is_some_and(|p| p.places > 0);
     let mut num = itoa::Buffer::new();
     let mut points = |out: &mut Vec<u8>, p: i64| {
         if fractional {
@@ -364,13 +364,13 @@ fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[jifen::
     for flag in [s.eligible, s.vetoed] {
         out.extend_from_slice(if flag { b",true" } else { b",false" });
     }
-    match (rules.standard, s.meets_standard) {
+    match (rules.standard(), s.meets_standard) {
         (None, _) => out.push(b','),
         (Some(_), true) => out.extend_from_slice(b",true"),
         (Some(_), false) => out.extend_from_slice(b",false"),
     }
     // An output's cell: a quantity's number, a variant's name, empty when absent.
-    for (def, &v) in rules.outputs.iter().zip(outputs) {
+    for (def, &v) in rules.outputs().iter().zip(outputs) {
         out.push(b',');
         let text = match v {
             jifen::rules::Value::Absent => continue,
@@ -393,8 +393,8 @@ fn columns(ruleset: &RuleSet, with_id: bool) -> Vec<&str> {
     let scores = ["total", "eligible", "vetoed", "meets_standard"];
     ids.into_iter()
         .chain(scores)
-        .chain(ruleset.outputs.iter().map(|o| &*o.name))
-        .chain(ruleset.items.iter().map(|i| &*i.id))
+        .chain(ruleset.outputs().iter().map(|o| &*o.name))
+        .chain(ruleset.items().iter().map(|i| &*i.id))
         .collect()
 }
 

@@ -70,13 +70,13 @@ impl By {
     fn from_args(by: Option<&str>, old: &jifen::RuleSet, new: &jifen::RuleSet) -> Result<By, String> {
         let Some(name) = by else { return Ok(By::Nothing) };
         if name == "standard" {
-            let Some(standard) = old.standard else {
-                return Err(format!("`{}` has no standard to group by", old.id));
+            let Some(standard) = old.standard() else {
+                return Err(format!("`{}` has no standard to group by", old.id()));
             };
             return Ok(By::Standard(standard, old.point_unit()));
         }
         let groupable = |rs: &jifen::RuleSet, slot: usize| {
-            matches!(rs.inputs[slot].ty, jifen::rules::InputType::Bool | jifen::rules::InputType::Enum(_))
+            matches!(rs.inputs()[slot].ty, jifen::rules::InputType::Bool | jifen::rules::InputType::Enum(_))
         };
         let found = match (new.input_slot(name), old.input_slot(name)) {
             (Some(slot), _) => Some((true, slot, groupable(new, slot))),
@@ -113,11 +113,11 @@ impl By {
             By::Fact { .. } if key == u32::MAX => "absent".to_string(),
             By::Fact { in_new, slot } => {
                 let rs = if in_new { new } else { old };
-                let value = match rs.inputs[slot].ty {
+                let value = match rs.inputs()[slot].ty {
                     jifen::rules::InputType::Bool => jifen::rules::Value::Bool(key == 1),
                     _ => jifen::rules::Value::Enum(u16::try_from(key).unwrap_or(u16::MAX)),
                 };
-                rs.show_value(rs.inputs[slot].ty, value)
+                rs.show_value(rs.inputs()[slot].ty, value)
             }
         }
     }
@@ -184,7 +184,7 @@ pub fn run(args: Args, format: Format) -> u8 {
     if args.xlsx.is_some() && args.applicants.is_some() {
         changed.extend_from_slice(csv_header(&columns).as_bytes());
     }
-    let same_schema = old.inputs == new.inputs && old.enums == new.enums;
+    let same_schema = old.inputs() == new.inputs() && old.enums() == new.enums();
     let schemas = (YearSchema::new(&old, &new, false), YearSchema::new(&new, &old, !same_schema));
     if let Some(path) = &args.applicants {
         // JSON lines, CSV or a workbook (its headings read as either year's keys or labels).
@@ -273,8 +273,8 @@ pub fn run(args: Args, format: Format) -> u8 {
     }
     let report = || {
         let mut v = json!({
-            "old": { "file": args.old, "id": &*old.id, "year": old.year },
-            "new": { "file": args.new, "id": &*new.id, "year": new.year },
+            "old": { "file": args.old, "id": old.id(), "year": old.year() },
+            "new": { "file": args.new, "id": new.id(), "year": new.year() },
             "changes": changes,
             "regions": regions,
         });
@@ -287,7 +287,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         v
     };
     if let Some(path) = &args.html {
-        let page = super::diff_html::render(&report(), &new.title);
+        let page = super::diff_html::render(&report(), new.title());
         let written = Output::create(Some(path)).and_then(|mut o| o.write(page.as_bytes()).and_then(|_| o.commit()));
         if let Err(code) = written {
             return code;
@@ -295,7 +295,7 @@ pub fn run(args: Args, format: Format) -> u8 {
     }
     if let Some(path) = &args.xlsx {
         let rows = args.applicants.is_some().then_some(&changed[..]);
-        let book = match super::diff_xlsx::render(&report(), &new.title, rows) {
+        let book = match super::diff_xlsx::render(&report(), new.title(), rows) {
             Ok(book) => book,
             Err(message) => {
                 fail(&message, None);
@@ -548,7 +548,14 @@ fn human(
     let line = |text: String| format!("{}\n", tr(&text));
     let mut out = line(format!(
         "{} {} {} ({}, effective {}) → {} ({}, effective {})",
-        new.title, new.id, old.year, args.old, old.effective, new.year, args.new, new.effective
+        new.title(),
+        new.id(),
+        old.year(),
+        args.old,
+        old.effective(),
+        new.year(),
+        args.new,
+        new.effective()
     ));
     out.push('\n');
     if changes.is_empty() {

@@ -115,7 +115,7 @@ fn workbook(ruleset: &RuleSet, model: &Model, rng: &mut Rng, count: u64) -> Resu
         return Err(format!("{count} applicants do not fit in an Excel sheet (at most {})", xlsx::MAX_ROWS - 1));
     }
     let mut sheet = SheetWriter::new()?;
-    let names: Vec<&str> = std::iter::once("id").chain(ruleset.inputs.iter().map(|i| &*i.name)).collect();
+    let names: Vec<&str> = std::iter::once("id").chain(ruleset.inputs().iter().map(|i| &*i.name)).collect();
     sheet.header(&names)?;
     for id in 1..=count {
         let row = model.row(ruleset, rng, id);

@@ -25,16 +25,18 @@ pub fn run(args: Args, format: Format) -> u8 {
         Err(code) => return code,
     };
     if format == Format::Json {
-        let inputs: Vec<serde_json::Value> = rs.inputs.iter().map(|i| jifen::report::input_json(&rs, i)).collect();
+        let inputs: Vec<serde_json::Value> = rs.inputs().iter().map(|i| jifen::report::input_json(&rs, i)).collect();
         outln!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "policy": { "id": &*rs.id, "year": rs.year }, "inputs": inputs }))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(
+                &json!({ "policy": { "id": rs.id(), "year": rs.year() }, "inputs": inputs })
+            )
+            .unwrap_or_default()
         );
         return exit::OK;
     }
-    let mut out = format!("inputs of {} {} ({} {}):\n\n", rs.title, rs.year, rs.id, rs.effective);
-    for i in &rs.inputs {
+    let mut out = format!("inputs of {} {} ({} {}):\n\n", rs.title(), rs.year(), rs.id(), rs.effective());
+    for i in rs.inputs() {
         let mut line = format!(
             "  {:<27} {:<11}",
             i.name,
@@ -58,7 +60,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         out.push_str(line.trim_end());
         out.push('\n');
         if let InputType::Enum(e) = i.ty {
-            if let Some(d) = rs.enums.get(e as usize) {
+            if let Some(d) = rs.enums().get(e as usize) {
                 let vs: Vec<String> = d
                     .variants
                     .iter()

@@ -337,14 +337,14 @@ mod file {
     /// as INT64, or DECIMAL with the policy's places; an output as its type (a decimal one as
     /// text: its scale is not known before the rows are).
     pub fn result_columns<'a>(ruleset: &RuleSet, names: &[&'a str]) -> Vec<(&'a str, Kind)> {
-        let places = ruleset.points.map_or(0, |p| p.places);
+        let places = ruleset.points().map_or(0, |p| p.places);
         let points = if places > 0 { Kind::Decimal { scale: places, wide: false } } else { Kind::Int };
-        let with_id = usize::from(names.len() > 4 + ruleset.outputs.len() + ruleset.items.len());
+        let with_id = usize::from(names.len() > 4 + ruleset.outputs().len() + ruleset.items().len());
         let scores = [points, Kind::Bool, Kind::Bool, Kind::Bool];
         let kinds = std::iter::repeat_n(Kind::Text, with_id)
             .chain(scores)
-            .chain(ruleset.outputs.iter().map(|o| kind_of(o.ty, Kind::Text)))
-            .chain(ruleset.items.iter().map(|_| points));
+            .chain(ruleset.outputs().iter().map(|o| kind_of(o.ty, Kind::Text)))
+            .chain(ruleset.items().iter().map(|_| points));
         names.iter().copied().zip(kinds).collect()
     }
 
@@ -357,11 +357,11 @@ mod file {
         count: u64,
         out: Output,
     ) -> Result<Output, String> {
-        let names: Vec<&str> = std::iter::once("id").chain(ruleset.inputs.iter().map(|i| &*i.name)).collect();
+        let names: Vec<&str> = std::iter::once("id").chain(ruleset.inputs().iter().map(|i| &*i.name)).collect();
         let unreadable = |e: jifen::applicant::ApplicantError| format!("generated an unreadable row: {e}");
         // Digits before and after the point of each decimal input, over all rows.
         let mut widths = vec![(0u32, 0u32); names.len()];
-        let decimal = |col: usize| col > 0 && matches!(ruleset.inputs[col - 1].ty, InputType::Decimal { .. });
+        let decimal = |col: usize| col > 0 && matches!(ruleset.inputs()[col - 1].ty, InputType::Decimal { .. });
         if (1..names.len()).any(decimal) {
             let mut rng = Rng::new(seed);
             for id in 1..=count {
@@ -380,7 +380,7 @@ mod file {
             .enumerate()
             .map(|(col, &name)| match col {
                 0 => (name, Kind::Text),
-                _ => (name, kind_of(ruleset.inputs[col - 1].ty, Kind::decimal(widths[col].0, widths[col].1))),
+                _ => (name, kind_of(ruleset.inputs()[col - 1].ty, Kind::decimal(widths[col].0, widths[col].1))),
             })
             .collect();
         let mut writer = Writer::new(out, &columns)?;
@@ -557,7 +557,7 @@ mod file {
             if field.is_group() || field.get_basic_info().repetition() == Repetition::REPEATED {
                 return Err(refused(format!("column `{name}` is nested or repeated; jifen reads flat columns")));
             }
-            let input = ruleset.inputs.iter().find(|i| &*i.name == name || i.label.as_deref() == Some(name));
+            let input = ruleset.inputs().iter().find(|i| &*i.name == name || i.label.as_deref() == Some(name));
             match input {
                 Some(def) => columns.push((def.name.clone(), Some(def.ty))),
                 None => columns.push((Arc::from(name), None)),

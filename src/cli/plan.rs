@@ -124,10 +124,10 @@ pub fn run(args: Args, format: Format) -> u8 {
         let base = ruleset.empty_profile(&fixed);
         let slots: Vec<u16> = fixed.iter().map(|(s, _)| *s).collect();
         let routes = ruleset.routes(&base, &slots, args.max_changes.unwrap_or(4));
-        let age = fixed.iter().find(|(s, _)| ruleset.inputs[usize::from(*s)].name.as_ref() == "age").map(|(_, v)| v);
+        let age = fixed.iter().find(|(s, _)| ruleset.inputs()[usize::from(*s)].name.as_ref() == "age").map(|(_, v)| v);
         let age = age.and_then(|v| if let jifen::rules::Value::Int(a) = v { Some(*a) } else { None });
         if format == Format::Json {
-            let v = serde_json::json!({ "policy": { "id": &*ruleset.id, "year": ruleset.year }, "age": age, "given": given, "standard": ruleset.standard.map(|s| ruleset.points_json(s)), "routes": routes });
+            let v = serde_json::json!({ "policy": { "id": ruleset.id(), "year": ruleset.year() }, "age": age, "given": given, "standard": ruleset.standard().map(|s| ruleset.points_json(s)), "routes": routes });
             outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             return exit::OK;
         }
@@ -147,9 +147,9 @@ pub fn run(args: Args, format: Format) -> u8 {
         let mut out = format!(
             "{} routes to {} under {} {} ({}; facts in parentheses are implied by the policy's assumptions):\n\n",
             routes.len(),
-            ruleset.standard.map_or("eligibility".to_string(), |s| ruleset.show_points(s)),
-            ruleset.id,
-            ruleset.year,
+            ruleset.standard().map_or("eligibility".to_string(), |s| ruleset.show_points(s)),
+            ruleset.id(),
+            ruleset.year(),
             match age {
                 Some(age) if given.len() == 1 => format!("age {age}"),
                 _ => format!("given {}", given.join(", ")),
@@ -202,8 +202,8 @@ pub fn run(args: Args, format: Format) -> u8 {
         "total {} of {} under {} {}",
         ruleset.show_points(report.total),
         report.standard.map_or("no standard".to_string(), |s| ruleset.show_points(s)),
-        ruleset.id,
-        ruleset.year
+        ruleset.id(),
+        ruleset.year()
     );
     if report.meets_standard {
         out.push_str(": meets the standard already.\n");

@@ -167,15 +167,15 @@ fn columns(ruleset: &RuleSet, def: &RankDef, with_id: bool) -> Vec<String> {
     }
     out.push(rank::by_name(ruleset, def).to_string());
     out.extend(["rank", "admitted", "not_ranked"].map(String::from));
-    out.extend(def.then.iter().map(|t| ruleset.inputs[t.slot as usize].name.to_string()));
+    out.extend(def.then.iter().map(|t| ruleset.inputs()[t.slot as usize].name.to_string()));
     out
 }
 
 /// A tie-break value in a cell: a variant's name, a plain number, empty when not given.
 fn cell(ruleset: &RuleSet, slot: u16, value: Value) -> String {
-    match (ruleset.inputs[slot as usize].ty, value) {
+    match (ruleset.inputs()[slot as usize].ty, value) {
         (_, Value::Absent) => String::new(),
-        (jifen::rules::InputType::Enum(_), v) => ruleset.show_value(ruleset.inputs[slot as usize].ty, v),
+        (jifen::rules::InputType::Enum(_), v) => ruleset.show_value(ruleset.inputs()[slot as usize].ty, v),
         (_, v) => jifen::rules::show_plain(v),
     }
 }
@@ -234,7 +234,8 @@ impl Writer<'_> {
         let reason = placed.standing.reason();
         object.insert("not_ranked".into(), if reason.is_empty() { serde_json::Value::Null } else { reason.into() });
         for (t, v) in self.def.then.iter().zip(placed.ties) {
-            object.insert(self.ruleset.inputs[t.slot as usize].name.to_string(), json_value(self.ruleset, t.slot, *v));
+            object
+                .insert(self.ruleset.inputs()[t.slot as usize].name.to_string(), json_value(self.ruleset, t.slot, *v));
         }
         if serde_json::to_writer(&mut *out, &object).is_ok() {
             out.push(b'\n');
@@ -286,16 +287,16 @@ pub fn run(args: Args, format: Format) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let Some(def) = ruleset.rank.clone() else {
+    let Some(def) = ruleset.rank() else {
         fail(
-            &format!("policy `{}` declares no ranking", ruleset.id),
+            &format!("policy `{}` declares no ranking", ruleset.id()),
             Some("add `rank \"…\" { by total  quota N }` to the policy (see docs/language.md, Ranking)"),
         );
         return exit::POLICY;
     };
-    match rank_population(&args, &ruleset, &def) {
+    match rank_population(&args, &ruleset, def) {
         Ok(summary) => {
-            print_summary(&args, &ruleset, &def, &summary, format);
+            print_summary(&args, &ruleset, def, &summary, format);
             exit::OK
         }
         Err(code) => code,
@@ -406,7 +407,7 @@ fn print_summary(args: &Args, ruleset: &RuleSet, def: &RankDef, summary: &Summar
             let mut key = serde_json::Map::new();
             key.insert(rank::by_name(ruleset, def).into(), line.points.into());
             for (t, v) in def.then.iter().zip(&line.ties) {
-                key.insert(ruleset.inputs[t.slot as usize].name.to_string(), json_value(ruleset, t.slot, *v));
+                key.insert(ruleset.inputs()[t.slot as usize].name.to_string(), json_value(ruleset, t.slot, *v));
             }
             obj.insert("line".into(), key.into());
             obj.insert("cut_line".into(), summary.describe(ruleset, def).into());

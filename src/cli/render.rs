@@ -41,18 +41,18 @@ pub fn outcome_table(
     let bold = |s: &str| if color { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() };
     let dim = |s: &str| if color { format!("\x1b[2m{s}\x1b[0m") } else { s.to_string() };
     let mut out = String::new();
-    out.push_str(&bold(&format!("{} · {} {}", ruleset.title, ruleset.id, ruleset.year)));
+    out.push_str(&bold(&format!("{} · {} {}", ruleset.title(), ruleset.id(), ruleset.year())));
     out.push('\n');
-    let label_width = ruleset.items.iter().map(|i| UnicodeWidthStr::width(&*i.label)).max().unwrap_or(10).min(40);
-    let id_width = ruleset.items.iter().map(|i| i.id.len()).max().unwrap_or(10);
-    for (s, section) in ruleset.sections.iter().enumerate() {
+    let label_width = ruleset.items().iter().map(|i| UnicodeWidthStr::width(&*i.label)).max().unwrap_or(10).min(40);
+    let id_width = ruleset.items().iter().map(|i| i.id.len()).max().unwrap_or(10);
+    for (s, section) in ruleset.sections().iter().enumerate() {
         let points = outcome.sections.get(s).map(|x| x.points).unwrap_or(0);
         let cut = section_cut(ruleset, s, outcome).map(|c| format!(" ({})", tr(&c))).unwrap_or_default();
         let points = tr(&format!("{} points", ruleset.show_points(points))).into_owned();
         out.push_str(&format!("\n{} ({}){}\n", bold(&section.label), section.id, dim(&format!("  {points}{cut}"))));
         for &i in &section.items {
             let i = i as usize;
-            let (Some(def), Some(item)) = (ruleset.items.get(i), outcome.items.get(i)) else { continue };
+            let (Some(def), Some(item)) = (ruleset.items().get(i), outcome.items.get(i)) else { continue };
             let reason = why(ruleset, i, outcome).map(|w| format!("  {}", tr(&w))).unwrap_or_default();
             out.push_str(&format!(
                 "  {} {} {:>5}{}\n",
@@ -65,10 +65,10 @@ pub fn outcome_table(
                 out.push_str(&explain_item(ruleset, i, outcome, applicant, label_width + id_width + 4));
             }
         }
-        for (g, def) in ruleset.caps.iter().enumerate().filter(|(_, d)| usize::from(d.section) == s) {
+        for (g, def) in ruleset.caps().iter().enumerate().filter(|(_, d)| usize::from(d.section) == s) {
             let Some(group) = outcome.groups.get(g) else { continue };
             let members: Vec<&str> =
-                def.members.iter().filter_map(|&m| ruleset.items.get(m as usize)).map(|i| &*i.id).collect();
+                def.members.iter().filter_map(|&m| ruleset.items().get(m as usize)).map(|i| &*i.id).collect();
             let cut = group_cut(ruleset, g, outcome).map(|c| format!("  {}", tr(&c))).unwrap_or_default();
             let label = def.label.as_deref().unwrap_or(&def.id);
             let group_line = format!("group {label} ({}): {}", def.id, members.join(" + "));
@@ -78,10 +78,10 @@ pub fn outcome_table(
             }
         }
     }
-    if !ruleset.outputs.is_empty() {
+    if !ruleset.outputs().is_empty() {
         out.push_str(&format!("\n{}\n", bold(&tr("Outputs"))));
-        let width = ruleset.outputs.iter().map(|o| UnicodeWidthStr::width(o.label.as_deref().unwrap_or(""))).max();
-        for (def, value) in ruleset.outputs.iter().zip(&outcome.outputs) {
+        let width = ruleset.outputs().iter().map(|o| UnicodeWidthStr::width(o.label.as_deref().unwrap_or(""))).max();
+        for (def, value) in ruleset.outputs().iter().zip(&outcome.outputs) {
             let label = def.label.as_deref().unwrap_or("");
             let shown = ruleset.show_value(def.ty, *value);
             out.push_str(&format!("  {} {}  {shown}\n", pad(label, width.unwrap_or(0)), def.name));
@@ -98,7 +98,7 @@ pub fn outcome_table(
         yes(outcome.meets_standard)
     };
     out.push_str(&field("total", &bold(&ruleset.show_points(outcome.total))));
-    if let (true, Some(floor)) = (explain && outcome.floored, ruleset.floor) {
+    if let (true, Some(floor)) = (explain && outcome.floored, ruleset.floor()) {
         let before = outcome.sections.iter().fold(0i64, |sum, s| sum.saturating_add(s.points));
         let lifted = format!(
             "the floor of {} lifted the total from {}",
@@ -139,7 +139,7 @@ fn trace(indent: &str, heading: &str, value: &str) -> String {
 }
 
 fn explain_item(ruleset: &RuleSet, i: usize, outcome: &Outcome, applicant: &Applicant, indent: usize) -> String {
-    let (Some(def), Some(item)) = (ruleset.items.get(i), outcome.items.get(i)) else {
+    let (Some(def), Some(item)) = (ruleset.items().get(i), outcome.items.get(i)) else {
         return String::new();
     };
     let pad = " ".repeat(indent.min(12));

@@ -199,7 +199,7 @@ fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bo
             let verdict = format!(
                 "total {} (standard {}), eligible {}, vetoed {}",
                 ruleset.show_points(o.total),
-                ruleset.standard.map_or("none".to_string(), |s| ruleset.show_points(s)),
+                ruleset.standard().map_or("none".to_string(), |s| ruleset.show_points(s)),
                 o.eligible,
                 o.vetoed
             );

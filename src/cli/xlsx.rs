@@ -200,7 +200,7 @@ impl<'r> Rows<'r> {
             RawValue::Cell(t) | RawValue::Text(t) | RawValue::Number(t) => t.trim().to_string(),
             other => return Err(format!("{here}: a column's name must be text, found {}", other.found())),
         };
-        let inputs = &self.ruleset.inputs;
+        let inputs = self.ruleset.inputs();
         let key: Arc<str> = if text == "id" {
             "id".into()
         } else if let Some(def) = inputs.iter().find(|d| *d.name == *text) {

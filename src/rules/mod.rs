@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod print;
 mod types;
+mod validate;
 
 pub use types::ValueKind;
 
@@ -545,55 +546,58 @@ pub struct TieBreakDef {
     pub descending: bool,
 }
 
-/// A compiled policy.
+/// A compiled policy. Made by the checker, or deserialised and then validated
+/// ([`RuleSet::validate`]): a rule set whose indices do not hold together is refused there,
+/// never run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct RuleSet {
-    pub id: Arc<str>,
-    pub title: String,
-    pub year: i64,
-    pub effective: String,
+    pub(crate) id: Arc<str>,
+    pub(crate) title: String,
+    pub(crate) year: i64,
+    pub(crate) effective: String,
     /// The standard in points units (see [`RuleSet::points`]); `None`: a yes/no programme
     /// whose verdict is eligible and not vetoed.
-    pub standard: Option<i64>,
-    pub extends: Option<String>,
-    pub doc: Option<String>,
-    pub enums: Vec<EnumDef>,
-    pub inputs: Vec<InputDef>,
-    pub params: Vec<ParamDef>,
-    pub sections: Vec<SectionDef>,
-    pub items: Vec<ItemDef>,
-    pub groups: Vec<GroupDef>,
+    pub(crate) standard: Option<i64>,
+    pub(crate) extends: Option<String>,
+    pub(crate) doc: Option<String>,
+    pub(crate) enums: Vec<EnumDef>,
+    pub(crate) inputs: Vec<InputDef>,
+    pub(crate) params: Vec<ParamDef>,
+    pub(crate) sections: Vec<SectionDef>,
+    pub(crate) items: Vec<ItemDef>,
+    pub(crate) groups: Vec<GroupDef>,
     /// Items in an order where every item comes after those whose points it reads.
-    pub order: Vec<u16>,
-    pub eligibility: Vec<RuleDef>,
-    pub vetoes: Vec<RuleDef>,
-    pub tests: Vec<TestDef>,
+    pub(crate) order: Vec<u16>,
+    pub(crate) eligibility: Vec<RuleDef>,
+    pub(crate) vetoes: Vec<RuleDef>,
+    pub(crate) tests: Vec<TestDef>,
     #[serde(default)]
-    pub plan: PlanDef,
+    pub(crate) plan: PlanDef,
     #[serde(default)]
-    pub caps: Vec<CapGroupDef>,
+    pub(crate) caps: Vec<CapGroupDef>,
     #[serde(default)]
-    pub outputs: Vec<DerivedDef>,
+    pub(crate) outputs: Vec<DerivedDef>,
     /// The `let`s a test expects (`expect let NAME = …`), compiled; others are only
     /// substituted where they are used.
     #[serde(default)]
-    pub lets: Vec<DerivedDef>,
+    pub(crate) lets: Vec<DerivedDef>,
     /// The declared precision of points (`points 0.01 round half_up`); `None`: whole points.
     /// Every count of points in the rule set (caps, standard, floor, the evaluators' points)
     /// is a whole number of this precision's units: 49.17 at 0.01 is 4917.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub points: Option<Precision>,
+    pub(crate) points: Option<Precision>,
     /// The total never goes below this (`floor 0`), in points units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub floor: Option<i64>,
+    pub(crate) floor: Option<i64>,
     /// Records the list inputs' rows follow.
     #[serde(default)]
-    pub records: Vec<RecordDef>,
+    pub(crate) records: Vec<RecordDef>,
     /// How applicants are ranked for a quota (`rank { … }`), if the policy says.
     #[serde(default)]
-    pub rank: Option<RankDef>,
+    pub(crate) rank: Option<RankDef>,
     /// The units quantities are counted in: the language's own, then the policy's.
-    pub units: Vec<UnitDef>,
+    pub(crate) units: Vec<UnitDef>,
 }
 
 /// How an item's points are rounded to the declared precision.
@@ -657,6 +661,150 @@ impl Precision {
     /// The exact decimal a number of units stands for.
     pub fn decimal(self, units: i64) -> Decimal {
         Decimal::from_i128_with_scale(i128::from(units), self.places.min(Precision::MAX_PLACES))
+    }
+}
+
+impl Serialize for RuleSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        RuleSet::serialize(self, serializer)
+    }
+}
+
+/// Deserialising checks the result whole before handing it out.
+impl<'de> Deserialize<'de> for RuleSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let rules = RuleSet::deserialize(deserializer)?;
+        rules.validate().map_err(|e| serde::de::Error::custom(format!("not a valid rule set: {e}")))?;
+        Ok(rules)
+    }
+}
+
+/// A rule set read: its parts as the checker built them. The fields are private, so a rule
+/// set is made only by the checker or by deserialising one, which validates it
+/// ([`RuleSet::validate`]); what reads it can rely on every index in it.
+impl RuleSet {
+    /// The policy's id (`policy ID "title"`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    pub fn year(&self) -> i64 {
+        self.year
+    }
+
+    /// The date the policy takes effect, `YYYY-MM-DD`.
+    pub fn effective(&self) -> &str {
+        &self.effective
+    }
+
+    /// The standard in points units (see [`RuleSet::point_unit`]); `None` for a yes/no
+    /// programme.
+    pub fn standard(&self) -> Option<i64> {
+        self.standard
+    }
+
+    /// The file the policy extends, as written.
+    pub fn extends(&self) -> Option<&str> {
+        self.extends.as_deref()
+    }
+
+    pub fn doc(&self) -> Option<&str> {
+        self.doc.as_deref()
+    }
+
+    pub fn enums(&self) -> &[EnumDef] {
+        &self.enums
+    }
+
+    /// The inputs, by slot (`Expr::Input(slot)`).
+    pub fn inputs(&self) -> &[InputDef] {
+        &self.inputs
+    }
+
+    /// The parameters, by slot (`Expr::Param(slot)`).
+    pub fn params(&self) -> &[ParamDef] {
+        &self.params
+    }
+
+    pub fn sections(&self) -> &[SectionDef] {
+        &self.sections
+    }
+
+    /// The items, by index (`Expr::Points(index)`), in written order.
+    pub fn items(&self) -> &[ItemDef] {
+        &self.items
+    }
+
+    /// The `best_of` groups.
+    pub fn groups(&self) -> &[GroupDef] {
+        &self.groups
+    }
+
+    /// Item indices in an order where every item comes after those whose points it reads.
+    pub fn order(&self) -> &[u16] {
+        &self.order
+    }
+
+    pub fn eligibility(&self) -> &[RuleDef] {
+        &self.eligibility
+    }
+
+    pub fn vetoes(&self) -> &[RuleDef] {
+        &self.vetoes
+    }
+
+    /// The policy's own tests (`test "name" { … }`).
+    pub fn tests(&self) -> &[TestDef] {
+        &self.tests
+    }
+
+    /// What `jifen plan` may change and must assume (`plan { … }`).
+    pub fn plan_def(&self) -> &PlanDef {
+        &self.plan
+    }
+
+    /// The capped groups (`group NAME "label" cap N { … }`).
+    pub fn caps(&self) -> &[CapGroupDef] {
+        &self.caps
+    }
+
+    /// The `output`s, in written order.
+    pub fn outputs(&self) -> &[DerivedDef] {
+        &self.outputs
+    }
+
+    /// The `let`s a test expects, compiled.
+    pub fn lets(&self) -> &[DerivedDef] {
+        &self.lets
+    }
+
+    /// The declared precision of points; `None`: whole points.
+    pub fn points(&self) -> Option<Precision> {
+        self.points
+    }
+
+    /// The total's floor, in points units.
+    pub fn floor(&self) -> Option<i64> {
+        self.floor
+    }
+
+    /// The records list inputs' rows follow.
+    pub fn records(&self) -> &[RecordDef] {
+        &self.records
+    }
+
+    /// How applicants are ranked (`rank { … }`), if the policy says.
+    pub fn rank(&self) -> Option<&RankDef> {
+        self.rank.as_ref()
+    }
+
+    /// The units quantities are counted in, by index (`Unit`).
+    pub fn units(&self) -> &[UnitDef] {
+        &self.units
     }
 }
 

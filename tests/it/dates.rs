@@ -42,7 +42,7 @@ fn constants(e: &Expr, out: &mut Vec<Value>) {
 fn a_date_literal_is_a_date_not_2025_minus_7_minus_1() {
     let rs = policy();
     let mut found = Vec::new();
-    constants(&rs.items[0].body, &mut found);
+    constants(&rs.items()[0].body, &mut found);
     assert!(found.contains(&Value::Date(day("2025-07-01"))), "{found:?}");
     assert!(!found.contains(&Value::Int(2017)), "the literal was read as arithmetic: {found:?}");
 }

@@ -123,14 +123,14 @@ fn every_item_and_input_is_listed() {
     let rs = policy_2025();
     let md = jifen::docgen::markdown(&rs);
     let html = jifen::docgen::html(&rs);
-    for item in &rs.items {
+    for item in rs.items() {
         assert!(md.contains(&format!("| {} | `{}` |", item.label, item.id)), "markdown lacks item {}", item.id);
         assert!(html.contains(&format!("<td>{}</td><td><code>{}</code></td>", item.label, item.id)), "{}", item.id);
     }
-    for input in &rs.inputs {
+    for input in rs.inputs() {
         assert!(md.contains(&format!("| `{}` |", input.name)), "markdown lacks input {}", input.name);
     }
-    for param in &rs.params {
+    for param in rs.params() {
         assert!(md.contains(&format!("| `{}` |", param.name)), "markdown lacks param {}", param.name);
     }
 }
@@ -146,37 +146,49 @@ fn html_is_standalone_and_escaped() {
     }
     assert!(plain.trim_end().ends_with("</html>"));
 
-    let mut rs = policy_2025();
-    rs.title = "积分 <script>alert(1)</script>".to_string();
-    rs.items[0].label = "年龄 <b>& \"quoted\"".into();
-    rs.items[1].doc = Some("Art. 6 <img src=x onerror=alert(1)>".to_string());
-    rs.params[0].label = Some("工资 <i>".into());
+    // Labels, a title and a doc comment with markup in them, as an editor could write.
+    let rs = compile(
+        "/// Art. 6 <img src=x onerror=alert(1)>\n\
+         policy demo \"积分 <script>alert(1)</script>\" {\n    year 2025\n    effective 2025-01-01\n    standard 120\n}\n\
+         param wage = 12434 yuan \"工资 <i>\"\n\
+         input {\n    age: int 16..=70 \"年龄\"\n    si_base_yuan: yuan 0.. \"基数\"\n}\n\
+         section basic \"基础\" {\n\
+             item age \"年龄 <b>& \\\"quoted\\\"\" { when age <= 35 => 30 else => 0 }\n\
+             /// Art. 6 <img src=x onerror=alert(1)>\n\
+             item base \"基数\" { when si_base_yuan >= wage => 10 else => 0 }\n\
+         }\n",
+    );
     let html = jifen::docgen::html(&rs);
-    assert!(html.contains("<title>积分 &lt;script&gt;alert(1)&lt;/script&gt; 2025</title>"));
-    assert!(html.contains("<td>年龄 &lt;b&gt;&amp; &quot;quoted&quot;</td>"));
-    assert!(html.contains("Art. 6 &lt;img src=x onerror=alert(1)&gt;"));
-    assert!(html.contains("<td>工资 &lt;i&gt;</td>"));
+    assert!(html.contains("<title>积分 &lt;script&gt;alert(1)&lt;/script&gt; 2025</title>"), "{html}");
+    assert!(html.contains("<td>年龄 &lt;b&gt;&amp; &quot;quoted&quot;</td>"), "{html}");
+    assert!(html.contains("Art. 6 &lt;img src=x onerror=alert(1)&gt;"), "{html}");
+    assert!(html.contains("<td>工资 &lt;i&gt;</td>"), "{html}");
     for tag in ["<script", "<b>", "<i>", "<img"] {
         assert!(!html.contains(tag), "{tag} is not escaped");
     }
-    for item in &rs.items[1..] {
+    for item in &rs.items()[1..] {
         assert!(html.contains(&*item.label), "the page lacks the label of {}", item.id);
     }
 }
 
+/// A policy compiled from its text (a rule set is only ever made by the checker).
+fn compile(text: &str) -> RuleSet {
+    jifen::check_with("hostile.policy", text, &jifen::MemoryLoader { files: Default::default() })
+        .ruleset
+        .unwrap_or_else(|| panic!("the test's policy compiles:\n{text}"))
+}
+
 #[test]
 fn markdown_escapes_what_would_break_a_table() {
-    let mut rs = policy_2025();
-    rs.items[0].label = "年龄 | <b>bold</b>".into();
+    let rs = compile(
+        "policy demo \"示例\" {\n    year 2025\n    effective 2025-01-01\n    standard 120\n}\n\
+         input {\n    age: int 16..=70 \"年龄\"\n}\n\
+         section basic \"基础\" {\n    item age \"年龄 | <b>bold</b>\" { when age < 60 => 30 else => 0 }\n}\n",
+    );
     let md = jifen::docgen::markdown(&rs);
     assert!(md.contains("| 年龄 \\| &lt;b>bold&lt;/b> | `age` |"), "{md}");
     // A comparison keeps its `<`.
-    rs.items[0].body = jifen::rules::Expr::Cmp(
-        jifen::rules::CmpOp::Lt,
-        Box::new(jifen::rules::Expr::Input(0)),
-        Box::new(jifen::rules::Expr::Const(jifen::rules::Value::Int(60))),
-    );
-    assert!(jifen::docgen::markdown(&rs).contains("| age < 60 |"));
+    assert!(md.contains("age < 60"), "{md}");
 }
 
 #[test]

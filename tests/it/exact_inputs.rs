@@ -42,7 +42,7 @@ fn a_decimal_with_too_many_digits_is_refused_naming_the_key() {
     }
     // One digit fewer fits, and is the value written: 12433.999…9 (24 nines) is below 1×, so 25.
     let a = rules.applicant_from_json(&json_with_base("12433.999999999999999999999999")).unwrap();
-    let slot = rules.inputs.iter().position(|i| &*i.name == "si_base_yuan").unwrap();
+    let slot = rules.inputs().iter().position(|i| &*i.name == "si_base_yuan").unwrap();
     assert_eq!(a.values[slot], Value::Dec("12433.999999999999999999999999".parse().unwrap()));
     let outcome = rules.evaluate(&a).unwrap();
     assert_eq!(outcome.items.iter().find(|i| i.id == "si_base").unwrap().points, 25);

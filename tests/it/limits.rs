@@ -301,8 +301,8 @@ fn a_very_long_line_and_a_very_long_name_are_accepted() {
     let report = jifen::check_with("limits.policy", &text, &jifen::FsLoader);
     assert!(report.ruleset.is_some(), "{}", report.diagnostics);
     let ruleset = report.ruleset.unwrap();
-    assert_eq!(ruleset.items[0].id.len(), 1_000_000);
-    assert_eq!(ruleset.items[0].label.chars().count(), 1_000_000);
+    assert_eq!(ruleset.items()[0].id.len(), 1_000_000);
+    assert_eq!(ruleset.items()[0].label.chars().count(), 1_000_000);
 }
 
 #[test]
@@ -375,7 +375,7 @@ fn a_byte_order_mark_is_ignored() {
     let with_bom = format!("\u{feff}{text}");
     let plain = jifen::compile("limits.policy", &text).unwrap();
     let marked = jifen::compile("limits.policy", &with_bom).unwrap();
-    assert_eq!(plain.items, marked.items);
+    assert_eq!(plain.items(), marked.items());
     // Spans stay on the right line and column after the mark.
     let report = jifen::check_with("limits.policy", &format!("\u{feff}{}", policy("", "x + y")), &jifen::FsLoader);
     let json = report.diagnostics.to_json();
@@ -398,7 +398,7 @@ fn crlf_line_ends_keep_lines_and_columns() {
     // A CRLF policy compiles to the same rules as an LF one.
     let lf = jifen::compile("limits.policy", &policy("", "x")).unwrap();
     let crlf = jifen::compile("limits.policy", &policy("", "x").replace('\n', "\r\n")).unwrap();
-    assert_eq!(lf.items, crlf.items);
+    assert_eq!(lf.items(), crlf.items());
 }
 
 #[test]

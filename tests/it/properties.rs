@@ -44,7 +44,7 @@ fn value(input: &InputDef, reach: Reach) -> BoxedStrategy<String> {
         InputType::Bool => any::<bool>().prop_map(|b| b.to_string()).boxed(),
         InputType::Enum(e) => {
             let names: Vec<String> =
-                ruleset.enums[e as usize].variants.iter().map(|v| format!("\"{}\"", v.name)).collect();
+                ruleset.enums()[e as usize].variants.iter().map(|v| format!("\"{}\"", v.name)).collect();
             proptest::sample::select(names).boxed()
         }
         InputType::Int { .. } => {
@@ -74,7 +74,7 @@ fn value(input: &InputDef, reach: Reach) -> BoxedStrategy<String> {
 /// default sometimes left out (or given as null, when optional).
 fn applicant_json(reach: Reach) -> impl Strategy<Value = String> {
     let fields: Vec<BoxedStrategy<Option<String>>> = policy()
-        .inputs
+        .inputs()
         .iter()
         .map(|input| {
             let name = input.name.to_string();
@@ -105,7 +105,7 @@ fn evaluate<'r>(ruleset: &'r RuleSet, applicant: &Applicant) -> Outcome<'r> {
 }
 
 fn slot(name: &str) -> usize {
-    policy().inputs.iter().position(|i| &*i.name == name).unwrap()
+    policy().inputs().iter().position(|i| &*i.name == name).unwrap()
 }
 
 fn config() -> ProptestConfig {
@@ -115,7 +115,7 @@ fn config() -> ProptestConfig {
 #[test]
 fn the_2025_policy_has_no_section_caps() {
     // The sums below are plain sums because of this.
-    assert!(policy().sections.iter().all(|s| s.cap.is_none()));
+    assert!(policy().sections().iter().all(|s| s.cap.is_none()));
 }
 
 proptest! {
@@ -127,7 +127,7 @@ proptest! {
         let outcome = evaluate(ruleset, &read(&json));
         let sections: i64 = outcome.sections.iter().map(|s| s.points).sum();
         prop_assert_eq!(outcome.total, sections);
-        for (section, def) in outcome.sections.iter().zip(&ruleset.sections) {
+        for (section, def) in outcome.sections.iter().zip(ruleset.sections()) {
             let items: i64 = def.items.iter().map(|i| outcome.items[*i as usize].points).sum();
             prop_assert_eq!(section.points, items, "section {}", section.id);
         }
@@ -137,9 +137,9 @@ proptest! {
     fn no_item_exceeds_its_cap(json in applicant_json(Reach::Extreme)) {
         let ruleset = policy();
         let outcome = evaluate(ruleset, &read(&json));
-        for (item, def) in outcome.items.iter().zip(&ruleset.items) {
+        for (item, def) in outcome.items.iter().zip(ruleset.items()) {
             let Some(cap) = def.cap else { continue };
-            if ruleset.sections[def.section as usize].deduction {
+            if ruleset.sections()[def.section as usize].deduction {
                 prop_assert!(item.points >= -cap, "{} = {} beyond −{}", item.id, item.points, cap);
             } else {
                 prop_assert!(item.points <= cap, "{} = {} over {}", item.id, item.points, cap);
@@ -199,12 +199,12 @@ fn the_largest_values_of_every_input_evaluate() {
     // Every unbounded whole number at i64::MAX and every unbounded decimal at 2^96 − 1.
     let ruleset = policy();
     let fields: Vec<String> = ruleset
-        .inputs
+        .inputs()
         .iter()
         .filter_map(|input| {
             let v = match input.ty {
                 InputType::Bool => "true".to_string(),
-                InputType::Enum(e) => format!("\"{}\"", ruleset.enums[e as usize].variants.last()?.name),
+                InputType::Enum(e) => format!("\"{}\"", ruleset.enums()[e as usize].variants.last()?.name),
                 InputType::Int { .. } => bound(input.max, false).unwrap_or(i64::MAX).to_string(),
                 InputType::Decimal { .. } => match bound(input.max, false) {
                     Some(hi) => hi.to_string(),

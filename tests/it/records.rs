@@ -134,7 +134,7 @@ fn the_scorer_agrees_with_the_reference_on_rows() {
 fn a_list_input_is_described_with_its_record() {
     let rs = policy();
     let slot = rs.input_slot("periods").expect("declared");
-    let described = jifen::report::input_json(&rs, &rs.inputs[slot]);
+    let described = jifen::report::input_json(&rs, &rs.inputs()[slot]);
     assert_eq!(described["kind"], "list");
     assert_eq!(described["type"], "list of Period");
     assert_eq!(described["max_rows"], 20);

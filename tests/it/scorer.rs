@@ -31,7 +31,7 @@ fn policies() -> Vec<(String, RuleSet)> {
 
 /// The policy's own test applicants and some generated ones.
 fn applicants(rs: &RuleSet) -> Vec<Applicant> {
-    let mut all: Vec<Applicant> = rs.tests.iter().map(|t| rs.test_applicant(t)).collect();
+    let mut all: Vec<Applicant> = rs.tests().iter().map(|t| rs.test_applicant(t)).collect();
     let mut rng = Rng::new(11);
     for i in 0..300 {
         let row = generate_row(rs, &mut rng, i);
@@ -88,26 +88,65 @@ fn the_lowered_code_decides_plausible_applicants_of_the_bundled_years_alone() {
     }
 }
 
+/// Every policy the repository compiles is whole: it validates, and reads back from its JSON
+/// as the same rule set.
 #[test]
-fn a_rule_set_built_by_hand_with_an_incomplete_order_or_sections_scores_alike_in_both_evaluators() {
-    // Both evaluators share one aggregation (items in `order`, sections from their lists),
-    // so even an inconsistent rule set cannot make them disagree.
-    let rs = jifen::bundled_policy().expect("the bundled policy compiles");
-    let applicant =
-        rs.applicant_from_json(r#"{"age": 30, "si_months": 36, "education": "master"}"#).expect("a valid applicant");
-    let mut short_order = rs.clone();
-    short_order.order.pop();
-    let mut moved = rs.clone();
-    let last = moved.sections.len() - 1;
-    let item = moved.sections[0].items.remove(0);
-    moved.sections[last].items.push(item);
-    for changed in [&short_order, &moved] {
-        let scorer = changed.scorer();
-        assert!(scorer.decides_alone(&applicant));
-        assert_eq!(scorer.evaluate(&applicant), changed.evaluate(&applicant));
-        let mut scores = jifen::Scores::default();
-        scorer.score(&applicant, &mut scores).expect("scores");
-        assert_eq!(scores.total, changed.evaluate(&applicant).expect("evaluates").total);
+fn every_compiled_policy_validates_and_reads_back_from_json() {
+    for (name, rs) in policies() {
+        rs.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let json = serde_json::to_string(&rs).expect("a rule set serialises");
+        let back: RuleSet = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(back == rs, "{name}: read back differently");
     }
-    assert!(rs.scorer().decides_alone(&applicant));
+}
+
+/// A rule set read from JSON whose indices do not hold together is refused when read, naming
+/// what is wrong, so no evaluator ever runs it: an item left out of `order`, an item listed by
+/// a section it does not name, an input slot past the end, a test expecting a missing item.
+#[test]
+fn a_deserialised_rule_set_that_does_not_hold_together_is_refused() {
+    let rs = jifen::bundled_policy().expect("the bundled policy compiles");
+    let json = serde_json::to_value(&rs).expect("a rule set serialises");
+    let refused = |changed: serde_json::Value| -> String {
+        match serde_json::from_value::<RuleSet>(changed) {
+            Ok(_) => panic!("an inconsistent rule set was read"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let n = rs.items().len();
+
+    let mut short_order = json.clone();
+    short_order["order"].as_array_mut().expect("order").pop();
+    let e = refused(short_order);
+    assert!(e.contains(&format!("`order` lists {} items of {n}", n - 1)), "{e}");
+
+    let mut moved = json.clone();
+    let item = moved["sections"][0]["items"].as_array_mut().expect("items").remove(0);
+    let last = rs.sections().len() - 1;
+    moved["sections"][last]["items"].as_array_mut().expect("items").push(item);
+    let e = refused(moved);
+    assert!(e.contains("is not listed once, by its own section"), "{e}");
+
+    let mut far = json.clone();
+    far["items"][0]["body"] = serde_json::json!({"Input": 999});
+    let e = refused(far);
+    assert!(e.contains(&format!("item `{}`: input #999 does not exist", rs.items()[0].id)), "{e}");
+
+    let mut expects = json.clone();
+    let test = &mut expects["tests"][0]["expectations"][0];
+    test["target"] = serde_json::json!({"Item": n});
+    let e = refused(expects);
+    assert!(e.contains(&format!("item #{n} does not exist")), "{e}");
+
+    // Types are the checker's to prove: a yes/no input added to a number reads (its indices
+    // hold), and evaluating it is an error of that item in both evaluators, not a panic.
+    let flag = rs.inputs().iter().position(|i| i.ty == jifen::rules::InputType::Bool).expect("a yes/no input");
+    let mut mistyped = json.clone();
+    mistyped["items"][0]["body"] = serde_json::json!({"Arith": ["Add", {"Input": flag}, {"Const": {"Int": 1}}]});
+    let mistyped: RuleSet = serde_json::from_value(mistyped).expect("indices hold");
+    let applicant = mistyped
+        .applicant_from_json(r#"{"age": 30, "si_months": 36, "education": "master"}"#)
+        .expect("a valid applicant");
+    assert!(mistyped.evaluate(&applicant).is_err(), "a number made of a yes/no");
+    assert!(mistyped.scorer().evaluate(&applicant).is_err(), "a number made of a yes/no");
 }

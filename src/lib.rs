@@ -69,13 +69,40 @@ pub struct Report {
 
 /// Check a policy, resolving `extends` with `loader`.
 pub fn check_with(name: &str, source: &str, loader: &dyn Loader) -> Report {
+    check_keeping(name, source, loader, None).0
+}
+
+/// What one check saw, for a tool that shows the policy as written (the language server):
+/// the report, the document as parsed (before its parents are applied; present even with
+/// syntax errors when the parser recovered a policy), and the merged policy it was checked
+/// as. The document is parsed once for all three.
+#[derive(Debug)]
+pub struct Analysed {
+    pub report: Report,
+    pub document: Option<syntax::ast::PolicyFile>,
+    pub merged: Option<syntax::ast::PolicyFile>,
+}
+
+/// [`check_with`], keeping the syntax trees (see [`Analysed`]).
+pub fn analyse_with(name: &str, source: &str, loader: &dyn Loader) -> Analysed {
+    let mut document = None;
+    let (report, merged) = check_keeping(name, source, loader, Some(&mut document));
+    Analysed { report, document, merged }
+}
+
+fn check_keeping(
+    name: &str,
+    source: &str,
+    loader: &dyn Loader,
+    document: Option<&mut Option<syntax::ast::PolicyFile>>,
+) -> (Report, Option<syntax::ast::PolicyFile>) {
     let mut sources = source::SourceMap::new();
     let mut list = Vec::new();
-    let merged = load::load(name, source, loader, &mut sources, &mut list);
+    let merged = load::load_keeping(name, source, loader, &mut sources, &mut list, document);
     let mut ruleset = None;
-    if let Some(policy) = merged {
+    if let Some(policy) = &merged {
         if !list.iter().any(Diagnostic::is_error) {
-            let (rs, found) = check::check(&policy, &sources);
+            let (rs, found) = check::check(policy, &sources);
             list.extend(found);
             ruleset = rs;
         }
@@ -83,7 +110,7 @@ pub fn check_with(name: &str, source: &str, loader: &dyn Loader) -> Report {
     if list.iter().any(Diagnostic::is_error) {
         ruleset = None;
     }
-    Report { ruleset, diagnostics: Diagnostics { sources, list } }
+    (Report { ruleset, diagnostics: Diagnostics { sources, list } }, merged)
 }
 
 /// Compile a policy; `extends` is resolved against the file system, relative to `name`.

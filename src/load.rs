@@ -137,8 +137,24 @@ pub fn load(
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<PolicyFile> {
+    load_keeping(name, text, loader, sources, diagnostics, None)
+}
+
+/// [`load`], also putting the file as parsed into `document` (before its parents are
+/// applied, and even when it has syntax errors, if the parser recovered a policy).
+pub fn load_keeping(
+    name: &str,
+    text: &str,
+    loader: &dyn Loader,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+    document: Option<&mut Option<PolicyFile>>,
+) -> Option<PolicyFile> {
     let file = sources.add(name, text);
     let (parsed, mut found) = syntax::parse(file, text);
+    if let Some(document) = document {
+        document.clone_from(&parsed);
+    }
     let had_errors = found.iter().any(Diagnostic::is_error);
     diagnostics.append(&mut found);
     let child = parsed.filter(|_| !had_errors)?;

@@ -28,10 +28,8 @@ pub fn run(args: Args, format: Format) -> u8 {
         let inputs: Vec<serde_json::Value> = rs.inputs().iter().map(|i| jifen::report::input_json(&rs, i)).collect();
         outln!(
             "{}",
-            serde_json::to_string_pretty(
-                &json!({ "policy": { "id": rs.id(), "year": rs.year() }, "inputs": inputs })
-            )
-            .unwrap_or_default()
+            serde_json::to_string_pretty(&json!({ "policy": { "id": rs.id(), "year": rs.year() }, "inputs": inputs }))
+                .unwrap_or_default()
         );
         return exit::OK;
     }

@@ -126,12 +126,9 @@ impl Loader for EditorLoader<'_> {
 pub fn analyse(uri: &Url, text: &str, open: &HashMap<PathBuf, String>) -> Analysis {
     let name = document_name(uri);
     let loader = EditorLoader { open };
-    let report = crate::check_with(&name, text, &loader);
+    // One parse of the document serves the diagnostics, the index and the outline.
+    let crate::Analysed { report, document: own, merged } = crate::analyse_with(&name, text, &loader);
     let files = Files::new(&report.diagnostics.sources, uri);
-
-    let mut own_sources = SourceMap::new();
-    let own_file = own_sources.add(name.clone(), text);
-    let (own, _) = crate::syntax::parse(own_file, text);
 
     let mut diagnostics: HashMap<Url, Vec<lsp_types::Diagnostic>> = HashMap::new();
     diagnostics.insert(uri.clone(), Vec::new());
@@ -143,16 +140,12 @@ pub fn analyse(uri: &Url, text: &str, open: &HashMap<PathBuf, String>) -> Analys
         diagnostics.entry(uri.clone()).or_default().push(summary);
     }
 
-    // The merged AST (with what the document extends), for the index.
-    let mut sources = SourceMap::new();
-    let merged = crate::load::load(&name, text, &loader, &mut sources, &mut Vec::new());
-    let (policy, sources) = match merged {
-        Some(policy) => (Some(policy), sources),
-        None => (own.clone(), own_sources),
-    };
-    let indexed = policy.map(|policy| Indexed {
-        index: SymbolIndex::from_ast(&policy, &sources, report.ruleset.as_ref()),
-        files: Files::new(&sources, uri),
+    // The merged AST (with what the document extends) for the index; the document alone
+    // when its parents could not be applied. Its file ids are the report's.
+    let sources = &report.diagnostics.sources;
+    let indexed = merged.as_ref().or(own.as_ref()).map(|policy| Indexed {
+        index: SymbolIndex::from_ast(policy, sources, report.ruleset.as_ref()),
+        files: Files::new(sources, uri),
     });
     let reads = (1..)
         .map_while(|id| report.diagnostics.sources.get(FileId(id)))

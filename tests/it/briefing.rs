@@ -2,15 +2,13 @@
 //! population drawn from a documented model. Expected values are worked by hand beside
 //! each assertion.
 
+use crate::common::{BIN, ROOT};
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 struct Run {
     code: i32,

@@ -8,6 +8,7 @@
 //! 0.8× = 9845.6 / 9947.2, 1× = 12307 / 12434, 2× = 24614 / 24868, 3× = 36921 / 37302;
 //! 临港 counted from 3 years (2024) and from 1 year (2025).
 
+use crate::common::{BIN, ROOT};
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -16,9 +17,6 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The item ids of the 2025 policy, in its order (applicant.md, "Item ids").
 const ITEM_IDS: [&str; 17] = [

@@ -2,11 +2,9 @@
 //!
 //! Each expected goal and reason below is worked from the policy text beside it.
 
+use crate::common::{BIN, ROOT};
 use std::path::PathBuf;
 use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// A fresh folder under the system temp dir, unique per test; removed on drop.
 struct TempDir(PathBuf);

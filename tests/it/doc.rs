@@ -1,13 +1,11 @@
 //! The generated indicator table (`jifen doc`, `jifen::docgen`), and the other views of the
 //! command line generated from its definition: shell completions, manual pages, `--help`.
 
+use crate::common::{BIN, ROOT};
 use std::path::PathBuf;
 use std::process::Command;
 
 use jifen::RuleSet;
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 const REGENERATE: &str = "run `cargo run -- doc policies/2025.policy -o docs/2025.md` and commit the result";
 

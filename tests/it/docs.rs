@@ -21,12 +21,11 @@
 //! `extends` of a repository file is resolved by `FsLoader` against the crate root, where
 //! `cargo test` runs integration tests (as in `tests/it/corpus.rs`).
 
+use crate::common::ROOT;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use jifen::{FsLoader, Loader};
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 #[derive(Debug)]
 struct Block {

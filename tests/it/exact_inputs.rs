@@ -3,6 +3,7 @@
 //! every path that reads applicant data — JSON and TOML for `score`, JSON lines and CSV for
 //! `batch`, the JSON body of `POST /api/score`. Underscores are not digits.
 
+use crate::common::{BIN, ROOT};
 use crate::http;
 
 use std::process::{Command, Output, Stdio};
@@ -10,9 +11,6 @@ use std::process::{Command, Output, Stdio};
 use jifen::population::{RawRow, RowFormat, RowReader};
 use jifen::rules::Value;
 use jifen::ApplicantError;
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn policy() -> jifen::RuleSet {
     jifen::bundled_policy().unwrap()

@@ -5,15 +5,13 @@
 //! nothing behind when interrupted.
 #![cfg(unix)]
 
+use crate::common::{text, BIN};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use jifen::{FsLoader, Loader};
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
 
 const MESSY: &str = "policy p \"p\" {   year 2025 }\nlet   x =1+2 // three\n";
 const TIDY: &str = "policy p \"p\" {\n    year      2025\n}\n\nlet x = 1 + 2 // three\n";
@@ -389,10 +387,6 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
-
 /// The names in a folder, sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> =
@@ -403,13 +397,5 @@ fn entries(dir: &Path) -> Vec<String> {
 
 /// A fresh folder under the system's temporary folder.
 fn temp_dir() -> PathBuf {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "jifen-files-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::common::temp_dir("files")
 }

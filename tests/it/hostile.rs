@@ -3,14 +3,11 @@
 //! the key and/or the line, with exit code 3 (invalid applicant data); `batch` and
 //! `diff --applicants` leave no output file behind, not even a partial one.
 
+use crate::common::{BIN, ROOT};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jifen::ApplicantError;
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn policy() -> jifen::RuleSet {
     jifen::bundled_policy().unwrap()
@@ -461,12 +458,5 @@ fn files_in(dir: &Path) -> Vec<String> {
 
 /// A fresh folder under the system's temporary folder.
 fn temp_dir() -> PathBuf {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "jifen-hostile-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::common::temp_dir("hostile")
 }

@@ -2,14 +2,12 @@
 //! accepted — never a stack overflow, a panic or a hang. The limits are documented in
 //! docs/language.md, "Limits".
 
+use crate::common::BIN;
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use jifen::syntax::{MAX_COUNT, MAX_EXPR_DEPTH};
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
 
 const HEAD: &str = "policy limits \"界限\" {\n    year      2025\n    effective 2025-01-01\n    standard  120\n}\n\
 input {\n    x: int 0..=10 \"x\"\n    b: bool = false \"b\"\n}\n";
@@ -497,12 +495,5 @@ fn jifen(args: &[&str], stdin: Option<&[u8]>) -> Output {
 
 /// A fresh folder under the system's temporary folder.
 fn temp_dir() -> PathBuf {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "jifen-limits-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::common::temp_dir("limits")
 }

@@ -9,6 +9,7 @@ mod bad_error_messages;
 mod briefing;
 mod browser;
 mod cli;
+mod common;
 mod corpus;
 mod coverage;
 mod dates;

@@ -1,12 +1,11 @@
 //! `jifen test --mutants`: a fixture whose tests leave a known gap, the same fixture with
 //! the gap closed, the JSON shape and the exit code of `--min-mutation-score`.
 
+use crate::common::{BIN, ROOT};
 use std::process::Command;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const GAP: &str = "tests/mutants/gap.policy";
 
 fn jifen(args: &[&str]) -> (i32, String, String) {

@@ -3,10 +3,8 @@
 //! certificate date, a group cap, an output and a quota, all in one policy. Its own tests
 //! (worked by hand in the file) pass, and a generated population is ranked.
 
+use crate::common::{BIN, ROOT};
 use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn jifen(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN).args(args).current_dir(ROOT).env("NO_COLOR", "1").output().expect("runs");

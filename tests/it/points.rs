@@ -2,10 +2,10 @@
 //! `score` (human, --explain, JSON) and `batch` on the fixture policies of `tests/points/good`.
 //! The expected totals are worked by hand in the policies' test comments.
 
+use crate::common::BIN;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
 const CITY: &str = "tests/points/good/fractional_city.policy";
 const YES_NO: &str = "tests/points/good/yes_no_programme.policy";
 

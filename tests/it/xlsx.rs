@@ -2,39 +2,21 @@
 //! are not jifen's own: Python's openpyxl. Without it (`pip install openpyxl`) the tests
 //! that need it say so and pass without checking.
 
+use crate::common::{text, BIN};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
 
 fn jifen(args: &[&str], dir: &Path) -> Output {
     Command::new(BIN).args(args).current_dir(dir).output().expect("run jifen")
 }
 
 fn temp_dir() -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir =
-        std::env::temp_dir().join(format!("jifen-xlsx-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    crate::common::temp_dir("xlsx")
 }
 
 /// Run a Python script in `dir`; `None` (after saying why) when openpyxl is not there.
 fn python(script: &str, dir: &Path) -> Option<String> {
-    let probe = Command::new("python3").args(["-c", "import openpyxl"]).output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: Python's openpyxl is not installed (pip install openpyxl)");
-        return None;
-    }
-    let out = Command::new("python3").args(["-c", script]).current_dir(dir).output().expect("run python3");
-    assert!(out.status.success(), "python failed: {}", text(&out.stderr));
-    Some(text(&out.stdout))
+    crate::common::python("openpyxl", script, dir)
 }
 
 /// Every row of the first sheet, as Python's repr of each value's type and value.

@@ -2,11 +2,10 @@
 //! the bundled policies, a check that no English word is left outside the policy's own
 //! names and text, and machine output that does not change with the language.
 
+use crate::common::BIN;
 use std::process::Command;
 
 use jifen::i18n::english_residue;
-
-const BIN: &str = env!("CARGO_BIN_EXE_jifen");
 
 /// stdout of `jifen --lang LANG args…`, run from the crate root with no locale set.
 fn run(lang: &str, args: &[&str]) -> String {

@@ -100,6 +100,48 @@ fn every_compiled_policy_validates_and_reads_back_from_json() {
     }
 }
 
+/// The kind of value read back from the IR (`RuleSet::kind_of`, which the `Scorer` lowers
+/// by) agrees with what the checker proved where it says it: every item's points are a
+/// number, every precondition, requirement and veto a yes/no, and every `output` of the kind
+/// it was declared with — on every policy the repository compiles.
+#[test]
+fn kinds_read_back_from_the_ir_agree_with_the_checker() {
+    use jifen::rules::{InputType, ValueKind};
+    let declared = |ty: InputType| match ty {
+        InputType::Int { .. } => ValueKind::Int,
+        InputType::Decimal { .. } => ValueKind::Dec,
+        InputType::Bool => ValueKind::Bool,
+        InputType::Enum(_) => ValueKind::Variant,
+        InputType::Date => ValueKind::Date,
+        InputType::List { .. } => ValueKind::Unknown,
+    };
+    let mut checked = 0;
+    for (name, rs) in policies() {
+        for item in rs.items() {
+            let kind = rs.kind_of(&item.body);
+            // A sum over a list's rows is left to the reference evaluator: its kind is unknown.
+            assert!(kind.numeric() || kind == ValueKind::Unknown, "{name}: item `{}` gives {kind:?}", item.id);
+            for p in &item.preconditions {
+                assert_eq!(rs.kind_of(&p.condition), ValueKind::Bool, "{name}: a precondition of `{}`", item.id);
+            }
+            checked += 1;
+        }
+        for rule in rs.eligibility().iter().chain(rs.vetoes()) {
+            assert_eq!(rs.kind_of(&rule.condition), ValueKind::Bool, "{name}: rule `{}`", rule.id);
+        }
+        for output in rs.outputs() {
+            let (got, want) = (rs.kind_of(&output.value), declared(output.ty));
+            let widened = want == ValueKind::Dec && got == ValueKind::Int;
+            assert!(
+                got == want || widened || got == ValueKind::Unknown,
+                "{name}: output `{}`: {got:?}, declared {want:?}",
+                output.name
+            );
+        }
+    }
+    assert!(checked > 100, "the policies were found ({checked} items)");
+}
+
 /// A rule set read from JSON whose indices do not hold together is refused when read, naming
 /// what is wrong, so no evaluator ever runs it: an item left out of `order`, an item listed by
 /// a section it does not name, an input slot past the end, a test expecting a missing item.

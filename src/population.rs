@@ -163,6 +163,9 @@ struct Block {
     slots: Vec<Option<usize>>,
 }
 
+/// Where a borrowed text's bytes are, and how many: the same place is the same text.
+type TextPlace = (*const u8, usize);
+
 /// Facts given column by column (a Parquet file's decoded columns), for
 /// [`RowParser::read_block`] and [`RowParser::parse_columns`].
 pub trait FactColumns {
@@ -329,9 +332,26 @@ impl<'r> RowParser<'r> {
                 });
                 continue;
             };
+            // The same text at the same place is the same value (a column's dictionary
+            // gives each variant's name from one place): found once for a run of them.
+            let mut last: Option<(TextPlace, Option<Option<Value>>)> = None;
             columns.each(k, rows.clone(), |r, raw| {
                 let r = r - rows.start;
-                match fast.value(slot, raw) {
+                let value = match &raw {
+                    RawValue::Cell(Cow::Borrowed(text)) => {
+                        let at = (text.as_ptr(), text.len());
+                        match last {
+                            Some((was, value)) if was == at => value,
+                            _ => {
+                                let value = fast.value(slot, raw);
+                                last = Some((at, value));
+                                value
+                            }
+                        }
+                    }
+                    _ => fast.value(slot, raw),
+                };
+                match value {
                     Some(Some(v)) => {
                         values[r * n + slot] = v;
                         given[r] |= 1 << slot;

@@ -870,6 +870,9 @@ mod file {
         /// dates, booleans, text) made facts on the spot, any other through [`Self::fact`].
         fn each<'a>(&'a self, column: usize, rows: std::ops::Range<usize>, mut f: impl FnMut(usize, RawValue<'a>)) {
             let (plan, decoded) = (self.layout.plans.get(column), self.columns.get(column));
+            // The text last read, by its bytes' place: a dictionary's entry is checked for
+            // UTF-8 once for a run of rows that name it.
+            let mut last: Option<(*const u8, usize, RawValue<'a>)> = None;
             // One call of `f`, so that it is compiled into the loop.
             for row in rows {
                 let raw = match (plan, decoded) {
@@ -882,9 +885,24 @@ mod file {
                                 None => Some(usize::MAX),
                             },
                         };
+                        let text = match (&decoded.values, at) {
+                            (Buffer::Bytes(v), Some(at)) => v.get(at).map(|b| b.data()),
+                            _ => None,
+                        };
                         match at {
                             None => RawValue::Null,
+                            Some(_)
+                                if text.is_some_and(|t| {
+                                    last.as_ref().is_some_and(|l| (l.0, l.1) == (t.as_ptr(), t.len()))
+                                }) =>
+                            {
+                                last.as_ref().map_or(UNREADABLE, |l| l.2.clone())
+                            }
                             Some(at) => match plan.quick(&decoded.values, at) {
+                                Some(raw) if text.is_some() => {
+                                    last = text.map(|t| (t.as_ptr(), t.len(), raw.clone()));
+                                    raw
+                                }
                                 Some(raw) => raw,
                                 None => self.fact(column, row).unwrap_or(UNREADABLE),
                             },

@@ -8,12 +8,16 @@
 //! its variant's name (UTF8); a date as DATE; a list as its JSON text (UTF8); `id` as UTF8.
 //! Never a float. Rows go out in row groups of [`ROW_GROUP`], so memory stays flat.
 //!
-//! Read row by row (the crate's record reader, a row group at a time): integer, DECIMAL,
-//! BOOLEAN, UTF8 (or plain BYTE_ARRAY holding UTF-8) and DATE columns each become the fact
-//! they would be in JSON or CSV and go through the same applicant reader. A FLOAT or DOUBLE
-//! value is read only when it is exactly the decimal it prints as (`12434.5`, `3`): `0.1`
-//! is not (its binary value is 0.1000000000000000055…), and is refused, naming the row and
-//! column. Nested, repeated, time and timestamp columns are refused.
+//! Read column by column: a chunk's rows of every column are decoded into typed buffers
+//! (across row groups) on the reading thread, and the scoring workers read each row's facts
+//! from them, typed — integers and DECIMALs as their digits, DATEs as days, text borrowed —
+//! through the same applicant reader as JSON and CSV, where each means what its text would
+//! (integer, DECIMAL, BOOLEAN, UTF8 or plain BYTE_ARRAY holding UTF-8, and DATE columns). A
+//! FLOAT or DOUBLE value is read only when it is exactly the decimal it prints as
+//! (`12434.5`, `3`): `0.1` is not (its binary value is 0.1000000000000000055…), and its
+//! row is refused, naming the row and column. A file with a column of another type is read
+//! row by row by the crate's record reader, which refuses nested, repeated, time and
+//! timestamp values by row and column.
 
 /// Whether a path names a Parquet file (by its extension).
 pub fn is_parquet(path: &str) -> bool {
@@ -870,47 +874,57 @@ mod file {
         /// dates, booleans, text) made facts on the spot, any other through [`Self::fact`].
         fn each<'a>(&'a self, column: usize, rows: std::ops::Range<usize>, mut f: impl FnMut(usize, RawValue<'a>)) {
             let (plan, decoded) = (self.layout.plans.get(column), self.columns.get(column));
-            // The text last read, by its bytes' place: a dictionary's entry is checked for
-            // UTF-8 once for a run of rows that name it.
-            let mut last: Option<(*const u8, usize, RawValue<'a>)> = None;
+            let mut last = None;
             // One call of `f`, so that it is compiled into the loop.
             for row in rows {
                 let raw = match (plan, decoded) {
-                    (Some(plan), Some(decoded)) => {
-                        let at = match plan.optional {
-                            false => Some(row),
-                            true => match decoded.at.get(row) {
-                                Some(&NULL) => None,
-                                Some(&at) => Some(at as usize),
-                                None => Some(usize::MAX),
-                            },
-                        };
-                        let text = match (&decoded.values, at) {
-                            (Buffer::Bytes(v), Some(at)) => v.get(at).map(|b| b.data()),
-                            _ => None,
-                        };
-                        match at {
-                            None => RawValue::Null,
-                            Some(_)
-                                if text.is_some_and(|t| {
-                                    last.as_ref().is_some_and(|l| (l.0, l.1) == (t.as_ptr(), t.len()))
-                                }) =>
-                            {
-                                last.as_ref().map_or(UNREADABLE, |l| l.2.clone())
-                            }
-                            Some(at) => match plan.quick(&decoded.values, at) {
-                                Some(raw) if text.is_some() => {
-                                    last = text.map(|t| (t.as_ptr(), t.len(), raw.clone()));
-                                    raw
-                                }
-                                Some(raw) => raw,
-                                None => self.fact(column, row).unwrap_or(UNREADABLE),
-                            },
-                        }
-                    }
+                    (Some(plan), Some(decoded)) => self.quick_fact(column, row, plan, decoded, &mut last),
                     _ => UNREADABLE,
                 };
                 f(row, raw);
+            }
+        }
+    }
+
+    /// Where a text's bytes are, and how many: in one chunk, the same place is the same text.
+    type TextPlace = (*const u8, usize);
+
+    impl ColumnRows {
+        /// The fact of a row in a column as [`FactColumns::fact`] makes it, a value that
+        /// cannot be one as [`UNREADABLE`]. Text is made a fact once for a run of rows naming
+        /// the same dictionary entry (`last`: the text made last, by its place).
+        #[inline(always)]
+        fn quick_fact<'a>(
+            &'a self,
+            column: usize,
+            row: usize,
+            plan: &Plan,
+            decoded: &'a Decoded,
+            last: &mut Option<(TextPlace, RawValue<'a>)>,
+        ) -> RawValue<'a> {
+            let at = match plan.optional {
+                false => row,
+                true => match decoded.at.get(row) {
+                    Some(&NULL) => return RawValue::Null,
+                    Some(&at) => at as usize,
+                    None => return UNREADABLE,
+                },
+            };
+            if let (Buffer::Bytes(v), Shape::Text) = (&decoded.values, plan.shape) {
+                let Some(bytes) = v.get(at).map(ByteArray::data) else { return UNREADABLE };
+                let place = (bytes.as_ptr(), bytes.len());
+                match last {
+                    Some((was, raw)) if *was == place => return raw.clone(),
+                    _ => {
+                        let raw = plan.text(bytes).unwrap_or(UNREADABLE);
+                        *last = Some((place, raw.clone()));
+                        return raw;
+                    }
+                }
+            }
+            match plan.quick(&decoded.values, at) {
+                Some(raw) => raw,
+                None => self.fact(column, row).unwrap_or(UNREADABLE),
             }
         }
     }

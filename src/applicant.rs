@@ -145,9 +145,8 @@ pub enum ApplicantError {
     TooManyRows { key: String, max: u32 },
 
     /// A value its file's reader cannot make a fact of (a Parquet float that is not exactly
-    /// a decimal, bytes that are not UTF-8): the message says why; the place (row and
-    /// column) is the reader's to give.
-    #[error("{message}")]
+    /// a decimal, bytes that are not UTF-8): the message says why.
+    #[error("key `{key}`: {message}")]
     #[diagnostic(
         code(jifen::applicant::unreadable_value),
         help("fix the value, or pass --skip-invalid to skip its row")

@@ -24,9 +24,20 @@ pub enum RawValue<'a> {
     Other(&'static str),
     /// A JSON array, as written: the rows of a list input (anything else for other inputs).
     List(Cow<'a, str>),
+    /// An exact number given by its digits, `unscaled × 10^-scale` (a Parquet integer or
+    /// DECIMAL value). It means exactly what its text ([`decimal_text`]) means as a
+    /// [`RawValue::Number`], checked alike and with the same messages: it only spares a
+    /// column reader writing that text and the applicant reader parsing it back.
+    Decimal {
+        unscaled: i128,
+        scale: u32,
+    },
+    /// A calendar date as days since 1970-01-01 (a Parquet DATE value): it means exactly what
+    /// its text `YYYY-MM-DD` means as a [`RawValue::Cell`].
+    Date(i32),
 }
 
-impl RawValue<'_> {
+impl<'a> RawValue<'a> {
     /// The same value, owning its text.
     pub fn into_owned(self) -> RawValue<'static> {
         match self {
@@ -37,6 +48,19 @@ impl RawValue<'_> {
             RawValue::Cell(c) => RawValue::Cell(Cow::Owned(c.into_owned())),
             RawValue::Other(k) => RawValue::Other(k),
             RawValue::List(t) => RawValue::List(Cow::Owned(t.into_owned())),
+            RawValue::Decimal { unscaled, scale } => RawValue::Decimal { unscaled, scale },
+            RawValue::Date(days) => RawValue::Date(days),
+        }
+    }
+
+    /// A typed fact ([`RawValue::Decimal`], [`RawValue::Date`]) as the text it stands for;
+    /// any other fact as it is. Whatever a typed fact's reader does not take at once goes
+    /// through this text, so that it is checked, and reported, exactly as the text would be.
+    pub fn textual(self) -> RawValue<'a> {
+        match self {
+            RawValue::Decimal { unscaled, scale } => RawValue::Number(Cow::Owned(decimal_text(unscaled, scale))),
+            RawValue::Date(days) => RawValue::Cell(Cow::Owned(crate::date::format(days))),
+            other => other,
         }
     }
 
@@ -47,6 +71,7 @@ impl RawValue<'_> {
             RawValue::Text(s) if crate::date::parse(s).is_ok() => format!("a date ({s})"),
             RawValue::Text(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
             RawValue::Number(n) => format!("the number {}", n.chars().take(40).collect::<String>()),
+            typed @ (RawValue::Decimal { .. } | RawValue::Date(_)) => typed.clone().textual().found(),
             other => other.kind().to_string(),
         }
     }
@@ -60,6 +85,8 @@ impl RawValue<'_> {
             RawValue::Cell(_) => "a cell",
             RawValue::Other(k) => k,
             RawValue::List(_) => "an array",
+            RawValue::Decimal { .. } => "a number",
+            RawValue::Date(_) => "a cell",
         }
     }
 }
@@ -116,6 +143,15 @@ pub enum ApplicantError {
     #[error("key `{key}` has more than {max} rows")]
     #[diagnostic(code(jifen::applicant::too_many_rows), help("give `{key}` at most {max} rows"))]
     TooManyRows { key: String, max: u32 },
+
+    /// A value its file's reader cannot make a fact of (a Parquet float that is not exactly
+    /// a decimal, bytes that are not UTF-8): the message says why.
+    #[error("key `{key}`: {message}")]
+    #[diagnostic(
+        code(jifen::applicant::unreadable_value),
+        help("fix the value, or pass --skip-invalid to skip its row")
+    )]
+    UnreadableValue { key: String, message: String },
 }
 
 impl ApplicantError {
@@ -129,7 +165,8 @@ impl ApplicantError {
             | ApplicantError::OutOfRange { key, .. }
             | ApplicantError::Inexact { key, .. }
             | ApplicantError::UnknownVariant { key, .. }
-            | ApplicantError::TooManyRows { key, .. } => Some(key),
+            | ApplicantError::TooManyRows { key, .. }
+            | ApplicantError::UnreadableValue { key, .. } => Some(key),
             _ => None,
         }
     }
@@ -144,7 +181,8 @@ impl ApplicantError {
             | ApplicantError::OutOfRange { key, .. }
             | ApplicantError::Inexact { key, .. }
             | ApplicantError::UnknownVariant { key, .. }
-            | ApplicantError::TooManyRows { key, .. } => *key = place(),
+            | ApplicantError::TooManyRows { key, .. }
+            | ApplicantError::UnreadableValue { key, .. } => *key = place(),
             _ => {}
         }
         self
@@ -364,7 +402,7 @@ impl RuleSet {
             expected: self.expected(def),
             found,
         };
-        let text = match raw {
+        let text = match raw.textual() {
             RawValue::Null => return Ok(Vec::new()),
             // A string holds the rows as JSON text, as a CSV cell does (the calculator page).
             RawValue::List(text) | RawValue::Cell(text) | RawValue::Text(text) => text,
@@ -481,6 +519,18 @@ impl RuleSet {
             expected: self.expected(def),
             found: found.found(),
         };
+        // A typed fact is taken at once when it is a plainly valid value of the input's type;
+        // anything else is read from its text, as it would have been written.
+        let raw = match raw {
+            RawValue::Decimal { unscaled, scale } => match exact_value(unscaled, scale, def.ty) {
+                Some(value) => return self.in_range(def, value),
+                None => raw.textual(),
+            },
+            RawValue::Date(days) if def.ty == InputType::Date && crate::date::is_readable(days) => {
+                return Ok(Some(Value::Date(days)))
+            }
+            other => other.textual(),
+        };
         let raw = match raw {
             RawValue::Cell(text) => cell_value(text.trim(), def.ty).into_owned(),
             other => other,
@@ -544,6 +594,11 @@ impl RuleSet {
             },
             _ => return Err(wrong(&raw)),
         };
+        self.in_range(def, value)
+    }
+
+    /// A value read for an input, if it is within the input's `min` and `max`.
+    fn in_range(&self, def: &InputDef, value: Value) -> Result<Option<Value>, ApplicantError> {
         let n = match value {
             Value::Int(i) => Some(Decimal::from(i)),
             Value::Dec(d) => Some(d),
@@ -552,7 +607,7 @@ impl RuleSet {
         if let Some(n) = n {
             if def.min.is_some_and(|m| n < m) || def.max.is_some_and(|m| n > m) {
                 return Err(ApplicantError::OutOfRange {
-                    key: key(),
+                    key: def.name.to_string(),
                     value: n.normalize().to_string(),
                     range: range_text(def),
                 });
@@ -560,6 +615,40 @@ impl RuleSet {
         }
         Ok(Some(value))
     }
+}
+
+/// The value `unscaled × 10^-scale` is for an input of type `ty`, when reading its text
+/// ([`decimal_text`]) would give that value without an error: a whole number that fits an
+/// `i64` for an int, a decimal of at most 28 places and 96 bits for a decimal (its trailing
+/// zeros dropped, as [`exact_decimal`] drops them). `None` otherwise: the text is then read,
+/// with its messages. The input's range is not checked here.
+fn exact_value(unscaled: i128, scale: u32, ty: InputType) -> Option<Value> {
+    let (mut digits, mut scale) = (unscaled, scale);
+    while scale > 0 && digits % 10 == 0 {
+        digits /= 10;
+        scale -= 1;
+    }
+    match ty {
+        InputType::Int { .. } if scale == 0 => i64::try_from(digits).ok().map(Value::Int),
+        InputType::Decimal { .. } if scale <= 28 && digits.unsigned_abs() <= MAX_SIGNIFICAND => {
+            Decimal::try_from_i128_with_scale(digits, scale).ok().map(Value::Dec)
+        }
+        _ => None,
+    }
+}
+
+/// `unscaled × 10^-scale` written out exactly: `1234` at scale 2 is `12.34`, `-5` at
+/// scale 3 is `-0.005`, `1200` at scale 2 is `12.00` (the places kept, as a DECIMAL has them).
+pub fn decimal_text(unscaled: i128, scale: u32) -> String {
+    let digits = unscaled.unsigned_abs().to_string();
+    let sign = if unscaled < 0 { "-" } else { "" };
+    let scale = scale as usize;
+    if scale == 0 {
+        return format!("{sign}{digits}");
+    }
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - scale);
+    format!("{sign}{whole}.{fraction}")
 }
 
 /// A rule set's inputs prepared for reading many applicants: a fast path for plainly
@@ -628,8 +717,24 @@ impl<'r> FastInputs<'r> {
         self.required & !given == 0
     }
 
+    /// The slot of the input a key names, if the fast path reads it.
+    pub(crate) fn slot(&self, key: &str) -> Option<usize> {
+        self.rules.inputs.iter().position(|i| &*i.name == key)
+    }
+
+    /// Each input's value when not given.
+    pub(crate) fn defaults(&self) -> &[Value] {
+        &self.defaults
+    }
+
+    /// The inputs an applicant must give, one bit per slot.
+    pub(crate) fn required(&self) -> u64 {
+        self.required
+    }
+
     /// A fact's value (`Some(None)`: null), or `None` to decline.
-    fn value(&self, slot: usize, raw: RawValue<'_>) -> Option<Option<Value>> {
+    #[inline(always)]
+    pub(crate) fn value(&self, slot: usize, raw: RawValue<'_>) -> Option<Option<Value>> {
         let def = self.rules.inputs.get(slot)?;
         let value = match (raw, def.ty) {
             (RawValue::Null, _) => return Some(None),
@@ -639,7 +744,21 @@ impl<'r> FastInputs<'r> {
                 let (lo, hi) = (*self.int_bounds.get(slot)?)?;
                 (lo..=hi).contains(&i).then_some(Value::Int(i))?
             }
-            (raw @ RawValue::Number(_), InputType::Decimal { .. }) => self.rules.read_value(def, raw).ok()??,
+            (raw @ (RawValue::Number(_) | RawValue::Decimal { .. }), InputType::Decimal { .. }) => {
+                self.rules.read_value(def, raw).ok()??
+            }
+            // A typed whole number: what its text `-?digits` reads as.
+            (RawValue::Decimal { unscaled, scale: 0 }, InputType::Int { .. }) => {
+                let i = i64::try_from(unscaled).ok()?;
+                let (lo, hi) = (*self.int_bounds.get(slot)?)?;
+                (lo..=hi).contains(&i).then_some(Value::Int(i))?
+            }
+            (RawValue::Date(days), InputType::Date) => crate::date::is_readable(days).then_some(Value::Date(days))?,
+            // A cell naming a variant exactly, with nothing to trim.
+            (RawValue::Cell(s), InputType::Enum(e)) if s.trim().len() == s.len() => {
+                let variants = &self.rules.enums.get(e as usize)?.variants;
+                Value::Enum(variants.iter().position(|v| *v.name == *s)? as u16)
+            }
             (RawValue::Text(s), InputType::Enum(e)) => {
                 let variants = &self.rules.enums.get(e as usize)?.variants;
                 Value::Enum(variants.iter().position(|v| *v.name == *s)? as u16)

@@ -12,6 +12,17 @@ pub const MIN_YEAR: i32 = 1000;
 /// The last year a date may have.
 pub const MAX_YEAR: i32 = 9999;
 
+/// The day number of [`MIN_YEAR`]-01-01: the first date jifen reads.
+pub const FIRST_DAY: i32 = -354_285;
+/// The day number of [`MAX_YEAR`]-12-31: the last date jifen reads.
+pub const LAST_DAY: i32 = 2_932_896;
+
+/// Whether a day number is a date jifen reads, that is whether `parse(&format(days))` gives
+/// it back: its year is within [`MIN_YEAR`]..=[`MAX_YEAR`].
+pub fn is_readable(days: i32) -> bool {
+    (FIRST_DAY..=LAST_DAY).contains(&days)
+}
+
 /// The calendar date of a day number, as (year, month 1–12, day 1–31).
 pub fn civil(days: i32) -> (i32, u32, u32) {
     let z = i64::from(days) + 719_468;
@@ -142,6 +153,17 @@ pub fn days(from: i32, to: i32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readable_days_are_those_whose_text_reads_back() {
+        // 1000-01-01 is 354,285 days before 1970-01-01, 9999-12-31 2,932,896 after it.
+        assert_eq!(from_civil(MIN_YEAR, 1, 1), Some(FIRST_DAY));
+        assert_eq!(from_civil(MAX_YEAR, 12, 31), Some(LAST_DAY));
+        for days in [FIRST_DAY - 1, FIRST_DAY, 0, 20_089, LAST_DAY, LAST_DAY + 1, i32::MIN, i32::MAX] {
+            let back = if (-400_000..=3_000_000).contains(&days) { parse(&format(days)).ok() } else { None };
+            assert_eq!(is_readable(days), back == Some(days), "day {days}");
+        }
+    }
 
     fn d(text: &str) -> i32 {
         parse(text).unwrap()

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::io::Read;
+use std::ops::Range;
 use std::sync::Arc;
 
 use crate::applicant::{json_entries, ApplicantError, FastInputs, RawValue};
@@ -114,7 +115,7 @@ fn id_position<'k>(keys: impl Iterator<Item = &'k str>) -> Result<Option<usize>,
 /// A row's `id`, as written: a string or a whole number (`null`: no id). Anything else
 /// could not be written back as the row's name.
 pub(crate) fn row_id(raw: RawValue<'_>) -> Result<Option<Cow<'_, str>>, ApplicantError> {
-    match raw {
+    match raw.textual() {
         RawValue::Null => Ok(None),
         RawValue::Text(s) | RawValue::Cell(s) => Ok(Some(s)),
         RawValue::Number(n) if is_whole_number(&n) => Ok(Some(n)),
@@ -139,6 +140,44 @@ pub struct RowParser<'r> {
     fast: Option<FastInputs<'r>>,
     fields: Vec<Field>,
     applicant: Applicant,
+    block: Block,
+}
+
+/// Rows read column by column ([`RowParser::read_block`]), waiting to be handed out.
+#[derive(Default)]
+struct Block {
+    /// The columns' address (only to tell one set of columns from another), and the rows.
+    from: usize,
+    rows: Range<usize>,
+    /// Each row's values, one per input.
+    values: Vec<Value>,
+    /// Whether the fast path took each row (if not, it is read fact by fact).
+    taken: Vec<bool>,
+    /// The inputs each row gives, one bit per slot.
+    given: Vec<u64>,
+    /// The column of the rows' ids.
+    id: Option<usize>,
+    /// The keys of the columns read last (kept, so that they are told apart by address) and
+    /// the input each fills: found once per set of columns, not per block.
+    keys: Vec<Arc<str>>,
+    slots: Vec<Option<usize>>,
+}
+
+/// Where a borrowed text's bytes are, and how many: the same place is the same text.
+type TextPlace = (*const u8, usize);
+
+/// Facts given column by column (a Parquet file's decoded columns), for
+/// [`RowParser::read_block`] and [`RowParser::parse_columns`].
+pub trait FactColumns {
+    /// Each column's key: an input's name, `id`, or a name no input has.
+    fn keys(&self) -> &[Arc<str>];
+
+    /// The fact of a row's value in a column (`Null` for none), or why it cannot be one.
+    fn fact(&self, column: usize, row: usize) -> Result<RawValue<'_>, ApplicantError>;
+
+    /// `f(row, fact)` for each of `rows` in a column, in order, with the facts [`Self::fact`]
+    /// gives, except that a value that cannot be a fact is given as a [`RawValue::Other`].
+    fn each<'a>(&'a self, column: usize, rows: Range<usize>, f: impl FnMut(usize, RawValue<'a>));
 }
 
 impl<'r> RowParser<'r> {
@@ -149,6 +188,7 @@ impl<'r> RowParser<'r> {
             fast: FastInputs::new(rules),
             fields: Vec::with_capacity(32),
             applicant: Applicant::default(),
+            block: Block::default(),
         }
     }
 
@@ -179,6 +219,176 @@ impl<'r> RowParser<'r> {
         Ok((id.map(Cow::Owned), &self.applicant))
     }
 
+    /// Read row `row` of facts given column by column ([`FactColumns`]: a Parquet file's
+    /// decoded columns, typed facts welcome) into the reused applicant, with the same checks
+    /// and messages as [`RawRow::parse`] of the same facts, copying no text. A null is no
+    /// fact: its key is left out, as a row read value by value leaves it out.
+    ///
+    /// Rows of the block [`Self::read_block`] read last from `columns` and found plainly
+    /// valid are taken from it; any other row is read here fact by fact. A value the columns
+    /// cannot make a fact of (a float that is not exactly a decimal, bytes that are not
+    /// UTF-8) is the row's error whatever else is wrong with it, the first in column order,
+    /// as when a row's values were all made before it was read.
+    pub fn parse_columns<'c, C: FactColumns>(
+        &mut self,
+        columns: &'c C,
+        row: usize,
+    ) -> Result<(Option<Cow<'c, str>>, &Applicant), ApplicantError> {
+        if let Some(id) = self.block_row(columns, row) {
+            return Ok((id, &self.applicant));
+        }
+        match self.fill_columns(columns, row) {
+            Ok(id) => Ok((id, &self.applicant)),
+            Err(e) => Err((0..columns.keys().len()).find_map(|k| columns.fact(k, row).err()).unwrap_or(e)),
+        }
+    }
+
+    fn fill_columns<'c, C: FactColumns>(
+        &mut self,
+        columns: &'c C,
+        row: usize,
+    ) -> Result<Option<Cow<'c, str>>, ApplicantError> {
+        let keys = columns.keys();
+        let given = |k: usize| !matches!(columns.fact(k, row), Ok(RawValue::Null));
+        let mut id_at = None;
+        if !self.declares_id {
+            for (k, key) in keys.iter().enumerate() {
+                if &**key == "id" && given(k) && id_at.replace(k).is_some() {
+                    return Err(ApplicantError::DuplicateKey { key: "id".into() });
+                }
+            }
+        }
+        let id = match id_at {
+            Some(k) => row_id(columns.fact(k, row)?)?,
+            None => None,
+        };
+        // A value that cannot be made a fact is one no input takes (the caller then finds why).
+        let facts = || {
+            (0..keys.len()).filter(move |&k| Some(k) != id_at).filter_map(|k| {
+                match columns.fact(k, row).unwrap_or(RawValue::Other("a value that cannot be read")) {
+                    RawValue::Null => None,
+                    raw => Some((&*keys[k], raw)),
+                }
+            })
+        };
+        if !self.fast.as_ref().is_some_and(|fast| fast.fill(facts(), &mut self.applicant)) {
+            self.rules.fill_applicant(facts(), &mut self.applicant)?;
+        }
+        Ok(id)
+    }
+
+    /// Read rows `rows` of `columns` column by column, each column's values in one pass
+    /// through the checks of the applicant reader's fast path, for [`Self::parse_columns`]
+    /// to hand out. A row the fast path declines anywhere (a value out of range, a key no
+    /// input has, a required input left out, a list) is left to be read fact by fact.
+    pub fn read_block<C: FactColumns>(&mut self, columns: &C, rows: Range<usize>) {
+        let block = &mut self.block;
+        block.from = columns as *const C as usize;
+        block.rows = rows.start..rows.start;
+        let Some(fast) = &self.fast else { return };
+        let n = fast.defaults().len();
+        let len = rows.len();
+        block.values.clear();
+        for _ in 0..len {
+            block.values.extend_from_slice(fast.defaults());
+        }
+        block.taken.clear();
+        block.taken.resize(len, true);
+        block.given.clear();
+        block.given.resize(len, 0);
+        block.id = None;
+        let keys = columns.keys();
+        let same =
+            |a: &[Arc<str>], b: &[Arc<str>]| a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b));
+        if !same(&block.keys, keys) {
+            block.keys = keys.to_vec();
+            // A key no input has, or an input already filled by another column, fills none.
+            let mut filled = 0u64;
+            block.slots = keys
+                .iter()
+                .map(|key| {
+                    let slot = fast.slot(key).filter(|&slot| filled & 1 << slot == 0)?;
+                    filled |= 1 << slot;
+                    Some(slot)
+                })
+                .collect();
+        }
+        let (values, taken, given) = (&mut block.values, &mut block.taken, &mut block.given);
+        for ((k, key), &slot) in keys.iter().enumerate().zip(&block.slots) {
+            if !self.declares_id && &**key == "id" {
+                if block.id.replace(k).is_some() {
+                    // Two id columns: which names a row depends on its nulls.
+                    taken.iter_mut().for_each(|t| *t = false);
+                }
+                continue;
+            }
+            // A row with a value in a column that fills no input is read fact by fact (for
+            // its error, or to see which of two columns of one input is given).
+            let Some(slot) = slot else {
+                columns.each(k, rows.clone(), |r, raw| {
+                    if !matches!(raw, RawValue::Null) {
+                        taken[r - rows.start] = false;
+                    }
+                });
+                continue;
+            };
+            // The same text at the same place is the same value (a column's dictionary
+            // gives each variant's name from one place): found once for a run of them.
+            let mut last: Option<(TextPlace, Option<Option<Value>>)> = None;
+            columns.each(k, rows.clone(), |r, raw| {
+                let r = r - rows.start;
+                let value = match &raw {
+                    RawValue::Cell(Cow::Borrowed(text)) => {
+                        let at = (text.as_ptr(), text.len());
+                        match last {
+                            Some((was, value)) if was == at => value,
+                            _ => {
+                                let value = fast.value(slot, raw);
+                                last = Some((at, value));
+                                value
+                            }
+                        }
+                    }
+                    _ => fast.value(slot, raw),
+                };
+                match value {
+                    Some(Some(v)) => {
+                        values[r * n + slot] = v;
+                        given[r] |= 1 << slot;
+                    }
+                    Some(None) => {}
+                    None => taken[r] = false,
+                }
+            });
+        }
+        for (t, g) in taken.iter_mut().zip(given.iter()) {
+            *t &= (fast.required() & !g) == 0;
+        }
+        block.rows = rows;
+    }
+
+    /// Row `row` from the block read last, if it was read from these columns and taken:
+    /// its id (the applicant is then filled).
+    fn block_row<'c, C: FactColumns>(&mut self, columns: &'c C, row: usize) -> Option<Option<Cow<'c, str>>> {
+        let block = &self.block;
+        if block.from != columns as *const C as usize || !block.rows.contains(&row) {
+            return None;
+        }
+        let r = row - block.rows.start;
+        if !*block.taken.get(r)? {
+            return None;
+        }
+        let id = match block.id {
+            Some(k) => row_id(columns.fact(k, row).ok()?).ok()?,
+            None => None,
+        };
+        let n = self.fast.as_ref()?.defaults().len();
+        self.applicant.lists.clear();
+        self.applicant.values.clear();
+        self.applicant.values.extend_from_slice(block.values.get(r * n..(r + 1) * n)?);
+        Some(id)
+    }
+
     /// Read the scanned facts of `text` into the applicant, as `RawRow::parse` would.
     fn fill<'t>(&mut self, text: &'t str) -> Result<Option<Cow<'t, str>>, ApplicantError> {
         let id_at = if self.declares_id { None } else { id_position(self.fields.iter().map(|f| f.key(text)))? };
@@ -207,6 +417,8 @@ fn borrowed<'a>(value: &'a RawValue<'_>) -> RawValue<'a> {
         RawValue::Cell(c) => RawValue::Cell(Cow::Borrowed(c)),
         RawValue::Other(k) => RawValue::Other(k),
         RawValue::List(t) => RawValue::List(Cow::Borrowed(t)),
+        RawValue::Decimal { unscaled, scale } => RawValue::Decimal { unscaled: *unscaled, scale: *scale },
+        RawValue::Date(days) => RawValue::Date(*days),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `jifen batch`: score many applicants, streaming, in parallel, output in input order.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
@@ -9,7 +10,7 @@ use rayon::prelude::*;
 
 use jifen::population::{RawRow, ReadError, RowFormat, RowParser, RowReader};
 use jifen::report::OutcomeWriter;
-use jifen::{Outcome, RuleSet, Scorer, Scores};
+use jifen::{Applicant, ApplicantError, Outcome, RuleSet, Scorer, Scores};
 
 use super::input::load_policy;
 use super::output::Output;
@@ -63,25 +64,43 @@ pub struct Args {
 }
 
 /// A chunk of rows (or why it could not be read) and the input's bytes read so far.
-pub type Chunk = (Result<Vec<RawRow>, ReadError>, u64);
+pub type Chunk<T = Vec<RawRow>> = (Result<T, ReadError>, u64);
+
+/// What a reading thread hands on: some rows, none at the end.
+pub trait ChunkRows: Send + 'static {
+    fn is_empty(&self) -> bool;
+}
+
+impl ChunkRows for Vec<RawRow> {
+    fn is_empty(&self) -> bool {
+        self.is_empty()
+    }
+}
 
 /// Read chunks on a thread of their own, one chunk ahead of their scoring, so reading and
 /// scoring overlap while memory stays flat. The thread ends after the last chunk, at the
 /// first error, or when the receiver is dropped (it is never joined: a run that stops
 /// early does not wait for a blocked read of standard input).
 pub fn read_ahead(mut reader: RowReader<Box<dyn Read + Send>>, rows: usize) -> Chunks {
-    read_ahead_with(move |rows| (reader.chunk(rows), reader.bytes), rows)
+    read_ahead_with(move |rows, _| (reader.chunk(rows), reader.bytes), rows)
 }
 
-/// [`read_ahead`] of any reader: `next(rows)` gives up to `rows` rows (none at the end)
-/// and the bytes read so far.
-pub fn read_ahead_with(mut next: impl FnMut(usize) -> Chunk + Send + 'static, rows: usize) -> Chunks {
+/// [`read_ahead`] of any reader: `next(rows, reuse)` gives up to `rows` rows (none at the
+/// end) and the bytes read so far; `reuse` is a chunk already scored, whose storage the
+/// reader may take for the next (or free: it is freed on this thread either way).
+pub fn read_ahead_with<T: ChunkRows>(
+    mut next: impl FnMut(usize, Option<T>) -> Chunk<T> + Send + 'static,
+    rows: usize,
+) -> Chunks<T> {
     let (send, receive) = sync_channel(1);
-    let (done, recycle) = channel::<Vec<RawRow>>();
+    let (done, recycle) = channel::<T>();
     std::thread::spawn(move || loop {
         // Rows are freed by the thread that made them: cheaper, and not on the critical path.
-        while recycle.try_recv().is_ok() {}
-        let (chunk, bytes) = next(rows);
+        let mut reuse = None;
+        while let Ok(scored) = recycle.try_recv() {
+            reuse = Some(scored);
+        }
+        let (chunk, bytes) = next(rows, reuse);
         let last = !matches!(&chunk, Ok(c) if !c.is_empty());
         if send.send((chunk, bytes)).is_err() || last {
             break;
@@ -91,41 +110,127 @@ pub fn read_ahead_with(mut next: impl FnMut(usize) -> Chunk + Send + 'static, ro
 }
 
 /// The chunks [`read_ahead`] reads.
-pub struct Chunks {
-    receive: Receiver<Chunk>,
-    done: Sender<Vec<RawRow>>,
+pub struct Chunks<T = Vec<RawRow>> {
+    receive: Receiver<Chunk<T>>,
+    done: Sender<T>,
 }
 
-impl Chunks {
+impl<T> Chunks<T> {
     /// The next chunk; `None` only if the reading thread died.
-    pub fn next(&self) -> Option<Chunk> {
+    pub fn next(&self) -> Option<Chunk<T>> {
         self.receive.recv().ok()
     }
 
-    /// Hand a scored chunk back to be freed off the critical path.
-    pub fn done(&self, rows: Vec<RawRow>) {
+    /// Hand a scored chunk back to be freed (or reused) off the critical path.
+    pub fn done(&self, rows: T) {
         // The reader may have finished: then the rows are simply dropped here.
         let _ = self.done.send(rows);
     }
 }
 
-/// Where a run's rows come from: a stream read ahead, or a workbook's sheet read whole.
-pub(super) enum Source {
-    Stream(Chunks),
-    Sheet(std::vec::IntoIter<RawRow>),
+/// A chunk's rows as read: rows of text or of split facts (JSON lines, CSV, a workbook,
+/// Parquet through its row reader), or a Parquet file's columns, decoded and typed.
+pub enum Batch {
+    Rows(Vec<RawRow>),
+    #[cfg(feature = "parquet")]
+    Columns(parquet::ColumnRows),
 }
 
-impl Source {
-    pub(super) fn next(&mut self) -> Option<Chunk> {
+impl ChunkRows for Batch {
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn len(&self) -> usize {
         match self {
-            Source::Stream(chunks) => chunks.next(),
-            Source::Sheet(rows) => Some((Ok(rows.by_ref().take(CHUNK).collect()), 0)),
+            Batch::Rows(rows) => rows.len(),
+            #[cfg(feature = "parquet")]
+            Batch::Columns(columns) => columns.len(),
         }
     }
 
-    pub(super) fn done(&self, rows: Vec<RawRow>) {
-        if let Source::Stream(chunks) = self {
-            chunks.done(rows);
+    /// The line (or row of a file) of the chunk's row `at`, for messages and output.
+    pub fn line(&self, at: usize) -> usize {
+        match self {
+            Batch::Rows(rows) => rows.get(at).map_or(0, |r| r.line),
+            #[cfg(feature = "parquet")]
+            Batch::Columns(columns) => columns.line(at),
+        }
+    }
+
+    /// Read the chunk's row `at` into the worker's applicant: its id, and the applicant
+    /// (valid until the parser reads another row).
+    pub fn parse<'a>(
+        &'a self,
+        at: usize,
+        parser: &'a mut RowParser<'_>,
+    ) -> Result<(Option<Cow<'a, str>>, &'a Applicant), ApplicantError> {
+        match self {
+            Batch::Rows(rows) => match rows.get(at) {
+                Some(row) => parser.parse(row),
+                None => Err(ApplicantError::Unreadable { message: format!("no row {at} in the chunk") }),
+            },
+            #[cfg(feature = "parquet")]
+            Batch::Columns(columns) => columns.parse(at, parser),
+        }
+    }
+
+    /// Prepare `parser` to read rows `rows` of the chunk: a block of Parquet columns is read
+    /// column by column (rows of text need nothing).
+    pub fn read_block(&self, rows: std::ops::Range<usize>, parser: &mut RowParser<'_>) {
+        match self {
+            Batch::Rows(_) => {}
+            #[cfg(feature = "parquet")]
+            Batch::Columns(columns) => columns.read_block(rows, parser),
+        }
+    }
+
+    /// The chunk's rows `within` split into ranges of `part` rows, in order, for parallel
+    /// work.
+    pub fn parts(
+        &self,
+        within: std::ops::Range<usize>,
+        part: usize,
+    ) -> impl IndexedParallelIterator<Item = std::ops::Range<usize>> {
+        let (start, end) = (within.start, within.end.min(self.len()));
+        let part = part.max(1);
+        (0..end.saturating_sub(start).div_ceil(part))
+            .into_par_iter()
+            .map(move |p| start + p * part..(start + (p + 1) * part).min(end))
+    }
+}
+
+/// Where a run's rows come from: a stream read ahead, a workbook's sheet read whole, or a
+/// Parquet file's columns decoded ahead.
+pub(super) enum Source {
+    Stream(Chunks),
+    Sheet(std::vec::IntoIter<RawRow>),
+    #[cfg(feature = "parquet")]
+    Columns(Chunks<Batch>),
+}
+
+impl Source {
+    pub(super) fn next(&mut self) -> Option<Chunk<Batch>> {
+        match self {
+            Source::Stream(chunks) => chunks.next().map(|(rows, bytes)| (rows.map(Batch::Rows), bytes)),
+            Source::Sheet(rows) => Some((Ok(Batch::Rows(rows.by_ref().take(CHUNK).collect())), 0)),
+            #[cfg(feature = "parquet")]
+            Source::Columns(chunks) => chunks.next(),
+        }
+    }
+
+    pub(super) fn done(&self, batch: Batch) {
+        match (self, batch) {
+            (Source::Stream(chunks), Batch::Rows(rows)) => chunks.done(rows),
+            #[cfg(feature = "parquet")]
+            (Source::Columns(chunks), batch) => chunks.done(batch),
+            _ => {}
         }
     }
 }
@@ -249,19 +354,24 @@ const JSONL_BATCH: usize = 2_048;
 /// Rows per rayon task in a JSON-lines batch: 16 tasks a batch, as a chunk of CSV has 32.
 const JSONL_PART: usize = 128;
 
-/// Score a chunk of rows in parallel; parts come back in input order.
+/// Rows of Parquet columns read into applicants at a time: one column's values in one loop,
+/// while the block's applicants (about 16 KiB) stay in the core's first-level cache.
+const BLOCK: usize = 32;
+
+/// Score rows `within` of a chunk in parallel; parts come back in input order.
 fn score_chunk<'r>(
     scorer: &Scorer<'r>,
     json: &OutcomeWriter<'_>,
     buffers: &Buffers,
-    rows: &[RawRow],
+    rows: &Batch,
+    within: std::ops::Range<usize>,
     shape: Shape,
 ) -> Vec<Part> {
     let rules = scorer.rules();
-    rows.par_chunks(if shape.csv { PART } else { JSONL_PART })
+    rows.parts(within, if shape.csv { PART } else { JSONL_PART })
         .map_init(
             || Worker { parser: RowParser::new(rules), scores: Scores::default(), outcome: Outcome::default() },
-            |worker, rows| score_part(scorer, json, buffers, worker, rows, shape),
+            |worker, range| score_part(scorer, json, buffers, worker, rows, range, shape),
         )
         .collect()
 }
@@ -292,16 +402,20 @@ fn score_part<'r>(
     json: &OutcomeWriter<'_>,
     buffers: &Buffers,
     worker: &mut Worker<'r>,
-    rows: &[RawRow],
+    rows: &Batch,
+    range: std::ops::Range<usize>,
     shape: Shape,
 ) -> Part {
-    let out = buffers.take().unwrap_or_else(|| Vec::with_capacity(rows.len() * 96));
+    let out = buffers.take().unwrap_or_else(|| Vec::with_capacity(range.len() * 96));
     let mut part = Part { out, written: 0, failed: Vec::new() };
-    for row in rows {
-        match score_row(scorer, json, worker, row, shape, &mut part.out) {
+    for at in range.clone() {
+        if (at - range.start) % BLOCK == 0 {
+            rows.read_block(at..(at + BLOCK).min(range.end), &mut worker.parser);
+        }
+        match score_row(scorer, json, worker, rows, at, shape, &mut part.out) {
             Ok(()) => part.written += 1,
             Err((key, reason)) => {
-                part.failed.push(Failure { line: row.line, key, reason });
+                part.failed.push(Failure { line: rows.line(at), key, reason });
                 if !shape.skip_invalid {
                     // The run stops at this row: the rest of the part does not matter.
                     break;
@@ -317,11 +431,13 @@ fn score_row<'r>(
     scorer: &Scorer<'r>,
     json: &OutcomeWriter<'_>,
     worker: &mut Worker<'r>,
-    row: &RawRow,
+    rows: &Batch,
+    at: usize,
     shape: Shape,
     out: &mut Vec<u8>,
 ) -> Result<(), (Option<String>, String)> {
-    let (id, applicant) = worker.parser.parse(row).map_err(|e| (e.key().map(str::to_string), e.to_string()))?;
+    let (id, applicant) =
+        rows.parse(at, &mut worker.parser).map_err(|e| (e.key().map(str::to_string), e.to_string()))?;
     let failed = |e: &dyn std::fmt::Display| (None, e.to_string());
     if shape.csv {
         scorer.score(applicant, &mut worker.scores).map_err(|e| failed(&e))?;
@@ -343,7 +459,7 @@ fn score_row<'r>(
         jifen::report::push_json_str(out, &id);
     }
     out.extend_from_slice(b",\"line\":");
-    jifen::report::push_int(out, i64::try_from(row.line).unwrap_or(i64::MAX));
+    jifen::report::push_int(out, i64::try_from(rows.line(at)).unwrap_or(i64::MAX));
     out.extend_from_slice(b"}\n");
     Ok(())
 }
@@ -441,12 +557,8 @@ pub(super) fn open_source(
         {
             let mut reader = parquet::open(path, ruleset)?;
             let with_id = reader.has_id();
-            return Ok((
-                Source::Stream(read_ahead_with(move |rows| (reader.chunk(rows), 0), CHUNK)),
-                None,
-                with_id,
-                None,
-            ));
+            let chunks = read_ahead_with(move |rows, reuse| (reader.chunk(rows, reuse), 0), CHUNK);
+            return Ok((Source::Columns(chunks), None, with_id, None));
         }
     }
     let (input, size) = open_input(path)?;
@@ -604,12 +716,12 @@ pub fn run(args: Args) -> u8 {
         let shape = Shape { csv: csv_out, with_id, skip_invalid: args.skip_invalid };
         // JSON lines are scored and written a batch at a time (`JSONL_BATCH`); the end of
         // the input, an empty chunk, is one empty batch so that a CSV header is still written.
-        let batches: Vec<&[RawRow]> = match (chunk.is_empty(), csv_out) {
-            (true, _) | (false, true) => vec![&chunk[..]],
-            (false, false) => chunk.chunks(JSONL_BATCH).collect(),
-        };
-        for rows in batches {
-            let parts = score_chunk(&scorer, &json, &buffers, rows, shape);
+        let size = if csv_out { chunk.len().max(1) } else { JSONL_BATCH };
+        let n = chunk.len();
+        let starts: Vec<usize> = if n == 0 { vec![0] } else { (0..n).step_by(size).collect() };
+        let batches = starts.into_iter().map(|start| start..(start + size).min(n));
+        for within in batches {
+            let parts = score_chunk(&scorer, &json, &buffers, &chunk, within, shape);
             for failure in parts.iter().flat_map(|p| &p.failed) {
                 if args.skip_invalid {
                     skipped.add(failure.line, failure.reason.clone());

@@ -5,10 +5,10 @@ use serde_json::json;
 
 use jifen::diff::regions::ItemRegions;
 use jifen::diff::{rule_changes, Change, DeltaColumns, DriverKind, Summary, Tally, YearSchema};
-use jifen::population::{RawRow, RowParser};
+use jifen::population::RowParser;
 use jifen::{Applicant, Scorer, Scores};
 
-use super::batch::{progress, push_csv_cell, Rows};
+use super::batch::{progress, push_csv_cell, Batch, Rows};
 use super::input::load_policy;
 use super::output::Output;
 use super::render::pad;
@@ -221,8 +221,8 @@ pub fn run(args: Args, format: Format) -> u8 {
                 break;
             }
             let parts: Vec<Part> = chunk
-                .par_chunks(PART)
-                .map_init(|| Worker::new(&years), |worker, rows| years.compare_part(worker, rows))
+                .parts(0..chunk.len(), PART)
+                .map_init(|| Worker::new(&years), |worker, range| years.compare_part(worker, &chunk, range))
                 .collect();
             if let Some((line, reason)) = parts.iter().find_map(|p| p.failed.as_ref()) {
                 let place = match &sheet {
@@ -386,7 +386,7 @@ impl<'r> Worker<'r> {
 }
 
 impl Years<'_> {
-    fn compare_part(&self, worker: &mut Worker<'_>, rows: &[RawRow]) -> Part {
+    fn compare_part(&self, worker: &mut Worker<'_>, rows: &Batch, range: std::ops::Range<usize>) -> Part {
         let mut part = Part {
             tally: Tally::with_unit(self.new.rules().point_unit()),
             csv: Vec::new(),
@@ -395,10 +395,10 @@ impl Years<'_> {
             changed: Vec::new(),
             changed_rows: 0,
         };
-        for row in rows {
-            if let Err(reason) = self.compare_row(worker, row, &mut part) {
+        for at in range {
+            if let Err(reason) = self.compare_row(worker, rows, at, &mut part) {
                 // The run stops at this row: the rest of the part does not matter.
-                part.failed = Some((row.line, reason));
+                part.failed = Some((rows.line(at), reason));
                 break;
             }
         }
@@ -406,8 +406,9 @@ impl Years<'_> {
     }
 
     /// Score a row under both years, count it, and (for CSV) write its line.
-    fn compare_row(&self, w: &mut Worker<'_>, row: &RawRow, part: &mut Part) -> Result<(), String> {
-        let (id, read) = w.old.parse(row).map_err(|e| format!("under {}: {e}", self.names.0))?;
+    fn compare_row(&self, w: &mut Worker<'_>, rows: &Batch, at: usize, part: &mut Part) -> Result<(), String> {
+        let line = rows.line(at);
+        let (id, read) = rows.parse(at, &mut w.old).map_err(|e| format!("under {}: {e}", self.names.0))?;
         part.synthetic += usize::from(id.as_deref().is_some_and(|id| id.starts_with(SYNTHETIC)));
         let (a_old, a_new) = &mut w.applicants;
         self.schemas.0.finish(read, a_old, &mut []).map_err(|e| format!("under {}: {e}", self.names.0))?;
@@ -418,7 +419,7 @@ impl Years<'_> {
             if part.tally.not_given.is_empty() {
                 part.tally.not_given.resize(self.schemas.1.measured().count(), 0);
             }
-            let read = w.new.parse(row).map_err(|e| format!("under {}: {e}", self.names.1))?.1;
+            let read = rows.parse(at, &mut w.new).map_err(|e| format!("under {}: {e}", self.names.1))?.1;
             self.schemas
                 .1
                 .finish(read, a_new, &mut part.tally.not_given)
@@ -431,16 +432,16 @@ impl Years<'_> {
         self.columns.changes(s_old, s_new, &mut w.changes);
         part.tally.add(s_old, s_new, &w.changes);
         let delta = s_new.total.saturating_sub(s_old.total);
-        part.tally.example(delta, || id.as_deref().map_or_else(|| format!("line {}", row.line), str::to_string));
+        part.tally.example(delta, || id.as_deref().map_or_else(|| format!("line {}", line), str::to_string));
         if let Some(key) = self.by.key(a_old, a_new, s_old.total) {
             part.tally.group(key, delta);
         }
         if self.csv {
-            csv_line(&mut part.csv, self.new.rules(), id.as_deref(), row.line, s_old, s_new, &w.changes);
+            csv_line(&mut part.csv, self.new.rules(), id.as_deref(), line, s_old, s_new, &w.changes);
         }
         if self.xlsx && (delta != 0 || w.changes.iter().any(|c| *c != 0)) {
             part.changed_rows += 1;
-            csv_line(&mut part.changed, self.new.rules(), id.as_deref(), row.line, s_old, s_new, &w.changes);
+            csv_line(&mut part.changed, self.new.rules(), id.as_deref(), line, s_old, s_new, &w.changes);
         }
         Ok(())
     }

@@ -8,12 +8,16 @@
 //! its variant's name (UTF8); a date as DATE; a list as its JSON text (UTF8); `id` as UTF8.
 //! Never a float. Rows go out in row groups of [`ROW_GROUP`], so memory stays flat.
 //!
-//! Read row by row (the crate's record reader, a row group at a time): integer, DECIMAL,
-//! BOOLEAN, UTF8 (or plain BYTE_ARRAY holding UTF-8) and DATE columns each become the fact
-//! they would be in JSON or CSV and go through the same applicant reader. A FLOAT or DOUBLE
-//! value is read only when it is exactly the decimal it prints as (`12434.5`, `3`): `0.1`
-//! is not (its binary value is 0.1000000000000000055…), and is refused, naming the row and
-//! column. Nested, repeated, time and timestamp columns are refused.
+//! Read column by column: a chunk's rows of every column are decoded into typed buffers
+//! (across row groups) on the reading thread, and the scoring workers read each row's facts
+//! from them, typed — integers and DECIMALs as their digits, DATEs as days, text borrowed —
+//! through the same applicant reader as JSON and CSV, where each means what its text would
+//! (integer, DECIMAL, BOOLEAN, UTF8 or plain BYTE_ARRAY holding UTF-8, and DATE columns). A
+//! FLOAT or DOUBLE value is read only when it is exactly the decimal it prints as
+//! (`12434.5`, `3`): `0.1` is not (its binary value is 0.1000000000000000055…), and its
+//! row is refused, naming the row and column. A file with a column of another type is read
+//! row by row by the crate's record reader, which refuses nested, repeated, time and
+//! timestamp values by row and column.
 
 /// Whether a path names a Parquet file (by its extension).
 pub fn is_parquet(path: &str) -> bool {
@@ -53,11 +57,13 @@ mod file {
     use parquet::schema::types::{ColumnDescriptor, Type};
     use rust_decimal::Decimal;
 
-    use jifen::applicant::{exact_decimal, json_entries, RawValue};
-    use jifen::population::{Model, RawRow, ReadError, Rng};
+    use jifen::applicant::{exact_decimal, json_entries, ApplicantError, RawValue};
+    use jifen::eval::Applicant;
+    use jifen::population::{FactColumns, Model, RawRow, ReadError, Rng, RowParser};
     use jifen::rules::InputType;
     use jifen::RuleSet;
 
+    use super::super::batch::Batch;
     use super::super::output::Output;
     use super::super::{exit, fail};
 
@@ -405,6 +411,10 @@ mod file {
             RawValue::Null | RawValue::Other(_) => None,
             RawValue::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
             RawValue::Number(t) | RawValue::Text(t) | RawValue::Cell(t) | RawValue::List(t) => Some(Cow::Borrowed(t)),
+            typed @ (RawValue::Decimal { .. } | RawValue::Date(_)) => match typed.clone().textual() {
+                RawValue::Number(t) | RawValue::Cell(t) => Some(Cow::Owned(t.into_owned())),
+                _ => None,
+            },
         }
     }
 
@@ -424,8 +434,7 @@ mod file {
         Records(RowIter<'static>),
     }
 
-    /// The column-wise reader: the row group being read, a reader per column, and each
-    /// column's values decoded for the current chunk.
+    /// The column-wise reader: the row group being read and a reader per column.
     struct Columns {
         file: SerializedFileReader<File>,
         /// The next row group to open.
@@ -433,7 +442,24 @@ mod file {
         /// Rows of the open row group not yet read.
         left: usize,
         readers: Vec<ColumnReader>,
-        decoded: Vec<Decoded>,
+        layout: Arc<Layout>,
+    }
+
+    /// What the chunks of a file share: each column's key and how its values become facts.
+    struct Layout {
+        keys: Vec<Arc<str>>,
+        plans: Vec<Plan>,
+    }
+
+    /// How one column's values become facts.
+    #[derive(Clone, Copy)]
+    struct Plan {
+        shape: Shape,
+        /// What a text value is: an id's name, a list's JSON, or a cell typed by its input.
+        text: Text,
+        /// Whether the column can hold nulls (its definition levels are read only then).
+        optional: bool,
+        physical: Physical,
     }
 
     /// How a column's values become facts.
@@ -449,17 +475,36 @@ mod file {
         Decimal(i32),
     }
 
-    /// One column's definition levels and non-null values for the current chunk.
-    struct Decoded {
-        shape: Shape,
-        defs: Vec<i16>,
-        /// Whether the column can hold nulls (`defs` is filled only then).
-        optional: bool,
-        values: Buffer,
-        /// The next value to hand out, and the next row (of `defs`).
-        next: usize,
-        next_row: usize,
+    #[derive(Clone, Copy)]
+    enum Text {
+        Id,
+        List,
+        Cell,
     }
+
+    /// Rows decoded column by column: a chunk of up to [`super::super::batch`]'s chunk size,
+    /// read by the scoring workers in parallel, each row straight from the typed values
+    /// (integers and DECIMALs as their digits, dates as days, text borrowed from the pages).
+    pub struct ColumnRows {
+        /// Rows of the file before this chunk's first.
+        before: usize,
+        rows: usize,
+        layout: Arc<Layout>,
+        columns: Vec<Decoded>,
+    }
+
+    /// One column's values for a chunk.
+    struct Decoded {
+        /// Definition levels (optional columns only): 0 for a null.
+        defs: Vec<i16>,
+        /// For each row of an optional column, where its value is in `values` ([`NULL`] for none).
+        at: Vec<u32>,
+        /// The non-null values, in order.
+        values: Buffer,
+    }
+
+    /// The place of a null in [`Decoded::at`].
+    const NULL: u32 = u32::MAX;
 
     enum Buffer {
         Bool(Vec<bool>),
@@ -566,27 +611,24 @@ mod file {
         let shapes: Option<Vec<Shape>> = schema.columns().iter().map(|c| shape_of(c)).collect();
         let rows = match shapes {
             Some(shapes) if shapes.len() == columns.len() => {
-                let decoded = shapes
+                let plans = shapes
                     .iter()
                     .zip(schema.columns())
-                    .map(|(&shape, column)| Decoded {
+                    .zip(&columns)
+                    .map(|((&shape, column), (key, ty))| Plan {
                         shape,
-                        defs: Vec::new(),
-                        optional: column.max_def_level() > 0,
-                        values: match column.physical_type() {
-                            Physical::BOOLEAN => Buffer::Bool(Vec::new()),
-                            Physical::INT32 => Buffer::Int32(Vec::new()),
-                            Physical::INT64 => Buffer::Int64(Vec::new()),
-                            Physical::FLOAT => Buffer::Float(Vec::new()),
-                            Physical::DOUBLE => Buffer::Double(Vec::new()),
-                            Physical::FIXED_LEN_BYTE_ARRAY => Buffer::Fixed(Vec::new()),
-                            _ => Buffer::Bytes(Vec::new()),
+                        text: match ty {
+                            _ if &**key == "id" => Text::Id,
+                            Some(InputType::List { .. }) => Text::List,
+                            _ => Text::Cell,
                         },
-                        next: 0,
-                        next_row: 0,
+                        optional: column.max_def_level() > 0,
+                        physical: column.physical_type(),
                     })
                     .collect();
-                Rows::Columns(Box::new(Columns { file: reader, group: 0, left: 0, readers: Vec::new(), decoded }))
+                let keys = columns.iter().map(|(key, _)| key.clone()).collect();
+                let layout = Arc::new(Layout { keys, plans });
+                Rows::Columns(Box::new(Columns { file: reader, group: 0, left: 0, readers: Vec::new(), layout }))
             }
             _ => Rows::Records(RowIter::from_file_into(Box::new(reader))),
         };
@@ -599,41 +641,39 @@ mod file {
             self.columns.iter().any(|(k, _)| &**k == "id")
         }
 
-        /// Up to `rows` more rows (none at the end), or the first that cannot be read, named by
-        /// its row and column.
-        pub fn chunk(&mut self, rows: usize) -> Result<Vec<RawRow>, ReadError> {
-            match &mut self.rows {
-                Rows::Columns(columns) => {
-                    let mut chunk = Vec::with_capacity(rows);
-                    let line = &mut self.line;
-                    while chunk.len() < rows {
-                        let wanted = rows - chunk.len();
-                        let got = columns.decode(wanted).map_err(|message| ReadError {
-                            line: *line + 1,
-                            message: format!("row {}: {message}", *line + 1),
-                        })?;
-                        if got == 0 {
-                            break;
-                        }
-                        for _ in 0..got {
-                            *line += 1;
-                            let mut facts = Vec::with_capacity(self.columns.len());
-                            for (decoded, (key, ty)) in columns.decoded.iter_mut().zip(&self.columns) {
-                                let fact = decoded.fact(*ty, &**key == "id").map_err(|m| ReadError {
-                                    line: *line,
-                                    message: format!("row {}, column `{key}`: {m}", *line),
-                                })?;
-                                if let Some(fact) = fact {
-                                    facts.push((key.clone(), fact));
-                                }
-                            }
-                            chunk.push(RawRow::fields(*line, facts));
-                        }
-                    }
-                    Ok(chunk)
+        /// Up to `rows` more rows (none at the end), or why they cannot be read, naming the
+        /// row. `reuse` is a chunk already scored, whose buffers the next one may take.
+        pub fn chunk(&mut self, rows: usize, reuse: Option<Batch>) -> Result<Batch, ReadError> {
+            let Rows::Columns(columns) = &mut self.rows else {
+                return self.record_chunk(rows).map(Batch::Rows);
+            };
+            let mut decoded = match reuse {
+                Some(Batch::Columns(old)) if Arc::ptr_eq(&old.layout, &columns.layout) => old.columns,
+                _ => columns.layout.plans.iter().map(Decoded::new).collect(),
+            };
+            decoded.iter_mut().for_each(Decoded::clear);
+            let mut got = 0;
+            while got < rows {
+                let at = self.line + got + 1;
+                let n = columns
+                    .decode(rows - got, &mut decoded)
+                    .map_err(|message| ReadError { line: at, message: format!("row {at}: {message}") })?;
+                if n == 0 {
+                    break;
                 }
-                Rows::Records(_) => self.record_chunk(rows),
+                got += n;
             }
+            for (d, plan) in decoded.iter_mut().zip(&columns.layout.plans) {
+                if plan.optional {
+                    d.index(got).map_err(|message| ReadError {
+                        line: self.line + 1,
+                        message: format!("row {}: {message}", self.line + 1),
+                    })?;
+                }
+            }
+            let chunk = ColumnRows { before: self.line, rows: got, layout: columns.layout.clone(), columns: decoded };
+            self.line += got;
+            Ok(Batch::Columns(chunk))
         }
 
         /// [`Self::chunk`] through the crate's record reader.
@@ -666,9 +706,9 @@ mod file {
     }
 
     impl Columns {
-        /// Decode up to `wanted` rows of every column (opening the next row group when the
-        /// last is done); returns how many (0 at the end of the file).
-        fn decode(&mut self, wanted: usize) -> Result<usize, String> {
+        /// Decode up to `wanted` more rows of every column into `into` (opening the next row
+        /// group when the last is done); returns how many (0 at the end of the file).
+        fn decode(&mut self, wanted: usize, into: &mut [Decoded]) -> Result<usize, String> {
             let problem = |e: parquet::errors::ParquetError| format!("cannot be read: {e}");
             while self.left == 0 {
                 if self.group >= self.file.num_row_groups() {
@@ -677,57 +717,82 @@ mod file {
                 let group = self.file.get_row_group(self.group).map_err(problem)?;
                 let rows = group.metadata().num_rows();
                 self.left = usize::try_from(rows).map_err(|_| format!("row group {} has {rows} rows", self.group))?;
-                self.readers = (0..self.decoded.len())
-                    .map(|c| group.get_column_reader(c))
-                    .collect::<Result<_, _>>()
-                    .map_err(problem)?;
+                self.readers =
+                    (0..into.len()).map(|c| group.get_column_reader(c)).collect::<Result<_, _>>().map_err(problem)?;
                 self.group += 1;
             }
             let n = wanted.min(self.left);
-            for (reader, decoded) in self.readers.iter_mut().zip(&mut self.decoded) {
-                decoded.defs.clear();
-                decoded.next = 0;
-                decoded.next_row = 0;
-                let defs = decoded.optional.then_some(&mut decoded.defs);
+            for ((reader, decoded), plan) in self.readers.iter_mut().zip(into.iter_mut()).zip(&self.layout.plans) {
+                let (defs_before, values_before) = (decoded.defs.len(), decoded.values.len());
+                let defs = plan.optional.then_some(&mut decoded.defs);
                 let read = match (reader, &mut decoded.values) {
-                    (ColumnReader::BoolColumnReader(r), Buffer::Bool(v)) => {
-                        v.clear();
-                        r.read_records(n, defs, None, v)
-                    }
-                    (ColumnReader::Int32ColumnReader(r), Buffer::Int32(v)) => {
-                        v.clear();
-                        r.read_records(n, defs, None, v)
-                    }
-                    (ColumnReader::Int64ColumnReader(r), Buffer::Int64(v)) => {
-                        v.clear();
-                        r.read_records(n, defs, None, v)
-                    }
-                    (ColumnReader::FloatColumnReader(r), Buffer::Float(v)) => {
-                        v.clear();
-                        r.read_records(n, defs, None, v)
-                    }
-                    (ColumnReader::DoubleColumnReader(r), Buffer::Double(v)) => {
-                        v.clear();
-                        r.read_records(n, defs, None, v)
-                    }
-                    (ColumnReader::ByteArrayColumnReader(r), Buffer::Bytes(v)) => {
-                        v.clear();
-                        r.read_records(n, defs, None, v)
-                    }
+                    (ColumnReader::BoolColumnReader(r), Buffer::Bool(v)) => r.read_records(n, defs, None, v),
+                    (ColumnReader::Int32ColumnReader(r), Buffer::Int32(v)) => r.read_records(n, defs, None, v),
+                    (ColumnReader::Int64ColumnReader(r), Buffer::Int64(v)) => r.read_records(n, defs, None, v),
+                    (ColumnReader::FloatColumnReader(r), Buffer::Float(v)) => r.read_records(n, defs, None, v),
+                    (ColumnReader::DoubleColumnReader(r), Buffer::Double(v)) => r.read_records(n, defs, None, v),
+                    (ColumnReader::ByteArrayColumnReader(r), Buffer::Bytes(v)) => r.read_records(n, defs, None, v),
                     (ColumnReader::FixedLenByteArrayColumnReader(r), Buffer::Fixed(v)) => {
-                        v.clear();
                         r.read_records(n, defs, None, v)
                     }
                     _ => return Err("a column's reader does not match its type".into()),
                 };
                 let (records, values, _) = read.map_err(problem)?;
-                let nulls_ok = if decoded.optional { decoded.defs.len() == n } else { values == n };
-                if records != n || !nulls_ok || decoded.values.len() != values {
+                let levels = decoded.defs.len() - defs_before;
+                let nulls_ok = if plan.optional { levels == n } else { values == n };
+                if records != n || !nulls_ok || decoded.values.len() - values_before != values {
                     return Err(format!("a column ends before its row group's {} rows", self.left));
                 }
             }
             self.left -= n;
             Ok(n)
+        }
+    }
+
+    impl Decoded {
+        fn new(plan: &Plan) -> Decoded {
+            let values = match plan.physical {
+                Physical::BOOLEAN => Buffer::Bool(Vec::new()),
+                Physical::INT32 => Buffer::Int32(Vec::new()),
+                Physical::INT64 => Buffer::Int64(Vec::new()),
+                Physical::FLOAT => Buffer::Float(Vec::new()),
+                Physical::DOUBLE => Buffer::Double(Vec::new()),
+                Physical::FIXED_LEN_BYTE_ARRAY => Buffer::Fixed(Vec::new()),
+                _ => Buffer::Bytes(Vec::new()),
+            };
+            Decoded { defs: Vec::new(), at: Vec::new(), values }
+        }
+
+        fn clear(&mut self) {
+            self.defs.clear();
+            self.at.clear();
+            match &mut self.values {
+                Buffer::Bool(v) => v.clear(),
+                Buffer::Int32(v) => v.clear(),
+                Buffer::Int64(v) => v.clear(),
+                Buffer::Float(v) => v.clear(),
+                Buffer::Double(v) => v.clear(),
+                Buffer::Bytes(v) => v.clear(),
+                Buffer::Fixed(v) => v.clear(),
+            }
+        }
+
+        /// Where each of `rows` rows has its value, from the definition levels; the values
+        /// must be exactly the non-null rows'.
+        fn index(&mut self, rows: usize) -> Result<(), String> {
+            let mut next = 0u32;
+            self.at.extend(self.defs.iter().map(|&d| {
+                if d == 0 {
+                    NULL
+                } else {
+                    next += 1;
+                    next - 1
+                }
+            }));
+            if self.at.len() != rows || next as usize != self.values.len() {
+                return Err("a column's values do not match its nulls".into());
+            }
+            Ok(())
         }
     }
 
@@ -745,54 +810,206 @@ mod file {
         }
     }
 
-    impl Decoded {
-        /// The next row's fact of this column (`None` for a null), as [`fact`] makes it
-        /// from the record reader's value.
-        fn fact(&mut self, ty: Option<InputType>, id: bool) -> Result<Option<RawValue<'static>>, String> {
-            let row = self.next_row;
-            self.next_row += 1;
-            if self.optional && self.defs.get(row).is_none_or(|&d| d == 0) {
-                return Ok(None);
-            }
-            let at = self.next;
-            self.next += 1;
-            let missing = || "a value is missing from its column".to_string();
-            let number = |n: String| Ok(Some(RawValue::Number(Cow::Owned(n))));
-            let bytes_of = |b: &[u8]| -> Result<Option<RawValue<'static>>, String> {
-                match std::str::from_utf8(b) {
-                    Ok(s) => text_fact(s.to_string(), ty, id),
-                    Err(_) => Err("binary data, not UTF-8 text".into()),
-                }
+    impl ColumnRows {
+        pub fn len(&self) -> usize {
+            self.rows
+        }
+
+        /// The row number (1-based, in the file) of the chunk's row `at`.
+        pub fn line(&self, at: usize) -> usize {
+            self.before + at + 1
+        }
+
+        /// Read row `at` into `parser`'s applicant: every column's value as its fact, typed,
+        /// through the same checks and messages as any row's facts.
+        pub fn parse<'a>(
+            &'a self,
+            at: usize,
+            parser: &'a mut RowParser<'_>,
+        ) -> Result<(Option<Cow<'a, str>>, &'a Applicant), ApplicantError> {
+            parser.parse_columns(self, at)
+        }
+
+        /// Read rows `rows` column by column, for [`Self::parse`] to hand out.
+        pub fn read_block(&self, rows: std::ops::Range<usize>, parser: &mut RowParser<'_>) {
+            parser.read_block(self, rows);
+        }
+
+        /// Where a row's value is in its column's values (`None` for a null), and the
+        /// column's plan and values.
+        fn place(&self, column: usize, row: usize) -> Result<(Option<usize>, &Plan, &Buffer), String> {
+            let (Some(plan), Some(decoded)) = (self.layout.plans.get(column), self.columns.get(column)) else {
+                return Err("the column is missing".into());
             };
-            match (&self.values, self.shape) {
-                (Buffer::Bool(v), _) => Ok(Some(RawValue::Bool(*v.get(at).ok_or_else(missing)?))),
-                (Buffer::Int32(v), Shape::Date) => date_fact(*v.get(at).ok_or_else(missing)?, ty, id),
+            let at = match plan.optional {
+                false => Some(row),
+                true => match decoded.at.get(row) {
+                    Some(&NULL) => None,
+                    Some(&at) => Some(at as usize),
+                    None => return Err("a value is missing from its column".into()),
+                },
+            };
+            Ok((at, plan, &decoded.values))
+        }
+    }
+
+    impl FactColumns for ColumnRows {
+        fn keys(&self) -> &[Arc<str>] {
+            &self.layout.keys
+        }
+
+        /// The fact of a row's value in a column (`Null` for a null), or why it cannot be one.
+        fn fact(&self, column: usize, row: usize) -> Result<RawValue<'_>, ApplicantError> {
+            let refused = |message: String| ApplicantError::UnreadableValue {
+                key: self.layout.keys.get(column).map(|k| k.to_string()).unwrap_or_default(),
+                message,
+            };
+            match self.place(column, row).map_err(refused)? {
+                (None, ..) => Ok(RawValue::Null),
+                (Some(at), plan, values) => plan.fact(values, at).map_err(refused),
+            }
+        }
+
+        /// One loop over the rows, the usual values (integers, DECIMALs of up to 8 bytes,
+        /// dates, booleans, text) made facts on the spot, any other through [`Self::fact`].
+        fn each<'a>(&'a self, column: usize, rows: std::ops::Range<usize>, mut f: impl FnMut(usize, RawValue<'a>)) {
+            let (plan, decoded) = (self.layout.plans.get(column), self.columns.get(column));
+            let mut last = None;
+            // One call of `f`, so that it is compiled into the loop.
+            for row in rows {
+                let raw = match (plan, decoded) {
+                    (Some(plan), Some(decoded)) => self.quick_fact(column, row, plan, decoded, &mut last),
+                    _ => UNREADABLE,
+                };
+                f(row, raw);
+            }
+        }
+    }
+
+    /// Where a text's bytes are, and how many: in one chunk, the same place is the same text.
+    type TextPlace = (*const u8, usize);
+
+    impl ColumnRows {
+        /// The fact of a row in a column as [`FactColumns::fact`] makes it, a value that
+        /// cannot be one as [`UNREADABLE`]. Text is made a fact once for a run of rows naming
+        /// the same dictionary entry (`last`: the text made last, by its place).
+        #[inline(always)]
+        fn quick_fact<'a>(
+            &'a self,
+            column: usize,
+            row: usize,
+            plan: &Plan,
+            decoded: &'a Decoded,
+            last: &mut Option<(TextPlace, RawValue<'a>)>,
+        ) -> RawValue<'a> {
+            let at = match plan.optional {
+                false => row,
+                true => match decoded.at.get(row) {
+                    Some(&NULL) => return RawValue::Null,
+                    Some(&at) => at as usize,
+                    None => return UNREADABLE,
+                },
+            };
+            if let (Buffer::Bytes(v), Shape::Text) = (&decoded.values, plan.shape) {
+                let Some(bytes) = v.get(at).map(ByteArray::data) else { return UNREADABLE };
+                let place = (bytes.as_ptr(), bytes.len());
+                match last {
+                    Some((was, raw)) if *was == place => return raw.clone(),
+                    _ => {
+                        let raw = plan.text(bytes).unwrap_or(UNREADABLE);
+                        *last = Some((place, raw.clone()));
+                        return raw;
+                    }
+                }
+            }
+            match plan.quick(&decoded.values, at) {
+                Some(raw) => raw,
+                None => self.fact(column, row).unwrap_or(UNREADABLE),
+            }
+        }
+    }
+
+    /// What [`FactColumns::each`] gives for a value that cannot be a fact.
+    const UNREADABLE: RawValue<'static> = RawValue::Other("a value that cannot be read");
+
+    impl Plan {
+        /// The fact of the value at `at` when it is a usual one and readable, as
+        /// [`Self::fact`] makes it; `None` otherwise (then [`Self::fact`] says what it is).
+        #[inline(always)]
+        fn quick<'a>(&self, values: &'a Buffer, at: usize) -> Option<RawValue<'a>> {
+            let whole = |n: i64| RawValue::Decimal { unscaled: i128::from(n), scale: 0 };
+            match (values, self.shape) {
+                (Buffer::Int64(v), Shape::Int) => v.get(at).map(|&n| whole(n)),
+                (Buffer::Int32(v), Shape::Int) => v.get(at).map(|&n| whole(i64::from(n))),
+                (Buffer::Int64(v), Shape::Decimal(scale @ 0..=38)) => {
+                    v.get(at).map(|&n| RawValue::Decimal { unscaled: i128::from(n), scale: scale as u32 })
+                }
+                (Buffer::Int32(v), Shape::Date) => {
+                    v.get(at).copied().filter(|d| (-400_000..=3_000_000).contains(d)).map(RawValue::Date)
+                }
+                (Buffer::Bool(v), _) => v.get(at).map(|&b| RawValue::Bool(b)),
+                (Buffer::Bytes(v), Shape::Text) => self.text(v.get(at)?.data()).ok(),
+                _ => None,
+            }
+        }
+
+        /// The fact of the value at `at`, as the record reader's [`fact`] makes it, typed:
+        /// an integer or DECIMAL as its digits, a DATE as its day, text borrowed.
+        fn fact<'a>(&self, values: &'a Buffer, at: usize) -> Result<RawValue<'a>, String> {
+            let missing = || "a value is missing from its column".to_string();
+            let whole = |n: i128| Ok(RawValue::Decimal { unscaled: n, scale: 0 });
+            match (values, self.shape) {
+                (Buffer::Bool(v), _) => Ok(RawValue::Bool(*v.get(at).ok_or_else(missing)?)),
+                (Buffer::Int32(v), Shape::Date) => {
+                    let days = *v.get(at).ok_or_else(missing)?;
+                    if (-400_000..=3_000_000).contains(&days) {
+                        Ok(RawValue::Date(days))
+                    } else {
+                        Err(format!("day {days} is no date jifen reads"))
+                    }
+                }
                 (Buffer::Int32(v), Shape::Decimal(scale)) => {
-                    number(decimal_text(&v.get(at).ok_or_else(missing)?.to_be_bytes(), scale)?)
+                    decimal(decimal_digits(&v.get(at).ok_or_else(missing)?.to_be_bytes(), scale)?)
                 }
-                (Buffer::Int32(v), _) => number(v.get(at).ok_or_else(missing)?.to_string()),
+                (Buffer::Int32(v), _) => whole(i128::from(*v.get(at).ok_or_else(missing)?)),
                 (Buffer::Int64(v), Shape::Decimal(scale)) => {
-                    number(decimal_text(&v.get(at).ok_or_else(missing)?.to_be_bytes(), scale)?)
+                    decimal(decimal_digits(&v.get(at).ok_or_else(missing)?.to_be_bytes(), scale)?)
                 }
-                (Buffer::Int64(v), _) => number(v.get(at).ok_or_else(missing)?.to_string()),
+                (Buffer::Int64(v), _) => whole(i128::from(*v.get(at).ok_or_else(missing)?)),
                 (Buffer::Float(v), _) => {
                     let f = *v.get(at).ok_or_else(missing)?;
-                    number(exact_float(f64::from(f), f.to_string())?)
+                    Ok(RawValue::Number(Cow::Owned(exact_float(f64::from(f), f.to_string())?)))
                 }
                 (Buffer::Double(v), _) => {
                     let f = *v.get(at).ok_or_else(missing)?;
-                    number(exact_float(f, f.to_string())?)
+                    Ok(RawValue::Number(Cow::Owned(exact_float(f, f.to_string())?)))
                 }
                 (Buffer::Bytes(v), Shape::Decimal(scale)) => {
-                    number(decimal_text(v.get(at).ok_or_else(missing)?.data(), scale)?)
+                    decimal(decimal_digits(v.get(at).ok_or_else(missing)?.data(), scale)?)
                 }
-                (Buffer::Bytes(v), _) => bytes_of(v.get(at).ok_or_else(missing)?.data()),
+                (Buffer::Bytes(v), _) => self.text(v.get(at).ok_or_else(missing)?.data()),
                 (Buffer::Fixed(v), Shape::Decimal(scale)) => {
-                    number(decimal_text(v.get(at).ok_or_else(missing)?.data(), scale)?)
+                    decimal(decimal_digits(v.get(at).ok_or_else(missing)?.data(), scale)?)
                 }
-                (Buffer::Fixed(v), _) => bytes_of(v.get(at).ok_or_else(missing)?.data()),
+                (Buffer::Fixed(v), _) => self.text(v.get(at).ok_or_else(missing)?.data()),
             }
         }
+
+        /// UTF-8 bytes as the fact they are, borrowed.
+        #[inline]
+        fn text<'a>(&self, bytes: &'a [u8]) -> Result<RawValue<'a>, String> {
+            let s = std::str::from_utf8(bytes).map_err(|_| "binary data, not UTF-8 text".to_string())?;
+            Ok(match self.text {
+                Text::Id => RawValue::Text(Cow::Borrowed(s)),
+                Text::List => RawValue::List(Cow::Borrowed(s)),
+                Text::Cell => RawValue::Cell(Cow::Borrowed(s)),
+            })
+        }
+    }
+
+    /// A DECIMAL's digits and scale as a typed fact.
+    fn decimal((unscaled, scale): (i128, u32)) -> Result<RawValue<'static>, String> {
+        Ok(RawValue::Decimal { unscaled, scale })
     }
 
     /// Text as the fact it is: an id's name, a list's JSON, or a cell typed by its input.
@@ -875,22 +1092,21 @@ mod file {
 
     /// A DECIMAL's big-endian two's-complement unscaled value and scale as decimal text.
     fn decimal_text(bytes: &[u8], scale: i32) -> Result<String, String> {
-        if bytes.is_empty() || bytes.len() > 16 || !(0..=38).contains(&scale) {
+        let (unscaled, scale) = decimal_digits(bytes, scale)?;
+        Ok(jifen::applicant::decimal_text(unscaled, scale))
+    }
+
+    /// A DECIMAL's big-endian two's-complement unscaled value, and its scale, if jifen reads
+    /// it: at most 16 bytes, a scale of 0 to 38.
+    fn decimal_digits(bytes: &[u8], scale: i32) -> Result<(i128, u32), String> {
+        let scale_ok = u32::try_from(scale).ok().filter(|s| *s <= 38);
+        let (Some(scale), Some(&first), true) = (scale_ok, bytes.first(), bytes.len() <= 16) else {
             return Err(format!("a DECIMAL of {} bytes and scale {scale} is wider than jifen reads", bytes.len()));
-        }
-        let fill = if bytes[0] & 0x80 != 0 { 0xff } else { 0 };
+        };
+        let fill = if first & 0x80 != 0 { 0xff } else { 0 };
         let mut wide = [fill; 16];
         wide[16 - bytes.len()..].copy_from_slice(bytes);
-        let value = i128::from_be_bytes(wide);
-        let digits = value.unsigned_abs().to_string();
-        let scale = scale as usize;
-        let sign = if value < 0 { "-" } else { "" };
-        if scale == 0 {
-            return Ok(format!("{sign}{digits}"));
-        }
-        let padded = format!("{digits:0>width$}", width = scale + 1);
-        let (whole, fraction) = padded.split_at(padded.len() - scale);
-        Ok(format!("{sign}{whole}.{fraction}"))
+        Ok((i128::from_be_bytes(wide), scale))
     }
 
     #[cfg(test)]

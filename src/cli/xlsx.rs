@@ -398,6 +398,9 @@ fn write_value(
         RawValue::Other(kind) => {
             sheet.write_string(row, col, kind)?;
         }
+        typed @ (RawValue::Decimal { .. } | RawValue::Date(_)) => {
+            write_value(sheet, row, col, typed.textual(), as_text)?;
+        }
     }
     Ok(())
 }

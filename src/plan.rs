@@ -126,6 +126,8 @@ const SLOW_EVALUATION: u64 = 8;
 /// item's points.
 struct Found {
     changes: Vec<(u16, Value)>,
+    /// The slots `changes` names, as a [`slot_mask`].
+    slots: u64,
     years: u32,
     total: i64,
     points: Vec<i64>,
@@ -457,7 +459,7 @@ impl RuleSet {
             let Some(o) = self.total(&later) else { continue };
             if o.meets_standard && search.found.is_empty() {
                 let points = o.items.iter().map(|i| i.points).collect();
-                search.found.push(Found { changes: Vec::new(), years, total: o.total, points });
+                search.found.push(Found { changes: Vec::new(), slots: 0, years, total: o.total, points });
             }
             report.waiting.push(Waiting {
                 years,
@@ -768,6 +770,13 @@ fn passes_through(e: &Expr, slot: u16) -> bool {
     }
 }
 
+/// The slots a set of changes names, one bit each (slot modulo 64): when `a`'s facts are
+/// among `b`'s, `slot_mask(a)` has no bit `slot_mask(b)` lacks, so a bit missing rules
+/// [`within`] out at once.
+fn slot_mask(changes: &[(u16, Value)]) -> u64 {
+    changes.iter().fold(0, |mask, (slot, _)| mask | 1 << (slot % 64))
+}
+
 /// Whether every fact `a` changes is changed by `b` too, to a value at least as far along.
 fn within(a: &[(u16, Value)], b: &[(u16, Value)]) -> bool {
     a.iter().all(|(s, v)| b.iter().any(|(t, w)| s == t && rank(*v) <= rank(*w)))
@@ -900,7 +909,16 @@ impl<'r, 'a> Search<'r, 'a> {
             return 0;
         }
         let all = self.max_wait.saturating_add(1);
-        self.found.iter().filter(|f| within(&f.changes, chosen)).map(|f| f.years).min().unwrap_or(all).min(all)
+        // Most plans found change some fact these changes leave alone: their masks say so
+        // without comparing values.
+        let slots = slot_mask(chosen);
+        self.found
+            .iter()
+            .filter(|f| f.slots & !slots == 0 && within(&f.changes, chosen))
+            .map(|f| f.years)
+            .min()
+            .unwrap_or(all)
+            .min(all)
     }
 
     /// Wait 0, 1, … up to `years` (exclusive) with these changes; keep the first that meets.
@@ -925,6 +943,7 @@ impl<'r, 'a> Search<'r, 'a> {
             if self.scorer.score(&self.later, &mut self.scores).is_ok() && self.scores.meets_standard {
                 self.found.push(Found {
                     changes: chosen.to_vec(),
+                    slots: slot_mask(chosen),
                     years: y,
                     total: self.scores.total,
                     points: self.scores.points.clone(),
@@ -932,5 +951,41 @@ impl<'r, 'a> Search<'r, 'a> {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mask never rules out a pair that `within` accepts: over every pair of change sets
+    /// drawn from six slots (two of them 64 apart, so their bits alias) and two values each,
+    /// `within(a, b)` implies that `a`'s mask has no bit `b`'s lacks.
+    #[test]
+    fn a_slot_mask_only_rules_out_what_within_rejects() {
+        let slots = [0u16, 1, 5, 63, 64, 70];
+        let mut sets: Vec<Vec<(u16, Value)>> = vec![Vec::new()];
+        for &slot in &slots {
+            let grown: Vec<Vec<(u16, Value)>> = sets
+                .iter()
+                .flat_map(|s| {
+                    [1, 2].map(|v| {
+                        let mut t = s.clone();
+                        t.push((slot, Value::Int(v)));
+                        t
+                    })
+                })
+                .collect();
+            sets.extend(grown);
+        }
+        let mut pruned = 0;
+        for a in &sets {
+            for b in &sets {
+                let masked_out = slot_mask(a) & !slot_mask(b) != 0;
+                assert!(!(masked_out && within(a, b)), "{a:?} within {b:?} but masked out");
+                pruned += usize::from(masked_out);
+            }
+        }
+        assert!(pruned > sets.len(), "the mask rules most pairs out ({pruned})");
     }
 }

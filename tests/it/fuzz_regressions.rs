@@ -77,3 +77,26 @@ fn a_mangled_file_of_nested_open_matches_parses_quickly() {
     assert!(file.is_none(), "the file is not a policy");
     assert!(elapsed < std::time::Duration::from_secs(2), "parsing took {elapsed:?}");
 }
+
+/// fmt_roundtrip, crash-1c627954: in `unit le/// A year after …` the grammar read `/` as the
+/// slash before a singular, skipped `// A year after …` as a comment and took the next line's
+/// word as the singular; fmt then wrote the comment where it read differently and refused its
+/// own output (an internal error, exit 70). `///` after a unit's name is a comment now: the
+/// fuzzer's file is a syntax error (its last word declares nothing), and a doc comment after a
+/// unit documents the next declaration, formatted stably.
+#[test]
+fn three_slashes_after_a_unit_name_start_a_comment_not_a_singular() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz_inputs/crash-1c627954.policy"))
+        .expect("the fuzzer's input");
+    assert!(
+        matches!(format_source("regression.policy", &text), Err(jifen::fmt::FormatError::Syntax(_))),
+        "the file is not a policy"
+    );
+    let header = "policy p \"P\" {\n    year 2025\n    effective 2025-01-01\n    standard 0\n}\n\n";
+    let text =
+        format!("{header}unit le / hour // c\nunit trips///doc of the input\ninput {{\n    n: int 0.. \"N\"\n}}\n");
+    assert_formats_stably(&text);
+    let formatted = format_source("regression.policy", &text).expect("formats");
+    assert!(formatted.contains("unit le / hour // c\n"), "{formatted}");
+    assert!(formatted.contains("unit trips\n"), "{formatted}");
+}

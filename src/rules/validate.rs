@@ -12,13 +12,6 @@ impl RuleSet {
     pub fn validate(&self) -> Result<(), String> {
         let n_items = self.items.len();
         let n_sections = self.sections.len();
-        let index = |what: &str, i: u16, len: usize| -> Result<(), String> {
-            if usize::from(i) < len {
-                Ok(())
-            } else {
-                Err(format!("{what} #{i} does not exist (there are {len})"))
-            }
-        };
         if u16::try_from(n_items.max(self.inputs.len()).max(self.params.len())).is_err() {
             return Err("more items, inputs or parameters than 65,535".into());
         }
@@ -177,20 +170,13 @@ impl RuleSet {
     }
 
     fn input_type(&self, ty: InputType) -> Result<(), String> {
-        let exists = |what: &str, i: u16, len: usize| {
-            if usize::from(i) < len {
-                Ok(())
-            } else {
-                Err(format!("{what} #{i} does not exist (there are {len})"))
-            }
-        };
         match ty {
             InputType::Int { unit: Some(Unit(u)) } | InputType::Decimal { unit: Some(Unit(u)) } => {
-                exists("unit", u, self.units.len())
+                index("unit", u, self.units.len())
             }
-            InputType::Enum(e) => exists("enum", e, self.enums.len()),
+            InputType::Enum(e) => index("enum", e, self.enums.len()),
             InputType::List { record, max } if max <= super::MAX_LIST_ROWS => {
-                exists("record", record, self.records.len())
+                index("record", record, self.records.len())
             }
             InputType::List { max, .. } => {
                 Err(format!("a list of at most {max} rows (the limit is {})", super::MAX_LIST_ROWS))
@@ -237,6 +223,15 @@ impl RuleSet {
             _ => {}
         }
         e.children().try_for_each(|c| self.expr(c, rows))
+    }
+}
+
+/// `i` is one of `len` things called `what`.
+fn index(what: &str, i: u16, len: usize) -> Result<(), String> {
+    if usize::from(i) < len {
+        Ok(())
+    } else {
+        Err(format!("{what} #{i} does not exist (there are {len})"))
     }
 }
 

@@ -584,7 +584,8 @@ pub struct RowReader<R: Read> {
 }
 
 enum Inner<R: Read> {
-    Jsonl { reader: std::io::BufReader<R>, line: usize, buf: Vec<u8> },
+    /// `spare`: the texts of rows already scored, handed back to be filled again.
+    Jsonl { reader: std::io::BufReader<R>, line: usize, buf: Vec<u8>, spare: Vec<String> },
     Csv { reader: csv::Reader<Bounded<R>>, headers: Arc<[String]> },
 }
 
@@ -626,7 +627,12 @@ impl<R: Read> RowReader<R> {
     ) -> Result<RowReader<R>, ReadError> {
         let inner = match format {
             RowFormat::Jsonl => {
-                Inner::Jsonl { reader: std::io::BufReader::with_capacity(1 << 16, input), line: 0, buf: Vec::new() }
+                Inner::Jsonl {
+                    reader: std::io::BufReader::with_capacity(1 << 16, input),
+                    line: 0,
+                    buf: Vec::new(),
+                    spare: Vec::new(),
+                }
             }
             RowFormat::Csv => {
                 let bounded = Bounded { inner: input, read: 0, until: (max_row + CSV_BUFFER) as u64, tripped: false };
@@ -672,11 +678,22 @@ impl<R: Read> RowReader<R> {
     /// means the input is exhausted. A row that is not UTF-8 or too long comes back as a row
     /// that fails to parse, naming its line.
     pub fn chunk(&mut self, max: usize) -> Result<Vec<RawRow>, ReadError> {
+        self.chunk_reusing(max, None)
+    }
+
+    /// [`Self::chunk`], filling the rows' texts into the storage of `scored`, a chunk this
+    /// reader gave before and that is no longer needed (a long run then allocates no text
+    /// per row).
+    pub fn chunk_reusing(&mut self, max: usize, scored: Option<Vec<RawRow>>) -> Result<Vec<RawRow>, ReadError> {
         let mut rows = Vec::with_capacity(max.min(1024));
         let mut held = 0;
         let max_row = self.max_row;
         match &mut self.inner {
-            Inner::Jsonl { reader, line, buf } => {
+            Inner::Jsonl { reader, line, buf, spare } => {
+                spare.extend(scored.into_iter().flatten().filter_map(|row| match row.data {
+                    RowData::Json(text) => Some(text),
+                    _ => None,
+                }));
                 while rows.len() < max && held < self.chunk_bytes {
                     let (n, too_long) = read_line(reader, buf, max_row)
                         .map_err(|e| ReadError { line: *line + 1, message: format!("cannot read the input: {e}") })?;
@@ -690,7 +707,12 @@ impl<R: Read> RowReader<R> {
                     } else {
                         match std::str::from_utf8(buf) {
                             Ok(text) if text.trim().is_empty() => continue,
-                            Ok(text) => RowData::Json(text.trim().to_string()),
+                            Ok(text) => {
+                                let mut kept = spare.pop().unwrap_or_default();
+                                kept.clear();
+                                kept.push_str(text.trim());
+                                RowData::Json(kept)
+                            }
                             Err(_) => RowData::Unreadable("the row is not valid UTF-8".to_string()),
                         }
                     };
@@ -761,7 +783,7 @@ fn read_line<R: Read>(
         if available.is_empty() {
             break;
         }
-        let take = match available.iter().position(|&b| b == b'\n') {
+        let take = match memchr::memchr(b'\n', available) {
             Some(i) => {
                 ended = true;
                 i + 1

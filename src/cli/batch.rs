@@ -82,7 +82,7 @@ impl ChunkRows for Vec<RawRow> {
 /// first error, or when the receiver is dropped (it is never joined: a run that stops
 /// early does not wait for a blocked read of standard input).
 pub fn read_ahead(mut reader: RowReader<Box<dyn Read + Send>>, rows: usize) -> Chunks {
-    read_ahead_with(move |rows, _| (reader.chunk(rows), reader.bytes), rows)
+    read_ahead_with(move |rows, scored| (reader.chunk_reusing(rows, scored), reader.bytes), rows)
 }
 
 /// [`read_ahead`] of any reader: `next(rows, reuse)` gives up to `rows` rows (none at the

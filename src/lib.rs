@@ -74,20 +74,22 @@ pub fn check_with(name: &str, source: &str, loader: &dyn Loader) -> Report {
 
 /// What one check saw, for a tool that shows the policy as written (the language server):
 /// the report, the document as parsed (before its parents are applied; present even with
-/// syntax errors when the parser recovered a policy), and the merged policy it was checked
-/// as. The document is parsed once for all three.
+/// syntax errors when the parser recovered a policy), the merged policy it was checked as,
+/// and what the checker resolved each name to (`None` when the policy could not be checked:
+/// a syntax error, a parent that cannot be loaded). The document is parsed once for all.
 #[derive(Debug)]
 pub struct Analysed {
     pub report: Report,
     pub document: Option<syntax::ast::PolicyFile>,
     pub merged: Option<syntax::ast::PolicyFile>,
+    pub resolved: Option<check::Resolved>,
 }
 
-/// [`check_with`], keeping the syntax trees (see [`Analysed`]).
+/// [`check_with`], keeping the syntax trees and the names resolved (see [`Analysed`]).
 pub fn analyse_with(name: &str, source: &str, loader: &dyn Loader) -> Analysed {
     let mut document = None;
-    let (report, merged) = check_keeping(name, source, loader, Some(&mut document));
-    Analysed { report, document, merged }
+    let (report, merged, resolved) = check_keeping(name, source, loader, Some(&mut document));
+    Analysed { report, document, merged, resolved }
 }
 
 fn check_keeping(
@@ -95,22 +97,24 @@ fn check_keeping(
     source: &str,
     loader: &dyn Loader,
     document: Option<&mut Option<syntax::ast::PolicyFile>>,
-) -> (Report, Option<syntax::ast::PolicyFile>) {
+) -> (Report, Option<syntax::ast::PolicyFile>, Option<check::Resolved>) {
     let mut sources = source::SourceMap::new();
     let mut list = Vec::new();
     let merged = load::load_keeping(name, source, loader, &mut sources, &mut list, document);
     let mut ruleset = None;
+    let mut resolved = None;
     if let Some(policy) = &merged {
         if !list.iter().any(Diagnostic::is_error) {
-            let (rs, found) = check::check(policy, &sources);
+            let (rs, found, names) = check::check_resolving(policy, &sources);
             list.extend(found);
             ruleset = rs;
+            resolved = Some(names);
         }
     }
     if list.iter().any(Diagnostic::is_error) {
         ruleset = None;
     }
-    (Report { ruleset, diagnostics: Diagnostics { sources, list } }, merged)
+    (Report { ruleset, diagnostics: Diagnostics { sources, list } }, merged, resolved)
 }
 
 /// Compile a policy; `extends` is resolved against the file system, relative to `name`.

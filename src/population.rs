@@ -585,8 +585,16 @@ pub struct RowReader<R: Read> {
 
 enum Inner<R: Read> {
     /// `spare`: the texts of rows already scored, handed back to be filled again.
-    Jsonl { reader: std::io::BufReader<R>, line: usize, buf: Vec<u8>, spare: Vec<String> },
-    Csv { reader: csv::Reader<Bounded<R>>, headers: Arc<[String]> },
+    Jsonl {
+        reader: std::io::BufReader<R>,
+        line: usize,
+        buf: Vec<u8>,
+        spare: Vec<String>,
+    },
+    Csv {
+        reader: csv::Reader<Bounded<R>>,
+        headers: Arc<[String]>,
+    },
 }
 
 /// A reader that refuses to go further than `until` bytes: the CSV reader has no limit of
@@ -626,14 +634,12 @@ impl<R: Read> RowReader<R> {
         chunk_bytes: usize,
     ) -> Result<RowReader<R>, ReadError> {
         let inner = match format {
-            RowFormat::Jsonl => {
-                Inner::Jsonl {
-                    reader: std::io::BufReader::with_capacity(1 << 16, input),
-                    line: 0,
-                    buf: Vec::new(),
-                    spare: Vec::new(),
-                }
-            }
+            RowFormat::Jsonl => Inner::Jsonl {
+                reader: std::io::BufReader::with_capacity(1 << 16, input),
+                line: 0,
+                buf: Vec::new(),
+                spare: Vec::new(),
+            },
             RowFormat::Csv => {
                 let bounded = Bounded { inner: input, read: 0, until: (max_row + CSV_BUFFER) as u64, tripped: false };
                 let mut reader = csv::ReaderBuilder::new()

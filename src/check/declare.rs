@@ -112,7 +112,10 @@ impl<'a> Checker<'a> {
                 }
             }
             other => match self.enum_index.get(other) {
-                Some(&e) => InputType::Enum(e),
+                Some(&e) => {
+                    self.resolved(field.ty.span, self.enums[usize::from(e)].span);
+                    InputType::Enum(e)
+                }
                 None => {
                     let mut candidates: Vec<String> =
                         ["int", "decimal", "bool", "date"].iter().map(|s| s.to_string()).collect();
@@ -221,7 +224,11 @@ impl<'a> Checker<'a> {
                 ValueKind::Date(d) => (Value::Date(*d), Ty::Date),
                 ValueKind::Variant { enum_name: Some(en), variant } => match self.enum_index.get(&en.name).copied() {
                     Some(e) => match self.variant_index(e, &variant.name) {
-                        Some(v) => (Value::Enum(v), Ty::Enum(e)),
+                        Some(v) => {
+                            self.resolved(en.span, self.enums[usize::from(e)].span);
+                            self.resolved_variant(variant.span, e, v);
+                            (Value::Enum(v), Ty::Enum(e))
+                        }
                         None => {
                             self.unknown_variant(e, variant);
                             (Value::Absent, Ty::Error)
@@ -454,6 +461,7 @@ impl<'a> Checker<'a> {
             self.unknown_item(m);
             return None;
         };
+        self.resolved_item(m.span, item);
         if let Some(&(first, was_capped)) = member_of.get(&item) {
             self.in_two_groups(&m.name, m.span, first, capped || was_capped);
             return None;

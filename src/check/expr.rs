@@ -73,7 +73,11 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Qualified { enum_name, variant } => match self.enum_index.get(&enum_name.name).copied() {
                 Some(en) => match self.variant_index(en, &variant.name) {
-                    Some(v) => (Ir::Const(Value::Enum(v)), Ty::Enum(en)),
+                    Some(v) => {
+                        self.resolved(enum_name.span, self.enums[usize::from(en)].span);
+                        self.resolved_variant(variant.span, en, v);
+                        (Ir::Const(Value::Enum(v)), Ty::Enum(en))
+                    }
                     None => {
                         self.unknown_variant(en, variant);
                         ERR
@@ -120,6 +124,14 @@ impl<'a> Checker<'a> {
             return ERR;
         }
         if let Some(symbol) = self.names.get(&id.name).copied() {
+            let declared = match symbol {
+                Symbol::Input(slot) => self.input_spans.get(usize::from(slot)).copied(),
+                Symbol::Param(p) => self.params.get(usize::from(p)).map(|p| p.span),
+                Symbol::Let(l) => self.lets.get(usize::from(l)).map(|l| l.decl.name.span),
+            };
+            if let Some(declared) = declared {
+                self.resolved(id.span, declared);
+            }
             return match symbol {
                 Symbol::Input(slot) => {
                     self.reads.inputs.insert(slot);
@@ -147,6 +159,7 @@ impl<'a> Checker<'a> {
         // A bare variant: resolved by the type the context expects, or by being unique.
         if let Some(Ty::Enum(e)) = expected {
             if let Some(v) = self.variant_index(*e, &id.name) {
+                self.resolved_variant(id.span, *e, v);
                 return (Ir::Const(Value::Enum(v)), Ty::Enum(*e));
             }
         }
@@ -161,6 +174,7 @@ impl<'a> Checker<'a> {
                         return ERR;
                     }
                 }
+                self.resolved_variant(id.span, *e, v);
                 (Ir::Const(Value::Enum(v)), Ty::Enum(*e))
             }
             [] if self.failed_inputs.contains(&id.name) => ERR,
@@ -923,6 +937,7 @@ impl<'a> Checker<'a> {
                 match self.item_index.get(&item.name).copied() {
                     Some(i) => {
                         self.reads.items.insert(i);
+                        self.resolved_item(item.span, i);
                         (Ir::Points(i), Ty::POINTS)
                     }
                     None => {

@@ -79,7 +79,13 @@ impl<'a> Checker<'a> {
                     }
                 }
                 match self.variant_index(e, &variant.name) {
-                    Some(i) => Value::Enum(i),
+                    Some(i) => {
+                        if let Some(en) = enum_name {
+                            self.resolved(en.span, self.enums[e as usize].span);
+                        }
+                        self.resolved_variant(variant.span, e, i);
+                        Value::Enum(i)
+                    }
                     None => {
                         self.unknown_variant(e, variant);
                         return None;

@@ -124,7 +124,10 @@ impl<'a> Checker<'a> {
                 let v = match (atom, kind) {
                     (PatternAtom::Bool(b, _), Ty::Bool) => Value::Bool(*b),
                     (PatternAtom::Variant(id), Ty::Enum(e)) => match self.variant_index(*e, &id.name) {
-                        Some(v) => Value::Enum(v),
+                        Some(v) => {
+                            self.resolved_variant(id.span, *e, v);
+                            Value::Enum(v)
+                        }
                         None => {
                             self.unknown_variant(*e, id);
                             return None;

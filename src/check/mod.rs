@@ -33,6 +33,18 @@ use crate::syntax::ast::{self, Decl};
 use crate::syntax::MAX_COUNT;
 use types::Ty;
 
+/// What the checker resolved, for a tool that shows the policy as written (the language
+/// server): each name where it is used with the name it stands for where declared, and the
+/// enum each input, parameter and `let` holds. Go-to-definition, hover and completion read
+/// these rather than resolving names a second time.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    /// (the name where used, the name where declared), in the order the checker met them.
+    pub uses: Vec<(Span, Span)>,
+    /// (the declared name of an input, parameter or `let`, the name of its enum).
+    pub enums: Vec<(Span, String)>,
+}
+
 /// What a name in the value namespace stands for.
 #[derive(Debug, Clone, Copy)]
 enum Symbol {
@@ -133,6 +145,9 @@ pub(crate) struct Checker<'a> {
     /// Variants added by a child's `extend enum` (name, where added) left uncovered by a
     /// `match` of the extended policy (where the match is): reported together at the end.
     uncovered_added: Vec<(String, Span, Span)>,
+    /// Each record's name and its fields' names where declared, in [`Self::records`]' order.
+    record_spans: Vec<(Span, Vec<Span>)>,
+    resolved: Resolved,
 }
 
 /// The work all did-you-mean suggestions of one policy may take (see [`did_you_mean_within`]):
@@ -158,6 +173,12 @@ struct Size {
 /// Check a merged policy; return the rule set (when there is no error) and every
 /// diagnostic found.
 pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>, Vec<Diagnostic>) {
+    let (ruleset, diagnostics, _) = check_resolving(policy, sources);
+    (ruleset, diagnostics)
+}
+
+/// [`check`], and what each name resolved to (see [`Resolved`]), errors or not.
+pub fn check_resolving(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>, Vec<Diagnostic>, Resolved) {
     let mut checker = Checker {
         sources,
         root_file: policy.header.id.span.file,
@@ -190,10 +211,13 @@ pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>,
         units: Vec::new(),
         unit_index: HashMap::new(),
         uncovered_added: Vec::new(),
+        record_spans: Vec::new(),
+        resolved: Resolved::default(),
     };
     let ruleset = checker.run(policy);
     let errors = checker.diags.iter().any(Diagnostic::is_error);
-    (ruleset.filter(|_| !errors), checker.diags)
+    let resolved = checker.value_enums();
+    (ruleset.filter(|_| !errors), checker.diags, resolved)
 }
 
 impl<'a> Checker<'a> {
@@ -204,6 +228,57 @@ impl<'a> Checker<'a> {
 
     fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// The name at `used` stands for the one declared at `declared`.
+    fn resolved(&mut self, used: Span, declared: Span) {
+        self.resolved.uses.push((used, declared));
+    }
+
+    fn resolved_input(&mut self, used: Span, slot: u16) {
+        if let Some(&declared) = self.input_spans.get(usize::from(slot)) {
+            self.resolved(used, declared);
+        }
+    }
+
+    fn resolved_variant(&mut self, used: Span, e: u16, v: u16) {
+        if let Some(&(_, declared)) = self.enums.get(usize::from(e)).and_then(|en| en.variants.get(usize::from(v))) {
+            self.resolved(used, declared);
+        }
+    }
+
+    fn resolved_item(&mut self, used: Span, item: u16) {
+        if let Some(declared) = self.items.get(usize::from(item)).map(|i| i.decl.name.span) {
+            self.resolved(used, declared);
+        }
+    }
+
+    /// The names resolved, with the enum each input, parameter and `let` was found to hold.
+    fn value_enums(&mut self) -> Resolved {
+        let mut resolved = std::mem::take(&mut self.resolved);
+        let enum_of = |ty: &Ty| match ty {
+            Ty::Enum(e) => Some(*e),
+            Ty::Optional(inner) => match &**inner {
+                Ty::Enum(e) => Some(*e),
+                _ => None,
+            },
+            _ => None,
+        };
+        let inputs = self.inputs.iter().zip(&self.input_spans).filter_map(|(input, span)| match input.ty {
+            InputType::Enum(e) => Some((*span, e)),
+            _ => None,
+        });
+        let params = self.params.iter().filter_map(|p| Some((p.span, enum_of(&p.ty)?)));
+        let lets = self.lets.iter().filter_map(|l| match &l.state {
+            LetState::Done { ty, .. } => Some((l.decl.name.span, enum_of(ty)?)),
+            _ => None,
+        });
+        for (span, e) in inputs.chain(params).chain(lets) {
+            if let Some(info) = self.enums.get(usize::from(e)) {
+                resolved.enums.push((span, info.name.clone()));
+            }
+        }
+        resolved
     }
 
     fn param_values(&self) -> Vec<Value> {

@@ -69,6 +69,7 @@ impl<'a> Checker<'a> {
                 );
             }
             self.record_index.insert(record.name.name.clone(), self.records.len() as u16);
+            self.record_spans.push((record.name.span, spans));
             self.records.push(RecordDef {
                 name: Arc::from(record.name.name.as_str()),
                 doc: record.docs.clone(),
@@ -79,7 +80,11 @@ impl<'a> Checker<'a> {
 
     /// The type of an input `list of RECORD [max N]`.
     pub(super) fn list_type(&mut self, list: &ast::ListOf) -> Option<InputType> {
-        let Some(&record) = self.record_index.get(&list.record.name) else {
+        let found = self.record_index.get(&list.record.name).copied();
+        if let Some(&(declared, _)) = found.and_then(|r| self.record_spans.get(usize::from(r))) {
+            self.resolved(list.record.span, declared);
+        }
+        let Some(record) = found else {
             let names: Vec<&str> = self.records.iter().map(|r| &*r.name).collect();
             let help = match self.suggest(&list.record.name, names.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
@@ -121,8 +126,8 @@ impl<'a> Checker<'a> {
 
     /// `p.field` inside an aggregate whose row variable is `p`.
     pub(super) fn field(&mut self, var: &ast::Ident, field: &ast::Ident) -> Option<(Ir, Ty)> {
-        let scope = self.row_scope.as_ref().filter(|s| s.var == var.name)?;
-        let record = &self.records[scope.record as usize];
+        let at = self.row_scope.as_ref().filter(|s| s.var == var.name)?.record;
+        let record = &self.records[at as usize];
         let Some(k) = record.field(&field.name) else {
             let names: Vec<&str> = record.fields.iter().map(|f| &*f.name).collect();
             let list = format!("`{}` has: {}", record.name, names.join(", "));
@@ -134,6 +139,14 @@ impl<'a> Checker<'a> {
             self.error(Diagnostic::error(codes::UNKNOWN_FIELD, message, field.span, "no such field").with_help(help));
             return Some(ERR);
         };
+        if let Some((record, fields)) = self.record_spans.get(usize::from(at)) {
+            let (record, field_span) = (*record, fields.get(k).copied());
+            self.resolved(var.span, record);
+            if let Some(declared) = field_span {
+                self.resolved(field.span, declared);
+            }
+        }
+        let record = &self.records[at as usize];
         let def = &record.fields[k];
         let base = input_ty(def.ty);
         let ty = if def.optional { Ty::Optional(Box::new(base)) } else { base };
@@ -259,6 +272,11 @@ impl<'a> Checker<'a> {
         self.reads.inputs.insert(slot);
         if let Some(u) = self.used_inputs.get_mut(slot as usize) {
             *u = true;
+        }
+        self.resolved_input(list.span, slot);
+        // The row stands for a row of the list's record: it leads to the record.
+        if let Some(&(declared, _)) = self.record_spans.get(usize::from(record)) {
+            self.resolved(var.span, declared);
         }
         if self.names.contains_key(&var.name) {
             let message = format!("the row variable `{}` hides a name of the policy", var.name);

@@ -43,6 +43,7 @@ impl<'a> Checker<'a> {
                     );
                     continue;
                 };
+                self.resolved_input(fact.name.span, slot as u16);
                 if let Some((_, _)) = facts.iter().find(|(s, _)| *s as usize == slot) {
                     self.error(
                         Diagnostic::error(
@@ -103,6 +104,9 @@ impl<'a> Checker<'a> {
             return self.scoped_expectation(scope, e, ruleset, line);
         }
         let target = if e.is_item {
+            if let Some(&declared) = self.item_index.get(&e.target.name) {
+                self.resolved_item(e.target.span, declared);
+            }
             match ruleset.item_index(&e.target.name) {
                 Some(i) => rules::Target::Item(i as u16),
                 None => {

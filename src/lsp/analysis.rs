@@ -127,7 +127,7 @@ pub fn analyse(uri: &Url, text: &str, open: &HashMap<PathBuf, String>) -> Analys
     let name = document_name(uri);
     let loader = EditorLoader { open };
     // One parse of the document serves the diagnostics, the index and the outline.
-    let crate::Analysed { report, document: own, merged } = crate::analyse_with(&name, text, &loader);
+    let crate::Analysed { report, document: own, merged, resolved } = crate::analyse_with(&name, text, &loader);
     let files = Files::new(&report.diagnostics.sources, uri);
 
     let mut diagnostics: HashMap<Url, Vec<lsp_types::Diagnostic>> = HashMap::new();
@@ -140,11 +140,13 @@ pub fn analyse(uri: &Url, text: &str, open: &HashMap<PathBuf, String>) -> Analys
         diagnostics.entry(uri.clone()).or_default().push(summary);
     }
 
-    // The merged AST (with what the document extends) for the index; the document alone
-    // when its parents could not be applied. Its file ids are the report's.
+    // The merged AST (with what the document extends) and the checker's names for the
+    // index. A policy that could not be checked (a syntax error, a parent that cannot be
+    // applied) has none: the server answers from the last one that was. Its file ids are
+    // the report's.
     let sources = &report.diagnostics.sources;
-    let indexed = merged.as_ref().or(own.as_ref()).map(|policy| Indexed {
-        index: SymbolIndex::from_ast(policy, sources, report.ruleset.as_ref()),
+    let indexed = merged.as_ref().zip(resolved.as_ref()).map(|(policy, resolved)| Indexed {
+        index: SymbolIndex::from_ast(policy, sources, report.ruleset.as_ref(), Some(resolved)),
         files: Files::new(sources, uri),
     });
     let reads = (1..)
@@ -246,6 +248,39 @@ mod tests {
             assert_eq!(location.uri, parent, "{needle}");
             let line = bundled("2024.policy").lines().position(|l| l.starts_with(declared)).expect("declared");
             assert_eq!(location.range.start.line as usize, line, "{needle}");
+        }
+    }
+
+    /// Every kind of name a policy uses leads to its declaration, as the checker resolved it.
+    #[test]
+    fn each_kind_of_use_leads_to_its_declaration() {
+        let text = include_str!("../../examples/other_city.policy");
+        let uri = Url::from_file_path("/virtual/other_city.policy").expect("a file URI");
+        let indexed = analyse(&uri, text, &HashMap::new()).indexed.expect("the example checks");
+        // (the text around a use, the use within it, the start of the line declaring it)
+        let cases = [
+            ("match education {", "education", "    education: Education"),
+            ("bachelor => 20", "bachelor", "    bachelor \"本科\""),
+            ("education: Education = none", "Education", "enum Education {"),
+            ("education: Education = none", "none", "    none     \"无学历\""),
+            ("list of Period max 30", "Period", "record Period {"),
+            ("p.months for p in periods)", "months", "    months: months"),
+            ("p.months for p in periods)", "p", "record Period {"),
+            ("p.months for p in periods)", "periods", "    periods:"),
+            ("2 * average_wage", "average_wage", "param average_wage"),
+            ("of high_months", "high_months", "let high_months"),
+            ("{ high_base, invention }", "invention", "    item invention"),
+            ("education: bachelor,", "bachelor", "    bachelor \"本科\""),
+            ("education: bachelor,", "education", "    education: Education"),
+            ("item invention = 6.67", "invention", "    item invention"),
+        ];
+        for (around, name, declared) in cases {
+            let at = text.find(around).expect("in the example") + around.find(name).expect("in the text");
+            let (span, def) = indexed.index.at(FileId(0), at as u32).unwrap_or_else(|| panic!("{name} in {around}"));
+            assert_eq!(&text[span.start as usize..span.end as usize], name, "{around}");
+            let line = text[..def.span.start as usize].rsplit('\n').next().unwrap_or("");
+            let line_start = def.span.start as usize - line.len();
+            assert!(text[line_start..].starts_with(declared), "{name} in {around} leads to `{}`", &text[line_start..]);
         }
     }
 

@@ -305,7 +305,6 @@ fn row_fields(line: &str, var: &str, index: &SymbolIndex) -> Option<Vec<RecordFi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceMap;
 
     const POLICY: &str = r#"policy p "P" { year 2025 effective 2025-01-01 standard 10 }
 enum Education { none "无" bachelor "本科" }
@@ -319,11 +318,15 @@ section basic "基础" {
 }
 "#;
 
+    /// The index the server builds of `text`: its declarations and the checker's names.
+    fn index_of(name: &str, text: &str) -> SymbolIndex {
+        let analysed = crate::analyse_with(name, text, &crate::MemoryLoader { files: Default::default() });
+        let policy = analysed.merged.expect("parses");
+        SymbolIndex::from_ast(&policy, &analysed.report.diagnostics.sources, None, analysed.resolved.as_ref())
+    }
+
     fn labels(before: &str) -> Vec<String> {
-        let mut sources = SourceMap::new();
-        let file = sources.add("p.policy", POLICY);
-        let (policy, _) = crate::syntax::parse(file, POLICY);
-        let index = SymbolIndex::from_ast(&policy.expect("parses"), &sources, None);
+        let index = index_of("p.policy", POLICY);
         let mut list = complete(before, &index);
         list.sort_by(|a, b| a.sort_text.cmp(&b.sort_text));
         list.into_iter().map(|c| c.label).collect()
@@ -368,10 +371,7 @@ section basic "基础" {
     #[test]
     fn declared_units_are_offered_after_a_number_and_as_types() {
         let text = "policy p \"p\" {\n}\nunit hours / hour \"小时\"\ninput { h: hours 0.. \"时长\" }\n";
-        let mut sources = SourceMap::new();
-        let file = sources.add("u.policy", text);
-        let (policy, _) = crate::syntax::parse(file, text);
-        let index = SymbolIndex::from_ast(&policy.expect("parses"), &sources, None);
+        let index = index_of("u.policy", text);
         let labels = |before: &str| complete(before, &index).into_iter().map(|c| c.label).collect::<Vec<_>>();
         let after_number = labels("let x = h >= 50 ");
         for unit in ["hours", "hour", "months", "yuan"] {
@@ -392,10 +392,7 @@ section basic "基础" {
 
     #[test]
     fn a_list_input_and_a_record_hover_with_their_fields() {
-        let mut sources = SourceMap::new();
-        let file = sources.add("p.policy", POLICY);
-        let (policy, _) = crate::syntax::parse(file, POLICY);
-        let index = SymbolIndex::from_ast(&policy.expect("parses"), &sources, None);
+        let index = index_of("p.policy", POLICY);
         let hover = |kind, name: &str| {
             index.of_kind(kind).find(|d| d.name == name).map(|d| d.hover.clone()).unwrap_or_default()
         };
@@ -410,10 +407,7 @@ section basic "基础" {
 
     #[test]
     fn a_field_completion_names_its_type_and_label() {
-        let mut sources = SourceMap::new();
-        let file = sources.add("p.policy", POLICY);
-        let (policy, _) = crate::syntax::parse(file, POLICY);
-        let index = SymbolIndex::from_ast(&policy.expect("parses"), &sources, None);
+        let index = index_of("p.policy", POLICY);
         let got = complete("let x = sum(p.", &index);
         let details: Vec<(String, Option<String>)> = got.into_iter().map(|c| (c.label, c.detail)).collect();
         assert!(details.contains(&("months".to_string(), Some("months 0.. · 月数".to_string()))), "{details:?}");

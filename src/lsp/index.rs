@@ -1,10 +1,11 @@
 //! The symbol index: every name the policy declares, where, and what it means, built
 //! from the merged AST (so a child policy sees its parent's definitions), and every
-//! place a name is used. Hover, go to definition and completion read it.
+//! place a name is used, as the checker resolved it ([`crate::check::Resolved`]): the
+//! server does not resolve names itself. Hover, go to definition and completion read it.
 
 use std::collections::HashMap;
 
-use crate::check::PointsRange;
+use crate::check::{PointsRange, Resolved};
 use crate::rules::RuleSet;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::*;
@@ -80,8 +81,15 @@ pub struct SymbolIndex {
 }
 
 impl SymbolIndex {
-    /// Index a policy; `ruleset` (when it compiled) gives the items' points ranges.
-    pub fn from_ast(policy: &PolicyFile, sources: &SourceMap, ruleset: Option<&RuleSet>) -> SymbolIndex {
+    /// Index a policy: its declarations from the AST, its uses of names as the checker
+    /// resolved them (`resolved`; without it only the declarations themselves are found);
+    /// `ruleset` (when it compiled) gives the items' points ranges.
+    pub fn from_ast(
+        policy: &PolicyFile,
+        sources: &SourceMap,
+        ruleset: Option<&RuleSet>,
+        resolved: Option<&Resolved>,
+    ) -> SymbolIndex {
         let ranges: HashMap<String, PointsRange> = match ruleset {
             Some(rs) => rs.items.iter().map(|i| i.id.to_string()).zip(crate::check::item_points(rs)).collect(),
             None => HashMap::new(),
@@ -109,11 +117,29 @@ impl SymbolIndex {
         for decl in &decls {
             builder.declare(decl);
         }
-        builder.let_enums(&decls);
-        for decl in &decls {
-            builder.uses(decl);
+        if let Some(resolved) = resolved {
+            builder.index.resolve(resolved);
         }
         builder.index
+    }
+
+    /// Every use the checker resolved, to the definition declared where it points; and
+    /// the enum of each value, which the checker worked out (a `let`'s too).
+    fn resolve(&mut self, resolved: &Resolved) {
+        let mut declared_at: HashMap<Span, usize> = HashMap::with_capacity(self.defs.len());
+        for (def, d) in self.defs.iter().enumerate() {
+            declared_at.entry(d.span).or_insert(def);
+        }
+        for (used, declared) in &resolved.uses {
+            if let Some(&def) = declared_at.get(declared) {
+                self.refs.push(Reference { span: *used, def });
+            }
+        }
+        for (declared, enum_name) in &resolved.enums {
+            if let Some(&def) = declared_at.get(declared) {
+                self.defs[def].enum_name = Some(enum_name.clone());
+            }
+        }
     }
 
     /// The name at `offset` of `file` and its definition.
@@ -173,16 +199,6 @@ struct Builder<'a> {
     ranges: HashMap<String, PointsRange>,
     compiled: HashMap<String, String>,
     index: SymbolIndex,
-    /// Inputs, params and lets: one namespace.
-    values: HashMap<String, usize>,
-    enums: HashMap<String, usize>,
-    variants: HashMap<(String, String), usize>,
-    items: HashMap<String, usize>,
-    records: HashMap<String, usize>,
-    /// Each record's fields: (record, field) → definition.
-    fields: HashMap<(String, String), usize>,
-    /// The rows in scope: `p` of `sum(p.months for p in periods)` and its record.
-    rows: Vec<(String, String)>,
 }
 
 impl<'a> Builder<'a> {
@@ -226,17 +242,12 @@ impl<'a> Builder<'a> {
                 let code = format!("param {} = {}", p.name.name, self.slice(p.value.span));
                 let hover = heading(p.label.as_ref(), "param", &p.name.name) + &block(&code) + &docs(&p.docs);
                 let hover = hover + &self.origin(p.name.span);
-                let def = self.define(DefKind::Param, &p.name, p.label.as_ref(), hover);
-                if let ValueKind::Variant { enum_name: Some(en), .. } = &p.value.kind {
-                    self.index.defs[def].enum_name = Some(en.name.clone());
-                }
-                self.values.entry(p.name.name.clone()).or_insert(def);
+                self.define(DefKind::Param, &p.name, p.label.as_ref(), hover);
             }
             Decl::Let(l) => {
                 let code = format!("let {} = {}", l.name.name, self.slice(l.value.span));
                 let hover = block(&code).trim_start().to_string() + &docs(&l.docs) + &self.origin(l.name.span);
-                let def = self.define(DefKind::Let, &l.name, None, hover);
-                self.values.entry(l.name.name.clone()).or_insert(def);
+                self.define(DefKind::Let, &l.name, None, hover);
             }
             Decl::Section(s) => self.declare_section(s),
             Decl::Eligibility(rules) | Decl::Vetoes(rules) => {
@@ -271,8 +282,7 @@ impl<'a> Builder<'a> {
             .collect();
         let hover =
             format!("enum `{}`\n\n{}", e.name.name, list.join("\n")) + &docs(&e.docs) + &self.origin(e.name.span);
-        let def = self.define(DefKind::Enum, &e.name, None, hover);
-        self.enums.entry(e.name.name.clone()).or_insert(def);
+        self.define(DefKind::Enum, &e.name, None, hover);
         for v in &e.variants {
             let title = format!("`{}.{}`", e.name.name, v.name.name);
             let hover = match &v.label {
@@ -282,7 +292,6 @@ impl<'a> Builder<'a> {
                 + &self.origin(v.name.span);
             let def = self.define(DefKind::Variant, &v.name, v.label.as_ref(), hover);
             self.index.defs[def].enum_name = Some(e.name.name.clone());
-            self.variants.entry((e.name.name.clone(), v.name.name.clone())).or_insert(def);
         }
     }
 
@@ -290,8 +299,7 @@ impl<'a> Builder<'a> {
         let fields: Vec<String> = r.fields.iter().map(|f| self.field_code(f)).collect();
         let code = format!("record {} {{\n    {}\n}}", r.name.name, fields.join("\n    "));
         let hover = block(&code).trim_start().to_string() + &docs(&r.docs) + &self.origin(r.name.span);
-        let def = self.define(DefKind::Record, &r.name, None, hover);
-        self.records.entry(r.name.name.clone()).or_insert(def);
+        self.define(DefKind::Record, &r.name, None, hover);
         let mut described = Vec::with_capacity(r.fields.len());
         for f in &r.fields {
             let field = RecordField {
@@ -304,8 +312,7 @@ impl<'a> Builder<'a> {
                 + &block(&self.field_code(f))
                 + &docs(&f.docs)
                 + &self.origin(f.name.span);
-            let def = self.define(DefKind::Field, &f.name, f.label.as_ref(), hover);
-            self.fields.entry((r.name.name.clone(), f.name.name.clone())).or_insert(def);
+            self.define(DefKind::Field, &f.name, f.label.as_ref(), hover);
             described.push(field);
         }
         self.index.records.entry(r.name.name.clone()).or_insert(described);
@@ -356,9 +363,8 @@ impl<'a> Builder<'a> {
                 hover.push_str(&format!("\n\nrows of `{}`:\n\n{}", list.record.name, lines.join("\n")));
             }
             let hover = hover + &docs(&f.docs) + &self.origin(f.name.span);
-            let def = self.define(DefKind::Input, &f.name, f.label.as_ref(), hover);
+            self.define(DefKind::Input, &f.name, f.label.as_ref(), hover);
             self.index.lists.insert(f.name.name.clone(), list.record.name.clone());
-            self.values.entry(f.name.name.clone()).or_insert(def);
             return;
         }
         let mut code = format!("{}: {}", f.name.name, f.ty.name);
@@ -386,11 +392,7 @@ impl<'a> Builder<'a> {
             hover.push_str("\n\nrequired: every applicant must give it");
         }
         let hover = hover + &docs(&f.docs) + &self.origin(f.name.span);
-        let def = self.define(DefKind::Input, &f.name, f.label.as_ref(), hover);
-        if self.enums.contains_key(&f.ty.name) {
-            self.index.defs[def].enum_name = Some(f.ty.name.clone());
-        }
-        self.values.entry(f.name.name.clone()).or_insert(def);
+        self.define(DefKind::Input, &f.name, f.label.as_ref(), hover);
     }
 
     fn declare_section(&mut self, s: &SectionDecl) {
@@ -410,8 +412,7 @@ impl<'a> Builder<'a> {
         for item in &s.items {
             let group = s.groups.iter().find(|g| g.members.iter().any(|m| m.name == item.name.name));
             let hover = self.item_hover(item, s, group);
-            let def = self.define(DefKind::Item, &item.name, Some(&item.label), hover);
-            self.items.entry(item.name.name.clone()).or_insert(def);
+            self.define(DefKind::Item, &item.name, Some(&item.label), hover);
         }
         for g in &s.groups {
             let members: Vec<String> = g.members.iter().map(|m| format!("`{}`", m.name)).collect();
@@ -447,192 +448,6 @@ impl<'a> Builder<'a> {
             hover.push_str(&format!("\n\ncomputes:{}", block(rule)));
         }
         hover + &docs(&item.docs) + &self.origin(item.name.span)
-    }
-
-    /// Which enum each `let` holds, once every name is declared.
-    fn let_enums(&mut self, decls: &[Decl]) {
-        for _ in 0..4 {
-            for decl in decls {
-                let Decl::Let(l) = decl else { continue };
-                let Some(&def) = self.values.get(&l.name.name) else { continue };
-                if self.index.defs[def].enum_name.is_none() {
-                    self.index.defs[def].enum_name = self.enum_of(&l.value);
-                }
-            }
-        }
-    }
-
-    /// The enum an expression's value belongs to, when it is plain to see.
-    fn enum_of(&self, e: &Expr) -> Option<String> {
-        match &e.kind {
-            ExprKind::Name(id) => self.values.get(&id.name).and_then(|d| self.index.defs[*d].enum_name.clone()),
-            ExprKind::Qualified { enum_name, .. } => Some(enum_name.name.clone()),
-            ExprKind::When { arms, otherwise } => {
-                arms.first().map(|a| &a.result).or(Some(otherwise)).and_then(|r| self.enum_of(r))
-            }
-            ExprKind::Match { arms, .. } => arms.first().and_then(|a| self.enum_of(&a.result)),
-            _ => None,
-        }
-    }
-
-    /// The record of the row `name` in scope, innermost first.
-    fn row(&self, name: &str) -> Option<&str> {
-        self.rows.iter().rev().find(|(var, _)| var == name).map(|(_, record)| record.as_str())
-    }
-
-    fn refer(&mut self, span: Span, def: Option<usize>) {
-        if let Some(def) = def {
-            self.index.refs.push(Reference { span, def });
-        }
-    }
-
-    /// A bare variant: of the enum the context expects, or of the only enum that has it.
-    fn variant(&mut self, id: &Ident, expected: Option<&str>) {
-        if let Some(en) = expected {
-            if let Some(&def) = self.variants.get(&(en.to_string(), id.name.clone())) {
-                return self.refer(id.span, Some(def));
-            }
-        }
-        let mut owners = self.variants.iter().filter(|((_, v), _)| *v == id.name).map(|(_, d)| *d);
-        if let (Some(def), None) = (owners.next(), owners.next()) {
-            self.refer(id.span, Some(def));
-        }
-    }
-
-    fn value(&mut self, v: &Value, expected: Option<&str>) {
-        if let ValueKind::Variant { enum_name, variant } = &v.kind {
-            match enum_name {
-                Some(en) => {
-                    self.refer(en.span, self.enums.get(&en.name).copied());
-                    self.refer(variant.span, self.variants.get(&(en.name.clone(), variant.name.clone())).copied());
-                }
-                None => self.variant(variant, expected),
-            }
-        }
-    }
-
-    fn uses(&mut self, decl: &Decl) {
-        match decl {
-            Decl::Input(fields) => {
-                for f in fields {
-                    self.refer(f.ty.span, self.enums.get(&f.ty.name).copied());
-                    if let Some(list) = &f.list {
-                        self.refer(list.record.span, self.records.get(&list.record.name).copied());
-                    }
-                    if let Some(d) = &f.default {
-                        self.value(d, Some(&f.ty.name));
-                    }
-                }
-            }
-            Decl::Param(p) => self.value(&p.value, None),
-            Decl::Let(l) => self.expr(&l.value, None),
-            Decl::Section(s) => {
-                if let Some(cap) = &s.cap {
-                    self.expr(cap, None);
-                }
-                for item in &s.items {
-                    for r in &item.requires {
-                        self.expr(&r.condition, None);
-                    }
-                    self.expr(&item.body, None);
-                    if let Some(cap) = &item.cap {
-                        self.expr(cap, None);
-                    }
-                }
-                for g in &s.groups {
-                    for m in &g.members {
-                        self.refer(m.span, self.items.get(&m.name).copied());
-                    }
-                }
-            }
-            Decl::Eligibility(rules) | Decl::Vetoes(rules) => rules.iter().for_each(|r| self.expr(&r.condition, None)),
-            Decl::Test(t) => {
-                for fact in &t.given {
-                    let def = self.values.get(&fact.name.name).copied();
-                    self.refer(fact.name.span, def);
-                    let en = def.and_then(|d| self.index.defs[d].enum_name.clone());
-                    self.value(&fact.value, en.as_deref());
-                }
-                for e in t.expect.iter().filter(|e| e.is_item) {
-                    self.refer(e.target.span, self.items.get(&e.target.name).copied());
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn expr(&mut self, e: &Expr, expected: Option<&str>) {
-        match &e.kind {
-            ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Date(_) => {}
-            ExprKind::Name(id) => match self.values.get(&id.name).copied() {
-                Some(def) => self.refer(id.span, Some(def)),
-                None => self.variant(id, expected),
-            },
-            ExprKind::Qualified { enum_name, variant } if self.row(&enum_name.name).is_some() => {
-                let record = self.row(&enum_name.name).unwrap_or_default().to_string();
-                self.refer(enum_name.span, self.records.get(&record).copied());
-                self.refer(variant.span, self.fields.get(&(record, variant.name.clone())).copied());
-            }
-            ExprKind::Qualified { enum_name, variant } => {
-                self.refer(enum_name.span, self.enums.get(&enum_name.name).copied());
-                self.refer(variant.span, self.variants.get(&(enum_name.name.clone(), variant.name.clone())).copied());
-            }
-            ExprKind::Unary(_, a) => self.expr(a, None),
-            ExprKind::Binary(op, a, b) => {
-                let (ea, eb) = match op {
-                    BinOp::Eq | BinOp::Ne | BinOp::Coalesce => (self.enum_of(a), self.enum_of(b)),
-                    _ => (None, None),
-                };
-                let keep = matches!(op, BinOp::Coalesce).then_some(expected).flatten();
-                self.expr(a, eb.as_deref().or(keep));
-                self.expr(b, ea.as_deref().or(keep));
-            }
-            ExprKind::Per { rate, operand, .. } => {
-                self.expr(rate, None);
-                self.expr(operand, None);
-            }
-            ExprKind::In { value, set, .. } => {
-                let en = self.enum_of(value);
-                self.expr(value, None);
-                set.iter().for_each(|s| self.expr(s, en.as_deref()));
-            }
-            ExprKind::Call { func, args } => match (func.name.as_str(), args.as_slice()) {
-                ("points", [Expr { kind: ExprKind::Name(item), .. }]) => {
-                    self.refer(item.span, self.items.get(&item.name).copied())
-                }
-                _ => args.iter().for_each(|a| self.expr(a, None)),
-            },
-            ExprKind::When { arms, otherwise } => {
-                for arm in arms {
-                    self.expr(&arm.condition, None);
-                    self.expr(&arm.result, expected);
-                }
-                self.expr(otherwise, expected);
-            }
-            ExprKind::Each(each) => {
-                self.refer(each.list.span, self.values.get(&each.list.name).copied());
-                // The row `p` is of the list's record: hovering it shows the record's fields.
-                let record = self.index.lists.get(&each.list.name).cloned().unwrap_or_default();
-                self.refer(each.var.span, self.records.get(&record).copied());
-                self.rows.push((each.var.name.clone(), record));
-                each.body.iter().chain(&each.filter).for_each(|e| self.expr(e, None));
-                self.rows.pop();
-            }
-            ExprKind::Match { scrutinee, arms } => {
-                let enums: Vec<Option<String>> = scrutinee.iter().map(|s| self.enum_of(s)).collect();
-                scrutinee.iter().for_each(|s| self.expr(s, None));
-                for arm in arms {
-                    for (position, alternatives) in arm.pattern.iter().enumerate() {
-                        for atom in alternatives {
-                            if let PatternAtom::Variant(id) = atom {
-                                self.variant(id, enums.get(position).cloned().flatten().as_deref());
-                            }
-                        }
-                    }
-                    self.expr(&arm.result, expected);
-                }
-            }
-        }
     }
 }
 

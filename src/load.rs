@@ -58,7 +58,21 @@ impl Loader for ConfinedLoader {
         }
         let cannot = |e: std::io::Error| format!("cannot read `{name}`: {}", read::reason(&e));
         let folder = Path::new(from).parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        // Canonical paths on both sides: a symbolic link or a `..` cannot lead out.
+        let outside = |link: bool| {
+            format!(
+                "`{name}` {} outside `{}`, the folder of the policy that extends it \
+                 (`jifen --root DIR` allows a wider folder)",
+                if link { "is a symbolic link to a file" } else { "is" },
+                folder.display()
+            )
+        };
+        // First by the names alone: an absolute path or a `..` that leads out is refused
+        // before the file system is asked, so whether such a file exists is never told.
+        let written_roots = [Some(folder), self.root.as_deref()];
+        if !written_roots.iter().flatten().any(|root| lexical(&path).starts_with(lexical(root))) {
+            return Err(outside(false));
+        }
+        // Then by canonical paths on both sides: a symbolic link cannot lead out either.
         let real = std::fs::canonicalize(&path).map_err(cannot)?;
         let mut roots = vec![std::fs::canonicalize(folder).map_err(cannot)?];
         if let Some(root) = &self.root {
@@ -66,12 +80,7 @@ impl Loader for ConfinedLoader {
         }
         if !roots.iter().any(|root| real.starts_with(root)) {
             let link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
-            return Err(format!(
-                "`{name}` {} outside `{}`, the folder of the policy that extends it \
-                 (`jifen --root DIR` allows a wider folder)",
-                if link { "is a symbolic link to a file" } else { "is" },
-                folder.display()
-            ));
+            return Err(outside(link));
         }
         if !is_policy(&real) {
             return Err(format!("`{name}` leads to `{}`, which is not a `.policy` file", real.display()));
@@ -91,6 +100,27 @@ impl Loader for ConfinedLoader {
         })?;
         Ok((name, text))
     }
+}
+
+/// `path` made absolute from the current folder, with `.` and `..` taken away by their
+/// names alone (links are not followed: the canonical check that follows does that).
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = match std::env::current_dir() {
+        Ok(here) if path.is_relative() => here.join(path),
+        _ => path.to_path_buf(),
+    };
+    let mut out = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn is_policy(path: &Path) -> bool {

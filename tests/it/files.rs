@@ -62,6 +62,24 @@ fn extends_does_not_climb_out_of_the_policy_folder_unless_root_allows_it() {
 }
 
 #[test]
+fn extends_out_of_the_folder_does_not_tell_whether_the_file_exists() {
+    // Before: `extends "/etc/passwd"` answered "cannot read `/etc/passwd.policy`: no such
+    // file", and `extends "../x"` the same: whether a file outside the tree exists was told.
+    let dir = temp_dir();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("there.policy"), SECRET_POLICY).unwrap();
+    let from = dir.join("sub/x.policy");
+    let absent = dir.join("absent");
+    for target in ["../there", "../absent", "/etc/passwd", &absent.to_string_lossy()] {
+        let e = FsLoader.load(path(&from), target).unwrap_err();
+        assert!(e.contains("` is outside `") && !e.contains("no such file"), "{target}: {e}");
+    }
+    // Inside the folder, a missing file is still said to be missing.
+    let e = FsLoader.load(path(&from), "missing").unwrap_err();
+    assert!(e.contains("no such file"), "{e}");
+}
+
+#[test]
 fn extends_through_a_symbolic_link_to_proc_self_environ_prints_no_environment() {
     // Before: env.policy -> /proc/self/environ printed environment variables (CI secrets).
     let dir = temp_dir();

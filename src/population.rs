@@ -146,8 +146,8 @@ pub struct RowParser<'r> {
 /// Rows read column by column ([`RowParser::read_block`]), waiting to be handed out.
 #[derive(Default)]
 struct Block {
-    /// The columns' address (only to tell one set of columns from another), and the rows.
-    from: usize,
+    /// The chunk the rows were read from ([`FactColumns::chunk`]; none yet), and the rows.
+    chunk: Option<u64>,
     rows: Range<usize>,
     /// Each row's values, one per input.
     values: Vec<Value>,
@@ -178,6 +178,11 @@ pub trait FactColumns {
     /// `f(row, fact)` for each of `rows` in a column, in order, with the facts [`Self::fact`]
     /// gives, except that a value that cannot be a fact is given as a [`RawValue::Other`].
     fn each<'a>(&'a self, column: usize, rows: Range<usize>, f: impl FnMut(usize, RawValue<'a>));
+
+    /// Which chunk of the input these columns hold (for a file, the number of rows before
+    /// its first): two different chunks a parser is given must differ, so that the block
+    /// read from one is never taken for rows of the other.
+    fn chunk(&self) -> u64;
 }
 
 impl<'r> RowParser<'r> {
@@ -283,7 +288,7 @@ impl<'r> RowParser<'r> {
     /// input has, a required input left out, a list) is left to be read fact by fact.
     pub fn read_block<C: FactColumns>(&mut self, columns: &C, rows: Range<usize>) {
         let block = &mut self.block;
-        block.from = columns as *const C as usize;
+        block.chunk = Some(columns.chunk());
         block.rows = rows.start..rows.start;
         let Some(fast) = &self.fast else { return };
         let n = fast.defaults().len();
@@ -371,7 +376,7 @@ impl<'r> RowParser<'r> {
     /// its id (the applicant is then filled).
     fn block_row<'c, C: FactColumns>(&mut self, columns: &'c C, row: usize) -> Option<Option<Cow<'c, str>>> {
         let block = &self.block;
-        if block.from != columns as *const C as usize || !block.rows.contains(&row) {
+        if block.chunk != Some(columns.chunk()) || !block.rows.contains(&row) {
             return None;
         }
         let r = row - block.rows.start;

@@ -858,6 +858,11 @@ mod file {
             &self.layout.keys
         }
 
+        /// The rows of the file before this chunk: no two chunks of a file share it.
+        fn chunk(&self) -> u64 {
+            self.before as u64
+        }
+
         /// The fact of a row's value in a column (`Null` for a null), or why it cannot be one.
         fn fact(&self, column: usize, row: usize) -> Result<RawValue<'_>, ApplicantError> {
             let refused = |message: String| ApplicantError::UnreadableValue {

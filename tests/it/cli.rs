@@ -8,7 +8,7 @@
 //! 0.8× = 9845.6 / 9947.2, 1× = 12307 / 12434, 2× = 24614 / 24868, 3× = 36921 / 37302;
 //! 临港 counted from 3 years (2024) and from 1 year (2025).
 
-use crate::common::{BIN, ROOT};
+use crate::common::{BIN, ITEM_IDS, ROOT};
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -17,27 +17,6 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-
-/// The item ids of the 2025 policy, in its order (applicant.md, "Item ids").
-const ITEM_IDS: [&str; 17] = [
-    "age",
-    "education",
-    "title_skill",
-    "si_years",
-    "startup_talent",
-    "innovation_intermediary",
-    "shortage_major",
-    "invest_tax_or_jobs",
-    "si_base",
-    "public_service",
-    "remote_area",
-    "fresh_graduate",
-    "award",
-    "spouse_hukou",
-    "false_material",
-    "detention",
-    "minor_crime",
-];
 
 // ------------------------------------------------------------------ helpers
 

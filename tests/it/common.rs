@@ -38,3 +38,24 @@ pub fn python(module: &str, script: &str, dir: &Path) -> Option<String> {
     assert!(out.status.success(), "python failed: {}", text(&out.stderr));
     Some(text(&out.stdout))
 }
+
+/// The item ids of the 2025 policy, in its order (applicant.md, "Item ids").
+pub const ITEM_IDS: [&str; 17] = [
+    "age",
+    "education",
+    "title_skill",
+    "si_years",
+    "startup_talent",
+    "innovation_intermediary",
+    "shortage_major",
+    "invest_tax_or_jobs",
+    "si_base",
+    "public_service",
+    "remote_area",
+    "fresh_graduate",
+    "award",
+    "spouse_hukou",
+    "false_material",
+    "detention",
+    "minor_crime",
+];

@@ -203,6 +203,11 @@ impl FactColumns for Columns {
         &self.keys
     }
 
+    /// One set of columns per test.
+    fn chunk(&self) -> u64 {
+        0
+    }
+
     fn fact(&self, column: usize, row: usize) -> Result<RawValue<'_>, ApplicantError> {
         self.cells[column][row]
             .clone()

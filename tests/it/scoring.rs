@@ -2,6 +2,7 @@
 //! JSON/TOML applicant API. Every expected value is hand-worked from the indicator table
 //! (`rules/indicators.md` §2, §5.1) and the decisions of the applicant contract.
 
+use crate::common::ITEM_IDS;
 use jifen::{ApplicantError, Outcome, RuleSet, Status};
 
 const Y2024: &str = "policies/2024.policy";
@@ -135,28 +136,7 @@ fn items_are_listed_in_contract_order() {
     let rs = compile(Y2025);
     let o = score(&rs, r#"{"age": 30, "si_months": 6}"#);
     let ids: Vec<&str> = o.items.iter().map(|i| i.id).collect();
-    assert_eq!(
-        ids,
-        [
-            "age",
-            "education",
-            "title_skill",
-            "si_years",
-            "startup_talent",
-            "innovation_intermediary",
-            "shortage_major",
-            "invest_tax_or_jobs",
-            "si_base",
-            "public_service",
-            "remote_area",
-            "fresh_graduate",
-            "award",
-            "spouse_hukou",
-            "false_material",
-            "detention",
-            "minor_crime",
-        ]
-    );
+    assert_eq!(ids, ITEM_IDS);
 }
 
 #[test]

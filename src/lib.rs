@@ -20,6 +20,8 @@
 
 pub mod applicant;
 pub mod check;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod date;
 pub mod diagnostic;
 pub mod diff;

@@ -8,9 +8,9 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 use clap::ValueEnum;
 use rayon::prelude::*;
 
-use jifen::population::{RawRow, ReadError, RowFormat, RowParser, RowReader};
-use jifen::report::OutcomeWriter;
-use jifen::{Applicant, ApplicantError, Outcome, RuleSet, Scorer, Scores};
+use crate::population::{RawRow, ReadError, RowFormat, RowParser, RowReader};
+use crate::report::OutcomeWriter;
+use crate::{Applicant, ApplicantError, Outcome, RuleSet, Scorer, Scores};
 
 use super::input::load_policy;
 use super::output::Output;
@@ -452,21 +452,21 @@ fn score_row<'r>(
     // Explained into the worker's reused storage: no allocation per row once it has grown.
     scorer.evaluate_into(applicant, &mut worker.scores, &mut worker.outcome).map_err(|e| failed(&e))?;
     // The `score --format json` object, then `id` and `line`, written without building a
-    // `serde_json::Value` (the same bytes: `jifen::report`'s tests compare the two).
+    // `serde_json::Value` (the same bytes: `crate::report`'s tests compare the two).
     json.write_open(out, &worker.outcome);
     if let Some(id) = id {
         out.extend_from_slice(b",\"id\":");
-        jifen::report::push_json_str(out, &id);
+        crate::report::push_json_str(out, &id);
     }
     out.extend_from_slice(b",\"line\":");
-    jifen::report::push_int(out, i64::try_from(rows.line(at)).unwrap_or(i64::MAX));
+    crate::report::push_int(out, i64::try_from(rows.line(at)).unwrap_or(i64::MAX));
     out.extend_from_slice(b"}\n");
     Ok(())
 }
 
 /// `total,eligible,vetoed,meets_standard,outputs…,points…` and the line's end. Fractional
 /// points are written with the policy's places; without a standard `meets_standard` is empty.
-fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[jifen::rules::Value]) {
+fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[crate::rules::Value]) {
     let fractional = rules.points().is_some_and(|p| p.places > 0);
     let mut num = itoa::Buffer::new();
     let mut points = |out: &mut Vec<u8>, p: i64| {
@@ -489,9 +489,9 @@ fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[jifen::
     for (def, &v) in rules.outputs().iter().zip(outputs) {
         out.push(b',');
         let text = match v {
-            jifen::rules::Value::Absent => continue,
-            jifen::rules::Value::Enum(_) => rules.show_value(def.ty, v),
-            _ => jifen::rules::show_plain(v),
+            crate::rules::Value::Absent => continue,
+            crate::rules::Value::Enum(_) => rules.show_value(def.ty, v),
+            _ => crate::rules::show_plain(v),
         };
         push_csv_cell(out, &text);
     }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use jifen::load::ReadError;
+use crate::load::ReadError;
 
 use super::input::{help, policy_loader, policy_paths, read_file};
 use super::{exit, stderr_color, width, Format};
@@ -27,7 +27,7 @@ struct FileReport {
     ok: bool,
     errors: usize,
     warnings: usize,
-    diagnostics: Vec<jifen::diagnostic::JsonDiagnostic>,
+    diagnostics: Vec<crate::diagnostic::JsonDiagnostic>,
     /// Why the file could not be read, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     unreadable: Option<String>,
@@ -51,7 +51,7 @@ pub fn run(args: Args, format: Format) -> u8 {
                 continue;
             }
         };
-        let report = jifen::check_with(file, &text, &policy_loader());
+        let report = crate::check_with(file, &text, &policy_loader());
         let d = &report.diagnostics;
         let bad = d.has_errors() || (args.deny_warnings && d.warning_count() > 0);
         failed |= bad;
@@ -70,7 +70,7 @@ pub fn run(args: Args, format: Format) -> u8 {
                 let status = if bad { "FAILED" } else { "ok" };
                 let summary =
                     format!("{file}: {status} ({} error(s), {} warning(s))", d.error_count(), d.warning_count());
-                eprintln!("{}", jifen::i18n::tr(&summary));
+                eprintln!("{}", crate::i18n::tr(&summary));
             }
         }
     }

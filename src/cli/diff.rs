@@ -3,17 +3,17 @@
 use rayon::prelude::*;
 use serde_json::json;
 
-use jifen::diff::regions::ItemRegions;
-use jifen::diff::{rule_changes, Change, DeltaColumns, DriverKind, Summary, Tally, YearSchema};
-use jifen::population::RowParser;
-use jifen::{Applicant, Scorer, Scores};
+use crate::diff::regions::ItemRegions;
+use crate::diff::{rule_changes, Change, DeltaColumns, DriverKind, Summary, Tally, YearSchema};
+use crate::population::RowParser;
+use crate::{Applicant, Scorer, Scores};
 
 use super::batch::{progress, push_csv_cell, Batch, Rows};
 use super::input::load_policy;
 use super::output::Output;
 use super::render::pad;
 use super::{exit, fail, Format};
-use jifen::i18n::tr;
+use crate::i18n::tr;
 
 /// Compare two policies: the rules that changed, and with --applicants who gains, who loses,
 /// and who crosses the standard.
@@ -67,7 +67,7 @@ enum By {
 }
 
 impl By {
-    fn from_args(by: Option<&str>, old: &jifen::RuleSet, new: &jifen::RuleSet) -> Result<By, String> {
+    fn from_args(by: Option<&str>, old: &crate::RuleSet, new: &crate::RuleSet) -> Result<By, String> {
         let Some(name) = by else { return Ok(By::Nothing) };
         if name == "standard" {
             let Some(standard) = old.standard() else {
@@ -75,8 +75,8 @@ impl By {
             };
             return Ok(By::Standard(standard, old.point_unit()));
         }
-        let groupable = |rs: &jifen::RuleSet, slot: usize| {
-            matches!(rs.inputs()[slot].ty, jifen::rules::InputType::Bool | jifen::rules::InputType::Enum(_))
+        let groupable = |rs: &crate::RuleSet, slot: usize| {
+            matches!(rs.inputs()[slot].ty, crate::rules::InputType::Bool | crate::rules::InputType::Enum(_))
         };
         let found = match (new.input_slot(name), old.input_slot(name)) {
             (Some(slot), _) => Some((true, slot, groupable(new, slot))),
@@ -94,28 +94,28 @@ impl By {
     fn key(self, old: &Applicant, new: &Applicant, old_total: i64) -> Option<u32> {
         match self {
             By::Nothing => None,
-            By::Standard(standard, unit) => Some(jifen::diff::band_in(old_total.saturating_sub(standard), unit) as u32),
+            By::Standard(standard, unit) => Some(crate::diff::band_in(old_total.saturating_sub(standard), unit) as u32),
             By::Fact { in_new, slot } => {
                 let a = if in_new { new } else { old };
                 Some(match a.values.get(slot) {
-                    Some(jifen::rules::Value::Bool(b)) => u32::from(*b),
-                    Some(jifen::rules::Value::Enum(v)) => u32::from(*v),
+                    Some(crate::rules::Value::Bool(b)) => u32::from(*b),
+                    Some(crate::rules::Value::Enum(v)) => u32::from(*v),
                     _ => u32::MAX,
                 })
             }
         }
     }
 
-    fn label(self, key: u32, old: &jifen::RuleSet, new: &jifen::RuleSet) -> String {
+    fn label(self, key: u32, old: &crate::RuleSet, new: &crate::RuleSet) -> String {
         match self {
             By::Nothing => String::new(),
-            By::Standard(..) => jifen::diff::BANDS.get(key as usize).map(|b| b.2.to_string()).unwrap_or_default(),
+            By::Standard(..) => crate::diff::BANDS.get(key as usize).map(|b| b.2.to_string()).unwrap_or_default(),
             By::Fact { .. } if key == u32::MAX => "absent".to_string(),
             By::Fact { in_new, slot } => {
                 let rs = if in_new { new } else { old };
                 let value = match rs.inputs()[slot].ty {
-                    jifen::rules::InputType::Bool => jifen::rules::Value::Bool(key == 1),
-                    _ => jifen::rules::Value::Enum(u16::try_from(key).unwrap_or(u16::MAX)),
+                    crate::rules::InputType::Bool => crate::rules::Value::Bool(key == 1),
+                    _ => crate::rules::Value::Enum(u16::try_from(key).unwrap_or(u16::MAX)),
                 };
                 rs.show_value(rs.inputs()[slot].ty, value)
             }
@@ -140,7 +140,7 @@ fn describe(c: &Change) -> String {
         _ => {}
     }
     if !c.affects.is_empty() {
-        s.push_str(&format!("{} {}", tr("; read by"), jifen::i18n::join_list(&c.affects)));
+        s.push_str(&format!("{} {}", tr("; read by"), crate::i18n::join_list(&c.affects)));
     }
     s.push('\n');
     s
@@ -156,7 +156,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         Err(code) => return code,
     };
     let mut changes = rule_changes(&old, &new);
-    let regions = jifen::diff::regions::regions(&old, &new);
+    let regions = crate::diff::regions::regions(&old, &new);
     let by = match By::from_args(args.by.as_deref(), &old, &new) {
         Ok(by) => by,
         Err(message) => {
@@ -461,7 +461,7 @@ fn csv_header(columns: &DeltaColumns<'_>) -> String {
 /// `id,old_total,new_total,change,old_meets_standard,new_meets_standard,changes…`
 fn csv_line(
     out: &mut Vec<u8>,
-    rules: &jifen::RuleSet,
+    rules: &crate::RuleSet,
     id: Option<&str>,
     line: usize,
     old: &Scores,
@@ -498,7 +498,7 @@ fn exact(d: rust_decimal::Decimal) -> serde_json::Value {
     serde_json::from_str(&d.to_string()).unwrap_or(serde_json::Value::Null)
 }
 
-fn summary_json(rules: &jifen::RuleSet, s: &Summary, by: Option<&str>) -> serde_json::Value {
+fn summary_json(rules: &crate::RuleSet, s: &Summary, by: Option<&str>) -> serde_json::Value {
     let unit = rust_decimal::Decimal::from(rules.point_unit());
     let not_given: Vec<serde_json::Value> = s
         .not_given
@@ -537,8 +537,8 @@ fn summary_json(rules: &jifen::RuleSet, s: &Summary, by: Option<&str>) -> serde_
 
 fn human(
     args: &Args,
-    old: &jifen::RuleSet,
-    new: &jifen::RuleSet,
+    old: &crate::RuleSet,
+    new: &crate::RuleSet,
     changes: &[Change],
     regions: &[ItemRegions],
     s: &Summary,
@@ -690,7 +690,7 @@ fn percent_json(n: usize, total: usize) -> serde_json::Value {
 }
 
 /// Points with their sign, as the policy prints them: `+12`, `-0.50`.
-fn signed(rules: &jifen::RuleSet, units: i64) -> String {
+fn signed(rules: &crate::RuleSet, units: i64) -> String {
     let text = rules.show_points(units);
     if units > 0 {
         format!("+{text}")

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use jifen::docgen::escape_html as esc;
+use crate::docgen::escape_html as esc;
 
 fn text(v: &Value) -> String {
     match v {

@@ -30,7 +30,7 @@ pub fn run(args: Args) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let page = if args.html { jifen::docgen::html(&ruleset) } else { jifen::docgen::markdown(&ruleset) };
+    let page = if args.html { crate::docgen::html(&ruleset) } else { crate::docgen::markdown(&ruleset) };
     let written = Output::create(args.output.as_deref()).and_then(|mut out| {
         out.write(page.as_bytes())?;
         out.commit()

@@ -3,8 +3,8 @@
 use std::fs::Metadata;
 use std::io::Write;
 
-use jifen::fmt::fix::fix_source;
-use jifen::fmt::{format_source, FormatError};
+use crate::fmt::fix::fix_source;
+use crate::fmt::{format_source, FormatError};
 
 use super::input::{io_reason, policy_loader, policy_paths, read_file, read_with_metadata};
 use super::output::{Replacement, Target};
@@ -132,7 +132,7 @@ fn fix(file: &str, shown: &str, text: &str) -> (String, u8) {
             with => format!("`{}` → `{}`", visible(&a.was), visible(with)),
         };
         let line = format!("{shown}:{}:{}: fixed: {} ({change})", a.line, a.column, a.message);
-        eprintln!("{}", jifen::i18n::tr(&line));
+        eprintln!("{}", crate::i18n::tr(&line));
     }
     let remaining = &fixed.remaining;
     eprint!("{}", remaining.render_human(stderr_color(), width()));
@@ -143,7 +143,7 @@ fn fix(file: &str, shown: &str, text: &str) -> (String, u8) {
         remaining.warning_count(),
         if fixed.formatted { "" } else { " (not formatted: it does not parse)" }
     );
-    eprintln!("{}", jifen::i18n::tr(&summary));
+    eprintln!("{}", crate::i18n::tr(&summary));
     let code = if remaining.has_errors() { exit::POLICY } else { exit::OK };
     (fixed.text, code)
 }

@@ -1,8 +1,8 @@
 //! `jifen gen`: plausible applicants drawn from a policy's input schema.
 
-use jifen::applicant::json_entries;
-use jifen::population::{Model, Rng};
-use jifen::RuleSet;
+use crate::applicant::json_entries;
+use crate::population::{Model, Rng};
+use crate::RuleSet;
 
 use super::exit;
 use super::fail;

@@ -7,9 +7,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use jifen::load::read::{self, Bounded, ReadError};
-use jifen::load::ConfinedLoader;
-use jifen::{Diagnostics, RuleSet};
+use crate::load::read::{self, Bounded, ReadError};
+use crate::load::ConfinedLoader;
+use crate::{Diagnostics, RuleSet};
 
 use super::{exit, fail, stderr_color, width};
 
@@ -164,10 +164,10 @@ pub fn policy_paths(paths: &[String]) -> Vec<String> {
 /// printed to stderr; the error value is the exit code.
 pub fn load_policy(path: Option<&str>) -> Result<RuleSet, u8> {
     let result = match path {
-        None => jifen::bundled_policy(),
+        None => crate::bundled_policy(),
         Some(p) => {
             let text = read(p)?;
-            let report = jifen::check_with(p, &text, &policy_loader());
+            let report = crate::check_with(p, &text, &policy_loader());
             report.ruleset.ok_or(report.diagnostics)
         }
     };

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use jifen::rules::InputType;
+use crate::rules::InputType;
 
 use super::input::load_policy;
 use super::{exit, Format};
@@ -25,7 +25,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         Err(code) => return code,
     };
     if format == Format::Json {
-        let inputs: Vec<serde_json::Value> = rs.inputs().iter().map(|i| jifen::report::input_json(&rs, i)).collect();
+        let inputs: Vec<serde_json::Value> = rs.inputs().iter().map(|i| crate::report::input_json(&rs, i)).collect();
         outln!(
             "{}",
             serde_json::to_string_pretty(&json!({ "policy": { "id": rs.id(), "year": rs.year() }, "inputs": inputs }))
@@ -38,7 +38,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         let mut line = format!(
             "  {:<27} {:<11}",
             i.name,
-            format!("{}{}", jifen::report::type_name(&rs, i.ty), if i.optional { "?" } else { "" })
+            format!("{}{}", crate::report::type_name(&rs, i.ty), if i.optional { "?" } else { "" })
         );
         let range = match (i.min, i.max) {
             (Some(lo), Some(hi)) => format!("{lo}..={hi}"),

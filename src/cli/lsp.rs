@@ -21,9 +21,9 @@ pub struct Args {
 }
 
 pub fn run(_args: Args) -> u8 {
-    match jifen::lsp::run_stdio() {
+    match crate::lsp::run_stdio() {
         Ok(()) => exit::OK,
-        Err(jifen::lsp::ServerError::ExitWithoutShutdown | jifen::lsp::ServerError::ClosedWithoutShutdown) => {
+        Err(crate::lsp::ServerError::ExitWithoutShutdown | crate::lsp::ServerError::ClosedWithoutShutdown) => {
             exit::FAILED
         }
         Err(e) => {

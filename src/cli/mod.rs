@@ -36,28 +36,28 @@ mod xlsx;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use crate::i18n::tr;
 use clap::{Parser, Subcommand, ValueEnum};
-use jifen::i18n::tr;
 
 /// Exit codes, the same for every verb (documented in docs/cli.md).
-pub mod exit {
+pub(crate) mod exit {
     /// Success.
-    pub const OK: u8 = 0;
+    pub(crate) const OK: u8 = 0;
     /// `check` found errors, or `test` had a failing test.
-    pub const FAILED: u8 = 1;
+    pub(crate) const FAILED: u8 = 1;
     /// The policy does not compile (for verbs that need a compiled policy), or the
     /// command line is wrong.
-    pub const POLICY: u8 = 2;
+    pub(crate) const POLICY: u8 = 2;
     /// The applicant data is invalid.
-    pub const APPLICANT: u8 = 3;
+    pub(crate) const APPLICANT: u8 = 3;
     /// A file could not be read or written.
-    pub const IO: u8 = 4;
+    pub(crate) const IO: u8 = 4;
     /// An internal error: a bug in jifen.
-    pub const INTERNAL: u8 = 70;
+    pub(crate) const INTERNAL: u8 = 70;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Text for people, with source excerpts.
     Human,
     /// JSON for programs.
@@ -83,33 +83,33 @@ jifen score --explain --policy policies/2024.policy examples/applicant.json\n  j
 Exit codes: 0 ok, 1 check/test failed, 2 policy does not compile or bad command line, \
 3 invalid applicant, 4 file not readable/writable, 70 internal error.\nColour is off when NO_COLOR is set or output is not a terminal."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Let `extends` reach any policy inside DIR too (by default only the extending
     /// policy's own folder and those below it).
     #[arg(long, global = true, value_name = "DIR")]
-    pub root: Option<std::path::PathBuf>,
+    pub(crate) root: Option<std::path::PathBuf>,
     /// Largest policy or applicant file read, in bytes or with K, M, G [default: 64M, or
     /// JIFEN_MAX_FILE_SIZE].
     #[arg(long, global = true, value_name = "SIZE", value_parser = input::parse_size)]
-    pub max_file_size: Option<u64>,
+    pub(crate) max_file_size: Option<u64>,
     /// Language of messages and reports: `en` or `zh-CN` [default: from LC_ALL,
     /// LC_MESSAGES or LANG (`zh_CN.UTF-8` gives Chinese), else English].
     #[arg(long, global = true, value_name = "LANG", value_parser = parse_lang)]
-    pub lang: Option<jifen::i18n::Lang>,
+    pub(crate) lang: Option<crate::i18n::Lang>,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
-fn parse_lang(text: &str) -> Result<jifen::i18n::Lang, String> {
-    jifen::i18n::Lang::parse(text)
+fn parse_lang(text: &str) -> Result<crate::i18n::Lang, String> {
+    crate::i18n::Lang::parse(text)
         .ok_or_else(|| format!("`{text}` is not a language jifen writes; choose `en` or `zh-CN`"))
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     Check(check::Args),
     Score(score::Args),
     Test(test::Args),
@@ -128,26 +128,67 @@ pub enum Command {
 }
 
 /// Whether to colour output written to stderr/stdout.
-pub fn use_color(stream_is_terminal: bool) -> bool {
+pub(crate) fn use_color(stream_is_terminal: bool) -> bool {
     stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-pub fn stderr_color() -> bool {
+pub(crate) fn stderr_color() -> bool {
     use_color(std::io::stderr().is_terminal())
 }
 
-pub fn stdout_color() -> bool {
+pub(crate) fn stdout_color() -> bool {
     use_color(std::io::stdout().is_terminal())
 }
 
 /// Terminal width for rendering diagnostics.
-pub fn width() -> usize {
+pub(crate) fn width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(100)
 }
 
-pub fn run() -> ExitCode {
+/// The `jifen` command: reads the arguments and the environment, runs the verb, and returns
+/// its exit code (the codes are documented in docs/cli.md). A panic is reported as a bug and
+/// exits 70.
+pub fn main() -> ExitCode {
+    report_panics_as_bugs();
+    // Unwinding (rather than exiting from the panic hook) drops what the command holds:
+    // an output file not yet committed is removed, never left half-written.
+    std::panic::catch_unwind(|| {
+        // Lets the tests see how a bug is reported (tests/it/limits.rs); nothing else sets it.
+        // (`batch` panics in the middle of `jifen batch` instead.)
+        if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v != "batch") {
+            panic!("JIFEN_TEST_INTERNAL_ERROR is set");
+        }
+        run()
+    })
+    .unwrap_or(ExitCode::from(exit::INTERNAL))
+}
+
+/// A panic is a bug in jifen: say so in words (`main` then exits 70, internal error),
+/// instead of printing a Rust backtrace. `RUST_BACKTRACE` still shows one, for whoever
+/// debugs it.
+fn report_panics_as_bugs() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!(
+            "internal error: {what}{place}\n  \
+             this is a bug in jifen; please report it with the command you ran and the input files"
+        );
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+            default_hook(info);
+        }
+    }));
+}
+
+fn run() -> ExitCode {
     let cli = Cli::parse();
-    jifen::i18n::set_lang(cli.lang.unwrap_or_else(jifen::i18n::Lang::from_env));
+    crate::i18n::set_lang(cli.lang.unwrap_or_else(crate::i18n::Lang::from_env));
     let (verb, allowed): (&str, &[Format]) = match &cli.command {
         Command::Check(_) => ("check", &[Format::Human, Format::Json, Format::Github]),
         Command::Score(_) => ("score", &[Format::Human, Format::Json]),
@@ -184,7 +225,7 @@ pub fn run() -> ExitCode {
                 return ExitCode::from(exit::POLICY);
             }
         },
-        _ => jifen::load::DEFAULT_MAX_FILE_SIZE,
+        _ => crate::load::DEFAULT_MAX_FILE_SIZE,
     };
     if let Some(root) = &cli.root {
         if !root.is_dir() {
@@ -195,7 +236,7 @@ pub fn run() -> ExitCode {
             return ExitCode::from(exit::POLICY);
         }
     }
-    input::configure(jifen::load::ConfinedLoader { root: cli.root.clone(), max_file_size });
+    input::configure(crate::load::ConfinedLoader { root: cli.root.clone(), max_file_size });
     let code = match cli.command {
         Command::Check(args) => check::run(args, cli.format),
         Command::Score(args) => score::run(args, cli.format),
@@ -217,7 +258,7 @@ pub fn run() -> ExitCode {
 }
 
 /// Write to stdout; a closed pipe ends the process quietly, any other failure with exit 4.
-pub fn write_stdout(text: &str) {
+pub(crate) fn write_stdout(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
@@ -230,11 +271,11 @@ pub fn write_stdout(text: &str) {
 }
 
 /// Print an error about the command's inputs (not a policy diagnostic) to stderr.
-pub fn fail(message: &str, help: Option<&str>) {
+pub(crate) fn fail(message: &str, help: Option<&str>) {
     let color = stderr_color();
-    let (word, help_word, colon) = match jifen::i18n::lang() {
-        jifen::i18n::Lang::En => ("error", "help", ": "),
-        jifen::i18n::Lang::ZhCn => ("错误", "提示", "："),
+    let (word, help_word, colon) = match crate::i18n::lang() {
+        crate::i18n::Lang::En => ("error", "help", ": "),
+        crate::i18n::Lang::ZhCn => ("错误", "提示", "："),
     };
     let head = if color { format!("\x1b[1;31m{word}\x1b[0m") } else { word.to_string() };
     eprintln!("{head}{colon}{}", tr(message));

@@ -57,11 +57,11 @@ mod file {
     use parquet::schema::types::{ColumnDescriptor, Type};
     use rust_decimal::Decimal;
 
-    use jifen::applicant::{exact_decimal, json_entries, ApplicantError, RawValue};
-    use jifen::eval::Applicant;
-    use jifen::population::{FactColumns, Model, RawRow, ReadError, Rng, RowParser};
-    use jifen::rules::InputType;
-    use jifen::RuleSet;
+    use crate::applicant::{exact_decimal, json_entries, ApplicantError, RawValue};
+    use crate::eval::Applicant;
+    use crate::population::{FactColumns, Model, RawRow, ReadError, Rng, RowParser};
+    use crate::rules::InputType;
+    use crate::RuleSet;
 
     use super::super::batch::Batch;
     use super::super::output::Output;
@@ -295,7 +295,7 @@ mod file {
                     v.push(FixedLenByteArray::from(unscaled.to_be_bytes().to_vec()));
                 }
                 (Values::Date(v), _) => {
-                    v.push(jifen::date::parse(text).map_err(|_| format!("`{text}` is not a date"))?)
+                    v.push(crate::date::parse(text).map_err(|_| format!("`{text}` is not a date"))?)
                 }
                 (Values::Bool(v), _) => v.push(match text {
                     "true" => true,
@@ -364,7 +364,7 @@ mod file {
         out: Output,
     ) -> Result<Output, String> {
         let names: Vec<&str> = std::iter::once("id").chain(ruleset.inputs().iter().map(|i| &*i.name)).collect();
-        let unreadable = |e: jifen::applicant::ApplicantError| format!("generated an unreadable row: {e}");
+        let unreadable = |e: crate::applicant::ApplicantError| format!("generated an unreadable row: {e}");
         // Digits before and after the point of each decimal input, over all rows.
         let mut widths = vec![(0u32, 0u32); names.len()];
         let decimal = |col: usize| col > 0 && matches!(ruleset.inputs()[col - 1].ty, InputType::Decimal { .. });
@@ -1029,7 +1029,7 @@ mod file {
     /// A DATE (days since 1970-01-01) as its text, if it is a date jifen reads.
     fn date_fact(days: i32, ty: Option<InputType>, id: bool) -> Result<Option<RawValue<'static>>, String> {
         match days.checked_add(0).filter(|d| (-400_000..=3_000_000).contains(d)) {
-            Some(d) => text_fact(jifen::date::format(d), ty, id),
+            Some(d) => text_fact(crate::date::format(d), ty, id),
             None => Err(format!("day {days} is no date jifen reads")),
         }
     }
@@ -1098,7 +1098,7 @@ mod file {
     /// A DECIMAL's big-endian two's-complement unscaled value and scale as decimal text.
     fn decimal_text(bytes: &[u8], scale: i32) -> Result<String, String> {
         let (unscaled, scale) = decimal_digits(bytes, scale)?;
-        Ok(jifen::applicant::decimal_text(unscaled, scale))
+        Ok(crate::applicant::decimal_text(unscaled, scale))
     }
 
     /// A DECIMAL's big-endian two's-complement unscaled value, and its scale, if jifen reads

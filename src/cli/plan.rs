@@ -1,7 +1,7 @@
 //! `jifen plan`: what would bring an applicant to the standard, and the routes to it.
 
-use jifen::plan::{BlockerKind, Limits, Plan, PlanReport, DEFAULT_BUDGET};
-use jifen::RuleSet;
+use crate::plan::{BlockerKind, Limits, Plan, PlanReport, DEFAULT_BUDGET};
+use crate::RuleSet;
 
 use super::input::{load_policy, read};
 use super::{exit, fail, Format};
@@ -125,7 +125,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         let slots: Vec<u16> = fixed.iter().map(|(s, _)| *s).collect();
         let routes = ruleset.routes(&base, &slots, args.max_changes.unwrap_or(4));
         let age = fixed.iter().find(|(s, _)| ruleset.inputs()[usize::from(*s)].name.as_ref() == "age").map(|(_, v)| v);
-        let age = age.and_then(|v| if let jifen::rules::Value::Int(a) = v { Some(*a) } else { None });
+        let age = age.and_then(|v| if let crate::rules::Value::Int(a) = v { Some(*a) } else { None });
         if format == Format::Json {
             let v = serde_json::json!({ "policy": { "id": ruleset.id(), "year": ruleset.year() }, "age": age, "given": given, "standard": ruleset.standard().map(|s| ruleset.points_json(s)), "routes": routes });
             outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
@@ -178,7 +178,7 @@ pub fn run(args: Args, format: Format) -> u8 {
     let applicant = if path.ends_with(".toml") || !text.trim_start().starts_with('{') {
         ruleset.applicant_from_toml(&text)
     } else {
-        jifen::population::RawRow::json(1, text.clone()).parse(&ruleset).map(|(_, a)| a)
+        crate::population::RawRow::json(1, text.clone()).parse(&ruleset).map(|(_, a)| a)
     };
     let applicant = match applicant {
         Ok(a) => a,

@@ -9,10 +9,10 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
-use jifen::population::{RawRow, RowParser, RowReader};
-use jifen::rank::{self, Keys, Placed, Summary};
-use jifen::rules::{RankDef, Value};
-use jifen::{RuleSet, Scores};
+use crate::population::{RawRow, RowParser, RowReader};
+use crate::rank::{self, Keys, Placed, Summary};
+use crate::rules::{RankDef, Value};
+use crate::{RuleSet, Scores};
 
 use super::batch::{csv_cell, open_input, push_csv_cell, read_ahead, row_format, Rows};
 use super::input::load_policy;
@@ -175,8 +175,8 @@ fn columns(ruleset: &RuleSet, def: &RankDef, with_id: bool) -> Vec<String> {
 fn cell(ruleset: &RuleSet, slot: u16, value: Value) -> String {
     match (ruleset.inputs()[slot as usize].ty, value) {
         (_, Value::Absent) => String::new(),
-        (jifen::rules::InputType::Enum(_), v) => ruleset.show_value(ruleset.inputs()[slot as usize].ty, v),
-        (_, v) => jifen::rules::show_plain(v),
+        (crate::rules::InputType::Enum(_), v) => ruleset.show_value(ruleset.inputs()[slot as usize].ty, v),
+        (_, v) => crate::rules::show_plain(v),
     }
 }
 

@@ -2,10 +2,10 @@
 
 use unicode_width::UnicodeWidthStr;
 
-use jifen::eval::{Applicant, Outcome};
-use jifen::i18n::tr;
-use jifen::report::{fact_text, group_cut, section_cut, why};
-use jifen::RuleSet;
+use crate::eval::{Applicant, Outcome};
+use crate::i18n::tr;
+use crate::report::{fact_text, group_cut, section_cut, why};
+use crate::RuleSet;
 
 /// `text` padded with spaces to `width` columns (a Chinese character takes two).
 pub(super) fn pad(text: &str, width: usize) -> String {
@@ -158,7 +158,7 @@ fn explain_item(ruleset: &RuleSet, i: usize, outcome: &Outcome, applicant: &Appl
     }
     let facts: Vec<String> = def.reads.iter().filter_map(|s| fact_text(ruleset, *s, applicant)).collect();
     if !facts.is_empty() {
-        out.push_str(&trace(&pad, "facts:", &jifen::i18n::join_clauses(&facts)));
+        out.push_str(&trace(&pad, "facts:", &crate::i18n::join_clauses(&facts)));
     }
     if let Some(doc) = &def.doc {
         out.push_str(&trace(&pad, "source:", doc.lines().next().unwrap_or("")));

@@ -55,7 +55,7 @@ pub fn run(args: Args, format: Format) -> u8 {
         });
     let applicant = match input_format {
         // An `id` key names the applicant (as in batch input) unless the policy declares it.
-        InputFormat::Json => jifen::population::RawRow::json(1, text.clone()).parse(&ruleset).map(|(_, a)| a),
+        InputFormat::Json => crate::population::RawRow::json(1, text.clone()).parse(&ruleset).map(|(_, a)| a),
         InputFormat::Toml => ruleset.applicant_from_toml(&text),
     };
     let applicant = match applicant {
@@ -76,7 +76,7 @@ pub fn run(args: Args, format: Format) -> u8 {
     match format {
         Format::Json => {
             let explain = args.explain.then_some(&applicant);
-            let value = jifen::report::outcome_json(&ruleset, &outcome, explain);
+            let value = crate::report::outcome_json(&ruleset, &outcome, explain);
             match serde_json::to_string_pretty(&value) {
                 Ok(s) => outln!("{s}"),
                 Err(_) => return exit::INTERNAL,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use jifen::serve::{self, Config, Stopped};
+use crate::serve::{self, Config, Stopped};
 
 use super::input::{io_reason, load_policy};
 use super::{exit, fail};

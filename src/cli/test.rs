@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use jifen::i18n::tr;
-use jifen::testing::{Mismatch, TestResult};
+use crate::i18n::tr;
+use crate::testing::{Mismatch, TestResult};
 
 use super::input::{policy_loader, policy_paths, read};
 use super::render::pad;
@@ -43,9 +43,9 @@ struct FileResults {
     failed: usize,
     tests: Vec<TestResult<'static>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    coverage: Option<jifen::testing::Coverage>,
+    coverage: Option<crate::testing::Coverage>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    mutants: Option<jifen::mutants::MutationReport>,
+    mutants: Option<crate::mutants::MutationReport>,
 }
 
 pub fn run(args: Args, format: Format) -> u8 {
@@ -60,10 +60,10 @@ pub fn run(args: Args, format: Format) -> u8 {
                 continue;
             }
         };
-        let report = jifen::check_with(file, &text, &policy_loader());
+        let report = crate::check_with(file, &text, &policy_loader());
         let Some(ruleset) = report.ruleset else {
             // A file that does not compile shows as a failed suite in machine output too.
-            let first = report.diagnostics.to_json().into_iter().find(|d| d.severity == jifen::Severity::Error);
+            let first = report.diagnostics.to_json().into_iter().find(|d| d.severity == crate::Severity::Error);
             let message = first.map(|d| format!("{}:{}:{}: {} [{}]", d.file, d.line, d.column, d.message, d.code));
             all.push(FileResults {
                 file: file.clone(),
@@ -173,7 +173,7 @@ pub fn run(args: Args, format: Format) -> u8 {
     worst
 }
 
-fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bool) -> String {
+fn human(file: &str, ruleset: &crate::RuleSet, results: &[TestResult], color: bool) -> String {
     let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
     let mut out = format!("{file}\n");
     for r in results {
@@ -195,7 +195,7 @@ fn human(file: &str, ruleset: &jifen::RuleSet, results: &[TestResult], color: bo
                 .filter(|i| i.points != 0 || i.raw_points != 0)
                 .map(|i| format!("{} {}", i.id, ruleset.show_points(i.points)))
                 .collect();
-            out.push_str(&format!("         {} {}\n", tr("items:"), jifen::i18n::join_list(&breakdown)));
+            out.push_str(&format!("         {} {}\n", tr("items:"), crate::i18n::join_list(&breakdown)));
             let verdict = format!(
                 "total {} (standard {}), eligible {}, vetoed {}",
                 ruleset.show_points(o.total),
@@ -215,7 +215,7 @@ fn mismatch_text(m: &Mismatch) -> String {
     format!("{}: expected {}, got {}{why}", m.target, m.expected, m.actual)
 }
 
-fn coverage_text(c: &jifen::testing::Coverage) -> String {
+fn coverage_text(c: &crate::testing::Coverage) -> String {
     let head = format!("coverage: {:.1}% ({}/{} goals)", c.percent(), c.covered, c.total);
     let mut out = format!("  {}\n", tr(&head));
     for g in c.goals.iter().filter(|g| !g.covered) {
@@ -225,17 +225,17 @@ fn coverage_text(c: &jifen::testing::Coverage) -> String {
     out
 }
 
-fn mutants_text(file: &str, r: &jifen::mutants::MutationReport) -> String {
+fn mutants_text(file: &str, r: &crate::mutants::MutationReport) -> String {
     let head = format!(
         "mutants: {} killed, {} survived, {} equivalent (not counted); mutation score {:.1}%",
         r.killed, r.survived, r.equivalent, r.score
     );
     let mut out = format!("  {}\n", tr(&head));
     if r.not_run > 0 {
-        let more = format!("{} more changes not tried (limit {} per policy)", r.not_run, jifen::mutants::MAX_MUTANTS);
+        let more = format!("{} more changes not tried (limit {} per policy)", r.not_run, crate::mutants::MAX_MUTANTS);
         out.push_str(&format!("  {}\n", tr(&more)));
     }
-    for m in r.mutants.iter().filter(|m| m.verdict == jifen::mutants::Verdict::Survived) {
+    for m in r.mutants.iter().filter(|m| m.verdict == crate::mutants::Verdict::Survived) {
         let at = if m.location.is_empty() { file } else { &m.location };
         let change = format!("{}: {}", tr(&m.place), tr(&m.change));
         out.push_str(&format!("    {}  {at}  {change}\n", pad(&tr("survived"), 8)));
@@ -251,8 +251,8 @@ fn xml(s: &str) -> String {
 }
 
 /// Each change that counts as a test case; a surviving one fails.
-fn junit_mutants(file: &str, r: &jifen::mutants::MutationReport) -> String {
-    use jifen::mutants::Verdict;
+fn junit_mutants(file: &str, r: &crate::mutants::MutationReport) -> String {
+    use crate::mutants::Verdict;
     let counted: Vec<_> = r.mutants.iter().filter(|m| m.verdict != Verdict::Equivalent).collect();
     let mut out = format!(
         "  <testsuite name=\"{} (mutants)\" tests=\"{}\" failures=\"{}\">\n",

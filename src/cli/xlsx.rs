@@ -16,9 +16,9 @@ use std::sync::Arc;
 use calamine::{DataRef, Reader, Xlsx};
 use rust_xlsxwriter::{Workbook, Worksheet};
 
-use jifen::applicant::{exact_decimal, RawValue};
-use jifen::population::RawRow;
-use jifen::RuleSet;
+use crate::applicant::{exact_decimal, RawValue};
+use crate::population::RawRow;
+use crate::RuleSet;
 
 use super::{exit, fail};
 
@@ -209,7 +209,7 @@ impl<'r> Rows<'r> {
             def.name.to_string().into()
         } else {
             let names = inputs.iter().flat_map(|d| std::iter::once(&*d.name).chain(d.label.as_deref()));
-            let hint = match jifen::check::did_you_mean(&text, names) {
+            let hint = match crate::check::did_you_mean(&text, names) {
                 Some(s) => format!(" (did you mean `{s}`?)"),
                 None => String::new(),
             };
@@ -273,15 +273,15 @@ fn raw_value(value: &DataRef<'_>) -> Option<RawValue<'static>> {
         // date is taken only without a time of day, written as the text a date input reads.
         DataRef::DateTime(d) => match d.to_ymd_hms_milli() {
             (y, m, day, 0, 0, 0, 0) if d.is_datetime() => {
-                match jifen::date::from_civil(i32::from(y), u32::from(m), u32::from(day)) {
-                    Some(days) => RawValue::Cell(jifen::date::format(days).into()),
+                match crate::date::from_civil(i32::from(y), u32::from(m), u32::from(day)) {
+                    Some(days) => RawValue::Cell(crate::date::format(days).into()),
                     None => RawValue::Other("a date outside the years 1000 to 9999"),
                 }
             }
             _ if d.is_duration() => RawValue::Other("a duration"),
             _ => RawValue::Other("a date with a time of day"),
         },
-        DataRef::DateTimeIso(s) if jifen::date::parse(s).is_ok() => RawValue::Cell(s.to_string().into()),
+        DataRef::DateTimeIso(s) if crate::date::parse(s).is_ok() => RawValue::Cell(s.to_string().into()),
         DataRef::DateTimeIso(_) => RawValue::Other("a date with a time of day"),
         DataRef::DurationIso(_) => RawValue::Other("a duration"),
         DataRef::Error(_) => RawValue::Other("an Excel error value (such as #N/A or #DIV/0!)"),

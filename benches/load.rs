@@ -193,7 +193,7 @@ fn main() {
     let threads = env_num("LOAD_THREADS", 4).clamp(1, 64);
     let max_secs = env_num("LOAD_MAX_SECS", 3).clamp(1, 60);
     let policy = jifen::bundled_policy().expect("the bundled policy compiles");
-    let server = jifen::serve::start(policy.clone(), "127.0.0.1:0").expect("the server starts");
+    let server = jifen::internals::serve::start(policy.clone(), "127.0.0.1:0").expect("the server starts");
     let addr = server.addr();
     println!(
         "jifen serve on http://{addr}; {} cores; {} applicants in rotation",
@@ -211,7 +211,7 @@ fn main() {
     report("capacity", capacity(addr, max_secs, 2));
 
     println!("\n== plan for R15′ (target: under 100 ms)");
-    let row = jifen::population::RawRow::json(1, R15_PRIME.to_string());
+    let row = jifen::internals::population::RawRow::json(1, R15_PRIME.to_string());
     let (_, applicant) = row.parse(&policy).expect("R15′ is a valid applicant");
     let mut times = Vec::new();
     let mut plans = 0;

@@ -25,7 +25,7 @@ pub enum RawValue<'a> {
     /// A JSON array, as written: the rows of a list input (anything else for other inputs).
     List(Cow<'a, str>),
     /// An exact number given by its digits, `unscaled × 10^-scale` (a Parquet integer or
-    /// DECIMAL value). It means exactly what its text ([`decimal_text`]) means as a
+    /// DECIMAL value). It means exactly what its text (`decimal_text`) means as a
     /// [`RawValue::Number`], checked alike and with the same messages: it only spares a
     /// column reader writing that text and the applicant reader parsing it back.
     Decimal {
@@ -329,7 +329,7 @@ impl RuleSet {
 
     /// [`Self::applicant_from_fields`] into an existing applicant, reusing its storage
     /// (batch work reads millions of rows into one applicant per thread).
-    pub fn fill_applicant<'a, K: AsRef<str>>(
+    pub(crate) fn fill_applicant<'a, K: AsRef<str>>(
         &self,
         fields: impl IntoIterator<Item = (K, RawValue<'a>)>,
         applicant: &mut Applicant,
@@ -464,7 +464,7 @@ impl RuleSet {
     }
 
     /// How an input's values are written, for messages.
-    pub fn expected(&self, def: &InputDef) -> String {
+    pub(crate) fn expected(&self, def: &InputDef) -> String {
         let base = match def.ty {
             InputType::Int { unit } => {
                 format!("a whole number{}", unit.map(|u| format!(" of {}", self.unit_name(u))).unwrap_or_default())
@@ -618,7 +618,7 @@ impl RuleSet {
 }
 
 /// The value `unscaled × 10^-scale` is for an input of type `ty`, when reading its text
-/// ([`decimal_text`]) would give that value without an error: a whole number that fits an
+/// (`decimal_text`) would give that value without an error: a whole number that fits an
 /// `i64` for an int, a decimal of at most 28 places and 96 bits for a decimal (its trailing
 /// zeros dropped, as [`exact_decimal`] drops them). `None` otherwise: the text is then read,
 /// with its messages. The input's range is not checked here.
@@ -639,7 +639,7 @@ fn exact_value(unscaled: i128, scale: u32, ty: InputType) -> Option<Value> {
 
 /// `unscaled × 10^-scale` written out exactly: `1234` at scale 2 is `12.34`, `-5` at
 /// scale 3 is `-0.005`, `1200` at scale 2 is `12.00` (the places kept, as a DECIMAL has them).
-pub fn decimal_text(unscaled: i128, scale: u32) -> String {
+pub(crate) fn decimal_text(unscaled: i128, scale: u32) -> String {
     let digits = unscaled.unsigned_abs().to_string();
     let sign = if unscaled < 0 { "-" } else { "" };
     let scale = scale as usize;
@@ -656,7 +656,7 @@ pub fn decimal_text(unscaled: i128, scale: u32) -> String {
 /// [`RuleSet::fill_applicant`] does — errors, text for numbers, unusual bounds — and the
 /// caller then takes that path, with its messages.
 #[derive(Debug)]
-pub struct FastInputs<'r> {
+pub(crate) struct FastInputs<'r> {
     rules: &'r RuleSet,
     /// Each input's value when not given (`Absent` for optional ones).
     defaults: Vec<Value>,
@@ -668,7 +668,7 @@ pub struct FastInputs<'r> {
 
 impl<'r> FastInputs<'r> {
     /// `None` for a rule set of more than 64 inputs (their bits would not fit).
-    pub fn new(rules: &'r RuleSet) -> Option<FastInputs<'r>> {
+    pub(crate) fn new(rules: &'r RuleSet) -> Option<FastInputs<'r>> {
         if rules.inputs.len() > 64 {
             return None;
         }
@@ -682,7 +682,7 @@ impl<'r> FastInputs<'r> {
     }
 
     /// Read facts into `applicant`; `false` (the applicant then undefined) when declined.
-    pub fn fill<'a>(
+    pub(crate) fn fill<'a>(
         &self,
         fields: impl IntoIterator<Item = (&'a str, RawValue<'a>)>,
         applicant: &mut Applicant,

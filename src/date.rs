@@ -8,23 +8,23 @@
 use std::cmp::Ordering;
 
 /// The first year a date may have: nothing in a points system is older.
-pub const MIN_YEAR: i32 = 1000;
+pub(crate) const MIN_YEAR: i32 = 1000;
 /// The last year a date may have.
-pub const MAX_YEAR: i32 = 9999;
+pub(crate) const MAX_YEAR: i32 = 9999;
 
 /// The day number of [`MIN_YEAR`]-01-01: the first date jifen reads.
-pub const FIRST_DAY: i32 = -354_285;
+pub(crate) const FIRST_DAY: i32 = -354_285;
 /// The day number of [`MAX_YEAR`]-12-31: the last date jifen reads.
-pub const LAST_DAY: i32 = 2_932_896;
+pub(crate) const LAST_DAY: i32 = 2_932_896;
 
 /// Whether a day number is a date jifen reads, that is whether `parse(&format(days))` gives
 /// it back: its year is within [`MIN_YEAR`]..=[`MAX_YEAR`].
-pub fn is_readable(days: i32) -> bool {
+pub(crate) fn is_readable(days: i32) -> bool {
     (FIRST_DAY..=LAST_DAY).contains(&days)
 }
 
 /// The calendar date of a day number, as (year, month 1–12, day 1–31).
-pub fn civil(days: i32) -> (i32, u32, u32) {
+pub(crate) fn civil(days: i32) -> (i32, u32, u32) {
     let z = i64::from(days) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -39,7 +39,7 @@ pub fn civil(days: i32) -> (i32, u32, u32) {
 
 /// The day number of a calendar date, or `None` if there is no such date (month 13,
 /// 2025-02-30, day 0) or its year is outside [`MIN_YEAR`]..=[`MAX_YEAR`].
-pub fn from_civil(year: i32, month: u32, day: u32) -> Option<i32> {
+pub(crate) fn from_civil(year: i32, month: u32, day: u32) -> Option<i32> {
     if !(MIN_YEAR..=MAX_YEAR).contains(&year) || !(1..=12).contains(&month) || day < 1 || day > month_days(year, month)
     {
         return None;
@@ -53,12 +53,12 @@ pub fn from_civil(year: i32, month: u32, day: u32) -> Option<i32> {
     i32::try_from(era * 146_097 + doe - 719_468).ok()
 }
 
-pub fn is_leap(year: i32) -> bool {
+pub(crate) fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
 /// Days in a month of a year (0 for a month that does not exist).
-pub fn month_days(year: i32, month: u32) -> u32 {
+pub(crate) fn month_days(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -116,7 +116,7 @@ pub fn format(days: i32) -> String {
 ///
 /// The anniversary of a day of the month that the target month lacks (the 31st, 02-29)
 /// is reached on the 1st of the next month.
-pub fn full_months(from: i32, to: i32) -> i64 {
+pub(crate) fn full_months(from: i32, to: i32) -> i64 {
     match from.cmp(&to) {
         Ordering::Equal => 0,
         Ordering::Greater => -full_months(to, from),
@@ -136,7 +136,7 @@ pub fn full_months(from: i32, to: i32) -> i64 {
 }
 
 /// Full years from `from` to `to` (birthdays reached); see [`full_months`].
-pub fn full_years(from: i32, to: i32) -> i64 {
+pub(crate) fn full_years(from: i32, to: i32) -> i64 {
     // A full year is twelve full months: the anniversary rule is the same.
     if from <= to {
         full_months(from, to) / 12
@@ -146,7 +146,7 @@ pub fn full_years(from: i32, to: i32) -> i64 {
 }
 
 /// Days from `from` to `to`, negative when `to` is before `from`.
-pub fn days(from: i32, to: i32) -> i64 {
+pub(crate) fn days(from: i32, to: i32) -> i64 {
     i64::from(to) - i64::from(from)
 }
 
@@ -245,6 +245,30 @@ mod tests {
                 assert_eq!(full_years(a, b), -full_years(b, a));
                 assert_eq!(days(a, b), -days(b, a));
             }
+        }
+    }
+
+    #[test]
+    fn the_first_and_last_days_are_the_calendar_limits() {
+        assert_eq!(format(FIRST_DAY), "1000-01-01");
+        assert_eq!(format(LAST_DAY), "9999-12-31");
+        assert!(from_civil(999, 12, 31).is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Counting backwards gives the negative: f(a, b) = −f(b, a); and the counts agree with
+        /// each other: whole years are ⌊months / 12⌋ forwards, and a full month spans 28–31 days.
+        #[test]
+        fn counts_between_dates_are_antisymmetric_and_consistent(a in FIRST_DAY..=LAST_DAY, b in FIRST_DAY..=LAST_DAY) {
+            proptest::prop_assert_eq!(full_years(a, b), -full_years(b, a));
+            proptest::prop_assert_eq!(full_months(a, b), -full_months(b, a));
+            proptest::prop_assert_eq!(days(a, b), -days(b, a));
+            let (lo, hi) = (a.min(b), a.max(b));
+            proptest::prop_assert_eq!(full_years(lo, hi), full_months(lo, hi) / 12);
+            let m = full_months(lo, hi);
+            proptest::prop_assert!(days(lo, hi) >= 28 * m && days(lo, hi) < 31 * (m + 1) + 1);
         }
     }
 }

@@ -3,7 +3,7 @@
 //! Stages build [`Diagnostic`]s and collect them; nothing is printed from inside a
 //! stage. The CLI picks a view: human (miette), JSON, or CI annotations.
 
-pub mod suggest;
+pub(crate) mod suggest;
 
 use std::fmt;
 
@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::source::{SourceFile, SourceMap, Span};
 
-/// A diagnostic's stable code. Each is listed once in [`REGISTRY`] and documented, with a
+/// A diagnostic's stable code. Each is listed once in `REGISTRY` and documented, with a
 /// failing example and the fix, under its heading in `docs/errors.md` (a test holds the two
 /// together).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,7 +87,7 @@ pub struct CodeInfo {
 }
 
 /// Every code, in order.
-pub const REGISTRY: &[CodeInfo] = &[
+pub(crate) const REGISTRY: &[CodeInfo] = &[
     CodeInfo { code: Code::E0101, title: "syntax error", allowable: false },
     CodeInfo { code: Code::E0102, title: "unterminated string", allowable: false },
     CodeInfo { code: Code::E0103, title: "number too large, or a `per` amount of zero", allowable: false },
@@ -253,68 +253,68 @@ impl Serialize for Code {
 }
 
 /// The codes by what they mean, for the code that reports them.
-pub mod codes {
+pub(crate) mod codes {
     use super::Code;
 
-    pub const SYNTAX: Code = Code::E0101;
-    pub const UNTERMINATED_STRING: Code = Code::E0102;
-    pub const BAD_NUMBER: Code = Code::E0103;
-    pub const BAD_DATE: Code = Code::E0104;
-    pub const HEADER_FIELD: Code = Code::E0105;
-    pub const UNKNOWN_NAME: Code = Code::E0201;
-    pub const DUPLICATE: Code = Code::E0202;
-    pub const UNKNOWN_TYPE: Code = Code::E0203;
-    pub const UNKNOWN_VARIANT: Code = Code::E0204;
-    pub const UNKNOWN_ITEM: Code = Code::E0205;
-    pub const UNKNOWN_FUNCTION: Code = Code::E0206;
-    pub const BAD_GROUP: Code = Code::E0207;
-    pub const UNKNOWN_UNIT: Code = Code::E0208;
-    pub const TYPE_MISMATCH: Code = Code::E0301;
-    pub const UNIT_MISMATCH: Code = Code::E0302;
-    pub const OPTIONAL_UNCHECKED: Code = Code::E0303;
-    pub const NOT_WHOLE_POINTS: Code = Code::E0304;
-    pub const ARGUMENT_COUNT: Code = Code::E0305;
-    pub const BAD_INPUT_DECL: Code = Code::E0306;
-    pub const NON_EXHAUSTIVE: Code = Code::E0401;
-    pub const CYCLE: Code = Code::E0402;
-    pub const NEGATIVE_POINTS: Code = Code::E0403;
-    pub const POSITIVE_DEDUCTION: Code = Code::E0404;
-    pub const PATTERN_SHAPE: Code = Code::E0405;
-    pub const MATCH_TOO_LARGE: Code = Code::E0406;
-    pub const TOO_DEEP: Code = Code::E0407;
-    pub const TOO_MANY: Code = Code::E0408;
-    pub const TEST_UNKNOWN_FACT: Code = Code::E0501;
-    pub const TEST_BAD_VALUE: Code = Code::E0502;
-    pub const TEST_MISSING_FACT: Code = Code::E0503;
-    pub const TEST_UNKNOWN_TARGET: Code = Code::E0504;
-    pub const EXTENDS_NOT_FOUND: Code = Code::E0601;
-    pub const EXTENDS_CYCLE: Code = Code::E0602;
-    pub const NOTHING_TO_OVERRIDE: Code = Code::E0603;
-    pub const OVERRIDE_WITHOUT_EXTENDS: Code = Code::E0604;
-    pub const OVERRIDE_CHANGES_TYPE: Code = Code::E0605;
-    pub const REMOVED_STILL_READ: Code = Code::E0606;
-    pub const NOT_LATER: Code = Code::E0607;
-    pub const UNREACHABLE_ARM: Code = Code::W0101;
-    pub const IMPOSSIBLE_ARM: Code = Code::W0102;
-    pub const CAP_NEVER_BINDS: Code = Code::W0103;
-    pub const NEVER_SCORES: Code = Code::W0104;
-    pub const STANDARD_UNREACHABLE: Code = Code::W0105;
-    pub const UNUSED: Code = Code::W0106;
-    pub const CHANGES_NOTHING: Code = Code::W0107;
-    pub const TEST_NAME_TOTAL: Code = Code::W0108;
-    pub const BAD_POINTS: Code = Code::E0110;
-    pub const UNKNOWN_RECORD: Code = Code::E0801;
-    pub const UNKNOWN_FIELD: Code = Code::E0802;
-    pub const LIST_AS_VALUE: Code = Code::E0803;
-    pub const BAD_AGGREGATE: Code = Code::E0804;
-    pub const SHADOWED_ARM: Code = Code::W0109;
-    pub const DEAD_NESTED_ARM: Code = Code::W0110;
-    pub const SECTION_CAP_NEVER_BINDS: Code = Code::W0111;
-    pub const CONSTANT_PRECONDITION: Code = Code::W0112;
-    pub const CONSTANT_RULE: Code = Code::W0113;
-    pub const RANK_TWICE: Code = Code::E0701;
-    pub const TIE_BREAK_TWICE: Code = Code::E0702;
-    pub const QUOTA_BELOW_ONE: Code = Code::E0703;
+    pub(crate) const SYNTAX: Code = Code::E0101;
+    pub(crate) const UNTERMINATED_STRING: Code = Code::E0102;
+    pub(crate) const BAD_NUMBER: Code = Code::E0103;
+    pub(crate) const BAD_DATE: Code = Code::E0104;
+    pub(crate) const HEADER_FIELD: Code = Code::E0105;
+    pub(crate) const UNKNOWN_NAME: Code = Code::E0201;
+    pub(crate) const DUPLICATE: Code = Code::E0202;
+    pub(crate) const UNKNOWN_TYPE: Code = Code::E0203;
+    pub(crate) const UNKNOWN_VARIANT: Code = Code::E0204;
+    pub(crate) const UNKNOWN_ITEM: Code = Code::E0205;
+    pub(crate) const UNKNOWN_FUNCTION: Code = Code::E0206;
+    pub(crate) const BAD_GROUP: Code = Code::E0207;
+    pub(crate) const UNKNOWN_UNIT: Code = Code::E0208;
+    pub(crate) const TYPE_MISMATCH: Code = Code::E0301;
+    pub(crate) const UNIT_MISMATCH: Code = Code::E0302;
+    pub(crate) const OPTIONAL_UNCHECKED: Code = Code::E0303;
+    pub(crate) const NOT_WHOLE_POINTS: Code = Code::E0304;
+    pub(crate) const ARGUMENT_COUNT: Code = Code::E0305;
+    pub(crate) const BAD_INPUT_DECL: Code = Code::E0306;
+    pub(crate) const NON_EXHAUSTIVE: Code = Code::E0401;
+    pub(crate) const CYCLE: Code = Code::E0402;
+    pub(crate) const NEGATIVE_POINTS: Code = Code::E0403;
+    pub(crate) const POSITIVE_DEDUCTION: Code = Code::E0404;
+    pub(crate) const PATTERN_SHAPE: Code = Code::E0405;
+    pub(crate) const MATCH_TOO_LARGE: Code = Code::E0406;
+    pub(crate) const TOO_DEEP: Code = Code::E0407;
+    pub(crate) const TOO_MANY: Code = Code::E0408;
+    pub(crate) const TEST_UNKNOWN_FACT: Code = Code::E0501;
+    pub(crate) const TEST_BAD_VALUE: Code = Code::E0502;
+    pub(crate) const TEST_MISSING_FACT: Code = Code::E0503;
+    pub(crate) const TEST_UNKNOWN_TARGET: Code = Code::E0504;
+    pub(crate) const EXTENDS_NOT_FOUND: Code = Code::E0601;
+    pub(crate) const EXTENDS_CYCLE: Code = Code::E0602;
+    pub(crate) const NOTHING_TO_OVERRIDE: Code = Code::E0603;
+    pub(crate) const OVERRIDE_WITHOUT_EXTENDS: Code = Code::E0604;
+    pub(crate) const OVERRIDE_CHANGES_TYPE: Code = Code::E0605;
+    pub(crate) const REMOVED_STILL_READ: Code = Code::E0606;
+    pub(crate) const NOT_LATER: Code = Code::E0607;
+    pub(crate) const UNREACHABLE_ARM: Code = Code::W0101;
+    pub(crate) const IMPOSSIBLE_ARM: Code = Code::W0102;
+    pub(crate) const CAP_NEVER_BINDS: Code = Code::W0103;
+    pub(crate) const NEVER_SCORES: Code = Code::W0104;
+    pub(crate) const STANDARD_UNREACHABLE: Code = Code::W0105;
+    pub(crate) const UNUSED: Code = Code::W0106;
+    pub(crate) const CHANGES_NOTHING: Code = Code::W0107;
+    pub(crate) const TEST_NAME_TOTAL: Code = Code::W0108;
+    pub(crate) const BAD_POINTS: Code = Code::E0110;
+    pub(crate) const UNKNOWN_RECORD: Code = Code::E0801;
+    pub(crate) const UNKNOWN_FIELD: Code = Code::E0802;
+    pub(crate) const LIST_AS_VALUE: Code = Code::E0803;
+    pub(crate) const BAD_AGGREGATE: Code = Code::E0804;
+    pub(crate) const SHADOWED_ARM: Code = Code::W0109;
+    pub(crate) const DEAD_NESTED_ARM: Code = Code::W0110;
+    pub(crate) const SECTION_CAP_NEVER_BINDS: Code = Code::W0111;
+    pub(crate) const CONSTANT_PRECONDITION: Code = Code::W0112;
+    pub(crate) const CONSTANT_RULE: Code = Code::W0113;
+    pub(crate) const RANK_TWICE: Code = Code::E0701;
+    pub(crate) const TIE_BREAK_TWICE: Code = Code::E0702;
+    pub(crate) const QUOTA_BELOW_ONE: Code = Code::E0703;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -343,7 +343,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub(crate) fn error(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -355,22 +355,22 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub(crate) fn warning(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message, span, label) }
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     /// A suggestion a tool can apply: `replacement` in place of the text of `span`.
-    pub fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+    pub(crate) fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
         self.fix = Some((span, replacement.into()));
         self
     }
 
-    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+    pub(crate) fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.secondary.push(Label { span, message: message.into() });
         self
     }

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-pub mod regions;
+pub(crate) mod regions;
 
 use crate::eval::{Applicant, Outcome, Scores};
 use crate::rules::print::Printer;
@@ -395,7 +395,7 @@ fn section_text(rs: &RuleSet, s: &crate::rules::SectionDef) -> String {
 /// changed inputs are read as optional so that their absence can be counted, then take
 /// their defaults.
 #[derive(Debug, Clone)]
-pub struct YearSchema {
+pub(crate) struct YearSchema {
     /// The year's rules with the other year's extra inputs appended and its measured
     /// inputs made optional: for reading rows only, never for scoring.
     pub reading: RuleSet,
@@ -408,7 +408,7 @@ pub struct YearSchema {
 impl YearSchema {
     /// `own` read alongside `other`; with `measure`, own inputs that `other` lacks or
     /// declares otherwise are counted when not given.
-    pub fn new(own: &RuleSet, other: &RuleSet, measure: bool) -> YearSchema {
+    pub(crate) fn new(own: &RuleSet, other: &RuleSet, measure: bool) -> YearSchema {
         let mut reading = own.clone();
         let mut measured = Vec::new();
         if measure {
@@ -443,14 +443,14 @@ impl YearSchema {
     }
 
     /// The inputs whose absence is counted, in order.
-    pub fn measured(&self) -> impl Iterator<Item = &str> + '_ {
+    pub(crate) fn measured(&self) -> impl Iterator<Item = &str> + '_ {
         self.measured.iter().map(|(_, d)| &*d.name)
     }
 
     /// Make an applicant read with [`Self::reading`] one of the year's own: measured inputs
     /// not given are counted in `not_given` (by position in [`Self::measured`]) and take
     /// their defaults; the other year's facts are dropped.
-    pub fn finish(
+    pub(crate) fn finish(
         &self,
         read: &Applicant,
         out: &mut Applicant,
@@ -523,7 +523,7 @@ pub fn applicant_delta(old: &Outcome, new: &Outcome) -> ApplicantDelta {
 }
 
 /// The bands a change of total falls in: `(from, to, label)`, both ends included.
-pub const BANDS: [(Option<i64>, Option<i64>, &str); 7] = [
+pub(crate) const BANDS: [(Option<i64>, Option<i64>, &str); 7] = [
     (None, Some(-50), "≤ -50"),
     (Some(-49), Some(-10), "-49…-10"),
     (Some(-9), Some(-1), "-9…-1"),
@@ -536,14 +536,14 @@ pub const BANDS: [(Option<i64>, Option<i64>, &str); 7] = [
 /// The index in [`BANDS`] of a change counted in units of `unit` points (1 for whole
 /// points, 100 at a precision of 0.01): a part of a point counts as one point of its sign, so
 /// that only no change at all is the band `0`.
-pub fn band_in(change: i64, unit: i64) -> usize {
+pub(crate) fn band_in(change: i64, unit: i64) -> usize {
     let unit = unit.max(1);
     let whole = change / unit;
     band(if whole == 0 { change.signum() } else { whole })
 }
 
 /// The index in [`BANDS`] of a change (or of a distance from the standard), in whole points.
-pub fn band(change: i64) -> usize {
+pub(crate) fn band(change: i64) -> usize {
     match change {
         i64::MIN..=-50 => 0,
         -49..=-10 => 1,
@@ -556,11 +556,11 @@ pub fn band(change: i64) -> usize {
 }
 
 /// Applicants shown per band.
-pub const EXAMPLES_PER_BAND: usize = 3;
+pub(crate) const EXAMPLES_PER_BAND: usize = 3;
 
 /// Applicants of one band, or of one value of a `--by` fact.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Count {
+pub(crate) struct Count {
     pub applicants: usize,
     pub gain: usize,
     pub lose: usize,
@@ -587,7 +587,7 @@ impl Count {
     }
 
     /// The mean change, exact to two decimals (rounded half away from zero).
-    pub fn mean_change(&self) -> rust_decimal::Decimal {
+    pub(crate) fn mean_change(&self) -> rust_decimal::Decimal {
         use rust_decimal::{Decimal, RoundingStrategy};
         if self.applicants == 0 {
             return Decimal::ZERO;
@@ -600,7 +600,7 @@ impl Count {
 /// Whether an item's points changed because its own rule did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum DriverKind {
+pub(crate) enum DriverKind {
     /// The item's rule, cap, preconditions or group changed, or a parameter or input it reads.
     Direct,
     /// The item's rule is the same: its points moved through a `best_of` group, a cap or a
@@ -610,7 +610,7 @@ pub enum DriverKind {
 
 /// An item whose points changed for some applicants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Driver {
+pub(crate) struct Driver {
     pub item: String,
     pub kind: DriverKind,
     pub applicants: usize,
@@ -619,7 +619,7 @@ pub struct Driver {
 
 /// One band of changes of total, with a few of its applicants (by id, or `line N`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Band {
+pub(crate) struct Band {
     pub band: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<i64>,
@@ -631,7 +631,7 @@ pub struct Band {
 
 /// What a policy change does to a population.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub applicants: usize,
     pub gain: usize,
     pub lose: usize,
@@ -652,7 +652,7 @@ pub struct Summary {
 /// old one — matched by id once, so each applicant's delta is a few subtractions of
 /// [`Scores`] (the same numbers [`applicant_delta`] gives from outcomes).
 #[derive(Debug, Clone)]
-pub struct DeltaColumns<'r> {
+pub(crate) struct DeltaColumns<'r> {
     columns: Vec<Column<'r>>,
 }
 
@@ -698,7 +698,7 @@ fn directly_changed(old: &RuleSet, new: &RuleSet) -> Vec<String> {
 }
 
 impl<'r> DeltaColumns<'r> {
-    pub fn new(old: &'r RuleSet, new: &'r RuleSet) -> DeltaColumns<'r> {
+    pub(crate) fn new(old: &'r RuleSet, new: &'r RuleSet) -> DeltaColumns<'r> {
         let direct = directly_changed(old, new);
         let kind = |id: &str| {
             if direct.iter().any(|d| d == id) {
@@ -727,12 +727,12 @@ impl<'r> DeltaColumns<'r> {
     }
 
     /// The item ids, in column order.
-    pub fn ids(&self) -> impl Iterator<Item = &'r str> + '_ {
+    pub(crate) fn ids(&self) -> impl Iterator<Item = &'r str> + '_ {
         self.columns.iter().map(|c| c.id)
     }
 
     /// New points minus old points, per column, into `out`.
-    pub fn changes(&self, old: &Scores, new: &Scores, out: &mut Vec<i64>) {
+    pub(crate) fn changes(&self, old: &Scores, new: &Scores, out: &mut Vec<i64>) {
         let points = |s: &Scores, i: Option<usize>| i.and_then(|i| s.points.get(i).copied()).unwrap_or(0);
         out.clear();
         out.extend(self.columns.iter().map(|c| points(new, c.new).saturating_sub(points(old, c.old))));
@@ -742,7 +742,7 @@ impl<'r> DeltaColumns<'r> {
 /// A [`Summary`] being counted, by column and by key: cheap to add to and to merge, so
 /// each thread keeps one. Merged in input order, it keeps the first examples of each band.
 #[derive(Debug, Clone, Default)]
-pub struct Tally {
+pub(crate) struct Tally {
     summary: Summary,
     bands: [usize; BANDS.len()],
     examples: [Vec<String>; BANDS.len()],
@@ -758,12 +758,12 @@ pub struct Tally {
 
 impl Tally {
     /// A tally of points counted in `unit`s of a point (`RuleSet::point_unit`).
-    pub fn with_unit(unit: i64) -> Tally {
+    pub(crate) fn with_unit(unit: i64) -> Tally {
         Tally { unit, ..Tally::default() }
     }
 
     /// Count one applicant, scored under both policies, with its [`DeltaColumns::changes`].
-    pub fn add(&mut self, old: &Scores, new: &Scores, changes: &[i64]) {
+    pub(crate) fn add(&mut self, old: &Scores, new: &Scores, changes: &[i64]) {
         let delta = new.total.saturating_sub(old.total);
         let s = &mut self.summary;
         s.applicants += 1;
@@ -787,7 +787,7 @@ impl Tally {
     }
 
     /// Keep the applicant as an example of its band while the band has few.
-    pub fn example(&mut self, delta: i64, name: impl FnOnce() -> String) {
+    pub(crate) fn example(&mut self, delta: i64, name: impl FnOnce() -> String) {
         let examples = &mut self.examples[band_in(delta, self.unit)];
         if examples.len() < EXAMPLES_PER_BAND {
             examples.push(name());
@@ -795,7 +795,7 @@ impl Tally {
     }
 
     /// Count the applicant under `key`, its value of the `--by` fact.
-    pub fn group(&mut self, key: u32, delta: i64) {
+    pub(crate) fn group(&mut self, key: u32, delta: i64) {
         match self.groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, count)) => count.add(delta),
             None => {
@@ -806,11 +806,11 @@ impl Tally {
         }
     }
 
-    pub fn applicants(&self) -> usize {
+    pub(crate) fn applicants(&self) -> usize {
         self.summary.applicants
     }
 
-    pub fn merge(&mut self, other: Tally) {
+    pub(crate) fn merge(&mut self, other: Tally) {
         let (s, o) = (&mut self.summary, other.summary);
         s.applicants += o.applicants;
         s.gain += o.gain;
@@ -848,7 +848,7 @@ impl Tally {
 
     /// The summary: drivers named by item (only items some applicant's change involved),
     /// measured inputs named in order, `--by` keys named by `label`.
-    pub fn summary<'n>(
+    pub(crate) fn summary<'n>(
         self,
         columns: &DeltaColumns<'_>,
         measured: impl Iterator<Item = &'n str>,

@@ -193,7 +193,7 @@ fn escape_md(s: &str) -> String {
 }
 
 /// Text made safe for HTML content and attribute values.
-pub fn escape_html(s: &str) -> String {
+pub(crate) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -527,16 +527,16 @@ fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
 
 /// Binding strength of what an expression prints as, to parenthesise only where needed.
 mod prec {
-    pub const ARMS: u8 = 0;
-    pub const OR: u8 = 1;
-    pub const AND: u8 = 2;
-    pub const NOT: u8 = 3;
-    pub const CMP: u8 = 4;
-    pub const WORDS: u8 = 5;
-    pub const ADD: u8 = 6;
-    pub const MUL: u8 = 7;
-    pub const NEG: u8 = 8;
-    pub const ATOM: u8 = 9;
+    pub(crate) const ARMS: u8 = 0;
+    pub(crate) const OR: u8 = 1;
+    pub(crate) const AND: u8 = 2;
+    pub(crate) const NOT: u8 = 3;
+    pub(crate) const CMP: u8 = 4;
+    pub(crate) const WORDS: u8 = 5;
+    pub(crate) const ADD: u8 = 6;
+    pub(crate) const MUL: u8 = 7;
+    pub(crate) const NEG: u8 = 8;
+    pub(crate) const ATOM: u8 = 9;
 }
 
 /// Prints compiled expressions for people.

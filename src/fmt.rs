@@ -17,7 +17,7 @@
 //! aside), the same comments in the same order and the same strings: a formatted file
 //! means what the original meant, or nothing is returned.
 
-pub mod fix;
+pub(crate) mod fix;
 mod print;
 mod scan;
 

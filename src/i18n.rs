@@ -4,7 +4,7 @@
 //! each lives in one catalogue, `src/i18n/zh-CN.txt`: per code its title, and per English
 //! text a template whose `{}` places capture the parts that vary (names in backticks,
 //! numbers, labels in quotes), with the Chinese text that puts them back as `{1}`, `{2}`…
-//! Renderers translate at the last moment ([`localize`], [`tr`]); a text no template
+//! Renderers translate at the last moment (`localize`, [`tr`]); a text no template
 //! matches stays English, and a test walks the corpus so that none does.
 //!
 //! The language is chosen once per process ([`set_lang`]): the CLI's `--lang`, else the
@@ -105,7 +105,7 @@ pub fn tr(text: &str) -> Cow<'_, str> {
 }
 
 /// The diagnostic in the chosen language (message, labels and help).
-pub fn localize(d: &Diagnostic) -> Cow<'_, Diagnostic> {
+pub(crate) fn localize(d: &Diagnostic) -> Cow<'_, Diagnostic> {
     if lang() == Lang::En {
         return Cow::Borrowed(d);
     }
@@ -121,7 +121,7 @@ pub fn localize(d: &Diagnostic) -> Cow<'_, Diagnostic> {
 
 /// A line of miette's report with its `help:` heading in Chinese (miette writes it in
 /// English; only a line that starts with it, after indentation and colour, is changed).
-pub fn help_heading(line: &str) -> String {
+pub(crate) fn help_heading(line: &str) -> String {
     let body = line.trim_start();
     let indent = &line[..line.len() - body.len()];
     for (en, zh) in [("help: ", "提示："), ("\x1b[36mhelp:\x1b[0m ", "\x1b[36m提示：\x1b[0m")] {
@@ -134,17 +134,18 @@ pub fn help_heading(line: &str) -> String {
 
 /// Items of a list of names or numbers joined as the chosen language writes them:
 /// `a, b` in English, `a、b` in Chinese.
-pub fn join_list(items: &[String]) -> String {
+pub(crate) fn join_list(items: &[String]) -> String {
     items.join(if lang() == Lang::ZhCn { "、" } else { ", " })
 }
 
 /// Clauses (`name = value`) joined: `a = 1, b = 2` in English, `a = 1，b = 2` in Chinese.
-pub fn join_clauses(items: &[String]) -> String {
+pub(crate) fn join_clauses(items: &[String]) -> String {
     items.join(if lang() == Lang::ZhCn { "，" } else { ", " })
 }
 
 /// The title of a code in `lang` (`docs/errors.md`'s heading; `docs/zh/errors.md`'s).
-pub fn title(code: Code, lang: Lang) -> Option<&'static str> {
+#[cfg(test)]
+pub(crate) fn title(code: Code, lang: Lang) -> Option<&'static str> {
     match lang {
         Lang::En => code.info().map(|i| i.title),
         Lang::ZhCn => catalogue().titles.iter().find(|(c, _)| *c == code.as_str()).map(|(_, t)| *t),
@@ -154,7 +155,7 @@ pub fn title(code: Code, lang: Lang) -> Option<&'static str> {
 /// What a code means, an example that produces it and its fix, in Chinese: the body of
 /// `docs/zh/errors.md`, written in the catalogue next to the code's title.
 #[derive(Debug, Default)]
-pub struct CodeDoc {
+pub(crate) struct CodeDoc {
     pub code: &'static str,
     /// Paragraphs, one `means` line each.
     pub means: Vec<&'static str>,
@@ -164,11 +165,13 @@ pub struct CodeDoc {
 }
 
 /// The Chinese doc of `code`, if the catalogue has one.
-pub fn code_doc(code: Code) -> Option<&'static CodeDoc> {
+#[cfg(test)]
+pub(crate) fn code_doc(code: Code) -> Option<&'static CodeDoc> {
     catalogue().docs.iter().find(|d| d.code == code.as_str())
 }
 
 /// The header every example without its own starts with (as in docs/errors.md).
+#[cfg(test)]
 const EXAMPLE_PRELUDE: &str =
     "policy demo \"示例\" {\n    year      2025\n    effective 2025-01-01\n    standard  0\n}\n";
 
@@ -176,7 +179,8 @@ const EXAMPLE_PRELUDE: &str =
 /// the fix, from the catalogue (a test compares the file with this; `JIFEN_BLESS=1 cargo
 /// test --lib i18n` rewrites it). Each example is a `jifen,fails=CODE` or `jifen,warns=CODE`
 /// block, which `tests/it/docs.rs` checks gives that code.
-pub fn errors_md_zh() -> String {
+#[cfg(test)]
+pub(crate) fn errors_md_zh() -> String {
     let mut out = String::from(
         "# 诊断代码\n\n<!-- 由 src/i18n/zh-CN.txt 生成，请勿手改：JIFEN_BLESS=1 cargo test --lib i18n -->\n\n\
          `jifen check` 发现的每个问题都有一个固定的代码。`E` 开头的是错误：政策文件不能使用，必须改正；\
@@ -212,6 +216,7 @@ pub fn errors_md_zh() -> String {
 }
 
 /// `text`'s Chinese, when a template of the catalogue matches it.
+#[doc(hidden)] // for the tests, through `jifen::internals::i18n`
 pub fn translate(text: &str) -> Option<String> {
     translate_at(text, 0)
 }
@@ -220,17 +225,18 @@ pub fn translate(text: &str) -> Option<String> {
 
 /// One English text with places, and its Chinese.
 #[derive(Debug)]
-pub struct Template {
+pub(crate) struct Template {
     /// The English text cut at its `{}` places: one more piece than places.
     pieces: Vec<&'static str>,
     /// The Chinese text, with `{1}`, `{2}`… for the places.
     zh: &'static str,
     /// Line in the catalogue, for error messages of the tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub line: usize,
 }
 
 #[derive(Debug, Default)]
-pub struct Catalogue {
+pub(crate) struct Catalogue {
     pub titles: Vec<(&'static str, &'static str)>,
     /// Per code: what it means, an example and the fix (`means`, `example`, `fix`).
     pub docs: Vec<CodeDoc>,
@@ -242,7 +248,7 @@ pub struct Catalogue {
 const ZH_CN: &str = include_str!("i18n/zh-CN.txt");
 
 /// The Chinese catalogue, read once.
-pub fn catalogue() -> &'static Catalogue {
+pub(crate) fn catalogue() -> &'static Catalogue {
     static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
     CATALOGUE.get_or_init(|| parse_catalogue(ZH_CN))
 }
@@ -472,6 +478,7 @@ fn matches<'t>(pieces: &[&str], text: &'t str, captures: &mut Vec<&'t str>) -> b
 
 /// Words of English left in a translated text, outside code, quotes and paths: what the
 /// tests call a fallback. Empty when the text reads as Chinese.
+#[doc(hidden)] // for the tests, through `jifen::internals::i18n`
 pub fn english_residue(text: &str) -> Vec<String> {
     let mut plain = String::new();
     let mut closing: Option<char> = None;

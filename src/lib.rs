@@ -11,46 +11,103 @@
 //! assert!(outcome.meets_standard);
 //! ```
 //!
-//! The pipeline: [`syntax`] parses text into a spanned AST, [`check`] resolves and
+//! The pipeline: [`syntax`] parses text into a spanned AST, `check_with` resolves and
 //! type-checks it into a [`RuleSet`], and [`RuleSet::evaluate`] scores an [`Applicant`].
 //! To score many applicants, prepare the rule set once with [`RuleSet::scorer`].
 #![forbid(unsafe_code)]
+// An item marked `pub` inside the crate's internal modules is caught: it says `pub(crate)`.
+#![warn(unreachable_pub)]
+// The language server, the HTTP server and the JSON reports are run by the command: without
+// `cli` (the core library, the fuzz targets) the parts only it calls are unused. With `cli`,
+// as clippy runs in CI, unused code is still an error.
+#![cfg_attr(not(feature = "cli"), allow(dead_code))]
 // No panics by construction: a value that may be missing is handled, not unwrapped.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod applicant;
-pub mod check;
-#[cfg(feature = "cli")]
-pub mod cli;
-pub mod date;
+// The public API: the stages a caller drives (see the crate documentation above).
 pub mod diagnostic;
 pub mod diff;
 pub mod docgen;
-pub mod eval;
-pub mod fmt;
 pub mod i18n;
-pub mod load;
-#[cfg(feature = "lsp")]
-pub mod lsp;
 pub mod mutants;
 pub mod plan;
-pub mod population;
-pub mod rank;
-pub mod report;
 pub mod rules;
-#[cfg(feature = "serve")]
-pub mod serve;
 pub mod source;
 pub mod syntax;
 pub mod testing;
+
+/// The `jifen` command (src/cli/); its one public item is [`cli::main`].
+#[cfg(feature = "cli")]
+pub mod cli;
+
+// Internal: reached through the functions and types re-exported below.
+pub(crate) mod applicant;
+pub(crate) mod check;
+pub(crate) mod date;
+pub(crate) mod eval;
+pub(crate) mod fmt;
+pub(crate) mod load;
+#[cfg(feature = "lsp")]
+pub(crate) mod lsp;
+pub(crate) mod population;
+#[cfg(feature = "cli")]
+pub(crate) mod rank;
+// Outcomes and inputs as the JSON of `jifen score` and of `jifen serve`.
+#[cfg(any(feature = "cli", feature = "serve"))]
+pub(crate) mod report;
+#[cfg(feature = "serve")]
+pub(crate) mod serve;
 
 use std::collections::HashMap;
 
 pub use applicant::{ApplicantError, RawValue};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use eval::{Applicant, EvalError, ItemOutcome, Outcome, Scorer, Scores, Status};
-pub use load::{FsLoader, Loader, MemoryLoader};
+pub use eval::{
+    Applicant, EvalError, GroupOutcome, ItemOutcome, Outcome, Rows, Scorer, Scores, SectionOutcome, Status,
+};
+pub use load::{extends_path, FsLoader, Loader, MemoryLoader};
 pub use rules::RuleSet;
+
+/// For jifen's own tests, benches and fuzz targets; not a stable API: anything here may
+/// change or go without notice. Each item is one the test suite drives directly and no
+/// caller of the library needs.
+#[doc(hidden)]
+pub mod internals {
+    /// Rows of applicants read from files, and the seeded generator behind `jifen gen`.
+    pub mod population {
+        pub use crate::population::{generate_row, FactColumns, Model, RawRow, Rng, RowFormat, RowParser, RowReader};
+    }
+    /// Reading an applicant's JSON and its numbers.
+    pub mod applicant {
+        pub use crate::applicant::{exact_decimal, json_entries, NumberProblem};
+    }
+    /// Dates as days since 1970-01-01.
+    pub mod date {
+        pub use crate::date::{format, parse};
+    }
+    /// `jifen fmt` and `jifen fmt --fix`.
+    pub mod fmt {
+        pub use crate::fmt::{fix::fix_source, format_source, FormatError};
+    }
+    /// The Chinese catalogue's matching, for the test that every message is translated.
+    pub mod i18n {
+        pub use crate::i18n::{english_residue, translate};
+    }
+    /// The one bounded read of a file.
+    pub mod load {
+        pub use crate::load::read::utf8;
+    }
+    /// `jifen serve`: a server on a port of its own, and the functions its handlers call.
+    #[cfg(feature = "serve")]
+    pub mod serve {
+        pub use crate::serve::{api, guard::Hosts, start, start_with, Config, Running};
+    }
+    /// `jifen lsp`: the framed-message reader.
+    #[cfg(feature = "lsp")]
+    pub mod lsp {
+        pub use crate::lsp::transport::{Incoming, MessageReader};
+    }
+}
 
 /// The policies shipped inside the binary, by file name.
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -80,15 +137,15 @@ pub fn check_with(name: &str, source: &str, loader: &dyn Loader) -> Report {
 /// and what the checker resolved each name to (`None` when the policy could not be checked:
 /// a syntax error, a parent that cannot be loaded). The document is parsed once for all.
 #[derive(Debug)]
-pub struct Analysed {
-    pub report: Report,
-    pub document: Option<syntax::ast::PolicyFile>,
-    pub merged: Option<syntax::ast::PolicyFile>,
-    pub resolved: Option<check::Resolved>,
+pub(crate) struct Analysed {
+    pub(crate) report: Report,
+    pub(crate) document: Option<syntax::ast::PolicyFile>,
+    pub(crate) merged: Option<syntax::ast::PolicyFile>,
+    pub(crate) resolved: Option<check::Resolved>,
 }
 
 /// [`check_with`], keeping the syntax trees and the names resolved (see [`Analysed`]).
-pub fn analyse_with(name: &str, source: &str, loader: &dyn Loader) -> Analysed {
+pub(crate) fn analyse_with(name: &str, source: &str, loader: &dyn Loader) -> Analysed {
     let mut document = None;
     let (report, merged, resolved) = check_keeping(name, source, loader, Some(&mut document));
     Analysed { report, document, merged, resolved }
@@ -107,7 +164,7 @@ fn check_keeping(
     let mut resolved = None;
     if let Some(policy) = &merged {
         if !list.iter().any(Diagnostic::is_error) {
-            let (rs, found, names) = check::check_resolving(policy, &sources);
+            let (rs, found, names) = check::check(policy, &sources);
             list.extend(found);
             ruleset = rs;
             resolved = Some(names);

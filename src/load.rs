@@ -15,14 +15,14 @@ pub trait Loader {
     fn load(&self, from: &str, target: &str) -> Result<(String, String), String>;
 }
 
-pub mod read;
+pub(crate) mod read;
 
-pub use read::{ReadError, DEFAULT_MAX_FILE_SIZE};
+pub(crate) use read::{ReadError, DEFAULT_MAX_FILE_SIZE};
 
 /// Resolves `extends` against the directory of the extending file; `"2024"` and
-/// `"2024.policy"` both name `2024.policy` there. Confined as [`ConfinedLoader`] is by
-/// default: to the extending file's folder tree, `.policy` files, and
-/// [`DEFAULT_MAX_FILE_SIZE`] bytes.
+/// `"2024.policy"` both name `2024.policy` there. Confined as the command's loader is by
+/// default (`ConfinedLoader`): to the extending file's folder tree, `.policy` files, and
+/// 64 MiB (`DEFAULT_MAX_FILE_SIZE`).
 pub struct FsLoader;
 
 impl Loader for FsLoader {
@@ -37,7 +37,7 @@ impl Loader for FsLoader {
 /// `max_file_size` bytes. Any other file is refused before it is read, so that its text
 /// never reaches a diagnostic.
 #[derive(Debug, Clone)]
-pub struct ConfinedLoader {
+pub(crate) struct ConfinedLoader {
     /// A folder every `extends` may also reach into (`jifen --root DIR`).
     pub root: Option<PathBuf>,
     pub max_file_size: u64,
@@ -159,20 +159,10 @@ impl Loader for MemoryLoader {
 /// Deepest chain of `extends` followed.
 const MAX_EXTENDS: usize = 32;
 
-/// Parse `text` and everything it extends; merge into one AST.
-pub fn load(
-    name: &str,
-    text: &str,
-    loader: &dyn Loader,
-    sources: &mut SourceMap,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<PolicyFile> {
-    load_keeping(name, text, loader, sources, diagnostics, None)
-}
-
-/// [`load`], also putting the file as parsed into `document` (before its parents are
-/// applied, and even when it has syntax errors, if the parser recovered a policy).
-pub fn load_keeping(
+/// Parse `text` and everything it extends; merge into one AST. The file as parsed is also
+/// put into `document` when given (before its parents are applied, and even when it has
+/// syntax errors, if the parser recovered a policy).
+pub(crate) fn load_keeping(
     name: &str,
     text: &str,
     loader: &dyn Loader,

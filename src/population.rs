@@ -569,11 +569,11 @@ pub struct ReadError {
 
 /// The longest row read, in bytes: an applicant is a few hundred bytes, and a longer row
 /// is refused (as an invalid row, naming its line) rather than held in memory.
-pub const MAX_ROW_BYTES: usize = 1 << 20;
+pub(crate) const MAX_ROW_BYTES: usize = 1 << 20;
 
 /// The rows of one chunk hold at most about this many bytes (a chunk ends at the row that
 /// reaches it), so memory follows the chunk, not the size of the rows.
-pub const CHUNK_BYTES: usize = 8 << 20;
+pub(crate) const CHUNK_BYTES: usize = 8 << 20;
 
 /// What the CSV reader reads ahead of the record it is at.
 const CSV_BUFFER: usize = 1 << 16;
@@ -948,7 +948,7 @@ pub struct Model {
 
 /// The model used without `--model`: [`Model::derived`] with the bundled Shanghai
 /// proportions (`examples/shanghai.model.toml`) for the facts the policy declares.
-pub const BUNDLED_MODEL: &str = include_str!("../examples/shanghai.model.toml");
+pub(crate) const BUNDLED_MODEL: &str = include_str!("../examples/shanghai.model.toml");
 
 impl Model {
     /// A model from the policy alone: inputs mostly keep their defaults, flags that
@@ -1165,7 +1165,7 @@ fn derived_fact(ruleset: &RuleSet, input: &crate::rules::InputDef) -> Fact {
 }
 
 /// How many years before the policy's effective date a drawn date may lie by default.
-pub const DATE_SPAN_YEARS: i32 = 70;
+pub(crate) const DATE_SPAN_YEARS: i32 = 70;
 
 /// The days a date input is drawn from unless the model says otherwise: the
 /// [`DATE_SPAN_YEARS`] years up to the policy's effective date (both included).

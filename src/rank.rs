@@ -11,13 +11,13 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::eval::{Applicant, EvalError, Scores};
+use crate::eval::{Applicant, Scores};
 use crate::rules::{RankDef, RuleSet, Value};
 
 /// Whether an applicant takes part in the ranking, and why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Standing {
+pub(crate) enum Standing {
     Ranked,
     Ineligible,
     Vetoed,
@@ -25,7 +25,7 @@ pub enum Standing {
 }
 
 impl Standing {
-    pub fn of(scores: &Scores) -> Standing {
+    pub(crate) fn of(scores: &Scores) -> Standing {
         if !scores.eligible {
             Standing::Ineligible
         } else if scores.vetoed {
@@ -38,7 +38,7 @@ impl Standing {
     }
 
     /// Why an applicant is not ranked (empty for one who is).
-    pub fn reason(self) -> &'static str {
+    pub(crate) fn reason(self) -> &'static str {
         match self {
             Standing::Ranked => "",
             Standing::Ineligible => "ineligible",
@@ -50,13 +50,13 @@ impl Standing {
 
 /// Points as text: the one place a ranking turns points into words or cells (fractional
 /// points with the policy's places).
-pub fn show_points(rules: &RuleSet, points: i64) -> String {
+pub(crate) fn show_points(rules: &RuleSet, points: i64) -> String {
     rules.show_points(points)
 }
 
 /// The keys of applicants in input order, as they are scored.
 #[derive(Debug, Clone, Default)]
-pub struct Keys {
+pub(crate) struct Keys {
     stride: usize,
     points: Vec<i64>,
     standing: Vec<Standing>,
@@ -65,20 +65,16 @@ pub struct Keys {
 }
 
 impl Keys {
-    pub fn new(def: &RankDef) -> Keys {
+    pub(crate) fn new(def: &RankDef) -> Keys {
         Keys { stride: def.then.len(), ..Keys::default() }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.points.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.points.is_empty()
-    }
-
     /// Keep the key of one applicant scored into `scores`.
-    pub fn push(&mut self, def: &RankDef, scores: &Scores, applicant: &Applicant) {
+    pub(crate) fn push(&mut self, def: &RankDef, scores: &Scores, applicant: &Applicant) {
         let points = match def.section {
             Some(s) => scores.section_points(s as usize).unwrap_or(0),
             None => scores.total,
@@ -90,7 +86,7 @@ impl Keys {
     }
 
     /// Add the keys of the applicants that follow.
-    pub fn append(&mut self, mut later: Keys) {
+    pub(crate) fn append(&mut self, mut later: Keys) {
         self.points.append(&mut later.points);
         self.standing.append(&mut later.standing);
         self.ties.append(&mut later.ties);
@@ -113,7 +109,7 @@ impl Keys {
     }
 
     /// Rank the applicants kept.
-    pub fn rank(self, def: &RankDef) -> Ranking {
+    pub(crate) fn rank(self, def: &RankDef) -> Ranking {
         let mut order: Vec<u32> =
             (0..self.len() as u32).filter(|&i| self.standing[i as usize] == Standing::Ranked).collect();
         // Input order decides between equal keys: it only matters for who is admitted.
@@ -193,7 +189,7 @@ fn compare_values(a: Value, b: Value) -> Ordering {
 
 /// The key at the cut line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Line {
+pub(crate) struct Line {
     pub points: i64,
     #[serde(skip)]
     pub ties: Vec<Value>,
@@ -201,7 +197,7 @@ pub struct Line {
 
 /// Counts of a ranking and its cut line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub quota: Option<u64>,
     pub applicants: u64,
     pub ranked: u64,
@@ -219,7 +215,7 @@ pub struct Summary {
 
 impl Summary {
     /// "quota 5000: 5003 admitted (4 tied at the line: total 98, si_months 120 months); cut line total 98".
-    pub fn describe(&self, rules: &RuleSet, def: &RankDef) -> String {
+    pub(crate) fn describe(&self, rules: &RuleSet, def: &RankDef) -> String {
         let by = by_name(rules, def);
         let not_ranked = format!(
             "{} ranked of {} ({} ineligible, {} vetoed, {} below the standard)",
@@ -252,13 +248,13 @@ impl Summary {
 }
 
 /// `total`, or the id of the section ranked by.
-pub fn by_name<'r>(rules: &'r RuleSet, def: &RankDef) -> &'r str {
+pub(crate) fn by_name<'r>(rules: &'r RuleSet, def: &RankDef) -> &'r str {
     def.section.and_then(|s| rules.sections.get(s as usize)).map_or("total", |s| &s.id)
 }
 
 /// Applicants ranked: each one's rank and admission, in input order.
 #[derive(Debug, Clone)]
-pub struct Ranking {
+pub(crate) struct Ranking {
     keys: Keys,
     rank: Vec<u32>,
     admitted: Vec<bool>,
@@ -268,7 +264,7 @@ pub struct Ranking {
 
 /// One applicant's place in a ranking.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Placed<'k> {
+pub(crate) struct Placed<'k> {
     pub points: i64,
     pub standing: Standing,
     /// None when not ranked.
@@ -280,16 +276,12 @@ pub struct Placed<'k> {
 }
 
 impl Ranking {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
     /// The `row`-th applicant (0-based, in input order).
-    pub fn get(&self, row: usize) -> Option<Placed<'_>> {
+    pub(crate) fn get(&self, row: usize) -> Option<Placed<'_>> {
         let points = *self.keys.points.get(row)?;
         Some(Placed {
             points,
@@ -301,17 +293,55 @@ impl Ranking {
     }
 }
 
-/// Score and rank `applicants` by the policy's ranking (none when it declares none).
-pub fn rank_applicants(rules: &RuleSet, applicants: &[Applicant]) -> Option<Result<Ranking, EvalError>> {
-    let def = rules.rank.as_ref()?;
-    let scorer = rules.scorer();
-    let mut scores = Scores::default();
-    let mut keys = Keys::new(def);
-    for applicant in applicants {
-        if let Err(e) = scorer.score(applicant, &mut scores) {
-            return Some(Err(e));
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::EvalError;
+    use crate::population::RawRow;
+
+    /// Score and rank `applicants` by the policy's ranking (none when it declares none).
+    fn rank_applicants(rules: &RuleSet, applicants: &[Applicant]) -> Option<Result<Ranking, EvalError>> {
+        let def = rules.rank.as_ref()?;
+        let scorer = rules.scorer();
+        let mut scores = Scores::default();
+        let mut keys = Keys::new(def);
+        for applicant in applicants {
+            if let Err(e) = scorer.score(applicant, &mut scores) {
+                return Some(Err(e));
+            }
+            keys.push(def, &scores, applicant);
         }
-        keys.push(def, &scores, applicant);
+        Some(Ok(keys.rank(def)))
     }
-    Some(Ok(keys.rank(def)))
+
+    /// The population of tests/it/rank.rs (see the table there): `jifen rank` gives these
+    /// ranks too.
+    const POPULATION: &str = r#"{"id":"a","score":130,"si_months":100,"age":30}
+{"id":"b","score":120,"si_months":120,"age":35}
+{"id":"c","score":120,"si_months":120,"age":35}
+{"id":"d","score":120,"si_months":120,"age":28}
+{"id":"e","score":120,"si_months":90,"age":25}
+{"id":"f","score":110,"si_months":60,"age":40}
+{"id":"g","score":150,"si_months":200,"age":30,"has_permit":false}
+{"id":"h","score":160,"si_months":200,"age":30,"fraud":true}
+{"id":"i","score":90,"si_months":200,"age":30}
+{"id":"j","score":120,"si_months":120,"age":35}
+"#;
+
+    #[test]
+    fn the_library_ranks_as_the_cli_does() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rank/good/quota.policy");
+        let source = std::fs::read_to_string(path).expect("policy");
+        let rules = crate::compile("quota.policy", &source).expect("compiles");
+        let applicants: Vec<Applicant> = POPULATION
+            .lines()
+            .map(|l| {
+                let row = RawRow::json(1, l.to_string());
+                row.parse(&rules).expect("valid row").1
+            })
+            .collect();
+        let ranking = rank_applicants(&rules, &applicants).expect("ranks").expect("scores");
+        let ranks: Vec<Option<u32>> = (0..ranking.len()).map(|i| ranking.get(i).and_then(|p| p.rank)).collect();
+        assert_eq!(ranks, [Some(1), Some(3), Some(3), Some(2), Some(6), Some(7), None, None, None, Some(3)]);
+    }
 }

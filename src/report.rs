@@ -7,7 +7,7 @@ use crate::eval::{Applicant, Outcome, Status};
 use crate::rules::{InputType, RuleSet, Value};
 
 /// Why an item scored what it did, in words; `None` when it simply scored.
-pub fn why(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
+pub(crate) fn why(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
     let item = outcome.items.get(index)?;
     match &item.status {
         Status::Scored if item.points == 0 => None,
@@ -34,7 +34,7 @@ pub fn why(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String>
 }
 
 /// A value as JSON: numbers as numbers, variants by name.
-pub fn value_json(ruleset: &RuleSet, ty: InputType, value: Value) -> Json {
+pub(crate) fn value_json(ruleset: &RuleSet, ty: InputType, value: Value) -> Json {
     match value {
         Value::Int(i) => json!(i),
         Value::Dec(d) => serde_json::from_str(&d.normalize().to_string()).unwrap_or(Json::Null),
@@ -46,7 +46,7 @@ pub fn value_json(ruleset: &RuleSet, ty: InputType, value: Value) -> Json {
 }
 
 /// The trace of one item: the arm taken, raw points, cap, preconditions, facts read.
-pub fn trace_json(ruleset: &RuleSet, index: usize, outcome: &Outcome, applicant: &Applicant) -> Json {
+pub(crate) fn trace_json(ruleset: &RuleSet, index: usize, outcome: &Outcome, applicant: &Applicant) -> Json {
     let (Some(def), Some(item)) = (ruleset.items.get(index), outcome.items.get(index)) else {
         return Json::Null;
     };
@@ -72,7 +72,7 @@ pub fn trace_json(ruleset: &RuleSet, index: usize, outcome: &Outcome, applicant:
 }
 
 /// The `score --format json` shape (see the applicant contract).
-pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&Applicant>) -> Json {
+pub(crate) fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&Applicant>) -> Json {
     let items: Vec<Json> = outcome
         .items
         .iter()
@@ -136,7 +136,7 @@ pub fn outcome_json(ruleset: &RuleSet, outcome: &Outcome, applicant: Option<&App
 }
 
 /// Each output by name: a quantity as its number, a variant by name, absent as null.
-pub fn outputs_json(ruleset: &RuleSet, outcome: &Outcome) -> Map<String, Json> {
+pub(crate) fn outputs_json(ruleset: &RuleSet, outcome: &Outcome) -> Map<String, Json> {
     ruleset
         .outputs
         .iter()
@@ -146,7 +146,7 @@ pub fn outputs_json(ruleset: &RuleSet, outcome: &Outcome) -> Map<String, Json> {
 }
 
 /// What a section's cap cut from its items' sum, in words (`None` when it cut nothing).
-pub fn section_cut(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
+pub(crate) fn section_cut(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
     let (def, s) = (ruleset.sections.get(index)?, outcome.sections.get(index)?);
     let cut = s.raw_points.checked_sub(s.points)?.checked_abs()?;
     let cap = def.cap.unwrap_or(s.points.abs());
@@ -154,7 +154,7 @@ pub fn section_cut(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option
 }
 
 /// What a capped group's cap cut, in words (`None` when it cut nothing).
-pub fn group_cut(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
+pub(crate) fn group_cut(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<String> {
     let (def, g) = (ruleset.caps.get(index)?, outcome.groups.get(index)?);
     let cut = g.raw_points.checked_sub(g.points)?.checked_abs()?;
     (g.capped && cut != 0)
@@ -162,7 +162,7 @@ pub fn group_cut(ruleset: &RuleSet, index: usize, outcome: &Outcome) -> Option<S
 }
 
 /// Facts of an applicant as `name = value` text, for traces.
-pub fn fact_text(ruleset: &RuleSet, slot: u16, applicant: &Applicant) -> Option<String> {
+pub(crate) fn fact_text(ruleset: &RuleSet, slot: u16, applicant: &Applicant) -> Option<String> {
     let input = ruleset.inputs.get(slot as usize)?;
     let v = applicant.values.get(slot as usize)?;
     let shown = match v {
@@ -174,7 +174,7 @@ pub fn fact_text(ruleset: &RuleSet, slot: u16, applicant: &Applicant) -> Option<
 
 /// An input's type as `jifen inputs` shows it: the unit, or `int`, `decimal`, `bool`, or
 /// the enum's name.
-pub fn type_name(rs: &RuleSet, ty: InputType) -> String {
+pub(crate) fn type_name(rs: &RuleSet, ty: InputType) -> String {
     match ty {
         InputType::Int { unit: Some(u) } | InputType::Decimal { unit: Some(u) } => rs.unit_name(u).to_string(),
         InputType::Int { unit: None } => "int".to_string(),
@@ -189,7 +189,7 @@ pub fn type_name(rs: &RuleSet, ty: InputType) -> String {
 }
 
 /// One input of the schema, as `jifen --format json inputs` and `GET /api/policy` give it.
-pub fn input_json(rs: &RuleSet, i: &crate::rules::InputDef) -> Json {
+pub(crate) fn input_json(rs: &RuleSet, i: &crate::rules::InputDef) -> Json {
     let variants = match i.ty {
         InputType::Enum(e) => rs.enums.get(e as usize).map(|d| {
             d.variants.iter().map(|v| json!({ "name": &*v.name, "label": v.label.as_deref() })).collect::<Vec<_>>()
@@ -239,7 +239,7 @@ pub fn input_json(rs: &RuleSet, i: &crate::rules::InputDef) -> Json {
 /// `batch`, which writes one per applicant. Build one per rule set and share it; the
 /// strings of items, sections and groups are escaped once here. A difference from
 /// `outcome_json` is a bug: the tests below compare the two byte for byte.
-pub struct OutcomeWriter<'r> {
+pub(crate) struct OutcomeWriter<'r> {
     rules: &'r RuleSet,
     /// `{"policy":{"id":…,"year":…},"total":`
     head: Vec<u8>,
@@ -256,7 +256,7 @@ struct Fixed<'r> {
 }
 
 impl<'r> OutcomeWriter<'r> {
-    pub fn new(rules: &'r RuleSet) -> OutcomeWriter<'r> {
+    pub(crate) fn new(rules: &'r RuleSet) -> OutcomeWriter<'r> {
         let section_id = |s: u16| rules.sections.get(s as usize).map_or("", |s| &*s.id);
         let mut head = Vec::new();
         head.extend_from_slice(b"{\"policy\":{\"id\":");
@@ -294,14 +294,15 @@ impl<'r> OutcomeWriter<'r> {
     }
 
     /// The whole object, closed.
-    pub fn write(&self, out: &mut Vec<u8>, outcome: &Outcome) {
+    #[cfg(test)]
+    pub(crate) fn write(&self, out: &mut Vec<u8>, outcome: &Outcome) {
         self.write_open(out, outcome);
         out.push(b'}');
     }
 
     /// The object without its closing brace, for a caller that adds keys of its own
     /// (`batch` adds `id` and `line`, as `obj.insert` on the `Value` puts them last).
-    pub fn write_open(&self, out: &mut Vec<u8>, outcome: &Outcome) {
+    pub(crate) fn write_open(&self, out: &mut Vec<u8>, outcome: &Outcome) {
         let rules = self.rules;
         out.extend_from_slice(&self.head);
         self.points(out, outcome.total);
@@ -482,7 +483,7 @@ fn push_str_list(out: &mut Vec<u8>, list: &[&str]) {
 }
 
 /// An integer in decimal, as serde_json writes it.
-pub fn push_int(out: &mut Vec<u8>, n: i64) {
+pub(crate) fn push_int(out: &mut Vec<u8>, n: i64) {
     let mut buf = [0u8; 20];
     let mut at = buf.len();
     let mut m = n.unsigned_abs();
@@ -501,7 +502,7 @@ pub fn push_int(out: &mut Vec<u8>, n: i64) {
 }
 
 /// A string as a JSON string, escaped as serde_json escapes it.
-pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     push_escaped(out, s);
     out.push(b'"');
@@ -509,7 +510,7 @@ pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
 
 /// The inside of a JSON string: `"`, `\` and control characters escaped as serde_json
 /// does (`\b \t \n \f \r`, others as `\u00xx` in lower case); everything else as it is.
-pub fn push_escaped(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn push_escaped(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     // No early exit: the check of a whole string vectorises, and most need no escape.
     if !bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\')) {
@@ -700,5 +701,23 @@ mod tests {
             push_int(&mut got, n);
             assert_eq!(String::from_utf8_lossy(&got), serde_json::to_string(&n).unwrap_or_default());
         }
+    }
+
+    /// `jifen inputs --format json` on a list input (the fixture of tests/it/records.rs).
+    #[test]
+    fn a_list_input_is_described_with_its_record() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/records/good/insurance_periods.policy");
+        let text = std::fs::read_to_string(path).expect("the fixture is readable");
+        let rs = crate::check_with("insurance_periods.policy", &text, &crate::FsLoader)
+            .ruleset
+            .expect("the fixture compiles");
+        let slot = rs.input_slot("periods").expect("declared");
+        let described = input_json(&rs, &rs.inputs()[slot]);
+        assert_eq!(described["kind"], "list");
+        assert_eq!(described["type"], "list of Period");
+        assert_eq!(described["max_rows"], 20);
+        assert_eq!(described["fields"][0]["name"], "months");
+        assert_eq!(described["fields"][1]["unit"], "yuan");
+        assert_eq!(described["default"], serde_json::json!([]));
     }
 }

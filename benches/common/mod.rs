@@ -15,8 +15,8 @@ use jifen::{Applicant, RuleSet};
 /// sit between the parser's leftovers, and an evaluation of many applicants would measure
 /// the scattering as much as the evaluation.
 pub fn population(rs: &RuleSet, count: usize) -> Vec<Applicant> {
-    let mut rng = jifen::population::Rng::new(42);
-    let model = jifen::population::Model::default_for(rs);
+    let mut rng = jifen::internals::population::Rng::new(42);
+    let model = jifen::internals::population::Model::default_for(rs);
     let parsed: Vec<Applicant> = (0..count)
         .map(|i| {
             let row = model.row(rs, &mut rng, i as u64);

@@ -21,8 +21,8 @@ fuzz_target!(|data: &[u8]| {
         common::same_scores(&scorer, &applicant, reference);
     }
     // The same text as one row of a batch (JSON lines).
-    let row = jifen::population::RawRow::json(1, text.to_string());
-    let mut parser = jifen::population::RowParser::new(policy);
+    let row = jifen::internals::population::RawRow::json(1, text.to_string());
+    let mut parser = jifen::internals::population::RowParser::new(policy);
     let fast = parser.parse(&row).map(|(id, a)| (id.map(|s| s.into_owned()), a.clone()));
     assert_eq!(fast, row.parse(policy), "the row parser differs from RawRow::parse");
     if let Ok((_, applicant)) = row.parse(policy) {

@@ -18,11 +18,11 @@ fuzz_target!(|text: &str| {
         let _ = ruleset.run_tests(None);
         let scorer = ruleset.scorer();
         let mut applicants: Vec<jifen::Applicant> = ruleset.tests().iter().map(|t| ruleset.test_applicant(t)).collect();
-        let model = jifen::population::Model::default_for(ruleset);
-        let mut rng = jifen::population::Rng::new(text.len() as u64);
+        let model = jifen::internals::population::Model::default_for(ruleset);
+        let mut rng = jifen::internals::population::Rng::new(text.len() as u64);
         for i in 0..8 {
             let row = model.row(ruleset, &mut rng, i);
-            if let Ok((_, a)) = jifen::population::RawRow::json(1, row).parse(ruleset) {
+            if let Ok((_, a)) = jifen::internals::population::RawRow::json(1, row).parse(ruleset) {
                 applicants.push(a);
             }
         }

@@ -3,7 +3,7 @@
 //! again changes nothing.
 #![no_main]
 
-use jifen::fmt::{format_source, FormatError};
+use jifen::internals::fmt::{format_source, FormatError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

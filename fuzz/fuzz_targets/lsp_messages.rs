@@ -3,7 +3,7 @@
 //! input, and always advance (at most one message or refusal per byte, then the end).
 #![no_main]
 
-use jifen::lsp::transport::{Incoming, MessageReader};
+use jifen::internals::lsp::{Incoming, MessageReader};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,11 +1,11 @@
 //! Any bytes as the body of `POST /api/score` and `POST /api/plan` of `jifen serve`, without
-//! a network (`jifen::serve::api`, the functions the handlers call). The answer is always
+//! a network (`jifen::internals::serve::api`, the functions the handlers call). The answer is always
 //! JSON: 200 with the outcome exactly when the body is a valid applicant, else 400 with an
 //! error message. The same bytes as a `Host` header value never panic the check.
 #![no_main]
 
 use jifen::plan::Limits;
-use jifen::serve::api;
+use jifen::internals::serve::api;
 use libfuzzer_sys::fuzz_target;
 
 mod common;
@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(plan.status.as_u16(), if valid.is_ok() { 200 } else { 400 }, "{}", plan.body);
     assert!(serde_json::from_str::<serde_json::Value>(&plan.body).is_ok(), "{}", plan.body);
     if let Ok(host) = std::str::from_utf8(data) {
-        let _ = jifen::serve::guard::Hosts::default().allows(host);
+        let _ = jifen::internals::serve::Hosts::default().allows(host);
         let _ = api::is_json(data);
     }
 });

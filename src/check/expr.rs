@@ -14,7 +14,7 @@ use crate::syntax::MAX_EXPR_DEPTH;
 
 /// Most expression nodes a policy may compile to, `let`s substituted: each use of a `let`
 /// copies its tree, so a few lines could otherwise ask for more memory than there is.
-pub const MAX_POLICY_NODES: u64 = 4_000_000;
+pub(crate) const MAX_POLICY_NODES: u64 = 4_000_000;
 
 /// What to do instead of computing with a date.
 const DATE_FUNCTIONS_HELP: &str = "a date is compared, never computed with: count between two dates with \

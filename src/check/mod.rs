@@ -19,13 +19,15 @@ mod test_blocks;
 mod types;
 pub(crate) mod units;
 
-pub use ranges::{item_points, PointsRange, Ranges};
+pub(crate) use ranges::Ranges;
+#[cfg(feature = "lsp")]
+pub(crate) use ranges::{item_points, PointsRange};
 
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-pub use crate::diagnostic::suggest::{did_you_mean, did_you_mean_within, MAX_SUGGESTED_LEN};
+pub(crate) use crate::diagnostic::suggest::{did_you_mean, did_you_mean_within};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::rules::{self, InputDef, InputType, RuleSet, Value};
 use crate::source::{SourceMap, Span};
@@ -38,11 +40,11 @@ use types::Ty;
 /// enum each input, parameter and `let` holds. Go-to-definition, hover and completion read
 /// these rather than resolving names a second time.
 #[derive(Debug, Clone, Default)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     /// (the name where used, the name where declared), in the order the checker met them.
-    pub uses: Vec<(Span, Span)>,
+    pub(crate) uses: Vec<(Span, Span)>,
     /// (the declared name of an input, parameter or `let`, the name of its enum).
-    pub enums: Vec<(Span, String)>,
+    pub(crate) enums: Vec<(Span, String)>,
 }
 
 /// What a name in the value namespace stands for.
@@ -170,15 +172,9 @@ struct Size {
     reported: bool,
 }
 
-/// Check a merged policy; return the rule set (when there is no error) and every
-/// diagnostic found.
-pub fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>, Vec<Diagnostic>) {
-    let (ruleset, diagnostics, _) = check_resolving(policy, sources);
-    (ruleset, diagnostics)
-}
-
-/// [`check`], and what each name resolved to (see [`Resolved`]), errors or not.
-pub fn check_resolving(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>, Vec<Diagnostic>, Resolved) {
+/// Check a merged policy; return the rule set (when there is no error), every diagnostic
+/// found, and what each name resolved to (see [`Resolved`]), errors or not.
+pub(crate) fn check(policy: &ast::PolicyFile, sources: &SourceMap) -> (Option<RuleSet>, Vec<Diagnostic>, Resolved) {
     let mut checker = Checker {
         sources,
         root_file: policy.header.id.span.file,

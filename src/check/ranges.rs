@@ -700,14 +700,14 @@ fn final_points(ruleset: &RuleSet, item: &ItemDef, raw: Interval, deduction: boo
 
 /// The points an item can give, as the range analysis proves them; `None` is unbounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PointsRange {
+pub(crate) struct PointsRange {
     pub low: Option<Decimal>,
     pub high: Option<Decimal>,
 }
 
 /// The possible points of every item of a compiled rule set, in item order, over the
 /// inputs' declared ranges (for editors: what an item can give).
-pub fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
+pub(crate) fn item_points(ruleset: &RuleSet) -> Vec<PointsRange> {
     Ranges::of(ruleset).finals.iter().map(|i| range_of(*i)).collect()
 }
 
@@ -721,7 +721,7 @@ fn range_of(i: Interval) -> PointsRange {
 
 /// The range analysis of a compiled rule set, kept to answer questions about it
 /// (`jifen test --mutants` asks which changes no applicant can notice).
-pub struct Ranges<'r> {
+pub(crate) struct Ranges<'r> {
     basis: Basis<'r>,
     inputs: Vec<Interval>,
     /// Per item: the points its rule can compute, before preconditions and cap.
@@ -731,7 +731,7 @@ pub struct Ranges<'r> {
 }
 
 impl<'r> Ranges<'r> {
-    pub fn of(ruleset: &'r RuleSet) -> Ranges<'r> {
+    pub(crate) fn of(ruleset: &'r RuleSet) -> Ranges<'r> {
         let inputs = input_intervals(ruleset);
         let basis = Basis::of(ruleset);
         let mut raw = vec![Interval::ANY; ruleset.items.len()];
@@ -748,19 +748,19 @@ impl<'r> Ranges<'r> {
     }
 
     /// The points item `index`'s rule can compute, before its preconditions and cap.
-    pub fn raw_points(&self, index: usize) -> PointsRange {
+    pub(crate) fn raw_points(&self, index: usize) -> PointsRange {
         range_of(self.raw.get(index).copied().unwrap_or(Interval::ANY))
     }
 
     /// The points item `index` can count (after its cap; 0 when it can be dropped).
-    pub fn points(&self, index: usize) -> PointsRange {
+    pub(crate) fn points(&self, index: usize) -> PointsRange {
         range_of(self.finals.get(index).copied().unwrap_or(Interval::ANY))
     }
 
     /// Whether some applicant within the inputs' declared ranges can make each condition
     /// hold (`true`) or fail (`false`), taken in order. `false` is a proof that none can;
     /// `true` only means the analysis cannot rule it out.
-    pub fn satisfiable(&self, conditions: &[(&Expr, bool)]) -> bool {
+    pub(crate) fn satisfiable(&self, conditions: &[(&Expr, bool)]) -> bool {
         let mut inputs = self.inputs.clone();
         for (cond, holds) in conditions {
             let env = self.basis.env(inputs, &self.finals);

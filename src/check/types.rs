@@ -5,7 +5,7 @@ use std::fmt;
 use crate::rules::Unit;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ty {
+pub(crate) enum Ty {
     /// A number; `int` when it is known to be whole, with its unit if it has one.
     Num {
         int: bool,
@@ -22,13 +22,13 @@ pub enum Ty {
 }
 
 impl Ty {
-    pub const POINTS: Ty = Ty::Num { int: true, unit: None };
+    pub(crate) const POINTS: Ty = Ty::Num { int: true, unit: None };
 
-    pub fn is_error(&self) -> bool {
+    pub(crate) fn is_error(&self) -> bool {
         matches!(self, Ty::Error)
     }
 
-    pub fn unit(&self) -> Option<Unit> {
+    pub(crate) fn unit(&self) -> Option<Unit> {
         match self {
             Ty::Num { unit, .. } => *unit,
             _ => None,
@@ -36,7 +36,7 @@ impl Ty {
     }
 
     /// How the type reads in a message; enum and unit names come from the caller.
-    pub fn describe(&self, enum_names: &[String], unit_names: &[String]) -> String {
+    pub(crate) fn describe(&self, enum_names: &[String], unit_names: &[String]) -> String {
         match self {
             Ty::Num { int, unit } => match (int, unit) {
                 (_, Some(u)) => format!("a quantity in {}", unit_name(Some(*u), unit_names)),
@@ -62,7 +62,7 @@ impl fmt::Display for Ty {
 }
 
 /// "months" / "a plain number", for messages; unit names come from the caller.
-pub fn unit_name(unit: Option<Unit>, unit_names: &[String]) -> String {
+pub(crate) fn unit_name(unit: Option<Unit>, unit_names: &[String]) -> String {
     match unit {
         Some(u) => unit_names.get(u.0 as usize).map_or("?", String::as_str).to_string(),
         None => "a plain number".to_string(),
@@ -70,7 +70,7 @@ pub fn unit_name(unit: Option<Unit>, unit_names: &[String]) -> String {
 }
 
 /// "this is in months" / "this is a plain number", for labels.
-pub fn unit_phrase(unit: Option<Unit>, unit_names: &[String]) -> String {
+pub(crate) fn unit_phrase(unit: Option<Unit>, unit_names: &[String]) -> String {
     match unit {
         Some(_) => format!("this is in {}", unit_name(unit, unit_names)),
         None => "this is a plain number".to_string(),

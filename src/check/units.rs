@@ -10,11 +10,11 @@ use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, Decl};
 
 /// The prelude's text: unit declarations in policy syntax.
-pub const PRELUDE: &str = include_str!("../prelude.policy");
+pub(crate) const PRELUDE: &str = include_str!("../prelude.policy");
 
 /// The units every policy has, from [`PRELUDE`]: `years`, `months`, `yuan`, in the order
 /// of [`Unit::YEARS`], [`Unit::MONTHS`] and [`Unit::YUAN`].
-pub fn prelude() -> &'static [UnitDef] {
+pub(crate) fn prelude() -> &'static [UnitDef] {
     static UNITS: OnceLock<Vec<UnitDef>> = OnceLock::new();
     UNITS.get_or_init(|| {
         let (file, _) = crate::syntax::parse(FileId::default(), PRELUDE);

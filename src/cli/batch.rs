@@ -22,7 +22,7 @@ use super::{exit, fail};
 const CHUNK: usize = 16_384;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Rows {
+pub(crate) enum Rows {
     /// One JSON object per line.
     Jsonl,
     /// A header row naming the inputs (and optionally `id`), then one applicant per row.
@@ -42,7 +42,7 @@ Excel (.xlsx, by the extension): the first sheet, a header row of input keys or 
 (and optionally `id`), one applicant per row, empty cells absent; out, the CSV columns as a sheet.\n\
 An invalid row (a bad fact, not UTF-8, longer than 1 MiB) stops the run (exit 3) naming its line\n\
 and key, and no output file is left behind; with --skip-invalid it is skipped and counted.")]
-pub struct Args {
+pub(crate) struct Args {
     /// Input file, or `-` for standard input.
     pub input: String,
     /// Policy to score with (default: the bundled 2025 policy).
@@ -64,10 +64,10 @@ pub struct Args {
 }
 
 /// A chunk of rows (or why it could not be read) and the input's bytes read so far.
-pub type Chunk<T = Vec<RawRow>> = (Result<T, ReadError>, u64);
+pub(crate) type Chunk<T = Vec<RawRow>> = (Result<T, ReadError>, u64);
 
 /// What a reading thread hands on: some rows, none at the end.
-pub trait ChunkRows: Send + 'static {
+pub(crate) trait ChunkRows: Send + 'static {
     fn is_empty(&self) -> bool;
 }
 
@@ -81,14 +81,14 @@ impl ChunkRows for Vec<RawRow> {
 /// scoring overlap while memory stays flat. The thread ends after the last chunk, at the
 /// first error, or when the receiver is dropped (it is never joined: a run that stops
 /// early does not wait for a blocked read of standard input).
-pub fn read_ahead(mut reader: RowReader<Box<dyn Read + Send>>, rows: usize) -> Chunks {
+pub(crate) fn read_ahead(mut reader: RowReader<Box<dyn Read + Send>>, rows: usize) -> Chunks {
     read_ahead_with(move |rows, scored| (reader.chunk_reusing(rows, scored), reader.bytes), rows)
 }
 
 /// [`read_ahead`] of any reader: `next(rows, reuse)` gives up to `rows` rows (none at the
 /// end) and the bytes read so far; `reuse` is a chunk already scored, whose storage the
 /// reader may take for the next (or free: it is freed on this thread either way).
-pub fn read_ahead_with<T: ChunkRows>(
+pub(crate) fn read_ahead_with<T: ChunkRows>(
     mut next: impl FnMut(usize, Option<T>) -> Chunk<T> + Send + 'static,
     rows: usize,
 ) -> Chunks<T> {
@@ -110,19 +110,19 @@ pub fn read_ahead_with<T: ChunkRows>(
 }
 
 /// The chunks [`read_ahead`] reads.
-pub struct Chunks<T = Vec<RawRow>> {
+pub(crate) struct Chunks<T = Vec<RawRow>> {
     receive: Receiver<Chunk<T>>,
     done: Sender<T>,
 }
 
 impl<T> Chunks<T> {
     /// The next chunk; `None` only if the reading thread died.
-    pub fn next(&self) -> Option<Chunk<T>> {
+    pub(crate) fn next(&self) -> Option<Chunk<T>> {
         self.receive.recv().ok()
     }
 
     /// Hand a scored chunk back to be freed (or reused) off the critical path.
-    pub fn done(&self, rows: T) {
+    pub(crate) fn done(&self, rows: T) {
         // The reader may have finished: then the rows are simply dropped here.
         let _ = self.done.send(rows);
     }
@@ -130,7 +130,7 @@ impl<T> Chunks<T> {
 
 /// A chunk's rows as read: rows of text or of split facts (JSON lines, CSV, a workbook,
 /// Parquet through its row reader), or a Parquet file's columns, decoded and typed.
-pub enum Batch {
+pub(crate) enum Batch {
     Rows(Vec<RawRow>),
     #[cfg(feature = "parquet")]
     Columns(parquet::ColumnRows),
@@ -143,11 +143,11 @@ impl ChunkRows for Batch {
 }
 
 impl Batch {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Batch::Rows(rows) => rows.len(),
             #[cfg(feature = "parquet")]
@@ -156,7 +156,7 @@ impl Batch {
     }
 
     /// The line (or row of a file) of the chunk's row `at`, for messages and output.
-    pub fn line(&self, at: usize) -> usize {
+    pub(crate) fn line(&self, at: usize) -> usize {
         match self {
             Batch::Rows(rows) => rows.get(at).map_or(0, |r| r.line),
             #[cfg(feature = "parquet")]
@@ -166,7 +166,7 @@ impl Batch {
 
     /// Read the chunk's row `at` into the worker's applicant: its id, and the applicant
     /// (valid until the parser reads another row).
-    pub fn parse<'a>(
+    pub(crate) fn parse<'a>(
         &'a self,
         at: usize,
         parser: &'a mut RowParser<'_>,
@@ -183,7 +183,7 @@ impl Batch {
 
     /// Prepare `parser` to read rows `rows` of the chunk: a block of Parquet columns is read
     /// column by column (rows of text need nothing).
-    pub fn read_block(&self, rows: std::ops::Range<usize>, parser: &mut RowParser<'_>) {
+    pub(crate) fn read_block(&self, rows: std::ops::Range<usize>, parser: &mut RowParser<'_>) {
         match self {
             Batch::Rows(_) => {}
             #[cfg(feature = "parquet")]
@@ -193,7 +193,7 @@ impl Batch {
 
     /// The chunk's rows `within` split into ranges of `part` rows, in order, for parallel
     /// work.
-    pub fn parts(
+    pub(crate) fn parts(
         &self,
         within: std::ops::Range<usize>,
         part: usize,
@@ -235,7 +235,7 @@ impl Source {
     }
 }
 
-pub fn row_format(explicit: Option<Rows>, path: &str) -> RowFormat {
+pub(crate) fn row_format(explicit: Option<Rows>, path: &str) -> RowFormat {
     match explicit {
         Some(Rows::Csv) => RowFormat::Csv,
         Some(Rows::Jsonl) => RowFormat::Jsonl,
@@ -245,11 +245,11 @@ pub fn row_format(explicit: Option<Rows>, path: &str) -> RowFormat {
 
 /// Open a file (or stdin) with its size in bytes when known: a regular file only, so that
 /// `/dev/zero` or a FIFO is refused (`input::open_stream`); it is streamed, not read whole.
-pub fn open_input(path: &str) -> Result<(Box<dyn Read + Send>, Option<u64>), u8> {
+pub(crate) fn open_input(path: &str) -> Result<(Box<dyn Read + Send>, Option<u64>), u8> {
     super::input::open_stream(path)
 }
 
-pub fn progress(size: Option<u64>) -> Option<indicatif::ProgressBar> {
+pub(crate) fn progress(size: Option<u64>) -> Option<indicatif::ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
@@ -265,18 +265,18 @@ pub fn progress(size: Option<u64>) -> Option<indicatif::ProgressBar> {
 
 /// Invalid rows skipped, grouped by reason.
 #[derive(Default)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     pub count: usize,
     pub reasons: BTreeMap<String, (usize, usize)>,
 }
 
 impl Skipped {
-    pub fn add(&mut self, line: usize, reason: String) {
+    pub(crate) fn add(&mut self, line: usize, reason: String) {
         self.count += 1;
         self.reasons.entry(reason).or_insert((0, line)).0 += 1;
     }
 
-    pub fn report(&self) {
+    pub(crate) fn report(&self) {
         if self.count == 0 {
             return;
         }
@@ -520,7 +520,7 @@ fn csv_header(ruleset: &RuleSet, with_id: bool) -> String {
 }
 
 /// [`csv_cell`] appended to `out`, copying nothing else when no quotes are needed.
-pub fn push_csv_cell(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn push_csv_cell(out: &mut Vec<u8>, s: &str) {
     if s.contains([',', '"', '\n', '\r']) {
         out.extend_from_slice(csv_cell(s).as_bytes());
     } else {
@@ -528,7 +528,7 @@ pub fn push_csv_cell(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-pub fn csv_cell(s: &str) -> String {
+pub(crate) fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -634,7 +634,7 @@ fn failed_output(message: String) -> u8 {
     exit::IO
 }
 
-pub fn run(args: Args) -> u8 {
+pub(crate) fn run(args: Args) -> u8 {
     let ruleset = match load_policy(args.policy.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,

@@ -12,7 +12,7 @@ use super::{exit, stderr_color, width, Format};
 #[command(after_help = "Examples:\n  jifen check policies/2025.policy\n  jifen check --deny-warnings policies/\n  \
 jifen check --format json policies/*.policy\n  jifen check --format github policies/   # CI annotations\n\n\
 Exit codes: 0 clean, 1 errors (or warnings with --deny-warnings), 4 a file not readable.")]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy files or folders of them (default: policies/).
     #[arg(default_value = "policies")]
     pub paths: Vec<String>,
@@ -33,7 +33,7 @@ struct FileReport {
     unreadable: Option<String>,
 }
 
-pub fn run(args: Args, format: Format) -> u8 {
+pub(crate) fn run(args: Args, format: Format) -> u8 {
     let files = policy_paths(&args.paths);
     if files.is_empty() {
         super::fail("no policy files to check", Some("name .policy files or a folder that holds them"));

@@ -13,13 +13,13 @@ jifen completions zsh > ~/.zfunc/_jifen          # with fpath+=(~/.zfunc) before
 jifen completions fish > ~/.config/fish/completions/jifen.fish\n  \
 jifen completions powershell >> $PROFILE\n  \
 jifen completions elvish >> ~/.config/elvish/rc.elv")]
-pub struct Args {
+pub(crate) struct Args {
     /// The shell to complete in.
     #[arg(value_enum)]
     pub shell: Shell,
 }
 
-pub fn run(args: Args) -> u8 {
+pub(crate) fn run(args: Args) -> u8 {
     let mut command = super::Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "jifen", &mut script);

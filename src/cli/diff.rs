@@ -25,7 +25,7 @@ jifen diff 2025.policy 2026-draft.policy --applicants people.jsonl --by educatio
 jifen diff 2025.policy 2026-draft.policy --applicants people.xlsx --by education --xlsx briefing.xlsx\n\n\
 Rules are compared as compiled: a reformatted policy with the same meaning shows no difference.\n\
 --format csv writes one row per applicant (id or line, old and new totals, change, and the change per item).")]
-pub struct Args {
+pub(crate) struct Args {
     /// The older policy file.
     pub old: String,
     /// The newer policy file.
@@ -146,7 +146,7 @@ fn describe(c: &Change) -> String {
     s
 }
 
-pub fn run(args: Args, format: Format) -> u8 {
+pub(crate) fn run(args: Args, format: Format) -> u8 {
     let old = match load_policy(Some(&args.old)) {
         Ok(r) => r,
         Err(code) => return code,

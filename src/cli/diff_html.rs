@@ -45,7 +45,7 @@ code { font-family: ui-monospace, 'Noto Sans Mono CJK SC', monospace; font-size:
 ";
 
 /// The page for a diff report `v` (the `--format json` value), titled with the policy.
-pub fn render(v: &Value, title: &str) -> String {
+pub(crate) fn render(v: &Value, title: &str) -> String {
     let mut h = String::new();
     let (old, new) = (&v["old"], &v["new"]);
     let heading = format!("{title}: {} → {}", text(&old["year"]), text(&new["year"]));

@@ -10,19 +10,19 @@ use serde_json::Value;
 use super::xlsx::{exactly_f64, MAX_ROWS};
 
 /// The sheets' names, in order (the breakdown's is `By <fact>`).
-pub const SUMMARY: &str = "Summary";
-pub const DRIVERS: &str = "Drivers";
-pub const RULE_CHANGES: &str = "Rule changes";
-pub const REGIONS: &str = "Regions";
-pub const APPLICANTS: &str = "Applicants";
+pub(crate) const SUMMARY: &str = "Summary";
+pub(crate) const DRIVERS: &str = "Drivers";
+pub(crate) const RULE_CHANGES: &str = "Rule changes";
+pub(crate) const REGIONS: &str = "Regions";
+pub(crate) const APPLICANTS: &str = "Applicants";
 
 /// Most applicant rows the workbook holds (a sheet's rows less its header).
-pub const MAX_APPLICANTS: usize = MAX_ROWS as usize - 1;
+pub(crate) const MAX_APPLICANTS: usize = MAX_ROWS as usize - 1;
 
 /// The workbook for a diff report `v` (the `--format json` value) of the policy `title`;
 /// `applicants`: CSV text (a header, then one line per applicant whose points change) as
 /// `--format csv` writes it.
-pub fn render(v: &Value, title: &str, applicants: Option<&[u8]>) -> Result<Vec<u8>, String> {
+pub(crate) fn render(v: &Value, title: &str, applicants: Option<&[u8]>) -> Result<Vec<u8>, String> {
     let bad = |e: XlsxError| format!("cannot write the workbook: {e}");
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();

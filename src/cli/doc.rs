@@ -14,7 +14,7 @@ use super::output::Output;
 jifen doc --html policies/2025.policy -o 2025.html\n  jifen doc | less            # the bundled 2025 policy\n\n\
 Markdown by default (GitHub tables); --html writes one page with its CSS inline and no external resources.\n\
 Exit codes: 0 written, 2 the policy does not compile, 4 a file not readable or writable.")]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy file (default: the bundled 2025 policy).
     pub policy: Option<String>,
     /// Write a standalone HTML page instead of Markdown.
@@ -25,7 +25,7 @@ pub struct Args {
     pub output: Option<String>,
 }
 
-pub fn run(args: Args) -> u8 {
+pub(crate) fn run(args: Args) -> u8 {
     let ruleset = match load_policy(args.policy.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,

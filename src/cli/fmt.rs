@@ -25,7 +25,7 @@ parses; what was fixed and what remains are shown, and the exit code is 2 if err
 Exit codes: 0 done (or already formatted), 1 --check found files to format, 2 a syntax error or a wrong \
 command line, 4 a file not readable or writable, 70 fmt could not keep a comment or the meaning (a bug; \
 the file is left unchanged).")]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy files or folders of them (default: policies/); `-` reads standard input.
     #[arg(default_value = "policies")]
     pub paths: Vec<String>,
@@ -44,7 +44,7 @@ pub struct Args {
     pub fix: bool,
 }
 
-pub fn run(args: Args) -> u8 {
+pub(crate) fn run(args: Args) -> u8 {
     let files = policy_paths(&args.paths);
     if files.is_empty() {
         super::fail("no policy files to format", Some("name .policy files, a folder that holds them, or `-`"));

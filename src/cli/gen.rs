@@ -20,7 +20,7 @@ synthetic-000001, … so nobody takes them for real people. An output named `.xl
 workbook: a header row (`id` and the inputs' keys), one applicant per row, absent facts empty.\n\
 An output named `.parquet` is a Parquet file: `id` and one typed column per input (int as INT64,\n\
 decimal as DECIMAL of the scale its values need, date as DATE, enum and list as UTF8 text).")]
-pub struct Args {
+pub(crate) struct Args {
     /// How many applicants to write.
     #[arg(long, default_value_t = 100)]
     pub count: u64,
@@ -40,7 +40,7 @@ pub struct Args {
     pub output: Option<String>,
 }
 
-pub fn run(args: Args) -> u8 {
+pub(crate) fn run(args: Args) -> u8 {
     let ruleset = match load_policy(args.policy.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,

@@ -17,17 +17,17 @@ use super::{exit, fail, stderr_color, width};
 /// `--max-file-size` for every file read whole.
 static OPTIONS: OnceLock<ConfinedLoader> = OnceLock::new();
 
-pub fn configure(options: ConfinedLoader) {
+pub(crate) fn configure(options: ConfinedLoader) {
     let _ = OPTIONS.set(options);
 }
 
 /// The loader of `extends` for this run.
-pub fn policy_loader() -> ConfinedLoader {
+pub(crate) fn policy_loader() -> ConfinedLoader {
     OPTIONS.get().cloned().unwrap_or_default()
 }
 
 /// A size in bytes, with an optional binary suffix: `1000`, `64K`, `64M`, `2G` (or `MiB`…).
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, suffix) = text.split_at(digits);
@@ -68,17 +68,17 @@ fn remember(metadata: &Metadata) {
 }
 
 /// Whether this run read the file `metadata` describes.
-pub fn is_input(metadata: &Metadata) -> bool {
+pub(crate) fn is_input(metadata: &Metadata) -> bool {
     identity(metadata).is_some_and(|id| INPUTS.lock().is_ok_and(|inputs| inputs.contains(&id)))
 }
 
 /// Read a file, or stdin for `-`. On failure, prints the error and returns the exit code.
-pub fn read(path: &str) -> Result<String, u8> {
+pub(crate) fn read(path: &str) -> Result<String, u8> {
     read_with_metadata(path).map(|(text, _)| text)
 }
 
 /// [`read`], with the file's metadata (none for stdin).
-pub fn read_with_metadata(path: &str) -> Result<(String, Option<Metadata>), u8> {
+pub(crate) fn read_with_metadata(path: &str) -> Result<(String, Option<Metadata>), u8> {
     read_file(path).map_err(|e| {
         report(&e);
         exit::IO
@@ -86,7 +86,7 @@ pub fn read_with_metadata(path: &str) -> Result<(String, Option<Metadata>), u8> 
 }
 
 /// Read a file (or stdin for `-`) within the limit, as text; nothing printed.
-pub fn read_file(path: &str) -> Result<(String, Option<Metadata>), ReadError> {
+pub(crate) fn read_file(path: &str) -> Result<(String, Option<Metadata>), ReadError> {
     let limit = policy_loader().max_file_size;
     if path == "-" {
         let bytes = read::read_bounded(std::io::stdin().lock(), limit, 0).map_err(|e| match e {
@@ -102,7 +102,7 @@ pub fn read_file(path: &str) -> Result<(String, Option<Metadata>), ReadError> {
 
 /// Open a file to stream from (stdin for `-`), with its size when known: only a regular
 /// file, so that `/dev/zero` or a FIFO is refused rather than read for ever.
-pub fn open_stream(path: &str) -> Result<(Box<dyn Read + Send>, Option<u64>), u8> {
+pub(crate) fn open_stream(path: &str) -> Result<(Box<dyn Read + Send>, Option<u64>), u8> {
     if path == "-" {
         return Ok((Box::new(std::io::stdin()), None));
     }
@@ -115,12 +115,12 @@ pub fn open_stream(path: &str) -> Result<(Box<dyn Read + Send>, Option<u64>), u8
 }
 
 /// Print why a file could not be read, with what to do about it.
-pub fn report(e: &ReadError) {
+pub(crate) fn report(e: &ReadError) {
     fail(&e.to_string(), Some(help(e)));
 }
 
 /// What to do about a file that could not be read.
-pub fn help(e: &ReadError) -> &'static str {
+pub(crate) fn help(e: &ReadError) -> &'static str {
     match e {
         ReadError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             "check the path; use `-` to read from standard input"
@@ -134,12 +134,12 @@ pub fn help(e: &ReadError) -> &'static str {
     }
 }
 
-pub fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     read::reason(e)
 }
 
 /// Expand folders into the `.policy` files they hold (sorted), keep files as given.
-pub fn policy_paths(paths: &[String]) -> Vec<String> {
+pub(crate) fn policy_paths(paths: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for p in paths {
         let path = Path::new(p);
@@ -162,7 +162,7 @@ pub fn policy_paths(paths: &[String]) -> Vec<String> {
 
 /// Compile the policy named by `--policy`, or the bundled 2025 policy. Diagnostics are
 /// printed to stderr; the error value is the exit code.
-pub fn load_policy(path: Option<&str>) -> Result<RuleSet, u8> {
+pub(crate) fn load_policy(path: Option<&str>) -> Result<RuleSet, u8> {
     let result = match path {
         None => crate::bundled_policy(),
         Some(p) => {

@@ -13,13 +13,13 @@ use super::{exit, Format};
 #[command(
     after_help = "Examples:\n  jifen inputs\n  jifen inputs --policy policies/2024.policy\n  jifen --format json inputs"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy file (default: the bundled 2025 policy).
     #[arg(long)]
     pub policy: Option<String>,
 }
 
-pub fn run(args: Args, format: Format) -> u8 {
+pub(crate) fn run(args: Args, format: Format) -> u8 {
     let rs = match load_policy(args.policy.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,

@@ -14,13 +14,13 @@ Messages are at most 64 MiB; one that cannot be read is answered with an error, 
 Exit codes: 0 after the client's shutdown and exit, 1 on exit (or the end of the input) \
 without shutdown, 4 when the client cannot be read or written."
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Accepted for clients that pass it; stdin/stdout is the only transport.
     #[arg(long)]
     pub stdio: bool,
 }
 
-pub fn run(_args: Args) -> u8 {
+pub(crate) fn run(_args: Args) -> u8 {
     match crate::lsp::run_stdio() {
         Ok(()) => exit::OK,
         Err(crate::lsp::ServerError::ExitWithoutShutdown | crate::lsp::ServerError::ClosedWithoutShutdown) => {

@@ -14,13 +14,13 @@ use super::{exit, fail};
 jifen man -o /usr/local/share/man/man1 && man jifen-score\n  jifen man -o target/man\n\n\
 Without --output, the page of `jifen` itself goes to standard output.\n\
 Exit codes: 0 written, 4 a page could not be written.")]
-pub struct Args {
+pub(crate) struct Args {
     /// Folder to write `jifen.1` and one page per verb into (created if missing).
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<String>,
 }
 
-pub fn run(args: Args) -> u8 {
+pub(crate) fn run(args: Args) -> u8 {
     let mut command = super::Cli::command().disable_help_subcommand(true);
     command.build();
     let Some(dir) = args.output else {

@@ -17,7 +17,7 @@ use tempfile::TempPath;
 use super::input::{io_reason, is_input};
 use super::{exit, fail};
 
-pub struct Output {
+pub(crate) struct Output {
     /// Standard output or a stream; `None` when writing through `replacement`.
     writer: Option<Box<dyn Write>>,
     replacement: Option<Replacement>,
@@ -25,7 +25,7 @@ pub struct Output {
 
 impl Output {
     /// Standard output for `None` or `-`, else the file at `path` as [`Target`] says.
-    pub fn create(path: Option<&str>) -> Result<Output, u8> {
+    pub(crate) fn create(path: Option<&str>) -> Result<Output, u8> {
         let stdout = || Output {
             writer: Some(Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))),
             replacement: None,
@@ -54,7 +54,7 @@ impl Output {
         }
     }
 
-    pub fn write(&mut self, bytes: &[u8]) -> Result<(), u8> {
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), u8> {
         let writer: &mut dyn Write = match (&mut self.writer, &mut self.replacement) {
             (Some(w), _) => w,
             (None, Some(Replacement { writer: Some(w), .. })) => w,
@@ -69,7 +69,7 @@ impl Output {
     }
 
     /// Flush and move the file into place.
-    pub fn commit(mut self) -> Result<(), u8> {
+    pub(crate) fn commit(mut self) -> Result<(), u8> {
         if let Some(mut w) = self.writer.take() {
             w.flush().map_err(|e| {
                 fail(&format!("cannot write the output: {}", io_reason(&e)), None);
@@ -96,7 +96,7 @@ fn is_an_input(shown: &str) -> String {
 }
 
 /// How a path named for output is written.
-pub enum Target {
+pub(crate) enum Target {
     /// `/dev/stdout`: the process's own standard output.
     Stdout,
     /// A device, a FIFO, a socket or a `/dev/fd/N`: written directly, never replaced.
@@ -107,7 +107,7 @@ pub enum Target {
 }
 
 impl Target {
-    pub fn of(shown: &str) -> Result<Target, String> {
+    pub(crate) fn of(shown: &str) -> Result<Target, String> {
         if shown == "-" || shown == "/dev/stdout" {
             return Ok(Target::Stdout);
         }
@@ -151,7 +151,7 @@ impl Target {
 
 /// A file being replaced: written to a temporary file in the same folder, renamed over
 /// the target on [`Replacement::commit`], removed when dropped uncommitted.
-pub struct Replacement {
+pub(crate) struct Replacement {
     pub writer: Option<BufWriter<File>>,
     temp: Option<TempPath>,
     dest: PathBuf,
@@ -160,7 +160,7 @@ pub struct Replacement {
 
 impl Replacement {
     /// Start replacing `dest` (`shown` names it in messages); `existing` is what is there now.
-    pub fn begin(shown: &str, dest: PathBuf, existing: Option<&Metadata>) -> Result<Replacement, String> {
+    pub(crate) fn begin(shown: &str, dest: PathBuf, existing: Option<&Metadata>) -> Result<Replacement, String> {
         let cannot = |e: std::io::Error| format!("cannot write `{shown}`: {}", io_reason(&e));
         let folder = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "output".into());
@@ -195,7 +195,7 @@ impl Replacement {
 
     /// Flush, then rename over the target if `unchanged` agrees (it checks, just before,
     /// that no one changed the target since it was read).
-    pub fn commit(mut self, unchanged: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    pub(crate) fn commit(mut self, unchanged: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
         let cannot = |e: std::io::Error| format!("cannot write `{}`: {}", self.shown, io_reason(&e));
         if let Some(mut writer) = self.writer.take() {
             writer.flush().map_err(cannot)?;

@@ -20,13 +20,13 @@
 //! timestamp values by row and column.
 
 /// Whether a path names a Parquet file (by its extension).
-pub fn is_parquet(path: &str) -> bool {
+pub(crate) fn is_parquet(path: &str) -> bool {
     path.to_ascii_lowercase().ends_with(".parquet")
 }
 
 /// Refuse a Parquet file in a jifen built without the `parquet` feature.
 #[cfg(not(feature = "parquet"))]
-pub fn unavailable(path: &str) -> u8 {
+pub(crate) fn unavailable(path: &str) -> u8 {
     super::fail(
         &format!("{path}: this jifen was built without Parquet support"),
         Some("install it with `cargo install --features parquet`, or use CSV or JSON lines"),
@@ -35,7 +35,7 @@ pub fn unavailable(path: &str) -> u8 {
 }
 
 #[cfg(feature = "parquet")]
-pub use file::*;
+pub(crate) use file::*;
 
 #[cfg(feature = "parquet")]
 mod file {
@@ -68,11 +68,11 @@ mod file {
     use super::super::{exit, fail};
 
     /// Rows per row group written: a few MiB of columns at most.
-    pub const ROW_GROUP: usize = 65_536;
+    pub(crate) const ROW_GROUP: usize = 65_536;
 
     /// A column's type in a file jifen writes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Kind {
+    pub(crate) enum Kind {
         Int,
         Bool,
         Text,
@@ -87,7 +87,7 @@ mod file {
     impl Kind {
         /// The narrowest DECIMAL holding values of up to `whole` digits before the point and
         /// `scale` after it, or text when none does.
-        pub fn decimal(whole: u32, scale: u32) -> Kind {
+        pub(crate) fn decimal(whole: u32, scale: u32) -> Kind {
             match whole + scale {
                 0..=18 => Kind::Decimal { scale, wide: false },
                 19..=38 => Kind::Decimal { scale, wide: true },
@@ -114,7 +114,7 @@ mod file {
     }
 
     /// Rows written as Parquet to an [`Output`], a row group at a time.
-    pub struct Writer {
+    pub(crate) struct Writer {
         file: SerializedFileWriter<Pending>,
         /// The bytes the file writer wrote and the output has not yet had.
         pending: Pending,
@@ -164,7 +164,7 @@ mod file {
     }
 
     impl Writer {
-        pub fn new(out: Output, columns: &[(&str, Kind)]) -> Result<Self, String> {
+        pub(crate) fn new(out: Output, columns: &[(&str, Kind)]) -> Result<Self, String> {
             let problem = |e: parquet::errors::ParquetError| format!("cannot write Parquet: {e}");
             let fields = columns
                 .iter()
@@ -196,7 +196,7 @@ mod file {
         }
 
         /// One row: a cell per column, as text (`None` or empty is a null).
-        pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = Option<&'a str>>) -> Result<(), String> {
+        pub(crate) fn row<'a>(&mut self, cells: impl IntoIterator<Item = Option<&'a str>>) -> Result<(), String> {
             let mut cells = cells.into_iter();
             for column in &mut self.columns {
                 let cell = cells.next().flatten().filter(|c| !c.is_empty());
@@ -210,7 +210,7 @@ mod file {
         }
 
         /// Rows as CSV lines (what `batch` writes for CSV), in the writer's column order.
-        pub fn csv_rows(&mut self, bytes: &[u8]) -> Result<(), String> {
+        pub(crate) fn csv_rows(&mut self, bytes: &[u8]) -> Result<(), String> {
             let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
             let mut record = csv::StringRecord::new();
             loop {
@@ -255,7 +255,7 @@ mod file {
         }
 
         /// Write the last row group and the footer; returns the output, not yet committed.
-        pub fn finish(mut self) -> Result<Output, String> {
+        pub(crate) fn finish(mut self) -> Result<Output, String> {
             if self.rows > 0 {
                 self.flush()?;
             }
@@ -328,7 +328,7 @@ mod file {
     }
 
     /// The column type of an input (a decimal's scale as given), or of an output.
-    pub fn kind_of(ty: InputType, decimal: Kind) -> Kind {
+    pub(crate) fn kind_of(ty: InputType, decimal: Kind) -> Kind {
         match ty {
             InputType::Int { .. } => Kind::Int,
             InputType::Decimal { .. } => decimal,
@@ -342,7 +342,7 @@ mod file {
     /// `meets_standard`, one per `output`, one per item), named as `names` has them: points
     /// as INT64, or DECIMAL with the policy's places; an output as its type (a decimal one as
     /// text: its scale is not known before the rows are).
-    pub fn result_columns<'a>(ruleset: &RuleSet, names: &[&'a str]) -> Vec<(&'a str, Kind)> {
+    pub(crate) fn result_columns<'a>(ruleset: &RuleSet, names: &[&'a str]) -> Vec<(&'a str, Kind)> {
         let places = ruleset.points().map_or(0, |p| p.places);
         let points = if places > 0 { Kind::Decimal { scale: places, wide: false } } else { Kind::Int };
         let with_id = usize::from(names.len() > 4 + ruleset.outputs().len() + ruleset.items().len());
@@ -356,7 +356,7 @@ mod file {
 
     /// `jifen gen -o people.parquet`: `id` and one column per input. The applicants are drawn
     /// twice from the same seed: first to learn each decimal column's scale, then to write.
-    pub fn write_generated(
+    pub(crate) fn write_generated(
         ruleset: &RuleSet,
         model: &Model,
         seed: u64,
@@ -419,7 +419,7 @@ mod file {
     }
 
     /// A Parquet file's rows, read a row group at a time.
-    pub struct Reader {
+    pub(crate) struct Reader {
         rows: Rows,
         /// Each column's key (an input's name, `id`, or the column's own name) and input type.
         columns: Vec<(Arc<str>, Option<InputType>)>,
@@ -485,7 +485,7 @@ mod file {
     /// Rows decoded column by column: a chunk of up to [`super::super::batch`]'s chunk size,
     /// read by the scoring workers in parallel, each row straight from the typed values
     /// (integers and DECIMALs as their digits, dates as days, text borrowed from the pages).
-    pub struct ColumnRows {
+    pub(crate) struct ColumnRows {
         /// Rows of the file before this chunk's first.
         before: usize,
         rows: usize,
@@ -560,7 +560,7 @@ mod file {
 
     /// Open a Parquet file of applicants and check its columns' shapes. On failure, prints why
     /// and returns the exit code.
-    pub fn open(path: &str, ruleset: &RuleSet) -> Result<Reader, u8> {
+    pub(crate) fn open(path: &str, ruleset: &RuleSet) -> Result<Reader, u8> {
         let refused = |message: String| {
             fail(&format!("{path}: {message}"), Some("write flat columns of int, DECIMAL, BOOLEAN, UTF8 or DATE"));
             exit::APPLICANT
@@ -637,13 +637,13 @@ mod file {
 
     impl Reader {
         /// Whether a column holds the rows' ids.
-        pub fn has_id(&self) -> bool {
+        pub(crate) fn has_id(&self) -> bool {
             self.columns.iter().any(|(k, _)| &**k == "id")
         }
 
         /// Up to `rows` more rows (none at the end), or why they cannot be read, naming the
         /// row. `reuse` is a chunk already scored, whose buffers the next one may take.
-        pub fn chunk(&mut self, rows: usize, reuse: Option<Batch>) -> Result<Batch, ReadError> {
+        pub(crate) fn chunk(&mut self, rows: usize, reuse: Option<Batch>) -> Result<Batch, ReadError> {
             let Rows::Columns(columns) = &mut self.rows else {
                 return self.record_chunk(rows).map(Batch::Rows);
             };
@@ -811,18 +811,18 @@ mod file {
     }
 
     impl ColumnRows {
-        pub fn len(&self) -> usize {
+        pub(crate) fn len(&self) -> usize {
             self.rows
         }
 
         /// The row number (1-based, in the file) of the chunk's row `at`.
-        pub fn line(&self, at: usize) -> usize {
+        pub(crate) fn line(&self, at: usize) -> usize {
             self.before + at + 1
         }
 
         /// Read row `at` into `parser`'s applicant: every column's value as its fact, typed,
         /// through the same checks and messages as any row's facts.
-        pub fn parse<'a>(
+        pub(crate) fn parse<'a>(
             &'a self,
             at: usize,
             parser: &'a mut RowParser<'_>,
@@ -831,7 +831,7 @@ mod file {
         }
 
         /// Read rows `rows` column by column, for [`Self::parse`] to hand out.
-        pub fn read_block(&self, rows: std::ops::Range<usize>, parser: &mut RowParser<'_>) {
+        pub(crate) fn read_block(&self, rows: std::ops::Range<usize>, parser: &mut RowParser<'_>) {
             parser.read_block(self, rows);
         }
 

@@ -18,7 +18,7 @@ lists the facts an applicant can improve. Plans are ranked by facts changed, the
 A plan is shown only if no other plan reaches the standard with a subset of its changes (each no\n\
 further) and no more waiting. A veto or requirement that no plan can change is named instead."
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The applicant (JSON or TOML, `-` for stdin). Not used with --routes.
     pub applicant: Option<String>,
     /// Policy file (default: the bundled 2025 policy).
@@ -98,7 +98,7 @@ fn deltas(ruleset: &RuleSet, items: &[(String, i64)]) -> String {
     items.iter().map(|(id, d)| format!("{id} {}", signed(*d))).collect::<Vec<_>>().join(", ")
 }
 
-pub fn run(args: Args, format: Format) -> u8 {
+pub(crate) fn run(args: Args, format: Format) -> u8 {
     let ruleset = match load_policy(args.policy.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,

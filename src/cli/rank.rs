@@ -40,7 +40,7 @@ The cut line is printed to standard error (to standard output when -o names a fi
 --format json as a JSON object. A file is read twice (keys first, then ids); from standard\n\
 input or a workbook the ids are kept in memory instead.\n\
 An invalid row stops the run (exit 3) naming its line and key; no output file is left behind.")]
-pub struct Args {
+pub(crate) struct Args {
     /// The population: JSON lines, CSV or an Excel workbook (by extension), or `-` for standard input.
     pub input: String,
     /// Policy whose `rank` declaration ranks (default: the bundled 2025 policy).
@@ -282,7 +282,7 @@ fn report(input: &str, failure: &Failure, place: &dyn Fn(usize, Option<&str>) ->
     exit::APPLICANT
 }
 
-pub fn run(args: Args, format: Format) -> u8 {
+pub(crate) fn run(args: Args, format: Format) -> u8 {
     let ruleset = match load_policy(args.policy.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,

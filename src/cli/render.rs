@@ -31,7 +31,7 @@ fn field(heading: &str, value: &str) -> String {
     format!("{}{value}\n", heading_pad(heading, 16))
 }
 
-pub fn outcome_table(
+pub(crate) fn outcome_table(
     ruleset: &RuleSet,
     outcome: &Outcome,
     applicant: &Applicant,

@@ -9,7 +9,7 @@ use super::render::outcome_table;
 use super::{exit, fail, stdout_color, Format};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InputFormat {
+pub(crate) enum InputFormat {
     Json,
     Toml,
 }
@@ -23,7 +23,7 @@ echo '{\"age\": 30, \"si_months\": 6, \"education\": \"bachelor_with_degree\"}' 
 jifen score --policy policies/2024.policy examples/lingang.json\n\n\
 Exit codes: 0 scored, 2 policy does not compile, 3 invalid applicant, 4 file not readable."
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The applicant file (JSON or TOML), or `-` for standard input.
     pub applicant: String,
     /// Policy file to score with (default: the bundled 2025 policy).
@@ -37,7 +37,7 @@ pub struct Args {
     pub input_format: Option<InputFormat>,
 }
 
-pub fn run(args: Args, format: Format) -> u8 {
+pub(crate) fn run(args: Args, format: Format) -> u8 {
     let ruleset = match load_policy(args.policy.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,

@@ -24,7 +24,7 @@ jifen serve --policy policies/2024.policy --addr 127.0.0.1:9000\n  \
 jifen serve --addr 0.0.0.0:8080 --allow-host points.example.org\n\n\
 The first Ctrl-C or SIGTERM stops accepting connections and finishes the requests in flight (up to \
 --shutdown-timeout); a second one stops at once.")]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy file (default: the bundled 2025 policy).
     #[arg(long)]
     pub policy: Option<String>,
@@ -111,7 +111,7 @@ fn config(args: &Args) -> Config {
     }
 }
 
-pub fn run(args: Args) -> u8 {
+pub(crate) fn run(args: Args) -> u8 {
     let ruleset = match load_policy(args.policy.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,

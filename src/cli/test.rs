@@ -14,7 +14,7 @@ use super::{exit, stderr_color, stdout_color, width, Format};
 #[command(after_help = "Examples:\n  jifen test                       # every policy in policies/\n  \
 jifen test policies/2025.policy --filter R1\n  jifen test --format junit policies/ > report.xml\n\n\
 Exit codes: 0 all passed, 1 a test failed, 2 a policy does not compile, 4 a file not readable.")]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy files or folders (default: policies/).
     #[arg(default_value = "policies")]
     pub paths: Vec<String>,
@@ -48,7 +48,7 @@ struct FileResults {
     mutants: Option<crate::mutants::MutationReport>,
 }
 
-pub fn run(args: Args, format: Format) -> u8 {
+pub(crate) fn run(args: Args, format: Format) -> u8 {
     let files = policy_paths(&args.paths);
     let mut all = Vec::new();
     let mut worst = exit::OK;

@@ -24,21 +24,21 @@ use super::{exit, fail};
 
 /// The most a workbook may unpack to, in bytes: its parts are zipped, and a few MiB can
 /// unpack to far more than memory holds (a "zip bomb").
-pub const MAX_UNPACKED_BYTES: u64 = 512 << 20;
+pub(crate) const MAX_UNPACKED_BYTES: u64 = 512 << 20;
 
 /// The most cells read from a sheet (an Excel sheet holds 1 048 576 rows).
-pub const MAX_CELLS: usize = 1 << 25;
+pub(crate) const MAX_CELLS: usize = 1 << 25;
 
 /// The rows an Excel sheet holds, its header row included.
-pub const MAX_ROWS: u32 = 1_048_576;
+pub(crate) const MAX_ROWS: u32 = 1_048_576;
 
 /// Whether a path names a workbook (by its extension).
-pub fn is_xlsx(path: &str) -> bool {
+pub(crate) fn is_xlsx(path: &str) -> bool {
     path.to_ascii_lowercase().ends_with(".xlsx")
 }
 
 /// A sheet of applicants, read whole.
-pub struct Sheet {
+pub(crate) struct Sheet {
     pub name: String,
     /// The key (input name or `id`) each column holds, and the column's index.
     columns: Vec<(Arc<str>, u32)>,
@@ -47,13 +47,13 @@ pub struct Sheet {
 
 impl Sheet {
     /// Whether a column holds the rows' ids.
-    pub fn has_id(&self) -> bool {
+    pub(crate) fn has_id(&self) -> bool {
         self.columns.iter().any(|(k, _)| &**k == "id")
     }
 
     /// Where a problem with `key` in row `row` is: `Sheet1!D17`, or `Sheet1 row 17` when no
     /// column holds the key.
-    pub fn place(&self, row: usize, key: Option<&str>) -> String {
+    pub(crate) fn place(&self, row: usize, key: Option<&str>) -> String {
         match key.and_then(|k| self.columns.iter().find(|(c, _)| &**c == k)) {
             Some((_, col)) => format!("{}!{}{row}", self.name, column_letters(*col)),
             None => format!("{} row {row}", self.name),
@@ -62,7 +62,7 @@ impl Sheet {
 }
 
 /// `A`, `B`, … `Z`, `AA`, … for a 0-based column index.
-pub fn column_letters(col: u32) -> String {
+pub(crate) fn column_letters(col: u32) -> String {
     let mut n = col + 1;
     let mut letters = Vec::new();
     while n > 0 {
@@ -81,7 +81,7 @@ fn address(sheet: &str, row: u32, col: u32) -> String {
 
 /// Read the applicants of a workbook's first sheet. On failure, prints why (naming the
 /// sheet, row and column) and returns the exit code.
-pub fn read_applicants(path: &str, ruleset: &RuleSet) -> Result<Sheet, u8> {
+pub(crate) fn read_applicants(path: &str, ruleset: &RuleSet) -> Result<Sheet, u8> {
     let (input, _) = super::input::open_stream(path)?;
     let mut bytes = Vec::new();
     let refused = |message: String| {
@@ -291,7 +291,7 @@ fn raw_value(value: &DataRef<'_>) -> Option<RawValue<'static>> {
 // ---------------------------------------------------------------- writing
 
 /// A workbook being written, one row after the other.
-pub struct SheetWriter {
+pub(crate) struct SheetWriter {
     book: Workbook,
     row: u32,
     /// The columns whose cells are always text (the ids).
@@ -299,7 +299,7 @@ pub struct SheetWriter {
 }
 
 impl SheetWriter {
-    pub fn new() -> Result<SheetWriter, String> {
+    pub(crate) fn new() -> Result<SheetWriter, String> {
         let mut book = Workbook::new();
         // Rows go to a temporary file as they are written: memory stays flat.
         book.add_worksheet_with_constant_memory();
@@ -322,7 +322,7 @@ impl SheetWriter {
     }
 
     /// The header row; columns named `id` hold text.
-    pub fn header<S: AsRef<str>>(&mut self, names: &[S]) -> Result<(), String> {
+    pub(crate) fn header<S: AsRef<str>>(&mut self, names: &[S]) -> Result<(), String> {
         let row = self.next_row()?;
         self.text_columns = names.iter().map(|n| n.as_ref() == "id").collect();
         let sheet = self.sheet()?;
@@ -333,7 +333,7 @@ impl SheetWriter {
     }
 
     /// One row of values (`None`: an empty cell).
-    pub fn row<'a>(&mut self, values: impl IntoIterator<Item = Option<RawValue<'a>>>) -> Result<(), String> {
+    pub(crate) fn row<'a>(&mut self, values: impl IntoIterator<Item = Option<RawValue<'a>>>) -> Result<(), String> {
         let row = self.next_row()?;
         let text_columns = std::mem::take(&mut self.text_columns);
         let result = (|| {
@@ -351,7 +351,7 @@ impl SheetWriter {
 
     /// Rows of CSV text, as `batch` writes them: `true`/`false` become booleans, numbers
     /// numbers, the rest (and the `id` column) text.
-    pub fn csv_rows(&mut self, csv: &[u8]) -> Result<(), String> {
+    pub(crate) fn csv_rows(&mut self, csv: &[u8]) -> Result<(), String> {
         let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(csv);
         for record in reader.records() {
             let record = record.map_err(|e| format!("cannot write the workbook: {e}"))?;
@@ -366,7 +366,7 @@ impl SheetWriter {
     }
 
     /// The workbook's bytes.
-    pub fn finish(mut self) -> Result<Vec<u8>, String> {
+    pub(crate) fn finish(mut self) -> Result<Vec<u8>, String> {
         self.book.save_to_buffer().map_err(|e| format!("cannot write the workbook: {e}"))
     }
 }

@@ -4,16 +4,16 @@ use std::cell::Cell;
 
 /// Names longer than this (in characters) get no suggestion, and longer candidates are not
 /// compared: comparing two names costs the product of their lengths.
-pub const MAX_SUGGESTED_LEN: usize = 64;
+pub(crate) const MAX_SUGGESTED_LEN: usize = 64;
 
 /// The closest candidate to a misspelt name, if one is close enough.
-pub fn did_you_mean<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
+pub(crate) fn did_you_mean<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
     did_you_mean_within(name, candidates, &Cell::new(usize::MAX))
 }
 
 /// [`did_you_mean`], spending at most `budget` (the product of the two lengths for each
 /// comparison made, the candidate's length for each one passed over); `None` once spent.
-pub fn did_you_mean_within<'n>(
+pub(crate) fn did_you_mean_within<'n>(
     name: &str,
     candidates: impl Iterator<Item = &'n str>,
     budget: &Cell<usize>,

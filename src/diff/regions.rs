@@ -31,17 +31,17 @@ const MAX_PIECES: usize = 200;
 /// Most steps of a `per` cut into pieces.
 const PER_STEPS: i64 = 40;
 /// Applicants drawn for an item whose regions cannot be found exactly.
-pub const SAMPLE_SIZE: u64 = 2_000;
+pub(crate) const SAMPLE_SIZE: u64 = 2_000;
 /// The generator's seed for that sample: the same two policies always give the same sample.
-pub const SAMPLE_SEED: u64 = 1;
+pub(crate) const SAMPLE_SEED: u64 = 1;
 /// Changed applicants shown in words per sampled item.
 const SAMPLE_EXAMPLES: usize = 3;
 /// Distinct changes listed per sampled item (the most frequent).
-pub const SAMPLE_CHANGES: usize = 5;
+pub(crate) const SAMPLE_CHANGES: usize = 5;
 
 /// The regions where one item's points change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ItemRegions {
+pub(crate) struct ItemRegions {
     pub item: String,
     /// Every case was covered: the regions are the whole truth, not a sample.
     pub exact: bool,
@@ -56,7 +56,7 @@ pub struct ItemRegions {
 
 /// What a sample of generated applicants shows of one item: not exact, a sample.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Sample {
+pub(crate) struct Sample {
     /// Applicants drawn (`jifen gen`'s model of the new year) and read by both years.
     pub applicants: usize,
     /// The generator's seed.
@@ -81,7 +81,7 @@ pub struct Sample {
 
 /// `applicants` of the sample go from `old` to `new` points on the item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SampledChange {
+pub(crate) struct SampledChange {
     pub old: serde_json::Value,
     pub new: serde_json::Value,
     pub applicants: usize,
@@ -90,7 +90,7 @@ pub struct SampledChange {
 impl Sample {
     /// "sample of 2000 generated applicants (…; not exact): 12 change (0 up, 12 down, by -10
     /// to -10): 10 → 0 for 12".
-    pub fn headline(&self) -> String {
+    pub(crate) fn headline(&self) -> String {
         let mut changes: Vec<String> =
             self.changes.iter().map(|c| format!("{} → {} for {}", c.old, c.new, c.applicants)).collect();
         if self.other_changes > 0 {
@@ -120,7 +120,7 @@ fn text(v: &serde_json::Value) -> String {
 /// Applicants whose facts meet every condition go from `old` to `new` points on the item
 /// (numbers as the policy prints points: `49.17` at a precision of 0.01).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Region {
+pub(crate) struct Region {
     pub conditions: Vec<String>,
     pub old: serde_json::Value,
     pub new: serde_json::Value,
@@ -128,7 +128,7 @@ pub struct Region {
 
 impl ItemRegions {
     /// "si_base_yuan in [9845.6, 9947.2) yuan and … : 25 → 0", one line a region.
-    pub fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         let mut lines: Vec<String> = self
             .regions
             .iter()
@@ -150,7 +150,7 @@ impl ItemRegions {
 
 /// The regions of every item whose rule changed (its body, preconditions or cap, or a
 /// parameter it reads), was added (from 0) or was removed (to 0), where its points change.
-pub fn regions(old: &RuleSet, new: &RuleSet) -> Vec<ItemRegions> {
+pub(crate) fn regions(old: &RuleSet, new: &RuleSet) -> Vec<ItemRegions> {
     let mut out = Vec::new();
     // Drawn once, and only if some item needs it.
     let sample = OnceCell::new();

@@ -12,7 +12,7 @@ use crate::rules::RuleSet;
 
 /// Points never leave ±`POINTS_LIMIT`: an item's computed points, a section's points and
 /// the total saturate there, symmetrically. Sums are exact before they saturate.
-pub const POINTS_LIMIT: i64 = i64::MAX;
+pub(crate) const POINTS_LIMIT: i64 = i64::MAX;
 
 /// An item's rule and preconditions, evaluated: what the aggregation needs of an evaluator.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

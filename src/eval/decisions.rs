@@ -12,7 +12,7 @@ use crate::rules::{Expr, RuleSet};
 
 /// The `when`/`match` nodes nested in a rule, in source order, without the top-level one
 /// (whose arms are [`ItemDef::arms`](crate::rules::ItemDef::arms)).
-pub fn nested_choices(body: &Expr) -> Vec<&Expr> {
+pub(crate) fn nested_choices(body: &Expr) -> Vec<&Expr> {
     fn walk<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         if matches!(e, Expr::When { .. } | Expr::Match { .. }) {
             out.push(e);
@@ -30,7 +30,7 @@ pub fn nested_choices(body: &Expr) -> Vec<&Expr> {
 /// For each item, for each of its [`nested_choices`], the arms taken for `applicant`
 /// (a `when`'s `else` is the arm after its last `when`). `outcome` is the applicant's
 /// outcome: the points other items' rules read are taken from it.
-pub fn nested_arms_taken(rules: &RuleSet, applicant: &Applicant, outcome: &Outcome<'_>) -> Vec<Vec<Vec<bool>>> {
+pub(crate) fn nested_arms_taken(rules: &RuleSet, applicant: &Applicant, outcome: &Outcome<'_>) -> Vec<Vec<Vec<bool>>> {
     // `points(item)` reads points after preconditions and cap, before exclusive groups.
     let computed: Vec<Cell<i64>> = rules
         .items
@@ -71,7 +71,7 @@ pub fn nested_arms_taken(rules: &RuleSet, applicant: &Applicant, outcome: &Outco
 }
 
 /// The arms of a `when` (its `else` included) or a `match`.
-pub fn arm_count(e: &Expr) -> usize {
+pub(crate) fn arm_count(e: &Expr) -> usize {
     match e {
         Expr::When { arms, .. } => arms.len() + 1,
         Expr::Match { arms, .. } => arms.len(),

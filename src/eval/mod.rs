@@ -15,8 +15,9 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-pub use aggregate::{Scores, POINTS_LIMIT};
-pub use decisions::{arm_count, nested_arms_taken, nested_choices};
+pub use aggregate::Scores;
+pub(crate) use aggregate::POINTS_LIMIT;
+pub(crate) use decisions::{arm_count, nested_arms_taken, nested_choices};
 pub use scorer::Scorer;
 
 use aggregate::{Computed, Evaluator, Layout};
@@ -174,12 +175,16 @@ impl RuleSet {
 
     /// Each `output`'s value for an applicant, given the items' points before exclusive
     /// groups (as `points(item)` reads them).
-    pub fn outputs_of(&self, applicant: &Applicant, computed: &[i64]) -> std::result::Result<Vec<Value>, EvalError> {
+    pub(crate) fn outputs_of(
+        &self,
+        applicant: &Applicant,
+        computed: &[i64],
+    ) -> std::result::Result<Vec<Value>, EvalError> {
         self.outputs.iter().map(|o| self.derived(o, applicant, computed)).collect()
     }
 
     /// The value of an `output` or a kept `let` for an applicant.
-    pub fn derived(
+    pub(crate) fn derived(
         &self,
         def: &crate::rules::DerivedDef,
         applicant: &Applicant,
@@ -532,7 +537,7 @@ fn compare(op: CmpOp, a: Value, b: Value) -> Result<bool> {
 }
 
 /// The value of an expression that reads no input and no item, if it has one.
-pub fn constant(e: &Expr, params: &[Value]) -> Option<Value> {
+pub(crate) fn constant(e: &Expr, params: &[Value]) -> Option<Value> {
     let params: Vec<ParamDef> = params
         .iter()
         .map(|v| ParamDef {
@@ -550,7 +555,7 @@ pub fn constant(e: &Expr, params: &[Value]) -> Option<Value> {
 
 /// The truth of a condition for an applicant, outside any item (`None` if it reads an
 /// item's points or cannot be evaluated).
-pub fn condition(ruleset: &RuleSet, e: &Expr, applicant: &Applicant) -> Option<bool> {
+pub(crate) fn condition(ruleset: &RuleSet, e: &Expr, applicant: &Applicant) -> Option<bool> {
     let ctx = Ctx {
         inputs: &applicant.values,
         points: &[],

@@ -13,7 +13,7 @@ use crate::source::FileId;
 
 /// Rounds of check-and-apply at most: one for the look-alike characters (all reported at
 /// once) and one for each syntax error hidden behind another.
-pub const MAX_ROUNDS: usize = 8;
+pub(crate) const MAX_ROUNDS: usize = 8;
 
 /// One suggestion applied.
 #[derive(Debug, Clone, PartialEq, Eq)]

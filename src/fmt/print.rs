@@ -94,7 +94,7 @@ pub(super) struct Printer<'a, 't> {
 }
 
 impl<'a, 't> Printer<'a, 't> {
-    pub fn new(scan: &'a Scan<'t>) -> Self {
+    pub(crate) fn new(scan: &'a Scan<'t>) -> Self {
         Printer { scan }
     }
 
@@ -102,7 +102,7 @@ impl<'a, 't> Printer<'a, 't> {
         span.start as usize
     }
 
-    pub fn file(&self, file: &PolicyFile) -> Lines {
+    pub(crate) fn file(&self, file: &PolicyFile) -> Lines {
         let mut out = self.header(&file.header);
         for decl in &file.decls {
             let prev_end = out.last().map_or(0, |l| l.end);

@@ -45,12 +45,12 @@ pub(super) struct Scan<'t> {
 }
 
 impl<'t> Scan<'t> {
-    pub fn new(text: &'t str) -> Scan<'t> {
+    pub(crate) fn new(text: &'t str) -> Scan<'t> {
         Scan { text, tokens: tokenize(text) }
     }
 
     /// Every comment, in order.
-    pub fn comments(&self) -> Vec<Comment> {
+    pub(crate) fn comments(&self) -> Vec<Comment> {
         let mut out = Vec::new();
         for (i, t) in self.tokens.iter().enumerate() {
             if t.kind != Kind::Comment {
@@ -83,14 +83,14 @@ impl<'t> Scan<'t> {
     }
 
     /// Just after the first `{` at or after `pos` (strings and comments skipped).
-    pub fn open_after(&self, pos: usize) -> usize {
+    pub(crate) fn open_after(&self, pos: usize) -> usize {
         let from = self.tokens.partition_point(|t| t.start < pos);
         (from..self.tokens.len()).find(|&i| self.is_punct(i, '{')).map_or(pos, |i| self.tokens[i].end)
     }
 
     /// Just after the `}` that closes a block whose last content ends at `pos` (a
     /// separating `,` may stand between), or `pos` when the next token is not a `}`.
-    pub fn close_after(&self, pos: usize) -> usize {
+    pub(crate) fn close_after(&self, pos: usize) -> usize {
         let mut i = self.next_code(pos);
         if let Some(j) = i.filter(|&j| self.is_punct(j, ',')) {
             i = self.next_code(self.tokens[j].end);
@@ -102,13 +102,13 @@ impl<'t> Scan<'t> {
     }
 
     /// The end of the last token (not a comment) that ends at or before `pos`.
-    pub fn code_end_before(&self, pos: usize) -> usize {
+    pub(crate) fn code_end_before(&self, pos: usize) -> usize {
         let upto = self.tokens.partition_point(|t| t.end <= pos);
         (0..upto).rev().find(|&i| self.tokens[i].kind != Kind::Comment).map_or(pos, |i| self.tokens[i].end)
     }
 
     /// The first string literal in `from..to` (quotes included), before any `{`.
-    pub fn string_between(&self, from: usize, to: usize) -> Option<&'t str> {
+    pub(crate) fn string_between(&self, from: usize, to: usize) -> Option<&'t str> {
         let first = self.tokens.partition_point(|t| t.start < from);
         for t in self.tokens[first..].iter().take_while(|t| t.end <= to) {
             match t.kind {
@@ -121,7 +121,7 @@ impl<'t> Scan<'t> {
     }
 
     /// The code tokens of a span, comments left out.
-    pub fn code_in(&self, span: Span) -> impl Iterator<Item = &'t str> + '_ {
+    pub(crate) fn code_in(&self, span: Span) -> impl Iterator<Item = &'t str> + '_ {
         let (start, end) = (span.start as usize, span.end as usize);
         let first = self.tokens.partition_point(|t| t.start < start);
         self.tokens[first..]
@@ -133,7 +133,7 @@ impl<'t> Scan<'t> {
 
     /// A number as written (`100_000`, `0.80`, `-150`), with its unit word as written
     /// (`1 year`, `12 months`) after one space.
-    pub fn number(&self, span: Span) -> String {
+    pub(crate) fn number(&self, span: Span) -> String {
         let tokens: Vec<&str> = self.code_in(span).collect();
         let unit_at = tokens.len().checked_sub(1).filter(|&i| tokens[i].starts_with(|c: char| c.is_ascii_alphabetic()));
         match unit_at {

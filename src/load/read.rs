@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Largest file read whole (a policy, an applicant) unless the caller raises it:
 /// 64 MiB, three times the largest policy the limits tests compile.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
+pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
 
 /// Why a file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +27,7 @@ pub enum ReadError {
 }
 
 /// The reason of an I/O error in a few words.
-pub fn reason(e: &std::io::Error) -> String {
+pub(crate) fn reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -37,7 +37,7 @@ pub fn reason(e: &std::io::Error) -> String {
 
 /// Open `path` for reading, refusing anything but a regular file (a folder, a device, a
 /// FIFO, a socket). The open itself does not wait: a FIFO is opened non-blocking.
-pub fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
+pub(crate) fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
     let shown = || path.display().to_string();
     let mut options = OpenOptions::new();
     options.read(true);
@@ -55,7 +55,7 @@ pub fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
 }
 
 /// Read a regular file whole, at most `limit` bytes.
-pub fn read_bytes(path: &Path, limit: u64) -> Result<(Vec<u8>, Metadata), ReadError> {
+pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<(Vec<u8>, Metadata), ReadError> {
     let (file, metadata) = open_regular(path)?;
     if metadata.len() > limit {
         return Err(ReadError::TooLarge { path: path.display().to_string(), limit });
@@ -69,7 +69,7 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<(Vec<u8>, Metadata), ReadEr
 }
 
 /// Read a regular file whole as UTF-8 text, at most `limit` bytes.
-pub fn read_text(path: &Path, limit: u64) -> Result<(String, Metadata), ReadError> {
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<(String, Metadata), ReadError> {
     let (bytes, metadata) = read_bytes(path, limit)?;
     let text = utf8(bytes, &path.display().to_string())?;
     Ok((text, metadata))
@@ -99,14 +99,14 @@ fn other_encoding(bytes: &[u8]) -> Option<&'static str> {
 
 /// Why [`read_bounded`] stopped.
 #[derive(Debug)]
-pub enum Bounded {
+pub(crate) enum Bounded {
     Io(std::io::Error),
     TooLarge,
 }
 
 /// Read a stream to its end, failing once it passes `limit` bytes (`expected` sizes the
 /// first allocation, itself bounded by the limit).
-pub fn read_bounded(reader: impl Read, limit: u64, expected: u64) -> Result<Vec<u8>, Bounded> {
+pub(crate) fn read_bounded(reader: impl Read, limit: u64, expected: u64) -> Result<Vec<u8>, Bounded> {
     let capacity = usize::try_from(expected.min(limit).saturating_add(1)).unwrap_or(0);
     let mut bytes = Vec::with_capacity(capacity);
     reader.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(Bounded::Io)?;

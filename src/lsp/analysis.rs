@@ -19,7 +19,7 @@ use crate::syntax::ast::PolicyFile;
 
 /// The files one check read, to turn spans into LSP locations.
 #[derive(Debug, Clone)]
-pub struct Files {
+pub(crate) struct Files {
     uris: Vec<Url>,
     lines: Vec<LineIndex>,
 }
@@ -38,11 +38,11 @@ impl Files {
         Files { uris, lines }
     }
 
-    pub fn uri(&self, file: FileId) -> Option<&Url> {
+    pub(crate) fn uri(&self, file: FileId) -> Option<&Url> {
         self.uris.get(file.0 as usize)
     }
 
-    pub fn range(&self, span: Span) -> Range {
+    pub(crate) fn range(&self, span: Span) -> Range {
         match self.lines.get(span.file.0 as usize) {
             Some(lines) => lines.range(span.start as usize, span.end as usize),
             None => Range::default(),
@@ -50,24 +50,24 @@ impl Files {
     }
 
     /// The text of a file as it was checked.
-    pub fn text(&self, file: FileId) -> &str {
+    pub(crate) fn text(&self, file: FileId) -> &str {
         self.lines.get(file.0 as usize).map_or("", |l| l.text())
     }
 
-    pub fn location(&self, span: Span) -> Option<Location> {
+    pub(crate) fn location(&self, span: Span) -> Option<Location> {
         Some(Location { uri: self.uri(span.file)?.clone(), range: self.range(span) })
     }
 }
 
 /// A symbol index with the files its spans point into.
 #[derive(Debug, Clone)]
-pub struct Indexed {
+pub(crate) struct Indexed {
     pub index: SymbolIndex,
     pub files: Files,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Analysis {
+pub(crate) struct Analysis {
     /// Every diagnostic, by the file it points into; the document's own entry is always there.
     pub diagnostics: HashMap<Url, Vec<lsp_types::Diagnostic>>,
     /// `None` when the document does not parse.
@@ -78,7 +78,7 @@ pub struct Analysis {
 }
 
 /// The name a document is checked under: its path for a `file:` URI.
-pub fn document_name(uri: &Url) -> String {
+pub(crate) fn document_name(uri: &Url) -> String {
     match uri.to_file_path() {
         Ok(path) => normalize(&path).to_string_lossy().to_string(),
         Err(()) => uri.to_string(),
@@ -86,7 +86,7 @@ pub fn document_name(uri: &Url) -> String {
 }
 
 /// `a/./b/../c` as `a/c`, without touching the file system (the file may not exist yet).
-pub fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
@@ -107,7 +107,7 @@ fn uri_of_name(name: &str) -> Option<Url> {
 }
 
 /// Resolves `extends` to the open documents first (their unsaved text), then to disk.
-pub struct EditorLoader<'a> {
+pub(crate) struct EditorLoader<'a> {
     pub open: &'a HashMap<PathBuf, String>,
 }
 
@@ -123,7 +123,7 @@ impl Loader for EditorLoader<'_> {
 }
 
 /// Check one document as `jifen check` would, with unsaved parents taken from `open`.
-pub fn analyse(uri: &Url, text: &str, open: &HashMap<PathBuf, String>) -> Analysis {
+pub(crate) fn analyse(uri: &Url, text: &str, open: &HashMap<PathBuf, String>) -> Analysis {
     let name = document_name(uri);
     let loader = EditorLoader { open };
     // One parse of the document serves the diagnostics, the index and the outline.

@@ -90,7 +90,7 @@ fn last_word(text: &str) -> Option<&str> {
 }
 
 /// Completions at the end of `before` (the document up to the cursor).
-pub fn complete(before: &str, index: &SymbolIndex) -> Vec<CompletionItem> {
+pub(crate) fn complete(before: &str, index: &SymbolIndex) -> Vec<CompletionItem> {
     let Some(cx) = Context::read(before) else { return Vec::new() };
     let prior = cx.before_word();
     let mut out = Completions { list: Vec::new(), index };

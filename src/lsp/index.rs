@@ -11,7 +11,7 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DefKind {
+pub(crate) enum DefKind {
     Input,
     Param,
     Let,
@@ -30,7 +30,7 @@ pub enum DefKind {
 
 /// A field of a record as declared: `months: months 0..=600 "月数"`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RecordField {
+pub(crate) struct RecordField {
     pub name: String,
     /// Its type and range as written: `months 0..=600`, `date?`.
     pub ty: String,
@@ -39,7 +39,7 @@ pub struct RecordField {
 
 impl RecordField {
     /// "- `months`: months 0..=600 · 月数", a line of a hover.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         match &self.label {
             Some(l) => format!("- `{}`: {} · {l}", self.name, self.ty),
             None => format!("- `{}`: {}", self.name, self.ty),
@@ -48,7 +48,7 @@ impl RecordField {
 }
 
 #[derive(Debug, Clone)]
-pub struct Definition {
+pub(crate) struct Definition {
     pub kind: DefKind,
     pub name: String,
     /// The name where it is declared.
@@ -63,13 +63,13 @@ pub struct Definition {
 
 /// A use (or the declaration) of a name, resolved to its definition.
 #[derive(Debug, Clone, Copy)]
-pub struct Reference {
+pub(crate) struct Reference {
     pub span: Span,
     pub def: usize,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct SymbolIndex {
+pub(crate) struct SymbolIndex {
     pub defs: Vec<Definition>,
     refs: Vec<Reference>,
     /// Each record's fields, with their types and labels.
@@ -84,7 +84,7 @@ impl SymbolIndex {
     /// Index a policy: its declarations from the AST, its uses of names as the checker
     /// resolved them (`resolved`; without it only the declarations themselves are found);
     /// `ruleset` (when it compiled) gives the items' points ranges.
-    pub fn from_ast(
+    pub(crate) fn from_ast(
         policy: &PolicyFile,
         sources: &SourceMap,
         ruleset: Option<&RuleSet>,
@@ -143,7 +143,7 @@ impl SymbolIndex {
     }
 
     /// The name at `offset` of `file` and its definition.
-    pub fn at(&self, file: FileId, offset: u32) -> Option<(Span, &Definition)> {
+    pub(crate) fn at(&self, file: FileId, offset: u32) -> Option<(Span, &Definition)> {
         self.refs
             .iter()
             .filter(|r| r.span.file == file && r.span.start <= offset && offset <= r.span.end)
@@ -151,19 +151,19 @@ impl SymbolIndex {
             .map(|r| (r.span, &self.defs[r.def]))
     }
 
-    pub fn of_kind(&self, kind: DefKind) -> impl Iterator<Item = &Definition> {
+    pub(crate) fn of_kind(&self, kind: DefKind) -> impl Iterator<Item = &Definition> {
         self.defs.iter().filter(move |d| d.kind == kind)
     }
 
     /// The enum whose values an input, param or let holds.
-    pub fn enum_of_value(&self, name: &str) -> Option<&str> {
+    pub(crate) fn enum_of_value(&self, name: &str) -> Option<&str> {
         self.defs
             .iter()
             .find(|d| matches!(d.kind, DefKind::Input | DefKind::Param | DefKind::Let) && d.name == name)
             .and_then(|d| d.enum_name.as_deref())
     }
 
-    pub fn variants_of<'a>(&'a self, enum_name: &'a str) -> impl Iterator<Item = &'a Definition> {
+    pub(crate) fn variants_of<'a>(&'a self, enum_name: &'a str) -> impl Iterator<Item = &'a Definition> {
         self.of_kind(DefKind::Variant).filter(move |d| d.enum_name.as_deref() == Some(enum_name))
     }
 }

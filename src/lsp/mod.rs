@@ -23,7 +23,7 @@ mod index;
 mod position;
 mod stale;
 mod symbols;
-pub mod transport;
+pub(crate) mod transport;
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufReader, Read, Write};
@@ -51,11 +51,11 @@ use analysis::{Analysis, Indexed};
 use position::LineIndex;
 use transport::{Incoming, MessageReader, Refusal};
 
-pub use analysis::document_name;
+pub(crate) use analysis::document_name;
 
 /// Why the server stopped other than by the client's `shutdown` and `exit`.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum ServerError {
+pub(crate) enum ServerError {
     #[error("cannot talk to the language client: {0}")]
     #[diagnostic(code(jifen::lsp::io))]
     Io(#[from] std::io::Error),
@@ -68,12 +68,12 @@ pub enum ServerError {
 }
 
 /// Serve the language server protocol on stdin/stdout until the client ends it.
-pub fn run_stdio() -> Result<(), ServerError> {
+pub(crate) fn run_stdio() -> Result<(), ServerError> {
     serve(std::io::stdin(), std::io::stdout().lock())
 }
 
 /// What the server tells the client it can do.
-pub fn capabilities() -> ServerCapabilities {
+pub(crate) fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         position_encoding: Some(PositionEncodingKind::UTF16),
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::INCREMENTAL)),
@@ -106,7 +106,7 @@ enum Lifecycle {
 
 /// Read messages from `input` and answer on `output` until `exit` (or the end of the
 /// input): `Ok` when `shutdown` came first.
-pub fn serve(input: impl Read + Send + 'static, output: impl Write) -> Result<(), ServerError> {
+pub(crate) fn serve(input: impl Read + Send + 'static, output: impl Write) -> Result<(), ServerError> {
     // Rendezvous: the reader holds at most one message beyond the one being handled.
     let (sender, receiver) = mpsc::sync_channel::<std::io::Result<Incoming>>(0);
     std::thread::Builder::new().name("jifen-lsp-reader".into()).spawn(move || {

@@ -6,13 +6,13 @@ use ropey::Rope;
 
 /// Where each line of one text starts, to convert offsets and positions.
 #[derive(Debug, Clone)]
-pub struct LineIndex {
+pub(crate) struct LineIndex {
     text: std::sync::Arc<str>,
     line_starts: Vec<usize>,
 }
 
 impl LineIndex {
-    pub fn new(text: impl Into<std::sync::Arc<str>>) -> LineIndex {
+    pub(crate) fn new(text: impl Into<std::sync::Arc<str>>) -> LineIndex {
         let text = text.into();
         let line_starts = std::iter::once(0)
             .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
@@ -20,12 +20,12 @@ impl LineIndex {
         LineIndex { text, line_starts }
     }
 
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         &self.text
     }
 
     /// The position of a byte offset (clamped to the text, and back to a char boundary).
-    pub fn position(&self, offset: usize) -> Position {
+    pub(crate) fn position(&self, offset: usize) -> Position {
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
@@ -36,13 +36,13 @@ impl LineIndex {
         Position { line: line as u32, character: character as u32 }
     }
 
-    pub fn range(&self, start: usize, end: usize) -> Range {
+    pub(crate) fn range(&self, start: usize, end: usize) -> Range {
         Range { start: self.position(start), end: self.position(end) }
     }
 
     /// The byte offset of a position; a character past the end of its line means the
     /// line's end, a line past the end of the text the text's end.
-    pub fn offset(&self, position: Position) -> usize {
+    pub(crate) fn offset(&self, position: Position) -> usize {
         let Some(&start) = self.line_starts.get(position.line as usize) else { return self.text.len() };
         let end = self.line_starts.get(position.line as usize + 1).map(|e| e - 1).unwrap_or(self.text.len());
         let line = &self.text[start..end];
@@ -61,7 +61,7 @@ impl LineIndex {
 /// The char index of a position in a rope, read as [`LineIndex::offset`] reads it in the
 /// same text: a character past the end of its line means the line's end (before its `\r\n`
 /// or `\n`), one inside a surrogate pair the next character, a line past the end the end.
-pub fn char_index(rope: &Rope, position: Position) -> usize {
+pub(crate) fn char_index(rope: &Rope, position: Position) -> usize {
     let line = position.line as usize;
     if line >= rope.len_lines() {
         return rope.len_chars();

@@ -4,7 +4,7 @@
 //! definition is given for a name still at its place and for nothing in the edited part.
 
 /// How the current text differs from the one last analysed: a common start and end.
-pub struct Unchanged {
+pub(crate) struct Unchanged {
     /// Bytes equal at the start of both texts.
     prefix: usize,
     /// Bytes equal at the end of both texts (not overlapping the prefix in either).
@@ -14,7 +14,7 @@ pub struct Unchanged {
 }
 
 impl Unchanged {
-    pub fn between(old: &str, new: &str) -> Unchanged {
+    pub(crate) fn between(old: &str, new: &str) -> Unchanged {
         let (a, b) = (old.as_bytes(), new.as_bytes());
         let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
         let room = a.len().min(b.len()) - prefix;
@@ -24,7 +24,7 @@ impl Unchanged {
 
     /// The old offset of the range `start..end` of the new text, if it lies in the
     /// unchanged start or end.
-    pub fn to_old(&self, start: usize, end: usize) -> Option<usize> {
+    pub(crate) fn to_old(&self, start: usize, end: usize) -> Option<usize> {
         if end <= self.prefix {
             Some(start)
         } else if start >= self.new_len - self.suffix {
@@ -36,7 +36,7 @@ impl Unchanged {
 
     /// The new range of the range `start..end` of the old text, if it lies in the
     /// unchanged start or end.
-    pub fn to_new(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+    pub(crate) fn to_new(&self, start: usize, end: usize) -> Option<(usize, usize)> {
         if end <= self.prefix {
             Some((start, end))
         } else if start >= self.old_len - self.suffix {
@@ -48,7 +48,7 @@ impl Unchanged {
 }
 
 /// The name (letters, digits, `_`) around `offset` in `text`, as a byte range.
-pub fn word_at(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn word_at(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;

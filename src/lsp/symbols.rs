@@ -7,7 +7,7 @@ use super::position::LineIndex;
 use crate::source::Span;
 use crate::syntax::ast::*;
 
-pub fn outline(policy: &PolicyFile, lines: &LineIndex) -> Vec<DocumentSymbol> {
+pub(crate) fn outline(policy: &PolicyFile, lines: &LineIndex) -> Vec<DocumentSymbol> {
     let mut out = Vec::new();
     for decl in &policy.decls {
         match decl {

@@ -10,7 +10,7 @@ use lsp_server::{ErrorCode, Message, RequestId};
 use serde_json::Value;
 
 /// Largest message body read: 64 MiB, hundreds of times the largest real policy.
-pub const MAX_MESSAGE: u64 = 64 << 20;
+pub(crate) const MAX_MESSAGE: u64 = 64 << 20;
 /// Longest header line (`Content-Length: …` is about 30 bytes).
 const MAX_HEADER_LINE: usize = 1024;
 /// Most header lines before the blank line that ends them (LSP defines two).
@@ -237,7 +237,7 @@ fn parse(body: &[u8]) -> Incoming {
 }
 
 /// Writes one framed message.
-pub fn write(output: &mut impl Write, message: &Value) -> io::Result<()> {
+pub(crate) fn write(output: &mut impl Write, message: &Value) -> io::Result<()> {
     let body = serde_json::to_string(message)?;
     write!(output, "Content-Length: {}\r\n\r\n{body}", body.len())?;
     output.flush()

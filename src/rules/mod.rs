@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub mod print;
+pub(crate) mod print;
 mod types;
 mod validate;
 
@@ -59,7 +59,7 @@ pub enum Value {
     Enum(u16),
     /// An optional input that was not given.
     Absent,
-    /// A calendar date, as days since 1970-01-01 (see [`crate::date`]).
+    /// A calendar date, as days since 1970-01-01 (see `src/date.rs`).
     Date(i32),
 }
 
@@ -856,7 +856,7 @@ impl RuleSet {
     }
 
     /// Points as a JSON number, written from the exact decimal (never through a float).
-    pub fn points_json(&self, units: i64) -> serde_json::Value {
+    pub(crate) fn points_json(&self, units: i64) -> serde_json::Value {
         match self.points {
             Some(p) if p.places > 0 => p
                 .decimal(units)
@@ -880,7 +880,7 @@ impl RuleSet {
 
 impl RuleSet {
     /// Compute once every part of the rules that reads no input.
-    pub fn fold_constants(&mut self) {
+    pub(crate) fn fold_constants(&mut self) {
         let params: Vec<Value> = self.params.iter().map(|p| p.value).collect();
         let fold = |e: &mut Expr| {
             let taken = std::mem::replace(e, Expr::Const(Value::Absent));
@@ -942,7 +942,7 @@ impl RuleSet {
 }
 
 /// A value without type context.
-pub fn show_plain(value: Value) -> String {
+pub(crate) fn show_plain(value: Value) -> String {
     match value {
         Value::Int(i) => i.to_string(),
         Value::Dec(d) => d.normalize().to_string(),

@@ -11,20 +11,20 @@ use super::{ArithOp, CmpOp, Expr, Pattern, RuleSet, Unit, Value};
 /// How tightly an operator binds, as in the grammar's precedence table.
 mod prec {
     /// `when … else` and `match`: parenthesised anywhere but at the top.
-    pub const ARMS: u8 = 0;
-    pub const OR: u8 = 1;
-    pub const AND: u8 = 2;
-    pub const NOT: u8 = 3;
-    pub const CMP: u8 = 4;
-    pub const ADD: u8 = 5;
-    pub const MUL: u8 = 6;
-    pub const NEG: u8 = 7;
-    pub const COALESCE: u8 = 8;
-    pub const ATOM: u8 = 9;
+    pub(crate) const ARMS: u8 = 0;
+    pub(crate) const OR: u8 = 1;
+    pub(crate) const AND: u8 = 2;
+    pub(crate) const NOT: u8 = 3;
+    pub(crate) const CMP: u8 = 4;
+    pub(crate) const ADD: u8 = 5;
+    pub(crate) const MUL: u8 = 6;
+    pub(crate) const NEG: u8 = 7;
+    pub(crate) const COALESCE: u8 = 8;
+    pub(crate) const ATOM: u8 = 9;
 }
 
 /// Prints the expressions of one rule set.
-pub struct Printer<'r> {
+pub(crate) struct Printer<'r> {
     rs: &'r RuleSet,
     /// Inside an aggregate over a list: the list input whose row `p` is.
     row: Option<u16>,
@@ -38,7 +38,7 @@ struct Context {
 }
 
 impl<'r> Printer<'r> {
-    pub fn new(rs: &'r RuleSet) -> Printer<'r> {
+    pub(crate) fn new(rs: &'r RuleSet) -> Printer<'r> {
         Printer { rs, row: None }
     }
 
@@ -62,17 +62,17 @@ impl<'r> Printer<'r> {
     }
 
     /// `e` in policy syntax.
-    pub fn expr(&self, e: &Expr) -> String {
+    pub(crate) fn expr(&self, e: &Expr) -> String {
         self.at(e, prec::ARMS, Context::default())
     }
 
     /// `e` where its value is known to be in `unit` (a constant gets it written after it).
-    pub fn expr_in(&self, e: &Expr, unit: Option<Unit>) -> String {
+    pub(crate) fn expr_in(&self, e: &Expr, unit: Option<Unit>) -> String {
         self.at(e, prec::ARMS, Context { unit, en: None })
     }
 
     /// A value in policy syntax: `6 months`, `doctor`, `true`.
-    pub fn value(&self, v: Value, unit: Option<Unit>, en: Option<u16>) -> String {
+    pub(crate) fn value(&self, v: Value, unit: Option<Unit>, en: Option<u16>) -> String {
         match v {
             Value::Int(_) | Value::Dec(_) => quantity(self.rs, v, unit),
             Value::Enum(i) => match en {
@@ -237,7 +237,7 @@ impl<'r> Printer<'r> {
 }
 
 /// A number with its unit: `6 months`, `1 year`, `12434 yuan`, `2.5`.
-pub fn quantity(rs: &RuleSet, v: Value, unit: Option<Unit>) -> String {
+pub(crate) fn quantity(rs: &RuleSet, v: Value, unit: Option<Unit>) -> String {
     let n = super::show_plain(v);
     match unit {
         Some(u) => format!("{n} {}", rs.unit_word(u, n == "1")),

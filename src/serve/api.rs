@@ -1,5 +1,5 @@
 //! The JSON API without the network: a request body in, an [`Answer`] (status and JSON
-//! text) out. The handlers in [`super`] and the fuzz target `serve_json` call these.
+//! text) out. The handlers in `serve` and the fuzz target `serve_json` call these.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

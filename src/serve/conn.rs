@@ -32,7 +32,7 @@ const HEADER_LIMIT: usize = 16 * 1024;
 
 /// Accept connections until `shutdown` completes; then stop accepting, let every
 /// connection finish its request in flight, and wait for them up to the shutdown deadline.
-pub async fn accept_loop(
+pub(crate) async fn accept_loop(
     listener: TcpListener,
     router: Router,
     config: &Config,

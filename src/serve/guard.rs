@@ -59,7 +59,7 @@ fn strip_port(host: &str) -> &str {
 }
 
 /// Refuse a request whose `Host` (or absolute URI's host) is not this server's, with 403.
-pub async fn check_host(State(hosts): State<Arc<Hosts>>, request: Request, next: Next) -> Response {
+pub(crate) async fn check_host(State(hosts): State<Arc<Hosts>>, request: Request, next: Next) -> Response {
     let header = request.headers().get(header::HOST).map(|h| h.to_str().unwrap_or("\u{fffd}"));
     let authority = request.uri().authority().map(|a| a.as_str());
     let Some(host) = authority.or(header) else {
@@ -80,7 +80,7 @@ pub async fn check_host(State(hosts): State<Arc<Hosts>>, request: Request, next:
 
 /// The API's bodies are JSON, declared as such: 415 otherwise. (A page of another site
 /// can post a form or `text/plain` without asking; JSON needs the server's consent.)
-pub async fn require_json(request: Request, next: Next) -> Response {
+pub(crate) async fn require_json(request: Request, next: Next) -> Response {
     let declared = request.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes());
     if !declared.is_some_and(is_json) {
         let message = match declared {
@@ -98,7 +98,7 @@ pub async fn require_json(request: Request, next: Next) -> Response {
 // ---------------------------------------------------------------- bare errors
 
 /// The 408 of tower-http's timeout has no body: give it the API's JSON error.
-pub async fn explain_timeout(response: Response) -> Response {
+pub(crate) async fn explain_timeout(response: Response) -> Response {
     if response.status() == StatusCode::REQUEST_TIMEOUT && response.body().size_hint().exact() == Some(0) {
         let help = "send the whole request at once; the server does not wait for a slow one";
         let message = "the request was not received and answered in time";
@@ -112,7 +112,7 @@ pub async fn explain_timeout(response: Response) -> Response {
 /// One line per request on stderr, written by a thread of its own: a stalled stderr drops
 /// lines instead of stalling the server.
 #[derive(Debug, Clone)]
-pub struct AccessLog {
+pub(crate) struct AccessLog {
     lines: SyncSender<Line>,
 }
 
@@ -124,7 +124,7 @@ enum Line {
 }
 
 impl AccessLog {
-    pub fn start() -> AccessLog {
+    pub(crate) fn start() -> AccessLog {
         let (lines, rx) = sync_channel::<Line>(1024);
         let _ = std::thread::Builder::new().name("jifen-access-log".into()).spawn(move || {
             let stderr = std::io::stderr();
@@ -138,13 +138,13 @@ impl AccessLog {
         AccessLog { lines }
     }
 
-    pub fn write(&self, line: String) {
+    pub(crate) fn write(&self, line: String) {
         let _ = self.lines.try_send(Line::Text(line));
     }
 
     /// Wait (up to `patience`) until the lines sent so far are written: before the
     /// process exits.
-    pub fn flush(&self, patience: Duration) {
+    pub(crate) fn flush(&self, patience: Duration) {
         let (done, written) = channel();
         if self.lines.try_send(Line::Flush(done)).is_ok() {
             let _ = written.recv_timeout(patience);
@@ -154,7 +154,7 @@ impl AccessLog {
 
 /// `POST /api/score 200 1.2ms`: method, path (never the query: it may hold facts), status
 /// and the time to the answer's head.
-pub async fn access_log(State(log): State<AccessLog>, request: Request, next: Next) -> Response {
+pub(crate) async fn access_log(State(log): State<AccessLog>, request: Request, next: Next) -> Response {
     let start = Instant::now();
     let mut line = format!("{} ", request.method());
     line.extend(request.uri().path().chars().take(200));

@@ -19,14 +19,14 @@
 //!
 //! ```no_run
 //! let policy = jifen::bundled_policy().expect("the bundled policy compiles");
-//! let server = jifen::serve::start(policy, "127.0.0.1:0").expect("a free port");
+//! let server = jifen::internals::serve::start(policy, "127.0.0.1:0").expect("a free port");
 //! println!("listening on http://{}", server.addr());
 //! ```
 
 pub mod api;
 mod conn;
-pub mod guard;
-pub mod page;
+pub(crate) mod guard;
+pub(crate) mod page;
 
 use std::future::Future;
 use std::io;
@@ -45,7 +45,7 @@ use axum::Router;
 use tokio::sync::Semaphore;
 use tower_http::timeout::TimeoutLayer;
 
-pub use api::{policy_json, Answer, BODY_LIMIT};
+pub(crate) use api::{policy_json, Answer, BODY_LIMIT};
 
 use crate::plan::Limits;
 use crate::rules::RuleSet;
@@ -93,7 +93,7 @@ impl Default for Config {
 
 /// How the server stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stopped {
+pub(crate) enum Stopped {
     /// Every connection closed after the stop signal.
     Finished,
     /// The shutdown deadline passed with these connections still open.
@@ -116,10 +116,6 @@ struct App {
 
 /// The routes over a compiled policy, with every guard of `config` but the ones on
 /// connections (those are in [`serve`]).
-pub fn router(ruleset: RuleSet, config: &Config) -> Router {
-    routes(ruleset, config, config.log.then(guard::AccessLog::start))
-}
-
 fn routes(ruleset: RuleSet, config: &Config, log: Option<guard::AccessLog>) -> Router {
     let schema = policy_json(&ruleset);
     let page = page::render(&ruleset, &schema);
@@ -152,7 +148,7 @@ fn routes(ruleset: RuleSet, config: &Config, log: Option<guard::AccessLog>) -> R
 
 /// Bind a listening socket (`host:port`; port 0 picks a free one). Binding is done
 /// before any runtime exists, so that the caller can report the address, or the error.
-pub fn bind(addr: &str) -> io::Result<StdListener> {
+pub(crate) fn bind(addr: &str) -> io::Result<StdListener> {
     let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
     let listener = StdListener::bind(&addrs[..])?;
     listener.set_nonblocking(true)?;
@@ -161,7 +157,7 @@ pub fn bind(addr: &str) -> io::Result<StdListener> {
 
 /// Serve on `listener` until `shutdown` completes; then stop accepting, finish the
 /// requests in flight and close every connection, up to `config.shutdown_timeout`.
-pub async fn serve(
+pub(crate) async fn serve(
     ruleset: RuleSet,
     listener: StdListener,
     config: Config,
@@ -179,7 +175,7 @@ pub async fn serve(
 
 /// Serve on `listener` until Ctrl-C or SIGTERM; blocks. Builds its own runtime. A second
 /// signal stops at once, without waiting for the requests in flight.
-pub fn run(ruleset: RuleSet, listener: StdListener, config: Config) -> io::Result<Stopped> {
+pub(crate) fn run(ruleset: RuleSet, listener: StdListener, config: Config) -> io::Result<Stopped> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let stopped = runtime.block_on(async move {
         let mut signals = signal::Signals::new()?;
@@ -213,7 +209,7 @@ mod signal {
     use std::io;
 
     /// Ctrl-C and SIGTERM, as many times as they come.
-    pub struct Signals {
+    pub(crate) struct Signals {
         #[cfg(unix)]
         interrupt: tokio::signal::unix::Signal,
         #[cfg(unix)]
@@ -222,7 +218,7 @@ mod signal {
 
     impl Signals {
         #[cfg(unix)]
-        pub fn new() -> io::Result<Signals> {
+        pub(crate) fn new() -> io::Result<Signals> {
             use tokio::signal::unix::{signal, SignalKind};
             Ok(Signals { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
         }
@@ -233,7 +229,7 @@ mod signal {
         }
 
         #[cfg(unix)]
-        pub async fn next(&mut self) {
+        pub(crate) async fn next(&mut self) {
             tokio::select! {
                 _ = self.interrupt.recv() => {}
                 _ = self.terminate.recv() => {}

@@ -17,14 +17,14 @@ use crate::rules::{InputDef, InputType, RuleSet, Value};
 
 /// The page's Content-Security-Policy: its own inline script and style, requests to its
 /// own origin, nothing else; and no other page may frame it (clickjacking).
-pub const CSP: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+pub(crate) const CSP: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
 connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
 
 /// Text made safe for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     crate::docgen::escape_html(text)
 }
 
@@ -161,7 +161,7 @@ fn absent_box(control: &mut String, input: &InputDef, key: &str) {
 
 /// The whole page. `schema` is [`super::policy_json`] of the same rule set, embedded
 /// for the script (labels of items, variants and sections).
-pub fn render(rs: &RuleSet, schema: &Json) -> String {
+pub(crate) fn render(rs: &RuleSet, schema: &Json) -> String {
     let title = escape(&rs.title);
     let fields: String = rs.inputs.iter().map(|i| field(rs, i)).collect();
     format!(

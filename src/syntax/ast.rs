@@ -247,7 +247,7 @@ pub enum ValueKind {
         variant: Ident,
     },
     Absent,
-    /// A date literal `2025-07-01`, as days since 1970-01-01 (see [`crate::date`]).
+    /// A date literal `2025-07-01`, as days since 1970-01-01 (see `src/date.rs`).
     Date(i32),
     /// The rows of a list in a test: `[ { months: 24 months }, … ]`.
     Rows(Vec<Row>),
@@ -556,7 +556,7 @@ pub enum ExprKind {
         scrutinee: Vec<Expr>,
         arms: Vec<MatchArm>,
     },
-    /// A date literal `2025-07-01`, as days since 1970-01-01 (see [`crate::date`]).
+    /// A date literal `2025-07-01`, as days since 1970-01-01 (see `src/date.rs`).
     Date(i32),
     /// `sum(p.months for p in periods where …)`, `count(p in periods where …)`: an
     /// aggregate over the rows of a list input (boxed: it is larger than the other kinds).

@@ -23,10 +23,10 @@ fn chromium() -> Option<&'static str> {
 }
 
 fn base_url() -> String {
-    static SERVER: OnceLock<jifen::serve::Running> = OnceLock::new();
+    static SERVER: OnceLock<jifen::internals::serve::Running> = OnceLock::new();
     let server = SERVER.get_or_init(|| {
         let policy = jifen::bundled_policy().expect("the bundled policy compiles");
-        jifen::serve::start(policy, "127.0.0.1:0").expect("the server starts")
+        jifen::internals::serve::start(policy, "127.0.0.1:0").expect("the server starts")
     });
     format!("http://{}", server.addr())
 }
@@ -409,7 +409,7 @@ fn the_calculator_adds_and_removes_rows_of_a_list() {
     let root = env!("CARGO_MANIFEST_DIR");
     let source = std::fs::read_to_string(format!("{root}/examples/other_city.policy")).expect("the example reads");
     let rules = jifen::compile("examples/other_city.policy", &source).expect("the example compiles");
-    let server = jifen::serve::start(rules, "127.0.0.1:0").expect("the server starts");
+    let server = jifen::internals::serve::start(rules, "127.0.0.1:0").expect("the server starts");
     let mut devtools = DevTools::start(browser);
     devtools.call("Page.navigate", serde_json::json!({ "url": format!("http://{}/", server.addr()) }));
 

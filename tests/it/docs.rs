@@ -91,7 +91,7 @@ struct DocLoader<'a> {
 
 impl Loader for DocLoader<'_> {
     fn load(&self, from: &str, target: &str) -> Result<(String, String), String> {
-        let file = jifen::load::extends_path(from, target).to_string_lossy().replace('\\', "/");
+        let file = jifen::extends_path(from, target).to_string_lossy().replace('\\', "/");
         match self.named.get(&file) {
             Some(text) => Ok((file, text.clone())),
             None => FsLoader.load(from, target),

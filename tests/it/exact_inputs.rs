@@ -8,7 +8,7 @@ use crate::http;
 
 use std::process::{Command, Output, Stdio};
 
-use jifen::population::{RawRow, RowFormat, RowReader};
+use jifen::internals::population::{RawRow, RowFormat, RowReader};
 use jifen::rules::Value;
 use jifen::ApplicantError;
 
@@ -101,7 +101,7 @@ fn csv_and_json_lines_rows_are_read_exactly() {
     let row = RawRow::json(1, json_with_base(BELOW_EIGHT_TENTHS));
     assert_eq!(row.parse(&rules).unwrap_err().key(), Some("si_base_yuan"));
     // The batch parser (its fast path) agrees.
-    let mut parser = jifen::population::RowParser::new(&rules);
+    let mut parser = jifen::internals::population::RowParser::new(&rules);
     assert_eq!(parser.parse(&row).map(|_| ()).unwrap_err().key(), Some("si_base_yuan"));
 }
 
@@ -128,7 +128,7 @@ fn score_and_batch_exit_3_naming_the_key() {
 #[test]
 fn the_server_answers_400_naming_the_key() {
     let policy = jifen::bundled_policy().unwrap();
-    let server = jifen::serve::start(policy, "127.0.0.1:0").unwrap();
+    let server = jifen::internals::serve::start(policy, "127.0.0.1:0").unwrap();
     let r = http::post(server.addr(), "/api/score", &json_with_base(BELOW_ONE));
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.text().contains("si_base_yuan"), "{}", r.text());

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use jifen::fmt::{format_source, FormatError};
+use jifen::internals::fmt::{format_source, FormatError};
 use jifen::FsLoader;
 use serde_json::Value as Json;
 
@@ -767,7 +767,7 @@ fn fix_applies_every_suggestion_then_formats() {
     // all reported in the first round, `=` and `&&` (syntax errors the parser meets one at
     // a time) in later rounds. What is left is the file as written right, formatted, with
     // its one warning (`wage_floor` is read nowhere), which no suggestion removes.
-    let fixed = jifen::fmt::fix::fix_source("t.policy", TYPED_ON_A_CHINESE_KEYBOARD, &FsLoader);
+    let fixed = jifen::internals::fmt::fix_source("t.policy", TYPED_ON_A_CHINESE_KEYBOARD, &FsLoader);
     assert_eq!(fixed.text, fmt("t.policy", WRITTEN_RIGHT));
     assert!(fixed.formatted);
     let mut changes: Vec<(&str, &str)> =
@@ -810,7 +810,7 @@ fn fix_each_mistake_alone_checks_clean() {
         let text = WRITTEN_RIGHT.replacen(right, wrong, 1);
         assert_ne!(text, WRITTEN_RIGHT, "{wrong}");
         assert!(jifen::check_with("t.policy", &text, &FsLoader).diagnostics.has_errors(), "{wrong} is an error");
-        let fixed = jifen::fmt::fix::fix_source("t.policy", &text, &FsLoader);
+        let fixed = jifen::internals::fmt::fix_source("t.policy", &text, &FsLoader);
         assert!(!fixed.remaining.has_errors(), "{wrong}: {}", fixed.remaining);
         assert_eq!(fixed.text, fmt("t.policy", WRITTEN_RIGHT), "{wrong}");
     }

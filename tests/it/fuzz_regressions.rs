@@ -1,7 +1,7 @@
 //! Inputs the fuzzers (fuzz/, docs/testing.md "Fuzzing") found to break jifen, each kept
 //! with the check its target makes, so the bug stays fixed.
 
-use jifen::fmt::format_source;
+use jifen::internals::fmt::format_source;
 
 /// A file that parses is formatted, and formatting the result changes nothing.
 fn assert_formats_stably(text: &str) {
@@ -89,7 +89,7 @@ fn three_slashes_after_a_unit_name_start_a_comment_not_a_singular() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz_inputs/crash-1c627954.policy"))
         .expect("the fuzzer's input");
     assert!(
-        matches!(format_source("regression.policy", &text), Err(jifen::fmt::FormatError::Syntax(_))),
+        matches!(format_source("regression.policy", &text), Err(jifen::internals::fmt::FormatError::Syntax(_))),
         "the file is not a policy"
     );
     let header = "policy p \"P\" {\n    year 2025\n    effective 2025-01-01\n    standard 0\n}\n\n";

@@ -364,7 +364,7 @@ fn an_id_that_is_not_a_string_or_a_whole_number_is_an_error_naming_the_row() {
 
 #[test]
 fn a_duplicated_id_is_a_duplicated_key_not_an_unknown_one() {
-    let e = jifen::population::RawRow::json(1, r#"{"id": 1, "id": 2, "age": 30, "si_months": 6}"#.into())
+    let e = jifen::internals::population::RawRow::json(1, r#"{"id": 1, "id": 2, "age": 30, "si_months": 6}"#.into())
         .parse(&policy())
         .unwrap_err();
     assert_eq!(e, ApplicantError::DuplicateKey { key: "id".into() });

@@ -1,7 +1,7 @@
 //! Random truncations and byte mutations of the bundled policies: each must give a clean
 //! compile or coded diagnostics, never a panic. Deterministic (fixed seeds).
 
-use jifen::population::Rng;
+use jifen::internals::population::Rng;
 
 fn check(name: &str, text: &str) {
     let report = jifen::check_with(name, text, &jifen::bundled_loader());

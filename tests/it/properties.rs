@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use jifen::applicant::NumberProblem;
+use jifen::internals::applicant::NumberProblem;
 use jifen::rules::{InputDef, InputType, RuleSet, Value};
 use jifen::{Applicant, Outcome};
 use proptest::prelude::*;
@@ -64,7 +64,9 @@ fn value(input: &InputDef, reach: Reach) -> BoxedStrategy<String> {
             }
         }
         // Any day of the years a date may have.
-        InputType::Date => (-354_285i32..=2_932_896).prop_map(|d| format!("\"{}\"", jifen::date::format(d))).boxed(),
+        InputType::Date => {
+            (-354_285i32..=2_932_896).prop_map(|d| format!("\"{}\"", jifen::internals::date::format(d))).boxed()
+        }
         // The 2025 policy has no lists (tests/it/records.rs draws rows for one that has).
         InputType::List { .. } => Just("[]".to_string()).boxed(),
     }
@@ -301,7 +303,7 @@ proptest! {
     /// number of at most 28 significant digits and 28 after the point is always accepted.
     #[test]
     fn no_accepted_number_changes_value(text in number_text()) {
-        let read = jifen::applicant::exact_decimal(&text);
+        let read = jifen::internals::applicant::exact_decimal(&text);
         match significand_and_power(&text) {
             None => prop_assert_eq!(read.map(|d| d.is_zero()), Ok(true), "{}", text),
             Some((negative, significand, power)) => {

@@ -153,22 +153,6 @@ fn a_policy_without_a_ranking_is_refused() {
 }
 
 #[test]
-fn the_library_ranks_as_the_cli_does() {
-    let source = std::fs::read_to_string(policy("quota.policy")).expect("policy");
-    let rules = jifen::compile("quota.policy", &source).expect("compiles");
-    let applicants: Vec<jifen::Applicant> = POPULATION
-        .lines()
-        .map(|l| {
-            let row = jifen::population::RawRow::json(1, l.to_string());
-            row.parse(&rules).expect("valid row").1
-        })
-        .collect();
-    let ranking = jifen::rank::rank_applicants(&rules, &applicants).expect("ranks").expect("scores");
-    let ranks: Vec<Option<u32>> = (0..ranking.len()).map(|i| ranking.get(i).and_then(|p| p.rank)).collect();
-    assert_eq!(ranks, [Some(1), Some(3), Some(3), Some(2), Some(6), Some(7), None, None, None, Some(3)]);
-}
-
-#[test]
 fn an_xlsx_population_ranks_into_a_workbook_openpyxl_reads() {
     let probe = Command::new("python3").args(["-c", "import openpyxl"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {

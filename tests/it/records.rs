@@ -130,19 +130,6 @@ fn the_scorer_agrees_with_the_reference_on_rows() {
     assert_eq!(scorer.evaluate(&applicant), rs.evaluate(&applicant));
 }
 
-#[test]
-fn a_list_input_is_described_with_its_record() {
-    let rs = policy();
-    let slot = rs.input_slot("periods").expect("declared");
-    let described = jifen::report::input_json(&rs, &rs.inputs()[slot]);
-    assert_eq!(described["kind"], "list");
-    assert_eq!(described["type"], "list of Period");
-    assert_eq!(described["max_rows"], 20);
-    assert_eq!(described["fields"][0]["name"], "months");
-    assert_eq!(described["fields"][1]["unit"], "yuan");
-    assert_eq!(described["default"], serde_json::json!([]));
-}
-
 mod drawn {
     use proptest::prelude::*;
 

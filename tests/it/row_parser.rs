@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use jifen::population::{generate_row, FactColumns, RawRow, Rng, RowFormat, RowParser, RowReader};
+use jifen::internals::population::{generate_row, FactColumns, RawRow, Rng, RowFormat, RowParser, RowReader};
 use jifen::RuleSet;
 use jifen::{ApplicantError, RawValue};
 
@@ -252,7 +252,7 @@ fn rows_read_column_by_column_are_read_as_their_facts_one_by_one() {
     let mut rng = Rng::new(7);
     for r in 0..600usize {
         let row = generate_row(&rules, &mut rng, r as u64);
-        let facts = jifen::applicant::json_entries(&row).unwrap();
+        let facts = jifen::internals::applicant::json_entries(&row).unwrap();
         let mut values: Vec<Result<RawValue<'static>, String>> = vec![Ok(RawValue::Null); keys.len()];
         for (key, raw) in facts {
             values[column(&key)] = Ok(typed(raw));

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use jifen::population::{generate_row, Rng};
+use jifen::internals::population::{generate_row, Rng};
 use jifen::{Applicant, FsLoader, RuleSet, Scores};
 
 /// Every policy that compiles: the bundled years and the corpus's good examples.

@@ -12,11 +12,11 @@ use serde_json::Value;
 
 /// One server for the whole file, on a free port.
 fn addr() -> SocketAddr {
-    static SERVER: OnceLock<jifen::serve::Running> = OnceLock::new();
+    static SERVER: OnceLock<jifen::internals::serve::Running> = OnceLock::new();
     SERVER
         .get_or_init(|| {
             let policy = jifen::bundled_policy().expect("the bundled policy compiles");
-            jifen::serve::start(policy, "127.0.0.1:0").expect("the server starts")
+            jifen::internals::serve::start(policy, "127.0.0.1:0").expect("the server starts")
         })
         .addr()
 }
@@ -226,13 +226,13 @@ fn the_binary_reports_an_address_it_cannot_use() {
 // ---------------------------------------------------------------- one client against the rest
 
 /// A server of its own, with these limits.
-fn start(config: jifen::serve::Config) -> jifen::serve::Running {
+fn start(config: jifen::internals::serve::Config) -> jifen::internals::serve::Running {
     let policy = jifen::bundled_policy().expect("the bundled policy compiles");
-    jifen::serve::start_with(policy, "127.0.0.1:0", config).expect("the server starts")
+    jifen::internals::serve::start_with(policy, "127.0.0.1:0", config).expect("the server starts")
 }
 
-fn config() -> jifen::serve::Config {
-    jifen::serve::Config::default()
+fn config() -> jifen::internals::serve::Config {
+    jifen::internals::serve::Config::default()
 }
 
 const R1: &str = r#"{"age": 30, "si_months": 6, "education": "bachelor_with_degree"}"#;

@@ -46,7 +46,7 @@ fn compile() -> RuleSet {
 }
 
 fn score(rs: &RuleSet, a: i64, b: i64, c: i64, fines: i64) -> (i64, Vec<i64>, Vec<(i64, i64)>) {
-    let applicant = jifen::eval::Applicant { values: [a, b, c, fines].map(Value::Int).to_vec(), lists: Vec::new() };
+    let applicant = jifen::Applicant { values: [a, b, c, fines].map(Value::Int).to_vec(), lists: Vec::new() };
     let outcome = rs.evaluate(&applicant).expect("evaluates");
     let sections = outcome.sections.iter().map(|s| s.points).collect();
     let groups = outcome.groups.iter().map(|g| (g.raw_points, g.points)).collect();
@@ -80,7 +80,7 @@ fn outputs_and_lets_are_computed_and_tested() {
     let rs = compile();
     let results = rs.run_tests(None);
     assert!(results.iter().all(|r| r.passed), "{:?}", results.iter().map(|r| &r.mismatches).collect::<Vec<_>>());
-    let applicant = jifen::eval::Applicant { values: [10, 20, 30, 0].map(Value::Int).to_vec(), lists: Vec::new() };
+    let applicant = jifen::Applicant { values: [10, 20, 30, 0].map(Value::Int).to_vec(), lists: Vec::new() };
     let outcome = rs.evaluate(&applicant).expect("evaluates");
     // 70 − 60 = 10; 10 + 20 < 60.
     assert_eq!(outcome.outputs, vec![Value::Int(10), Value::Bool(false)]);
@@ -108,13 +108,13 @@ fn coverage_counts_a_group_cap_binding_and_not() {
 
 #[test]
 fn the_new_forms_are_formatted_and_stay_so() {
-    let once = jifen::fmt::format_source("groups.policy", POLICY).expect("formats");
+    let once = jifen::internals::fmt::format_source("groups.policy", POLICY).expect("formats");
     assert!(once.contains("    group ab \"甲乙合计\" cap 50 { a, b }\n"), "{once}");
     assert!(once.contains("output room \"距上限\" = 70 - (a + b + c)\n"), "{once}");
     assert!(once.contains("section basic = 60, group ab = 50, let big = true, output room = -10"), "{once}");
-    assert_eq!(jifen::fmt::format_source("groups.policy", &once).expect("formats"), once);
+    assert_eq!(jifen::internals::fmt::format_source("groups.policy", &once).expect("formats"), once);
     let child = "policy c \"c\" extends \"p\" {\n    year 2026\n}\n\noverride test \"a\" as \"b\" {\n    given {}\n}\n\noverride output room \"r\" = 1\nremove output over\n";
-    let formatted = jifen::fmt::format_source("c.policy", child).expect("formats");
+    let formatted = jifen::internals::fmt::format_source("c.policy", child).expect("formats");
     assert!(formatted.contains("override test \"a\" as \"b\" {"), "{formatted}");
     assert!(formatted.contains("override output room \"r\" = 1\n"), "{formatted}");
     assert!(formatted.contains("remove output over\n"), "{formatted}");

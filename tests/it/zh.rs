@@ -6,7 +6,8 @@
 
 use std::path::Path;
 
-use jifen::i18n::{english_residue, translate, with_lang, Lang};
+use jifen::i18n::{with_lang, Lang};
+use jifen::internals::i18n::{english_residue, translate};
 use jifen::FsLoader;
 
 /// Texts that are not words to translate: none so far. A path or a piece of code is
@@ -177,7 +178,7 @@ fn chinese_keyboard_mistakes_in_chinese() {
 fn a_gbk_file_is_named_in_chinese() {
     with_lang(Lang::ZhCn, || {
         let gbk = b"item age \"\xC4\xEA\xC1\xE4\" {}\n".to_vec();
-        let Err(e) = jifen::load::read::utf8(gbk, "draft.policy") else { panic!("GBK is not UTF-8") };
+        let Err(e) = jifen::internals::load::utf8(gbk, "draft.policy") else { panic!("GBK is not UTF-8") };
         insta::assert_snapshot!("gbk_file", jifen::i18n::tr(&e.to_string()));
     })
 }

@@ -5,7 +5,7 @@
 use crate::common::BIN;
 use std::process::Command;
 
-use jifen::i18n::english_residue;
+use jifen::internals::i18n::english_residue;
 
 /// stdout of `jifen --lang LANG args…`, run from the crate root with no locale set.
 fn run(lang: &str, args: &[&str]) -> String {

@@ -11,9 +11,28 @@
 //! assert!(outcome.meets_standard);
 //! ```
 //!
-//! The pipeline: [`syntax`] parses text into a spanned AST, `check_with` resolves and
-//! type-checks it into a [`RuleSet`], and [`RuleSet::evaluate`] scores an [`Applicant`].
-//! To score many applicants, prepare the rule set once with [`RuleSet::scorer`].
+//! The public API, in the order a policy goes through it:
+//!
+//! - [`check_with`] checks a policy's text into a [`Report`]: the [`RuleSet`] when it
+//!   compiles, and every [`Diagnostic`] ([`Diagnostics`]). What it `extends` is read through
+//!   a [`Loader`] ([`FsLoader`], [`MemoryLoader`]; [`extends_path`] names the file). [`compile`],
+//!   [`compile_bundled`] and [`bundled_policy`] are the short ways to a rule set.
+//! - [`syntax`] parses text into the spanned AST ([`syntax::parse`], [`syntax::ast`]);
+//!   [`source`] holds the files read and the spans into them; [`diagnostic`] is the one
+//!   diagnostic model and its renderers; [`i18n`] chooses the language they are rendered in.
+//! - [`rules`] is the compiled IR: [`RuleSet`] and the declarations it holds.
+//! - Evaluating: [`RuleSet::applicant_from_json`] (or `_toml`, `_fields`) reads an
+//!   [`Applicant`] or says what is wrong ([`ApplicantError`]); [`RuleSet::evaluate`] gives its
+//!   [`Outcome`] (items, sections, groups) or an [`EvalError`]. To score many applicants,
+//!   prepare the rule set once with [`RuleSet::scorer`]: a [`Scorer`] fills [`Scores`].
+//! - [`testing`] runs the policy's own tests and measures their coverage; [`mutants`] how
+//!   well they catch a changed rule.
+//! - [`diff`] compares two policies, [`plan`] finds the smallest changes that let an
+//!   applicant meet the standard, [`docgen`] prints the indicator table (Markdown, HTML).
+//! - `cli` (feature `cli`, on by default) is the `jifen` command: `cli::main`.
+//!
+//! Everything else is internal to the crate. (`internals`, hidden from these docs, is a door
+//! for jifen's own tests, benches and fuzz targets, not a stable API.)
 #![forbid(unsafe_code)]
 // An item marked `pub` inside the crate's internal modules is caught: it says `pub(crate)`.
 #![warn(unreachable_pub)]

@@ -116,7 +116,8 @@ impl Default for Limits {
     }
 }
 
-/// About 15 ms of a release build's search (~0.3 µs a unit, docs/performance.md).
+/// The search's default budget, in units of work: chosen so that the slowest plan stays
+/// well within the 50 ms a plan may take (measured in docs/performance.md, "plan").
 pub const DEFAULT_BUDGET: u64 = 50_000;
 
 /// Units an evaluation costs when the fast scorer cannot decide the applicant alone.

@@ -347,8 +347,8 @@ const PART: usize = 512;
 
 /// Rows scored and written together when the output is JSON lines. A row's explanation is
 /// about 3.5 KB, so a whole chunk's (16,384 rows, 57 MB) went out to memory and back before
-/// it was written; a batch of 2,048 (7 MB) stays in the cache. Measured 10 % faster at a
-/// quarter of the memory (docs/performance.md, "batch with full explanations").
+/// it was written; a batch of 2,048 (7 MB) stays in the cache (measured in
+/// docs/performance.md, "batch with full explanations").
 const JSONL_BATCH: usize = 2_048;
 
 /// Rows per rayon task in a JSON-lines batch: 16 tasks a batch, as a chunk of CSV has 32.

@@ -48,17 +48,16 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
 /// (device, inode) of every file this run read.
 static INPUTS: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
 
+#[cfg(unix)]
 fn identity(metadata: &Metadata) -> Option<(u64, u64)> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Some((metadata.dev(), metadata.ino()))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = metadata;
-        None
-    }
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+/// Elsewhere a file has no identity jifen reads: output = input is then not caught.
+#[cfg(not(unix))]
+fn identity(_: &Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 fn remember(metadata: &Metadata) {

@@ -11,7 +11,7 @@ pub(crate) mod regions;
 
 use crate::eval::{Applicant, Outcome, Scores};
 use crate::rules::print::Printer;
-use crate::rules::{Expr, InputType, RuleSet, Value};
+use crate::rules::{Expr, ExprKind, InputType, RuleSet, Value};
 
 /// One difference between the rules of two policies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,10 +46,10 @@ fn cap_text(rs: &RuleSet, cap: Option<i64>) -> String {
 }
 
 fn params_read(e: &Expr, out: &mut Vec<u16>) {
-    match e {
-        Expr::Param(p) => out.push(*p),
+    match &e.kind {
+        ExprKind::Param(p) => out.push(*p),
         // A folded value still names the parameters it was computed from.
-        Expr::Folded { source, .. } => params_read(source, out),
+        ExprKind::Folded { source, .. } => params_read(source, out),
         _ => e.children().for_each(|c| params_read(c, out)),
     }
 }
@@ -666,9 +666,9 @@ struct Column<'r> {
 }
 
 fn inputs_read(e: &Expr, out: &mut Vec<u16>) {
-    match e {
-        Expr::Input(s) => out.push(*s),
-        Expr::Folded { source, .. } => inputs_read(source, out),
+    match &e.kind {
+        ExprKind::Input(s) => out.push(*s),
+        ExprKind::Folded { source, .. } => inputs_read(source, out),
         _ => e.children().for_each(|c| inputs_read(c, out)),
     }
 }

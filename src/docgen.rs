@@ -9,8 +9,8 @@ use crate::rules::print::quantity;
 use rust_decimal::Decimal;
 
 use crate::rules::{
-    show_plain, ArithOp, CmpOp, EachKind, Expr, InputDef, InputType, ItemDef, ParamDef, Pattern, RuleDef, RuleSet,
-    SectionDef, Unit, Value,
+    show_plain, ArithOp, CmpOp, EachKind, Expr, ExprKind, InputDef, InputType, ItemDef, ParamDef, Pattern, RuleDef,
+    RuleSet, SectionDef, Unit, Value,
 };
 
 /// The indicator table as Markdown (GitHub-flavoured: tables, `<br>` inside cells).
@@ -544,7 +544,7 @@ struct Words<'r> {
     rs: &'r RuleSet,
     /// Parameters by name only, without their value.
     bare_params: bool,
-    /// The record whose fields `Expr::Field` names (inside an aggregate over a list).
+    /// The record whose fields `ExprKind::Field` names (inside an aggregate over a list).
     row: Option<u16>,
 }
 
@@ -555,15 +555,15 @@ impl Words<'_> {
 
     /// An item's points rule: one line per arm of a top-level `when` or `match`.
     fn rule(&self, body: &Expr) -> Cell {
-        match body {
-            Expr::When { arms, otherwise } => {
+        match &body.kind {
+            ExprKind::When { arms, otherwise } => {
                 let mut lines: Cell =
                     arms.iter().map(|(c, r)| vec![text(format!("when {} → {}", self.expr(c), self.expr(r)))]).collect();
                 lines.push(vec![text(format!("otherwise {}", self.expr(otherwise)))]);
                 lines
             }
-            Expr::Match { scrutinee, arms } => {
-                let simple = arms.iter().all(|(_, r)| matches!(r, Expr::Const(_) | Expr::Folded { .. }));
+            ExprKind::Match { scrutinee, arms } => {
+                let simple = arms.iter().all(|(_, r)| matches!(&r.kind, ExprKind::Const(_) | ExprKind::Folded { .. }));
                 let subject = self.subject(scrutinee);
                 let arms: Vec<(String, String)> =
                     arms.iter().map(|(p, r)| (self.patterns(scrutinee, p), self.expr(r))).collect();
@@ -575,7 +575,7 @@ impl Words<'_> {
                 lines.extend(arms.into_iter().map(|(p, r)| vec![text(format!("{p} → {r}"))]));
                 lines
             }
-            other => cell(self.expr(other)),
+            _ => cell(self.expr(body)),
         }
     }
 
@@ -594,7 +594,7 @@ impl Words<'_> {
                 Pattern::Any if scrutinee.len() == 1 => "any other".to_string(),
                 Pattern::Any => "any".to_string(),
                 Pattern::OneOf(vs) => {
-                    let en = self.rs.enum_of(s);
+                    let en = s.ty.en;
                     vs.iter().map(|v| self.value(*v, en, None)).collect::<Vec<_>>().join(" / ")
                 }
             })
@@ -607,16 +607,16 @@ impl Words<'_> {
 
     /// What a `per` counts, or a match looks at: an input by its label and name.
     fn operand(&self, e: &Expr) -> String {
-        match e {
-            Expr::Input(s) => self.input_named(*s, None),
-            Expr::Coalesce(a, b) => match **a {
-                Expr::Input(s) => {
-                    let fallback = self.at(b, prec::ATOM, None, self.rs.unit_of(a));
+        match &e.kind {
+            ExprKind::Input(s) => self.input_named(*s, None),
+            ExprKind::Coalesce(a, b) => match a.kind {
+                ExprKind::Input(s) => {
+                    let fallback = self.at(b, prec::ATOM, None, a.ty.unit);
                     self.input_named(s, Some(&fallback))
                 }
                 _ => self.at(e, prec::ATOM, None, None),
             },
-            other => self.at(other, prec::ATOM, None, None),
+            _ => self.at(e, prec::ATOM, None, None),
         }
     }
 
@@ -669,34 +669,36 @@ impl Words<'_> {
     fn shown(&self, e: &Expr, en: Option<u16>, unit: Option<Unit>) -> (String, u8) {
         use prec::*;
         let rs = self.rs;
-        match e {
-            Expr::Const(v) => (self.value(*v, en, unit), ATOM),
-            Expr::Input(s) => (rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()).unwrap_or_default(), ATOM),
-            Expr::Param(p) => (self.param(*p), ATOM),
-            Expr::Points(i) => {
+        match &e.kind {
+            ExprKind::Const(v) => (self.value(*v, en.or(e.ty.en), unit.or(e.ty.unit)), ATOM),
+            ExprKind::Input(s) => {
+                (rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()).unwrap_or_default(), ATOM)
+            }
+            ExprKind::Param(p) => (self.param(*p), ATOM),
+            ExprKind::Points(i) => {
                 (format!("points({})", rs.items.get(usize::from(*i)).map(|i| &*i.id).unwrap_or("?")), ATOM)
             }
-            Expr::Folded { value, source } => self.folded(*value, source, en, unit),
-            Expr::Neg(a) => (format!("-{}", self.at(a, NEG, None, unit)), NEG),
-            Expr::Not(a) => match &**a {
-                Expr::In(x, set) => (self.member(x, set, "not in"), CMP),
-                a => (format!("not {}", self.at(a, NOT, None, None)), NOT),
+            ExprKind::Folded { value, source } => self.folded(*value, source, en, unit),
+            ExprKind::Neg(a) => (format!("-{}", self.at(a, NEG, None, unit)), NEG),
+            ExprKind::Not(a) => match &a.kind {
+                ExprKind::In(x, set) => (self.member(x, set, "not in"), CMP),
+                _ => (format!("not {}", self.at(a, NOT, None, None)), NOT),
             },
-            Expr::Arith(op, a, b) => {
+            ExprKind::Arith(op, a, b) => {
                 let (sym, p) = match op {
                     ArithOp::Add => ("+", ADD),
                     ArithOp::Sub => ("−", ADD),
                     ArithOp::Mul => ("×", MUL),
                     ArithOp::Div => ("÷", MUL),
                 };
-                let unit = unit.or(rs.unit_of(e));
+                let unit = unit.or(e.ty.unit);
                 let (ua, ub) = match op {
                     ArithOp::Add | ArithOp::Sub => (unit, unit),
                     _ => (None, None),
                 };
                 (format!("{} {sym} {}", self.at(a, p, None, ua), self.at(b, p + 1, None, ub)), p)
             }
-            Expr::Cmp(op, a, b) => {
+            ExprKind::Cmp(op, a, b) => {
                 let sym = match op {
                     CmpOp::Eq => "=",
                     CmpOp::Ne => "≠",
@@ -705,33 +707,35 @@ impl Words<'_> {
                     CmpOp::Gt => ">",
                     CmpOp::Ge => "≥",
                 };
-                let en = self.rs.enum_of(a).or(self.rs.enum_of(b));
-                let unit = rs.unit_of(a).or(rs.unit_of(b));
+                let en = a.ty.en.or(b.ty.en);
+                let unit = a.ty.unit.or(b.ty.unit);
                 (format!("{} {sym} {}", self.at(a, CMP + 1, en, unit), self.at(b, CMP + 1, en, unit)), CMP)
             }
-            Expr::And(a, b) => (format!("{} and {}", self.at(a, AND, None, None), self.at(b, AND, None, None)), AND),
-            Expr::Or(a, b) => (format!("{} or {}", self.disjunct(a), self.disjunct(b)), OR),
-            Expr::In(x, set) => (self.member(x, set, "in"), CMP),
-            Expr::Coalesce(a, b) => {
-                let u = rs.unit_of(a);
+            ExprKind::And(a, b) => {
+                (format!("{} and {}", self.at(a, AND, None, None), self.at(b, AND, None, None)), AND)
+            }
+            ExprKind::Or(a, b) => (format!("{} or {}", self.disjunct(a), self.disjunct(b)), OR),
+            ExprKind::In(x, set) => (self.member(x, set, "in"), CMP),
+            ExprKind::Coalesce(a, b) => {
+                let u = a.ty.unit;
                 (format!("{} if given, else {}", self.at(a, ADD, None, u), self.at(b, ADD, None, u)), WORDS)
             }
-            Expr::IsPresent(a) => (format!("{} is given", self.at(a, ADD, None, None)), CMP),
-            Expr::Per { rate, operand, scale, amount } => {
-                let per = per_amount(rs, rs.unit_of(operand), *scale, *amount);
+            ExprKind::IsPresent(a) => (format!("{} is given", self.at(a, ADD, None, None)), CMP),
+            ExprKind::Per { rate, operand, scale, amount } => {
+                let per = per_amount(rs, operand.ty.unit, *scale, *amount);
                 // `full_years(si_months)` is a `per` of 1.
-                if matches!(**rate, Expr::Const(Value::Int(1))) && matches!(per.as_str(), "year" | "month") {
+                if matches!(rate.kind, ExprKind::Const(Value::Int(1))) && matches!(per.as_str(), "year" | "month") {
                     return (format!("full {per}s of {}", self.operand(operand)), WORDS);
                 }
                 (format!("{} per full {per} of {}", self.at(rate, ADD, None, None), self.operand(operand)), WORDS)
             }
-            Expr::Min(args) | Expr::Max(args) => {
-                let f = if matches!(e, Expr::Min(_)) { "min" } else { "max" };
+            ExprKind::Min(args) | ExprKind::Max(args) => {
+                let f = if matches!(&e.kind, ExprKind::Min(_)) { "min" } else { "max" };
                 let args: Vec<String> = args.iter().map(|a| self.at(a, OR, None, unit)).collect();
                 (format!("{f}({})", args.join(", ")), ATOM)
             }
-            Expr::Floor(a) => (format!("floor({})", self.at(a, OR, None, unit)), ATOM),
-            Expr::Between(du, a, b) => {
+            ExprKind::Floor(a) => (format!("floor({})", self.at(a, OR, None, unit)), ATOM),
+            ExprKind::Between(du, a, b) => {
                 let counted = match du {
                     crate::rules::DateUnit::Years => "full years",
                     crate::rules::DateUnit::Months => "full months",
@@ -740,7 +744,7 @@ impl Words<'_> {
                 let (a, b) = (self.at(a, OR, None, None), self.at(b, OR, None, None));
                 (format!("{counted} from {a} to {b}"), WORDS)
             }
-            Expr::When { arms, otherwise } => {
+            ExprKind::When { arms, otherwise } => {
                 let mut parts: Vec<String> = arms
                     .iter()
                     .map(|(c, r)| format!("when {} → {}", self.expr(c), self.at(r, WORDS, en, unit)))
@@ -748,15 +752,15 @@ impl Words<'_> {
                 parts.push(format!("otherwise {}", self.at(otherwise, WORDS, en, unit)));
                 (parts.join("; "), ARMS)
             }
-            Expr::Match { scrutinee, arms } => {
+            ExprKind::Match { scrutinee, arms } => {
                 let arms: Vec<String> = arms
                     .iter()
                     .map(|(p, r)| format!("{} → {}", self.patterns(scrutinee, p), self.at(r, WORDS, en, unit)))
                     .collect();
                 (format!("by {}: {}", self.subject(scrutinee), arms.join(", ")), ARMS)
             }
-            Expr::Field(k) => (rs.field_name(self.row, *k).to_string(), ATOM),
-            Expr::Each { kind, list, body, filter } => {
+            ExprKind::Field(k) => (rs.field_name(self.row, *k).to_string(), ATOM),
+            ExprKind::Each { kind, list, body, filter } => {
                 let inside = Words { rs, bare_params: self.bare_params, row: rs.record_of(*list).map(|(r, _)| r) };
                 let list = rs.inputs.get(usize::from(*list)).map(|i| i.name.to_string()).unwrap_or_default();
                 let body = body.as_ref().map(|b| inside.at(b, WORDS, None, None)).unwrap_or_default();
@@ -792,10 +796,10 @@ impl Words<'_> {
     /// A part computed when the policy was compiled: its source, and the value when that is
     /// not obvious ("3 × average_wage (= 37302 yuan)").
     fn folded(&self, value: Value, source: &Expr, en: Option<u16>, unit: Option<Unit>) -> (String, u8) {
-        let unit = unit.or(self.rs.unit_of(source));
-        match source {
-            Expr::Param(p) => (self.param(*p), prec::ATOM),
-            Expr::Const(_) | Expr::Neg(_) | Expr::Folded { .. } if !mentions_param(source) => (
+        let unit = unit.or(source.ty.unit);
+        match &source.kind {
+            ExprKind::Param(p) => (self.param(*p), prec::ATOM),
+            ExprKind::Const(_) | ExprKind::Neg(_) | ExprKind::Folded { .. } if !mentions_param(source) => (
                 self.value(value, en, unit),
                 if matches!(value, Value::Int(i) if i < 0) { prec::NEG } else { prec::ATOM },
             ),
@@ -809,23 +813,22 @@ impl Words<'_> {
 
     /// A side of `or`: an `and` keeps its parentheses, so editors need no precedence rules.
     fn disjunct(&self, e: &Expr) -> String {
-        let min = if matches!(e, Expr::And(..)) { prec::ATOM } else { prec::OR };
+        let min = if matches!(&e.kind, ExprKind::And(..)) { prec::ATOM } else { prec::OR };
         self.at(e, min, None, None)
     }
 
     fn member(&self, x: &Expr, set: &[Value], word: &str) -> String {
-        let en = self.rs.enum_of(x);
-        let unit = self.rs.unit_of(x);
+        let (en, unit) = (x.ty.en, x.ty.unit);
         let values: Vec<String> = set.iter().map(|v| self.value(*v, en, unit)).collect();
         format!("{} {word} {{{}}}", self.at(x, prec::CMP + 1, None, None), values.join(", "))
     }
 }
 
 fn mentions_param(e: &Expr) -> bool {
-    match e {
-        Expr::Param(_) => true,
-        Expr::Folded { source, .. } | Expr::Neg(source) => mentions_param(source),
-        Expr::Arith(_, a, b) => mentions_param(a) || mentions_param(b),
+    match &e.kind {
+        ExprKind::Param(_) => true,
+        ExprKind::Folded { source, .. } | ExprKind::Neg(source) => mentions_param(source),
+        ExprKind::Arith(_, a, b) => mentions_param(a) || mentions_param(b),
         _ => false,
     }
 }

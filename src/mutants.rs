@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::check::Ranges;
 use crate::rules::print::Printer;
-use crate::rules::{CmpOp, Expr, InputType, Pattern, RuleSet, Unit, Value};
+use crate::rules::{CmpOp, Expr, ExprKind, InputType, Pattern, RuleSet, Type, Unit, Value, ValueKind};
 
 /// At most this many changes are tried per policy; the rest are reported as not run.
 pub const MAX_MUTANTS: usize = 5_000;
@@ -98,7 +98,7 @@ enum Edit {
     Standard(i64),
 }
 
-/// The path step into the source of an [`Expr::Folded`] (which has no children of its own).
+/// The path step into the source of an [`ExprKind::Folded`] (which has no children of its own).
 const INTO_FOLDED: usize = usize::MAX;
 
 struct Candidate {
@@ -225,7 +225,7 @@ fn param_boundary(rs: &RuleSet, p: usize, new: Value) -> Option<(u16, Value)> {
         .chain(rs.eligibility.iter().chain(&rs.vetoes).map(|r| &r.condition))
         .chain(rs.lets.iter().chain(&rs.outputs).map(|d| &d.value));
     for root in roots {
-        visit_param_reads(rs, root, p, old, new, &mut found, &mut ok);
+        visit_param_reads(root, p, old, new, &mut found, &mut ok);
     }
     if ok {
         found
@@ -234,29 +234,20 @@ fn param_boundary(rs: &RuleSet, p: usize, new: Value) -> Option<(u16, Value)> {
     }
 }
 
-fn visit_param_reads(
-    rs: &RuleSet,
-    e: &Expr,
-    p: usize,
-    old: Value,
-    new: Value,
-    found: &mut Option<(u16, Value)>,
-    ok: &mut bool,
-) {
-    let is_param = |x: &Expr| match x {
-        Expr::Param(q) => *q as usize == p,
-        Expr::Folded { source, .. } => matches!(**source, Expr::Param(q) if q as usize == p),
+fn visit_param_reads(e: &Expr, p: usize, old: Value, new: Value, found: &mut Option<(u16, Value)>, ok: &mut bool) {
+    let is_param = |x: &Expr| match &x.kind {
+        ExprKind::Param(q) => *q as usize == p,
+        ExprKind::Folded { source, .. } => matches!(source.kind, ExprKind::Param(q) if q as usize == p),
         _ => false,
     };
-    match e {
-        Expr::Cmp(op, a, b) if is_param(a) || is_param(b) => {
+    match &e.kind {
+        ExprKind::Cmp(op, a, b) if is_param(a) || is_param(b) => {
             let (input, right) = if is_param(b) { (&**a, true) } else { (&**b, false) };
-            let whole = |slot: u16| rs.inputs.get(slot as usize).is_some_and(|i| matches!(i.ty, InputType::Int { .. }));
-            let Expr::Input(slot) = input else {
+            let ExprKind::Input(slot) = &input.kind else {
                 *ok = false;
                 return;
             };
-            if !whole(*slot) || number(old).is_none_or(|d| !d.fract().is_zero()) {
+            if input.ty.kind != ValueKind::Int || number(old).is_none_or(|d| !d.fract().is_zero()) {
                 *ok = false;
                 return;
             }
@@ -275,8 +266,8 @@ fn visit_param_reads(
             }
         }
         _ if is_param(e) => *ok = false,
-        Expr::Folded { source, .. } => visit_param_reads(rs, source, p, old, new, found, ok),
-        _ => e.children().for_each(|c| visit_param_reads(rs, c, p, old, new, found, ok)),
+        ExprKind::Folded { source, .. } => visit_param_reads(source, p, old, new, found, ok),
+        _ => e.children().for_each(|c| visit_param_reads(c, p, old, new, found, ok)),
     }
 }
 
@@ -295,7 +286,7 @@ fn apply(rs: &RuleSet, edit: &Edit) -> RuleSet {
                 Root::Veto(k) => out.vetoes.get_mut(k).map(|r| &mut r.condition),
             };
             if let Some(e) = slot {
-                let taken = std::mem::replace(e, Expr::Const(Value::Absent));
+                let taken = std::mem::replace(e, Expr::taken());
                 *e = replace_at(taken, path, &mut Some(replacement.clone()), &params);
             }
         }
@@ -322,7 +313,7 @@ fn apply(rs: &RuleSet, edit: &Edit) -> RuleSet {
             }
             // Values folded from the parameter are computed again.
             let refold = |e: &mut Expr| {
-                let taken = std::mem::replace(e, Expr::Const(Value::Absent));
+                let taken = std::mem::replace(e, Expr::taken());
                 *e = unfold(taken);
             };
             for item in &mut out.items {
@@ -338,9 +329,9 @@ fn apply(rs: &RuleSet, edit: &Edit) -> RuleSet {
 }
 
 fn unfold(e: Expr) -> Expr {
-    match e {
-        Expr::Folded { source, .. } => unfold(*source),
-        other => other.map_children(unfold),
+    match e.kind {
+        ExprKind::Folded { source, .. } => unfold(*source),
+        kind => Expr { kind, ..e }.map_children(unfold),
     }
 }
 
@@ -348,13 +339,17 @@ fn replace_at(e: Expr, path: &[usize], new: &mut Option<Expr>, params: &[Value])
     let Some((&step, rest)) = path.split_first() else {
         return new.take().unwrap_or(e);
     };
-    if let Expr::Folded { value, source } = e {
+    let ty = e.ty;
+    if let ExprKind::Folded { value, source } = e.kind {
         if step != INTO_FOLDED {
-            return Expr::Folded { value, source };
+            return Expr { kind: ExprKind::Folded { value, source }, ty };
         }
         let source = replace_at(*source, rest, new, params);
         return match crate::eval::constant(&source, params) {
-            Some(value) => Expr::Folded { value, source: Box::new(source) },
+            Some(value) => {
+                let ty = Type { kind: ValueKind::of_value(value), ..ty };
+                Expr { kind: ExprKind::Folded { value, source: Box::new(source) }, ty }
+            }
             None => source,
         };
     }
@@ -377,8 +372,8 @@ fn number(v: Value) -> Option<Decimal> {
 
 /// The numeric value of a constant or folded node.
 fn constant_of(e: &Expr) -> Option<Value> {
-    match e {
-        Expr::Const(v) | Expr::Folded { value: v, .. } if number(*v).is_some() => Some(*v),
+    match &e.kind {
+        ExprKind::Const(v) | ExprKind::Folded { value: v, .. } if number(*v).is_some() => Some(*v),
         _ => None,
     }
 }
@@ -539,7 +534,7 @@ impl<'r> Enumerate<'r> {
     fn where_clause(&self, context: &[(Expr, bool)]) -> String {
         let held: Vec<String> = context
             .iter()
-            .filter(|(e, h)| *h && !matches!(e, Expr::Const(_)))
+            .filter(|(e, h)| *h && !matches!(&e.kind, ExprKind::Const(_)))
             .map(|(e, _)| format!("`{}`", self.printer.expr(e)))
             .collect();
         if held.is_empty() {
@@ -576,7 +571,7 @@ impl<'r> Enumerate<'r> {
     /// The changes of one node, then of its children (with what must hold for each to matter).
     fn walk(&mut self, e: &Expr, site: &Site<'_>, path: &mut Vec<usize>, context: &mut Vec<(Expr, bool)>) {
         self.local(e, site, path, context);
-        if let Expr::Folded { source, .. } = e {
+        if let ExprKind::Folded { source, .. } = &e.kind {
             path.push(INTO_FOLDED);
             self.walk(source, site, path, context);
             path.pop();
@@ -585,14 +580,14 @@ impl<'r> Enumerate<'r> {
         let children: Vec<&Expr> = e.children().collect();
         for (k, child) in children.iter().enumerate() {
             // Comparison constants are changed as thresholds by `local`.
-            if matches!(e, Expr::Cmp(..)) && matches!(child, Expr::Const(_)) {
+            if matches!(&e.kind, ExprKind::Cmp(..)) && matches!(&child.kind, ExprKind::Const(_)) {
                 continue;
             }
             let before = context.len();
-            match e {
-                Expr::And(a, _) if k == 1 => context.push(((**a).clone(), true)),
-                Expr::Or(a, _) if k == 1 => context.push(((**a).clone(), false)),
-                Expr::When { arms, .. } => {
+            match &e.kind {
+                ExprKind::And(a, _) if k == 1 => context.push(((**a).clone(), true)),
+                ExprKind::Or(a, _) if k == 1 => context.push(((**a).clone(), false)),
+                ExprKind::When { arms, .. } => {
                     let arm = k / 2;
                     let earlier = arm.min(arms.len());
                     context.extend(arms[..earlier].iter().map(|(c, _)| (c.clone(), false)));
@@ -610,8 +605,8 @@ impl<'r> Enumerate<'r> {
     }
 
     fn local(&mut self, e: &Expr, site: &Site<'_>, path: &[usize], context: &[(Expr, bool)]) {
-        match e {
-            Expr::Const(v) if number(*v).is_some() => {
+        match &e.kind {
+            ExprKind::Const(v) if number(*v).is_some() => {
                 let step = own_step(*v);
                 for delta in [step, -step] {
                     let Some(new) = shifted(*v, delta) else { continue };
@@ -621,15 +616,24 @@ impl<'r> Enumerate<'r> {
                         self.where_clause(context)
                     );
                     let equivalent = self.unreachable(context);
-                    self.expr_candidate(site, path, "constant", e, Expr::Const(new), hint, equivalent);
+                    self.expr_candidate(
+                        site,
+                        path,
+                        "constant",
+                        e,
+                        Expr::new(ExprKind::Const(new), e.ty),
+                        hint,
+                        equivalent,
+                    );
                 }
             }
-            Expr::Cmp(op, a, b) => self.comparison(*op, a, b, e, site, path, context),
-            Expr::And(a, b) | Expr::Or(a, b) => {
-                let new = match e {
-                    Expr::And(..) => Expr::Or(a.clone(), b.clone()),
-                    _ => Expr::And(a.clone(), b.clone()),
+            ExprKind::Cmp(op, a, b) => self.comparison(*op, a, b, e, site, path, context),
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                let new = match &e.kind {
+                    ExprKind::And(..) => ExprKind::Or(a.clone(), b.clone()),
+                    _ => ExprKind::And(a.clone(), b.clone()),
                 };
+                let new = Expr::new(new, e.ty);
                 let hint = format!(
                     "a test where exactly one of `{}` and `{}` holds{}",
                     self.printer.expr(a),
@@ -639,7 +643,7 @@ impl<'r> Enumerate<'r> {
                 let equivalent = self.same_condition(context, e, &new);
                 self.expr_candidate(site, path, "logic", e, new, hint, equivalent);
             }
-            Expr::When { arms, otherwise } => {
+            ExprKind::When { arms, otherwise } => {
                 for (k, (cond, result)) in arms.iter().enumerate() {
                     if result == &**otherwise {
                         continue;
@@ -673,7 +677,7 @@ impl<'r> Enumerate<'r> {
                     });
                 }
             }
-            Expr::Match { scrutinee, arms } => {
+            ExprKind::Match { scrutinee, arms } => {
                 for (k, (pattern, result)) in arms.iter().enumerate() {
                     // The next arm with a different result, else the nearest before.
                     let other = arms[k + 1..].iter().chain(arms[..k].iter().rev()).find(|(_, r)| r != result);
@@ -697,15 +701,20 @@ impl<'r> Enumerate<'r> {
                     });
                 }
             }
-            Expr::Per { rate, operand, scale, amount } => {
+            ExprKind::Per { rate, operand, scale, amount } => {
                 let step = own_step(Value::Dec(*amount));
                 for delta in [step, -step] {
                     let Some(new_amount) = amount.checked_add(delta).filter(|a| *a > Decimal::ZERO) else { continue };
-                    let new =
-                        Expr::Per { rate: rate.clone(), operand: operand.clone(), scale: *scale, amount: new_amount };
+                    let new = ExprKind::Per {
+                        rate: rate.clone(),
+                        operand: operand.clone(),
+                        scale: *scale,
+                        amount: new_amount,
+                    };
+                    let new = Expr::new(new, e.ty);
                     // One full unit under one amount and none under the other.
                     let at = amount.min(&new_amount).checked_div(Decimal::from(*scale));
-                    let unit = self.rs.unit_of(operand);
+                    let unit = operand.ty.unit;
                     let value = at
                         .map(|d| crate::rules::print::quantity(self.rs, Value::Dec(d.normalize()), unit))
                         .unwrap_or_default();
@@ -726,8 +735,7 @@ impl<'r> Enumerate<'r> {
             .map(|(s, p)| match p {
                 Pattern::Any => "_".to_string(),
                 Pattern::OneOf(values) => {
-                    let en = self.rs.enum_of(s);
-                    values.iter().map(|v| self.printer.value(*v, None, en)).collect::<Vec<_>>().join(" | ")
+                    values.iter().map(|v| self.printer.value(*v, None, s.ty.en)).collect::<Vec<_>>().join(" | ")
                 }
             })
             .collect();
@@ -754,7 +762,7 @@ impl<'r> Enumerate<'r> {
             CmpOp::Eq => CmpOp::Ne,
             CmpOp::Ne => CmpOp::Eq,
         };
-        let new = Expr::Cmp(swapped, Box::new(a.clone()), Box::new(b.clone()));
+        let new = Expr::new(ExprKind::Cmp(swapped, Box::new(a.clone()), Box::new(b.clone())), e.ty);
         let hint = match (constant_of(a), constant_of(b)) {
             (None, Some(c)) => {
                 format!("a test with {} = {}{}", self.printer.expr(a), self.shown(c, a), self.where_clause(context))
@@ -782,8 +790,12 @@ impl<'r> Enumerate<'r> {
             let step = self.step_against(c, other);
             for delta in [step, -step] {
                 let Some(moved) = shifted(c, delta) else { continue };
-                let (x, y) = if side == 1 { (a.clone(), Expr::Const(moved)) } else { (Expr::Const(moved), b.clone()) };
-                let new = Expr::Cmp(op, Box::new(x), Box::new(y));
+                let (x, y) = if side == 1 {
+                    (a.clone(), Expr::new(ExprKind::Const(moved), b.ty))
+                } else {
+                    (Expr::new(ExprKind::Const(moved), a.ty), b.clone())
+                };
+                let new = Expr::new(ExprKind::Cmp(op, Box::new(x), Box::new(y)), e.ty);
                 // The value of the other side where the old and new thresholds disagree.
                 let at = [c, moved].into_iter().find(|v| {
                     let (old, new) = if side == 1 {
@@ -813,8 +825,8 @@ impl<'r> Enumerate<'r> {
 
     /// Note on the last change the one value of a whole-number input where it can matter.
     fn mark_boundary(&mut self, at: Option<(&Expr, Value)>) {
-        let Some((Expr::Input(slot), v)) = at else { return };
-        let whole = self.rs.inputs.get(*slot as usize).is_some_and(|i| matches!(i.ty, InputType::Int { .. }));
+        let Some((Expr { kind: ExprKind::Input(slot), ty }, v)) = at else { return };
+        let whole = ty.kind == ValueKind::Int;
         if let (true, Some(last)) = (whole && number(v).is_some_and(|d| d.fract().is_zero()), self.out.last_mut()) {
             last.boundary = Some((*slot, v));
         }
@@ -831,9 +843,9 @@ impl<'r> Enumerate<'r> {
         new_op: CmpOp,
         moved: Option<(usize, Value, Value)>,
     ) -> Option<String> {
-        let (item, c, right) = match (a, b) {
-            (Expr::Points(i), other) => (*i, constant_of(other)?, true),
-            (other, Expr::Points(i)) => (*i, constant_of(other)?, false),
+        let (item, c, right) = match (&a.kind, &b.kind) {
+            (ExprKind::Points(i), _) => (*i, constant_of(b)?, true),
+            (_, ExprKind::Points(i)) => (*i, constant_of(a)?, false),
             _ => return None,
         };
         let values = listed_points(self.rs, item as usize)?;
@@ -857,23 +869,19 @@ impl<'r> Enumerate<'r> {
 
     /// A value as the other side of a comparison would be written (`9947.19 yuan`).
     fn shown(&self, v: Value, side: &Expr) -> String {
-        let unit = self.rs.unit_of(side);
+        let unit = side.ty.unit;
         match number(v) {
             Some(d) => crate::rules::print::quantity(self.rs, Value::Dec(d.normalize()), unit),
-            None => self.printer.value(v, unit, self.rs.enum_of(side)),
+            None => self.printer.value(v, unit, side.ty.en),
         }
     }
 
     /// The smallest step of what `c` is compared with: a cent against yuan, 1 against a
     /// whole number, else the constant's own scale.
     fn step_against(&self, c: Value, other: &Expr) -> Decimal {
-        let decimal_input = match other {
-            Expr::Input(s) => self.rs.inputs.get(*s as usize).map(|i| i.ty),
-            _ => None,
-        };
-        match decimal_input {
-            Some(InputType::Decimal { unit: Some(Unit::YUAN) }) => Decimal::new(1, 2).min(own_step(c)),
-            Some(InputType::Int { .. }) => Decimal::ONE,
+        match (&other.kind, other.ty.kind, other.ty.unit) {
+            (ExprKind::Input(_), ValueKind::Dec, Some(Unit::YUAN)) => Decimal::new(1, 2).min(own_step(c)),
+            (ExprKind::Input(_), ValueKind::Int, _) => Decimal::ONE,
             _ => own_step(c),
         }
     }
@@ -971,10 +979,10 @@ impl<'r> Enumerate<'r> {
 /// for a precondition not met), else `None`.
 fn listed_points(rs: &RuleSet, index: usize) -> Option<Vec<Decimal>> {
     let item = rs.items.get(index)?;
-    let results: Vec<&Expr> = match &item.body {
-        Expr::Match { arms, .. } => arms.iter().map(|(_, r)| r).collect(),
-        Expr::When { arms, otherwise } => arms.iter().map(|(_, r)| r).chain([&**otherwise]).collect(),
-        other => vec![other],
+    let results: Vec<&Expr> = match &item.body.kind {
+        ExprKind::Match { arms, .. } => arms.iter().map(|(_, r)| r).collect(),
+        ExprKind::When { arms, otherwise } => arms.iter().map(|(_, r)| r).chain([&**otherwise]).collect(),
+        _ => vec![&item.body],
     };
     let mut values = vec![Decimal::ZERO];
     for r in results {
@@ -1063,9 +1071,9 @@ fn same_on_every_input(rs: &RuleSet, changed: &RuleSet, index: usize, fixed: Opt
 }
 
 fn collect_reads(e: &Expr, slots: &mut Vec<u16>, reads_points: &mut bool) {
-    match e {
-        Expr::Input(s) => slots.push(*s),
-        Expr::Points(_) => *reads_points = true,
+    match &e.kind {
+        ExprKind::Input(s) => slots.push(*s),
+        ExprKind::Points(_) => *reads_points = true,
         _ => e.children().for_each(|c| collect_reads(c, slots, reads_points)),
     }
 }

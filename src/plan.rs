@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::eval::{Applicant, Outcome, Scorer, Scores};
-use crate::rules::{CmpOp, Expr, InputType, RuleDef, RuleSet, Value, WaitDef};
+use crate::rules::{CmpOp, Expr, ExprKind, InputType, RuleDef, RuleSet, Value, WaitDef};
 
 /// One fact changed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -248,12 +248,12 @@ impl RuleSet {
                 if self.holds(a, applicant) {
                     continue;
                 }
-                let (lo, hi) = match a {
-                    Expr::Cmp(CmpOp::Le | CmpOp::Lt, x, y) => (&**x, &**y),
-                    Expr::Cmp(CmpOp::Ge | CmpOp::Gt, x, y) => (&**y, &**x),
+                let (lo, hi) = match &a.kind {
+                    ExprKind::Cmp(CmpOp::Le | CmpOp::Lt, x, y) => (&**x, &**y),
+                    ExprKind::Cmp(CmpOp::Ge | CmpOp::Gt, x, y) => (&**y, &**x),
                     _ => continue,
                 };
-                if let (Expr::Input(l), Expr::Input(h)) = (lo, hi) {
+                if let (ExprKind::Input(l), ExprKind::Input(h)) = (&lo.kind, &hi.kind) {
                     let value = applicant.values[*l as usize];
                     applicant.values[*h as usize] = value;
                     raised.push(*h);
@@ -715,16 +715,16 @@ struct PerStep {
 /// Thresholds `slot` is compared against, and the `per` rates it is counted in.
 fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut Vec<PerStep>) {
     let is_slot = |x: &Expr| passes_through(x, slot);
-    let constant = |x: &Expr| match x {
-        Expr::Const(v) | Expr::Folded { value: v, .. } => match v {
+    let constant = |x: &Expr| match &x.kind {
+        ExprKind::Const(v) | ExprKind::Folded { value: v, .. } => match v {
             Value::Int(i) => Some(Decimal::from(*i)),
             Value::Dec(d) => Some(*d),
             _ => None,
         },
         _ => None,
     };
-    match e {
-        Expr::Cmp(op, a, b) => {
+    match &e.kind {
+        ExprKind::Cmp(op, a, b) => {
             let pair = if is_slot(a) {
                 constant(b).map(|c| (c, *op))
             } else if is_slot(b) {
@@ -742,7 +742,7 @@ fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut V
             collect_thresholds(b, slot, found, per);
             return;
         }
-        Expr::Per { rate, operand, scale, amount } => {
+        ExprKind::Per { rate, operand, scale, amount } => {
             if let Some(unit) = amount.checked_div(Decimal::from(*scale)).filter(|_| is_slot(operand)) {
                 per.push(PerStep { unit, rate: constant(rate) });
             }
@@ -759,14 +759,14 @@ fn collect_thresholds(e: &Expr, slot: u16, found: &mut Vec<Decimal>, per: &mut V
 /// `??`, `floor`, `min`/`max` or the result of a `when` or `match` arm (`min(age, 18) < 18`
 /// compares `age` with 18).
 fn passes_through(e: &Expr, slot: u16) -> bool {
-    match e {
-        Expr::Input(s) => *s == slot,
-        Expr::Coalesce(a, _) | Expr::Floor(a) => passes_through(a, slot),
-        Expr::Min(args) | Expr::Max(args) => args.iter().any(|a| passes_through(a, slot)),
-        Expr::When { arms, otherwise } => {
+    match &e.kind {
+        ExprKind::Input(s) => *s == slot,
+        ExprKind::Coalesce(a, _) | ExprKind::Floor(a) => passes_through(a, slot),
+        ExprKind::Min(args) | ExprKind::Max(args) => args.iter().any(|a| passes_through(a, slot)),
+        ExprKind::When { arms, otherwise } => {
             passes_through(otherwise, slot) || arms.iter().any(|(_, r)| passes_through(r, slot))
         }
-        Expr::Match { arms, .. } => arms.iter().any(|(_, r)| passes_through(r, slot)),
+        ExprKind::Match { arms, .. } => arms.iter().any(|(_, r)| passes_through(r, slot)),
         _ => false,
     }
 }
@@ -786,9 +786,9 @@ fn within(a: &[(u16, Value)], b: &[(u16, Value)]) -> bool {
 /// The inputs an expression reads, and the items whose `points(…)` it reads; every kind of
 /// expression is walked (a veto's input inside a `when` or `match` counts as much as any).
 fn collect_inputs(e: &Expr, inputs: &mut Vec<u16>, items: &mut Vec<u16>) {
-    match e {
-        Expr::Input(s) => inputs.push(*s),
-        Expr::Points(i) => items.push(*i),
+    match &e.kind {
+        ExprKind::Input(s) => inputs.push(*s),
+        ExprKind::Points(i) => items.push(*i),
         _ => e.children().for_each(|c| collect_inputs(c, inputs, items)),
     }
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::eval::{Applicant, Outcome, Status};
-use crate::rules::{show_plain, Expr, RuleSet, Target, TestDef, Value};
+use crate::rules::{show_plain, Expr, ExprKind, RuleSet, Target, TestDef, Value};
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -368,16 +368,17 @@ impl RuleSet {
 
 /// Arm `k` of a nested `when` or `match`, in policy syntax.
 fn nested_arm_text(printer: &crate::rules::print::Printer<'_>, choice: &Expr, k: usize) -> String {
-    match choice {
-        Expr::When { arms, otherwise } => match arms.get(k) {
+    match &choice.kind {
+        ExprKind::When { arms, otherwise } => match arms.get(k) {
             Some((cond, result)) => format!("when {} => {}", printer.expr(cond), printer.expr(result)),
             None => {
                 let first = arms.first().map(|(c, _)| printer.expr(c)).unwrap_or_default();
                 format!("else => {} (after `when {first}` …)", printer.expr(otherwise))
             }
         },
-        Expr::Match { scrutinee, arms } => {
-            let one = Expr::Match { scrutinee: scrutinee.clone(), arms: arms.get(k).cloned().into_iter().collect() };
+        ExprKind::Match { scrutinee, arms } => {
+            let arm = arms.get(k).cloned().into_iter().collect();
+            let one = Expr::new(ExprKind::Match { scrutinee: scrutinee.clone(), arms: arm }, choice.ty);
             format!("the arm of {}", printer.expr(&one))
         }
         _ => String::new(),

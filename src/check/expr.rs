@@ -7,7 +7,7 @@ use super::types::Ty;
 use super::{Checker, LetState, Symbol};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::rules::Unit;
-use crate::rules::{self, ArithOp, CmpOp, Expr as Ir, Value};
+use crate::rules::{self, ArithOp, CmpOp, Expr as Ir, ExprKind as IrKind, Value};
 use crate::source::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind, UnOp};
 use crate::syntax::MAX_EXPR_DEPTH;
@@ -20,10 +20,11 @@ pub(crate) const MAX_POLICY_NODES: u64 = 4_000_000;
 const DATE_FUNCTIONS_HELP: &str = "a date is compared, never computed with: count between two dates with \
      `years_between(from, to)`, `months_between(from, to)` or `days_between(from, to)`";
 
-const ERR: (Ir, Ty) = (Ir::Const(Value::Int(0)), Ty::Error);
+const ERR: (IrKind, Ty) = (IrKind::Const(Value::Int(0)), Ty::Error);
 
 impl<'a> Checker<'a> {
-    /// Type and lower `e`. `expected` only guides how bare enum variants resolve.
+    /// Type and lower `e`: the node carries the type proved here. `expected` only guides
+    /// how bare enum variants resolve.
     pub(super) fn expr(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> (Ir, Ty) {
         self.size.nesting += 1;
         self.size.deepest = self.size.deepest.max(self.size.nesting);
@@ -35,7 +36,8 @@ impl<'a> Checker<'a> {
             self.lower(e, expected)
         };
         self.size.nesting -= 1;
-        lowered
+        let (kind, ty) = lowered;
+        (Ir::new(kind, ty.ir()), ty)
     }
 
     /// E0407, once per policy, where substituting `let`s makes an expression too deep or
@@ -61,10 +63,11 @@ impl<'a> Checker<'a> {
         );
     }
 
-    fn lower(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> (Ir, Ty) {
+    /// What `e` computes and its type; [`Checker::expr`] makes them one typed node.
+    fn lower(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> (IrKind, Ty) {
         match &e.kind {
             ExprKind::Number(n) => self.number(n),
-            ExprKind::Bool(b) => (Ir::Const(Value::Bool(*b)), Ty::Bool),
+            ExprKind::Bool(b) => (IrKind::Const(Value::Bool(*b)), Ty::Bool),
             ExprKind::Name(id) => self.name(id, expected),
             ExprKind::Qualified { enum_name, variant }
                 if self.row_scope.as_ref().is_some_and(|s| s.var == enum_name.name) =>
@@ -76,7 +79,7 @@ impl<'a> Checker<'a> {
                     Some(v) => {
                         self.resolved(enum_name.span, self.enums[usize::from(en)].span);
                         self.resolved_variant(variant.span, en, v);
-                        (Ir::Const(Value::Enum(v)), Ty::Enum(en))
+                        (IrKind::Const(Value::Enum(v)), Ty::Enum(en))
                     }
                     None => {
                         self.unknown_variant(en, variant);
@@ -95,7 +98,7 @@ impl<'a> Checker<'a> {
             ExprKind::Call { func, args } => self.call(func, args, e.span),
             ExprKind::When { arms, otherwise } => self.when(arms, otherwise, expected),
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, e.span, expected),
-            ExprKind::Date(days) => (Ir::Const(Value::Date(*days)), Ty::Date),
+            ExprKind::Date(days) => (IrKind::Const(Value::Date(*days)), Ty::Date),
             ExprKind::Each(each) => {
                 let ast::Each { func, body, var, list, filter } = &**each;
                 self.each(func, body.as_ref(), var, list, filter.as_ref(), e.span)
@@ -119,7 +122,7 @@ impl<'a> Checker<'a> {
         self.error(Diagnostic::error(codes::UNKNOWN_NAME, message, id.span, "not defined").with_help(help));
     }
 
-    fn name(&mut self, id: &ast::Ident, expected: Option<&Ty>) -> (Ir, Ty) {
+    fn name(&mut self, id: &ast::Ident, expected: Option<&Ty>) -> (IrKind, Ty) {
         if self.list_as_value(id) {
             return ERR;
         }
@@ -141,14 +144,14 @@ impl<'a> Checker<'a> {
                     let def = &self.inputs[slot as usize];
                     let base = super::records::input_ty(def.ty);
                     let ty = if def.optional { Ty::Optional(Box::new(base)) } else { base };
-                    (Ir::Input(slot), ty)
+                    (IrKind::Input(slot), ty)
                 }
                 Symbol::Param(p) => {
                     if let Some(u) = self.used_params.get_mut(p as usize) {
                         *u = true;
                     }
                     let info = &self.params[p as usize];
-                    (Ir::Param(p), info.ty.clone())
+                    (IrKind::Param(p), info.ty.clone())
                 }
                 Symbol::Let(l) => self.let_ref(l, id.span),
             };
@@ -160,7 +163,7 @@ impl<'a> Checker<'a> {
         if let Some(Ty::Enum(e)) = expected {
             if let Some(v) = self.variant_index(*e, &id.name) {
                 self.resolved_variant(id.span, *e, v);
-                return (Ir::Const(Value::Enum(v)), Ty::Enum(*e));
+                return (IrKind::Const(Value::Enum(v)), Ty::Enum(*e));
             }
         }
         let owners: Vec<u16> =
@@ -175,7 +178,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 self.resolved_variant(id.span, *e, v);
-                (Ir::Const(Value::Enum(v)), Ty::Enum(*e))
+                (IrKind::Const(Value::Enum(v)), Ty::Enum(*e))
             }
             [] if self.failed_inputs.contains(&id.name) => ERR,
             [] => {
@@ -204,9 +207,9 @@ impl<'a> Checker<'a> {
     }
 
     /// `effective`: the header's effective date, a date constant.
-    fn effective_date(&mut self, id: &ast::Ident) -> (Ir, Ty) {
+    fn effective_date(&mut self, id: &ast::Ident) -> (IrKind, Ty) {
         match self.effective {
-            Some(days) => (Ir::Const(Value::Date(days)), Ty::Date),
+            Some(days) => (IrKind::Const(Value::Date(days)), Ty::Date),
             None => {
                 self.error(
                     Diagnostic::error(
@@ -224,10 +227,11 @@ impl<'a> Checker<'a> {
 
     pub(super) fn let_value(&mut self, index: u16) -> (Ir, Ty) {
         let span = self.lets[index as usize].decl.name.span;
-        self.let_ref(index, span)
+        let (kind, ty) = self.let_ref(index, span);
+        (Ir::new(kind, ty.ir()), ty)
     }
 
-    fn let_ref(&mut self, index: u16, use_span: Span) -> (Ir, Ty) {
+    fn let_ref(&mut self, index: u16, use_span: Span) -> (IrKind, Ty) {
         let info = &self.lets[index as usize];
         match &info.state {
             LetState::Done { expr, ty, reads, deps, height, nodes } => {
@@ -243,7 +247,7 @@ impl<'a> Checker<'a> {
                 let (expr, ty) = (expr.clone(), ty.clone());
                 self.reads.inputs.extend(reads.iter().copied());
                 self.reads.items.extend(deps.iter().copied());
-                (expr, ty)
+                (expr.kind, ty)
             }
             LetState::InProgress => {
                 let name = info.decl.name.name.clone();
@@ -266,7 +270,7 @@ impl<'a> Checker<'a> {
                 );
                 // Mark it so the cycle is reported once.
                 self.lets[index as usize].state = LetState::Done {
-                    expr: ERR.0,
+                    expr: Ir::new(ERR.0, Ty::Error.ir()),
                     ty: Ty::Error,
                     reads: Default::default(),
                     deps: Default::default(),
@@ -331,17 +335,17 @@ impl<'a> Checker<'a> {
                 }
                 self.reads.inputs.extend(inner.inputs);
                 self.reads.items.extend(inner.items);
-                (expr, ty)
+                (expr.kind, ty)
             }
         }
     }
 
-    fn unary(&mut self, op: UnOp, operand: &ast::Expr) -> (Ir, Ty) {
+    fn unary(&mut self, op: UnOp, operand: &ast::Expr) -> (IrKind, Ty) {
         let (inner, ty) = self.expr(operand, None);
         match (op, &ty) {
             (_, Ty::Error) => ERR,
-            (UnOp::Neg, Ty::Num { .. }) => (Ir::Neg(Box::new(inner)), ty),
-            (UnOp::Not, Ty::Bool) => (Ir::Not(Box::new(inner)), Ty::Bool),
+            (UnOp::Neg, Ty::Num { .. }) => (IrKind::Neg(Box::new(inner)), ty),
+            (UnOp::Not, Ty::Bool) => (IrKind::Not(Box::new(inner)), Ty::Bool),
             (UnOp::Neg, Ty::Date) => {
                 self.date_arithmetic(operand.span, "`-`");
                 ERR
@@ -382,7 +386,7 @@ impl<'a> Checker<'a> {
         );
     }
 
-    fn binary(&mut self, op: BinOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> (Ir, Ty) {
+    fn binary(&mut self, op: BinOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> (IrKind, Ty) {
         // `5 years <= x <= 30 years` reads as `(5 years <= x) <= 30 years`: say that before any
         // type error of the comparison of a yes/no value (a bracketed left side is meant).
         if let ast::ExprKind::Binary(inner, _, middle) = &lhs.kind {
@@ -429,7 +433,7 @@ impl<'a> Checker<'a> {
                         return ERR;
                     }
                 }
-                let ir = if op == BinOp::Or { Ir::Or(lb, rb) } else { Ir::And(lb, rb) };
+                let ir = if op == BinOp::Or { IrKind::Or(lb, rb) } else { IrKind::And(lb, rb) };
                 (ir, Ty::Bool)
             }
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
@@ -488,7 +492,7 @@ impl<'a> Checker<'a> {
                         return ERR;
                     }
                 }
-                (Ir::Cmp(cmp, lb, rb), Ty::Bool)
+                (IrKind::Cmp(cmp, lb, rb), Ty::Bool)
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div if lt == Ty::Date || rt == Ty::Date => {
                 let place = if lt == Ty::Date { lhs.span } else { rhs.span };
@@ -541,7 +545,7 @@ impl<'a> Checker<'a> {
                         (ArithOp::Div, Ty::Num { int: false, unit })
                     }
                 };
-                (Ir::Arith(arith, lb, rb), ty)
+                (IrKind::Arith(arith, lb, rb), ty)
             }
             BinOp::Coalesce => {
                 let Ty::Optional(inner) = &lt else {
@@ -580,7 +584,7 @@ impl<'a> Checker<'a> {
                     (Ty::Num { int: a, unit }, Ty::Num { int: b, .. }) => Ty::Num { int: *a && *b, unit: *unit },
                     (t, _) => t.clone(),
                 };
-                (Ir::Coalesce(lb, rb), ty)
+                (IrKind::Coalesce(lb, rb), ty)
             }
         }
     }
@@ -638,7 +642,7 @@ impl<'a> Checker<'a> {
     }
 
     /// A number as written; its unit resolved among the declared ones.
-    fn number(&mut self, n: &ast::Number) -> (Ir, Ty) {
+    fn number(&mut self, n: &ast::Number) -> (IrKind, Ty) {
         let unit = match &n.unit {
             Some(name) => match self.unit(name) {
                 Some(u) => Some(u),
@@ -647,7 +651,7 @@ impl<'a> Checker<'a> {
             None => None,
         };
         let value = if n.integral { Value::Int(i64::try_from(n.value).unwrap_or(0)) } else { Value::Dec(n.value) };
-        (Ir::Const(value), Ty::Num { int: n.integral, unit })
+        (IrKind::Const(value), Ty::Num { int: n.integral, unit })
     }
 
     fn unit_mismatch(&mut self, op: BinOp, lu: Option<Unit>, ru: Option<Unit>, ls: Span, rs: Span) {
@@ -692,7 +696,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn per(&mut self, rate: &ast::Expr, amount: &ast::Number, amount_span: Span, operand: &ast::Expr) -> (Ir, Ty) {
+    fn per(&mut self, rate: &ast::Expr, amount: &ast::Number, amount_span: Span, operand: &ast::Expr) -> (IrKind, Ty) {
         let (r, rt) = self.expr(rate, None);
         let (o, ot) = self.expr(operand, None);
         if rt.is_error() || ot.is_error() {
@@ -753,10 +757,13 @@ impl<'a> Checker<'a> {
                 return ERR;
             }
         };
-        (Ir::Per { rate: Box::new(r), operand: Box::new(o), scale, amount: amount_value }, Ty::Num { int, unit: None })
+        (
+            IrKind::Per { rate: Box::new(r), operand: Box::new(o), scale, amount: amount_value },
+            Ty::Num { int, unit: None },
+        )
     }
 
-    fn in_set(&mut self, negated: bool, value: &ast::Expr, set: &[ast::Expr]) -> (Ir, Ty) {
+    fn in_set(&mut self, negated: bool, value: &ast::Expr, set: &[ast::Expr]) -> (IrKind, Ty) {
         let (v, vt) = self.expr(value, None);
         if vt.is_error() {
             return ERR;
@@ -801,11 +808,11 @@ impl<'a> Checker<'a> {
                 ),
             }
         }
-        let test = Ir::In(Box::new(v), values);
-        (if negated { Ir::Not(Box::new(test)) } else { test }, Ty::Bool)
+        let test = IrKind::In(Box::new(v), values);
+        (if negated { IrKind::Not(Box::new(Ir::new(test, rules::Type::BOOL))) } else { test }, Ty::Bool)
     }
 
-    fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> (Ir, Ty) {
+    fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> (IrKind, Ty) {
         let arity = |this: &mut Self, want: &str| {
             this.error(
                 Diagnostic::error(
@@ -852,14 +859,14 @@ impl<'a> Checker<'a> {
                     lowered.push(ir);
                 }
                 let ty = Ty::Num { int, unit: unit.flatten() };
-                (if func.name == "min" { Ir::Min(lowered) } else { Ir::Max(lowered) }, ty)
+                (if func.name == "min" { IrKind::Min(lowered) } else { IrKind::Max(lowered) }, ty)
             }
             "floor" => {
                 let [a] = args else { return arity(self, "one argument") };
                 let (ir, ty) = self.expr(a, None);
                 match ty {
                     Ty::Error => ERR,
-                    Ty::Num { unit, .. } => (Ir::Floor(Box::new(ir)), Ty::Num { int: true, unit }),
+                    Ty::Num { unit, .. } => (IrKind::Floor(Box::new(ir)), Ty::Num { int: true, unit }),
                     other => {
                         self.operand_error(&other, a.span, "`floor`", "a number");
                         ERR
@@ -874,13 +881,13 @@ impl<'a> Checker<'a> {
                 match ty {
                     Ty::Error => ERR,
                     Ty::Num { int, unit: Some(u) } if u == from => {
-                        let twelve = Box::new(Ir::Const(Value::Int(12)));
+                        let twelve = Box::new(Ir::new(IrKind::Const(Value::Int(12)), rules::Type::INT));
                         if from == Unit::YEARS {
-                            (Ir::Arith(ArithOp::Mul, Box::new(ir), twelve), Ty::Num { int, unit: Some(to) })
+                            (IrKind::Arith(ArithOp::Mul, Box::new(ir), twelve), Ty::Num { int, unit: Some(to) })
                         } else {
                             (
-                                Ir::Per {
-                                    rate: Box::new(Ir::Const(Value::Int(1))),
+                                IrKind::Per {
+                                    rate: Box::new(Ir::new(IrKind::Const(Value::Int(1)), rules::Type::INT)),
                                     operand: Box::new(ir),
                                     scale: 1,
                                     amount: Decimal::from(12),
@@ -905,7 +912,7 @@ impl<'a> Checker<'a> {
                 let (ir, ty) = self.expr(a, None);
                 match ty {
                     Ty::Error => ERR,
-                    Ty::Optional(_) => (Ir::IsPresent(Box::new(ir)), Ty::Bool),
+                    Ty::Optional(_) => (IrKind::IsPresent(Box::new(ir)), Ty::Bool),
                     _ => {
                         self.error(
                             Diagnostic::error(
@@ -938,7 +945,9 @@ impl<'a> Checker<'a> {
                     Some(i) => {
                         self.reads.items.insert(i);
                         self.resolved_item(item.span, i);
-                        (Ir::Points(i), Ty::POINTS)
+                        // Points counted in fractions are read as decimals.
+                        let fractional = self.precision.is_some_and(|p| p.places > 0);
+                        (IrKind::Points(i), Ty::Num { int: !fractional, unit: None })
                     }
                     None => {
                         self.unknown_item(item);
@@ -965,7 +974,7 @@ impl<'a> Checker<'a> {
                 if !ok {
                     return ERR;
                 }
-                (Ir::Between(unit, Box::new(f), Box::new(t)), ty)
+                (IrKind::Between(unit, Box::new(f), Box::new(t)), ty)
             }
             other => {
                 let known = [
@@ -1001,7 +1010,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn when(&mut self, arms: &[ast::WhenArm], otherwise: &ast::Expr, expected: Option<&Ty>) -> (Ir, Ty) {
+    fn when(&mut self, arms: &[ast::WhenArm], otherwise: &ast::Expr, expected: Option<&Ty>) -> (IrKind, Ty) {
         let mut lowered = Vec::new();
         let mut results: Vec<(Ty, Span)> = Vec::new();
         for arm in arms {
@@ -1020,7 +1029,7 @@ impl<'a> Checker<'a> {
         let (o, ot) = self.expr(otherwise, expected);
         results.push((ot, otherwise.span));
         let ty = self.unify(&results);
-        (Ir::When { arms: lowered, otherwise: Box::new(o) }, ty)
+        (IrKind::When { arms: lowered, otherwise: Box::new(o) }, ty)
     }
 
     /// The common type of the results of `when`/`match` arms.

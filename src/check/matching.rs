@@ -4,7 +4,7 @@
 use super::types::Ty;
 use super::Checker;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::rules::{Expr as Ir, Pattern, Value};
+use crate::rules::{Expr as Ir, ExprKind as IrKind, Pattern, Value};
 use crate::source::Span;
 use crate::syntax::ast::{self, PatternAtom};
 
@@ -24,7 +24,7 @@ impl<'a> Checker<'a> {
         arms: &[ast::MatchArm],
         span: Span,
         expected: Option<&Ty>,
-    ) -> (Ir, Ty) {
+    ) -> (IrKind, Ty) {
         let mut lowered = Vec::new();
         let mut kinds: Vec<Ty> = Vec::new();
         let mut broken = false;
@@ -93,7 +93,7 @@ impl<'a> Checker<'a> {
             };
             self.coverage(&ir_arms, arms, &kinds, &sizes, head);
         }
-        (Ir::Match { scrutinee: lowered, arms: ir_arms }, ty)
+        (IrKind::Match { scrutinee: lowered, arms: ir_arms }, ty)
     }
 
     fn pattern(&mut self, arm: &ast::MatchArm, kinds: &[Ty]) -> Option<Vec<Pattern>> {

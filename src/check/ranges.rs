@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 
 use super::Checker;
-use crate::rules::{ArithOp, CmpOp, EachKind, Expr, InputType, ItemDef, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, EachKind, Expr, ExprKind, InputType, ItemDef, RuleSet, Value};
 
 /// An extended number: a bound that may be infinite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,24 +266,24 @@ fn abs_value(v: Value) -> Abs {
 }
 
 fn eval(e: &Expr, env: &Env<'_>) -> Abs {
-    match e {
-        Expr::Const(v) => abs_value(*v),
-        Expr::Input(slot) if env.is_bool(*slot) => match env.inputs.get(*slot as usize) {
+    match &e.kind {
+        ExprKind::Const(v) => abs_value(*v),
+        ExprKind::Input(slot) if env.is_bool(*slot) => match env.inputs.get(*slot as usize) {
             Some(i) => {
                 Abs::Bool { can_true: i.hi >= Ext::Fin(Decimal::ONE), can_false: i.lo <= Ext::Fin(Decimal::ZERO) }
             }
             None => EITHER,
         },
-        Expr::Input(slot) => env.inputs.get(*slot as usize).map(|i| Abs::Num(*i)).unwrap_or(Abs::Other),
-        Expr::Param(p) => env.params.get(*p as usize).map(|v| abs_value(*v)).unwrap_or(Abs::Other),
-        Expr::Folded { value, .. } => abs_value(*value),
-        Expr::Points(i) => Abs::Num(env.items.get(*i as usize).copied().unwrap_or(Interval::ANY)),
-        Expr::Neg(a) => Abs::Num(num(eval(a, env)).neg()),
-        Expr::Not(a) => {
+        ExprKind::Input(slot) => env.inputs.get(*slot as usize).map(|i| Abs::Num(*i)).unwrap_or(Abs::Other),
+        ExprKind::Param(p) => env.params.get(*p as usize).map(|v| abs_value(*v)).unwrap_or(Abs::Other),
+        ExprKind::Folded { value, .. } => abs_value(*value),
+        ExprKind::Points(i) => Abs::Num(env.items.get(*i as usize).copied().unwrap_or(Interval::ANY)),
+        ExprKind::Neg(a) => Abs::Num(num(eval(a, env)).neg()),
+        ExprKind::Not(a) => {
             let (t, f) = truth(eval(a, env));
             Abs::Bool { can_true: f, can_false: t }
         }
-        Expr::Arith(op, a, b) => {
+        ExprKind::Arith(op, a, b) => {
             let (x, y) = (num(eval(a, env)), num(eval(b, env)));
             Abs::Num(match op {
                 ArithOp::Add => x.add(y),
@@ -295,33 +295,33 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
                 ArithOp::Div => x.div(y),
             })
         }
-        Expr::Cmp(op, a, b) => compare(*op, eval(a, env), eval(b, env)),
-        Expr::And(a, b) => {
+        ExprKind::Cmp(op, a, b) => compare(*op, eval(a, env), eval(b, env)),
+        ExprKind::And(a, b) => {
             let (at, af) = truth(eval(a, env));
             let narrowed = narrow(a, true, env);
             let (bt, bf) = truth(eval(b, &env.with(narrowed)));
             Abs::Bool { can_true: at && bt, can_false: af || bf }
         }
-        Expr::Or(a, b) => {
+        ExprKind::Or(a, b) => {
             let (at, af) = truth(eval(a, env));
             let narrowed = narrow(a, false, env);
             let (bt, bf) = truth(eval(b, &env.with(narrowed)));
             Abs::Bool { can_true: at || bt, can_false: af && bf }
         }
-        Expr::In(..) | Expr::IsPresent(_) => EITHER,
-        Expr::Coalesce(a, b) => match (eval(a, env), eval(b, env)) {
+        ExprKind::In(..) | ExprKind::IsPresent(_) => EITHER,
+        ExprKind::Coalesce(a, b) => match (eval(a, env), eval(b, env)) {
             (Abs::Num(x), Abs::Num(y)) => Abs::Num(x.union(y)),
             _ => Abs::Other,
         },
-        Expr::Per { rate, operand, scale, amount } => {
+        ExprKind::Per { rate, operand, scale, amount } => {
             let count = num(eval(operand, env))
                 .mul(Interval::point(Decimal::from(*scale)))
                 .div(Interval::point(*amount))
                 .floor();
             Abs::Num(num(eval(rate, env)).mul(count))
         }
-        Expr::Min(args) | Expr::Max(args) => {
-            let is_min = matches!(e, Expr::Min(_));
+        ExprKind::Min(args) | ExprKind::Max(args) => {
+            let is_min = matches!(&e.kind, ExprKind::Min(_));
             let mut acc: Option<Interval> = None;
             for a in args {
                 let i = num(eval(a, env));
@@ -333,8 +333,8 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
             }
             Abs::Num(acc.unwrap_or(Interval::ANY))
         }
-        Expr::Floor(a) => Abs::Num(num(eval(a, env)).floor()),
-        Expr::When { arms, otherwise } => {
+        ExprKind::Floor(a) => Abs::Num(num(eval(a, env)).floor()),
+        ExprKind::When { arms, otherwise } => {
             let mut acc: Option<Abs> = None;
             let mut inputs = env.inputs.clone();
             for (cond, result) in arms {
@@ -354,13 +354,13 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
             }
             acc.unwrap_or(Abs::Other)
         }
-        Expr::Field(k) => field_range(*k, env),
-        Expr::Each { kind, list, body, .. } => each_range(*kind, *list, body.as_deref(), env),
-        Expr::Match { arms, .. } => {
+        ExprKind::Field(k) => field_range(*k, env),
+        ExprKind::Each { kind, list, body, .. } => each_range(*kind, *list, body.as_deref(), env),
+        ExprKind::Match { arms, .. } => {
             arms.iter().fold(None, |acc, (_, r)| Some(join(acc, eval(r, env)))).unwrap_or(Abs::Other)
         }
         // A date has no numeric range: the count is known only between two constant dates.
-        Expr::Between(unit, a, b) => match (date_constant(a, env), date_constant(b, env)) {
+        ExprKind::Between(unit, a, b) => match (date_constant(a, env), date_constant(b, env)) {
             (Some(from), Some(to)) => Abs::Num(Interval::point(Decimal::from(unit.count(from, to)))),
             _ => Abs::Num(Interval::ANY),
         },
@@ -368,9 +368,9 @@ fn eval(e: &Expr, env: &Env<'_>) -> Abs {
 }
 
 fn date_constant(e: &Expr, env: &Env<'_>) -> Option<i32> {
-    match e {
-        Expr::Const(Value::Date(d)) | Expr::Folded { value: Value::Date(d), .. } => Some(*d),
-        Expr::Param(p) => match env.params.get(*p as usize) {
+    match &e.kind {
+        ExprKind::Const(Value::Date(d)) | ExprKind::Folded { value: Value::Date(d), .. } => Some(*d),
+        ExprKind::Param(p) => match env.params.get(*p as usize) {
             Some(Value::Date(d)) => Some(*d),
             _ => None,
         },
@@ -385,26 +385,28 @@ fn date_constant(e: &Expr, env: &Env<'_>) -> Option<i32> {
 fn difference_bounds(a: &Expr, b: &Expr) -> Option<Interval> {
     let zero = Ext::Fin(Decimal::ZERO);
     let not_negative = Interval { lo: zero, hi: Ext::PosInf };
-    match (a, b) {
-        (_, Expr::Min(args)) if args.contains(a) => return Some(not_negative),
-        (Expr::Max(args), _) if args.contains(b) => return Some(not_negative),
+    match (&a.kind, &b.kind) {
+        (_, ExprKind::Min(args)) if args.contains(a) => return Some(not_negative),
+        (ExprKind::Max(args), _) if args.contains(b) => return Some(not_negative),
         _ => {}
     }
-    let constant = |e: &Expr| match e {
-        Expr::Const(Value::Int(i)) | Expr::Folded { value: Value::Int(i), .. } => Some(Decimal::from(*i)),
-        Expr::Const(Value::Dec(d)) | Expr::Folded { value: Value::Dec(d), .. } => Some(*d),
+    let constant = |e: &Expr| match &e.kind {
+        ExprKind::Const(Value::Int(i)) | ExprKind::Folded { value: Value::Int(i), .. } => Some(Decimal::from(*i)),
+        ExprKind::Const(Value::Dec(d)) | ExprKind::Folded { value: Value::Dec(d), .. } => Some(*d),
         _ => None,
     };
     // b = c × ⌊operand × scale / amount⌋: a `per` with a constant rate, or a constant times
     // a `per` (`to_months(full_years(m))` is `12 × (1 per 12 months of m)`).
     fn per_of(e: &Expr, constant: impl Fn(&Expr) -> Option<Decimal>) -> Option<(Decimal, &Expr, i64, Decimal)> {
-        match e {
-            Expr::Per { rate, operand, scale, amount } => Some((constant(rate)?, operand.as_ref(), *scale, *amount)),
+        match &e.kind {
+            ExprKind::Per { rate, operand, scale, amount } => {
+                Some((constant(rate)?, operand.as_ref(), *scale, *amount))
+            }
             _ => None,
         }
     }
-    let (c, operand, scale, amount) = match b {
-        Expr::Arith(ArithOp::Mul, x, y) => {
+    let (c, operand, scale, amount) = match &b.kind {
+        ExprKind::Arith(ArithOp::Mul, x, y) => {
             let (k, (rate, operand, scale, amount)) = match (constant(x), constant(y)) {
                 (Some(k), None) => (k, per_of(y, constant)?),
                 (None, Some(k)) => (k, per_of(x, constant)?),
@@ -412,7 +414,7 @@ fn difference_bounds(a: &Expr, b: &Expr) -> Option<Interval> {
             };
             (k.checked_mul(rate)?, operand, scale, amount)
         }
-        other => per_of(other, constant)?,
+        _ => per_of(b, constant)?,
     };
     let unit = amount.checked_div(Decimal::from(scale))?;
     if *operand != *a || c != unit || unit <= Decimal::ZERO {
@@ -450,9 +452,9 @@ fn compare(op: CmpOp, a: Abs, b: Abs) -> Abs {
 /// Input intervals once `cond` is known to be `holds`.
 fn narrow(cond: &Expr, holds: bool, env: &Env<'_>) -> Vec<Interval> {
     let mut inputs = env.inputs.clone();
-    match cond {
-        Expr::Not(a) => return narrow(a, !holds, env),
-        Expr::Input(slot) if env.is_bool(*slot) => {
+    match &cond.kind {
+        ExprKind::Not(a) => return narrow(a, !holds, env),
+        ExprKind::Input(slot) if env.is_bool(*slot) => {
             if let Some(current) = inputs.get_mut(*slot as usize) {
                 let known = Ext::Fin(if holds { Decimal::ONE } else { Decimal::ZERO });
                 current.lo = current.lo.max(known);
@@ -460,18 +462,18 @@ fn narrow(cond: &Expr, holds: bool, env: &Env<'_>) -> Vec<Interval> {
             }
             return inputs;
         }
-        Expr::And(a, b) if holds => {
+        ExprKind::And(a, b) if holds => {
             let first = narrow(a, true, env);
             return narrow(b, true, &env.with(first));
         }
-        Expr::Or(a, b) if !holds => {
+        ExprKind::Or(a, b) if !holds => {
             let first = narrow(a, false, env);
             return narrow(b, false, &env.with(first));
         }
-        Expr::Cmp(op, a, b) => {
-            let (slot, op, bound) = match (&**a, &**b) {
-                (Expr::Input(s), other) => (*s, *op, num(eval(other, env))),
-                (other, Expr::Input(s)) => (*s, op.flipped(), num(eval(other, env))),
+        ExprKind::Cmp(op, a, b) => {
+            let (slot, op, bound) = match (&a.kind, &b.kind) {
+                (ExprKind::Input(s), _) => (*s, *op, num(eval(b, env))),
+                (_, ExprKind::Input(s)) => (*s, op.flipped(), num(eval(a, env))),
                 _ => return inputs,
             };
             let op = if holds { op } else { negate(op) };
@@ -780,7 +782,7 @@ impl<'r> Ranges<'r> {
 /// The fate of every arm of every `when` in `e`, in source order (the order of
 /// [`Expr::children`]); a `when` inside an arm is judged knowing that arm's condition holds.
 fn arm_fates(e: &Expr, env: &Env<'_>, out: &mut Vec<Vec<ArmFate>>) {
-    let Expr::When { arms, otherwise } = e else {
+    let ExprKind::When { arms, otherwise } = &e.kind else {
         e.children().for_each(|c| arm_fates(c, env, out));
         return;
     };
@@ -815,12 +817,12 @@ fn arm_fates(e: &Expr, env: &Env<'_>, out: &mut Vec<Vec<ArmFate>>) {
 
 /// The parts of a condition joined by `and`.
 fn conjuncts(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::And(a, b) => {
+    match &e.kind {
+        ExprKind::And(a, b) => {
             let mut parts = conjuncts(a);
             parts.extend(conjuncts(b));
             parts
         }
-        other => vec![other],
+        _ => vec![e],
     }
 }

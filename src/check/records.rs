@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::types::Ty;
 use super::Checker;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::rules::{self, EachKind, Expr as Ir, InputType, RecordDef, Value};
+use crate::rules::{self, EachKind, ExprKind as IrKind, InputType, RecordDef, Value};
 use crate::source::Span;
 use crate::syntax::ast::{self, Decl, ValueKind};
 
@@ -21,7 +21,7 @@ pub(super) struct RowScope {
     pub(super) list: String,
 }
 
-const ERR: (Ir, Ty) = (Ir::Const(Value::Int(0)), Ty::Error);
+const ERR: (IrKind, Ty) = (IrKind::Const(Value::Int(0)), Ty::Error);
 
 impl<'a> Checker<'a> {
     /// Declare every `record`: its fields are checked as the fields of `input { … }` are.
@@ -125,7 +125,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `p.field` inside an aggregate whose row variable is `p`.
-    pub(super) fn field(&mut self, var: &ast::Ident, field: &ast::Ident) -> Option<(Ir, Ty)> {
+    pub(super) fn field(&mut self, var: &ast::Ident, field: &ast::Ident) -> Option<(IrKind, Ty)> {
         let at = self.row_scope.as_ref().filter(|s| s.var == var.name)?.record;
         let record = &self.records[at as usize];
         let Some(k) = record.field(&field.name) else {
@@ -150,7 +150,7 @@ impl<'a> Checker<'a> {
         let def = &record.fields[k];
         let base = input_ty(def.ty);
         let ty = if def.optional { Ty::Optional(Box::new(base)) } else { base };
-        Some((Ir::Field(k as u16), ty))
+        Some((IrKind::Field(k as u16), ty))
     }
 
     /// A name that is a list input, or the row variable, used where a value is wanted.
@@ -197,7 +197,7 @@ impl<'a> Checker<'a> {
         list: &ast::Ident,
         filter: Option<&ast::Expr>,
         span: Span,
-    ) -> (Ir, Ty) {
+    ) -> (IrKind, Ty) {
         let kind = match func.name.as_str() {
             "sum" => EachKind::Sum,
             "count" => EachKind::Count,
@@ -311,7 +311,7 @@ impl<'a> Checker<'a> {
         if failed || ty.is_error() {
             return ERR;
         }
-        let ir = Ir::Each {
+        let ir = IrKind::Each {
             kind,
             list: slot,
             body: lowered_body.map(|((b, _), _)| Box::new(b)),

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::rules::Unit;
+use crate::rules::{self, Unit, ValueKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Ty {
@@ -32,6 +32,19 @@ impl Ty {
         match self {
             Ty::Num { unit, .. } => *unit,
             _ => None,
+        }
+    }
+
+    /// The type an expression of this type carries in the IR.
+    pub(crate) fn ir(&self) -> rules::Type {
+        match self {
+            Ty::Num { int: true, unit } => rules::Type::number(ValueKind::Int, *unit),
+            Ty::Num { int: false, unit } => rules::Type::number(ValueKind::Dec, *unit),
+            Ty::Bool => rules::Type::BOOL,
+            Ty::Enum(e) => rules::Type::variant(*e),
+            Ty::Date => rules::Type::of(ValueKind::Date),
+            Ty::Optional(inner) => rules::Type { optional: true, ..inner.ir() },
+            Ty::Error => rules::Type::UNKNOWN,
         }
     }
 

@@ -22,7 +22,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::eval::{Applicant, Status};
-use crate::rules::{Expr, InputDef, InputType, ItemDef, Pattern, RuleSet, Value};
+use crate::rules::{Expr, ExprKind, InputDef, InputType, ItemDef, Pattern, RuleSet, Value};
 
 /// Most grid cells evaluated for one item; past it the item is reported as too wide.
 const MAX_CELLS: usize = 50_000;
@@ -787,9 +787,9 @@ struct Scan<'a> {
 
 impl Scan<'_> {
     fn name(&self, e: &Expr) -> Option<String> {
-        match e {
-            Expr::Input(s) => self.rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()),
-            Expr::Coalesce(a, b) if self.constant(b).is_some() => self.name(a),
+        match &e.kind {
+            ExprKind::Input(s) => self.rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()),
+            ExprKind::Coalesce(a, b) if self.constant(b).is_some() => self.name(a),
             _ => None,
         }
     }
@@ -797,16 +797,16 @@ impl Scan<'_> {
     /// A constant side of a comparison: `Some(Some(n))` a number, `Some(None)` a variant or
     /// yes/no (no cut needed), `None` not a constant.
     fn constant(&self, e: &Expr) -> Option<Option<Decimal>> {
-        match e {
-            Expr::Const(v) | Expr::Folded { value: v, .. } => Some(number(*v)),
-            Expr::Param(p) => self.rs.params.get(usize::from(*p)).map(|p| number(p.value)),
+        match &e.kind {
+            ExprKind::Const(v) | ExprKind::Folded { value: v, .. } => Some(number(*v)),
+            ExprKind::Param(p) => self.rs.params.get(usize::from(*p)).map(|p| number(p.value)),
             _ => None,
         }
     }
 
     fn walk(&mut self, e: &Expr) {
-        match e {
-            Expr::Input(s) => {
+        match &e.kind {
+            ExprKind::Input(s) => {
                 // Read as a value (points computed from it), not compared: not exact.
                 if let Some(i) = self.rs.inputs.get(usize::from(*s)) {
                     self.inputs.insert(i.name.to_string());
@@ -815,10 +815,10 @@ impl Scan<'_> {
                     }
                 }
             }
-            Expr::Points(j) => self.items.push(*j),
+            ExprKind::Points(j) => self.items.push(*j),
             // The rows of a list are not cut into pieces (its filter and body may read
             // inputs too).
-            Expr::Each { list, .. } => {
+            ExprKind::Each { list, .. } => {
                 if let Some(i) = self.rs.inputs.get(usize::from(*list)) {
                     self.lists.push(i.name.to_string());
                 }
@@ -826,7 +826,7 @@ impl Scan<'_> {
             }
             // `2 per year of x`: the points step at each whole year; cut there (up to a
             // bound: past it the result is a sample).
-            Expr::Per { rate, operand, scale, amount } if self.name(operand).is_some() => {
+            ExprKind::Per { rate, operand, scale, amount } if self.name(operand).is_some() => {
                 self.walk(rate);
                 if let Some(n) = self.name(operand) {
                     let step = *amount / Decimal::from((*scale).max(1));
@@ -842,7 +842,7 @@ impl Scan<'_> {
                     self.inputs.insert(n);
                 }
             }
-            Expr::Cmp(_, a, b) => match (self.name(a), self.constant(b), self.name(b), self.constant(a)) {
+            ExprKind::Cmp(_, a, b) => match (self.name(a), self.constant(b), self.name(b), self.constant(a)) {
                 (Some(n), Some(c), _, _) | (_, _, Some(n), Some(c)) => {
                     self.inputs.insert(n.clone());
                     if let Some(c) = c {
@@ -851,7 +851,7 @@ impl Scan<'_> {
                 }
                 _ => e.children().for_each(|c| self.walk(c)),
             },
-            Expr::In(a, set) => match self.name(a) {
+            ExprKind::In(a, set) => match self.name(a) {
                 Some(n) => {
                     for v in set {
                         if let Some(c) = number(*v) {
@@ -862,7 +862,7 @@ impl Scan<'_> {
                 }
                 None => self.walk(a),
             },
-            Expr::Match { scrutinee, arms } => {
+            ExprKind::Match { scrutinee, arms } => {
                 for (i, s) in scrutinee.iter().enumerate() {
                     match self.name(s) {
                         Some(n) => {
@@ -882,7 +882,7 @@ impl Scan<'_> {
                 }
                 arms.iter().for_each(|(_, r)| self.walk(r));
             }
-            Expr::IsPresent(a) => match self.name(a) {
+            ExprKind::IsPresent(a) => match self.name(a) {
                 Some(n) => {
                     self.inputs.insert(n);
                 }

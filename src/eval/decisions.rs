@@ -8,21 +8,21 @@ use std::collections::HashMap;
 
 use super::aggregate::apply_cap;
 use super::{eval, match_arm, truthy, Applicant, Ctx, Outcome, Status};
-use crate::rules::{Expr, RuleSet};
+use crate::rules::{Expr, ExprKind, RuleSet};
 
 /// The `when`/`match` nodes nested in a rule, in source order, without the top-level one
 /// (whose arms are [`ItemDef::arms`](crate::rules::ItemDef::arms)).
 pub(crate) fn nested_choices(body: &Expr) -> Vec<&Expr> {
     fn walk<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-        if matches!(e, Expr::When { .. } | Expr::Match { .. }) {
+        if matches!(&e.kind, ExprKind::When { .. } | ExprKind::Match { .. }) {
             out.push(e);
         }
         e.children().for_each(|c| walk(c, out));
     }
     let mut out = Vec::new();
-    match body {
-        Expr::When { .. } | Expr::Match { .. } => body.children().for_each(|c| walk(c, &mut out)),
-        other => walk(other, &mut out),
+    match &body.kind {
+        ExprKind::When { .. } | ExprKind::Match { .. } => body.children().for_each(|c| walk(c, &mut out)),
+        _ => walk(body, &mut out),
     }
     out
 }
@@ -72,9 +72,9 @@ pub(crate) fn nested_arms_taken(rules: &RuleSet, applicant: &Applicant, outcome:
 
 /// The arms of a `when` (its `else` included) or a `match`.
 pub(crate) fn arm_count(e: &Expr) -> usize {
-    match e {
-        Expr::When { arms, .. } => arms.len() + 1,
-        Expr::Match { arms, .. } => arms.len(),
+    match &e.kind {
+        ExprKind::When { arms, .. } => arms.len() + 1,
+        ExprKind::Match { arms, .. } => arms.len(),
         _ => 0,
     }
 }
@@ -95,8 +95,8 @@ impl Walker<'_, '_> {
     }
 
     fn walk(&mut self, e: &Expr) -> super::Result<()> {
-        match e {
-            Expr::When { arms, otherwise } => {
+        match &e.kind {
+            ExprKind::When { arms, otherwise } => {
                 for (k, (cond, result)) in arms.iter().enumerate() {
                     self.walk(cond)?;
                     if truthy(self.ctx, cond)? {
@@ -107,7 +107,7 @@ impl Walker<'_, '_> {
                 self.note(e, arms.len());
                 self.walk(otherwise)
             }
-            Expr::Match { scrutinee, arms } => {
+            ExprKind::Match { scrutinee, arms } => {
                 for s in scrutinee {
                     self.walk(s)?;
                 }
@@ -115,21 +115,21 @@ impl Walker<'_, '_> {
                 self.note(e, k);
                 self.walk(&arms[k].1)
             }
-            Expr::And(a, b) | Expr::Or(a, b) => {
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
                 self.walk(a)?;
-                if truthy(self.ctx, a)? == matches!(e, Expr::And(..)) {
+                if truthy(self.ctx, a)? == matches!(&e.kind, ExprKind::And(..)) {
                     self.walk(b)?;
                 }
                 Ok(())
             }
-            Expr::Coalesce(a, b) => {
+            ExprKind::Coalesce(a, b) => {
                 self.walk(a)?;
                 if matches!(eval(self.ctx, a)?, crate::rules::Value::Absent) {
                     self.walk(b)?;
                 }
                 Ok(())
             }
-            other => other.children().try_for_each(|c| self.walk(c)),
+            _ => e.children().try_for_each(|c| self.walk(c)),
         }
     }
 }

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use super::table::{self, Table};
 use super::Ctx;
-use crate::rules::{ArithOp, CmpOp, DateUnit, Expr, InputType, Pattern, Precision, RuleSet, Value, ValueKind as Kind};
+use crate::rules::{ArithOp, CmpOp, DateUnit, Expr, ExprKind, Pattern, Precision, RuleSet, Value, ValueKind as Kind};
 
 /// The lowered code cannot decide this applicant; the reference evaluator will.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,14 +182,6 @@ impl<'r> Lowering<'r> {
         self.rules.params.get(p as usize).map_or(Value::Absent, |p| p.value)
     }
 
-    fn input_type(&self, slot: u16) -> Option<InputType> {
-        self.rules.inputs.get(slot as usize).map(|i| i.ty)
-    }
-
-    fn kind(&self, e: &Expr) -> Kind {
-        self.rules.kind_of(e)
-    }
-
     /// The decimal places of other items' points as expressions read them.
     fn places(&self) -> u32 {
         self.rules.points.map_or(0, |p| p.places)
@@ -198,7 +190,7 @@ impl<'r> Lowering<'r> {
     /// An item's points as a whole-number expression: without a declared precision decimal
     /// points must come out whole; with one, they count in its units, rounded as declared.
     pub(super) fn points(&self, e: &'r Expr) -> Int<'r> {
-        match (self.kind(e), self.rules.points) {
+        match (e.ty.kind, self.rules.points) {
             (Kind::Int, None) => self.int(e),
             (_, None) => Int::Exact(Box::new(self.dec(e))),
             (Kind::Int, Some(p)) if p.unit() == 1 => self.int(e),
@@ -212,30 +204,30 @@ impl<'r> Lowering<'r> {
         if self.rules.points.is_some() {
             return Num::Int(self.points(e));
         }
-        match self.kind(e) {
+        match e.ty.kind {
             Kind::Int => Num::Int(self.int(e)),
             _ => Num::Dec(self.dec(e)),
         }
     }
 
     pub(super) fn int(&self, e: &'r Expr) -> Int<'r> {
-        if self.kind(e) != Kind::Int {
+        if e.ty.kind != Kind::Int {
             return Int::Slow(e);
         }
         if let Some(t) = self.table(e, |v| if let Value::Int(i) = v { Some(i) } else { None }) {
             return Int::Table(Box::new(t));
         }
-        match e {
-            Expr::Const(Value::Int(i)) | Expr::Folded { value: Value::Int(i), .. } => Int::Const(*i),
-            Expr::Param(p) => match self.param(*p) {
+        match &e.kind {
+            ExprKind::Const(Value::Int(i)) | ExprKind::Folded { value: Value::Int(i), .. } => Int::Const(*i),
+            ExprKind::Param(p) => match self.param(*p) {
                 Value::Int(i) => Int::Const(i),
                 _ => Int::Slow(e),
             },
-            Expr::Input(slot) => Int::Input(*slot),
-            Expr::Points(i) => Int::Points(*i),
-            Expr::Neg(a) => Int::Neg(Box::new(self.int(a))),
-            Expr::Arith(op, a, b) => arith(*op, self.int(a), self.int(b)),
-            Expr::Per { rate, operand, scale, amount } => match self.kind(operand) {
+            ExprKind::Input(slot) => Int::Input(*slot),
+            ExprKind::Points(i) => Int::Points(*i),
+            ExprKind::Neg(a) => Int::Neg(Box::new(self.int(a))),
+            ExprKind::Arith(op, a, b) => arith(*op, self.int(a), self.int(b)),
+            ExprKind::Per { rate, operand, scale, amount } => match operand.ty.kind {
                 Kind::Int if amount.fract().is_zero() && !amount.is_zero() => match i64::try_from(*amount) {
                     Ok(amount) => match (self.int(rate), self.int(operand)) {
                         (Int::Const(rate), Int::Input(slot)) => Int::PerInput { rate, slot, scale: *scale, amount },
@@ -258,26 +250,26 @@ impl<'r> Lowering<'r> {
                 },
                 _ => Int::Slow(e),
             },
-            Expr::Min(args) => Int::Min(args.iter().map(|a| self.int(a)).collect()),
-            Expr::Max(args) => Int::Max(args.iter().map(|a| self.int(a)).collect()),
-            Expr::Floor(a) => match self.kind(a) {
+            ExprKind::Min(args) => Int::Min(args.iter().map(|a| self.int(a)).collect()),
+            ExprKind::Max(args) => Int::Max(args.iter().map(|a| self.int(a)).collect()),
+            ExprKind::Floor(a) => match a.ty.kind {
                 Kind::Int => self.int(a),
                 Kind::Dec => Int::Floor(Box::new(self.dec(a))),
                 _ => Int::Slow(e),
             },
-            Expr::When { arms, otherwise } => Int::When(
+            ExprKind::When { arms, otherwise } => Int::When(
                 arms.iter().map(|(c, r)| (self.bool(c), self.int(r))).collect(),
                 Box::new(self.int(otherwise)),
             ),
-            Expr::Match { scrutinee, arms } => match self.switch(scrutinee, arms, |r| self.int(r)) {
+            ExprKind::Match { scrutinee, arms } => match self.switch(scrutinee, arms, |r| self.int(r)) {
                 Some(s) => Int::Match(Box::new(s)),
                 None => Int::Slow(e),
             },
-            Expr::Coalesce(a, b) => match &**a {
-                Expr::Input(slot) => Int::Coalesce(*slot, Box::new(self.int(b))),
+            ExprKind::Coalesce(a, b) => match &a.kind {
+                ExprKind::Input(slot) => Int::Coalesce(*slot, Box::new(self.int(b))),
                 _ => Int::Slow(e),
             },
-            Expr::Between(unit, a, b) => match (self.day(a), self.day(b)) {
+            ExprKind::Between(unit, a, b) => match (self.day(a), self.day(b)) {
                 (Some(from), Some(to)) => Int::Between(*unit, from, to),
                 _ => Int::Slow(e),
             },
@@ -286,7 +278,7 @@ impl<'r> Lowering<'r> {
     }
 
     pub(super) fn dec(&self, e: &'r Expr) -> Dec<'r> {
-        match self.kind(e) {
+        match e.ty.kind {
             Kind::Int => {
                 return match self.int(e) {
                     Int::Const(c) => Dec::Const(Decimal::from(c)),
@@ -296,28 +288,28 @@ impl<'r> Lowering<'r> {
             Kind::Dec => {}
             _ => return Dec::Slow(e),
         }
-        match e {
-            Expr::Const(Value::Dec(d)) | Expr::Folded { value: Value::Dec(d), .. } => Dec::Const(*d),
-            Expr::Param(p) => match self.param(*p) {
+        match &e.kind {
+            ExprKind::Const(Value::Dec(d)) | ExprKind::Folded { value: Value::Dec(d), .. } => Dec::Const(*d),
+            ExprKind::Param(p) => match self.param(*p) {
                 Value::Dec(d) => Dec::Const(d),
                 _ => Dec::Slow(e),
             },
-            Expr::Input(slot) => Dec::Input(*slot),
-            Expr::Points(i) => Dec::Points(*i, self.places()),
-            Expr::Neg(a) => Dec::Neg(Box::new(self.dec(a))),
-            Expr::Arith(op, a, b) => Dec::Arith(*op, Box::new(self.dec(a)), Box::new(self.dec(b))),
-            Expr::Min(args) => Dec::Min(args.iter().map(|a| self.dec(a)).collect()),
-            Expr::Max(args) => Dec::Max(args.iter().map(|a| self.dec(a)).collect()),
-            Expr::When { arms, otherwise } => Dec::When(
+            ExprKind::Input(slot) => Dec::Input(*slot),
+            ExprKind::Points(i) => Dec::Points(*i, self.places()),
+            ExprKind::Neg(a) => Dec::Neg(Box::new(self.dec(a))),
+            ExprKind::Arith(op, a, b) => Dec::Arith(*op, Box::new(self.dec(a)), Box::new(self.dec(b))),
+            ExprKind::Min(args) => Dec::Min(args.iter().map(|a| self.dec(a)).collect()),
+            ExprKind::Max(args) => Dec::Max(args.iter().map(|a| self.dec(a)).collect()),
+            ExprKind::When { arms, otherwise } => Dec::When(
                 arms.iter().map(|(c, r)| (self.bool(c), self.dec(r))).collect(),
                 Box::new(self.dec(otherwise)),
             ),
-            Expr::Match { scrutinee, arms } => match self.switch(scrutinee, arms, |r| self.dec(r)) {
+            ExprKind::Match { scrutinee, arms } => match self.switch(scrutinee, arms, |r| self.dec(r)) {
                 Some(s) => Dec::Match(Box::new(s)),
                 None => Dec::Slow(e),
             },
-            Expr::Coalesce(a, b) => match &**a {
-                Expr::Input(slot) => Dec::Coalesce(*slot, Box::new(self.dec(b))),
+            ExprKind::Coalesce(a, b) => match &a.kind {
+                ExprKind::Input(slot) => Dec::Coalesce(*slot, Box::new(self.dec(b))),
                 _ => Dec::Slow(e),
             },
             _ => Dec::Slow(e),
@@ -328,19 +320,19 @@ impl<'r> Lowering<'r> {
         if let Some(t) = self.table(e, |v| if let Value::Bool(b) = v { Some(b) } else { None }) {
             return Bool::Table(Box::new(t));
         }
-        match e {
-            Expr::Const(Value::Bool(b)) | Expr::Folded { value: Value::Bool(b), .. } => Bool::Const(*b),
-            Expr::Input(slot) if self.kind(e) == Kind::Bool => Bool::Input(*slot),
-            Expr::Not(a) => Bool::Not(Box::new(self.bool(a))),
-            Expr::And(a, b) => {
+        match &e.kind {
+            ExprKind::Const(Value::Bool(b)) | ExprKind::Folded { value: Value::Bool(b), .. } => Bool::Const(*b),
+            ExprKind::Input(slot) if e.ty.kind == Kind::Bool => Bool::Input(*slot),
+            ExprKind::Not(a) => Bool::Not(Box::new(self.bool(a))),
+            ExprKind::And(a, b) => {
                 let (a, b) = cheaper_first(self.bool(a), self.bool(b));
                 Bool::And(Box::new(a), Box::new(b))
             }
-            Expr::Or(a, b) => {
+            ExprKind::Or(a, b) => {
                 let (a, b) = cheaper_first(self.bool(a), self.bool(b));
                 Bool::Or(Box::new(a), Box::new(b))
             }
-            Expr::Cmp(op, a, b) => match (self.kind(a), self.kind(b)) {
+            ExprKind::Cmp(op, a, b) => match (a.ty.kind, b.ty.kind) {
                 (Kind::Int, Kind::Int) => match (self.int(a), self.int(b)) {
                     (Int::Input(slot), Int::Const(c)) => Bool::IntInput(slot, *op, c),
                     (Int::Const(c), Int::Input(slot)) => Bool::IntInput(slot, op.flipped(), c),
@@ -371,7 +363,7 @@ impl<'r> Lowering<'r> {
                 },
                 _ => Bool::Slow(e),
             },
-            Expr::In(a, set) => {
+            ExprKind::In(a, set) => {
                 let mut mask = 0u64;
                 for m in set {
                     match m {
@@ -384,8 +376,8 @@ impl<'r> Lowering<'r> {
                     None => Bool::Slow(e),
                 }
             }
-            Expr::IsPresent(a) => match &**a {
-                Expr::Input(slot) => Bool::Present(*slot),
+            ExprKind::IsPresent(a) => match &a.kind {
+                ExprKind::Input(slot) => Bool::Present(*slot),
                 _ => Bool::Slow(e),
             },
             _ => Bool::Slow(e),
@@ -407,49 +399,48 @@ impl<'r> Lowering<'r> {
     }
 
     fn variant(&self, e: &Expr) -> Option<Variant> {
-        match e {
-            Expr::Const(Value::Enum(v)) | Expr::Folded { value: Value::Enum(v), .. } => Some(Variant::Const(*v)),
-            Expr::Param(p) => match self.param(*p) {
+        match &e.kind {
+            ExprKind::Const(Value::Enum(v)) | ExprKind::Folded { value: Value::Enum(v), .. } => {
+                Some(Variant::Const(*v))
+            }
+            ExprKind::Param(p) => match self.param(*p) {
                 Value::Enum(v) => Some(Variant::Const(v)),
                 _ => None,
             },
-            Expr::Input(slot) if self.kind(e) == Kind::Variant => Some(Variant::Input(*slot)),
+            ExprKind::Input(slot) if e.ty.kind == Kind::Variant => Some(Variant::Input(*slot)),
             _ => None,
         }
     }
 
     fn day(&self, e: &Expr) -> Option<Day> {
-        match e {
-            Expr::Const(Value::Date(d)) | Expr::Folded { value: Value::Date(d), .. } => Some(Day::Const(*d)),
-            Expr::Param(p) => match self.param(*p) {
+        match &e.kind {
+            ExprKind::Const(Value::Date(d)) | ExprKind::Folded { value: Value::Date(d), .. } => Some(Day::Const(*d)),
+            ExprKind::Param(p) => match self.param(*p) {
                 Value::Date(d) => Some(Day::Const(d)),
                 _ => None,
             },
-            Expr::Input(slot) if self.kind(e) == Kind::Date => Some(Day::Input(*slot)),
+            ExprKind::Input(slot) if e.ty.kind == Kind::Date => Some(Day::Input(*slot)),
             _ => None,
         }
     }
 
     /// How many values a scrutinee has, if it is an enum input, a variant or yes/no.
     fn key(&self, e: &'r Expr) -> Option<(Key<'r>, usize)> {
-        if self.kind(e) == Kind::Bool {
+        if e.ty.kind == Kind::Bool {
             return Some((Key::Bool(self.bool(e)), 2));
         }
         let variant = self.variant(e)?;
-        let count = match (variant, e) {
-            (Variant::Input(slot), _) => match self.input_type(slot)? {
-                InputType::Enum(id) => self.rules.enums.get(id as usize)?.variants.len(),
-                _ => return None,
-            },
-            (Variant::Const(v), _) => v as usize + 1,
+        let count = match variant {
+            Variant::Input(_) => self.rules.enums.get(usize::from(e.ty.en?))?.variants.len(),
+            Variant::Const(v) => v as usize + 1,
         };
         Some((Key::Variant(variant, u16::try_from(count).ok()?), count))
     }
 
     /// An item's top-level match, with its arms' points.
     pub(super) fn top_switch(&self, e: &'r Expr) -> Option<Switch<'r, Num<'r>>> {
-        match e {
-            Expr::Match { scrutinee, arms } => self.switch(scrutinee, arms, |r| self.number(r)),
+        match &e.kind {
+            ExprKind::Match { scrutinee, arms } => self.switch(scrutinee, arms, |r| self.number(r)),
             _ => None,
         }
     }

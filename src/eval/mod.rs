@@ -22,7 +22,7 @@ pub use scorer::Scorer;
 
 use aggregate::{Computed, Evaluator, Layout};
 
-use crate::rules::{ArithOp, CmpOp, EachKind, Expr, ParamDef, Pattern, Precision, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, EachKind, Expr, ExprKind, ParamDef, Pattern, Precision, RuleSet, Value};
 
 /// An applicant's facts, one value per input slot of the rule set it was read for.
 /// A list input's slot holds its number of rows; the rows are in `lists`, which stays
@@ -278,8 +278,8 @@ fn whole_points(v: Value) -> Result<i64> {
 
 /// Evaluate an item's rule, noting which top-level arm was taken.
 fn eval_top(ctx: &Ctx<'_>, e: &Expr) -> Result<(Value, Option<u16>)> {
-    match e {
-        Expr::When { arms, otherwise } => {
+    match &e.kind {
+        ExprKind::When { arms, otherwise } => {
             for (k, (cond, result)) in arms.iter().enumerate() {
                 if truthy(ctx, cond)? {
                     return Ok((eval(ctx, result)?, Some(k as u16)));
@@ -287,11 +287,11 @@ fn eval_top(ctx: &Ctx<'_>, e: &Expr) -> Result<(Value, Option<u16>)> {
             }
             Ok((eval(ctx, otherwise)?, Some(arms.len() as u16)))
         }
-        Expr::Match { scrutinee, arms } => {
+        ExprKind::Match { scrutinee, arms } => {
             let k = match_arm(ctx, scrutinee, arms)?;
             Ok((eval(ctx, &arms[k].1)?, Some(k as u16)))
         }
-        other => Ok((eval(ctx, other)?, None)),
+        _ => Ok((eval(ctx, e)?, None)),
     }
 }
 
@@ -328,29 +328,29 @@ fn match_arm(ctx: &Ctx<'_>, scrutinee: &[Expr], arms: &[(Vec<Pattern>, Expr)]) -
 }
 
 fn eval(ctx: &Ctx<'_>, e: &Expr) -> Result<Value> {
-    Ok(match e {
-        Expr::Const(v) => *v,
-        Expr::Input(slot) => *ctx.inputs.get(*slot as usize).ok_or("applicant has no value for an input")?,
-        Expr::Points(i) => {
+    Ok(match &e.kind {
+        ExprKind::Const(v) => *v,
+        ExprKind::Input(slot) => *ctx.inputs.get(*slot as usize).ok_or("applicant has no value for an input")?,
+        ExprKind::Points(i) => {
             let units = ctx.points.get(*i as usize).ok_or("unknown item")?.get();
             match ctx.places {
                 0 => Value::Int(units),
                 places => Value::Dec(Decimal::from_i128_with_scale(i128::from(units), places)),
             }
         }
-        Expr::Param(p) => ctx.params.get(*p as usize).ok_or("unknown parameter")?.value,
-        Expr::Folded { value, .. } => *value,
-        Expr::Neg(a) => match eval(ctx, a)? {
+        ExprKind::Param(p) => ctx.params.get(*p as usize).ok_or("unknown parameter")?.value,
+        ExprKind::Folded { value, .. } => *value,
+        ExprKind::Neg(a) => match eval(ctx, a)? {
             Value::Int(i) => Value::Int(i.checked_neg().ok_or("overflow")?),
             Value::Dec(d) => Value::Dec(-d),
             _ => return Err("`-` of a non-number"),
         },
-        Expr::Not(a) => Value::Bool(!truthy(ctx, a)?),
-        Expr::Arith(op, a, b) => arith(*op, eval(ctx, a)?, eval(ctx, b)?)?,
-        Expr::Cmp(op, a, b) => Value::Bool(compare(*op, eval(ctx, a)?, eval(ctx, b)?)?),
-        Expr::And(a, b) => Value::Bool(truthy(ctx, a)? && truthy(ctx, b)?),
-        Expr::Or(a, b) => Value::Bool(truthy(ctx, a)? || truthy(ctx, b)?),
-        Expr::In(a, set) => {
+        ExprKind::Not(a) => Value::Bool(!truthy(ctx, a)?),
+        ExprKind::Arith(op, a, b) => arith(*op, eval(ctx, a)?, eval(ctx, b)?)?,
+        ExprKind::Cmp(op, a, b) => Value::Bool(compare(*op, eval(ctx, a)?, eval(ctx, b)?)?),
+        ExprKind::And(a, b) => Value::Bool(truthy(ctx, a)? && truthy(ctx, b)?),
+        ExprKind::Or(a, b) => Value::Bool(truthy(ctx, a)? || truthy(ctx, b)?),
+        ExprKind::In(a, set) => {
             let v = eval(ctx, a)?;
             let mut found = false;
             for m in set {
@@ -361,17 +361,17 @@ fn eval(ctx: &Ctx<'_>, e: &Expr) -> Result<Value> {
             }
             Value::Bool(found)
         }
-        Expr::Coalesce(a, b) => match eval(ctx, a)? {
+        ExprKind::Coalesce(a, b) => match eval(ctx, a)? {
             Value::Absent => eval(ctx, b)?,
             v => v,
         },
-        Expr::IsPresent(a) => Value::Bool(!matches!(eval(ctx, a)?, Value::Absent)),
-        Expr::Per { rate, operand, scale, amount } => {
+        ExprKind::IsPresent(a) => Value::Bool(!matches!(eval(ctx, a)?, Value::Absent)),
+        ExprKind::Per { rate, operand, scale, amount } => {
             let count = full_units(eval(ctx, operand)?, *scale, *amount)?;
             arith(ArithOp::Mul, eval(ctx, rate)?, count)?
         }
-        Expr::Min(args) | Expr::Max(args) => {
-            let want_min = matches!(e, Expr::Min(_));
+        ExprKind::Min(args) | ExprKind::Max(args) => {
+            let want_min = matches!(&e.kind, ExprKind::Min(_));
             let mut best: Option<Value> = None;
             for a in args {
                 let v = eval(ctx, a)?;
@@ -389,12 +389,12 @@ fn eval(ctx: &Ctx<'_>, e: &Expr) -> Result<Value> {
             }
             best.ok_or("min/max of nothing")?
         }
-        Expr::Floor(a) => match eval(ctx, a)? {
+        ExprKind::Floor(a) => match eval(ctx, a)? {
             Value::Int(i) => Value::Int(i),
             Value::Dec(d) => i64::try_from(d.floor()).map(Value::Int).unwrap_or(Value::Dec(d.floor())),
             _ => return Err("floor of a non-number"),
         },
-        Expr::When { arms, otherwise } => {
+        ExprKind::When { arms, otherwise } => {
             for (cond, result) in arms {
                 if truthy(ctx, cond)? {
                     return eval(ctx, result);
@@ -402,16 +402,16 @@ fn eval(ctx: &Ctx<'_>, e: &Expr) -> Result<Value> {
             }
             eval(ctx, otherwise)?
         }
-        Expr::Match { scrutinee, arms } => {
+        ExprKind::Match { scrutinee, arms } => {
             let k = match_arm(ctx, scrutinee, arms)?;
             eval(ctx, &arms[k].1)?
         }
-        Expr::Between(unit, a, b) => match (eval(ctx, a)?, eval(ctx, b)?) {
+        ExprKind::Between(unit, a, b) => match (eval(ctx, a)?, eval(ctx, b)?) {
             (Value::Date(from), Value::Date(to)) => Value::Int(unit.count(from, to)),
             _ => return Err("a count between dates of a value that is not a date"),
         },
-        Expr::Field(f) => *ctx.row.get(*f as usize).ok_or("a field outside a row")?,
-        Expr::Each { kind, list, body, filter } => each(ctx, *kind, *list, body.as_deref(), filter.as_deref())?,
+        ExprKind::Field(f) => *ctx.row.get(*f as usize).ok_or("a field outside a row")?,
+        ExprKind::Each { kind, list, body, filter } => each(ctx, *kind, *list, body.as_deref(), filter.as_deref())?,
     })
 }
 
@@ -451,7 +451,7 @@ fn each(ctx: &Ctx<'_>, kind: EachKind, list: u16, body: Option<&Expr>, filter: O
         EachKind::All => Value::Bool(true),
         // The sum of no rows is zero, in the body's kind where it has one.
         EachKind::Sum => acc.unwrap_or(match body {
-            Some(Expr::Const(Value::Dec(_))) => Value::Dec(Decimal::ZERO),
+            Some(Expr { kind: ExprKind::Const(Value::Dec(_)), .. }) => Value::Dec(Decimal::ZERO),
             _ => Value::Int(0),
         }),
         EachKind::Max | EachKind::Min => acc.unwrap_or(Value::Absent),

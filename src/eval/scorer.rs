@@ -9,7 +9,7 @@ use super::aggregate::{aggregate, outcome, outcome_into, Computed, Evaluator, La
 use super::lower::{Bool, Cx, Fast, Int, Leave, Lowering, Num, Switch};
 use super::table::{self, Table};
 use super::{Applicant, Ctx, EvalError, Outcome};
-use crate::rules::{Expr, Precision, RuleSet};
+use crate::rules::{Expr, ExprKind, Precision, RuleSet};
 
 /// An item's rule, lowered; a top-level `when`/`match` keeps track of its arm.
 #[derive(Debug)]
@@ -190,11 +190,11 @@ fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
             return Body::Table(t);
         }
     }
-    match e {
-        Expr::When { arms, otherwise } => {
+    match &e.kind {
+        ExprKind::When { arms, otherwise } => {
             Body::When(arms.iter().map(|(c, r)| (lower.bool(c), lower.number(r))).collect(), lower.number(otherwise))
         }
-        Expr::Match { .. } => match lower.top_switch(e) {
+        ExprKind::Match { .. } => match lower.top_switch(e) {
             Some(s) => Body::Match(s),
             None => Body::Slow(e, lower.rules().points),
         },

@@ -9,7 +9,7 @@
 
 use super::lower::{Cx, Fast, Leave};
 use super::{Applicant, Ctx};
-use crate::rules::{Expr, InputType, RuleSet, Value};
+use crate::rules::{Expr, ExprKind, InputType, RuleSet, Value};
 
 /// Larger tables cost more to build than they save.
 const MAX_ENTRIES: usize = 256;
@@ -143,13 +143,13 @@ pub(super) fn size(e: &Expr) -> usize {
 
 /// Collect the inputs `e` reads; false if it reads another item's points.
 fn finite_inputs(e: &Expr, slots: &mut Vec<u16>) -> bool {
-    match e {
-        Expr::Input(slot) => {
+    match &e.kind {
+        ExprKind::Input(slot) => {
             slots.push(*slot);
             true
         }
         // Rows are not tabulated.
-        Expr::Points(_) | Expr::Field(_) | Expr::Each { .. } => false,
+        ExprKind::Points(_) | ExprKind::Field(_) | ExprKind::Each { .. } => false,
         _ => e.children().all(|c| finite_inputs(c, slots)),
     }
 }

@@ -11,7 +11,7 @@ pub(crate) mod print;
 mod types;
 mod validate;
 
-pub use types::ValueKind;
+pub use types::{Type, ValueKind};
 
 /// A unit of quantities, by index into [`RuleSet::units`]. The language's own units
 /// (src/prelude.policy) come first, in this order.
@@ -101,9 +101,17 @@ pub enum Pattern {
     OneOf(Vec<Value>),
 }
 
-/// A compiled expression. `let`s are already substituted.
+/// A compiled expression: what it computes, and the type the checker proved it has.
+/// `let`s are already substituted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Expr {
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+}
+
+/// What an expression computes; every subexpression is an [`Expr`], typed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ExprKind {
     Const(Value),
     Input(u16),
     /// A yearly parameter, by index into [`RuleSet::params`]. Kept symbolic so that a
@@ -149,7 +157,7 @@ pub enum Expr {
     /// Full years, full months or days from the first date to the second, negative when
     /// the second is earlier: `years_between(birth, effective)`.
     Between(DateUnit, Box<Expr>, Box<Expr>),
-    /// A field of the row an [`Expr::Each`] is at, by index into its record's fields.
+    /// A field of the row an [`ExprKind::Each`] is at, by index into its record's fields.
     Field(u16),
     /// An aggregate over the rows of the list input in slot `list`: the `body` of each row
     /// whose `filter` holds (`Count`, `Any` and `All` have no body; `Any`/`All` test the filter).
@@ -161,7 +169,7 @@ pub enum Expr {
     },
 }
 
-/// What an [`Expr::Each`] makes of the rows it keeps.
+/// What an [`ExprKind::Each`] makes of the rows it keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EachKind {
     Sum,
@@ -189,7 +197,7 @@ impl EachKind {
     }
 }
 
-/// What [`Expr::Between`] counts.
+/// What [`ExprKind::Between`] counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DateUnit {
     Years,
@@ -218,33 +226,34 @@ impl DateUnit {
 }
 
 impl Expr {
-    /// The subexpressions evaluation reads, in source order. A [`Expr::Folded`] has none:
+    pub fn new(kind: ExprKind, ty: Type) -> Expr {
+        Expr { kind, ty }
+    }
+
+    /// The subexpressions evaluation reads, in source order. A [`ExprKind::Folded`] has none:
     /// its value was computed when the policy was compiled (its source is kept for display).
     /// Every walker of the IR goes through this, so a new construct is taught here once.
     pub fn children(&self) -> impl Iterator<Item = &Expr> + '_ {
-        let (head, list): ([Option<&Expr>; 2], &[Expr]) = match self {
-            Expr::Const(_) | Expr::Input(_) | Expr::Param(_) | Expr::Points(_) | Expr::Folded { .. } => {
-                ([None, None], &[])
-            }
-            Expr::Field(_) => ([None, None], &[]),
-            Expr::Each { body, filter, .. } => ([body.as_deref(), filter.as_deref()], &[]),
-            Expr::Neg(a) | Expr::Not(a) | Expr::IsPresent(a) | Expr::Floor(a) | Expr::In(a, _) => {
-                ([Some(a), None], &[])
-            }
-            Expr::Arith(_, a, b)
-            | Expr::Cmp(_, a, b)
-            | Expr::And(a, b)
-            | Expr::Or(a, b)
-            | Expr::Coalesce(a, b)
-            | Expr::Between(_, a, b) => ([Some(a), Some(b)], &[]),
-            Expr::Per { rate, operand, .. } => ([Some(rate), Some(operand)], &[]),
-            Expr::Min(args) | Expr::Max(args) => ([None, None], args),
-            Expr::When { .. } => ([None, None], &[]),
-            Expr::Match { scrutinee, .. } => ([None, None], scrutinee),
+        use ExprKind as K;
+        let (head, list): ([Option<&Expr>; 2], &[Expr]) = match &self.kind {
+            K::Const(_) | K::Input(_) | K::Param(_) | K::Points(_) | K::Folded { .. } => ([None, None], &[]),
+            K::Field(_) => ([None, None], &[]),
+            K::Each { body, filter, .. } => ([body.as_deref(), filter.as_deref()], &[]),
+            K::Neg(a) | K::Not(a) | K::IsPresent(a) | K::Floor(a) | K::In(a, _) => ([Some(a), None], &[]),
+            K::Arith(_, a, b)
+            | K::Cmp(_, a, b)
+            | K::And(a, b)
+            | K::Or(a, b)
+            | K::Coalesce(a, b)
+            | K::Between(_, a, b) => ([Some(a), Some(b)], &[]),
+            K::Per { rate, operand, .. } => ([Some(rate), Some(operand)], &[]),
+            K::Min(args) | K::Max(args) => ([None, None], args),
+            K::When { .. } => ([None, None], &[]),
+            K::Match { scrutinee, .. } => ([None, None], scrutinee),
         };
-        let (when_arms, otherwise, match_arms) = match self {
-            Expr::When { arms, otherwise } => (arms.as_slice(), Some(&**otherwise), &[][..]),
-            Expr::Match { arms, .. } => (&[][..], None, arms.as_slice()),
+        let (when_arms, otherwise, match_arms) = match &self.kind {
+            K::When { arms, otherwise } => (arms.as_slice(), Some(&**otherwise), &[][..]),
+            K::Match { arms, .. } => (&[][..], None, arms.as_slice()),
             _ => (&[][..], None, &[][..]),
         };
         head.into_iter()
@@ -255,63 +264,74 @@ impl Expr {
             .chain(match_arms.iter().map(|(_, r)| r))
     }
 
-    /// The same expression with `f` applied to each of its [`children`](Expr::children).
+    /// The same expression, of the same type, with `f` applied to each of its
+    /// [`children`](Expr::children).
     pub fn map_children(self, mut f: impl FnMut(Expr) -> Expr) -> Expr {
+        use ExprKind as K;
         let mut boxed = |e: Box<Expr>| Box::new(f(*e));
-        match self {
-            Expr::Const(_) | Expr::Input(_) | Expr::Param(_) | Expr::Points(_) | Expr::Folded { .. } => self,
-            Expr::Neg(a) => Expr::Neg(boxed(a)),
-            Expr::Not(a) => Expr::Not(boxed(a)),
-            Expr::IsPresent(a) => Expr::IsPresent(boxed(a)),
-            Expr::Floor(a) => Expr::Floor(boxed(a)),
-            Expr::In(a, set) => Expr::In(boxed(a), set),
-            Expr::Arith(op, a, b) => Expr::Arith(op, boxed(a), boxed(b)),
-            Expr::Cmp(op, a, b) => Expr::Cmp(op, boxed(a), boxed(b)),
-            Expr::And(a, b) => Expr::And(boxed(a), boxed(b)),
-            Expr::Or(a, b) => Expr::Or(boxed(a), boxed(b)),
-            Expr::Coalesce(a, b) => Expr::Coalesce(boxed(a), boxed(b)),
-            Expr::Per { rate, operand, scale, amount } => {
-                Expr::Per { rate: boxed(rate), operand: boxed(operand), scale, amount }
+        let kind = match self.kind {
+            K::Const(_) | K::Input(_) | K::Param(_) | K::Points(_) | K::Folded { .. } | K::Field(_) => return self,
+            K::Neg(a) => K::Neg(boxed(a)),
+            K::Not(a) => K::Not(boxed(a)),
+            K::IsPresent(a) => K::IsPresent(boxed(a)),
+            K::Floor(a) => K::Floor(boxed(a)),
+            K::In(a, set) => K::In(boxed(a), set),
+            K::Arith(op, a, b) => K::Arith(op, boxed(a), boxed(b)),
+            K::Cmp(op, a, b) => K::Cmp(op, boxed(a), boxed(b)),
+            K::And(a, b) => K::And(boxed(a), boxed(b)),
+            K::Or(a, b) => K::Or(boxed(a), boxed(b)),
+            K::Coalesce(a, b) => K::Coalesce(boxed(a), boxed(b)),
+            K::Per { rate, operand, scale, amount } => {
+                K::Per { rate: boxed(rate), operand: boxed(operand), scale, amount }
             }
-            Expr::Min(args) => Expr::Min(args.into_iter().map(f).collect()),
-            Expr::Max(args) => Expr::Max(args.into_iter().map(f).collect()),
-            Expr::When { arms, otherwise } => {
+            K::Min(args) => K::Min(args.into_iter().map(f).collect()),
+            K::Max(args) => K::Max(args.into_iter().map(f).collect()),
+            K::When { arms, otherwise } => {
                 let arms = arms.into_iter().map(|(c, r)| (f(c), f(r))).collect();
-                Expr::When { arms, otherwise: Box::new(f(*otherwise)) }
+                K::When { arms, otherwise: Box::new(f(*otherwise)) }
             }
-            Expr::Match { scrutinee, arms } => Expr::Match {
+            K::Match { scrutinee, arms } => K::Match {
                 scrutinee: scrutinee.into_iter().map(&mut f).collect(),
                 arms: arms.into_iter().map(|(p, r)| (p, f(r))).collect(),
             },
-            Expr::Between(unit, a, b) => Expr::Between(unit, boxed(a), boxed(b)),
-            Expr::Field(_) => self,
-            Expr::Each { kind, list, body, filter } => {
-                Expr::Each { kind, list, body: body.map(&mut boxed), filter: filter.map(boxed) }
+            K::Between(unit, a, b) => K::Between(unit, boxed(a), boxed(b)),
+            K::Each { kind, list, body, filter } => {
+                K::Each { kind, list, body: body.map(&mut boxed), filter: filter.map(boxed) }
             }
-        }
+        };
+        Expr { kind, ty: self.ty }
     }
 
     /// Whether the value depends on the applicant (an input or another item's points).
     pub fn reads_applicant(&self) -> bool {
-        match self {
-            Expr::Input(_) | Expr::Points(_) | Expr::Field(_) | Expr::Each { .. } => true,
+        match &self.kind {
+            ExprKind::Input(_) | ExprKind::Points(_) | ExprKind::Field(_) | ExprKind::Each { .. } => true,
             _ => self.children().any(Expr::reads_applicant),
         }
     }
 
-    /// Replace every subexpression that reads no input by its value (see [`Expr::Folded`]).
+    /// Replace every subexpression that reads no input by its value (see [`ExprKind::Folded`]).
+    /// The folded node keeps the source's type, of the kind of the value it holds.
     pub fn fold(self, params: &[Value]) -> Expr {
-        let folded = match self {
-            Expr::Const(_) | Expr::Input(_) | Expr::Points(_) | Expr::Folded { .. } => return self,
-            other => other.map_children(|c| c.fold(params)),
+        let folded = match self.kind {
+            ExprKind::Const(_) | ExprKind::Input(_) | ExprKind::Points(_) | ExprKind::Folded { .. } => return self,
+            _ => self.map_children(|c| c.fold(params)),
         };
         if folded.reads_applicant() {
             return folded;
         }
         match crate::eval::constant(&folded, params) {
-            Some(value) => Expr::Folded { value, source: Box::new(folded) },
+            Some(value) => {
+                let ty = Type { kind: ValueKind::of_value(value), ..folded.ty };
+                Expr { kind: ExprKind::Folded { value, source: Box::new(folded) }, ty }
+            }
             None => folded,
         }
+    }
+
+    /// A placeholder left where an expression is taken out to be rebuilt.
+    pub(crate) fn taken() -> Expr {
+        Expr::new(ExprKind::Const(Value::Absent), Type::UNKNOWN)
     }
 }
 
@@ -720,12 +740,12 @@ impl RuleSet {
         &self.enums
     }
 
-    /// The inputs, by slot (`Expr::Input(slot)`).
+    /// The inputs, by slot (`ExprKind::Input(slot)`).
     pub fn inputs(&self) -> &[InputDef] {
         &self.inputs
     }
 
-    /// The parameters, by slot (`Expr::Param(slot)`).
+    /// The parameters, by slot (`ExprKind::Param(slot)`).
     pub fn params(&self) -> &[ParamDef] {
         &self.params
     }
@@ -734,7 +754,7 @@ impl RuleSet {
         &self.sections
     }
 
-    /// The items, by index (`Expr::Points(index)`), in written order.
+    /// The items, by index (`ExprKind::Points(index)`), in written order.
     pub fn items(&self) -> &[ItemDef] {
         &self.items
     }
@@ -883,7 +903,7 @@ impl RuleSet {
     pub(crate) fn fold_constants(&mut self) {
         let params: Vec<Value> = self.params.iter().map(|p| p.value).collect();
         let fold = |e: &mut Expr| {
-            let taken = std::mem::replace(e, Expr::Const(Value::Absent));
+            let taken = std::mem::replace(e, Expr::taken());
             *e = taken.fold(&params);
         };
         for item in &mut self.items {
@@ -958,42 +978,70 @@ mod tests {
     use super::*;
 
     fn int(i: i64) -> Expr {
-        Expr::Const(Value::Int(i))
+        Expr::new(ExprKind::Const(Value::Int(i)), Type::INT)
+    }
+
+    fn input(slot: u16) -> Expr {
+        Expr::new(ExprKind::Input(slot), Type::BOOL)
     }
 
     #[test]
     fn children_are_every_subexpression_evaluation_reads_in_source_order() {
-        let when =
-            Expr::When { arms: vec![(Expr::Input(0), int(1)), (Expr::Input(1), int(2))], otherwise: Box::new(int(3)) };
+        let when = Expr::new(
+            ExprKind::When { arms: vec![(input(0), int(1)), (input(1), int(2))], otherwise: Box::new(int(3)) },
+            Type::INT,
+        );
         let order: Vec<&Expr> = when.children().collect();
-        assert_eq!(order, [&Expr::Input(0), &int(1), &Expr::Input(1), &int(2), &int(3)]);
-        let matched = Expr::Match { scrutinee: vec![Expr::Input(2)], arms: vec![(vec![Pattern::Any], int(4))] };
-        assert_eq!(matched.children().collect::<Vec<_>>(), [&Expr::Input(2), &int(4)]);
-        let per = Expr::Per { rate: Box::new(int(3)), operand: Box::new(Expr::Input(0)), scale: 1, amount: 12.into() };
-        assert_eq!(per.children().count(), 2);
-        let folded = Expr::Folded { value: Value::Int(5), source: Box::new(Expr::Param(0)) };
-        assert_eq!(folded.children().count(), 0, "a folded value reads nothing at evaluation");
-        // map_children visits the same nodes.
+        assert_eq!(order, [&input(0), &int(1), &input(1), &int(2), &int(3)]);
+        let matched = Expr::new(
+            ExprKind::Match { scrutinee: vec![input(2)], arms: vec![(vec![Pattern::Any], int(4))] },
+            Type::INT,
+        );
+        assert_eq!(matched.children().collect::<Vec<_>>(), [&input(2), &int(4)]);
+        let per = ExprKind::Per { rate: Box::new(int(3)), operand: Box::new(input(0)), scale: 1, amount: 12.into() };
+        assert_eq!(Expr::new(per, Type::INT).children().count(), 2);
+        let folded =
+            ExprKind::Folded { value: Value::Int(5), source: Box::new(Expr::new(ExprKind::Param(0), Type::INT)) };
+        assert_eq!(Expr::new(folded, Type::INT).children().count(), 0, "a folded value reads nothing at evaluation");
+        // map_children visits the same nodes, and keeps the node's type.
         let mut seen = 0;
-        let _ = when.map_children(|c| {
+        let mapped = when.map_children(|c| {
             seen += 1;
             c
         });
         assert_eq!(seen, 5);
+        assert_eq!(mapped.ty, Type::INT);
         // An aggregate over a list reads its value and its filter.
-        let each = Expr::Each {
-            kind: EachKind::Sum,
-            list: 0,
-            body: Some(Box::new(Expr::Field(1))),
-            filter: Some(Box::new(Expr::Cmp(CmpOp::Ge, Box::new(Expr::Field(0)), Box::new(int(6))))),
-        };
+        let field = |k: u16| Expr::new(ExprKind::Field(k), Type::INT);
+        let each = Expr::new(
+            ExprKind::Each {
+                kind: EachKind::Sum,
+                list: 0,
+                body: Some(Box::new(field(1))),
+                filter: Some(Box::new(Expr::new(
+                    ExprKind::Cmp(CmpOp::Ge, Box::new(field(0)), Box::new(int(6))),
+                    Type::BOOL,
+                ))),
+            },
+            Type::INT,
+        );
         assert_eq!(each.children().count(), 2);
-        assert!(each.reads_applicant() && Expr::Field(0).reads_applicant(), "rows are the applicant's");
+        assert!(each.reads_applicant() && field(0).reads_applicant(), "rows are the applicant's");
         let mut seen = 0;
         let _ = each.map_children(|c| {
             seen += 1;
             c
         });
         assert_eq!(seen, 2);
+    }
+
+    #[test]
+    fn a_folded_node_keeps_its_sources_type_with_the_kind_of_its_value() {
+        let months = Type::number(ValueKind::Int, Some(Unit::MONTHS));
+        let twelve = Expr::new(ExprKind::Const(Value::Int(12)), months);
+        let sum = Expr::new(ExprKind::Arith(ArithOp::Add, Box::new(twelve.clone()), Box::new(twelve)), months);
+        let folded = sum.fold(&[]);
+        assert!(matches!(folded.kind, ExprKind::Folded { value: Value::Int(24), .. }));
+        assert_eq!(folded.ty, months);
     }
 }

@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 
 use super::types::is_full_years;
-use super::{ArithOp, CmpOp, Expr, Pattern, RuleSet, Unit, Value};
+use super::{ArithOp, CmpOp, Expr, ExprKind, Pattern, RuleSet, Unit, Value};
 
 /// How tightly an operator binds, as in the grammar's precedence table.
 mod prec {
@@ -40,25 +40,6 @@ struct Context {
 impl<'r> Printer<'r> {
     pub(crate) fn new(rs: &'r RuleSet) -> Printer<'r> {
         Printer { rs, row: None }
-    }
-
-    /// The unit of `e`, a field of the current row included.
-    fn unit_of(&self, e: &Expr) -> Option<Unit> {
-        match (e, self.row) {
-            (Expr::Field(k), Some(list)) => self.rs.field_unit(list, *k),
-            _ => self.rs.unit_of(e),
-        }
-    }
-
-    /// The enum of `e`, a field of the current row included.
-    fn enum_of(&self, e: &Expr) -> Option<u16> {
-        match (e, self.row) {
-            (Expr::Field(k), Some(list)) => match self.rs.record_of(list)?.1.fields.get(usize::from(*k))?.ty {
-                super::InputType::Enum(en) => Some(en),
-                _ => None,
-            },
-            _ => self.rs.enum_of(e),
-        }
     }
 
     /// `e` in policy syntax.
@@ -96,40 +77,41 @@ impl<'r> Printer<'r> {
 
     /// The context both sides of a comparison or sum share.
     fn shared(&self, a: &Expr, b: &Expr, outer: Context) -> Context {
-        Context {
-            unit: self.unit_of(a).or_else(|| self.unit_of(b)).or(outer.unit),
-            en: self.enum_of(a).or_else(|| self.enum_of(b)).or(outer.en),
-        }
+        Context { unit: a.ty.unit.or(b.ty.unit).or(outer.unit), en: a.ty.en.or(b.ty.en).or(outer.en) }
     }
 
     fn shown(&self, e: &Expr, cx: Context) -> (String, u8) {
         use prec::*;
         let rs = self.rs;
         let plain = Context::default();
-        match e {
+        match &e.kind {
             // The policy's own effective date reads as `effective`, as the editor wrote it.
-            Expr::Const(Value::Date(d)) if crate::date::parse(&rs.effective).ok() == Some(*d) => {
+            ExprKind::Const(Value::Date(d)) if crate::date::parse(&rs.effective).ok() == Some(*d) => {
                 ("effective".to_string(), ATOM)
             }
-            Expr::Const(v) => {
+            ExprKind::Const(v) => {
                 let p = if matches!(v, Value::Int(i) if *i < 0) || matches!(v, Value::Dec(d) if d.is_sign_negative()) {
                     NEG
                 } else {
                     ATOM
                 };
-                (self.value(*v, cx.unit, cx.en), p)
+                (self.value(*v, e.ty.unit.or(cx.unit), e.ty.en.or(cx.en)), p)
             }
-            Expr::Input(s) => (rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()).unwrap_or_default(), ATOM),
-            Expr::Param(p) => (rs.params.get(usize::from(*p)).map(|p| p.name.to_string()).unwrap_or_default(), ATOM),
-            Expr::Points(i) => (format!("points({})", rs.items.get(usize::from(*i)).map_or("?", |i| &*i.id)), ATOM),
+            ExprKind::Input(s) => {
+                (rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()).unwrap_or_default(), ATOM)
+            }
+            ExprKind::Param(p) => {
+                (rs.params.get(usize::from(*p)).map(|p| p.name.to_string()).unwrap_or_default(), ATOM)
+            }
+            ExprKind::Points(i) => (format!("points({})", rs.items.get(usize::from(*i)).map_or("?", |i| &*i.id)), ATOM),
             // The source, as written: `3 * average_wage`, not its value.
-            Expr::Folded { source, .. } => self.shown(source, cx),
-            Expr::Neg(a) => (format!("-{}", self.at(a, NEG + 1, cx)), NEG),
-            Expr::Not(a) => match &**a {
-                Expr::In(x, set) => (self.member(x, set, "not in"), CMP),
-                a => (format!("not {}", self.at(a, NOT, plain)), NOT),
+            ExprKind::Folded { source, .. } => self.shown(source, cx),
+            ExprKind::Neg(a) => (format!("-{}", self.at(a, NEG + 1, cx)), NEG),
+            ExprKind::Not(a) => match &a.kind {
+                ExprKind::In(x, set) => (self.member(x, set, "not in"), CMP),
+                _ => (format!("not {}", self.at(a, NOT, plain)), NOT),
             },
-            Expr::Arith(op, a, b) => {
+            ExprKind::Arith(op, a, b) => {
                 let (sym, p) = match op {
                     ArithOp::Add => ("+", ADD),
                     ArithOp::Sub => ("-", ADD),
@@ -143,7 +125,7 @@ impl<'r> Printer<'r> {
                 };
                 (format!("{} {sym} {}", self.at(a, p, sides), self.at(b, p + 1, sides)), p)
             }
-            Expr::Cmp(op, a, b) => {
+            ExprKind::Cmp(op, a, b) => {
                 let sym = match op {
                     CmpOp::Eq => "==",
                     CmpOp::Ne => "!=",
@@ -155,35 +137,35 @@ impl<'r> Printer<'r> {
                 let sides = self.shared(a, b, plain);
                 (format!("{} {sym} {}", self.at(a, CMP + 1, sides), self.at(b, CMP + 1, sides)), CMP)
             }
-            Expr::And(a, b) => (format!("{} and {}", self.at(a, AND, plain), self.at(b, AND + 1, plain)), AND),
-            Expr::Or(a, b) => (format!("{} or {}", self.at(a, OR, plain), self.at(b, OR + 1, plain)), OR),
-            Expr::In(x, set) => (self.member(x, set, "in"), CMP),
-            Expr::Coalesce(a, b) => {
+            ExprKind::And(a, b) => (format!("{} and {}", self.at(a, AND, plain), self.at(b, AND + 1, plain)), AND),
+            ExprKind::Or(a, b) => (format!("{} or {}", self.at(a, OR, plain), self.at(b, OR + 1, plain)), OR),
+            ExprKind::In(x, set) => (self.member(x, set, "in"), CMP),
+            ExprKind::Coalesce(a, b) => {
                 let sides = self.shared(a, b, cx);
                 (format!("{} ?? {}", self.at(a, COALESCE, sides), self.at(b, COALESCE + 1, sides)), COALESCE)
             }
-            Expr::IsPresent(a) => (format!("present({})", self.expr(a)), ATOM),
-            Expr::Per { rate, operand, scale, amount } => {
-                if is_full_years(rs, rate, operand, *scale, *amount) {
+            ExprKind::IsPresent(a) => (format!("present({})", self.expr(a)), ATOM),
+            ExprKind::Per { rate, operand, scale, amount } => {
+                if is_full_years(e) {
                     return (format!("full_years({})", self.expr(operand)), ATOM);
                 }
-                let amount = per_amount(rs, rs.unit_of(operand), *scale, *amount);
+                let amount = per_amount(rs, operand.ty.unit, *scale, *amount);
                 (format!("{} per {amount} of {}", self.at(rate, MUL, plain), self.at(operand, MUL + 1, plain)), MUL)
             }
-            Expr::Min(args) | Expr::Max(args) => {
-                let f = if matches!(e, Expr::Min(_)) { "min" } else { "max" };
-                let unit = args.iter().find_map(|a| rs.unit_of(a)).or(cx.unit);
+            ExprKind::Min(args) | ExprKind::Max(args) => {
+                let f = if matches!(e.kind, ExprKind::Min(_)) { "min" } else { "max" };
+                let unit = e.ty.unit.or(cx.unit);
                 let inner = Context { unit, ..cx };
                 let args: Vec<String> = args.iter().map(|a| self.at(a, OR, inner)).collect();
                 (format!("{f}({})", args.join(", ")), ATOM)
             }
-            Expr::Floor(a) => (format!("floor({})", self.expr_in(a, cx.unit)), ATOM),
-            Expr::Between(unit, a, b) => (format!("{}({}, {})", unit.function(), self.expr(a), self.expr(b)), ATOM),
-            Expr::Field(k) => {
+            ExprKind::Floor(a) => (format!("floor({})", self.expr_in(a, cx.unit)), ATOM),
+            ExprKind::Between(unit, a, b) => (format!("{}({}, {})", unit.function(), self.expr(a), self.expr(b)), ATOM),
+            ExprKind::Field(k) => {
                 let record = self.row.and_then(|l| rs.record_of(l)).map(|(r, _)| r);
                 (format!("p.{}", rs.field_name(record, *k)), ATOM)
             }
-            Expr::Each { kind, list, body, filter } => {
+            ExprKind::Each { kind, list, body, filter } => {
                 let inside = Printer { rs, row: Some(*list) };
                 let name = rs.inputs.get(usize::from(*list)).map(|i| i.name.to_string()).unwrap_or_default();
                 let head = match body {
@@ -193,17 +175,17 @@ impl<'r> Printer<'r> {
                 let filter = filter.as_ref().map(|f| format!(" where {}", inside.expr(f))).unwrap_or_default();
                 (format!("{}({head}{filter})", kind.name()), ATOM)
             }
-            Expr::When { arms, otherwise } => {
-                let result = Context { unit: rs.unit_of(e).or(cx.unit), en: rs.enum_of(e).or(cx.en) };
+            ExprKind::When { arms, otherwise } => {
+                let result = Context { unit: e.ty.unit.or(cx.unit), en: e.ty.en.or(cx.en) };
                 let mut parts: Vec<String> =
                     arms.iter().map(|(c, r)| format!("when {} => {}", self.expr(c), self.at(r, OR, result))).collect();
                 parts.push(format!("else => {}", self.at(otherwise, OR, result)));
                 (parts.join(" "), ARMS)
             }
-            Expr::Match { scrutinee, arms } => {
-                let result = Context { unit: rs.unit_of(e).or(cx.unit), en: rs.enum_of(e).or(cx.en) };
+            ExprKind::Match { scrutinee, arms } => {
+                let result = Context { unit: e.ty.unit.or(cx.unit), en: e.ty.en.or(cx.en) };
                 let subjects: Vec<Context> =
-                    scrutinee.iter().map(|s| Context { unit: rs.unit_of(s), en: rs.enum_of(s) }).collect();
+                    scrutinee.iter().map(|s| Context { unit: s.ty.unit, en: s.ty.en }).collect();
                 let arms: Vec<String> = arms
                     .iter()
                     .map(|(pattern, r)| {
@@ -230,7 +212,7 @@ impl<'r> Printer<'r> {
     }
 
     fn member(&self, x: &Expr, set: &[Value], word: &str) -> String {
-        let cx = Context { unit: self.unit_of(x), en: self.enum_of(x) };
+        let cx = Context { unit: x.ty.unit, en: x.ty.en };
         let values: Vec<String> = set.iter().map(|v| self.value(*v, cx.unit, cx.en)).collect();
         format!("{} {word} [{}]", self.at(x, prec::CMP + 1, Context::default()), values.join(", "))
     }
@@ -271,6 +253,7 @@ fn per_amount(rs: &RuleSet, unit: Option<Unit>, scale: i64, amount: Decimal) -> 
 mod tests {
     use super::*;
     use crate::load::MemoryLoader;
+    use crate::rules::{Type, ValueKind};
 
     fn bundled(name: &str) -> RuleSet {
         crate::compile_bundled(name).expect("bundled policy compiles")
@@ -278,9 +261,9 @@ mod tests {
 
     /// `Folded` nodes carry their source; compare what evaluation reads.
     fn strip(e: &Expr) -> Expr {
-        match e {
-            Expr::Folded { source, .. } => strip(source),
-            other => other.clone().map_children(|c| strip(&c)),
+        match &e.kind {
+            ExprKind::Folded { source, .. } => strip(source),
+            _ => e.clone().map_children(|c| strip(&c)),
         }
     }
 
@@ -327,17 +310,36 @@ mod tests {
     #[test]
     fn constants_take_the_unit_of_what_they_are_compared_with() {
         let rs = bundled("policies/2025.policy");
-        let slot = |n: &str| Box::new(Expr::Input(u16::try_from(rs.input_slot(n).expect(n)).expect("slot")));
-        let int = |i: i64| Box::new(Expr::Const(Value::Int(i)));
+        let slot = |n: &str| {
+            let slot = rs.input_slot(n).expect(n);
+            let ty = Type::of_input(rs.inputs[slot].ty);
+            Box::new(Expr::new(ExprKind::Input(u16::try_from(slot).expect("slot")), ty))
+        };
+        // Plain numbers: their unit comes from what they are compared with.
+        let int = |i: i64| Box::new(Expr::new(ExprKind::Const(Value::Int(i)), Type::INT));
+        let whole = |kind: ExprKind| Expr::new(kind, Type::INT);
         let p = Printer::new(&rs);
-        assert_eq!(p.expr(&Expr::Cmp(CmpOp::Ge, slot("si_months"), int(6))), "si_months >= 6 months");
-        assert_eq!(p.expr(&Expr::Cmp(CmpOp::Lt, int(1), slot("si_months"))), "1 month < si_months");
-        let per = |rate: i64| Expr::Per { rate: int(rate), operand: slot("si_months"), scale: 1, amount: 12.into() };
-        assert_eq!(p.expr(&per(3)), "3 per year of si_months");
-        assert_eq!(p.expr(&per(1)), "full_years(si_months)");
-        let sum = Expr::Arith(ArithOp::Mul, Box::new(Expr::Arith(ArithOp::Add, int(1), int(2))), int(3));
+        let cmp = |op, a, b| Expr::new(ExprKind::Cmp(op, a, b), Type::BOOL);
+        assert_eq!(p.expr(&cmp(CmpOp::Ge, slot("si_months"), int(6))), "si_months >= 6 months");
+        assert_eq!(p.expr(&cmp(CmpOp::Lt, int(1), slot("si_months"))), "1 month < si_months");
+        let per = |rate: i64, ty| {
+            Expr::new(ExprKind::Per { rate: int(rate), operand: slot("si_months"), scale: 1, amount: 12.into() }, ty)
+        };
+        assert_eq!(p.expr(&per(3, Type::INT)), "3 per year of si_months");
+        let years = Type::number(ValueKind::Int, Some(Unit::YEARS));
+        assert_eq!(p.expr(&per(1, years)), "full_years(si_months)");
+        assert_eq!(p.expr(&per(1, Type::INT)), "1 per year of si_months", "a plain count is not in years");
+        let sum = whole(ExprKind::Arith(
+            ArithOp::Mul,
+            Box::new(whole(ExprKind::Arith(ArithOp::Add, int(1), int(2)))),
+            int(3),
+        ));
         assert_eq!(p.expr(&sum), "(1 + 2) * 3");
-        let nested = Expr::Arith(ArithOp::Sub, int(1), Box::new(Expr::Arith(ArithOp::Sub, int(2), int(3))));
+        let nested = whole(ExprKind::Arith(
+            ArithOp::Sub,
+            int(1),
+            Box::new(whole(ExprKind::Arith(ArithOp::Sub, int(2), int(3)))),
+        ));
         assert_eq!(p.expr(&nested), "1 - (2 - 3)");
     }
 }

@@ -5,7 +5,7 @@
 //! What the checker proves about types is not proven again: a value of the wrong kind where
 //! an expression is evaluated is an evaluation error, never a panic.
 
-use super::{Expr, InputType, Pattern, RuleSet, Target, Unit};
+use super::{Expr, ExprKind, InputType, Pattern, RuleSet, Target, Type, Unit};
 
 impl RuleSet {
     /// Checks that the rule set is whole; the first inconsistency found, in words.
@@ -187,18 +187,23 @@ impl RuleSet {
         }
     }
 
-    /// The slots `e` refers to exist; `rows` holds the fields' count of the rows in scope,
-    /// innermost last (`Expr::Field` reads the innermost).
+    /// The slots `e` refers to, and the units and enums its type names, exist; `rows` holds
+    /// the fields' count of the rows in scope, innermost last (`ExprKind::Field` reads the
+    /// innermost).
     fn expr(&self, e: &Expr, rows: &mut Vec<usize>) -> Result<(), String> {
         let missing = |what: &str, i: u16| format!("{what} #{i} does not exist");
-        match e {
-            Expr::Input(s) if usize::from(*s) >= self.inputs.len() => return Err(missing("input", *s)),
-            Expr::Param(p) if usize::from(*p) >= self.params.len() => return Err(missing("parameter", *p)),
-            Expr::Points(i) if usize::from(*i) >= self.items.len() => return Err(missing("item", *i)),
-            Expr::Field(k) if rows.last().is_none_or(|&n| usize::from(*k) >= n) => {
+        self.type_names(e.ty)?;
+        match &e.kind {
+            ExprKind::Input(s) if usize::from(*s) >= self.inputs.len() => return Err(missing("input", *s)),
+            ExprKind::Param(p) if usize::from(*p) >= self.params.len() => return Err(missing("parameter", *p)),
+            ExprKind::Points(i) if usize::from(*i) >= self.items.len() => return Err(missing("item", *i)),
+            ExprKind::Field(k) if rows.last().is_none_or(|&n| usize::from(*k) >= n) => {
                 return Err(format!("field #{k} is read outside the rows that have it"))
             }
-            Expr::Match { scrutinee, arms } => {
+            ExprKind::Folded { source, .. } => {
+                return self.expr(source, rows);
+            }
+            ExprKind::Match { scrutinee, arms } => {
                 if let Some((patterns, _)) = arms.iter().find(|(p, _)| p.len() != scrutinee.len()) {
                     return Err(format!("a match of {} values has an arm of {}", scrutinee.len(), patterns.len()));
                 }
@@ -206,7 +211,7 @@ impl RuleSet {
                     return Err("a match arm with an empty pattern".into());
                 }
             }
-            Expr::Each { list, body, filter, .. } => {
+            ExprKind::Each { list, body, filter, .. } => {
                 let fields = match self.inputs.get(usize::from(*list)).map(|i| i.ty) {
                     Some(InputType::List { record, .. }) => self
                         .records
@@ -224,6 +229,17 @@ impl RuleSet {
         }
         e.children().try_for_each(|c| self.expr(c, rows))
     }
+
+    /// The unit and the enum a type names exist.
+    fn type_names(&self, ty: Type) -> Result<(), String> {
+        if let Some(Unit(u)) = ty.unit {
+            index("unit", u, self.units.len()).map_err(|e| format!("a type names {e}"))?;
+        }
+        if let Some(en) = ty.en {
+            index("enum", en, self.enums.len()).map_err(|e| format!("a type names {e}"))?;
+        }
+        Ok(())
+    }
 }
 
 /// `i` is one of `len` things called `what`.
@@ -237,8 +253,8 @@ fn index(what: &str, i: u16, len: usize) -> Result<(), String> {
 
 /// The items whose points `e` reads (`points(item)`).
 fn points_read(e: &Expr, out: &mut Vec<u16>) {
-    if let Expr::Points(i) = e {
-        out.push(*i);
+    if let ExprKind::Points(i) = e.kind {
+        out.push(i);
     }
     e.children().for_each(|c| points_read(c, out));
 }

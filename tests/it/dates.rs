@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use jifen::rules::{Expr, Value};
+use jifen::rules::{Expr, ExprKind, Value};
 use jifen::{ApplicantError, MemoryLoader, RawValue, RuleSet};
 
 const POLICY: &str = r#"policy p "P" { year 2026 effective 2026-07-01 standard 10 }
@@ -31,9 +31,9 @@ fn day(text: &str) -> i32 {
 
 /// Every constant of an expression, in source order.
 fn constants(e: &Expr, out: &mut Vec<Value>) {
-    match e {
-        Expr::Const(v) => out.push(*v),
-        Expr::Folded { value, .. } => out.push(*value),
+    match &e.kind {
+        ExprKind::Const(v) => out.push(*v),
+        ExprKind::Folded { value, .. } => out.push(*value),
         _ => e.children().for_each(|c| constants(c, out)),
     }
 }

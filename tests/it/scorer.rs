@@ -100,12 +100,12 @@ fn every_compiled_policy_validates_and_reads_back_from_json() {
     }
 }
 
-/// The kind of value read back from the IR (`RuleSet::kind_of`, which the `Scorer` lowers
-/// by) agrees with what the checker proved where it says it: every item's points are a
-/// number, every precondition, requirement and veto a yes/no, and every `output` of the kind
-/// it was declared with — on every policy the repository compiles.
+/// The kind of value each node of the IR carries (`Expr::ty`, which the `Scorer` lowers by)
+/// agrees with what was declared: every item's points are a number, every precondition,
+/// requirement and veto a yes/no, and every `output` of the kind it was declared with — on
+/// every policy the repository compiles.
 #[test]
-fn kinds_read_back_from_the_ir_agree_with_the_checker() {
+fn kinds_carried_by_the_ir_agree_with_the_declarations() {
     use jifen::rules::{InputType, ValueKind};
     let declared = |ty: InputType| match ty {
         InputType::Int { .. } => ValueKind::Int,
@@ -118,25 +118,20 @@ fn kinds_read_back_from_the_ir_agree_with_the_checker() {
     let mut checked = 0;
     for (name, rs) in policies() {
         for item in rs.items() {
-            let kind = rs.kind_of(&item.body);
-            // A sum over a list's rows is left to the reference evaluator: its kind is unknown.
-            assert!(kind.numeric() || kind == ValueKind::Unknown, "{name}: item `{}` gives {kind:?}", item.id);
+            let kind = item.body.ty.kind;
+            assert!(kind.numeric(), "{name}: item `{}` gives {kind:?}", item.id);
             for p in &item.preconditions {
-                assert_eq!(rs.kind_of(&p.condition), ValueKind::Bool, "{name}: a precondition of `{}`", item.id);
+                assert_eq!(p.condition.ty.kind, ValueKind::Bool, "{name}: a precondition of `{}`", item.id);
             }
             checked += 1;
         }
         for rule in rs.eligibility().iter().chain(rs.vetoes()) {
-            assert_eq!(rs.kind_of(&rule.condition), ValueKind::Bool, "{name}: rule `{}`", rule.id);
+            assert_eq!(rule.condition.ty.kind, ValueKind::Bool, "{name}: rule `{}`", rule.id);
         }
         for output in rs.outputs() {
-            let (got, want) = (rs.kind_of(&output.value), declared(output.ty));
+            let (got, want) = (output.value.ty.kind, declared(output.ty));
             let widened = want == ValueKind::Dec && got == ValueKind::Int;
-            assert!(
-                got == want || widened || got == ValueKind::Unknown,
-                "{name}: output `{}`: {got:?}, declared {want:?}",
-                output.name
-            );
+            assert!(got == want || widened, "{name}: output `{}`: {got:?}, declared {want:?}", output.name);
         }
     }
     assert!(checked > 100, "the policies were found ({checked} items)");
@@ -144,7 +139,8 @@ fn kinds_read_back_from_the_ir_agree_with_the_checker() {
 
 /// A rule set read from JSON whose indices do not hold together is refused when read, naming
 /// what is wrong, so no evaluator ever runs it: an item left out of `order`, an item listed by
-/// a section it does not name, an input slot past the end, a test expecting a missing item.
+/// a section it does not name, an input slot past the end, a test expecting a missing item,
+/// a type naming a unit or an enum that is not declared.
 #[test]
 fn a_deserialised_rule_set_that_does_not_hold_together_is_refused() {
     let rs = jifen::bundled_policy().expect("the bundled policy compiles");
@@ -170,9 +166,16 @@ fn a_deserialised_rule_set_that_does_not_hold_together_is_refused() {
     assert!(e.contains("is not listed once, by its own section"), "{e}");
 
     let mut far = json.clone();
-    far["items"][0]["body"] = serde_json::json!({"Input": 999});
+    far["items"][0]["body"] = serde_json::json!({"kind": {"Input": 999}, "ty": {"kind": "Int"}});
     let e = refused(far);
     assert!(e.contains(&format!("item `{}`: input #999 does not exist", rs.items()[0].id)), "{e}");
+
+    for (named, what) in [("unit", "unit #999"), ("enum", "enum #999")] {
+        let mut typed = json.clone();
+        typed["items"][0]["body"]["ty"][named] = serde_json::json!(999);
+        let e = refused(typed);
+        assert!(e.contains(&format!("item `{}`: a type names {what} does not exist", rs.items()[0].id)), "{e}");
+    }
 
     let mut expects = json.clone();
     let test = &mut expects["tests"][0]["expectations"][0];
@@ -180,11 +183,16 @@ fn a_deserialised_rule_set_that_does_not_hold_together_is_refused() {
     let e = refused(expects);
     assert!(e.contains(&format!("item #{n} does not exist")), "{e}");
 
-    // Types are the checker's to prove: a yes/no input added to a number reads (its indices
-    // hold), and evaluating it is an error of that item in both evaluators, not a panic.
+    // Types are the checker's to prove: a yes/no input typed as a whole number and added to
+    // one reads (its indices hold), and evaluating it is an error of that item in both
+    // evaluators, not a panic.
     let flag = rs.inputs().iter().position(|i| i.ty == jifen::rules::InputType::Bool).expect("a yes/no input");
     let mut mistyped = json.clone();
-    mistyped["items"][0]["body"] = serde_json::json!({"Arith": ["Add", {"Input": flag}, {"Const": {"Int": 1}}]});
+    let int = serde_json::json!({"kind": "Int"});
+    mistyped["items"][0]["body"] = serde_json::json!({
+        "kind": {"Arith": ["Add", {"kind": {"Input": flag}, "ty": int}, {"kind": {"Const": {"Int": 1}}, "ty": int}]},
+        "ty": int,
+    });
     let mistyped: RuleSet = serde_json::from_value(mistyped).expect("indices hold");
     let applicant = mistyped
         .applicant_from_json(r#"{"age": 30, "si_months": 36, "education": "master"}"#)

@@ -85,7 +85,7 @@ fn arm_places(
     let mut written = Vec::new();
     ast_whens(&decl.body, &mut written);
     let aligned = written.len() == ir.len();
-    let top_is_when = matches!(def.body, crate::rules::Expr::When { .. });
+    let top_is_when = matches!(def.body.kind, crate::rules::ExprKind::When { .. });
     let mut out = Vec::new();
     for (w, (fates, arms)) in facts.whens.iter().zip(&ir).enumerate() {
         for (k, _) in fates.iter().enumerate().filter(|(_, f)| **f == fate) {
@@ -101,7 +101,7 @@ fn arm_places(
 }
 
 fn ir_whens<'e>(e: &'e crate::rules::Expr, out: &mut Vec<&'e [(crate::rules::Expr, crate::rules::Expr)]>) {
-    if let crate::rules::Expr::When { arms, .. } = e {
+    if let crate::rules::ExprKind::When { arms, .. } = &e.kind {
         out.push(arms);
     }
     e.children().for_each(|c| ir_whens(c, out));

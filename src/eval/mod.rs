@@ -22,7 +22,7 @@ pub use scorer::Scorer;
 
 use aggregate::{Computed, Evaluator, Layout};
 
-use crate::rules::{ArithOp, CmpOp, EachKind, Expr, ExprKind, ParamDef, Pattern, Precision, RuleSet, Value};
+use crate::rules::{ArithOp, CmpOp, EachKind, Expr, ExprKind, ParamDef, Pattern, Precision, RuleSet, Value, ValueKind};
 
 /// An applicant's facts, one value per input slot of the rule set it was read for.
 /// A list input's slot holds its number of rows; the rows are in `lists`, which stays
@@ -449,9 +449,9 @@ fn each(ctx: &Ctx<'_>, kind: EachKind, list: u16, body: Option<&Expr>, filter: O
         EachKind::Count => Value::Int(count),
         EachKind::Any => Value::Bool(false),
         EachKind::All => Value::Bool(true),
-        // The sum of no rows is zero, in the body's kind where it has one.
+        // The sum of no rows is zero, in the body's kind.
         EachKind::Sum => acc.unwrap_or(match body {
-            Some(Expr { kind: ExprKind::Const(Value::Dec(_)), .. }) => Value::Dec(Decimal::ZERO),
+            Some(b) if b.ty.kind == ValueKind::Dec => Value::Dec(Decimal::ZERO),
             _ => Value::Int(0),
         }),
         EachKind::Max | EachKind::Min => acc.unwrap_or(Value::Absent),

@@ -33,6 +33,22 @@ fn rows_in_json_score_as_worked_by_hand() {
     assert_eq!(total(&rs, r#"{"age": 30, "periods": null, "patents": []}"#), 0);
 }
 
+/// A sum over no rows is zero of the summed field's kind: a decimal for amounts in yuan.
+#[test]
+fn a_sum_over_no_rows_is_zero_of_the_fields_kind() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/records/good/insurance_periods.policy");
+    let text = std::fs::read_to_string(path).expect("the fixture is readable");
+    let text = format!(
+        "{text}\noutput paid_base \"缴费基数合计\" = sum(p.base for p in periods)\n\
+         output paid_months \"月数合计\" = sum(p.months for p in periods)\n"
+    );
+    let report = jifen::check_with("insurance_periods.policy", &text, &jifen::FsLoader);
+    let rs = report.ruleset.unwrap_or_else(|| panic!("{:?}", report.diagnostics.list));
+    let applicant = rs.applicant_from_json(r#"{"age": 30}"#).expect("a valid applicant");
+    let outputs = rs.evaluate(&applicant).expect("evaluates").outputs;
+    assert_eq!(outputs, [jifen::rules::Value::Dec(0.into()), jifen::rules::Value::Int(0)]);
+}
+
 #[test]
 fn a_bad_row_is_refused_naming_its_place() {
     let rs = policy();

@@ -47,7 +47,8 @@ pub struct Type {
     /// The enum of a variant, by index into [`RuleSet::enums`].
     #[serde(rename = "enum", default, skip_serializing_if = "Option::is_none")]
     pub en: Option<u16>,
-    /// An optional input not yet given a value for its absence: it may be absent.
+    /// It may be absent (an optional input or field, the largest or smallest of no rows)
+    /// until `??` gives a value for that case.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub optional: bool,
 }

@@ -5,8 +5,8 @@
 
 mod aggregate;
 mod decisions;
-mod lower;
 mod scorer;
+mod specialise;
 mod table;
 
 use std::cell::Cell;

@@ -1,17 +1,17 @@
-//! A rule set prepared for scoring many applicants: its expressions lowered once
-//! (see [`super::lower`]) and its per-applicant scratch reused from one applicant to the
+//! A rule set prepared for scoring many applicants: its expressions specialised once
+//! (see [`super::specialise`]) and its per-applicant scratch reused from one applicant to the
 //! next.
 //!
 //! A [`Scorer`] gives exactly what [`RuleSet::evaluate`] gives — the reference evaluator
-//! is what it falls back to for any applicant its lowered code cannot decide alone.
+//! is what it falls back to for any applicant its specialised code cannot decide alone.
 
 use super::aggregate::{aggregate, outcome, outcome_into, Computed, Evaluator, Layout, Scores};
-use super::lower::{Bool, Cx, Fast, Int, Leave, Lowering, Num, Switch};
+use super::specialise::{Bool, Cx, Fast, Int, Leave, Num, Specialiser, Switch};
 use super::table::{self, Table};
 use super::{Applicant, Ctx, EvalError, Outcome};
 use crate::rules::{Expr, ExprKind, Precision, RuleSet};
 
-/// An item's rule, lowered; a top-level `when`/`match` keeps track of its arm.
+/// An item's rule, specialised; a top-level `when`/`match` keeps track of its arm.
 #[derive(Debug)]
 enum Body<'r> {
     When(Vec<(Bool<'r>, Num<'r>)>, Num<'r>),
@@ -33,7 +33,7 @@ enum Points<'r> {
 }
 
 #[derive(Debug)]
-struct LoweredItem<'r> {
+struct SpecialisedItem<'r> {
     preconditions: Vec<Bool<'r>>,
     /// The item's computed points, for scoring alone.
     points: Points<'r>,
@@ -47,7 +47,7 @@ pub struct Scorer<'r> {
     rules: &'r RuleSet,
     layout: Layout,
     /// By item index, as the rule set lists them.
-    items: Vec<LoweredItem<'r>>,
+    items: Vec<SpecialisedItem<'r>>,
     eligibility: Vec<Bool<'r>>,
     vetoes: Vec<Bool<'r>>,
 }
@@ -61,18 +61,18 @@ impl RuleSet {
 
 impl<'r> Scorer<'r> {
     pub fn new(rules: &'r RuleSet) -> Scorer<'r> {
-        let lower = Lowering::new(rules);
+        let spec = Specialiser::new(rules);
         let items = rules
             .items
             .iter()
             .map(|def| {
-                let body = body(&lower, &def.body);
+                let body = body(&spec, &def.body);
                 let points = match &body {
                     Body::Table(t) => Points::Table(t.map(|(points, _)| points)),
-                    _ => Points::Int(lower.points(&def.body)),
+                    _ => Points::Int(spec.points(&def.body)),
                 };
-                LoweredItem {
-                    preconditions: def.preconditions.iter().map(|p| lower.bool(&p.condition)).collect(),
+                SpecialisedItem {
+                    preconditions: def.preconditions.iter().map(|p| spec.bool(&p.condition)).collect(),
                     points,
                     body,
                 }
@@ -82,8 +82,8 @@ impl<'r> Scorer<'r> {
             rules,
             layout: Layout::of(rules),
             items,
-            eligibility: rules.eligibility.iter().map(|r| lower.bool(&r.condition)).collect(),
-            vetoes: rules.vetoes.iter().map(|r| lower.bool(&r.condition)).collect(),
+            eligibility: rules.eligibility.iter().map(|r| spec.bool(&r.condition)).collect(),
+            vetoes: rules.vetoes.iter().map(|r| spec.bool(&r.condition)).collect(),
         }
     }
 
@@ -132,7 +132,7 @@ impl<'r> Scorer<'r> {
         Ok(())
     }
 
-    /// Whether the lowered code decides this applicant without the reference evaluator
+    /// Whether the specialised code decides this applicant without the reference evaluator
     /// (for tests: a scorer that always fell back would still be right, only slow).
     #[doc(hidden)]
     pub fn decides_alone(&self, applicant: &Applicant) -> bool {
@@ -141,7 +141,7 @@ impl<'r> Scorer<'r> {
 }
 
 impl Evaluator for Scorer<'_> {
-    /// Anything the lowered code does not decide alone is left to the reference evaluator.
+    /// Anything the specialised code does not decide alone is left to the reference evaluator.
     type Fail = Leave;
 
     #[inline(always)]
@@ -180,29 +180,29 @@ impl Evaluator for Scorer<'_> {
     }
 }
 
-fn body<'r>(lower: &Lowering<'r>, e: &'r Expr) -> Body<'r> {
+fn body<'r>(spec: &Specialiser<'r>, e: &'r Expr) -> Body<'r> {
     let points_and_arm = |ctx: &Ctx<'_>| {
         let (value, arm) = super::eval_top(ctx, e).ok()?;
-        Some((super::to_points(value, lower.rules().points).ok()?, arm))
+        Some((super::to_points(value, spec.rules().points).ok()?, arm))
     };
     if table::size(e) >= 4 {
-        if let Some(t) = Table::build(lower.rules(), e, points_and_arm) {
+        if let Some(t) = Table::build(spec.rules(), e, points_and_arm) {
             return Body::Table(t);
         }
     }
     match &e.kind {
         ExprKind::When { arms, otherwise } => {
-            Body::When(arms.iter().map(|(c, r)| (lower.bool(c), lower.number(r))).collect(), lower.number(otherwise))
+            Body::When(arms.iter().map(|(c, r)| (spec.bool(c), spec.number(r))).collect(), spec.number(otherwise))
         }
-        ExprKind::Match { .. } => match lower.top_switch(e) {
+        ExprKind::Match { .. } => match spec.top_switch(e) {
             Some(s) => Body::Match(s),
-            None => Body::Slow(e, lower.rules().points),
+            None => Body::Slow(e, spec.rules().points),
         },
         _ => Body::Plain,
     }
 }
 
-impl LoweredItem<'_> {
+impl SpecialisedItem<'_> {
     /// Whether every precondition is met. Every one is evaluated, as the reference does:
     /// one it cannot evaluate is its error even after another was not met.
     #[inline(never)]

@@ -7,7 +7,7 @@
 //! cannot evaluate is an empty entry, and meeting one at scoring time makes the scorer
 //! fall back to the reference evaluator, as anything else it does not decide itself.
 
-use super::lower::{Cx, Fast, Leave};
+use super::specialise::{Cx, Fast, Leave};
 use super::{Applicant, Ctx};
 use crate::rules::{Expr, ExprKind, InputType, RuleSet, Value};
 
@@ -177,7 +177,7 @@ fn domain(rules: &RuleSet, slot: u16) -> Option<Domain> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::lower::Cx;
+    use crate::eval::specialise::Cx;
 
     fn policy() -> RuleSet {
         crate::bundled_policy().expect("the bundled policy compiles")

@@ -1,6 +1,6 @@
 //! The types expressions of the IR carry: what the checker proved of each node (the kind of
 //! value, the unit of a quantity, the enum of a variant, whether it may be absent), kept on
-//! the node for the evaluator's lowering, the printer, `doc` and `diff`, so that no tool
+//! the node for the Scorer's specialising, the printer, `doc` and `diff`, so that no tool
 //! works a type out again.
 
 use rust_decimal::Decimal;
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Expr, ExprKind, InputType, RuleSet, Unit, Value};
 
-/// The kind of value an expression gives (the evaluator's lowering chooses its
+/// The kind of value an expression gives (the Scorer's specialising chooses its
 /// whole-number, decimal, yes/no, variant and date paths by it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ValueKind {

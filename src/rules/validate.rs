@@ -1,7 +1,7 @@
 //! A rule set that did not come from the checker (deserialised from JSON, say) is checked
 //! here before anything runs it: every index it holds names something that exists, sections
 //! and items agree, and `order` puts each item after the items whose points it reads. The
-//! evaluators, the `Scorer`'s lowering and the tools rely on that and check none of it again.
+//! evaluators, the `Scorer`'s specialising and the tools rely on that and check none of it again.
 //! What the checker proves about types is not proven again: a value of the wrong kind where
 //! an expression is evaluated is an evaluation error, never a panic.
 

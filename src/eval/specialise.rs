@@ -1,10 +1,10 @@
-//! Expressions lowered for speed: each subexpression typed once (whole number, decimal,
+//! Expressions specialised for speed: each subexpression typed once (whole number, decimal,
 //! yes/no, enum variant) so that evaluation does no kind dispatch, parameters replaced by
 //! their values, every `match` turned into a table from the scrutinee's values to its
 //! arm, and whatever reads only inputs with few values into a table of its answers
 //! ([`super::table`]).
 //!
-//! Lowered code never decides anything the reference evaluator would decide differently:
+//! Specialised code never decides anything the reference evaluator would decide differently:
 //! whenever it meets what it does not handle itself — an overflow, an absent value, a
 //! value of an unexpected kind, a division by zero — it gives up with [`Leave`], and the
 //! caller evaluates the applicant again with the reference evaluator.
@@ -18,7 +18,7 @@ use super::table::{self, Table};
 use super::Ctx;
 use crate::rules::{ArithOp, CmpOp, DateUnit, Expr, ExprKind, Pattern, Precision, RuleSet, Value, ValueKind as Kind};
 
-/// The lowered code cannot decide this applicant; the reference evaluator will.
+/// The specialised code cannot decide this applicant; the reference evaluator will.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Leave;
 
@@ -168,14 +168,14 @@ enum Key<'r> {
     Bool(Bool<'r>),
 }
 
-/// Lowers the expressions of one rule set.
-pub(super) struct Lowering<'r> {
+/// Specialises the expressions of one rule set.
+pub(super) struct Specialiser<'r> {
     rules: &'r RuleSet,
 }
 
-impl<'r> Lowering<'r> {
-    pub(super) fn new(rules: &'r RuleSet) -> Lowering<'r> {
-        Lowering { rules }
+impl<'r> Specialiser<'r> {
+    pub(super) fn new(rules: &'r RuleSet) -> Specialiser<'r> {
+        Specialiser { rules }
     }
 
     fn param(&self, p: u16) -> Value {
@@ -451,7 +451,7 @@ impl<'r> Lowering<'r> {
         &self,
         scrutinee: &'r [Expr],
         arms: &'r [(Vec<Pattern>, Expr)],
-        lower: impl Fn(&'r Expr) -> T,
+        specialise: impl Fn(&'r Expr) -> T,
     ) -> Option<Switch<'r, T>> {
         let mut keys = Vec::with_capacity(scrutinee.len());
         let mut sizes = Vec::with_capacity(scrutinee.len());
@@ -482,11 +482,11 @@ impl<'r> Lowering<'r> {
             });
             table.push(arm.map_or(NO_ARM, |a| a as u16));
         }
-        Some(Switch { keys, table, results: arms.iter().map(|(_, r)| lower(r)).collect() })
+        Some(Switch { keys, table, results: arms.iter().map(|(_, r)| specialise(r)).collect() })
     }
 }
 
-/// An item's rule as lowered: whole points, or decimal points that must come out whole.
+/// An item's rule as specialised: whole points, or decimal points that must come out whole.
 #[derive(Debug)]
 pub(super) enum Num<'r> {
     Int(Int<'r>),
@@ -513,11 +513,11 @@ impl Num<'_> {
     }
 }
 
-/// What lowered code reads: the same context as the reference evaluator's.
+/// What specialised code reads: the same context as the reference evaluator's.
 pub(super) use super::Ctx as Cx;
 
 impl Cx<'_> {
-    /// Evaluate with the reference evaluator (rare: what lowering left as it was).
+    /// Evaluate with the reference evaluator (rare: what specialising left as it was).
     pub(super) fn reference<T>(&self, run: impl FnOnce(&Ctx<'_>) -> T) -> T {
         run(self)
     }
@@ -542,7 +542,7 @@ fn input<'a>(cx: &Cx<'a>, slot: u16) -> Fast<&'a Value> {
 }
 
 /// The two sides of an `and`/`or`, the cheaper one to be tested first: it decides alone
-/// as often as the other. Lowered code reads nothing but facts, so the order changes no
+/// as often as the other. Specialised code reads nothing but facts, so the order changes no
 /// answer; a side it cannot decide makes the reference evaluator decide, whatever the order.
 fn cheaper_first<'r>(a: Bool<'r>, b: Bool<'r>) -> (Bool<'r>, Bool<'r>) {
     if b.cost() < a.cost() {

@@ -314,19 +314,9 @@ mod tests {
         Some(Ok(keys.rank(def)))
     }
 
-    /// The population of tests/it/rank.rs (see the table there): `jifen rank` gives these
-    /// ranks too.
-    const POPULATION: &str = r#"{"id":"a","score":130,"si_months":100,"age":30}
-{"id":"b","score":120,"si_months":120,"age":35}
-{"id":"c","score":120,"si_months":120,"age":35}
-{"id":"d","score":120,"si_months":120,"age":28}
-{"id":"e","score":120,"si_months":90,"age":25}
-{"id":"f","score":110,"si_months":60,"age":40}
-{"id":"g","score":150,"si_months":200,"age":30,"has_permit":false}
-{"id":"h","score":160,"si_months":200,"age":30,"fraud":true}
-{"id":"i","score":90,"si_months":200,"age":30}
-{"id":"j","score":120,"si_months":120,"age":35}
-"#;
+    /// The population of tests/it/rank.rs (see the table there), from one file: `jifen rank`
+    /// gives these ranks too.
+    const POPULATION: &str = include_str!("../tests/rank/population.jsonl");
 
     #[test]
     fn the_library_ranks_as_the_cli_does() {

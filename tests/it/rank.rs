@@ -60,17 +60,7 @@ fn policy(name: &str) -> String {
 /// Sorted: a, d, b, c, j, e, f. The quota-th (4th) is c: the line is (120, 120, 35), and
 /// b, c, j are tied at it (3). Without `admit ties`: a, d, b, c admitted (input order puts j
 /// after b and c), j is left out. With `admit ties`: j too, 5 admitted.
-const POPULATION: &str = r#"{"id":"a","score":130,"si_months":100,"age":30}
-{"id":"b","score":120,"si_months":120,"age":35}
-{"id":"c","score":120,"si_months":120,"age":35}
-{"id":"d","score":120,"si_months":120,"age":28}
-{"id":"e","score":120,"si_months":90,"age":25}
-{"id":"f","score":110,"si_months":60,"age":40}
-{"id":"g","score":150,"si_months":200,"age":30,"has_permit":false}
-{"id":"h","score":160,"si_months":200,"age":30,"fraud":true}
-{"id":"i","score":90,"si_months":200,"age":30}
-{"id":"j","score":120,"si_months":120,"age":35}
-"#;
+const POPULATION: &str = include_str!("../rank/population.jsonl");
 
 const RANKED: &str = "line,id,total,rank,admitted,not_ranked,si_months,age
 1,a,130,1,yes,,100,30

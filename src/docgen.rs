@@ -2,16 +2,12 @@
 //!
 //! The page is built once as a small document model (headings, paragraphs, tables of
 //! cells made of lines of spans) from the [`RuleSet`]; [`markdown`] and [`html`] are two
-//! views of it. Rules are printed from the IR: inputs by name, yearly parameters by name
-//! and value, enum variants by their Chinese label.
+//! views of it. Rules are printed from the IR by the one printer of policy syntax
+//! ([`Printer::for_readers`]: yearly parameters with their value, enum variants by their
+//! Chinese label), one line per arm of a rule's `when` or `match`.
 
-use crate::rules::print::quantity;
-use rust_decimal::Decimal;
-
-use crate::rules::{
-    show_plain, ArithOp, CmpOp, EachKind, Expr, ExprKind, InputDef, InputType, ItemDef, ParamDef, Pattern, RuleDef,
-    RuleSet, SectionDef, Unit, Value,
-};
+use crate::rules::print::{quantity, Printer};
+use crate::rules::{InputDef, InputType, ItemDef, ParamDef, RuleDef, RuleSet, SectionDef, Value};
 
 /// The indicator table as Markdown (GitHub-flavoured: tables, `<br>` inside cells).
 pub fn markdown(rs: &RuleSet) -> String {
@@ -216,7 +212,7 @@ fn prose(doc: &str) -> String {
 // ------------------------------------------------------------------ the page
 
 fn document(rs: &RuleSet) -> Vec<Block> {
-    let words = Words { rs, bare_params: false, row: None };
+    let printer = Printer::for_readers(rs);
     let mut blocks = vec![
         Block::Heading(1, vec![text(format!("{} {}", rs.title, rs.year))]),
         Block::Note(vec![
@@ -255,9 +251,9 @@ fn document(rs: &RuleSet) -> Vec<Block> {
     // Sections that add points first, then deductions, as in the indicator table.
     let (adding, deducting): (Vec<&SectionDef>, Vec<&SectionDef>) = rs.sections.iter().partition(|s| !s.deduction);
     for section in adding.into_iter().chain(deducting) {
-        section_blocks(&words, section, &mut blocks);
+        section_blocks(rs, &printer, section, &mut blocks);
     }
-    rule_blocks(&words, &mut blocks);
+    rule_blocks(rs, &printer, &mut blocks);
     if !rs.outputs.is_empty() {
         blocks.push(Block::Heading(2, vec![text("Outputs")]));
         blocks.push(Block::Para(vec![text("Values computed for each applicant and shown with the score.")]));
@@ -267,7 +263,7 @@ fn document(rs: &RuleSet) -> Vec<Block> {
             .map(|o| {
                 let label = o.label.as_deref().unwrap_or("");
                 let notes = o.doc.as_deref().map(prose).unwrap_or_default();
-                vec![vec![vec![code(&*o.name)]], cell(label), cell(words.expr(&o.value)), cell(notes)]
+                vec![vec![vec![code(&*o.name)]], cell(label), cell(printer.expr(&o.value)), cell(notes)]
             })
             .collect();
         blocks.push(Block::Table { head: &["Output", "Label", "Value", "Notes"], rows });
@@ -345,8 +341,7 @@ fn param_row(rs: &RuleSet, p: &ParamDef) -> Vec<Cell> {
     ]
 }
 
-fn section_blocks(words: &Words<'_>, section: &SectionDef, blocks: &mut Vec<Block>) {
-    let rs = words.rs;
+fn section_blocks(rs: &RuleSet, printer: &Printer<'_>, section: &SectionDef, blocks: &mut Vec<Block>) {
     let kind = if section.deduction { " — deductions" } else { "" };
     blocks.push(Block::Heading(
         2,
@@ -360,8 +355,12 @@ fn section_blocks(words: &Words<'_>, section: &SectionDef, blocks: &mut Vec<Bloc
         about.push_str(" Its points are negative and are subtracted from the total.");
     }
     blocks.push(Block::Para(vec![text(about)]));
-    let rows =
-        section.items.iter().filter_map(|&i| rs.items.get(usize::from(i))).map(|item| item_row(words, item)).collect();
+    let rows = section
+        .items
+        .iter()
+        .filter_map(|&i| rs.items.get(usize::from(i)))
+        .map(|item| item_row(rs, printer, item))
+        .collect();
     blocks.push(Block::Table { head: &["Item", "Id", "Points", "Cap", "Conditions", "Statute and notes"], rows });
     // Exclusive groups are described under the section of their first member.
     for group in &rs.groups {
@@ -369,20 +368,20 @@ fn section_blocks(words: &Words<'_>, section: &SectionDef, blocks: &mut Vec<Bloc
         if first.is_none_or(|f| rs.sections.get(usize::from(f.section)).map(|s| &s.id) != Some(&section.id)) {
             continue;
         }
-        let members: Vec<String> = group.members.iter().map(|&m| words.item_name(m)).collect();
+        let members: Vec<String> = group.members.iter().map(|&m| item_name(rs, m)).collect();
         let mut line = vec![strong(pick_one(group.members.len()))];
         if let Some(label) = &group.label {
             line.push(text(format!(" {label}")));
         }
         line.extend([text(" ("), code(&*group.id), text(format!("): {} — the higher counts", members.join(", ")))]);
         if let Some(&first) = group.members.first() {
-            line.push(text(format!("; on a tie, {}.", words.item_name(first))));
+            line.push(text(format!("; on a tie, {}.", item_name(rs, first))));
         }
         blocks.push(Block::Para(line));
     }
     for group in rs.caps.iter().filter(|g| rs.sections.get(usize::from(g.section)).map(|s| &s.id) == Some(&section.id))
     {
-        let members: Vec<String> = group.members.iter().map(|&m| words.item_name(m)).collect();
+        let members: Vec<String> = group.members.iter().map(|&m| item_name(rs, m)).collect();
         let mut line = vec![strong("合计上限")];
         if let Some(label) = &group.label {
             line.push(text(format!(" {label}")));
@@ -405,12 +404,15 @@ fn pick_one(members: usize) -> String {
     }
 }
 
-fn item_row(words: &Words<'_>, item: &ItemDef) -> Vec<Cell> {
-    let rs = words.rs;
+fn item_name(rs: &RuleSet, index: u16) -> String {
+    rs.items.get(usize::from(index)).map(|i| format!("{} ({})", i.label, i.id)).unwrap_or_default()
+}
+
+fn item_row(rs: &RuleSet, printer: &Printer<'_>, item: &ItemDef) -> Vec<Cell> {
     let mut conditions: Cell = item
         .preconditions
         .iter()
-        .map(|p| vec![strong("requires"), text(format!(" {} — {}", words.expr(&p.condition), p.reason))])
+        .map(|p| vec![strong("requires"), text(format!(" {} — {}", printer.expr(&p.condition), p.reason))])
         .collect();
     if let Some(group) = item.group.and_then(|g| rs.groups.get(usize::from(g))) {
         let others: Vec<String> = group
@@ -427,17 +429,19 @@ fn item_row(words: &Words<'_>, item: &ItemDef) -> Vec<Cell> {
     vec![
         cell(&*item.label),
         vec![vec![code(&*item.id)]],
-        words.rule(&item.body),
+        printer.lines(&item.body).into_iter().map(|line| vec![text(line)]).collect(),
         cell(item.cap.map(|c| c.to_string()).unwrap_or_else(|| "—".to_string())),
         conditions,
         cell(item.doc.as_deref().map(prose).unwrap_or_default()),
     ]
 }
 
-fn rule_blocks(words: &Words<'_>, blocks: &mut Vec<Block>) {
-    let rs = words.rs;
+fn rule_blocks(rs: &RuleSet, printer: &Printer<'_>, blocks: &mut Vec<Block>) {
     let rows = |rules: &[RuleDef]| -> Vec<Vec<Cell>> {
-        rules.iter().map(|r| vec![vec![vec![code(&*r.id)]], cell(words.expr(&r.condition)), cell(&*r.reason)]).collect()
+        rules
+            .iter()
+            .map(|r| vec![vec![vec![code(&*r.id)]], cell(printer.expr(&r.condition)), cell(&*r.reason)])
+            .collect()
     };
     if !rs.vetoes.is_empty() {
         blocks.push(Block::Heading(2, vec![text("Vetoes (一票否决)")]));
@@ -502,8 +506,12 @@ fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
     };
     let default = match input.default {
         Some(Value::Enum(v)) => {
-            let label = Words { rs, bare_params: false, row: None }.variant(input.ty, v);
             let name = rs.show_value(input.ty, Value::Enum(v));
+            let en = match input.ty {
+                InputType::Enum(e) => Some(e),
+                _ => None,
+            };
+            let label = Printer::for_readers(rs).value(Value::Enum(v), None, en);
             if label == name {
                 name
             } else {
@@ -521,316 +529,6 @@ fn input_row(rs: &RuleSet, input: &InputDef) -> Vec<Cell> {
         cell(default),
         cell(input.label.as_deref().unwrap_or("")),
     ]
-}
-
-// ------------------------------------------------------------------ rules in words
-
-/// Binding strength of what an expression prints as, to parenthesise only where needed.
-mod prec {
-    pub(crate) const ARMS: u8 = 0;
-    pub(crate) const OR: u8 = 1;
-    pub(crate) const AND: u8 = 2;
-    pub(crate) const NOT: u8 = 3;
-    pub(crate) const CMP: u8 = 4;
-    pub(crate) const WORDS: u8 = 5;
-    pub(crate) const ADD: u8 = 6;
-    pub(crate) const MUL: u8 = 7;
-    pub(crate) const NEG: u8 = 8;
-    pub(crate) const ATOM: u8 = 9;
-}
-
-/// Prints compiled expressions for people.
-struct Words<'r> {
-    rs: &'r RuleSet,
-    /// Parameters by name only, without their value.
-    bare_params: bool,
-    /// The record whose fields `ExprKind::Field` names (inside an aggregate over a list).
-    row: Option<u16>,
-}
-
-impl Words<'_> {
-    fn item_name(&self, index: u16) -> String {
-        self.rs.items.get(usize::from(index)).map(|i| format!("{} ({})", i.label, i.id)).unwrap_or_default()
-    }
-
-    /// An item's points rule: one line per arm of a top-level `when` or `match`.
-    fn rule(&self, body: &Expr) -> Cell {
-        match &body.kind {
-            ExprKind::When { arms, otherwise } => {
-                let mut lines: Cell =
-                    arms.iter().map(|(c, r)| vec![text(format!("when {} → {}", self.expr(c), self.expr(r)))]).collect();
-                lines.push(vec![text(format!("otherwise {}", self.expr(otherwise)))]);
-                lines
-            }
-            ExprKind::Match { scrutinee, arms } => {
-                let simple = arms.iter().all(|(_, r)| matches!(&r.kind, ExprKind::Const(_) | ExprKind::Folded { .. }));
-                let subject = self.subject(scrutinee);
-                let arms: Vec<(String, String)> =
-                    arms.iter().map(|(p, r)| (self.patterns(scrutinee, p), self.expr(r))).collect();
-                if simple {
-                    let shown: Vec<String> = arms.iter().map(|(p, r)| format!("{p} {r}")).collect();
-                    return vec![vec![text(format!("{subject}: {}", shown.join(" · ")))]];
-                }
-                let mut lines = vec![vec![text(format!("by {subject}:"))]];
-                lines.extend(arms.into_iter().map(|(p, r)| vec![text(format!("{p} → {r}"))]));
-                lines
-            }
-            _ => cell(self.expr(body)),
-        }
-    }
-
-    fn subject(&self, scrutinee: &[Expr]) -> String {
-        match scrutinee {
-            [one] => self.operand(one),
-            many => format!("({})", many.iter().map(|s| self.expr(s)).collect::<Vec<_>>().join(", ")),
-        }
-    }
-
-    fn patterns(&self, scrutinee: &[Expr], pattern: &[Pattern]) -> String {
-        let shown: Vec<String> = pattern
-            .iter()
-            .zip(scrutinee)
-            .map(|(p, s)| match p {
-                Pattern::Any if scrutinee.len() == 1 => "any other".to_string(),
-                Pattern::Any => "any".to_string(),
-                Pattern::OneOf(vs) => {
-                    let en = s.ty.en;
-                    vs.iter().map(|v| self.value(*v, en, None)).collect::<Vec<_>>().join(" / ")
-                }
-            })
-            .collect();
-        match shown.as_slice() {
-            [one] => one.clone(),
-            many => format!("({})", many.join(", ")),
-        }
-    }
-
-    /// What a `per` counts, or a match looks at: an input by its label and name.
-    fn operand(&self, e: &Expr) -> String {
-        match &e.kind {
-            ExprKind::Input(s) => self.input_named(*s, None),
-            ExprKind::Coalesce(a, b) => match a.kind {
-                ExprKind::Input(s) => {
-                    let fallback = self.at(b, prec::ATOM, None, a.ty.unit);
-                    self.input_named(s, Some(&fallback))
-                }
-                _ => self.at(e, prec::ATOM, None, None),
-            },
-            _ => self.at(e, prec::ATOM, None, None),
-        }
-    }
-
-    fn input_named(&self, slot: u16, fallback: Option<&str>) -> String {
-        let Some(input) = self.rs.inputs.get(usize::from(slot)) else { return String::new() };
-        match (&input.label, fallback) {
-            (Some(label), Some(f)) => format!("{label} ({}; {f} if not given)", input.name),
-            (Some(label), None) => format!("{label} ({})", input.name),
-            (None, Some(f)) => format!("{} ({f} if not given)", input.name),
-            (None, None) => input.name.to_string(),
-        }
-    }
-
-    fn variant(&self, ty: InputType, v: u16) -> String {
-        match ty {
-            InputType::Enum(e) => self.value(Value::Enum(v), Some(e), None),
-            _ => format!("#{v}"),
-        }
-    }
-
-    /// A constant: an enum variant by its label, a number with the unit it is compared in.
-    fn value(&self, v: Value, en: Option<u16>, unit: Option<Unit>) -> String {
-        match (v, en) {
-            (Value::Enum(i), Some(e)) => self
-                .rs
-                .enums
-                .get(usize::from(e))
-                .and_then(|d| d.variants.get(usize::from(i)))
-                .map(|v| v.label.as_deref().unwrap_or(&v.name).to_string())
-                .unwrap_or_else(|| format!("#{i}")),
-            (Value::Int(_) | Value::Dec(_), _) => quantity(self.rs, v, unit),
-            (v, _) => show_plain(v),
-        }
-    }
-
-    fn expr(&self, e: &Expr) -> String {
-        self.at(e, prec::ARMS, None, None)
-    }
-
-    /// `e` printed where an expression binding at least `min` is expected.
-    fn at(&self, e: &Expr, min: u8, en: Option<u16>, unit: Option<Unit>) -> String {
-        let (s, p) = self.shown(e, en, unit);
-        if p < min {
-            format!("({s})")
-        } else {
-            s
-        }
-    }
-
-    fn shown(&self, e: &Expr, en: Option<u16>, unit: Option<Unit>) -> (String, u8) {
-        use prec::*;
-        let rs = self.rs;
-        match &e.kind {
-            ExprKind::Const(v) => (self.value(*v, en.or(e.ty.en), unit.or(e.ty.unit)), ATOM),
-            ExprKind::Input(s) => {
-                (rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()).unwrap_or_default(), ATOM)
-            }
-            ExprKind::Param(p) => (self.param(*p), ATOM),
-            ExprKind::Points(i) => {
-                (format!("points({})", rs.items.get(usize::from(*i)).map(|i| &*i.id).unwrap_or("?")), ATOM)
-            }
-            ExprKind::Folded { value, source } => self.folded(*value, source, en, unit),
-            ExprKind::Neg(a) => (format!("-{}", self.at(a, NEG, None, unit)), NEG),
-            ExprKind::Not(a) => match &a.kind {
-                ExprKind::In(x, set) => (self.member(x, set, "not in"), CMP),
-                _ => (format!("not {}", self.at(a, NOT, None, None)), NOT),
-            },
-            ExprKind::Arith(op, a, b) => {
-                let (sym, p) = match op {
-                    ArithOp::Add => ("+", ADD),
-                    ArithOp::Sub => ("−", ADD),
-                    ArithOp::Mul => ("×", MUL),
-                    ArithOp::Div => ("÷", MUL),
-                };
-                let unit = unit.or(e.ty.unit);
-                let (ua, ub) = match op {
-                    ArithOp::Add | ArithOp::Sub => (unit, unit),
-                    _ => (None, None),
-                };
-                (format!("{} {sym} {}", self.at(a, p, None, ua), self.at(b, p + 1, None, ub)), p)
-            }
-            ExprKind::Cmp(op, a, b) => {
-                let sym = match op {
-                    CmpOp::Eq => "=",
-                    CmpOp::Ne => "≠",
-                    CmpOp::Lt => "<",
-                    CmpOp::Le => "≤",
-                    CmpOp::Gt => ">",
-                    CmpOp::Ge => "≥",
-                };
-                let en = a.ty.en.or(b.ty.en);
-                let unit = a.ty.unit.or(b.ty.unit);
-                (format!("{} {sym} {}", self.at(a, CMP + 1, en, unit), self.at(b, CMP + 1, en, unit)), CMP)
-            }
-            ExprKind::And(a, b) => {
-                (format!("{} and {}", self.at(a, AND, None, None), self.at(b, AND, None, None)), AND)
-            }
-            ExprKind::Or(a, b) => (format!("{} or {}", self.disjunct(a), self.disjunct(b)), OR),
-            ExprKind::In(x, set) => (self.member(x, set, "in"), CMP),
-            ExprKind::Coalesce(a, b) => {
-                let u = a.ty.unit;
-                (format!("{} if given, else {}", self.at(a, ADD, None, u), self.at(b, ADD, None, u)), WORDS)
-            }
-            ExprKind::IsPresent(a) => (format!("{} is given", self.at(a, ADD, None, None)), CMP),
-            ExprKind::Per { rate, operand, scale, amount } => {
-                let per = per_amount(rs, operand.ty.unit, *scale, *amount);
-                // `full_years(si_months)` is a `per` of 1.
-                if matches!(rate.kind, ExprKind::Const(Value::Int(1))) && matches!(per.as_str(), "year" | "month") {
-                    return (format!("full {per}s of {}", self.operand(operand)), WORDS);
-                }
-                (format!("{} per full {per} of {}", self.at(rate, ADD, None, None), self.operand(operand)), WORDS)
-            }
-            ExprKind::Min(args) | ExprKind::Max(args) => {
-                let f = if matches!(&e.kind, ExprKind::Min(_)) { "min" } else { "max" };
-                let args: Vec<String> = args.iter().map(|a| self.at(a, OR, None, unit)).collect();
-                (format!("{f}({})", args.join(", ")), ATOM)
-            }
-            ExprKind::Floor(a) => (format!("floor({})", self.at(a, OR, None, unit)), ATOM),
-            ExprKind::Between(du, a, b) => {
-                let counted = match du {
-                    crate::rules::DateUnit::Years => "full years",
-                    crate::rules::DateUnit::Months => "full months",
-                    crate::rules::DateUnit::Days => "days",
-                };
-                let (a, b) = (self.at(a, OR, None, None), self.at(b, OR, None, None));
-                (format!("{counted} from {a} to {b}"), WORDS)
-            }
-            ExprKind::When { arms, otherwise } => {
-                let mut parts: Vec<String> = arms
-                    .iter()
-                    .map(|(c, r)| format!("when {} → {}", self.expr(c), self.at(r, WORDS, en, unit)))
-                    .collect();
-                parts.push(format!("otherwise {}", self.at(otherwise, WORDS, en, unit)));
-                (parts.join("; "), ARMS)
-            }
-            ExprKind::Match { scrutinee, arms } => {
-                let arms: Vec<String> = arms
-                    .iter()
-                    .map(|(p, r)| format!("{} → {}", self.patterns(scrutinee, p), self.at(r, WORDS, en, unit)))
-                    .collect();
-                (format!("by {}: {}", self.subject(scrutinee), arms.join(", ")), ARMS)
-            }
-            ExprKind::Field(k) => (rs.field_name(self.row, *k).to_string(), ATOM),
-            ExprKind::Each { kind, list, body, filter } => {
-                let inside = Words { rs, bare_params: self.bare_params, row: rs.record_of(*list).map(|(r, _)| r) };
-                let list = rs.inputs.get(usize::from(*list)).map(|i| i.name.to_string()).unwrap_or_default();
-                let body = body.as_ref().map(|b| inside.at(b, WORDS, None, None)).unwrap_or_default();
-                let filter = filter.as_ref().map(|f| inside.expr(f));
-                let text = match (kind, filter) {
-                    (EachKind::Any, Some(f)) => format!("some row of {list} has {f}"),
-                    (EachKind::Any, None) => format!("{list} has a row"),
-                    (EachKind::All, Some(f)) => format!("every row of {list} has {f}"),
-                    (EachKind::All, None) => "true".to_string(),
-                    (EachKind::Count, f) => {
-                        format!("the number of rows of {list}{}", f.map(|f| format!(" with {f}")).unwrap_or_default())
-                    }
-                    (k, f) => format!(
-                        "{} {body} over the rows of {list}{}",
-                        k.name(),
-                        f.map(|f| format!(" with {f}")).unwrap_or_default()
-                    ),
-                };
-                (text, WORDS)
-            }
-        }
-    }
-
-    /// A yearly parameter by name and value: "average_wage (12434 yuan)".
-    fn param(&self, index: u16) -> String {
-        match self.rs.params.get(usize::from(index)) {
-            Some(p) if self.bare_params => p.name.to_string(),
-            Some(p) => format!("{} ({})", p.name, quantity(self.rs, p.value, p.unit)),
-            None => String::new(),
-        }
-    }
-
-    /// A part computed when the policy was compiled: its source, and the value when that is
-    /// not obvious ("3 × average_wage (= 37302 yuan)").
-    fn folded(&self, value: Value, source: &Expr, en: Option<u16>, unit: Option<Unit>) -> (String, u8) {
-        let unit = unit.or(source.ty.unit);
-        match &source.kind {
-            ExprKind::Param(p) => (self.param(*p), prec::ATOM),
-            ExprKind::Const(_) | ExprKind::Neg(_) | ExprKind::Folded { .. } if !mentions_param(source) => (
-                self.value(value, en, unit),
-                if matches!(value, Value::Int(i) if i < 0) { prec::NEG } else { prec::ATOM },
-            ),
-            // Inside, parameters by name only: the value of the whole follows.
-            _ => {
-                let (s, p) = Words { rs: self.rs, bare_params: true, row: self.row }.shown(source, en, unit);
-                (format!("{s} (= {})", self.value(value, en, unit)), p)
-            }
-        }
-    }
-
-    /// A side of `or`: an `and` keeps its parentheses, so editors need no precedence rules.
-    fn disjunct(&self, e: &Expr) -> String {
-        let min = if matches!(&e.kind, ExprKind::And(..)) { prec::ATOM } else { prec::OR };
-        self.at(e, min, None, None)
-    }
-
-    fn member(&self, x: &Expr, set: &[Value], word: &str) -> String {
-        let (en, unit) = (x.ty.en, x.ty.unit);
-        let values: Vec<String> = set.iter().map(|v| self.value(*v, en, unit)).collect();
-        format!("{} {word} {{{}}}", self.at(x, prec::CMP + 1, None, None), values.join(", "))
-    }
-}
-
-fn mentions_param(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Param(_) => true,
-        ExprKind::Folded { source, .. } | ExprKind::Neg(source) => mentions_param(source),
-        ExprKind::Arith(_, a, b) => mentions_param(a) || mentions_param(b),
-        _ => false,
-    }
 }
 
 /// A type in words: a unit, "whole number", an enum's name, "date (YYYY-MM-DD)".
@@ -853,25 +551,5 @@ fn field_type(rs: &RuleSet, f: &InputDef) -> String {
         format!("{ty}?")
     } else {
         ty
-    }
-}
-
-/// The amount a `per` counts, in the unit of what it counts: "year" for 12 months.
-fn per_amount(rs: &RuleSet, unit: Option<Unit>, scale: i64, amount: Decimal) -> String {
-    let twelve = Decimal::from(12);
-    let n = amount / Decimal::from(scale.max(1));
-    let plain = |d: Decimal| d.normalize().to_string();
-    let one_or = |n: Decimal, u: Unit| {
-        if n == Decimal::ONE {
-            rs.unit_word(u, true).to_string()
-        } else {
-            format!("{} {}", plain(n), rs.unit_word(u, false))
-        }
-    };
-    match unit {
-        Some(Unit::MONTHS) if (n % twelve).is_zero() => one_or(n / twelve, Unit::YEARS),
-        Some(Unit::YEARS) if scale == 12 => one_or(amount, Unit::MONTHS),
-        Some(u) => one_or(n, u),
-        None => plain(n),
     }
 }

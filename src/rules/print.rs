@@ -1,7 +1,9 @@
 //! Prints compiled expressions back in policy syntax, with units: `si_months >= 6 months`,
 //! `3 per year of si_months`, `match education { doctor => 50, _ => 0 }`. `jifen diff`
-//! shows rule changes with it and the language server's hover shows a rule with it; what it
-//! prints parses again to the same IR.
+//! shows rule changes with it, the language server's hover shows a rule with it, and
+//! `jifen doc` writes the indicator table's rules with it ([`Printer::for_readers`]: the
+//! same syntax, annotated for people). What [`Printer::new`] prints parses again to the
+//! same IR.
 
 use rust_decimal::Decimal;
 
@@ -24,10 +26,16 @@ mod prec {
 }
 
 /// Prints the expressions of one rule set.
+#[derive(Clone, Copy)]
 pub(crate) struct Printer<'r> {
     rs: &'r RuleSet,
     /// Inside an aggregate over a list: the list input whose row `p` is.
     row: Option<u16>,
+    /// Enum variants by their label (`大专(高职)`) where they have one, not their name.
+    labels: bool,
+    /// Yearly parameters followed by their value (`average_wage (12434 yuan)`), and a part
+    /// computed from them by the value it comes to (`3 * average_wage (= 37302 yuan)`).
+    values: bool,
 }
 
 /// What a constant is known to stand for where it is printed.
@@ -38,8 +46,40 @@ struct Context {
 }
 
 impl<'r> Printer<'r> {
+    /// Policy text, as an editor writes it.
     pub(crate) fn new(rs: &'r RuleSet) -> Printer<'r> {
-        Printer { rs, row: None }
+        Printer { rs, row: None, labels: false, values: false }
+    }
+
+    /// Policy text for people reading the indicator table: enum variants by their label,
+    /// yearly parameters with their value. It reads as the policy does, but is not meant
+    /// to be parsed again.
+    pub(crate) fn for_readers(rs: &'r RuleSet) -> Printer<'r> {
+        Printer { rs, row: None, labels: true, values: true }
+    }
+
+    /// A rule as lines: one per arm of a `when` or `match` at its top, else one line.
+    pub(crate) fn lines(&self, e: &Expr) -> Vec<String> {
+        let result = Context { unit: e.ty.unit, en: e.ty.en };
+        match &e.kind {
+            ExprKind::When { arms, otherwise } => {
+                let mut lines: Vec<String> = arms
+                    .iter()
+                    .map(|(c, r)| format!("when {} => {}", self.expr(c), self.at(r, prec::OR, result)))
+                    .collect();
+                lines.push(format!("else => {}", self.at(otherwise, prec::OR, result)));
+                lines
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                let mut lines = vec![format!("match {} {{", self.subject(scrutinee))];
+                lines.extend(arms.iter().map(|(pattern, r)| {
+                    format!("{} => {},", self.patterns(scrutinee, pattern), self.at(r, prec::OR, result))
+                }));
+                lines.push("}".to_string());
+                lines
+            }
+            _ => vec![self.expr(e)],
+        }
     }
 
     /// `e` in policy syntax.
@@ -57,6 +97,13 @@ impl<'r> Printer<'r> {
         match v {
             Value::Int(_) | Value::Dec(_) => quantity(self.rs, v, unit),
             Value::Enum(i) => match en {
+                Some(en) if self.labels => self
+                    .rs
+                    .enums
+                    .get(usize::from(en))
+                    .and_then(|d| d.variants.get(usize::from(i)))
+                    .and_then(|v| v.label.as_deref())
+                    .map_or_else(|| self.rs.variant_name(en, i), str::to_string),
                 Some(en) => self.rs.variant_name(en, i),
                 None => format!("#{i}"),
             },
@@ -100,10 +147,20 @@ impl<'r> Printer<'r> {
             ExprKind::Input(s) => {
                 (rs.inputs.get(usize::from(*s)).map(|i| i.name.to_string()).unwrap_or_default(), ATOM)
             }
-            ExprKind::Param(p) => {
-                (rs.params.get(usize::from(*p)).map(|p| p.name.to_string()).unwrap_or_default(), ATOM)
-            }
+            ExprKind::Param(p) => match rs.params.get(usize::from(*p)) {
+                Some(p) if self.values => (format!("{} ({})", p.name, quantity(rs, p.value, p.unit)), ATOM),
+                Some(p) => (p.name.to_string(), ATOM),
+                None => (String::new(), ATOM),
+            },
             ExprKind::Points(i) => (format!("points({})", rs.items.get(usize::from(*i)).map_or("?", |i| &*i.id)), ATOM),
+            // For readers, a part computed from yearly parameters: its source with the
+            // parameters by name, then the value it comes to.
+            ExprKind::Folded { value, source } if self.values && mentions_param(source) && !is_param(source) => {
+                let bare = Printer { values: false, ..*self };
+                let (s, p) = bare.shown(source, cx);
+                let unit = source.ty.unit.or(cx.unit);
+                (format!("{s} (= {})", self.value(*value, unit, source.ty.en.or(cx.en))), p)
+            }
             // The source, as written: `3 * average_wage`, not its value.
             ExprKind::Folded { source, .. } => self.shown(source, cx),
             ExprKind::Neg(a) => (format!("-{}", self.at(a, NEG + 1, cx)), NEG),
@@ -138,7 +195,14 @@ impl<'r> Printer<'r> {
                 (format!("{} {sym} {}", self.at(a, CMP + 1, sides), self.at(b, CMP + 1, sides)), CMP)
             }
             ExprKind::And(a, b) => (format!("{} and {}", self.at(a, AND, plain), self.at(b, AND + 1, plain)), AND),
-            ExprKind::Or(a, b) => (format!("{} or {}", self.at(a, OR, plain), self.at(b, OR + 1, plain)), OR),
+            // An `and` beside an `or` keeps its parentheses, so a reader needs no precedence rules.
+            ExprKind::Or(a, b) => {
+                let side = |x: &Expr, min: u8| match x.kind {
+                    ExprKind::And(..) => format!("({})", self.expr(x)),
+                    _ => self.at(x, min, plain),
+                };
+                (format!("{} or {}", side(a, OR), side(b, OR + 1)), OR)
+            }
             ExprKind::In(x, set) => (self.member(x, set, "in"), CMP),
             ExprKind::Coalesce(a, b) => {
                 let sides = self.shared(a, b, cx);
@@ -166,7 +230,7 @@ impl<'r> Printer<'r> {
                 (format!("p.{}", rs.field_name(record, *k)), ATOM)
             }
             ExprKind::Each { kind, list, body, filter } => {
-                let inside = Printer { rs, row: Some(*list) };
+                let inside = Printer { row: Some(*list), ..*self };
                 let name = rs.inputs.get(usize::from(*list)).map(|i| i.name.to_string()).unwrap_or_default();
                 let head = match body {
                     Some(b) => format!("{} for p in {name}", inside.expr(b)),
@@ -184,37 +248,68 @@ impl<'r> Printer<'r> {
             }
             ExprKind::Match { scrutinee, arms } => {
                 let result = Context { unit: e.ty.unit.or(cx.unit), en: e.ty.en.or(cx.en) };
-                let subjects: Vec<Context> =
-                    scrutinee.iter().map(|s| Context { unit: s.ty.unit, en: s.ty.en }).collect();
                 let arms: Vec<String> = arms
                     .iter()
-                    .map(|(pattern, r)| {
-                        let pats: Vec<String> =
-                            pattern.iter().zip(&subjects).map(|(p, cx)| self.pattern(p, *cx)).collect();
-                        let pats = if pats.len() == 1 { pats.concat() } else { format!("({})", pats.join(", ")) };
-                        format!("{pats} => {}", self.at(r, OR, result))
-                    })
+                    .map(|(pattern, r)| format!("{} => {}", self.patterns(scrutinee, pattern), self.at(r, OR, result)))
                     .collect();
-                let subject: Vec<String> = scrutinee.iter().map(|s| self.at(s, OR, plain)).collect();
-                let subject = if subject.len() == 1 { subject.concat() } else { format!("({})", subject.join(", ")) };
-                (format!("match {subject} {{ {} }}", arms.join(", ")), ARMS)
+                (format!("match {} {{ {} }}", self.subject(scrutinee), arms.join(", ")), ARMS)
             }
         }
     }
 
-    fn pattern(&self, p: &Pattern, cx: Context) -> String {
-        match p {
-            Pattern::Any => "_".to_string(),
-            Pattern::OneOf(values) => {
-                values.iter().map(|v| self.value(*v, cx.unit, cx.en)).collect::<Vec<_>>().join(" | ")
-            }
-        }
+    /// What a `match` looks at: `education`, or `(a, b)` for several.
+    fn subject(&self, scrutinee: &[Expr]) -> String {
+        let shown: Vec<String> = scrutinee.iter().map(|s| self.at(s, prec::OR, Context::default())).collect();
+        parenthesised(shown)
+    }
+
+    /// One arm's patterns, each in the unit and enum of what it is matched against.
+    fn patterns(&self, scrutinee: &[Expr], pattern: &[Pattern]) -> String {
+        let shown: Vec<String> = pattern
+            .iter()
+            .zip(scrutinee)
+            .map(|(p, s)| match p {
+                Pattern::Any => "_".to_string(),
+                Pattern::OneOf(values) => {
+                    values.iter().map(|v| self.value(*v, s.ty.unit, s.ty.en)).collect::<Vec<_>>().join(" | ")
+                }
+            })
+            .collect();
+        parenthesised(shown)
     }
 
     fn member(&self, x: &Expr, set: &[Value], word: &str) -> String {
         let cx = Context { unit: x.ty.unit, en: x.ty.en };
         let values: Vec<String> = set.iter().map(|v| self.value(*v, cx.unit, cx.en)).collect();
         format!("{} {word} [{}]", self.at(x, prec::CMP + 1, Context::default()), values.join(", "))
+    }
+}
+
+/// One shown alone, several as a tuple: `a` or `(a, b)`.
+fn parenthesised(shown: Vec<String>) -> String {
+    if shown.len() == 1 {
+        shown.concat()
+    } else {
+        format!("({})", shown.join(", "))
+    }
+}
+
+/// Whether a computed part reads a yearly parameter (so its value is worth showing).
+fn mentions_param(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Param(_) => true,
+        ExprKind::Folded { source, .. } | ExprKind::Neg(source) => mentions_param(source),
+        ExprKind::Arith(_, a, b) => mentions_param(a) || mentions_param(b),
+        _ => false,
+    }
+}
+
+/// A parameter alone (its value is shown beside its name already).
+fn is_param(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Param(_) => true,
+        ExprKind::Folded { source, .. } => is_param(source),
+        _ => false,
     }
 }
 

@@ -57,10 +57,11 @@ mod file {
     use parquet::schema::types::{ColumnDescriptor, Type};
     use rust_decimal::Decimal;
 
+    use crate::applicant::FastInputs;
     use crate::applicant::{exact_decimal, json_entries, ApplicantError, RawValue};
     use crate::eval::Applicant;
-    use crate::population::{FactColumns, Model, RawRow, ReadError, Rng, RowParser};
-    use crate::rules::InputType;
+    use crate::population::{values_of_facts, FactColumns, Model, RawRow, ReadError, Rng, RowParser, TextValues};
+    use crate::rules::{InputType, Value};
     use crate::RuleSet;
 
     use super::super::batch::Batch;
@@ -796,6 +797,35 @@ mod file {
         }
     }
 
+    impl Decoded {
+        /// `f(row, read(value))` for each of `rows`: `Some(None)` for a null, `None` for a
+        /// value missing from the column.
+        #[inline(always)]
+        fn each<T>(
+            &self,
+            plan: &Plan,
+            values: &[T],
+            rows: std::ops::Range<usize>,
+            mut f: impl FnMut(usize, Option<Option<Value>>),
+            mut read: impl FnMut(&T) -> Option<Option<Value>>,
+        ) {
+            for row in rows {
+                let at = match plan.optional {
+                    false => Some(row),
+                    true => match self.at.get(row) {
+                        Some(&NULL) => {
+                            f(row, Some(None));
+                            continue;
+                        }
+                        Some(&at) => Some(at as usize),
+                        None => None,
+                    },
+                };
+                f(row, at.and_then(|at| values.get(at)).and_then(&mut read));
+            }
+        }
+    }
+
     impl Buffer {
         fn len(&self) -> usize {
             match self {
@@ -887,6 +917,46 @@ mod file {
                     _ => UNREADABLE,
                 };
                 f(row, raw);
+            }
+        }
+
+        /// One loop per pair of column type and input type: the value each row gives, with no
+        /// fact made in between but for the types that need one (and each text once per
+        /// dictionary entry).
+        fn values(
+            &self,
+            column: usize,
+            rows: std::ops::Range<usize>,
+            fast: &FastInputs<'_>,
+            slot: usize,
+            texts: &mut TextValues,
+            f: impl FnMut(usize, Option<Option<Value>>),
+        ) {
+            let (Some(plan), Some(decoded)) = (self.layout.plans.get(column), self.columns.get(column)) else {
+                return values_of_facts(self, column, rows, fast, slot, texts, f);
+            };
+            let whole = |n: i64| fast.value(slot, RawValue::Decimal { unscaled: i128::from(n), scale: 0 });
+            let int = fast.int_bounds(slot);
+            match (&decoded.values, plan.shape) {
+                (Buffer::Int64(v), Shape::Int) => match int {
+                    Some((lo, hi)) => {
+                        decoded.each(plan, v, rows, f, |&n| (lo..=hi).contains(&n).then_some(Some(Value::Int(n))))
+                    }
+                    None => decoded.each(plan, v, rows, f, |&n| whole(n)),
+                },
+                (Buffer::Int32(v), Shape::Int) => decoded.each(plan, v, rows, f, |&n| whole(i64::from(n))),
+                (Buffer::Int64(v), Shape::Decimal(scale @ 0..=38)) => decoded.each(plan, v, rows, f, |&n| {
+                    fast.value(slot, RawValue::Decimal { unscaled: i128::from(n), scale: scale as u32 })
+                }),
+                (Buffer::Int32(v), Shape::Date) => decoded.each(plan, v, rows, f, |&days| {
+                    fast.value(slot, RawValue::Date(days)).filter(|_| (-400_000..=3_000_000).contains(&days))
+                }),
+                (Buffer::Bool(v), _) => decoded.each(plan, v, rows, f, |&b| fast.value(slot, RawValue::Bool(b))),
+                (Buffer::Bytes(v), Shape::Text) => decoded.each(plan, v, rows, f, |text| {
+                    let bytes = text.data();
+                    texts.value(bytes, || fast.value(slot, plan.text(bytes).unwrap_or(UNREADABLE)))
+                }),
+                _ => values_of_facts(self, column, rows, fast, slot, texts, f),
             }
         }
     }

@@ -64,9 +64,13 @@ mod file {
     use crate::rules::{InputType, Value};
     use crate::RuleSet;
 
+    use texts::{TextReader, Texts};
+
     use super::super::batch::Batch;
     use super::super::output::Output;
     use super::super::{exit, fail};
+
+    mod texts;
 
     /// Rows per row group written: a few MiB of columns at most.
     pub(crate) const ROW_GROUP: usize = 65_536;
@@ -442,8 +446,15 @@ mod file {
         group: usize,
         /// Rows of the open row group not yet read.
         left: usize,
-        readers: Vec<ColumnReader>,
+        readers: Vec<ColumnRead>,
         layout: Arc<Layout>,
+    }
+
+    /// A column's reader: a text column's gives its dictionary's entries once and an index per
+    /// value ([`texts`]), any other the crate's typed values.
+    enum ColumnRead {
+        Typed(Box<ColumnReader>),
+        Text(TextReader),
     }
 
     /// What the chunks of a file share: each column's key and how its values become facts.
@@ -514,6 +525,8 @@ mod file {
         Float(Vec<f32>),
         Double(Vec<f64>),
         Bytes(Vec<ByteArray>),
+        /// A text column's values ([`texts`]).
+        Text(Texts),
         Fixed(Vec<FixedLenByteArray>),
     }
 
@@ -718,8 +731,17 @@ mod file {
                 let group = self.file.get_row_group(self.group).map_err(problem)?;
                 let rows = group.metadata().num_rows();
                 self.left = usize::try_from(rows).map_err(|_| format!("row group {} has {rows} rows", self.group))?;
-                self.readers =
-                    (0..into.len()).map(|c| group.get_column_reader(c)).collect::<Result<_, _>>().map_err(problem)?;
+                let text = |c: usize| texts::readable(group.metadata().column(c));
+                self.readers = (0..into.len())
+                    .zip(&self.layout.plans)
+                    .map(|(c, plan)| match plan.shape {
+                        Shape::Text if plan.physical == Physical::BYTE_ARRAY && text(c) => {
+                            Ok(ColumnRead::Text(TextReader::new(group.get_column_page_reader(c)?, plan.optional)))
+                        }
+                        _ => group.get_column_reader(c).map(|r| ColumnRead::Typed(Box::new(r))),
+                    })
+                    .collect::<Result<_, _>>()
+                    .map_err(problem)?;
                 self.group += 1;
             }
             let n = wanted.min(self.left);
@@ -727,15 +749,8 @@ mod file {
                 let (defs_before, values_before) = (decoded.defs.len(), decoded.values.len());
                 let defs = plan.optional.then_some(&mut decoded.defs);
                 let read = match (reader, &mut decoded.values) {
-                    (ColumnReader::BoolColumnReader(r), Buffer::Bool(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::Int32ColumnReader(r), Buffer::Int32(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::Int64ColumnReader(r), Buffer::Int64(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::FloatColumnReader(r), Buffer::Float(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::DoubleColumnReader(r), Buffer::Double(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::ByteArrayColumnReader(r), Buffer::Bytes(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::FixedLenByteArrayColumnReader(r), Buffer::Fixed(v)) => {
-                        r.read_records(n, defs, None, v)
-                    }
+                    (ColumnRead::Text(r), Buffer::Text(v)) => r.read_records(n, defs, v),
+                    (ColumnRead::Typed(reader), values) => read_typed(reader, n, defs, values),
                     _ => return Err("a column's reader does not match its type".into()),
                 };
                 let (records, values, _) = read.map_err(problem)?;
@@ -750,6 +765,31 @@ mod file {
         }
     }
 
+    /// Up to `n` rows of a column read by the crate's typed reader.
+    fn read_typed(
+        reader: &mut ColumnReader,
+        n: usize,
+        defs: Option<&mut Vec<i16>>,
+        values: &mut Buffer,
+    ) -> parquet::errors::Result<(usize, usize, usize)> {
+        match (reader, values) {
+            (ColumnReader::ByteArrayColumnReader(r), Buffer::Text(texts)) => {
+                let mut v = Vec::new();
+                let read = r.read_records(n, defs, None, &mut v)?;
+                v.into_iter().try_for_each(|text| texts.push(text))?;
+                Ok(read)
+            }
+            (ColumnReader::BoolColumnReader(r), Buffer::Bool(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::Int32ColumnReader(r), Buffer::Int32(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::Int64ColumnReader(r), Buffer::Int64(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::FloatColumnReader(r), Buffer::Float(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::DoubleColumnReader(r), Buffer::Double(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::ByteArrayColumnReader(r), Buffer::Bytes(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::FixedLenByteArrayColumnReader(r), Buffer::Fixed(v)) => r.read_records(n, defs, None, v),
+            _ => Err(parquet::errors::ParquetError::General("a column's reader does not match its type".into())),
+        }
+    }
+
     impl Decoded {
         fn new(plan: &Plan) -> Decoded {
             let values = match plan.physical {
@@ -759,6 +799,7 @@ mod file {
                 Physical::FLOAT => Buffer::Float(Vec::new()),
                 Physical::DOUBLE => Buffer::Double(Vec::new()),
                 Physical::FIXED_LEN_BYTE_ARRAY => Buffer::Fixed(Vec::new()),
+                Physical::BYTE_ARRAY if matches!(plan.shape, Shape::Text) => Buffer::Text(Texts::default()),
                 _ => Buffer::Bytes(Vec::new()),
             };
             Decoded { defs: Vec::new(), at: Vec::new(), values }
@@ -774,6 +815,7 @@ mod file {
                 Buffer::Float(v) => v.clear(),
                 Buffer::Double(v) => v.clear(),
                 Buffer::Bytes(v) => v.clear(),
+                Buffer::Text(v) => v.clear(),
                 Buffer::Fixed(v) => v.clear(),
             }
         }
@@ -835,6 +877,7 @@ mod file {
                 Buffer::Float(v) => v.len(),
                 Buffer::Double(v) => v.len(),
                 Buffer::Bytes(v) => v.len(),
+                Buffer::Text(v) => v.values.len(),
                 Buffer::Fixed(v) => v.len(),
             }
         }
@@ -952,8 +995,8 @@ mod file {
                     fast.value(slot, RawValue::Date(days)).filter(|_| (-400_000..=3_000_000).contains(&days))
                 }),
                 (Buffer::Bool(v), _) => decoded.each(plan, v, rows, f, |&b| fast.value(slot, RawValue::Bool(b))),
-                (Buffer::Bytes(v), Shape::Text) => decoded.each(plan, v, rows, f, |text| {
-                    let bytes = text.data();
+                (Buffer::Text(v), _) => decoded.each(plan, &v.values, rows, f, |&entry| {
+                    let bytes = v.entries.get(entry as usize).map_or(&[][..], ByteArray::data);
                     texts.value(bytes, || fast.value(slot, plan.text(bytes).unwrap_or(UNREADABLE)))
                 }),
                 _ => values_of_facts(self, column, rows, fast, slot, texts, f),
@@ -985,7 +1028,7 @@ mod file {
                     None => return UNREADABLE,
                 },
             };
-            if let (Buffer::Bytes(v), Shape::Text) = (&decoded.values, plan.shape) {
+            if let Buffer::Text(v) = &decoded.values {
                 let Some(bytes) = v.get(at).map(ByteArray::data) else { return UNREADABLE };
                 let place = (bytes.as_ptr(), bytes.len());
                 match last {
@@ -1023,7 +1066,7 @@ mod file {
                     v.get(at).copied().filter(|d| (-400_000..=3_000_000).contains(d)).map(RawValue::Date)
                 }
                 (Buffer::Bool(v), _) => v.get(at).map(|&b| RawValue::Bool(b)),
-                (Buffer::Bytes(v), Shape::Text) => self.text(v.get(at)?.data()).ok(),
+                (Buffer::Text(v), _) => self.text(v.get(at)?.data()).ok(),
                 _ => None,
             }
         }
@@ -1063,6 +1106,7 @@ mod file {
                     decimal(decimal_digits(v.get(at).ok_or_else(missing)?.data(), scale)?)
                 }
                 (Buffer::Bytes(v), _) => self.text(v.get(at).ok_or_else(missing)?.data()),
+                (Buffer::Text(v), _) => self.text(v.get(at).ok_or_else(missing)?.data()),
                 (Buffer::Fixed(v), Shape::Decimal(scale)) => {
                     decimal(decimal_digits(v.get(at).ok_or_else(missing)?.data(), scale)?)
                 }

@@ -469,12 +469,12 @@ fn score_row<'r>(
 fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[crate::rules::Value]) {
     let fractional = rules.points().is_some_and(|p| p.places > 0);
     let mut num = itoa::Buffer::new();
-    let mut points = |out: &mut Vec<u8>, p: i64| {
-        if fractional {
-            out.extend_from_slice(rules.show_points(p).as_bytes());
-        } else {
-            out.extend_from_slice(num.format(p).as_bytes());
-        }
+    let mut points = |out: &mut Vec<u8>, p: i64| match p {
+        _ if fractional => out.extend_from_slice(rules.show_points(p).as_bytes()),
+        // Most points are a digit or two: pushed as they are, not copied from a buffer.
+        0..=9 => out.push(b'0' + p as u8),
+        10..=99 => out.extend_from_slice(&[b'0' + (p / 10) as u8, b'0' + (p % 10) as u8]),
+        _ => out.extend_from_slice(num.format(p).as_bytes()),
     };
     points(out, s.total);
     for flag in [s.eligible, s.vetoed] {

@@ -509,14 +509,10 @@ mod file {
     struct Decoded {
         /// Definition levels (optional columns only): 0 for a null.
         defs: Vec<i16>,
-        /// For each row of an optional column, where its value is in `values` ([`NULL`] for none).
-        at: Vec<u32>,
-        /// The non-null values, in order.
+        /// One value per row, at the row's place (a null's holds a filler): a row's value is
+        /// found with no lookup in between, which would wait for memory twice.
         values: Buffer,
     }
-
-    /// The place of a null in [`Decoded::at`].
-    const NULL: u32 = u32::MAX;
 
     enum Buffer {
         Bool(Vec<bool>),
@@ -679,7 +675,7 @@ mod file {
             }
             for (d, plan) in decoded.iter_mut().zip(&columns.layout.plans) {
                 if plan.optional {
-                    d.index(got).map_err(|message| ReadError {
+                    d.spread(got).map_err(|message| ReadError {
                         line: self.line + 1,
                         message: format!("row {}: {message}", self.line + 1),
                     })?;
@@ -802,12 +798,11 @@ mod file {
                 Physical::BYTE_ARRAY if matches!(plan.shape, Shape::Text) => Buffer::Text(Texts::default()),
                 _ => Buffer::Bytes(Vec::new()),
             };
-            Decoded { defs: Vec::new(), at: Vec::new(), values }
+            Decoded { defs: Vec::new(), values }
         }
 
         fn clear(&mut self) {
             self.defs.clear();
-            self.at.clear();
             match &mut self.values {
                 Buffer::Bool(v) => v.clear(),
                 Buffer::Int32(v) => v.clear(),
@@ -820,22 +815,30 @@ mod file {
             }
         }
 
-        /// Where each of `rows` rows has its value, from the definition levels; the values
-        /// must be exactly the non-null rows'.
-        fn index(&mut self, rows: usize) -> Result<(), String> {
-            let mut next = 0u32;
-            self.at.extend(self.defs.iter().map(|&d| {
-                if d == 0 {
-                    NULL
-                } else {
-                    next += 1;
-                    next - 1
-                }
-            }));
-            if self.at.len() != rows || next as usize != self.values.len() {
+        /// Move each of `rows` rows' value to the row's place, as the definition levels say;
+        /// the values must be exactly the non-null rows'.
+        fn spread(&mut self, rows: usize) -> Result<(), String> {
+            let given = self.defs.iter().filter(|&&d| d != 0).count();
+            if self.defs.len() != rows || given != self.values.len() {
                 return Err("a column's values do not match its nulls".into());
             }
+            match &mut self.values {
+                Buffer::Bool(v) => spread(v, &self.defs),
+                Buffer::Int32(v) => spread(v, &self.defs),
+                Buffer::Int64(v) => spread(v, &self.defs),
+                Buffer::Float(v) => spread(v, &self.defs),
+                Buffer::Double(v) => spread(v, &self.defs),
+                Buffer::Bytes(v) => spread(v, &self.defs),
+                Buffer::Text(v) => spread(&mut v.values, &self.defs),
+                Buffer::Fixed(v) => spread(v, &self.defs),
+            }
             Ok(())
+        }
+
+        /// Whether row `row` of the column is null.
+        #[inline(always)]
+        fn null(&self, plan: &Plan, row: usize) -> bool {
+            plan.optional && self.defs.get(row) == Some(&0)
         }
     }
 
@@ -852,19 +855,22 @@ mod file {
             mut read: impl FnMut(&T) -> Option<Option<Value>>,
         ) {
             for row in rows {
-                let at = match plan.optional {
-                    false => Some(row),
-                    true => match self.at.get(row) {
-                        Some(&NULL) => {
-                            f(row, Some(None));
-                            continue;
-                        }
-                        Some(&at) => Some(at as usize),
-                        None => None,
-                    },
-                };
-                f(row, at.and_then(|at| values.get(at)).and_then(&mut read));
+                match self.null(plan, row) {
+                    true => f(row, Some(None)),
+                    false => f(row, values.get(row).and_then(&mut read)),
+                }
             }
+        }
+    }
+
+    /// Each non-null value (in `values`, in order) moved to its row's place, the last first;
+    /// a null's place is left with a filler.
+    fn spread<T: Default>(values: &mut Vec<T>, defs: &[i16]) {
+        let mut next = values.len();
+        values.resize_with(defs.len(), T::default);
+        for (row, _) in defs.iter().enumerate().rev().filter(|(_, &d)| d != 0) {
+            next -= 1;
+            values.swap(row, next);
         }
     }
 
@@ -914,14 +920,7 @@ mod file {
             let (Some(plan), Some(decoded)) = (self.layout.plans.get(column), self.columns.get(column)) else {
                 return Err("the column is missing".into());
             };
-            let at = match plan.optional {
-                false => Some(row),
-                true => match decoded.at.get(row) {
-                    Some(&NULL) => None,
-                    Some(&at) => Some(at as usize),
-                    None => return Err("a value is missing from its column".into()),
-                },
-            };
+            let at = (!decoded.null(plan, row)).then_some(row);
             Ok((at, plan, &decoded.values))
         }
     }
@@ -1020,14 +1019,10 @@ mod file {
             decoded: &'a Decoded,
             last: &mut Option<(TextPlace, RawValue<'a>)>,
         ) -> RawValue<'a> {
-            let at = match plan.optional {
-                false => row,
-                true => match decoded.at.get(row) {
-                    Some(&NULL) => return RawValue::Null,
-                    Some(&at) => at as usize,
-                    None => return UNREADABLE,
-                },
-            };
+            if decoded.null(plan, row) {
+                return RawValue::Null;
+            }
+            let at = row;
             if let Buffer::Text(v) = &decoded.values {
                 let Some(bytes) = v.get(at).map(ByteArray::data) else { return UNREADABLE };
                 let place = (bytes.as_ptr(), bytes.len());

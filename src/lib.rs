@@ -94,11 +94,13 @@ pub use rules::RuleSet;
 pub mod internals {
     /// Rows of applicants read from files, and the seeded generator behind `jifen gen`.
     pub mod population {
-        pub use crate::population::{generate_row, FactColumns, Model, RawRow, Rng, RowFormat, RowParser, RowReader};
+        pub use crate::population::{
+            generate_row, FactColumns, Model, RawRow, Rng, RowFormat, RowParser, RowReader, TextValues,
+        };
     }
     /// Reading an applicant's JSON and its numbers.
     pub mod applicant {
-        pub use crate::applicant::{exact_decimal, json_entries, NumberProblem};
+        pub use crate::applicant::{exact_decimal, json_entries, FastInputs, NumberProblem};
     }
     /// Dates as days since 1970-01-01.
     pub mod date {

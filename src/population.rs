@@ -148,6 +148,8 @@ pub struct RowParser<'r> {
 struct Block {
     /// The chunk the rows were read from ([`FactColumns::chunk`]; none yet), and the rows.
     chunk: Option<u64>,
+    /// The chunk whose texts [`Self::texts`] holds.
+    read_from: Option<u64>,
     rows: Range<usize>,
     /// Each row's values, one per input.
     values: Vec<Value>,
@@ -161,10 +163,53 @@ struct Block {
     /// the input each fills: found once per set of columns, not per block.
     keys: Vec<Arc<str>>,
     slots: Vec<Option<usize>>,
+    /// Per column, the values of texts already read from the chunk.
+    texts: Vec<TextValues>,
 }
 
-/// Where a borrowed text's bytes are, and how many: the same place is the same text.
-type TextPlace = (*const u8, usize);
+/// The values a column's texts gave, by the place of their bytes, for one chunk: in a chunk
+/// the same place is the same text (a column's dictionary gives each entry from one place),
+/// so an enum's text is looked up once per dictionary entry, not once per row. A small
+/// direct-mapped cache: a text whose entry was taken by another is looked up again.
+pub struct TextValues {
+    entries: Box<[Option<TextValue>; TEXT_ENTRIES]>,
+}
+
+/// A text's place and the value it gave (as [`FastInputs::value`] gives it).
+type TextValue = (TextPlace, Option<Option<Value>>);
+
+const TEXT_ENTRIES: usize = 64;
+
+/// Where a borrowed text's bytes are (as an address), and how many.
+type TextPlace = (usize, usize);
+
+impl Default for TextValues {
+    fn default() -> Self {
+        TextValues { entries: Box::new([None; TEXT_ENTRIES]) }
+    }
+}
+
+impl TextValues {
+    /// The value of `text`, from the cache or made by `read` (and then kept).
+    #[inline]
+    pub fn value(&mut self, text: &[u8], read: impl FnOnce() -> Option<Option<Value>>) -> Option<Option<Value>> {
+        let place = (text.as_ptr() as usize, text.len());
+        // Entries of one dictionary lie side by side: the address's low bits tell them apart.
+        let entry = &mut self.entries[(place.0 ^ (place.0 >> 6) ^ place.1) % TEXT_ENTRIES];
+        match entry {
+            Some((was, value)) if *was == place => *value,
+            _ => {
+                let value = read();
+                *entry = Some((place, value));
+                value
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.entries.fill(None);
+    }
+}
 
 /// Facts given column by column (a Parquet file's decoded columns), for
 /// [`RowParser::read_block`] and [`RowParser::parse_columns`].
@@ -179,10 +224,45 @@ pub trait FactColumns {
     /// gives, except that a value that cannot be a fact is given as a [`RawValue::Other`].
     fn each<'a>(&'a self, column: usize, rows: Range<usize>, f: impl FnMut(usize, RawValue<'a>));
 
+    /// `f(row, value)` for each of `rows` in a column: the value it gives input `slot`, as
+    /// `fast` reads [`Self::each`]'s fact (`Some(None)` for a null, `None` when declined).
+    /// `texts` keeps the values of the chunk's texts already read from this column.
+    fn values(
+        &self,
+        column: usize,
+        rows: Range<usize>,
+        fast: &FastInputs<'_>,
+        slot: usize,
+        texts: &mut TextValues,
+        f: impl FnMut(usize, Option<Option<Value>>),
+    ) {
+        values_of_facts(self, column, rows, fast, slot, texts, f);
+    }
+
     /// Which chunk of the input these columns hold (for a file, the number of rows before
     /// its first): two different chunks a parser is given must differ, so that the block
-    /// read from one is never taken for rows of the other.
+    /// read from one is never taken for rows of the other, and a text borrowed from one
+    /// (whose value is kept by its place, [`TextValues`]) is never taken for another's.
     fn chunk(&self) -> u64;
+}
+
+/// [`FactColumns::values`] made from the column's facts, one at a time.
+pub(crate) fn values_of_facts<C: FactColumns + ?Sized>(
+    columns: &C,
+    column: usize,
+    rows: Range<usize>,
+    fast: &FastInputs<'_>,
+    slot: usize,
+    texts: &mut TextValues,
+    mut f: impl FnMut(usize, Option<Option<Value>>),
+) {
+    columns.each(column, rows, |r, raw| {
+        let value = match &raw {
+            RawValue::Cell(Cow::Borrowed(text)) => texts.value(text.as_bytes(), || fast.value(slot, raw.clone())),
+            _ => fast.value(slot, raw),
+        };
+        f(r, value)
+    });
 }
 
 impl<'r> RowParser<'r> {
@@ -318,8 +398,13 @@ impl<'r> RowParser<'r> {
                 })
                 .collect();
         }
+        if block.texts.len() != keys.len() || block.read_from != block.chunk {
+            block.texts.resize_with(keys.len(), TextValues::default);
+            block.texts.iter_mut().for_each(TextValues::clear);
+            block.read_from = block.chunk;
+        }
         let (values, taken, given) = (&mut block.values, &mut block.taken, &mut block.given);
-        for ((k, key), &slot) in keys.iter().enumerate().zip(&block.slots) {
+        for (((k, key), &slot), texts) in keys.iter().enumerate().zip(&block.slots).zip(&mut block.texts) {
             if !self.declares_id && &**key == "id" {
                 if block.id.replace(k).is_some() {
                     // Two id columns: which names a row depends on its nulls.
@@ -337,25 +422,8 @@ impl<'r> RowParser<'r> {
                 });
                 continue;
             };
-            // The same text at the same place is the same value (a column's dictionary
-            // gives each variant's name from one place): found once for a run of them.
-            let mut last: Option<(TextPlace, Option<Option<Value>>)> = None;
-            columns.each(k, rows.clone(), |r, raw| {
+            columns.values(k, rows.clone(), fast, slot, texts, |r, value| {
                 let r = r - rows.start;
-                let value = match &raw {
-                    RawValue::Cell(Cow::Borrowed(text)) => {
-                        let at = (text.as_ptr(), text.len());
-                        match last {
-                            Some((was, value)) if was == at => value,
-                            _ => {
-                                let value = fast.value(slot, raw);
-                                last = Some((at, value));
-                                value
-                            }
-                        }
-                    }
-                    _ => fast.value(slot, raw),
-                };
                 match value {
                     Some(Some(v)) => {
                         values[r * n + slot] = v;

@@ -57,15 +57,20 @@ mod file {
     use parquet::schema::types::{ColumnDescriptor, Type};
     use rust_decimal::Decimal;
 
+    use crate::applicant::FastInputs;
     use crate::applicant::{exact_decimal, json_entries, ApplicantError, RawValue};
     use crate::eval::Applicant;
-    use crate::population::{FactColumns, Model, RawRow, ReadError, Rng, RowParser};
-    use crate::rules::InputType;
+    use crate::population::{values_of_facts, FactColumns, Model, RawRow, ReadError, Rng, RowParser, TextValues};
+    use crate::rules::{InputType, Value};
     use crate::RuleSet;
+
+    use texts::{TextReader, Texts};
 
     use super::super::batch::Batch;
     use super::super::output::Output;
     use super::super::{exit, fail};
+
+    mod texts;
 
     /// Rows per row group written: a few MiB of columns at most.
     pub(crate) const ROW_GROUP: usize = 65_536;
@@ -441,8 +446,15 @@ mod file {
         group: usize,
         /// Rows of the open row group not yet read.
         left: usize,
-        readers: Vec<ColumnReader>,
+        readers: Vec<ColumnRead>,
         layout: Arc<Layout>,
+    }
+
+    /// A column's reader: a text column's gives its dictionary's entries once and an index per
+    /// value ([`texts`]), any other the crate's typed values.
+    enum ColumnRead {
+        Typed(Box<ColumnReader>),
+        Text(TextReader),
     }
 
     /// What the chunks of a file share: each column's key and how its values become facts.
@@ -497,14 +509,10 @@ mod file {
     struct Decoded {
         /// Definition levels (optional columns only): 0 for a null.
         defs: Vec<i16>,
-        /// For each row of an optional column, where its value is in `values` ([`NULL`] for none).
-        at: Vec<u32>,
-        /// The non-null values, in order.
+        /// One value per row, at the row's place (a null's holds a filler): a row's value is
+        /// found with no lookup in between, which would wait for memory twice.
         values: Buffer,
     }
-
-    /// The place of a null in [`Decoded::at`].
-    const NULL: u32 = u32::MAX;
 
     enum Buffer {
         Bool(Vec<bool>),
@@ -513,6 +521,8 @@ mod file {
         Float(Vec<f32>),
         Double(Vec<f64>),
         Bytes(Vec<ByteArray>),
+        /// A text column's values ([`texts`]).
+        Text(Texts),
         Fixed(Vec<FixedLenByteArray>),
     }
 
@@ -665,7 +675,7 @@ mod file {
             }
             for (d, plan) in decoded.iter_mut().zip(&columns.layout.plans) {
                 if plan.optional {
-                    d.index(got).map_err(|message| ReadError {
+                    d.spread(got).map_err(|message| ReadError {
                         line: self.line + 1,
                         message: format!("row {}: {message}", self.line + 1),
                     })?;
@@ -717,8 +727,17 @@ mod file {
                 let group = self.file.get_row_group(self.group).map_err(problem)?;
                 let rows = group.metadata().num_rows();
                 self.left = usize::try_from(rows).map_err(|_| format!("row group {} has {rows} rows", self.group))?;
-                self.readers =
-                    (0..into.len()).map(|c| group.get_column_reader(c)).collect::<Result<_, _>>().map_err(problem)?;
+                let text = |c: usize| texts::readable(group.metadata().column(c));
+                self.readers = (0..into.len())
+                    .zip(&self.layout.plans)
+                    .map(|(c, plan)| match plan.shape {
+                        Shape::Text if plan.physical == Physical::BYTE_ARRAY && text(c) => {
+                            Ok(ColumnRead::Text(TextReader::new(group.get_column_page_reader(c)?, plan.optional)))
+                        }
+                        _ => group.get_column_reader(c).map(|r| ColumnRead::Typed(Box::new(r))),
+                    })
+                    .collect::<Result<_, _>>()
+                    .map_err(problem)?;
                 self.group += 1;
             }
             let n = wanted.min(self.left);
@@ -726,15 +745,8 @@ mod file {
                 let (defs_before, values_before) = (decoded.defs.len(), decoded.values.len());
                 let defs = plan.optional.then_some(&mut decoded.defs);
                 let read = match (reader, &mut decoded.values) {
-                    (ColumnReader::BoolColumnReader(r), Buffer::Bool(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::Int32ColumnReader(r), Buffer::Int32(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::Int64ColumnReader(r), Buffer::Int64(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::FloatColumnReader(r), Buffer::Float(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::DoubleColumnReader(r), Buffer::Double(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::ByteArrayColumnReader(r), Buffer::Bytes(v)) => r.read_records(n, defs, None, v),
-                    (ColumnReader::FixedLenByteArrayColumnReader(r), Buffer::Fixed(v)) => {
-                        r.read_records(n, defs, None, v)
-                    }
+                    (ColumnRead::Text(r), Buffer::Text(v)) => r.read_records(n, defs, v),
+                    (ColumnRead::Typed(reader), values) => read_typed(reader, n, defs, values),
                     _ => return Err("a column's reader does not match its type".into()),
                 };
                 let (records, values, _) = read.map_err(problem)?;
@@ -749,6 +761,31 @@ mod file {
         }
     }
 
+    /// Up to `n` rows of a column read by the crate's typed reader.
+    fn read_typed(
+        reader: &mut ColumnReader,
+        n: usize,
+        defs: Option<&mut Vec<i16>>,
+        values: &mut Buffer,
+    ) -> parquet::errors::Result<(usize, usize, usize)> {
+        match (reader, values) {
+            (ColumnReader::ByteArrayColumnReader(r), Buffer::Text(texts)) => {
+                let mut v = Vec::new();
+                let read = r.read_records(n, defs, None, &mut v)?;
+                v.into_iter().try_for_each(|text| texts.push(text))?;
+                Ok(read)
+            }
+            (ColumnReader::BoolColumnReader(r), Buffer::Bool(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::Int32ColumnReader(r), Buffer::Int32(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::Int64ColumnReader(r), Buffer::Int64(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::FloatColumnReader(r), Buffer::Float(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::DoubleColumnReader(r), Buffer::Double(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::ByteArrayColumnReader(r), Buffer::Bytes(v)) => r.read_records(n, defs, None, v),
+            (ColumnReader::FixedLenByteArrayColumnReader(r), Buffer::Fixed(v)) => r.read_records(n, defs, None, v),
+            _ => Err(parquet::errors::ParquetError::General("a column's reader does not match its type".into())),
+        }
+    }
+
     impl Decoded {
         fn new(plan: &Plan) -> Decoded {
             let values = match plan.physical {
@@ -758,14 +795,14 @@ mod file {
                 Physical::FLOAT => Buffer::Float(Vec::new()),
                 Physical::DOUBLE => Buffer::Double(Vec::new()),
                 Physical::FIXED_LEN_BYTE_ARRAY => Buffer::Fixed(Vec::new()),
+                Physical::BYTE_ARRAY if matches!(plan.shape, Shape::Text) => Buffer::Text(Texts::default()),
                 _ => Buffer::Bytes(Vec::new()),
             };
-            Decoded { defs: Vec::new(), at: Vec::new(), values }
+            Decoded { defs: Vec::new(), values }
         }
 
         fn clear(&mut self) {
             self.defs.clear();
-            self.at.clear();
             match &mut self.values {
                 Buffer::Bool(v) => v.clear(),
                 Buffer::Int32(v) => v.clear(),
@@ -773,26 +810,67 @@ mod file {
                 Buffer::Float(v) => v.clear(),
                 Buffer::Double(v) => v.clear(),
                 Buffer::Bytes(v) => v.clear(),
+                Buffer::Text(v) => v.clear(),
                 Buffer::Fixed(v) => v.clear(),
             }
         }
 
-        /// Where each of `rows` rows has its value, from the definition levels; the values
-        /// must be exactly the non-null rows'.
-        fn index(&mut self, rows: usize) -> Result<(), String> {
-            let mut next = 0u32;
-            self.at.extend(self.defs.iter().map(|&d| {
-                if d == 0 {
-                    NULL
-                } else {
-                    next += 1;
-                    next - 1
-                }
-            }));
-            if self.at.len() != rows || next as usize != self.values.len() {
+        /// Move each of `rows` rows' value to the row's place, as the definition levels say;
+        /// the values must be exactly the non-null rows'.
+        fn spread(&mut self, rows: usize) -> Result<(), String> {
+            let given = self.defs.iter().filter(|&&d| d != 0).count();
+            if self.defs.len() != rows || given != self.values.len() {
                 return Err("a column's values do not match its nulls".into());
             }
+            match &mut self.values {
+                Buffer::Bool(v) => spread(v, &self.defs),
+                Buffer::Int32(v) => spread(v, &self.defs),
+                Buffer::Int64(v) => spread(v, &self.defs),
+                Buffer::Float(v) => spread(v, &self.defs),
+                Buffer::Double(v) => spread(v, &self.defs),
+                Buffer::Bytes(v) => spread(v, &self.defs),
+                Buffer::Text(v) => spread(&mut v.values, &self.defs),
+                Buffer::Fixed(v) => spread(v, &self.defs),
+            }
             Ok(())
+        }
+
+        /// Whether row `row` of the column is null.
+        #[inline(always)]
+        fn null(&self, plan: &Plan, row: usize) -> bool {
+            plan.optional && self.defs.get(row) == Some(&0)
+        }
+    }
+
+    impl Decoded {
+        /// `f(row, read(value))` for each of `rows`: `Some(None)` for a null, `None` for a
+        /// value missing from the column.
+        #[inline(always)]
+        fn each<T>(
+            &self,
+            plan: &Plan,
+            values: &[T],
+            rows: std::ops::Range<usize>,
+            mut f: impl FnMut(usize, Option<Option<Value>>),
+            mut read: impl FnMut(&T) -> Option<Option<Value>>,
+        ) {
+            for row in rows {
+                match self.null(plan, row) {
+                    true => f(row, Some(None)),
+                    false => f(row, values.get(row).and_then(&mut read)),
+                }
+            }
+        }
+    }
+
+    /// Each non-null value (in `values`, in order) moved to its row's place, the last first;
+    /// a null's place is left with a filler.
+    fn spread<T: Default>(values: &mut Vec<T>, defs: &[i16]) {
+        let mut next = values.len();
+        values.resize_with(defs.len(), T::default);
+        for (row, _) in defs.iter().enumerate().rev().filter(|(_, &d)| d != 0) {
+            next -= 1;
+            values.swap(row, next);
         }
     }
 
@@ -805,6 +883,7 @@ mod file {
                 Buffer::Float(v) => v.len(),
                 Buffer::Double(v) => v.len(),
                 Buffer::Bytes(v) => v.len(),
+                Buffer::Text(v) => v.values.len(),
                 Buffer::Fixed(v) => v.len(),
             }
         }
@@ -841,14 +920,7 @@ mod file {
             let (Some(plan), Some(decoded)) = (self.layout.plans.get(column), self.columns.get(column)) else {
                 return Err("the column is missing".into());
             };
-            let at = match plan.optional {
-                false => Some(row),
-                true => match decoded.at.get(row) {
-                    Some(&NULL) => None,
-                    Some(&at) => Some(at as usize),
-                    None => return Err("a value is missing from its column".into()),
-                },
-            };
+            let at = (!decoded.null(plan, row)).then_some(row);
             Ok((at, plan, &decoded.values))
         }
     }
@@ -889,6 +961,46 @@ mod file {
                 f(row, raw);
             }
         }
+
+        /// One loop per pair of column type and input type: the value each row gives, with no
+        /// fact made in between but for the types that need one (and each text once per
+        /// dictionary entry).
+        fn values(
+            &self,
+            column: usize,
+            rows: std::ops::Range<usize>,
+            fast: &FastInputs<'_>,
+            slot: usize,
+            texts: &mut TextValues,
+            f: impl FnMut(usize, Option<Option<Value>>),
+        ) {
+            let (Some(plan), Some(decoded)) = (self.layout.plans.get(column), self.columns.get(column)) else {
+                return values_of_facts(self, column, rows, fast, slot, texts, f);
+            };
+            let whole = |n: i64| fast.value(slot, RawValue::Decimal { unscaled: i128::from(n), scale: 0 });
+            let int = fast.int_bounds(slot);
+            match (&decoded.values, plan.shape) {
+                (Buffer::Int64(v), Shape::Int) => match int {
+                    Some((lo, hi)) => {
+                        decoded.each(plan, v, rows, f, |&n| (lo..=hi).contains(&n).then_some(Some(Value::Int(n))))
+                    }
+                    None => decoded.each(plan, v, rows, f, |&n| whole(n)),
+                },
+                (Buffer::Int32(v), Shape::Int) => decoded.each(plan, v, rows, f, |&n| whole(i64::from(n))),
+                (Buffer::Int64(v), Shape::Decimal(scale @ 0..=38)) => decoded.each(plan, v, rows, f, |&n| {
+                    fast.value(slot, RawValue::Decimal { unscaled: i128::from(n), scale: scale as u32 })
+                }),
+                (Buffer::Int32(v), Shape::Date) => decoded.each(plan, v, rows, f, |&days| {
+                    fast.value(slot, RawValue::Date(days)).filter(|_| (-400_000..=3_000_000).contains(&days))
+                }),
+                (Buffer::Bool(v), _) => decoded.each(plan, v, rows, f, |&b| fast.value(slot, RawValue::Bool(b))),
+                (Buffer::Text(v), _) => decoded.each(plan, &v.values, rows, f, |&entry| {
+                    let bytes = v.entries.get(entry as usize).map_or(&[][..], ByteArray::data);
+                    texts.value(bytes, || fast.value(slot, plan.text(bytes).unwrap_or(UNREADABLE)))
+                }),
+                _ => values_of_facts(self, column, rows, fast, slot, texts, f),
+            }
+        }
     }
 
     /// Where a text's bytes are, and how many: in one chunk, the same place is the same text.
@@ -907,15 +1019,11 @@ mod file {
             decoded: &'a Decoded,
             last: &mut Option<(TextPlace, RawValue<'a>)>,
         ) -> RawValue<'a> {
-            let at = match plan.optional {
-                false => row,
-                true => match decoded.at.get(row) {
-                    Some(&NULL) => return RawValue::Null,
-                    Some(&at) => at as usize,
-                    None => return UNREADABLE,
-                },
-            };
-            if let (Buffer::Bytes(v), Shape::Text) = (&decoded.values, plan.shape) {
+            if decoded.null(plan, row) {
+                return RawValue::Null;
+            }
+            let at = row;
+            if let Buffer::Text(v) = &decoded.values {
                 let Some(bytes) = v.get(at).map(ByteArray::data) else { return UNREADABLE };
                 let place = (bytes.as_ptr(), bytes.len());
                 match last {
@@ -953,7 +1061,7 @@ mod file {
                     v.get(at).copied().filter(|d| (-400_000..=3_000_000).contains(d)).map(RawValue::Date)
                 }
                 (Buffer::Bool(v), _) => v.get(at).map(|&b| RawValue::Bool(b)),
-                (Buffer::Bytes(v), Shape::Text) => self.text(v.get(at)?.data()).ok(),
+                (Buffer::Text(v), _) => self.text(v.get(at)?.data()).ok(),
                 _ => None,
             }
         }
@@ -993,6 +1101,7 @@ mod file {
                     decimal(decimal_digits(v.get(at).ok_or_else(missing)?.data(), scale)?)
                 }
                 (Buffer::Bytes(v), _) => self.text(v.get(at).ok_or_else(missing)?.data()),
+                (Buffer::Text(v), _) => self.text(v.get(at).ok_or_else(missing)?.data()),
                 (Buffer::Fixed(v), Shape::Decimal(scale)) => {
                     decimal(decimal_digits(v.get(at).ok_or_else(missing)?.data(), scale)?)
                 }

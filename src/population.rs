@@ -151,8 +151,10 @@ struct Block {
     /// The chunk whose texts [`Self::texts`] holds.
     read_from: Option<u64>,
     rows: Range<usize>,
-    /// Each row's values, one per input.
-    values: Vec<Value>,
+    /// Each row's applicant, handed out as it is (not copied into the parser's): at least
+    /// as many as the block has rows, kept from one block to the next, the inputs no column
+    /// fills holding their defaults (written again only when the columns change).
+    applicants: Vec<Applicant>,
     /// Whether the fast path took each row (if not, it is read fact by fact).
     taken: Vec<bool>,
     /// The inputs each row gives, one bit per slot.
@@ -219,6 +221,12 @@ pub trait FactColumns {
 
     /// The fact of a row's value in a column (`Null` for none), or why it cannot be one.
     fn fact(&self, column: usize, row: usize) -> Result<RawValue<'_>, ApplicantError>;
+
+    /// A row's id in a column of ids when it is plain text, as [`row_id`] makes it of
+    /// [`Self::fact`]; `None` for anything else (then the fact is read).
+    fn id_text(&self, _column: usize, _row: usize) -> Option<&str> {
+        None
+    }
 
     /// `f(row, fact)` for each of `rows` in a column, in order, with the facts [`Self::fact`]
     /// gives, except that a value that cannot be a fact is given as a [`RawValue::Other`].
@@ -319,8 +327,8 @@ impl<'r> RowParser<'r> {
         columns: &'c C,
         row: usize,
     ) -> Result<(Option<Cow<'c, str>>, &Applicant), ApplicantError> {
-        if let Some(id) = self.block_row(columns, row) {
-            return Ok((id, &self.applicant));
+        if let Some((id, r)) = self.block_row(columns, row) {
+            return Ok((id, &self.block.applicants[r]));
         }
         match self.fill_columns(columns, row) {
             Ok(id) => Ok((id, &self.applicant)),
@@ -371,12 +379,7 @@ impl<'r> RowParser<'r> {
         block.chunk = Some(columns.chunk());
         block.rows = rows.start..rows.start;
         let Some(fast) = &self.fast else { return };
-        let n = fast.defaults().len();
         let len = rows.len();
-        block.values.clear();
-        for _ in 0..len {
-            block.values.extend_from_slice(fast.defaults());
-        }
         block.taken.clear();
         block.taken.resize(len, true);
         block.given.clear();
@@ -397,13 +400,19 @@ impl<'r> RowParser<'r> {
                     Some(slot)
                 })
                 .collect();
+            // Inputs no column fills keep their defaults from one block to the next.
+            block.applicants.iter_mut().for_each(|a| a.values.clone_from_slice(fast.defaults()));
         }
+        if block.applicants.len() < len {
+            block.applicants.resize_with(len, || Applicant::new(fast.defaults().to_vec()));
+        }
+        let applicants = &mut block.applicants[..len];
         if block.texts.len() != keys.len() || block.read_from != block.chunk {
             block.texts.resize_with(keys.len(), TextValues::default);
             block.texts.iter_mut().for_each(TextValues::clear);
             block.read_from = block.chunk;
         }
-        let (values, taken, given) = (&mut block.values, &mut block.taken, &mut block.given);
+        let (taken, given) = (&mut block.taken, &mut block.given);
         for (((k, key), &slot), texts) in keys.iter().enumerate().zip(&block.slots).zip(&mut block.texts) {
             if !self.declares_id && &**key == "id" {
                 if block.id.replace(k).is_some() {
@@ -422,16 +431,22 @@ impl<'r> RowParser<'r> {
                 });
                 continue;
             };
+            // Every row's value for the slot is written, a null's as the default: a taken row's
+            // applicant holds no value of an earlier block's row.
+            let default = fast.defaults()[slot];
+            // One store per row, whatever the value (a small body, inlined into each loop).
             columns.values(k, rows.clone(), fast, slot, texts, |r, value| {
                 let r = r - rows.start;
-                match value {
-                    Some(Some(v)) => {
-                        values[r * n + slot] = v;
-                        given[r] |= 1 << slot;
+                let (v, gives) = match value {
+                    Some(Some(v)) => (v, 1 << slot),
+                    Some(None) => (default, 0),
+                    None => {
+                        taken[r] = false;
+                        (default, 0)
                     }
-                    Some(None) => {}
-                    None => taken[r] = false,
-                }
+                };
+                applicants[r].values[slot] = v;
+                given[r] |= gives;
             });
         }
         for (t, g) in taken.iter_mut().zip(given.iter()) {
@@ -441,25 +456,24 @@ impl<'r> RowParser<'r> {
     }
 
     /// Row `row` from the block read last, if it was read from these columns and taken:
-    /// its id (the applicant is then filled).
-    fn block_row<'c, C: FactColumns>(&mut self, columns: &'c C, row: usize) -> Option<Option<Cow<'c, str>>> {
+    /// its id and its place in the block's applicants (one there is).
+    fn block_row<'c, C: FactColumns>(&self, columns: &'c C, row: usize) -> Option<(Option<Cow<'c, str>>, usize)> {
         let block = &self.block;
         if block.chunk != Some(columns.chunk()) || !block.rows.contains(&row) {
             return None;
         }
         let r = row - block.rows.start;
-        if !*block.taken.get(r)? {
+        if !*block.taken.get(r)? || r >= block.applicants.len() {
             return None;
         }
         let id = match block.id {
-            Some(k) => row_id(columns.fact(k, row).ok()?).ok()?,
+            Some(k) => match columns.id_text(k, row) {
+                Some(text) => Some(Cow::Borrowed(text)),
+                None => row_id(columns.fact(k, row).ok()?).ok()?,
+            },
             None => None,
         };
-        let n = self.fast.as_ref()?.defaults().len();
-        self.applicant.lists.clear();
-        self.applicant.values.clear();
-        self.applicant.values.extend_from_slice(block.values.get(r * n..(r + 1) * n)?);
-        Some(id)
+        Some((id, r))
     }
 
     /// Read the scanned facts of `text` into the applicant, as `RawRow::parse` would.

@@ -367,7 +367,7 @@ const BLOCK: usize = 32;
 fn score_chunk<'r>(
     scorer: &Scorer<'r>,
     json: &OutcomeWriter<'_>,
-    buffers: &Buffers,
+    (buffers, workers): (&Buffers, &Workers<'r>),
     rows: &Batch,
     within: std::ops::Range<usize>,
     shape: Shape,
@@ -375,10 +375,43 @@ fn score_chunk<'r>(
     let rules = scorer.rules();
     rows.parts(within, if shape.csv { PART } else { JSONL_PART })
         .map_init(
-            || Worker { parser: RowParser::new(rules), scores: Scores::default(), outcome: Outcome::default() },
-            |worker, range| score_part(scorer, json, buffers, worker, rows, range, shape),
+            || Lent { worker: workers.take(), workers },
+            |lent, range| {
+                let worker = lent.worker.get_or_insert_with(|| Worker {
+                    parser: RowParser::new(rules),
+                    scores: Scores::default(),
+                    outcome: Outcome::default(),
+                });
+                score_part(scorer, json, buffers, worker, rows, range, shape)
+            },
         )
         .collect()
+}
+
+/// Workers whose parts are done, for the next parts: rayon starts each part it splits off
+/// with a new worker (`map_init`), whose storage (an applicant per row of a block, the
+/// texts' values) would otherwise be allocated and filled again every few hundred rows.
+#[derive(Default)]
+struct Workers<'r>(std::sync::Mutex<Vec<Worker<'r>>>);
+
+impl<'r> Workers<'r> {
+    fn take(&self) -> Option<Worker<'r>> {
+        self.0.lock().ok()?.pop()
+    }
+}
+
+/// A worker taken from [`Workers`] (or made on first use), given back when its part is done.
+struct Lent<'w, 'r> {
+    worker: Option<Worker<'r>>,
+    workers: &'w Workers<'r>,
+}
+
+impl Drop for Lent<'_, '_> {
+    fn drop(&mut self) {
+        if let (Some(worker), Ok(mut kept)) = (self.worker.take(), self.workers.0.lock()) {
+            kept.push(worker);
+        }
+    }
 }
 
 /// Output buffers of parts already written, kept for the next chunk's parts: a part of
@@ -482,8 +515,13 @@ fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[crate::
         _ => out.extend_from_slice(num.format(p).as_bytes()),
     };
     points(out, s.total);
+    // Each cell's bytes a constant, stored as they are rather than copied by `memcpy`.
     for flag in [s.eligible, s.vetoed] {
-        out.extend_from_slice(if flag { b",true" } else { b",false" });
+        if flag {
+            out.extend_from_slice(b",true");
+        } else {
+            out.extend_from_slice(b",false");
+        }
     }
     match (rules.standard(), s.meets_standard) {
         (None, _) => out.push(b','),
@@ -501,8 +539,19 @@ fn csv_scores(out: &mut Vec<u8>, s: &Scores, rules: &RuleSet, outputs: &[crate::
         push_csv_cell(out, &text);
     }
     for &p in &s.points {
-        out.push(b',');
-        points(out, p);
+        match p {
+            _ if fractional => {
+                out.push(b',');
+                points(out, p);
+            }
+            // A digit or two and its comma, in one go: most of a row's cells.
+            0..=9 => out.extend_from_slice(&[b',', b'0' + p as u8]),
+            10..=99 => out.extend_from_slice(&[b',', b'0' + (p / 10) as u8, b'0' + (p % 10) as u8]),
+            _ => {
+                out.push(b',');
+                points(out, p);
+            }
+        }
     }
     out.push(b'\n');
 }
@@ -526,7 +575,8 @@ fn csv_header(ruleset: &RuleSet, with_id: bool) -> String {
 
 /// [`csv_cell`] appended to `out`, copying nothing else when no quotes are needed.
 pub(crate) fn push_csv_cell(out: &mut Vec<u8>, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
+    // Bytes, not chars: in UTF-8 no byte of another character is one of these.
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         out.extend_from_slice(csv_cell(s).as_bytes());
     } else {
         out.extend_from_slice(s.as_bytes());
@@ -696,6 +746,7 @@ pub(crate) fn run(args: Args) -> u8 {
     let scorer = ruleset.scorer();
     let json = OutcomeWriter::new(&ruleset);
     let buffers = Buffers::default();
+    let workers = Workers::default();
     loop {
         let Some((chunk, bytes)) = source.next() else {
             return exit::INTERNAL;
@@ -726,7 +777,7 @@ pub(crate) fn run(args: Args) -> u8 {
         let starts: Vec<usize> = if n == 0 { vec![0] } else { (0..n).step_by(size).collect() };
         let batches = starts.into_iter().map(|start| start..(start + size).min(n));
         for within in batches {
-            let parts = score_chunk(&scorer, &json, &buffers, &chunk, within, shape);
+            let parts = score_chunk(&scorer, &json, (&buffers, &workers), &chunk, within, shape);
             for failure in parts.iter().flat_map(|p| &p.failed) {
                 if args.skip_invalid {
                     skipped.add(failure.line, failure.reason.clone());

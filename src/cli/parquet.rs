@@ -947,6 +947,16 @@ mod file {
             }
         }
 
+        /// An id column's text straight from the chunk's texts: no fact made, no type asked.
+        #[inline]
+        fn id_text(&self, column: usize, row: usize) -> Option<&str> {
+            let (plan, decoded) = (self.layout.plans.get(column)?, self.columns.get(column)?);
+            match (&decoded.values, plan.text) {
+                (Buffer::Text(v), Text::Id) if !decoded.null(plan, row) => std::str::from_utf8(v.get(row)?.data()).ok(),
+                _ => None,
+            }
+        }
+
         /// One loop over the rows, the usual values (integers, DECIMALs of up to 8 bytes,
         /// dates, booleans, text) made facts on the spot, any other through [`Self::fact`].
         fn each<'a>(&'a self, column: usize, rows: std::ops::Range<usize>, mut f: impl FnMut(usize, RawValue<'a>)) {

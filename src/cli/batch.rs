@@ -713,7 +713,7 @@ pub(crate) fn run(args: Args) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let mut sink = if xlsx_out {
+    let sink = if xlsx_out {
         match SheetWriter::new() {
             Ok(sheet) => Sink::Workbook(out, Box::new(sheet)),
             Err(message) => return failed_output(message),
@@ -747,90 +747,141 @@ pub(crate) fn run(args: Args) -> u8 {
     let json = OutcomeWriter::new(&ruleset);
     let buffers = Buffers::default();
     let workers = Workers::default();
-    loop {
-        let Some((chunk, bytes)) = source.next() else {
-            return exit::INTERNAL;
-        };
-        let chunk = match chunk {
-            Ok(c) => c,
-            Err(e) => {
-                if let Some(b) = &bar {
-                    b.abandon();
+    // The output is written on a thread of its own while the next chunk is scored, so the
+    // scoring workers never wait for it. Leaving this scope early drops `send`: the writer
+    // stops, and an output file it has not committed is removed.
+    std::thread::scope(|scope| {
+        let (send, receive) = sync_channel::<Out>(2);
+        let writer = scope.spawn(|| write_out(sink, receive, &buffers, &ruleset, with_id));
+        let failed_write = 'reading: loop {
+            let Some((chunk, bytes)) = source.next() else {
+                return exit::INTERNAL;
+            };
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    if let Some(b) = &bar {
+                        b.abandon();
+                    }
+                    if args.skip_invalid && e.line > 0 {
+                        skipped.add(e.line, e.message.clone());
+                        fail(
+                            &format!("{}: {e}; the rest of the input cannot be read", args.input),
+                            Some(&written.note()),
+                        );
+                    } else {
+                        fail(
+                            &format!("{}: {e}", args.input),
+                            Some(&format!(
+                                "fix the row, or pass --skip-invalid to skip invalid rows; {}",
+                                written.note()
+                            )),
+                        );
+                    }
+                    return exit::APPLICANT;
                 }
-                if args.skip_invalid && e.line > 0 {
-                    skipped.add(e.line, e.message.clone());
-                    fail(&format!("{}: {e}; the rest of the input cannot be read", args.input), Some(&written.note()));
-                } else {
+            };
+            let shape = Shape { csv: csv_out, with_id, skip_invalid: args.skip_invalid };
+            // JSON lines are scored and written a batch at a time (`JSONL_BATCH`); the end of
+            // the input, an empty chunk, is one empty batch so that a CSV header is still written.
+            let size = if csv_out { chunk.len().max(1) } else { JSONL_BATCH };
+            let n = chunk.len();
+            let starts: Vec<usize> = if n == 0 { vec![0] } else { (0..n).step_by(size).collect() };
+            let batches = starts.into_iter().map(|start| start..(start + size).min(n));
+            for within in batches {
+                let parts = score_chunk(&scorer, &json, (&buffers, &workers), &chunk, within, shape);
+                for failure in parts.iter().flat_map(|p| &p.failed) {
+                    if args.skip_invalid {
+                        skipped.add(failure.line, failure.reason.clone());
+                        continue;
+                    }
+                    if let Some(b) = &bar {
+                        b.abandon();
+                    }
                     fail(
-                        &format!("{}: {e}", args.input),
+                        &format!("{} {}: {}", args.input, place(failure.line, failure.key.as_deref()), failure.reason),
                         Some(&format!("fix the row, or pass --skip-invalid to skip invalid rows; {}", written.note())),
                     );
+                    return exit::APPLICANT;
                 }
-                return exit::APPLICANT;
-            }
-        };
-        let shape = Shape { csv: csv_out, with_id, skip_invalid: args.skip_invalid };
-        // JSON lines are scored and written a batch at a time (`JSONL_BATCH`); the end of
-        // the input, an empty chunk, is one empty batch so that a CSV header is still written.
-        let size = if csv_out { chunk.len().max(1) } else { JSONL_BATCH };
-        let n = chunk.len();
-        let starts: Vec<usize> = if n == 0 { vec![0] } else { (0..n).step_by(size).collect() };
-        let batches = starts.into_iter().map(|start| start..(start + size).min(n));
-        for within in batches {
-            let parts = score_chunk(&scorer, &json, (&buffers, &workers), &chunk, within, shape);
-            for failure in parts.iter().flat_map(|p| &p.failed) {
-                if args.skip_invalid {
-                    skipped.add(failure.line, failure.reason.clone());
-                    continue;
-                }
-                if let Some(b) = &bar {
-                    b.abandon();
-                }
-                fail(
-                    &format!("{} {}: {}", args.input, place(failure.line, failure.key.as_deref()), failure.reason),
-                    Some(&format!("fix the row, or pass --skip-invalid to skip invalid rows; {}", written.note())),
-                );
-                return exit::APPLICANT;
-            }
-            // Nothing is written before the first chunk has scored; with no rows at all, the
-            // output still says what its columns would be.
-            if csv_out && !header_done {
-                header_done = true;
-                written.header = !xlsx_out && !parquet_out;
-                if let Err(code) = sink.header(&ruleset, with_id) {
-                    return code;
-                }
-            }
-            for part in parts {
-                if let Err(code) = sink.rows(&part.out) {
-                    return code;
+                // Nothing is written before the first chunk has scored; with no rows at all, the
+                // output still says what its columns would be.
+                if csv_out && !header_done {
+                    header_done = true;
+                    written.header = !xlsx_out && !parquet_out;
+                    if send.send(Out::Header).is_err() {
+                        break 'reading true;
+                    }
                 }
                 if !xlsx_out && !parquet_out {
-                    written.rows += part.written as u64;
+                    written.rows += parts.iter().map(|p| p.written as u64).sum::<u64>();
                 }
-                buffers.give(part.out);
+                if send.send(Out::Parts(parts)).is_err() {
+                    break 'reading true;
+                }
+            }
+            if chunk.is_empty() {
+                break false;
+            }
+            // Lets the tests see that a bug mid-run leaves no output behind (tests/it/limits.rs).
+            if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v == "batch") {
+                panic!("JIFEN_TEST_INTERNAL_ERROR is batch");
+            }
+            rows_done += chunk.len() as u64;
+            source.done(chunk);
+            if let Some(b) = &bar {
+                b.set_position(bytes);
+                b.set_message(format!("{rows_done} rows"));
+            }
+        };
+        drop(send);
+        let sink = match writer.join() {
+            Ok(Ok(sink)) => sink,
+            Ok(Err(code)) => return code,
+            Err(_) => return exit::INTERNAL,
+        };
+        if failed_write {
+            return exit::INTERNAL;
+        }
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        if let Err(code) = sink.commit() {
+            return code;
+        }
+        skipped.report();
+        exit::OK
+    })
+}
+
+/// What the scoring loop hands the writer thread, in order.
+enum Out {
+    /// The CSV header (or the typed columns of a Parquet output).
+    Header,
+    /// A chunk's parts, in input order.
+    Parts(Vec<Part>),
+}
+
+/// The writer thread of `batch`: writes what it is handed, in order, and gives each part's
+/// buffer back for reuse. When the scoring side is done it returns the sink, to commit; a
+/// write that fails ends it with its exit code (the failure is said where it happened).
+fn write_out(
+    mut sink: Sink,
+    receive: std::sync::mpsc::Receiver<Out>,
+    buffers: &Buffers,
+    ruleset: &RuleSet,
+    with_id: bool,
+) -> Result<Sink, u8> {
+    for out in receive {
+        match out {
+            Out::Header => sink.header(ruleset, with_id)?,
+            Out::Parts(parts) => {
+                for part in parts {
+                    sink.rows(&part.out)?;
+                    buffers.give(part.out);
+                }
             }
         }
-        if chunk.is_empty() {
-            break;
-        }
-        // Lets the tests see that a bug mid-run leaves no output behind (tests/it/limits.rs).
-        if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v == "batch") {
-            panic!("JIFEN_TEST_INTERNAL_ERROR is batch");
-        }
-        rows_done += chunk.len() as u64;
-        source.done(chunk);
-        if let Some(b) = &bar {
-            b.set_position(bytes);
-            b.set_message(format!("{rows_done} rows"));
-        }
     }
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-    if let Err(code) = sink.commit() {
-        return code;
-    }
-    skipped.report();
-    exit::OK
+    Ok(sink)
 }

@@ -18,8 +18,9 @@ use super::input::{io_reason, is_input};
 use super::{exit, fail};
 
 pub(crate) struct Output {
-    /// Standard output or a stream; `None` when writing through `replacement`.
-    writer: Option<Box<dyn Write>>,
+    /// Standard output or a stream; `None` when writing through `replacement`. `Send`, so
+    /// that `batch` can write on a thread of its own.
+    writer: Option<Box<dyn Write + Send>>,
     replacement: Option<Replacement>,
 }
 
@@ -27,7 +28,7 @@ impl Output {
     /// Standard output for `None` or `-`, else the file at `path` as [`Target`] says.
     pub(crate) fn create(path: Option<&str>) -> Result<Output, u8> {
         let stdout = || Output {
-            writer: Some(Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))),
+            writer: Some(Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout()))),
             replacement: None,
         };
         let Some(shown) = path else { return Ok(stdout()) };

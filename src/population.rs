@@ -940,8 +940,12 @@ impl Rng {
         if hi <= lo {
             return lo;
         }
-        let span = (hi - lo) as u64 + 1;
-        lo + (self.next_u64() % span) as i64
+        // The span of any two `i64`s fits a `u64`; all of them is every `u64`.
+        let offset = match hi.abs_diff(lo).checked_add(1) {
+            Some(span) => self.next_u64() % span,
+            None => self.next_u64(),
+        };
+        lo.wrapping_add_unsigned(offset)
     }
 
     /// True with probability `percent` / 100.
@@ -1204,8 +1208,10 @@ fn draw_rows(ruleset: &RuleSet, input: &crate::rules::InputDef, most: u32, rng: 
 /// The whole numbers an input allows, bounded by [`plausible_max`] when it has no maximum.
 fn bounds(input: &crate::rules::InputDef) -> (i64, i64) {
     let lo = input.min.and_then(|m| i64::try_from(m.ceil()).ok()).unwrap_or(0);
-    let hi =
-        input.max.and_then(|m| i64::try_from(m.floor()).ok()).unwrap_or_else(|| lo.max(0) + plausible_max(input.ty));
+    let hi = input
+        .max
+        .and_then(|m| i64::try_from(m.floor()).ok())
+        .unwrap_or_else(|| lo.max(0).saturating_add(plausible_max(input.ty)));
     (lo, hi.max(lo))
 }
 

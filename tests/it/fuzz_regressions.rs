@@ -100,3 +100,47 @@ fn three_slashes_after_a_unit_name_start_a_comment_not_a_singular() {
     assert!(formatted.contains("unit le / hour // c\n"), "{formatted}");
     assert!(formatted.contains("unit trips\n"), "{formatted}");
 }
+
+/// compile, crash-a4131c28 (the text the target read: the input's valid UTF-8 before its
+/// first invalid byte): a record field `months 9223372036854775807..` (no maximum) made
+/// the applicant generator add a plausible span to the largest `i64` (an overflow: a panic
+/// in a debug build, a wrapped, out-of-range value in a release one). Its bounds saturate
+/// now: every generated period has exactly the minimum, 9223372036854775807 months, and the
+/// scorer agrees with the reference evaluator on each applicant.
+#[test]
+fn a_minimum_at_the_largest_integer_generates_applicants_at_it() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz_inputs/crash-a4131c28.policy"))
+        .expect("the fuzzer's input");
+    let loader = jifen::bundled_loader();
+    let report = jifen::check_with("fuzz.policy", &text, &loader);
+    let ruleset = report.ruleset.expect("the policy compiles");
+    let scorer = ruleset.scorer();
+    let model = jifen::internals::population::Model::default_for(&ruleset);
+    let mut rng = jifen::internals::population::Rng::new(text.len() as u64);
+    let mut periods = 0;
+    for i in 0..8 {
+        let row = model.row(&ruleset, &mut rng, i);
+        let json: serde_json::Value = serde_json::from_str(&row).expect("a JSON row");
+        for period in json["periods"].as_array().into_iter().flatten() {
+            assert_eq!(period["months"].as_i64(), Some(i64::MAX), "{row}");
+            periods += 1;
+        }
+        let (_, applicant) = jifen::internals::population::RawRow::json(1, row).parse(&ruleset).expect("valid");
+        assert_eq!(scorer.evaluate(&applicant), ruleset.evaluate(&applicant));
+    }
+    assert!(periods > 0, "some applicant has a period");
+}
+
+/// The generator's uniform draw over any pair of bounds: the widest (every `i64`) and one
+/// that crosses zero stay within their bounds, with no overflow.
+#[test]
+fn a_draw_between_any_two_integers_stays_within_them() {
+    let mut rng = jifen::internals::population::Rng::new(7);
+    for _ in 0..1000 {
+        let _ = rng.range(i64::MIN, i64::MAX);
+        assert!((i64::MIN..=-1).contains(&rng.range(i64::MIN, -1)));
+        assert!((-3..=3).contains(&rng.range(-3, 3)));
+        assert!((i64::MAX - 1..=i64::MAX).contains(&rng.range(i64::MAX - 1, i64::MAX)));
+    }
+    assert_eq!(rng.range(i64::MAX, i64::MAX), i64::MAX);
+}

@@ -729,17 +729,7 @@ impl<'r> Enumerate<'r> {
     }
 
     fn pattern(&self, scrutinee: &[Expr], pattern: &[Pattern]) -> String {
-        let parts: Vec<String> = scrutinee
-            .iter()
-            .zip(pattern)
-            .map(|(s, p)| match p {
-                Pattern::Any => "_".to_string(),
-                Pattern::OneOf(values) => {
-                    values.iter().map(|v| self.printer.value(*v, None, s.ty.en)).collect::<Vec<_>>().join(" | ")
-                }
-            })
-            .collect();
-        parts.join(", ")
+        self.printer.pattern_cells(scrutinee, pattern, false).join(", ")
     }
 
     #[allow(clippy::too_many_arguments)]

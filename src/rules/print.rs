@@ -265,17 +265,23 @@ impl<'r> Printer<'r> {
 
     /// One arm's patterns, each in the unit and enum of what it is matched against.
     fn patterns(&self, scrutinee: &[Expr], pattern: &[Pattern]) -> String {
-        let shown: Vec<String> = pattern
+        parenthesised(self.pattern_cells(scrutinee, pattern, true))
+    }
+
+    /// One arm's patterns one by one: `_`, or its values joined by `|`, each in the enum of
+    /// what it is matched against (and its unit, `with_units`).
+    pub(crate) fn pattern_cells(&self, scrutinee: &[Expr], pattern: &[Pattern], with_units: bool) -> Vec<String> {
+        pattern
             .iter()
             .zip(scrutinee)
             .map(|(p, s)| match p {
                 Pattern::Any => "_".to_string(),
                 Pattern::OneOf(values) => {
-                    values.iter().map(|v| self.value(*v, s.ty.unit, s.ty.en)).collect::<Vec<_>>().join(" | ")
+                    let unit = if with_units { s.ty.unit } else { None };
+                    values.iter().map(|v| self.value(*v, unit, s.ty.en)).collect::<Vec<_>>().join(" | ")
                 }
             })
-            .collect();
-        parenthesised(shown)
+            .collect()
     }
 
     fn member(&self, x: &Expr, set: &[Value], word: &str) -> String {

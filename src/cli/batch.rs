@@ -1,9 +1,10 @@
 //! `jifen batch`: score many applicants, streaming, in parallel, output in input order.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{IsTerminal, Read};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
+use std::sync::Arc;
 
 use clap::ValueEnum;
 use rayon::prelude::*;
@@ -747,102 +748,88 @@ pub(crate) fn run(args: Args) -> u8 {
     let json = OutcomeWriter::new(&ruleset);
     let buffers = Buffers::default();
     let workers = Workers::default();
-    // The output is written on a thread of its own while the next chunk is scored, so the
+    let shape = Shape { csv: csv_out, with_id, skip_invalid: args.skip_invalid };
+    // The output is written on a thread of its own while the next pieces are scored, so the
     // scoring workers never wait for it. Leaving this scope early drops `send`: the writer
     // stops, and an output file it has not committed is removed.
     std::thread::scope(|scope| {
         let (send, receive) = sync_channel::<Out>(2);
         let writer = scope.spawn(|| write_out(sink, receive, &buffers, &ruleset, with_id));
-        let failed_write = 'reading: loop {
-            let Some((chunk, bytes)) = source.next() else {
-                return exit::INTERNAL;
-            };
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
+        let scored = score_in_order(&mut source, (&scorer, &json), (&buffers, &workers), shape, |piece| {
+            let scored = match piece {
+                Piece::Scored(scored) => scored,
+                Piece::Unreadable(e) => {
                     if let Some(b) = &bar {
                         b.abandon();
                     }
+                    // A Parquet file's message names its row itself (it has no lines).
+                    let what = if parquet_in { e.message.clone() } else { e.to_string() };
                     if args.skip_invalid && e.line > 0 {
                         skipped.add(e.line, e.message.clone());
                         fail(
-                            &format!("{}: {e}; the rest of the input cannot be read", args.input),
+                            &format!("{}: {what}; the rest of the input cannot be read", args.input),
                             Some(&written.note()),
                         );
                     } else {
                         fail(
-                            &format!("{}: {e}", args.input),
+                            &format!("{}: {what}", args.input),
                             Some(&format!(
                                 "fix the row, or pass --skip-invalid to skip invalid rows; {}",
                                 written.note()
                             )),
                         );
                     }
-                    return exit::APPLICANT;
+                    return Err(Some(exit::APPLICANT));
                 }
             };
-            let shape = Shape { csv: csv_out, with_id, skip_invalid: args.skip_invalid };
-            // JSON lines are scored and written a batch at a time (`JSONL_BATCH`); the end of
-            // the input, an empty chunk, is one empty batch so that a CSV header is still written.
-            let size = if csv_out { chunk.len().max(1) } else { JSONL_BATCH };
-            let n = chunk.len();
-            let starts: Vec<usize> = if n == 0 { vec![0] } else { (0..n).step_by(size).collect() };
-            let batches = starts.into_iter().map(|start| start..(start + size).min(n));
-            for within in batches {
-                let parts = score_chunk(&scorer, &json, (&buffers, &workers), &chunk, within, shape);
-                for failure in parts.iter().flat_map(|p| &p.failed) {
-                    if args.skip_invalid {
-                        skipped.add(failure.line, failure.reason.clone());
-                        continue;
-                    }
-                    if let Some(b) = &bar {
-                        b.abandon();
-                    }
-                    fail(
-                        &format!("{} {}: {}", args.input, place(failure.line, failure.key.as_deref()), failure.reason),
-                        Some(&format!("fix the row, or pass --skip-invalid to skip invalid rows; {}", written.note())),
-                    );
-                    return exit::APPLICANT;
+            let parts = scored.parts;
+            for failure in parts.iter().flat_map(|p| &p.failed) {
+                if args.skip_invalid {
+                    skipped.add(failure.line, failure.reason.clone());
+                    continue;
                 }
-                // Nothing is written before the first chunk has scored; with no rows at all, the
-                // output still says what its columns would be.
-                if csv_out && !header_done {
-                    header_done = true;
-                    written.header = !xlsx_out && !parquet_out;
-                    if send.send(Out::Header).is_err() {
-                        break 'reading true;
-                    }
+                if let Some(b) = &bar {
+                    b.abandon();
                 }
-                if !xlsx_out && !parquet_out {
-                    written.rows += parts.iter().map(|p| p.written as u64).sum::<u64>();
+                fail(
+                    &format!("{} {}: {}", args.input, place(failure.line, failure.key.as_deref()), failure.reason),
+                    Some(&format!("fix the row, or pass --skip-invalid to skip invalid rows; {}", written.note())),
+                );
+                return Err(Some(exit::APPLICANT));
+            }
+            // Nothing is written before the first piece has scored; with no rows at all, the
+            // output still says what its columns would be.
+            if csv_out && !header_done {
+                header_done = true;
+                written.header = !xlsx_out && !parquet_out;
+                send.send(Out::Header).map_err(|_| None)?;
+            }
+            if !xlsx_out && !parquet_out {
+                written.rows += parts.iter().map(|p| p.written as u64).sum::<u64>();
+            }
+            send.send(Out::Parts(parts)).map_err(|_| None)?;
+            if let Some((rows, bytes)) = scored.end.filter(|&(rows, _)| rows > 0) {
+                // Lets the tests see that a bug mid-run leaves no output behind (tests/it/limits.rs).
+                if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v == "batch") {
+                    panic!("JIFEN_TEST_INTERNAL_ERROR is batch");
                 }
-                if send.send(Out::Parts(parts)).is_err() {
-                    break 'reading true;
+                rows_done += rows as u64;
+                if let Some(b) = &bar {
+                    b.set_position(bytes);
+                    b.set_message(format!("{rows_done} rows"));
                 }
             }
-            if chunk.is_empty() {
-                break false;
-            }
-            // Lets the tests see that a bug mid-run leaves no output behind (tests/it/limits.rs).
-            if std::env::var_os("JIFEN_TEST_INTERNAL_ERROR").is_some_and(|v| v == "batch") {
-                panic!("JIFEN_TEST_INTERNAL_ERROR is batch");
-            }
-            rows_done += chunk.len() as u64;
-            source.done(chunk);
-            if let Some(b) = &bar {
-                b.set_position(bytes);
-                b.set_message(format!("{rows_done} rows"));
-            }
-        };
+            Ok(())
+        });
         drop(send);
-        let sink = match writer.join() {
-            Ok(Ok(sink)) => sink,
-            Ok(Err(code)) => return code,
-            Err(_) => return exit::INTERNAL,
+        // A piece is refused by the writer only when it has stopped, by a failed write (its
+        // code, said where it failed) or a panic.
+        let sink = match (scored, writer.join()) {
+            (Err(Some(code)), _) => return code,
+            (_, Ok(Ok(sink))) => sink,
+            (_, Ok(Err(code))) => return code,
+            (_, Err(_)) => return exit::INTERNAL,
         };
-        if failed_write {
-            return exit::INTERNAL;
-        }
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
@@ -851,6 +838,115 @@ pub(crate) fn run(args: Args) -> u8 {
         }
         skipped.report();
         exit::OK
+    })
+}
+
+/// Pieces of work scored at once: while the workers finish the last parts of one, they
+/// start on the next, instead of waiting for the slowest part of each chunk.
+const IN_FLIGHT: usize = 2;
+
+/// What [`score_in_order`] hands on, in input order.
+enum Piece {
+    Scored(Scored),
+    /// The input cannot be read any further.
+    Unreadable(ReadError),
+}
+
+/// Some rows of a chunk, scored.
+struct Scored {
+    parts: Vec<Part>,
+    /// On a chunk's last piece: the chunk's rows, and the input's bytes read so far.
+    end: Option<(usize, u64)>,
+}
+
+/// A chunk of `n` rows in pieces: the whole chunk for CSV, batches of [`JSONL_BATCH`] rows
+/// for JSON lines; an empty chunk (the end of the input) is one empty piece.
+fn pieces(n: usize, csv: bool) -> VecDeque<std::ops::Range<usize>> {
+    let size = if csv { n.max(1) } else { JSONL_BATCH };
+    if n == 0 {
+        return std::iter::once(0..0).collect();
+    }
+    (0..n).step_by(size).map(|start| start..(start + size).min(n)).collect()
+}
+
+/// A piece being scored, or the read error that ends the input, in input order.
+enum Pending {
+    Scoring(Receiver<(Scored, Arc<Batch>)>),
+    Unreadable(ReadError),
+}
+
+/// Score `source`'s chunks a piece at a time (a chunk of CSV, or a batch of JSON lines),
+/// [`IN_FLIGHT`] pieces at once, and give each to `take` in input order, with the read error
+/// that ends the input in its place. The end of the input is an empty piece, so that `take`
+/// still sees one. Stops when `take` fails: `Err(Some(code))` to exit with `code`,
+/// `Err(None)` when the writer has stopped.
+fn score_in_order<'r>(
+    source: &mut Source,
+    (scorer, json): (&Scorer<'r>, &OutcomeWriter<'_>),
+    (buffers, workers): (&Buffers, &Workers<'r>),
+    shape: Shape,
+    mut take: impl FnMut(Piece) -> Result<(), Option<u8>>,
+) -> Result<(), Option<u8>> {
+    rayon::in_place_scope(|tasks| {
+        let mut pending = VecDeque::new();
+        // The chunk being split into pieces, the pieces not yet started, and its bytes read.
+        let mut chunk: Option<(Arc<Batch>, VecDeque<std::ops::Range<usize>>, u64)> = None;
+        let mut reading = true;
+        loop {
+            while pending.len() < IN_FLIGHT {
+                if chunk.as_ref().is_none_or(|(_, pieces, _)| pieces.is_empty()) {
+                    chunk = None;
+                    if !reading {
+                        break;
+                    }
+                    match source.next() {
+                        None => return Err(Some(exit::INTERNAL)),
+                        Some((Err(e), _)) => {
+                            reading = false;
+                            pending.push_back(Pending::Unreadable(e));
+                            break;
+                        }
+                        Some((Ok(batch), bytes)) => {
+                            reading = !batch.is_empty();
+                            let pieces = pieces(batch.len(), shape.csv);
+                            chunk = Some((Arc::new(batch), pieces, bytes));
+                        }
+                    }
+                }
+                let Some((batch, pieces, bytes)) = &mut chunk else { break };
+                let Some(within) = pieces.pop_front() else { break };
+                let end = pieces.is_empty().then_some((batch.len(), *bytes));
+                let (done, receive) = sync_channel(1);
+                let batch = Arc::clone(batch);
+                tasks.spawn(move |_| {
+                    let parts = score_chunk(scorer, json, (buffers, workers), &batch, within, shape);
+                    let _ = done.send((Scored { parts, end }, batch));
+                });
+                pending.push_back(Pending::Scoring(receive));
+            }
+            if chunk.as_ref().is_some_and(|(_, pieces, _)| pieces.is_empty()) {
+                // Its last piece is scoring: the chunk is given back when that is taken.
+                chunk = None;
+            }
+            let piece = match pending.pop_front() {
+                None => return Ok(()),
+                Some(Pending::Unreadable(e)) => Piece::Unreadable(e),
+                // A piece that never comes back panicked: the scope says so when it ends.
+                Some(Pending::Scoring(receive)) => match receive.recv() {
+                    Ok((scored, batch)) => {
+                        let last = scored.end.is_some();
+                        take(Piece::Scored(scored))?;
+                        // The chunk's other pieces were taken before: this is its last holder.
+                        if let (true, Ok(batch)) = (last, Arc::try_unwrap(batch)) {
+                            source.done(batch);
+                        }
+                        continue;
+                    }
+                    Err(_) => return Err(Some(exit::INTERNAL)),
+                },
+            };
+            take(piece)?;
+        }
     })
 }
 

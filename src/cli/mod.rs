@@ -169,12 +169,11 @@ pub fn main() -> ExitCode {
 fn report_panics_as_bugs() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let what = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".to_string());
+        if CONTAINED.with(std::cell::Cell::get) {
+            // [`contain_panics`] reports it, as what it is.
+            return;
+        }
+        let what = panic_text(info.payload());
         let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!(
             "internal error: {what}{place}\n  \
@@ -184,6 +183,31 @@ fn report_panics_as_bugs() {
             default_hook(info);
         }
     }));
+}
+
+thread_local! {
+    /// Set while this thread runs code whose panics [`contain_panics`] reports itself.
+    static CONTAINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f`, a call into a crate that reads untrusted files and may panic on a damaged one
+/// (the `parquet` crate indexes out of bounds on some corrupt pages): its panic is returned
+/// as `Err(what it said)`, for the caller to report as a damaged input, not as a bug in
+/// jifen. What `f` was working on must be given up after a panic.
+pub(crate) fn contain_panics<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let was = CONTAINED.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CONTAINED.with(|c| c.set(was));
+    result.map_err(|payload| panic_text(&*payload))
+}
+
+/// What a panic said.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
 }
 
 fn run() -> ExitCode {

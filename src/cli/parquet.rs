@@ -55,6 +55,7 @@ mod file {
     use parquet::record::reader::RowIter;
     use parquet::record::Field;
     use parquet::schema::types::{ColumnDescriptor, Type};
+    use rayon::prelude::*;
     use rust_decimal::Decimal;
 
     use crate::applicant::FastInputs;
@@ -64,12 +65,14 @@ mod file {
     use crate::rules::{InputType, Value};
     use crate::RuleSet;
 
+    use positioned::PositionedFile;
     use texts::{TextReader, Texts};
 
     use super::super::batch::Batch;
     use super::super::output::Output;
-    use super::super::{exit, fail};
+    use super::super::{contain_panics, exit, fail};
 
+    mod positioned;
     mod texts;
 
     /// Rows per row group written: a few MiB of columns at most.
@@ -441,7 +444,7 @@ mod file {
 
     /// The column-wise reader: the row group being read and a reader per column.
     struct Columns {
-        file: SerializedFileReader<File>,
+        file: SerializedFileReader<PositionedFile>,
         /// The next row group to open.
         group: usize,
         /// Rows of the open row group not yet read.
@@ -603,8 +606,18 @@ mod file {
             fail(&format!("cannot read `{path}`: {e}"), None);
             exit::IO
         })?;
-        let reader =
-            SerializedFileReader::new(file).map_err(|e| refused(format!("not a readable Parquet file: {e}")))?;
+        let file = PositionedFile::new(file).map_err(|e| {
+            fail(&format!("cannot read `{path}`: {e}"), None);
+            exit::IO
+        })?;
+        let reader = match contain_panics(|| SerializedFileReader::new(file)) {
+            Ok(Ok(reader)) => reader,
+            Ok(Err(e)) => return Err(refused(format!("not a readable Parquet file: {e}"))),
+            Err(what) => {
+                fail(&format!("{path}: {}", damaged(what)), Some("write the file again from where it came from"));
+                return Err(exit::APPLICANT);
+            }
+        };
         let schema = reader.metadata().file_metadata().schema_descr_ptr();
         let mut columns = Vec::new();
         for field in schema.root_schema().get_fields() {
@@ -673,14 +686,15 @@ mod file {
                 }
                 got += n;
             }
-            for (d, plan) in decoded.iter_mut().zip(&columns.layout.plans) {
-                if plan.optional {
-                    d.spread(got).map_err(|message| ReadError {
-                        line: self.line + 1,
-                        message: format!("row {}: {message}", self.line + 1),
-                    })?;
-                }
-            }
+            let spread: Vec<Result<(), String>> = decoded
+                .par_iter_mut()
+                .zip(columns.layout.plans.par_iter())
+                .map(|(d, plan)| if plan.optional { d.spread(got) } else { Ok(()) })
+                .collect();
+            spread.into_iter().collect::<Result<(), String>>().map_err(|message| ReadError {
+                line: self.line + 1,
+                message: format!("row {}: {message}", self.line + 1),
+            })?;
             let chunk = ColumnRows { before: self.line, rows: got, layout: columns.layout.clone(), columns: decoded };
             self.line += got;
             Ok(Batch::Columns(chunk))
@@ -691,12 +705,14 @@ mod file {
             let Rows::Records(records) = &mut self.rows else { return Ok(Vec::new()) };
             let mut chunk = Vec::with_capacity(rows);
             while chunk.len() < rows {
-                let row = match records.next() {
+                let unreadable = |message: String| ReadError {
+                    line: self.line + 1,
+                    message: format!("row {}: {message}", self.line + 1),
+                };
+                let row = match contain_panics(|| records.next()).map_err(|what| unreadable(damaged(what)))? {
                     None => break,
                     Some(Ok(row)) => row,
-                    Some(Err(e)) => {
-                        return Err(ReadError { line: self.line + 1, message: format!("row {}: {e}", self.line + 1) })
-                    }
+                    Some(Err(e)) => return Err(unreadable(e.to_string())),
                 };
                 self.line += 1;
                 let mut facts = Vec::with_capacity(self.columns.len());
@@ -719,46 +735,81 @@ mod file {
         /// Decode up to `wanted` more rows of every column into `into` (opening the next row
         /// group when the last is done); returns how many (0 at the end of the file).
         fn decode(&mut self, wanted: usize, into: &mut [Decoded]) -> Result<usize, String> {
-            let problem = |e: parquet::errors::ParquetError| format!("cannot be read: {e}");
             while self.left == 0 {
                 if self.group >= self.file.num_row_groups() {
                     return Ok(0);
                 }
-                let group = self.file.get_row_group(self.group).map_err(problem)?;
-                let rows = group.metadata().num_rows();
-                self.left = usize::try_from(rows).map_err(|_| format!("row group {} has {rows} rows", self.group))?;
-                let text = |c: usize| texts::readable(group.metadata().column(c));
-                self.readers = (0..into.len())
-                    .zip(&self.layout.plans)
-                    .map(|(c, plan)| match plan.shape {
-                        Shape::Text if plan.physical == Physical::BYTE_ARRAY && text(c) => {
-                            Ok(ColumnRead::Text(TextReader::new(group.get_column_page_reader(c)?, plan.optional)))
-                        }
-                        _ => group.get_column_reader(c).map(|r| ColumnRead::Typed(Box::new(r))),
-                    })
-                    .collect::<Result<_, _>>()
-                    .map_err(problem)?;
-                self.group += 1;
+                contain_panics(|| self.open_group(into.len())).map_err(damaged)??;
             }
             let n = wanted.min(self.left);
-            for ((reader, decoded), plan) in self.readers.iter_mut().zip(into.iter_mut()).zip(&self.layout.plans) {
-                let (defs_before, values_before) = (decoded.defs.len(), decoded.values.len());
-                let defs = plan.optional.then_some(&mut decoded.defs);
-                let read = match (reader, &mut decoded.values) {
-                    (ColumnRead::Text(r), Buffer::Text(v)) => r.read_records(n, defs, v),
-                    (ColumnRead::Typed(reader), values) => read_typed(reader, n, defs, values),
-                    _ => return Err("a column's reader does not match its type".into()),
-                };
-                let (records, values, _) = read.map_err(problem)?;
-                let levels = decoded.defs.len() - defs_before;
-                let nulls_ok = if plan.optional { levels == n } else { values == n };
-                if records != n || !nulls_ok || decoded.values.len() - values_before != values {
-                    return Err(format!("a column ends before its row group's {} rows", self.left));
-                }
-            }
+            let left = self.left;
+            // Each column has a reader of its own: the columns are decoded in parallel, by the
+            // workers that score (decoding on this thread alone would hold them up).
+            let read: Vec<Result<(), String>> = self
+                .readers
+                .par_iter_mut()
+                .zip(into.par_iter_mut())
+                .zip(self.layout.plans.par_iter())
+                .map(|((reader, decoded), plan)| {
+                    contain_panics(|| decode_column(reader, decoded, plan, n, left)).map_err(damaged)?
+                })
+                .collect();
+            // The first column's failure, whichever worker saw it first.
+            read.into_iter().collect::<Result<(), String>>()?;
             self.left -= n;
             Ok(n)
         }
+
+        /// Open the next row group: a reader for each of its `columns` columns.
+        fn open_group(&mut self, columns: usize) -> Result<(), String> {
+            let problem = |e: parquet::errors::ParquetError| format!("cannot be read: {e}");
+            let group = self.file.get_row_group(self.group).map_err(problem)?;
+            let rows = group.metadata().num_rows();
+            self.left = usize::try_from(rows).map_err(|_| format!("row group {} has {rows} rows", self.group))?;
+            let text = |c: usize| texts::readable(group.metadata().column(c));
+            self.readers = (0..columns)
+                .zip(&self.layout.plans)
+                .map(|(c, plan)| match plan.shape {
+                    Shape::Text if plan.physical == Physical::BYTE_ARRAY && text(c) => {
+                        Ok(ColumnRead::Text(TextReader::new(group.get_column_page_reader(c)?, plan.optional)))
+                    }
+                    _ => group.get_column_reader(c).map(|r| ColumnRead::Typed(Box::new(r))),
+                })
+                .collect::<Result<_, _>>()
+                .map_err(problem)?;
+            self.group += 1;
+            Ok(())
+        }
+    }
+
+    /// What a panic of the `parquet` crate on this file means.
+    fn damaged(what: String) -> String {
+        format!("the file is damaged (the Parquet reader stopped: {what})")
+    }
+
+    /// Decode `n` more rows of one column into `decoded`, of a row group with `left` rows
+    /// left to read.
+    fn decode_column(
+        reader: &mut ColumnRead,
+        decoded: &mut Decoded,
+        plan: &Plan,
+        n: usize,
+        left: usize,
+    ) -> Result<(), String> {
+        let (defs_before, values_before) = (decoded.defs.len(), decoded.values.len());
+        let defs = plan.optional.then_some(&mut decoded.defs);
+        let read = match (reader, &mut decoded.values) {
+            (ColumnRead::Text(r), Buffer::Text(v)) => r.read_records(n, defs, v),
+            (ColumnRead::Typed(reader), values) => read_typed(reader, n, defs, values),
+            _ => return Err("a column's reader does not match its type".into()),
+        };
+        let (records, values, _) = read.map_err(|e| format!("cannot be read: {e}"))?;
+        let levels = decoded.defs.len() - defs_before;
+        let nulls_ok = if plan.optional { levels == n } else { values == n };
+        if records != n || !nulls_ok || decoded.values.len() - values_before != values {
+            return Err(format!("a column ends before its row group's {left} rows"));
+        }
+        Ok(())
     }
 
     /// Up to `n` rows of a column read by the crate's typed reader.

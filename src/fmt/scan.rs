@@ -135,7 +135,11 @@ impl<'t> Scan<'t> {
     /// (`1 year`, `12 months`) after one space.
     pub(crate) fn number(&self, span: Span) -> String {
         let tokens: Vec<&str> = self.code_in(span).collect();
-        let unit_at = tokens.len().checked_sub(1).filter(|&i| tokens[i].starts_with(|c: char| c.is_ascii_alphabetic()));
+        // A unit is a name: it starts with a letter or `_` (as `_months` may), never a digit.
+        let unit_at = tokens
+            .len()
+            .checked_sub(1)
+            .filter(|&i| tokens[i].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'));
         match unit_at {
             Some(0) => tokens[0].to_string(),
             Some(i) => format!("{} {}", tokens[..i].concat(), tokens[i]),

@@ -144,3 +144,16 @@ fn a_draw_between_any_two_integers_stays_within_them() {
     }
     assert_eq!(rng.range(i64::MAX, i64::MAX), i64::MAX);
 }
+
+/// fmt_roundtrip, crash-479d81f8: `120 _months` (a number and a unit whose name starts with
+/// `_`, as a unit's name may) was written back as `120_months`, which reads as the number
+/// `120_` and a name: fmt refused its own output (an internal error). The unit keeps its
+/// space now, whatever letter or `_` it starts with.
+#[test]
+fn a_unit_starting_with_an_underscore_keeps_its_space_after_the_number() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz_inputs/crash-479d81f8.policy"))
+        .expect("the fuzzer's input");
+    assert_formats_stably(&text);
+    let formatted = format_source("regression.policy", &text).expect("formats");
+    assert!(formatted.contains("given { si_months: 120 _months }"), "{formatted}");
+}

@@ -37,9 +37,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::match_expr => "`match`",
         Rule::match_arm | Rule::pattern | Rule::alternatives | Rule::pat_atom => "a pattern",
         Rule::wildcard => "`_`",
-        Rule::year_field => "`year`",
-        Rule::effective_field => "`effective`",
-        Rule::standard_field => "`standard`",
+        Rule::year_field | Rule::kw_year => "`year`",
+        Rule::effective_field | Rule::kw_effective => "`effective`",
+        Rule::standard_field | Rule::kw_standard => "`standard`",
+        Rule::points_field | Rule::kw_points => "`points`",
+        Rule::floor_field | Rule::kw_floor => "`floor`",
+        Rule::kw_round => "`round`",
         Rule::extends => "`extends`",
         Rule::enum_decl => "`enum`",
         Rule::input_decl => "`input`",
@@ -385,8 +388,17 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
         .get(..offset)
         .and_then(|before| before.trim_end().lines().last())
         .is_some_and(|l| l.trim_start().starts_with("///"));
+    // `year2025`, `cap50`: an expected keyword with a number written against it (a name
+    // after a keyword's letters, as `index` after `in`, is more likely a name).
+    let glued = expected.iter().find_map(|e| {
+        let keyword = e.strip_prefix('`')?.strip_suffix('`')?;
+        let rest = word.strip_prefix(keyword).filter(|_| keyword.chars().all(|c| c.is_ascii_lowercase()))?;
+        rest.starts_with(|c: char| c.is_ascii_digit()).then_some((keyword, rest))
+    });
     let help = if found == "a doc comment" || doc_above && !names_here {
         "a doc comment (`///`) stands directly above a declaration, enum variant, input, item or rule; use `//` for any other comment".to_string()
+    } else if let Some((keyword, rest)) = glued {
+        format!("write a space after `{keyword}`: `{keyword} {rest}`")
     } else if KEYWORDS.contains(&word) && names_here {
         format!("`{word}` is a reserved word of the policy language; choose another name")
     } else if expected.iter().any(|e| e.starts_with("`else")) {
@@ -412,7 +424,12 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
     } else {
         "see docs/language.md for the syntax of each declaration".to_string()
     };
-    (Diagnostic::error(codes::SYNTAX, format!("syntax error: {message}"), span, label).with_help(help), offset)
+    let mut d = Diagnostic::error(codes::SYNTAX, format!("syntax error: {message}"), span, label).with_help(help);
+    if let Some((keyword, _)) = glued.filter(|_| text[offset..].starts_with(word)) {
+        let after = offset + keyword.len();
+        d = d.with_fix(Span::new(file, after, after), " ");
+    }
+    (d, offset)
 }
 
 /// A character typed on a Chinese keyboard (or pasted from a document) that looks like a

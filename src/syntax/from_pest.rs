@@ -1362,6 +1362,12 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_for
             | Rule::kw_where
             | Rule::kw_unit
+            | Rule::kw_year
+            | Rule::kw_effective
+            | Rule::kw_standard
+            | Rule::kw_points
+            | Rule::kw_round
+            | Rule::kw_floor
     )
 }
 

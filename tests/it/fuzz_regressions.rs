@@ -55,13 +55,23 @@ fn a_number_written_against_a_keyword_keeps_its_digits() {
     ));
 }
 
-/// fmt_roundtrip, crash-6031bb68: `year120` reads as `year 120` (header fields are a word and
-/// a value), but fmt took the value to be the tokens after the word and printed `year` alone.
+/// fmt_roundtrip, crash-6031bb68: `year120` read as `year 120`, but fmt took the value to be
+/// the tokens after the word and printed `year` alone. A header word is a word of its own now
+/// (crash-c20ea523 below): `year120` is a syntax error whose help says where the space goes,
+/// and a header written with its spaces formats stably.
 #[test]
-fn a_header_field_written_against_its_value_keeps_the_value() {
-    assert_formats_stably("policy demo \"演示\" {\n    year120\n}");
+fn a_header_field_written_against_its_value_is_refused_with_the_space_to_add() {
+    let text = "policy p \"p\" { year2025 effective2025-01-01 standard120 }\n";
+    let (file, diagnostics) = jifen::syntax::parse(jifen::source::FileId::default(), text);
+    assert!(file.is_none(), "`year2025` is one word");
+    let [error] = diagnostics.as_slice() else { panic!("one error: {diagnostics:?}") };
+    assert_eq!(error.help.as_deref(), Some("write a space after `year`: `year 2025`"));
+    // The fix inserts the space just after `year`: `policy p "p" { ` is 15 bytes, `year` 4.
+    let (at, space) = error.fix.clone().expect("a fix");
+    assert_eq!((at.start, at.end, space.as_str()), (19, 19, " "));
     let formatted =
-        format_source("regression.policy", "policy p \"p\" { year2025 effective2025-01-01 standard120 }\n").unwrap();
+        format_source("regression.policy", "policy p \"p\" { year 2025 effective 2025-01-01 standard 120 }\n").unwrap();
+    assert_formats_stably(&formatted);
     assert!(formatted.contains("    year      2025\n    effective 2025-01-01\n    standard  120\n"), "{formatted}");
 }
 
@@ -156,4 +166,32 @@ fn a_unit_starting_with_an_underscore_keeps_its_space_after_the_number() {
     assert_formats_stably(&text);
     let formatted = format_source("regression.policy", &text).expect("formats");
     assert!(formatted.contains("given { si_months: 120 _months }"), "{formatted}");
+}
+
+/// fmt_roundtrip, crash-c20ea523: the header's words (`year`, `effective`, `standard`,
+/// `points`, `round`, `floor`) were matched as prefixes, so `floor00000points0002` read as
+/// `floor 00000 points 0002` while fmt's scanner saw one word, and fmt refused its own output
+/// (an internal error, exit 70). A header word is a word of its own now, as every keyword
+/// is: the fuzzer's file is a syntax error, and a number written against the next word
+/// (`year 20floor 0`, as `30per` is `30 per`) still reads.
+#[test]
+fn a_header_word_is_a_word_of_its_own() {
+    let text = String::from_utf8_lossy(include_bytes!("../fuzz_inputs/crash-c20ea523.policy")).into_owned();
+    assert!(
+        matches!(format_source("regression.policy", &text), Err(jifen::internals::fmt::FormatError::Syntax(_))),
+        "`floor00…` is one word, not `floor` and a number"
+    );
+    for glued in ["year2025", "effective2025-01-01", "standard120", "points1", "floor0"] {
+        let text = format!("policy p \"P\" {{\n    {glued}\n}}\n");
+        assert!(
+            matches!(format_source("regression.policy", &text), Err(jifen::internals::fmt::FormatError::Syntax(_))),
+            "`{glued}` is one word"
+        );
+    }
+    let text = "policy p \"P\" {\n    year 2025floor 0\n    points 1 round half_up\n}\n";
+    assert_formats_stably(text);
+    let formatted = format_source("regression.policy", text).expect("formats");
+    assert!(formatted.contains("year      2025\n    floor     0\n    points    1 round half_up\n"), "{formatted}");
+    let text = "policy p \"P\" {\n    points 1 roundhalf_up\n}\n";
+    assert!(matches!(format_source("regression.policy", text), Err(jifen::internals::fmt::FormatError::Syntax(_))));
 }

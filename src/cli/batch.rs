@@ -894,8 +894,7 @@ fn score_in_order<'r>(
         let mut reading = true;
         loop {
             while pending.len() < IN_FLIGHT {
-                if chunk.as_ref().is_none_or(|(_, pieces, _)| pieces.is_empty()) {
-                    chunk = None;
+                if chunk.is_none() {
                     if !reading {
                         break;
                     }
@@ -914,19 +913,22 @@ fn score_in_order<'r>(
                     }
                 }
                 let Some((batch, pieces, bytes)) = &mut chunk else { break };
-                let Some(within) = pieces.pop_front() else { break };
+                let Some(within) = pieces.pop_front() else {
+                    chunk = None;
+                    continue;
+                };
                 let end = pieces.is_empty().then_some((batch.len(), *bytes));
-                let (done, receive) = sync_channel(1);
                 let batch = Arc::clone(batch);
+                if end.is_some() {
+                    // Its last piece is scoring: the chunk is given back when that is taken.
+                    chunk = None;
+                }
+                let (done, receive) = sync_channel(1);
                 tasks.spawn(move |_| {
                     let parts = score_chunk(scorer, json, (buffers, workers), &batch, within, shape);
                     let _ = done.send((Scored { parts, end }, batch));
                 });
                 pending.push_back(Pending::Scoring(receive));
-            }
-            if chunk.as_ref().is_some_and(|(_, pieces, _)| pieces.is_empty()) {
-                // Its last piece is scoring: the chunk is given back when that is taken.
-                chunk = None;
             }
             let piece = match pending.pop_front() {
                 None => return Ok(()),

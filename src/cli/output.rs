@@ -159,7 +159,6 @@ pub(crate) struct Replacement {
     shown: String,
     /// Bytes written since the last flush to disk began, and how many start the next.
     unsynced: u64,
-    sync_every: u64,
     /// The flush to disk under way, on a thread of its own.
     syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
@@ -199,7 +198,6 @@ impl Replacement {
             dest,
             shown: shown.to_string(),
             unsynced: 0,
-            sync_every: SYNC_EVERY,
             syncing: None,
         };
         if let (Some(existing), Some(writer)) = (existing, replacement.writer.as_ref()) {
@@ -216,7 +214,7 @@ impl Replacement {
         };
         writer.write_all(bytes)?;
         self.unsynced += bytes.len() as u64;
-        if self.unsynced >= self.sync_every && self.syncing.as_ref().is_none_or(|s| s.is_finished()) {
+        if self.unsynced >= SYNC_EVERY && self.syncing.as_ref().is_none_or(|s| s.is_finished()) {
             let file = writer.get_ref().try_clone()?;
             self.finish_sync()?;
             self.syncing = Some(std::thread::spawn(move || file.sync_data()));
@@ -335,22 +333,22 @@ fn on_signal_remove_temporary_files() {
 mod tests {
     use super::*;
 
-    /// Flushes to disk start while the file is written (here after 1,000 bytes, then after
-    /// each 1,000 more once the last flush is done) and the file is renamed into place
-    /// whole, every byte in order.
+    /// Flushes to disk start while the file is written (after [`SYNC_EVERY`] bytes, then
+    /// after each as many more once the last flush is done) and the file is renamed into
+    /// place whole, every byte in order.
     #[test]
     fn a_file_flushed_while_it_is_written_is_committed_whole() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("out.csv");
         let mut replacement = Replacement::begin("out.csv", dest.clone(), None).unwrap();
-        replacement.sync_every = 1_000;
         let mut expected = Vec::new();
         let mut flushes = 0;
-        for i in 0..2_000u32 {
-            let line = format!("{i},row {i}\n");
-            replacement.write_all(line.as_bytes()).unwrap();
+        // Blocks of 1 MiB, each of its own byte: one out of place would show.
+        for i in 0..(SYNC_EVERY >> 20) + 1 {
+            let block = vec![i as u8; 1 << 20];
+            replacement.write_all(&block).unwrap();
             flushes += usize::from(replacement.unsynced == 0);
-            expected.extend_from_slice(line.as_bytes());
+            expected.extend_from_slice(&block);
         }
         assert!(flushes >= 1, "a flush began as the file was written");
         assert!(!dest.exists(), "nothing is at the target before the commit");

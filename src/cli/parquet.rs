@@ -610,11 +610,11 @@ mod file {
             fail(&format!("cannot read `{path}`: {e}"), None);
             exit::IO
         })?;
-        let reader = match contain_panics(|| SerializedFileReader::new(file)) {
+        let reader = match guarded(|| SerializedFileReader::new(file)) {
             Ok(Ok(reader)) => reader,
             Ok(Err(e)) => return Err(refused(format!("not a readable Parquet file: {e}"))),
-            Err(what) => {
-                fail(&format!("{path}: {}", damaged(what)), Some("write the file again from where it came from"));
+            Err(damaged) => {
+                fail(&format!("{path}: {damaged}"), Some("write the file again from where it came from"));
                 return Err(exit::APPLICANT);
             }
         };
@@ -686,15 +686,6 @@ mod file {
                 }
                 got += n;
             }
-            let spread: Vec<Result<(), String>> = decoded
-                .par_iter_mut()
-                .zip(columns.layout.plans.par_iter())
-                .map(|(d, plan)| if plan.optional { d.spread(got) } else { Ok(()) })
-                .collect();
-            spread.into_iter().collect::<Result<(), String>>().map_err(|message| ReadError {
-                line: self.line + 1,
-                message: format!("row {}: {message}", self.line + 1),
-            })?;
             let chunk = ColumnRows { before: self.line, rows: got, layout: columns.layout.clone(), columns: decoded };
             self.line += got;
             Ok(Batch::Columns(chunk))
@@ -709,7 +700,7 @@ mod file {
                     line: self.line + 1,
                     message: format!("row {}: {message}", self.line + 1),
                 };
-                let row = match contain_panics(|| records.next()).map_err(|what| unreadable(damaged(what)))? {
+                let row = match guarded(|| records.next()).map_err(unreadable)? {
                     None => break,
                     Some(Ok(row)) => row,
                     Some(Err(e)) => return Err(unreadable(e.to_string())),
@@ -739,7 +730,7 @@ mod file {
                 if self.group >= self.file.num_row_groups() {
                     return Ok(0);
                 }
-                contain_panics(|| self.open_group(into.len())).map_err(damaged)??;
+                guarded(|| self.open_group(into.len()))??;
             }
             let n = wanted.min(self.left);
             let left = self.left;
@@ -751,7 +742,7 @@ mod file {
                 .zip(into.par_iter_mut())
                 .zip(self.layout.plans.par_iter())
                 .map(|((reader, decoded), plan)| {
-                    contain_panics(|| decode_column(reader, decoded, plan, n, left)).map_err(damaged)?
+                    guarded(|| decode_column(reader, decoded, plan, n, left))?
                 })
                 .collect();
             // The first column's failure, whichever worker saw it first.
@@ -782,9 +773,9 @@ mod file {
         }
     }
 
-    /// What a panic of the `parquet` crate on this file means.
-    fn damaged(what: String) -> String {
-        format!("the file is damaged (the Parquet reader stopped: {what})")
+    /// `read()`, or what a panic of the `parquet` crate in it says of the file: it is damaged.
+    fn guarded<T>(read: impl FnOnce() -> T) -> Result<T, String> {
+        contain_panics(read).map_err(|what| format!("the file is damaged (the Parquet reader stopped: {what})"))
     }
 
     /// Decode `n` more rows of one column into `decoded`, of a row group with `left` rows
@@ -808,6 +799,9 @@ mod file {
         let nulls_ok = if plan.optional { levels == n } else { values == n };
         if records != n || !nulls_ok || decoded.values.len() - values_before != values {
             return Err(format!("a column ends before its row group's {left} rows"));
+        }
+        if plan.optional {
+            decoded.spread(values_before)?;
         }
         Ok(())
     }
@@ -866,22 +860,24 @@ mod file {
             }
         }
 
-        /// Move each of `rows` rows' value to the row's place, as the definition levels say;
-        /// the values must be exactly the non-null rows'.
-        fn spread(&mut self, rows: usize) -> Result<(), String> {
-            let given = self.defs.iter().filter(|&&d| d != 0).count();
-            if self.defs.len() != rows || given != self.values.len() {
+        /// Move each value read since `from` rows (the earlier rows' values are at their
+        /// places already) to its row's place, as the definition levels say; the values must
+        /// be exactly the non-null rows'.
+        fn spread(&mut self, from: usize) -> Result<(), String> {
+            let defs = self.defs.get(from..).unwrap_or_default();
+            let given = defs.iter().filter(|&&d| d != 0).count();
+            if self.values.len() != from + given {
                 return Err("a column's values do not match its nulls".into());
             }
             match &mut self.values {
-                Buffer::Bool(v) => spread(v, &self.defs),
-                Buffer::Int32(v) => spread(v, &self.defs),
-                Buffer::Int64(v) => spread(v, &self.defs),
-                Buffer::Float(v) => spread(v, &self.defs),
-                Buffer::Double(v) => spread(v, &self.defs),
-                Buffer::Bytes(v) => spread(v, &self.defs),
-                Buffer::Text(v) => spread(&mut v.values, &self.defs),
-                Buffer::Fixed(v) => spread(v, &self.defs),
+                Buffer::Bool(v) => spread(v, from, defs),
+                Buffer::Int32(v) => spread(v, from, defs),
+                Buffer::Int64(v) => spread(v, from, defs),
+                Buffer::Float(v) => spread(v, from, defs),
+                Buffer::Double(v) => spread(v, from, defs),
+                Buffer::Bytes(v) => spread(v, from, defs),
+                Buffer::Text(v) => spread(&mut v.values, from, defs),
+                Buffer::Fixed(v) => spread(v, from, defs),
             }
             Ok(())
         }
@@ -895,7 +891,9 @@ mod file {
 
     impl Decoded {
         /// `f(row, read(value))` for each of `rows`: `Some(None)` for a null, `None` for a
-        /// value missing from the column.
+        /// value missing from the column. An optional column's rows go 64 at a time, first
+        /// those with a value and then the nulls: no branch guesses at each row whether it is
+        /// null (nulls scattered at random would make half the guesses wrong).
         #[inline(always)]
         fn each<T>(
             &self,
@@ -914,14 +912,18 @@ mod file {
         }
     }
 
-    /// Each non-null value (in `values`, in order) moved to its row's place, the last first;
-    /// a null's place is left with a filler.
-    fn spread<T: Default>(values: &mut Vec<T>, defs: &[i16]) {
-        let mut next = values.len();
-        values.resize_with(defs.len(), T::default);
-        for (row, _) in defs.iter().enumerate().rev().filter(|(_, &d)| d != 0) {
-            next -= 1;
-            values.swap(row, next);
+    /// Each value of `values[from..]` (the non-null rows' of `defs`, in order) moved to its
+    /// row's place, `from + row`. A null's place gets a copy of the value before it (or the
+    /// first place's), so every place holds a value of the column: the loop has no branch
+    /// to guess at each row, and reading a null's place costs what reading any place does.
+    fn spread<T: Clone + Default>(values: &mut Vec<T>, from: usize, defs: &[i16]) {
+        let mut next = values.len() - from;
+        values.resize_with(from + defs.len(), T::default);
+        let Some(moved) = values.get_mut(from..) else { return };
+        for (row, &d) in defs.iter().enumerate().rev() {
+            // Before a given row, the values not yet moved are `moved[..next]`, its own last.
+            moved[row] = moved[next.saturating_sub(1)].clone();
+            next -= usize::from(d != 0);
         }
     }
 

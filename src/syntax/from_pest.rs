@@ -369,7 +369,12 @@ impl Builder {
                 let mut inner = pair.children();
                 let docs = self.docs(inner.next()?);
                 let target = inner.next()?;
-                let with_docs = |d: Docs| d.or(docs.clone());
+                // Doc lines above `override` and below it both document the declaration, in
+                // that order (fmt writes them all above `override`).
+                let with_docs = |d: Docs| match (docs.clone(), d) {
+                    (Some(above), Some(below)) => Some(format!("{above}\n{below}")),
+                    (above, below) => above.or(below),
+                };
                 Decl::Override(match target.as_rule() {
                     Rule::param_decl => {
                         let mut p = self.param_decl(target);

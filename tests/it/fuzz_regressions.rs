@@ -195,3 +195,27 @@ fn a_header_word_is_a_word_of_its_own() {
     let text = "policy p \"P\" {\n    points 1 roundhalf_up\n}\n";
     assert!(matches!(format_source("regression.policy", text), Err(jifen::internals::fmt::FormatError::Syntax(_))));
 }
+
+/// fmt_roundtrip, crash-707cbb2a: doc lines both above `override` and below it (`/// a`
+/// `override` `/// b` `let …`): the declaration kept only the lines below and dropped the
+/// others, fmt wrote them all above `override`, which then read as other docs, and fmt
+/// refused its own output (an internal error, exit 70). Both now document the declaration,
+/// in order, as fmt writes them.
+#[test]
+fn doc_lines_above_and_below_override_both_document_the_declaration() {
+    // The fuzzer's file: what libFuzzer gives a `&str` target, its valid UTF-8 start.
+    let bytes = include_bytes!("../fuzz_inputs/crash-707cbb2a.policy");
+    let valid = std::str::from_utf8(bytes).unwrap_or_else(|e| std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap());
+    assert_formats_stably(valid);
+    let text = "policy p \"P\" {\n    year 2025\n}\n\n/// above\noverride\n/// below\nlet g = 1\n";
+    assert_formats_stably(text);
+    let formatted = format_source("regression.policy", text).expect("formats");
+    assert!(formatted.contains("/// above\n/// below\noverride let g = 1\n"), "{formatted}");
+    let (file, _) = jifen::syntax::parse(jifen::source::FileId::default(), text);
+    let Some(jifen::syntax::ast::Decl::Override(jifen::syntax::ast::Override::Let(decl))) =
+        file.expect("parses").decls.into_iter().next()
+    else {
+        panic!("an overriding `let`");
+    };
+    assert_eq!(decl.docs.as_deref(), Some("above\nbelow"));
+}

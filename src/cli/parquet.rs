@@ -741,9 +741,7 @@ mod file {
                 .par_iter_mut()
                 .zip(into.par_iter_mut())
                 .zip(self.layout.plans.par_iter())
-                .map(|((reader, decoded), plan)| {
-                    guarded(|| decode_column(reader, decoded, plan, n, left))?
-                })
+                .map(|((reader, decoded), plan)| guarded(|| decode_column(reader, decoded, plan, n, left))?)
                 .collect();
             // The first column's failure, whichever worker saw it first.
             read.into_iter().collect::<Result<(), String>>()?;

@@ -512,8 +512,9 @@ mod file {
     struct Decoded {
         /// Definition levels (optional columns only): 0 for a null.
         defs: Vec<i16>,
-        /// One value per row, at the row's place (a null's holds a filler): a row's value is
-        /// found with no lookup in between, which would wait for memory twice.
+        /// One value per row, at the row's place (a null's holds a copy of another value,
+        /// [`spread`]): a row's value is found with no lookup in between, which would wait
+        /// for memory twice.
         values: Buffer,
     }
 
@@ -889,9 +890,7 @@ mod file {
 
     impl Decoded {
         /// `f(row, read(value))` for each of `rows`: `Some(None)` for a null, `None` for a
-        /// value missing from the column. An optional column's rows go 64 at a time, first
-        /// those with a value and then the nulls: no branch guesses at each row whether it is
-        /// null (nulls scattered at random would make half the guesses wrong).
+        /// value missing from the column.
         #[inline(always)]
         fn each<T>(
             &self,

@@ -425,7 +425,7 @@ pub(super) fn syntax_error(file: FileId, text: &str, base: usize, error: &Error<
         "see docs/language.md for the syntax of each declaration".to_string()
     };
     let mut d = Diagnostic::error(codes::SYNTAX, format!("syntax error: {message}"), span, label).with_help(help);
-    if let Some((keyword, _)) = glued.filter(|_| text[offset..].starts_with(word)) {
+    if let Some((keyword, _)) = glued.filter(|_| text.get(offset..).is_some_and(|here| here.starts_with(word))) {
         let after = offset + keyword.len();
         d = d.with_fix(Span::new(file, after, after), " ");
     }

@@ -8,7 +8,7 @@
 //! one can guess (`tempfile`), and is removed if jifen is interrupted.
 
 use std::fs::{File, Metadata, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IoSlice, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, Once};
 
@@ -56,9 +56,15 @@ impl Output {
     }
 
     pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), u8> {
+        self.write_pieces(&[bytes])
+    }
+
+    /// Write `pieces` one after the other, large ones handed to the system as they are
+    /// (one `writev` for many) rather than copied into a buffer first.
+    pub(crate) fn write_pieces(&mut self, pieces: &[&[u8]]) -> Result<(), u8> {
         let written = match (&mut self.writer, &mut self.replacement) {
-            (Some(w), _) => w.write_all(bytes),
-            (None, Some(replacement)) => replacement.write_all(bytes),
+            (Some(w), _) => write_pieces(w, pieces),
+            (None, Some(replacement)) => replacement.write_pieces(pieces),
             _ => return Err(exit::INTERNAL),
         };
         written.map_err(|e| {
@@ -90,6 +96,21 @@ impl Output {
         }
         Ok(())
     }
+}
+
+/// Write every byte of `pieces`, in order, in as few calls of `write_vectored` as `w` takes.
+fn write_pieces<W: Write + ?Sized>(w: &mut W, pieces: &[&[u8]]) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = pieces.iter().filter(|p| !p.is_empty()).map(|p| IoSlice::new(p)).collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        match w.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn is_an_input(shown: &str) -> String {
@@ -206,14 +227,14 @@ impl Replacement {
         Ok(replacement)
     }
 
-    /// Write `bytes` to the temporary file; every [`SYNC_EVERY`] bytes, what is written so
+    /// Write `pieces` to the temporary file; every [`SYNC_EVERY`] bytes, what is written so
     /// far starts being flushed to disk on a thread of its own (one flush at a time).
-    pub(crate) fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write_pieces(&mut self, pieces: &[&[u8]]) -> std::io::Result<()> {
         let Some(writer) = self.writer.as_mut() else {
             return Err(std::io::Error::other("the output is already closed"));
         };
-        writer.write_all(bytes)?;
-        self.unsynced += bytes.len() as u64;
+        write_pieces(writer, pieces)?;
+        self.unsynced += pieces.iter().map(|p| p.len() as u64).sum::<u64>();
         if self.unsynced >= SYNC_EVERY && self.syncing.as_ref().is_none_or(|s| s.is_finished()) {
             let file = writer.get_ref().try_clone()?;
             self.finish_sync()?;
@@ -346,7 +367,7 @@ mod tests {
         // Blocks of 1 MiB, each of its own byte: one out of place would show.
         for i in 0..(SYNC_EVERY >> 20) + 1 {
             let block = vec![i as u8; 1 << 20];
-            replacement.write_all(&block).unwrap();
+            replacement.write_pieces(&[&block[..1000], &block[1000..]]).unwrap();
             flushes += usize::from(replacement.unsynced == 0);
             expected.extend_from_slice(&block);
         }

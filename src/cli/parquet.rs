@@ -457,7 +457,7 @@ mod file {
     /// value ([`texts`]), any other the crate's typed values.
     enum ColumnRead {
         Typed(Box<ColumnReader>),
-        Text(TextReader),
+        Text(Box<TextReader>),
     }
 
     /// What the chunks of a file share: each column's key and how its values become facts.
@@ -761,7 +761,7 @@ mod file {
                 .zip(&self.layout.plans)
                 .map(|(c, plan)| match plan.shape {
                     Shape::Text if plan.physical == Physical::BYTE_ARRAY && text(c) => {
-                        Ok(ColumnRead::Text(TextReader::new(group.get_column_page_reader(c)?, plan.optional)))
+                        Ok(ColumnRead::Text(Box::new(TextReader::new(group.get_column_page_reader(c)?, plan.optional))))
                     }
                     _ => group.get_column_reader(c).map(|r| ColumnRead::Typed(Box::new(r))),
                 })
@@ -816,7 +816,7 @@ mod file {
             (ColumnReader::ByteArrayColumnReader(r), Buffer::Text(texts)) => {
                 let mut v = Vec::new();
                 let read = r.read_records(n, defs, None, &mut v)?;
-                v.into_iter().try_for_each(|text| texts.push(text))?;
+                texts.push_all(&v)?;
                 Ok(read)
             }
             (ColumnReader::BoolColumnReader(r), Buffer::Bool(v)) => r.read_records(n, defs, None, v),
@@ -867,6 +867,10 @@ mod file {
             let given = defs.iter().filter(|&&d| d != 0).count();
             if self.values.len() != from + given {
                 return Err("a column's values do not match its nulls".into());
+            }
+            if given == defs.len() {
+                // No nulls: every value is at its row's place already.
+                return Ok(());
             }
             match &mut self.values {
                 Buffer::Bool(v) => spread(v, from, defs),
@@ -1002,7 +1006,7 @@ mod file {
         fn id_text(&self, column: usize, row: usize) -> Option<&str> {
             let (plan, decoded) = (self.layout.plans.get(column)?, self.columns.get(column)?);
             match (&decoded.values, plan.text) {
-                (Buffer::Text(v), Text::Id) if !decoded.null(plan, row) => std::str::from_utf8(v.get(row)?.data()).ok(),
+                (Buffer::Text(v), Text::Id) if !decoded.null(plan, row) => std::str::from_utf8(v.get(row)?).ok(),
                 _ => None,
             }
         }
@@ -1055,7 +1059,7 @@ mod file {
                 }),
                 (Buffer::Bool(v), _) => decoded.each(plan, v, rows, f, |&b| fast.value(slot, RawValue::Bool(b))),
                 (Buffer::Text(v), _) => decoded.each(plan, &v.values, rows, f, |&entry| {
-                    let bytes = v.entries.get(entry as usize).map_or(&[][..], ByteArray::data);
+                    let bytes = v.entry(entry).unwrap_or_default();
                     texts.value(bytes, || fast.value(slot, plan.text(bytes).unwrap_or(UNREADABLE)))
                 }),
                 _ => values_of_facts(self, column, rows, fast, slot, texts, f),
@@ -1084,7 +1088,7 @@ mod file {
             }
             let at = row;
             if let Buffer::Text(v) = &decoded.values {
-                let Some(bytes) = v.get(at).map(ByteArray::data) else { return UNREADABLE };
+                let Some(bytes) = v.get(at) else { return UNREADABLE };
                 let place = (bytes.as_ptr(), bytes.len());
                 match last {
                     Some((was, raw)) if *was == place => return raw.clone(),
@@ -1121,7 +1125,7 @@ mod file {
                     v.get(at).copied().filter(|d| (-400_000..=3_000_000).contains(d)).map(RawValue::Date)
                 }
                 (Buffer::Bool(v), _) => v.get(at).map(|&b| RawValue::Bool(b)),
-                (Buffer::Text(v), _) => self.text(v.get(at)?.data()).ok(),
+                (Buffer::Text(v), _) => self.text(v.get(at)?).ok(),
                 _ => None,
             }
         }
@@ -1161,7 +1165,7 @@ mod file {
                     decimal(decimal_digits(v.get(at).ok_or_else(missing)?.data(), scale)?)
                 }
                 (Buffer::Bytes(v), _) => self.text(v.get(at).ok_or_else(missing)?.data()),
-                (Buffer::Text(v), _) => self.text(v.get(at).ok_or_else(missing)?.data()),
+                (Buffer::Text(v), _) => self.text(v.get(at).ok_or_else(missing)?),
                 (Buffer::Fixed(v), Shape::Decimal(scale)) => {
                     decimal(decimal_digits(v.get(at).ok_or_else(missing)?.data(), scale)?)
                 }

@@ -1,12 +1,14 @@
 //! A text (BYTE_ARRAY) column read page by page as its dictionary's entries and an index
 //! per value, not as a `ByteArray` per value: the crate's reader clones a reference-counted
 //! `ByteArray` out of the dictionary for every value, and each costs 32 bytes to hand over
-//! to the scoring workers, where an index costs 4. Only the usual encodings are read here
-//! (PLAIN and dictionary pages, levels RLE); a column chunk with any other is read by the
-//! crate's own reader ([`Texts::push`]).
+//! to the scoring workers, where an index costs 4. A text is where it is in its page: the
+//! page is held once, not a reference-counted slice of it per value. Only the usual
+//! encodings are read here (PLAIN and dictionary pages, levels RLE); a column chunk with any
+//! other is read by the crate's own reader ([`Texts::push_all`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use bytes::Bytes;
 use parquet::basic::Encoding;
 use parquet::column::page::{Page, PageReader};
 use parquet::data_type::ByteArray;
@@ -16,15 +18,27 @@ use parquet::file::metadata::ColumnChunkMetaData;
 /// A chunk's values of a text column: each value an index into `entries`.
 #[derive(Default)]
 pub(super) struct Texts {
-    /// The texts the values name: the entries of the dictionaries the values use (each
-    /// taken once, when first named) and the values of plain pages.
-    pub(super) entries: Vec<ByteArray>,
+    /// The pages the texts are in (dictionary pages, plain data pages), each held once.
+    pages: Vec<Bytes>,
+    /// The texts the values name, each as where it is in `pages`: the entries of the
+    /// dictionaries the values use (each taken once, when first named) and the values of
+    /// plain pages.
+    entries: Vec<Span>,
     /// Each non-null value, as its place in `entries`.
     pub(super) values: Vec<u32>,
-    /// The dictionary whose entries `entries` holds, by its serial number, and where each
-    /// of its entries is in `entries` ([`NOT_TAKEN`] until a value names it).
-    dictionary: Option<u64>,
+    /// The dictionary whose entries `entries` holds, by its serial number, with its page's
+    /// place in `pages`; and where each of its entries is in `entries` ([`NOT_TAKEN`] until
+    /// a value names it).
+    dictionary: Option<(u64, u32)>,
     taken: Vec<u32>,
+}
+
+/// Where a text is: `pages[page][start..end]`.
+#[derive(Clone, Copy)]
+struct Span {
+    page: u32,
+    start: u32,
+    end: u32,
 }
 
 const NOT_TAKEN: u32 = u32::MAX;
@@ -38,6 +52,7 @@ fn problem(message: &str) -> ParquetError {
 
 impl Texts {
     pub(super) fn clear(&mut self) {
+        self.pages.clear();
         self.entries.clear();
         self.values.clear();
         self.dictionary = None;
@@ -46,39 +61,88 @@ impl Texts {
 
     /// The text of the value at `at`.
     #[inline]
-    pub(super) fn get(&self, at: usize) -> Option<&ByteArray> {
-        self.entries.get(*self.values.get(at)? as usize)
+    pub(super) fn get(&self, at: usize) -> Option<&[u8]> {
+        self.entry(*self.values.get(at)?)
     }
 
-    /// One more value, as an entry of its own.
-    pub(super) fn push(&mut self, text: ByteArray) -> Result<()> {
+    /// The text of entry `entry` (a value's place in the entries).
+    #[inline]
+    pub(super) fn entry(&self, entry: u32) -> Option<&[u8]> {
+        let span = self.entries.get(entry as usize)?;
+        self.pages.get(span.page as usize)?.get(span.start as usize..span.end as usize)
+    }
+
+    /// `page`'s place in `pages`: the last one if it is the same page, else a new one.
+    fn hold(&mut self, page: &Bytes) -> Result<u32> {
+        let same = |held: &Bytes| held.as_ptr() == page.as_ptr() && held.len() == page.len();
+        if !self.pages.last().is_some_and(same) {
+            self.pages.push(page.clone());
+        }
+        place(self.pages.len() - 1)
+    }
+
+    /// One more value, an entry of its own: `page[start..end]`, `page` at `held`.
+    #[inline]
+    fn push_span(&mut self, held: u32, start: usize, end: usize) -> Result<()> {
+        let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) else {
+            return Err(problem("a page of text is too long"));
+        };
         self.values.push(place(self.entries.len())?);
-        self.entries.push(text);
+        self.entries.push(Span { page: held, start, end });
+        Ok(())
+    }
+
+    /// More values, each an entry of its own, as the crate's reader gives them: their
+    /// bytes copied into one page.
+    pub(super) fn push_all(&mut self, texts: &[ByteArray]) -> Result<()> {
+        let page: Vec<u8> = texts.iter().flat_map(ByteArray::data).copied().collect();
+        let held = self.hold(&Bytes::from(page))?;
+        let mut start = 0;
+        for text in texts {
+            let end = start + text.data().len();
+            self.push_span(held, start, end)?;
+            start = end;
+        }
         Ok(())
     }
 
     /// One more value: entry `index` of `dictionary` (numbered `serial`).
     #[inline]
-    fn push_entry(&mut self, dictionary: &[ByteArray], serial: u64, index: u32) -> Result<()> {
-        if self.dictionary != Some(serial) {
-            self.dictionary = Some(serial);
-            self.taken.clear();
-            self.taken.resize(dictionary.len(), NOT_TAKEN);
-        }
-        let index = index as usize;
-        let slot = self.taken.get_mut(index).ok_or_else(|| problem("a dictionary index is out of range"))?;
+    fn push_entry(&mut self, dictionary: &Dictionary, serial: u64, index: u32) -> Result<()> {
+        let page = match self.dictionary {
+            Some((named, page)) if named == serial => page,
+            _ => {
+                // The dictionary's page is held once a chunk, when its first entry is named.
+                self.pages.push(dictionary.page.clone());
+                let page = place(self.pages.len() - 1)?;
+                self.dictionary = Some((serial, page));
+                self.taken.clear();
+                self.taken.resize(dictionary.spans.len(), NOT_TAKEN);
+                page
+            }
+        };
+        let out_of_range = || problem("a dictionary index is out of range");
+        let slot = self.taken.get_mut(index as usize).ok_or_else(out_of_range)?;
         if *slot == NOT_TAKEN {
+            let &(start, end) = dictionary.spans.get(index as usize).ok_or_else(out_of_range)?;
             *slot = place(self.entries.len())?;
-            self.entries.push(dictionary.get(index).cloned().unwrap_or_default());
+            self.entries.push(Span { page, start, end });
         }
         self.values.push(*slot);
         Ok(())
     }
 }
 
-/// A place in [`Texts::entries`] as a value holds it.
+/// A place in [`Texts::entries`] or [`Texts::pages`] as a value holds it.
 fn place(at: usize) -> Result<u32> {
     u32::try_from(at).ok().filter(|&p| p != NOT_TAKEN).ok_or_else(|| problem("too many texts in one chunk"))
+}
+
+/// A dictionary page and where each of its texts is in it.
+#[derive(Default)]
+struct Dictionary {
+    page: Bytes,
+    spans: Vec<(u32, u32)>,
 }
 
 /// Whether [`TextReader`] reads a column chunk: its encodings are PLAIN, dictionary and RLE
@@ -94,7 +158,7 @@ pub(super) struct TextReader {
     pages: Box<dyn PageReader>,
     /// Whether the column has definition levels (a flat optional column: 0 or 1).
     optional: bool,
-    dictionary: Vec<ByteArray>,
+    dictionary: Dictionary,
     /// The dictionary's serial number (0: none yet).
     serial: u64,
     /// Rows of the current data page not yet read, its levels and its values.
@@ -106,7 +170,7 @@ pub(super) struct TextReader {
 /// A data page's values.
 enum Values {
     /// PLAIN: each a 4-byte little-endian length and the bytes; the next at `at`.
-    Plain { page: bytes::Bytes, at: usize },
+    Plain { page: Bytes, at: usize },
     /// Dictionary indices.
     Indices(Hybrid),
 }
@@ -116,11 +180,11 @@ impl TextReader {
         TextReader {
             pages,
             optional,
-            dictionary: Vec::new(),
+            dictionary: Dictionary::default(),
             serial: 0,
             left: 0,
             levels: Hybrid::empty(),
-            values: Values::Plain { page: bytes::Bytes::new(), at: 0 },
+            values: Values::Plain { page: Bytes::new(), at: 0 },
         }
     }
 
@@ -164,12 +228,11 @@ impl TextReader {
                     indices.read(given, |index| out.push_entry(dictionary, serial, index))?
                 }
                 Values::Plain { page, at } => {
+                    let held = out.hold(page)?;
                     for _ in 0..given {
-                        let length = page.get(*at..*at + 4).and_then(|b| <[u8; 4]>::try_from(b).ok());
-                        let start = *at + 4;
-                        let end = length.map(|l| start + u32::from_le_bytes(l) as usize).filter(|&e| e <= page.len());
-                        let Some(end) = end else { return Err(problem("a page's text ends too soon")) };
-                        out.push(ByteArray::from(page.slice(start..end)))?;
+                        let (start, end) =
+                            plain_text(page, *at).ok_or_else(|| problem("a page's text ends too soon"))?;
+                        out.push_span(held, start, end)?;
                         *at = end;
                     }
                     given
@@ -240,18 +303,22 @@ impl TextReader {
     }
 
     /// A dictionary page: PLAIN texts.
-    fn read_dictionary(&mut self, page: &bytes::Bytes, count: u32, encoding: Encoding) -> Result<()> {
+    fn read_dictionary(&mut self, page: &Bytes, count: u32, encoding: Encoding) -> Result<()> {
         if !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
             return Err(problem("a text column's dictionary is not PLAIN"));
         }
-        self.dictionary.clear();
+        if u32::try_from(page.len()).is_err() {
+            return Err(problem("a text column's dictionary is too long"));
+        }
+        self.dictionary.page = page.clone();
+        self.dictionary.spans.clear();
         let mut at = 0;
         for _ in 0..count {
-            let length = page.get(at..at + 4).and_then(|b| <[u8; 4]>::try_from(b).ok());
-            let start = at + 4;
-            let end = length.map(|l| start + u32::from_le_bytes(l) as usize).filter(|&e| e <= page.len());
-            let Some(end) = end else { return Err(problem("a text column's dictionary ends too soon")) };
-            self.dictionary.push(ByteArray::from(page.slice(start..end)));
+            let Some((start, end)) = plain_text(page, at) else {
+                return Err(problem("a text column's dictionary ends too soon"));
+            };
+            // Both within the page, whose length fits in 32 bits.
+            self.dictionary.spans.push((start as u32, end as u32));
             at = end;
         }
         self.serial = DICTIONARIES.fetch_add(1, Ordering::Relaxed) + 1;
@@ -259,10 +326,19 @@ impl TextReader {
     }
 }
 
+/// Where the PLAIN text at `at` of `page` is (its bytes' start and end), after its 4-byte
+/// little-endian length; `None` if the page ends first.
+fn plain_text(page: &[u8], at: usize) -> Option<(usize, usize)> {
+    let length = page.get(at..at.checked_add(4)?).and_then(|b| <[u8; 4]>::try_from(b).ok())?;
+    let start = at + 4;
+    let end = start.checked_add(u32::from_le_bytes(length) as usize)?;
+    (end <= page.len()).then_some((start, end))
+}
+
 /// Values of the RLE / bit-packed hybrid encoding (definition levels, dictionary indices):
 /// runs of a repeated value, or groups of 8 values of `bits` bits each.
 struct Hybrid {
-    page: bytes::Bytes,
+    page: Bytes,
     /// The next run's header.
     at: usize,
     bits: u32,
@@ -277,12 +353,12 @@ enum Run {
 }
 
 impl Hybrid {
-    fn new(page: bytes::Bytes, bits: u32) -> Hybrid {
+    fn new(page: Bytes, bits: u32) -> Hybrid {
         Hybrid { page, at: 0, bits, run: Run::Repeat { value: 0, left: 0 } }
     }
 
     fn empty() -> Hybrid {
-        Hybrid::new(bytes::Bytes::new(), 0)
+        Hybrid::new(Bytes::new(), 0)
     }
 
     /// `each(value)` for the next `wanted` values, or as many as there are; returns how many.

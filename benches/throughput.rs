@@ -295,13 +295,21 @@ fn parquet() {
             }
         }
     }
+    // Scores written as a user writes them: CSV to a new file (replacing one costs the
+    // removal of the old file's blocks on top, 0.17 s for the 750 MB of 10 M rows).
+    let scores = dir.join(format!("scores-{rows}.csv"));
+    let out = scores.to_string_lossy().to_string();
     let best = (0..3)
-        .filter_map(|_| timed(&["--max-file-size", "64G", "batch", &f, "-o", "/dev/null"]))
+        .filter_map(|_| {
+            let _ = std::fs::remove_file(&scores);
+            timed(&["--max-file-size", "64G", "batch", &f, "-o", &out])
+        })
         .reduce(|a, b| if a.0 <= b.0 { a } else { b });
+    let _ = std::fs::remove_file(&scores);
     if let Some((secs, kib)) = best {
         let rate = rows as f64 / secs.max(1e-9);
         println!(
-            "batch {rows} applicants, Parquet in, CSV out: {secs:.2} s, {:.2} M/s, peak memory {:.1} MiB (best of 3)   target ≥ 3 M/s, flat memory: {}",
+            "batch {rows} applicants, Parquet in, CSV to a file: {secs:.2} s, {:.2} M/s, peak memory {:.1} MiB (best of 3)   target ≥ 3 M/s, flat memory: {}",
             rate / 1e6,
             kib as f64 / 1024.0,
             if rate >= 3e6 { "met" } else { "NOT met" }

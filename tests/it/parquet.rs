@@ -250,3 +250,45 @@ fn a_damaged_file_is_reported_as_damaged_not_as_a_bug() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A page whose header says it holds far more bytes than its compressed bytes could give
+/// (a few bytes of a hostile file could say 2 GiB, which the `parquet` crate would allocate
+/// and zero before decompressing): refused before it is decompressed, naming the row, and
+/// no output is left. Made from a small Snappy file by raising one page's uncompressed
+/// size in place (its varint keeps its length).
+#[test]
+fn a_page_that_says_it_holds_more_than_it_can_is_refused() {
+    let dir = temp_dir();
+    let script = r#"
+import pyarrow as pa, pyarrow.parquet as pq
+t = pa.table({'age': pa.array([40] * 100, pa.int64()), 'si_months': pa.array([80] * 100, pa.int64())})
+pq.write_table(t, 'fine.parquet', compression='snappy', use_dictionary=False)
+column = pq.ParquetFile('fine.parquet').metadata.row_group(0).column(0)
+data = bytearray(open('fine.parquet', 'rb').read())
+at = column.data_page_offset
+# The header: 0x15 <type>, 0x15 <uncompressed size>, 0x15 <compressed size>, as zigzag varints.
+assert data[at] == 0x15 and data[at + 2] == 0x15, data[at:at + 8]
+at += 3
+# The largest even varint of the same length: zigzag's largest positive value.
+first = True
+while data[at] & 0x80:
+    data[at] = 0xfe if first else 0xff
+    first = False
+    at += 1
+data[at] = 0x7f
+open('bomb.parquet', 'wb').write(bytes(data))
+print(column.total_compressed_size)
+"#;
+    if python(script, &dir).is_none() {
+        return;
+    }
+    ok(&["batch", "fine.parquet", "-o", "fine.csv"], &dir);
+    let out = jifen(&["batch", "bomb.parquet", "-o", "scores.csv"], &dir);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("bomb.parquet: row 1:"), "{err}");
+    assert!(err.contains("more than a page of this file can"), "{err}");
+    assert!(!err.contains("internal error") && !err.contains("bug in jifen"), "{err}");
+    assert!(!dir.join("scores.csv").exists(), "no output is left");
+    let _ = std::fs::remove_dir_all(&dir);
+}

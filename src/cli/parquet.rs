@@ -72,6 +72,7 @@ mod file {
     use super::super::output::Output;
     use super::super::{contain_panics, exit, fail};
 
+    mod bounded;
     mod positioned;
     mod texts;
 
@@ -611,6 +612,10 @@ mod file {
             fail(&format!("cannot read `{path}`: {e}"), None);
             exit::IO
         })?;
+        if let Err(why) = file.check_footer() {
+            fail(&format!("{path}: the file is damaged ({why})"), Some("write the file again from where it came from"));
+            return Err(exit::APPLICANT);
+        }
         let reader = match guarded(|| SerializedFileReader::new(file)) {
             Ok(Ok(reader)) => reader,
             Ok(Err(e)) => return Err(refused(format!("not a readable Parquet file: {e}"))),

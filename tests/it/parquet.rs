@@ -292,3 +292,41 @@ print(column.total_compressed_size)
     assert!(!dir.join("scores.csv").exists(), "no output is left");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A footer whose list of row groups says it holds 2³¹ - 1 of them in a few bytes: the
+/// `parquet` crate reserved room for them all (200 GB) and the process aborted. jifen
+/// checks the footer first and reports the file as damaged (exit 3); no output is left.
+#[test]
+fn a_footer_that_claims_more_than_it_holds_is_refused_not_a_crash() {
+    let dir = temp_dir();
+    let script = r#"
+import struct, pyarrow as pa, pyarrow.parquet as pq
+t = pa.table({'age': pa.array([40] * 100, pa.int64()), 'si_months': pa.array([80] * 100, pa.int64())})
+pq.write_table(t, 'fine.parquet')
+data = open('fine.parquet', 'rb').read()
+length = struct.unpack('<I', data[-8:-4])[0]
+start = len(data) - 8 - length
+meta = data[start:-8]
+def varint(n):
+    out = b''
+    while True:
+        b, n = n & 0x7f, n >> 7
+        out += bytes([b | 0x80]) if n else bytes([b])
+        if not n:
+            return out
+# Field 3 (num_rows, 100), then field 4 (row_groups): a list of one struct, 0x1c.
+at = meta.index(b'\x16' + varint(200) + b'\x19\x1c') + 4
+meta = meta[:at] + b'\xfc' + varint(2**31 - 1) + meta[at + 1:]
+open('bomb.parquet', 'wb').write(data[:start] + meta + struct.pack('<I', len(meta)) + b'PAR1')
+"#;
+    if python(script, &dir).is_none() {
+        return;
+    }
+    ok(&["batch", "fine.parquet", "-o", "fine.csv"], &dir);
+    let out = jifen(&["batch", "bomb.parquet", "-o", "scores.csv"], &dir);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("bomb.parquet: the file is damaged (its footer: a list says it holds 2147483647"), "{err}");
+    assert!(!dir.join("scores.csv").exists(), "no output is left");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -13,6 +13,8 @@ use bytes::Bytes;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::reader::{ChunkReader, Length};
 
+use super::bounded;
+
 /// An open Parquet file and its length when opened.
 pub(super) struct PositionedFile {
     file: Arc<File>,
@@ -23,6 +25,23 @@ impl PositionedFile {
     pub(super) fn new(file: File) -> std::io::Result<PositionedFile> {
         let len = file.metadata()?.len();
         Ok(PositionedFile { file: Arc::new(file), len })
+    }
+
+    /// Check the file's footer (its metadata, before the last 8 bytes: the metadata's
+    /// length and `PAR1`) as [`bounded`] does, before the crate reads it. A file too short
+    /// for a footer, or whose footer says it is longer than the file, is left to the crate
+    /// to refuse.
+    pub(super) fn check_footer(&self) -> std::result::Result<(), String> {
+        let Some(tail_at) = self.len.checked_sub(8) else { return Ok(()) };
+        let mut tail = [0u8; 8];
+        let mut at = At { file: Arc::clone(&self.file), at: tail_at };
+        if at.read_exact(&mut tail).is_err() {
+            return Ok(());
+        }
+        let length = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+        let Some(start) = tail_at.checked_sub(length) else { return Ok(()) };
+        let footer = At { file: Arc::clone(&self.file), at: start };
+        bounded::check_struct(BufReader::new(footer), length).map_err(|why| format!("its footer: {why}"))
     }
 }
 
@@ -35,11 +54,20 @@ impl Length for PositionedFile {
 impl ChunkReader for PositionedFile {
     type T = BufReader<At>;
 
-    /// A reader from `start`. The crate reads each page's header through one, then
-    /// decompresses the page into as many bytes as the header says, zeroed first: a page
-    /// that says it holds more than its compressed bytes can give is refused here, before
-    /// that happens (a few bytes could otherwise make it allocate and fill 2 GiB).
+    /// A reader from `start`. The crate reads each page's header through one: the header
+    /// is checked first ([`bounded`]). Then the crate decompresses the page into as many
+    /// bytes as the header says, zeroed first: a page that says it holds more than its
+    /// compressed bytes can give is refused here, before that happens (a few bytes could
+    /// otherwise make it allocate and fill 2 GiB).
     fn get_read(&self, start: u64) -> Result<Self::T> {
+        // The crate reads the footer's last 8 bytes through a reader too: not a page header.
+        if start.checked_add(8) == Some(self.len) {
+            return Ok(BufReader::new(At { file: Arc::clone(&self.file), at: start }));
+        }
+        // A header is tens of bytes, unless it carries statistics: read a little at a time.
+        let header = BufReader::with_capacity(512, At { file: Arc::clone(&self.file), at: start });
+        bounded::check_struct(header, self.len.saturating_sub(start))
+            .map_err(|why| ParquetError::General(format!("the header of a page at byte {start} is damaged: {why}")))?;
         let mut at = At { file: Arc::clone(&self.file), at: start };
         let mut head = [0u8; 32];
         let n = read_up_to(&mut at, &mut head)?;

@@ -1,0 +1,186 @@
+//! Thrift structures of a Parquet file (its footer, each page's header) walked before the
+//! `parquet` crate reads them, so that what they say they hold is there.
+//!
+//! The crate reserves room for a list's or a text's declared length before it reads the
+//! elements: five bytes claiming 2³¹ row groups made it ask for 200 GB, and the process
+//! aborted (an allocation that fails is not a panic it could be caught as). Here nothing is
+//! allocated: every list's elements and every text's bytes must be present in the bytes the
+//! structure may take, a list holds at most [`MAX_LIST`] elements, and structures nest at
+//! most [`MAX_DEPTH`] deep. What passes can make the crate reserve at most a list of
+//! [`MAX_LIST`] elements, or a text of the file's length.
+
+use std::io::Read;
+
+/// The most elements a list, set or map of a footer or page header may hold. A footer's
+/// longest lists are its row groups and each row group's columns: a file of a million row
+/// groups, or of a million columns, is not one jifen reads.
+pub(super) const MAX_LIST: u64 = 1_000_000;
+
+/// How deep structures may nest (a footer's deepest is a few levels).
+const MAX_DEPTH: u32 = 64;
+
+/// Walk the Thrift compact struct `input` starts with, reading at most `limit` bytes;
+/// `Err` says what is wrong with it.
+pub(super) fn check_struct(input: impl Read, limit: u64) -> Result<(), String> {
+    Walk { input, left: limit }.value(STRUCT, 0)
+}
+
+const STRUCT: u8 = 12;
+
+/// A Thrift compact value being walked: `left` bytes may still be read.
+struct Walk<R> {
+    input: R,
+    left: u64,
+}
+
+impl<R: Read> Walk<R> {
+    fn byte(&mut self) -> Result<u8, String> {
+        if self.left == 0 {
+            return Err("it ends before its last value".into());
+        }
+        let mut b = [0u8];
+        self.input.read_exact(&mut b).map_err(|_| "it ends before its last value".to_string())?;
+        self.left -= 1;
+        Ok(b[0])
+    }
+
+    /// An unsigned LEB128 varint of at most ten bytes.
+    fn varint(&mut self) -> Result<u64, String> {
+        let mut value = 0u64;
+        for shift in (0..70).step_by(7) {
+            let byte = self.byte()?;
+            value |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err("a number in it is too long".into())
+    }
+
+    /// Skip `n` bytes, which must be there.
+    fn skip(&mut self, n: u64) -> Result<(), String> {
+        if n > self.left {
+            return Err(format!("a value says it holds {n} bytes, more than are left"));
+        }
+        let copied = std::io::copy(&mut (&mut self.input).take(n), &mut std::io::sink())
+            .map_err(|_| "it ends before its last value".to_string())?;
+        if copied != n {
+            return Err("it ends before its last value".into());
+        }
+        self.left -= n;
+        Ok(())
+    }
+
+    /// How many elements a list, set or map says it has, which must be few enough to be
+    /// there (each takes at least a byte).
+    fn count(&mut self, n: u64) -> Result<u64, String> {
+        if n > MAX_LIST || n > self.left {
+            return Err(format!("a list says it holds {n} elements, more than can be there"));
+        }
+        Ok(n)
+    }
+
+    /// A value of Thrift compact type `ty`, `depth` structures deep.
+    fn value(&mut self, ty: u8, depth: u32) -> Result<(), String> {
+        match ty {
+            // A boolean field holds its value in its type; in a list, it is a byte.
+            1 | 2 => Ok(()),
+            3 => self.byte().map(drop),
+            4..=6 => self.varint().map(drop),
+            7 => self.skip(8),
+            8 => {
+                let n = self.varint()?;
+                self.skip(n)
+            }
+            9 | 10 => {
+                if depth >= MAX_DEPTH {
+                    return Err("its structures nest too deep".into());
+                }
+                let header = self.byte()?;
+                let n = match header >> 4 {
+                    15 => self.varint()?,
+                    n => u64::from(n),
+                };
+                let element = header & 0x0f;
+                for _ in 0..self.count(n)? {
+                    match element {
+                        1 | 2 => self.byte().map(drop)?,
+                        _ => self.value(element, depth + 1)?,
+                    }
+                }
+                Ok(())
+            }
+            11 => {
+                if depth >= MAX_DEPTH {
+                    return Err("its structures nest too deep".into());
+                }
+                let n = self.varint()?;
+                if n == 0 {
+                    return Ok(());
+                }
+                let types = self.byte()?;
+                for _ in 0..self.count(n)? {
+                    for t in [types >> 4, types & 0x0f] {
+                        match t {
+                            1 | 2 => self.byte().map(drop)?,
+                            _ => self.value(t, depth + 1)?,
+                        }
+                    }
+                }
+                Ok(())
+            }
+            STRUCT => {
+                if depth >= MAX_DEPTH {
+                    return Err("its structures nest too deep".into());
+                }
+                loop {
+                    let header = self.byte()?;
+                    if header == 0 {
+                        return Ok(());
+                    }
+                    if header >> 4 == 0 {
+                        // The field's number, written out: a zigzag i16.
+                        self.varint()?;
+                    }
+                    self.value(header & 0x0f, depth + 1)?;
+                }
+            }
+            other => Err(format!("a value of unknown type {other}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(bytes: &[u8]) -> Result<(), String> {
+        check_struct(bytes, bytes.len() as u64)
+    }
+
+    #[test]
+    fn what_is_there_passes_and_what_is_claimed_does_not() {
+        // { 1: i32 0, 2: list<struct> [{}, {}], 3: binary "ab" }
+        assert_eq!(check(&[0x15, 0x00, 0x19, 0x2c, 0x00, 0x00, 0x18, 0x02, b'a', b'b', 0x00]), Ok(()));
+        // A list of 2³¹ - 1 structs in a few bytes (what aborted the crate).
+        let huge = [0x19, 0xfc, 0xff, 0xff, 0xff, 0xff, 0x07, 0x00, 0x00];
+        assert!(check(&huge).unwrap_err().contains("2147483647 elements"));
+        // A list of three structs with one there.
+        assert!(check(&[0x19, 0x3c, 0x00, 0x00]).is_err());
+        // A text of 1 TiB.
+        assert!(check(&[0x18, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 0x00]).unwrap_err().contains("bytes"));
+        // Cut short, an unknown type, a varint too long.
+        assert!(check(&[0x15]).is_err());
+        assert!(check(&[0x1d, 0x00]).is_err());
+        assert!(check(&[0x16, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00]).is_err());
+        // Nested past the limit: a struct in a struct in … .
+        let mut deep = vec![0x1c; 100];
+        deep.extend(vec![0x00; 101]);
+        assert!(check(&deep).unwrap_err().contains("deep"));
+        // A map of two i32 to binary, then the stop.
+        assert_eq!(check(&[0x1b, 0x02, 0x58, 0x02, 0x00, 0x04, 0x01, b'x', 0x00]), Ok(()));
+        // Within `limit` only: the same struct, one byte too few allowed.
+        let ok = [0x15, 0x00, 0x00];
+        assert!(check_struct(&ok[..], 2).is_err());
+    }
+}

@@ -671,8 +671,9 @@ pub struct FastInputs<'r> {
     defaults: Vec<Value>,
     /// The inputs an applicant must give, one bit per slot.
     required: u64,
-    /// Int inputs' bounds as whole numbers (`None`: not an int, or bounds too large).
-    int_bounds: Vec<Option<(i64, i64)>>,
+    /// Int and decimal inputs' bounds as whole numbers (`None`: another type, or bounds
+    /// too large).
+    whole_bounds: Vec<Option<WholeBounds>>,
 }
 
 impl<'r> FastInputs<'r> {
@@ -686,7 +687,7 @@ impl<'r> FastInputs<'r> {
             rules,
             defaults: rules.inputs.iter().map(|d| d.default.unwrap_or(Value::Absent)).collect(),
             required,
-            int_bounds: rules.inputs.iter().map(int_bounds).collect(),
+            whole_bounds: rules.inputs.iter().map(whole_bounds).collect(),
         })
     }
 
@@ -741,11 +742,17 @@ impl<'r> FastInputs<'r> {
         self.required
     }
 
-    /// An int input's bounds as whole numbers (`None` for another input, or one whose bounds
-    /// do not fit an `i64`): an `i64` within them is the input's value as it is.
+    /// An int or decimal input's bounds as whole numbers (`None` for another input, or one
+    /// whose bounds do not fit an `i64`).
     #[inline]
-    pub(crate) fn int_bounds(&self, slot: usize) -> Option<(i64, i64)> {
-        *self.int_bounds.get(slot)?
+    pub(crate) fn whole_bounds(&self, slot: usize) -> Option<WholeBounds> {
+        *self.whole_bounds.get(slot)?
+    }
+
+    /// An int input's bounds as whole numbers.
+    #[inline(always)]
+    fn int_bounds(&self, slot: usize) -> Option<(i64, i64)> {
+        self.whole_bounds(slot).filter(|b| !b.decimal).map(|b| (b.lo, b.hi))
     }
 
     /// A fact's value (`Some(None)`: null), or `None` to decline.
@@ -757,7 +764,7 @@ impl<'r> FastInputs<'r> {
             (RawValue::Bool(b), InputType::Bool) => Value::Bool(b),
             (RawValue::Number(n), InputType::Int { .. }) => {
                 let i = plain_int(&n)?;
-                let (lo, hi) = (*self.int_bounds.get(slot)?)?;
+                let (lo, hi) = self.int_bounds(slot)?;
                 (lo..=hi).contains(&i).then_some(Value::Int(i))?
             }
             (raw @ (RawValue::Number(_) | RawValue::Decimal { .. }), InputType::Decimal { .. }) => {
@@ -766,7 +773,7 @@ impl<'r> FastInputs<'r> {
             // A typed whole number: what its text `-?digits` reads as.
             (RawValue::Decimal { unscaled, scale: 0 }, InputType::Int { .. }) => {
                 let i = i64::try_from(unscaled).ok()?;
-                let (lo, hi) = (*self.int_bounds.get(slot)?)?;
+                let (lo, hi) = self.int_bounds(slot)?;
                 (lo..=hi).contains(&i).then_some(Value::Int(i))?
             }
             (RawValue::Date(days), InputType::Date) => crate::date::is_readable(days).then_some(Value::Date(days))?,
@@ -786,12 +793,34 @@ impl<'r> FastInputs<'r> {
     }
 }
 
-/// An int input's bounds as whole numbers: an integer is at least `min` exactly when it is
-/// at least `ceil(min)`, and at most `max` when at most `floor(max)`.
-fn int_bounds(def: &InputDef) -> Option<(i64, i64)> {
-    if !matches!(def.ty, InputType::Int { .. }) {
-        return None;
+/// The whole numbers an int or decimal input takes, and which of the two it is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WholeBounds {
+    lo: i64,
+    hi: i64,
+    decimal: bool,
+}
+
+impl WholeBounds {
+    /// The input's value for the whole number `n`, as reading it would give it (an int, or
+    /// a decimal of scale 0), when `n` is within the bounds; `None` otherwise.
+    #[inline(always)]
+    pub(crate) fn value(self, n: i64) -> Option<Value> {
+        if !(self.lo..=self.hi).contains(&n) {
+            return None;
+        }
+        Some(if self.decimal { Value::Dec(Decimal::from(n)) } else { Value::Int(n) })
     }
+}
+
+/// An int or decimal input's bounds as whole numbers: an integer is at least `min` exactly
+/// when it is at least `ceil(min)`, and at most `max` when at most `floor(max)`.
+fn whole_bounds(def: &InputDef) -> Option<WholeBounds> {
+    let decimal = match def.ty {
+        InputType::Int { .. } => false,
+        InputType::Decimal { .. } => true,
+        _ => return None,
+    };
     let lo = match def.min {
         Some(m) => i64::try_from(m.ceil()).ok()?,
         None => i64::MIN,
@@ -800,7 +829,7 @@ fn int_bounds(def: &InputDef) -> Option<(i64, i64)> {
         Some(m) => i64::try_from(m.floor()).ok()?,
         None => i64::MAX,
     };
-    Some((lo, hi))
+    Some(WholeBounds { lo, hi, decimal })
 }
 
 /// A message with each line cut to 200 characters: toml_edit quotes the whole line in
@@ -1075,5 +1104,37 @@ impl TomlTable for toml_edit::InlineTable {
 impl TomlTable for toml_edit::Table {
     fn entries(&self) -> Option<Vec<(String, &toml_edit::Value)>> {
         self.iter().map(|(k, v)| Some((k.to_string(), v.as_value()?))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A whole number for an int or decimal input is read on the fast path exactly as the
+    /// applicant reader reads it, and declined (left to the reader and its message) where
+    /// the reader would refuse it: bounds that are not whole are rounded inward.
+    #[test]
+    fn whole_numbers_read_fast_as_the_reader_reads_them() {
+        let rules = crate::compile(
+            "t.policy",
+            "policy t \"t\" {\n    year 2025\n    effective 2025-07-01\n    standard 10\n}\n\n\
+             input {\n    wage: yuan 0.5..=10.5 \"工资\"\n    n: int -3..=3 \"次数\"\n    ok: bool = false \"是\"\n}\n\n\
+             section s \"分\" {\n    item a \"项\" {\n        when ok => 1\n        else => 0\n    }\n}\n",
+        )
+        .unwrap_or_else(|d| panic!("{d:?}"));
+        let fast = FastInputs::new(&rules).unwrap();
+        let slot = |key: &str| fast.slot(key).unwrap();
+        let read = |key: &str, n: i64| {
+            let def = &rules.inputs[slot(key)];
+            rules.read_value(def, RawValue::Decimal { unscaled: i128::from(n), scale: 0 }).ok().flatten()
+        };
+        for (key, n) in [("wage", 0), ("wage", 1), ("wage", 10), ("wage", 11), ("n", -4), ("n", -3), ("n", 3), ("n", 4)]
+        {
+            let fast = fast.whole_bounds(slot(key)).and_then(|b| b.value(n));
+            assert_eq!(fast, read(key, n), "{key} = {n}");
+        }
+        assert_eq!(fast.whole_bounds(slot("wage")).and_then(|b| b.value(7)), Some(Value::Dec(Decimal::from(7))));
+        assert!(fast.whole_bounds(slot("ok")).is_none(), "a bool takes no whole number");
     }
 }

@@ -1047,15 +1047,15 @@ mod file {
                 return values_of_facts(self, column, rows, fast, slot, texts, f);
             };
             let whole = |n: i64| fast.value(slot, RawValue::Decimal { unscaled: i128::from(n), scale: 0 });
-            let int = fast.int_bounds(slot);
             match (&decoded.values, plan.shape) {
-                (Buffer::Int64(v), Shape::Int) => match int {
-                    Some((lo, hi)) => {
-                        decoded.each(plan, v, rows, f, |&n| (lo..=hi).contains(&n).then_some(Some(Value::Int(n))))
-                    }
+                (Buffer::Int64(v), Shape::Int) => match fast.whole_bounds(slot) {
+                    Some(bounds) => decoded.each(plan, v, rows, f, |&n| bounds.value(n).map(Some)),
                     None => decoded.each(plan, v, rows, f, |&n| whole(n)),
                 },
-                (Buffer::Int32(v), Shape::Int) => decoded.each(plan, v, rows, f, |&n| whole(i64::from(n))),
+                (Buffer::Int32(v), Shape::Int) => match fast.whole_bounds(slot) {
+                    Some(bounds) => decoded.each(plan, v, rows, f, |&n| bounds.value(i64::from(n)).map(Some)),
+                    None => decoded.each(plan, v, rows, f, |&n| whole(i64::from(n))),
+                },
                 (Buffer::Int64(v), Shape::Decimal(scale @ 0..=38)) => decoded.each(plan, v, rows, f, |&n| {
                     fast.value(slot, RawValue::Decimal { unscaled: i128::from(n), scale: scale as u32 })
                 }),

@@ -129,6 +129,11 @@ ages[2] = 'abc'
 pq.write_table(t.set_column(i, 'age', pa.array(ages)), 'bad.parquet')
 t2 = t.append_column('when', pa.array([1, 2, 3, 4, 5], pa.timestamp('ms')))
 pq.write_table(t2, 'timestamp.parquet', compression='none')
+# A decimal input (`si_base_yuan: yuan 0..`) in a column of int64, below its range at row 2.
+i = t.schema.get_field_index('si_base_yuan')
+wages = t.column(i).to_pylist()
+wages[1] = -5
+pq.write_table(t.set_column(i, 'si_base_yuan', pa.array(wages, pa.int64())), 'negative.parquet')
 "#;
     if python(script, &dir).is_none() {
         return;
@@ -141,6 +146,11 @@ pq.write_table(t2, 'timestamp.parquet', compression='none')
     assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
     assert!(err.contains("row 1, column `when`: a timestamp value"), "{err}");
+    let out = jifen(&["batch", "negative.parquet"], &dir);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(err.contains("negative.parquet row 2, column `si_base_yuan`"), "{err}");
+    assert!(err.contains("-5"), "{err}");
 }
 
 #[test]

@@ -134,6 +134,9 @@ i = t.schema.get_field_index('si_base_yuan')
 wages = t.column(i).to_pylist()
 wages[1] = -5
 pq.write_table(t.set_column(i, 'si_base_yuan', pa.array(wages, pa.int64())), 'negative.parquet')
+import decimal
+wages = pa.array([decimal.Decimal(w) for w in wages], pa.decimal128(18, 0))
+pq.write_table(t.set_column(i, 'si_base_yuan', wages), 'negative_decimal.parquet')
 "#;
     if python(script, &dir).is_none() {
         return;
@@ -146,11 +149,13 @@ pq.write_table(t.set_column(i, 'si_base_yuan', pa.array(wages, pa.int64())), 'ne
     assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
     assert!(err.contains("row 1, column `when`: a timestamp value"), "{err}");
-    let out = jifen(&["batch", "negative.parquet"], &dir);
-    assert_eq!(out.status.code(), Some(3));
-    let err = text(&out.stderr);
-    assert!(err.contains("negative.parquet row 2, column `si_base_yuan`"), "{err}");
-    assert!(err.contains("-5"), "{err}");
+    for file in ["negative", "negative_decimal"] {
+        let out = jifen(&["batch", &format!("{file}.parquet")], &dir);
+        assert_eq!(out.status.code(), Some(3));
+        let err = text(&out.stderr);
+        assert!(err.contains(&format!("{file}.parquet row 2, column `si_base_yuan`")), "{err}");
+        assert!(err.contains("-5"), "{err}");
+    }
 }
 
 #[test]

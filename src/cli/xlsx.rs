@@ -137,9 +137,18 @@ fn unpacked_within(bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, String> {
     let mut total = 0u64;
     for k in 0..archive.len() {
         let part = archive.by_index(k).map_err(not_a_workbook)?;
+        // calamine finds the shared strings by this name, in any case, `\` or `/`.
+        let strings = part.name().replace('\\', "/").eq_ignore_ascii_case("xl/sharedStrings.xml");
         let room = limit.saturating_sub(total);
-        let read = std::io::copy(&mut part.take(room + 1), &mut std::io::sink())
-            .map_err(|e| format!("not a readable Excel workbook (.xlsx): {e}"))?;
+        let unreadable = |e: std::io::Error| format!("not a readable Excel workbook (.xlsx): {e}");
+        let read = if strings {
+            let mut xml = Vec::new();
+            part.take(room + 1).read_to_end(&mut xml).map_err(unreadable)?;
+            shared_strings_there(&xml)?;
+            xml.len() as u64
+        } else {
+            std::io::copy(&mut part.take(room + 1), &mut std::io::sink()).map_err(unreadable)?
+        };
         total += read;
         if total > limit {
             return Err(format!(
@@ -149,6 +158,39 @@ fn unpacked_within(bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, String> {
         }
     }
     Ok(archive.into_inner().into_inner())
+}
+
+/// Whether a workbook's shared strings (`xml`) hold as many strings as their `uniqueCount`
+/// says: calamine reserves room for that many before reading any (a count of 10¹² in a
+/// few bytes made it ask for 24 TB, and the process aborted). A count it would not read as
+/// a number reserves nothing; XML it cannot read is left to it to refuse.
+fn shared_strings_there(xml: &[u8]) -> Result<(), String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    // Read as calamine reads it: a mismatched end tag does not stop it before `sst`.
+    reader.config_mut().check_end_names = false;
+    let (mut declared, mut present) = (None, 0u64);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
+                b"sst" if declared.is_none() => {
+                    let count = e.try_get_attribute("uniqueCount").ok().flatten();
+                    declared =
+                        Some(count.and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse::<u128>().ok()));
+                }
+                b"si" => present += 1,
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    match declared.flatten() {
+        Some(count) if count > u128::from(present) => {
+            Err(format!("the workbook's shared strings say they are {count}, but it holds {present}; save it again"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A row's facts: each cell's key and value.

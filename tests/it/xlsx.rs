@@ -296,3 +296,36 @@ wb.save('time.xlsx')
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("Sheet!A2") && stderr.contains("a date with a time of day"), "{stderr}");
 }
+
+/// A workbook whose shared strings say they are 10¹² in a few bytes: calamine reserved room
+/// for them all (24 TB) and the process aborted. jifen counts the strings first and refuses
+/// the workbook, naming it (exit 3); the same workbook with the count it holds is read.
+#[test]
+fn shared_strings_that_claim_more_than_they_hold_are_refused_not_a_crash() {
+    let dir = temp_dir();
+    let out = jifen(&["gen", "--count", "3", "--seed", "1", "-o", "people.xlsx"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let script = r#"
+import zipfile
+for name, count in [('honest.xlsx', '1'), ('bomb.xlsx', '1000000000000')]:
+    with zipfile.ZipFile('people.xlsx') as zin, zipfile.ZipFile(name, 'w', zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr('xl/sharedStrings.xml', '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+            'uniqueCount="' + count + '"><si><t>age</t></si></sst>')
+"#;
+    if crate::common::python("zipfile", script, &dir).is_none() {
+        return;
+    }
+    let out = jifen(&["batch", "honest.xlsx", "-o", "honest.csv"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = jifen(&["batch", "bomb.xlsx", "-o", "scores.csv"], &dir);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("bomb.xlsx: the workbook's shared strings say they are 1000000000000, but it holds 1"),
+        "{stderr}"
+    );
+    assert!(!dir.join("scores.csv").exists(), "no output is left");
+}

@@ -65,6 +65,7 @@ mod file {
     use crate::rules::{InputType, Value};
     use crate::RuleSet;
 
+    use checked::CheckedFile;
     use positioned::PositionedFile;
     use texts::{TextReader, Texts};
 
@@ -73,6 +74,7 @@ mod file {
     use super::super::{contain_panics, exit, fail};
 
     mod bounded;
+    mod checked;
     mod positioned;
     mod texts;
 
@@ -445,7 +447,7 @@ mod file {
 
     /// The column-wise reader: the row group being read and a reader per column.
     struct Columns {
-        file: SerializedFileReader<PositionedFile>,
+        file: CheckedFile<SerializedFileReader<PositionedFile>>,
         /// The next row group to open.
         group: usize,
         /// Rows of the open row group not yet read.
@@ -617,7 +619,7 @@ mod file {
             return Err(exit::APPLICANT);
         }
         let reader = match guarded(|| SerializedFileReader::new(file)) {
-            Ok(Ok(reader)) => reader,
+            Ok(Ok(reader)) => CheckedFile(reader),
             Ok(Err(e)) => return Err(refused(format!("not a readable Parquet file: {e}"))),
             Err(damaged) => {
                 fail(&format!("{path}: {damaged}"), Some("write the file again from where it came from"));

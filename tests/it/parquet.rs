@@ -345,3 +345,42 @@ open('bomb.parquet', 'wb').write(data[:start] + meta + struct.pack('<I', len(met
     assert!(!dir.join("scores.csv").exists(), "no output is left");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A DELTA_LENGTH_BYTE_ARRAY page whose lengths say they are 2³⁶ (the crate sized their
+/// buffer by it, 256 GiB, and the process aborted): refused as unreadable at its row
+/// (exit 3), naming what it claims; no output is left. The file as written is read.
+#[test]
+fn a_delta_page_that_claims_more_values_than_it_has_is_refused_not_a_crash() {
+    let dir = temp_dir();
+    let script = r#"
+import pyarrow as pa, pyarrow.parquet as pq
+schema = pa.schema([pa.field('id', pa.string(), nullable=False), pa.field('age', pa.int64()), pa.field('si_months', pa.int64())])
+t = pa.table({'id': [f'p{i:04d}' for i in range(100)], 'age': [40] * 100, 'si_months': [80] * 100}, schema=schema)
+pq.write_table(t, 'fine.parquet', use_dictionary=False, compression='none', column_encoding={'id': 'DELTA_LENGTH_BYTE_ARRAY'})
+column = pq.ParquetFile('fine.parquet').metadata.row_group(0).column(0)
+assert 'DELTA_LENGTH_BYTE_ARRAY' in column.encodings, column.encodings
+data = bytearray(open('fine.parquet', 'rb').read())
+# The lengths' header: 128 values a block, 4 miniblocks, 100 values (0x64).
+at = data.index(b'\x80\x01\x04\x64', column.data_page_offset) + 3
+n, count = 2 ** 36, b''
+while True:
+    b, n = n & 0x7f, n >> 7
+    count += bytes([b | 0x80]) if n else bytes([b])
+    if not n:
+        break
+patch = count + b'\x00' * 6
+data[at:at + len(patch)] = patch
+open('bomb.parquet', 'wb').write(bytes(data))
+"#;
+    if python(script, &dir).is_none() {
+        return;
+    }
+    ok(&["batch", "fine.parquet", "-o", "fine.csv"], &dir);
+    let out = jifen(&["batch", "bomb.parquet", "-o", "scores.csv"], &dir);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("bomb.parquet: row 1:"), "{err}");
+    assert!(err.contains("a page of 100 values says it holds 68719476736 text lengths"), "{err}");
+    assert!(!dir.join("scores.csv").exists(), "no output is left");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -311,6 +311,7 @@ print(column.total_compressed_size)
 /// A footer whose list of row groups says it holds 2³¹ - 1 of them in a few bytes: the
 /// `parquet` crate reserved room for them all (200 GB) and the process aborted. jifen
 /// checks the footer first and reports the file as damaged (exit 3); no output is left.
+/// Likewise a schema element that says it has 2³¹ - 1 children.
 #[test]
 fn a_footer_that_claims_more_than_it_holds_is_refused_not_a_crash() {
     let dir = temp_dir();
@@ -331,8 +332,16 @@ def varint(n):
             return out
 # Field 3 (num_rows, 100), then field 4 (row_groups): a list of one struct, 0x1c.
 at = meta.index(b'\x16' + varint(200) + b'\x19\x1c') + 4
-meta = meta[:at] + b'\xfc' + varint(2**31 - 1) + meta[at + 1:]
-open('bomb.parquet', 'wb').write(data[:start] + meta + struct.pack('<I', len(meta)) + b'PAR1')
+bomb = meta[:at] + b'\xfc' + varint(2**31 - 1) + meta[at + 1:]
+open('bomb.parquet', 'wb').write(data[:start] + bomb + struct.pack('<I', len(bomb)) + b'PAR1')
+# The schema's root, named `schema`, says it has 2^31 - 1 children (field 5, zigzag).
+at = meta.index(b'schema') + len(b'schema')
+assert meta[at] == 0x15
+end = at + 1
+while meta[end] & 0x80:
+    end += 1
+bomb = meta[:at + 1] + varint((2**31 - 1) * 2) + meta[end + 1:]
+open('schema.parquet', 'wb').write(data[:start] + bomb + struct.pack('<I', len(bomb)) + b'PAR1')
 "#;
     if python(script, &dir).is_none() {
         return;
@@ -343,6 +352,11 @@ open('bomb.parquet', 'wb').write(data[:start] + meta + struct.pack('<I', len(met
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("bomb.parquet: the file is damaged (its footer: a list says it holds 2147483647"), "{err}");
     assert!(!dir.join("scores.csv").exists(), "no output is left");
+    // The crate reserved 16 GiB for those children: an abort wherever memory is bounded.
+    let out = jifen(&["batch", "schema.parquet", "-o", "scores.csv"], &dir);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("a schema element says it has 2147483647 children, of 3 elements"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -22,7 +22,22 @@ const MAX_DEPTH: u32 = 64;
 /// Walk the Thrift compact struct `input` starts with, reading at most `limit` bytes;
 /// `Err` says what is wrong with it.
 pub(super) fn check_struct(input: impl Read, limit: u64) -> Result<(), String> {
-    Walk { input, left: limit }.value(STRUCT, 0)
+    Walk { input, left: limit, footer: None }.value(STRUCT, 0)
+}
+
+/// [`check_struct`] of a file's footer (its `FileMetaData`), and also: no element of its
+/// schema says it has more children than the schema has elements (the crate reserves room
+/// for that many: 2³¹ − 1 asked it for 16 GiB).
+pub(super) fn check_footer(input: impl Read, limit: u64) -> Result<(), String> {
+    Walk { input, left: limit, footer: Some(Footer::default()) }.value(STRUCT, 0)
+}
+
+/// Where a footer's walk is, for its schema's check.
+#[derive(Default)]
+struct Footer {
+    /// In the schema's list (field 2 of the footer), and how many elements it has.
+    in_schema: bool,
+    elements: u64,
 }
 
 const STRUCT: u8 = 12;
@@ -31,6 +46,8 @@ const STRUCT: u8 = 12;
 struct Walk<R> {
     input: R,
     left: u64,
+    /// Walking a footer: its schema is checked too.
+    footer: Option<Footer>,
 }
 
 impl<R: Read> Walk<R> {
@@ -102,7 +119,11 @@ impl<R: Read> Walk<R> {
                     n => u64::from(n),
                 };
                 let element = header & 0x0f;
-                for _ in 0..self.count(n)? {
+                let n = self.count(n)?;
+                if let Some(footer) = self.footer.as_mut().filter(|f| f.in_schema && depth == 1) {
+                    footer.elements = n;
+                }
+                for _ in 0..n {
                     match element {
                         1 | 2 => self.byte().map(drop)?,
                         _ => self.value(element, depth + 1)?,
@@ -133,21 +154,45 @@ impl<R: Read> Walk<R> {
                 if depth >= MAX_DEPTH {
                     return Err("its structures nest too deep".into());
                 }
+                let mut field = 0i64;
                 loop {
                     let header = self.byte()?;
                     if header == 0 {
                         return Ok(());
                     }
-                    if header >> 4 == 0 {
+                    field = match header >> 4 {
                         // The field's number, written out: a zigzag i16.
-                        self.varint()?;
+                        0 => zigzag(self.varint()?),
+                        delta => field + i64::from(delta),
+                    };
+                    let ty = header & 0x0f;
+                    if let Some(footer) = self.footer.as_mut().filter(|_| depth == 0) {
+                        // The footer's schema: field 2, a list of schema elements.
+                        footer.in_schema = field == 2;
                     }
-                    self.value(header & 0x0f, depth + 1)?;
+                    // A schema element's number of children: field 5, an i32.
+                    let in_schema = self.footer.as_ref().is_some_and(|f| f.in_schema);
+                    if in_schema && depth == 2 && field == 5 && ty == 5 {
+                        let children = zigzag(self.varint()?);
+                        let elements = self.footer.as_ref().map_or(0, |f| f.elements);
+                        if children < 0 || children as u64 > elements {
+                            return Err(format!(
+                                "a schema element says it has {children} children, of {elements} elements"
+                            ));
+                        }
+                        continue;
+                    }
+                    self.value(ty, depth + 1)?;
                 }
             }
             other => Err(format!("a value of unknown type {other}")),
         }
     }
+}
+
+/// Zigzag: 0, -1, 1, -2, … as 0, 1, 2, 3, ….
+fn zigzag(n: u64) -> i64 {
+    (n >> 1) as i64 ^ -((n & 1) as i64)
 }
 
 #[cfg(test)]
@@ -182,5 +227,24 @@ mod tests {
         // Within `limit` only: the same struct, one byte too few allowed.
         let ok = [0x15, 0x00, 0x00];
         assert!(check_struct(&ok[..], 2).is_err());
+    }
+
+    #[test]
+    fn a_footer_schema_element_has_no_more_children_than_the_schema_has_elements() {
+        // { 1: version 1, 2: [{ 4: "s", 5: children }, { 4: "a" }] }
+        let footer = |children: &[u8]| {
+            let mut bytes = vec![0x15, 0x02, 0x19, 0x2c, 0x48, 0x01, b's', 0x15];
+            bytes.extend_from_slice(children);
+            bytes.extend_from_slice(&[0x00, 0x48, 0x01, b'a', 0x00, 0x00]);
+            check_footer(&bytes[..], bytes.len() as u64)
+        };
+        assert_eq!(footer(&[0x02]), Ok(()), "one child of two elements");
+        assert_eq!(footer(&[0x04]), Ok(()), "two");
+        assert!(footer(&[0x06]).unwrap_err().contains("3 children, of 2 elements"));
+        assert!(footer(&[0xfe, 0xff, 0xff, 0xff, 0x0f]).unwrap_err().contains("2147483647 children"));
+        assert!(footer(&[0x01]).unwrap_err().contains("-1 children"));
+        // The same bytes are no schema to `check_struct`.
+        let bytes = [0x15, 0x02, 0x19, 0x1c, 0x48, 0x01, b's', 0x15, 0x06, 0x00, 0x00];
+        assert_eq!(check_struct(&bytes[..], bytes.len() as u64), Ok(()));
     }
 }

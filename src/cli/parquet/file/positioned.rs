@@ -41,7 +41,7 @@ impl PositionedFile {
         let length = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
         let Some(start) = tail_at.checked_sub(length) else { return Ok(()) };
         let footer = At { file: Arc::clone(&self.file), at: start };
-        bounded::check_struct(BufReader::new(footer), length).map_err(|why| format!("its footer: {why}"))
+        bounded::check_footer(BufReader::new(footer), length).map_err(|why| format!("its footer: {why}"))
     }
 }
 

@@ -43,6 +43,25 @@
 // No panics by construction: a value that may be missing is handled, not unwrapped.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+/// `eprintln!`, but when standard error cannot be written (closed, as by `2>&1 | head`)
+/// the line is dropped instead of the process panicking.
+#[cfg(any(feature = "cli", feature = "serve"))]
+macro_rules! stderr_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!`, likewise.
+#[cfg(any(feature = "cli", feature = "serve"))]
+macro_rules! stderr_text {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 // The public API: the stages a caller drives (see the crate documentation above).
 pub mod diagnostic;
 pub mod diff;

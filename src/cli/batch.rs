@@ -286,9 +286,9 @@ impl Skipped {
         if self.count == 0 {
             return;
         }
-        eprintln!("skipped {} invalid row(s):", self.count);
+        stderr_line!("skipped {} invalid row(s):", self.count);
         for (reason, (n, first)) in &self.reasons {
-            eprintln!("  {n} × {reason} (first at line {first})");
+            stderr_line!("  {n} × {reason} (first at line {first})");
         }
     }
 }

@@ -66,11 +66,11 @@ pub(crate) fn run(args: Args, format: Format) -> u8 {
             }),
             Format::Github => out!("{}", d.render_github()),
             _ => {
-                eprint!("{}", d.render_human(stderr_color(), width()));
+                stderr_text!("{}", d.render_human(stderr_color(), width()));
                 let status = if bad { "FAILED" } else { "ok" };
                 let summary =
                     format!("{file}: {status} ({} error(s), {} warning(s))", d.error_count(), d.warning_count());
-                eprintln!("{}", crate::i18n::tr(&summary));
+                stderr_line!("{}", crate::i18n::tr(&summary));
             }
         }
     }

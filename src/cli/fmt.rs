@@ -103,7 +103,7 @@ pub(crate) fn run(args: Args) -> u8 {
             }
         } else if args.write {
             match write_in_place(file, &text, metadata.as_ref(), &formatted) {
-                Ok(()) => eprintln!("formatted {file}"),
+                Ok(()) => stderr_line!("formatted {file}"),
                 Err(message) => {
                     super::fail(&message, None);
                     worst = worst.max(exit::IO);
@@ -112,7 +112,7 @@ pub(crate) fn run(args: Args) -> u8 {
         }
     }
     if args.check && !unformatted.is_empty() {
-        eprintln!("{} file(s) not formatted; run `jifen fmt --write` on them", unformatted.len());
+        stderr_line!("{} file(s) not formatted; run `jifen fmt --write` on them", unformatted.len());
         worst = worst.max(exit::FAILED);
     }
     worst
@@ -132,10 +132,10 @@ fn fix(file: &str, shown: &str, text: &str) -> (String, u8) {
             with => format!("`{}` → `{}`", visible(&a.was), visible(with)),
         };
         let line = format!("{shown}:{}:{}: fixed: {} ({change})", a.line, a.column, a.message);
-        eprintln!("{}", crate::i18n::tr(&line));
+        stderr_line!("{}", crate::i18n::tr(&line));
     }
     let remaining = &fixed.remaining;
-    eprint!("{}", remaining.render_human(stderr_color(), width()));
+    stderr_text!("{}", remaining.render_human(stderr_color(), width()));
     let summary = format!(
         "{shown}: {} fix(es) applied; {} error(s), {} warning(s) remain{}",
         fixed.applied.len(),
@@ -143,7 +143,7 @@ fn fix(file: &str, shown: &str, text: &str) -> (String, u8) {
         remaining.warning_count(),
         if fixed.formatted { "" } else { " (not formatted: it does not parse)" }
     );
-    eprintln!("{}", crate::i18n::tr(&summary));
+    stderr_line!("{}", crate::i18n::tr(&summary));
     let code = if remaining.has_errors() { exit::POLICY } else { exit::OK };
     (fixed.text, code)
 }
@@ -152,7 +152,7 @@ fn fix(file: &str, shown: &str, text: &str) -> (String, u8) {
 fn report(e: &FormatError) -> u8 {
     match e {
         FormatError::Syntax(s) => {
-            eprint!("{}", s.diagnostics.render_human(stderr_color(), width()));
+            stderr_text!("{}", s.diagnostics.render_human(stderr_color(), width()));
             super::fail(&e.to_string(), Some("fix the errors above, then format again"));
             exit::POLICY
         }

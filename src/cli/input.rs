@@ -171,7 +171,7 @@ pub(crate) fn load_policy(path: Option<&str>) -> Result<RuleSet, u8> {
         }
     };
     result.map_err(|diagnostics: Diagnostics| {
-        eprint!("{}", diagnostics.render_human(stderr_color(), width()));
+        stderr_text!("{}", diagnostics.render_human(stderr_color(), width()));
         fail(
             &format!("the policy does not compile ({} error(s))", diagnostics.error_count()),
             Some("run `jifen check` on it and fix the errors above"),

@@ -175,7 +175,7 @@ fn report_panics_as_bugs() {
         }
         let what = panic_text(info.payload());
         let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!(
+        stderr_line!(
             "internal error: {what}{place}\n  \
              this is a bug in jifen; please report it with the command you ran and the input files"
         );
@@ -289,7 +289,7 @@ pub(crate) fn write_stdout(text: &str) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(i32::from(exit::OK));
         }
-        eprintln!("error: cannot write to standard output: {e}");
+        stderr_line!("error: cannot write to standard output: {e}");
         std::process::exit(i32::from(exit::IO));
     }
 }
@@ -302,8 +302,8 @@ pub(crate) fn fail(message: &str, help: Option<&str>) {
         crate::i18n::Lang::ZhCn => ("错误", "提示", "："),
     };
     let head = if color { format!("\x1b[1;31m{word}\x1b[0m") } else { word.to_string() };
-    eprintln!("{head}{colon}{}", tr(message));
+    stderr_line!("{head}{colon}{}", tr(message));
     if let Some(h) = help {
-        eprintln!("  {help_word}{colon}{}", tr(h));
+        stderr_line!("  {help_word}{colon}{}", tr(h));
     }
 }

@@ -420,6 +420,6 @@ fn print_summary(args: &Args, ruleset: &RuleSet, def: &RankDef, summary: &Summar
     if to_file {
         super::write_stdout(&format!("{text}\n"));
     } else {
-        eprintln!("{text}");
+        stderr_line!("{text}");
     }
 }

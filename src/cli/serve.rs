@@ -91,7 +91,7 @@ fn config(args: &Args) -> Config {
     if let Some(files) = open_file_limit() {
         let room = files.saturating_sub(reserve).max(1);
         if max_connections > room {
-            eprintln!(
+            stderr_line!(
                 "warning: --max-connections {max_connections} is over what the open-file limit ({files}) allows; \
                  using {room} (raise it with `ulimit -n`)"
             );
@@ -129,7 +129,7 @@ pub(crate) fn run(args: Args) -> u8 {
     };
     let (listener, addr) = listener;
     if !addr.ip().is_loopback() {
-        eprintln!("warning: listening on {addr}: anyone who can reach this address can use the server");
+        stderr_line!("warning: listening on {addr}: anyone who can reach this address can use the server");
     }
     outln!("jifen serve: listening on http://{addr}");
     let quiet = args.quiet;
@@ -137,11 +137,11 @@ pub(crate) fn run(args: Args) -> u8 {
         Ok(stopped) => {
             if !quiet {
                 match stopped {
-                    Stopped::Finished => eprintln!("jifen serve: stopped"),
+                    Stopped::Finished => stderr_line!("jifen serve: stopped"),
                     Stopped::Deadline { open } => {
-                        eprintln!("jifen serve: stopped at the shutdown deadline, closing {open} connection(s)")
+                        stderr_line!("jifen serve: stopped at the shutdown deadline, closing {open} connection(s)")
                     }
-                    Stopped::Forced => eprintln!("jifen serve: stopped at once, on a second signal"),
+                    Stopped::Forced => stderr_line!("jifen serve: stopped at once, on a second signal"),
                 }
             }
             exit::OK

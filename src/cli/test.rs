@@ -80,7 +80,7 @@ pub(crate) fn run(args: Args, format: Format) -> u8 {
                 coverage: None,
                 mutants: None,
             });
-            eprint!("{}", report.diagnostics.render_human(stderr_color(), width()));
+            stderr_text!("{}", report.diagnostics.render_human(stderr_color(), width()));
             super::fail(&format!("{file} does not compile; its tests were not run"), Some("run `jifen check` on it"));
             worst = worst.max(exit::POLICY);
             continue;

@@ -190,7 +190,7 @@ pub(crate) fn run(ruleset: RuleSet, listener: StdListener, config: Config) -> io
             () = signals.next() => {}
         }
         if log {
-            eprintln!(
+            stderr_line!(
                 "jifen serve: stopping after the requests in flight (at most {grace:?}); a second signal stops at once"
             );
         }

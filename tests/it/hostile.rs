@@ -460,3 +460,34 @@ fn files_in(dir: &Path) -> Vec<String> {
 fn temp_dir() -> PathBuf {
     crate::common::temp_dir("hostile")
 }
+
+/// Standard error closed early (`jifen check … 2>&1 | head`) with half a megabyte of
+/// diagnostics still to write: the rest is dropped and the run ends with its own exit code
+/// (1: the check failed), not an abort from a panic while printing (exit 134 before).
+#[test]
+fn a_closed_standard_error_drops_the_rest_of_the_messages_without_a_crash() {
+    use std::io::Read;
+    let dir = std::env::temp_dir().join(format!("jifen-closed-stderr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let items: String = (0..1500)
+        .map(|i| format!("    item a{i} \"项{i}\" {{\n        when nope{i} >= 1 => 1\n        else => 0\n    }}\n"))
+        .collect();
+    let policy = format!(
+        "policy t \"t\" {{\n    year 2025\n    effective 2025-07-01\n    standard 10\n}}\n\
+         input {{\n    n: int 0..=3 \"n\"\n}}\nsection s \"s\" {{\n{items}}}\n"
+    );
+    std::fs::write(dir.join("many.policy"), policy).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["check", "many.policy"])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stderr.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe's reading end is dropped here: every later write fails.
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -266,21 +266,61 @@ fn a_damaged_file_is_reported_as_damaged_not_as_a_bug() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Python for the tests below, which damage a small file to claim more than it holds:
+/// `varint(n)` as Parquet's Thrift writes it, and `fine(table, **options)`, which writes
+/// `table` (by default 100 applicants of two columns) to `fine.parquet` and returns its
+/// bytes.
+const DAMAGE: &str = r#"
+import struct, pyarrow as pa, pyarrow.parquet as pq
+def varint(n):
+    out = b''
+    while True:
+        b, n = n & 0x7f, n >> 7
+        out += bytes([b | 0x80]) if n else bytes([b])
+        if not n:
+            return out
+def fine(table=None, **options):
+    if table is None:
+        table = pa.table({'age': pa.array([40] * 100, pa.int64()), 'si_months': pa.array([80] * 100, pa.int64())})
+    pq.write_table(table, 'fine.parquet', **options)
+    return bytearray(open('fine.parquet', 'rb').read())
+"#;
+
+/// Run `script` after [`DAMAGE`] in `dir`, and check that `fine.parquet` scores; `false`
+/// (the test then checks nothing) when pyarrow is not there.
+fn damaged(script: &str, dir: &Path) -> bool {
+    if python(&format!("{DAMAGE}{script}"), dir).is_none() {
+        return false;
+    }
+    ok(&["batch", "fine.parquet", "-o", "fine.csv"], dir);
+    true
+}
+
+/// `batch` refuses `file` as unreadable (exit 3), saying each of `says`, never as a bug,
+/// and writes nothing.
+fn refused(file: &str, says: &[&str], dir: &Path) {
+    let _ = std::fs::remove_file(dir.join("scores.csv"));
+    let out = jifen(&["batch", file, "-o", "scores.csv"], dir);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{file}: {err}");
+    for said in says {
+        assert!(err.contains(said), "{file}: {err}");
+    }
+    assert!(!err.contains("internal error") && !err.contains("bug in jifen"), "{file}: {err}");
+    assert!(!dir.join("scores.csv").exists(), "{file}: no output is left");
+}
+
 /// A page whose header says it holds far more bytes than its compressed bytes could give
 /// (a few bytes of a hostile file could say 2 GiB, which the `parquet` crate would allocate
-/// and zero before decompressing): refused before it is decompressed, naming the row, and
-/// no output is left. Made from a small Snappy file by raising one page's uncompressed
-/// size in place (its varint keeps its length).
+/// and zero before decompressing): refused before it is decompressed, naming the row.
+/// Made from a small Snappy file by raising one page's uncompressed size in place (its
+/// varint keeps its length); the crate alone reads that file, padded with zeros.
 #[test]
 fn a_page_that_says_it_holds_more_than_it_can_is_refused() {
     let dir = temp_dir();
     let script = r#"
-import pyarrow as pa, pyarrow.parquet as pq
-t = pa.table({'age': pa.array([40] * 100, pa.int64()), 'si_months': pa.array([80] * 100, pa.int64())})
-pq.write_table(t, 'fine.parquet', compression='snappy', use_dictionary=False)
-column = pq.ParquetFile('fine.parquet').metadata.row_group(0).column(0)
-data = bytearray(open('fine.parquet', 'rb').read())
-at = column.data_page_offset
+data = fine(compression='snappy', use_dictionary=False)
+at = pq.ParquetFile('fine.parquet').metadata.row_group(0).column(0).data_page_offset
 # The header: 0x15 <type>, 0x15 <uncompressed size>, 0x15 <compressed size>, as zigzag varints.
 assert data[at] == 0x15 and data[at + 2] == 0x15, data[at:at + 8]
 at += 3
@@ -292,109 +332,68 @@ while data[at] & 0x80:
     at += 1
 data[at] = 0x7f
 open('bomb.parquet', 'wb').write(bytes(data))
-print(column.total_compressed_size)
 "#;
-    if python(script, &dir).is_none() {
-        return;
+    if damaged(script, &dir) {
+        refused("bomb.parquet", &["bomb.parquet: row 1:", "more than a page of this file can"], &dir);
     }
-    ok(&["batch", "fine.parquet", "-o", "fine.csv"], &dir);
-    let out = jifen(&["batch", "bomb.parquet", "-o", "scores.csv"], &dir);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("bomb.parquet: row 1:"), "{err}");
-    assert!(err.contains("more than a page of this file can"), "{err}");
-    assert!(!err.contains("internal error") && !err.contains("bug in jifen"), "{err}");
-    assert!(!dir.join("scores.csv").exists(), "no output is left");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A footer whose list of row groups says it holds 2³¹ - 1 of them in a few bytes: the
 /// `parquet` crate reserved room for them all (200 GB) and the process aborted. jifen
-/// checks the footer first and reports the file as damaged (exit 3); no output is left.
-/// Likewise a schema element that says it has 2³¹ - 1 children.
+/// checks the footer first and reports the file as damaged (exit 3). Likewise a schema
+/// element that says it has 2³¹ - 1 children (16 GiB reserved: an abort wherever memory
+/// is bounded).
 #[test]
 fn a_footer_that_claims_more_than_it_holds_is_refused_not_a_crash() {
     let dir = temp_dir();
     let script = r#"
-import struct, pyarrow as pa, pyarrow.parquet as pq
-t = pa.table({'age': pa.array([40] * 100, pa.int64()), 'si_months': pa.array([80] * 100, pa.int64())})
-pq.write_table(t, 'fine.parquet')
-data = open('fine.parquet', 'rb').read()
+data = bytes(fine())
 length = struct.unpack('<I', data[-8:-4])[0]
 start = len(data) - 8 - length
 meta = data[start:-8]
-def varint(n):
-    out = b''
-    while True:
-        b, n = n & 0x7f, n >> 7
-        out += bytes([b | 0x80]) if n else bytes([b])
-        if not n:
-            return out
+def write(name, meta):
+    open(name, 'wb').write(data[:start] + meta + struct.pack('<I', len(meta)) + b'PAR1')
 # Field 3 (num_rows, 100), then field 4 (row_groups): a list of one struct, 0x1c.
 at = meta.index(b'\x16' + varint(200) + b'\x19\x1c') + 4
-bomb = meta[:at] + b'\xfc' + varint(2**31 - 1) + meta[at + 1:]
-open('bomb.parquet', 'wb').write(data[:start] + bomb + struct.pack('<I', len(bomb)) + b'PAR1')
+write('bomb.parquet', meta[:at] + b'\xfc' + varint(2**31 - 1) + meta[at + 1:])
 # The schema's root, named `schema`, says it has 2^31 - 1 children (field 5, zigzag).
 at = meta.index(b'schema') + len(b'schema')
 assert meta[at] == 0x15
 end = at + 1
 while meta[end] & 0x80:
     end += 1
-bomb = meta[:at + 1] + varint((2**31 - 1) * 2) + meta[end + 1:]
-open('schema.parquet', 'wb').write(data[:start] + bomb + struct.pack('<I', len(bomb)) + b'PAR1')
+write('schema.parquet', meta[:at + 1] + varint((2**31 - 1) * 2) + meta[end + 1:])
 "#;
-    if python(script, &dir).is_none() {
-        return;
+    if damaged(script, &dir) {
+        let says = "bomb.parquet: the file is damaged (its footer: a list says it holds 2147483647";
+        refused("bomb.parquet", &[says], &dir);
+        refused("schema.parquet", &["a schema element says it has 2147483647 children, of 3 elements"], &dir);
     }
-    ok(&["batch", "fine.parquet", "-o", "fine.csv"], &dir);
-    let out = jifen(&["batch", "bomb.parquet", "-o", "scores.csv"], &dir);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("bomb.parquet: the file is damaged (its footer: a list says it holds 2147483647"), "{err}");
-    assert!(!dir.join("scores.csv").exists(), "no output is left");
-    // The crate reserved 16 GiB for those children: an abort wherever memory is bounded.
-    let out = jifen(&["batch", "schema.parquet", "-o", "scores.csv"], &dir);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("a schema element says it has 2147483647 children, of 3 elements"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A DELTA_LENGTH_BYTE_ARRAY page whose lengths say they are 2³⁶ (the crate sized their
 /// buffer by it, 256 GiB, and the process aborted): refused as unreadable at its row
-/// (exit 3), naming what it claims; no output is left. The file as written is read.
+/// (exit 3), naming what it claims. The file as written is read.
 #[test]
 fn a_delta_page_that_claims_more_values_than_it_has_is_refused_not_a_crash() {
     let dir = temp_dir();
     let script = r#"
-import pyarrow as pa, pyarrow.parquet as pq
 schema = pa.schema([pa.field('id', pa.string(), nullable=False), pa.field('age', pa.int64()), pa.field('si_months', pa.int64())])
 t = pa.table({'id': [f'p{i:04d}' for i in range(100)], 'age': [40] * 100, 'si_months': [80] * 100}, schema=schema)
-pq.write_table(t, 'fine.parquet', use_dictionary=False, compression='none', column_encoding={'id': 'DELTA_LENGTH_BYTE_ARRAY'})
+data = fine(t, use_dictionary=False, compression='none', column_encoding={'id': 'DELTA_LENGTH_BYTE_ARRAY'})
 column = pq.ParquetFile('fine.parquet').metadata.row_group(0).column(0)
 assert 'DELTA_LENGTH_BYTE_ARRAY' in column.encodings, column.encodings
-data = bytearray(open('fine.parquet', 'rb').read())
 # The lengths' header: 128 values a block, 4 miniblocks, 100 values (0x64).
 at = data.index(b'\x80\x01\x04\x64', column.data_page_offset) + 3
-n, count = 2 ** 36, b''
-while True:
-    b, n = n & 0x7f, n >> 7
-    count += bytes([b | 0x80]) if n else bytes([b])
-    if not n:
-        break
-patch = count + b'\x00' * 6
+patch = varint(2 ** 36) + b'\x00' * 6
 data[at:at + len(patch)] = patch
 open('bomb.parquet', 'wb').write(bytes(data))
 "#;
-    if python(script, &dir).is_none() {
-        return;
+    if damaged(script, &dir) {
+        let says = ["bomb.parquet: row 1:", "a page of 100 values says it holds 68719476736 text lengths"];
+        refused("bomb.parquet", &says, &dir);
     }
-    ok(&["batch", "fine.parquet", "-o", "fine.csv"], &dir);
-    let out = jifen(&["batch", "bomb.parquet", "-o", "scores.csv"], &dir);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("bomb.parquet: row 1:"), "{err}");
-    assert!(err.contains("a page of 100 values says it holds 68719476736 text lengths"), "{err}");
-    assert!(!dir.join("scores.csv").exists(), "no output is left");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -21,33 +21,60 @@ const MAX_DEPTH: u32 = 64;
 
 /// Walk the Thrift compact struct `input` starts with, reading at most `limit` bytes;
 /// `Err` says what is wrong with it.
-pub(super) fn check_struct(input: impl Read, limit: u64) -> Result<(), String> {
-    Walk { input, left: limit, footer: None }.value(STRUCT, 0)
+#[cfg(test)]
+fn check_struct(input: impl Read, limit: u64) -> Result<(), String> {
+    Walk { input, left: limit, kind: Kind::Plain }.value(STRUCT, 0)
 }
 
 /// [`check_struct`] of a file's footer (its `FileMetaData`), and also: no element of its
 /// schema says it has more children than the schema has elements (the crate reserves room
 /// for that many: 2³¹ − 1 asked it for 16 GiB).
 pub(super) fn check_footer(input: impl Read, limit: u64) -> Result<(), String> {
-    Walk { input, left: limit, footer: Some(Footer::default()) }.value(STRUCT, 0)
+    Walk { input, left: limit, kind: Kind::Footer { in_schema: false, elements: 0 } }.value(STRUCT, 0)
 }
 
-/// Where a footer's walk is, for its schema's check.
-#[derive(Default)]
-struct Footer {
-    /// In the schema's list (field 2 of the footer), and how many elements it has.
-    in_schema: bool,
-    elements: u64,
+/// [`check_struct`] of a page's header, and also: the page does not say it holds more
+/// bytes once decompressed than its compressed bytes can give. The crate allocates and
+/// zeroes as many as it says (up to 2 GiB) before decompressing.
+pub(super) fn check_page_header(input: impl Read, limit: u64) -> Result<(), String> {
+    let mut walk = Walk { input, left: limit, kind: Kind::PageHeader { uncompressed: 0, compressed: 0 } };
+    walk.value(STRUCT, 0)?;
+    let Kind::PageHeader { uncompressed, compressed } = walk.kind else { return Ok(()) };
+    if uncompressed > MAX_PAGE || uncompressed > compressed.saturating_mul(MAX_RATIO) + 64 {
+        return Err(format!(
+            "the page says it holds {uncompressed} bytes from {compressed} compressed, more than a page can"
+        ));
+    }
+    Ok(())
+}
+
+/// The most bytes a page may hold once decompressed.
+const MAX_PAGE: i64 = 512 << 20;
+
+/// How many times its compressed size a page may hold: Snappy, the one codec jifen reads,
+/// gives at most 64 bytes for each 3 (a copy), so 21 times and its header.
+const MAX_RATIO: i64 = 32;
+
+/// What is walked, and what is kept of it for its own checks.
+enum Kind {
+    /// Any struct (the tests of the walk itself).
+    #[cfg(test)]
+    Plain,
+    /// A footer: whether the walk is in its schema's list (field 2), and how many elements
+    /// that list has.
+    Footer { in_schema: bool, elements: u64 },
+    /// A page header: its uncompressed and compressed sizes (fields 2 and 3).
+    PageHeader { uncompressed: i64, compressed: i64 },
 }
 
 const STRUCT: u8 = 12;
+const I32: u8 = 5;
 
 /// A Thrift compact value being walked: `left` bytes may still be read.
 struct Walk<R> {
     input: R,
     left: u64,
-    /// Walking a footer: its schema is checked too.
-    footer: Option<Footer>,
+    kind: Kind,
 }
 
 impl<R: Read> Walk<R> {
@@ -120,8 +147,10 @@ impl<R: Read> Walk<R> {
                 };
                 let element = header & 0x0f;
                 let n = self.count(n)?;
-                if let Some(footer) = self.footer.as_mut().filter(|f| f.in_schema && depth == 1) {
-                    footer.elements = n;
+                if let Kind::Footer { in_schema: true, elements } = &mut self.kind {
+                    if depth == 1 {
+                        *elements = n;
+                    }
                 }
                 for _ in 0..n {
                     match element {
@@ -166,23 +195,29 @@ impl<R: Read> Walk<R> {
                         delta => field + i64::from(delta),
                     };
                     let ty = header & 0x0f;
-                    if let Some(footer) = self.footer.as_mut().filter(|_| depth == 0) {
+                    if let (Kind::Footer { in_schema, .. }, 0) = (&mut self.kind, depth) {
                         // The footer's schema: field 2, a list of schema elements.
-                        footer.in_schema = field == 2;
+                        *in_schema = field == 2;
                     }
-                    // A schema element's number of children: field 5, an i32.
-                    let in_schema = self.footer.as_ref().is_some_and(|f| f.in_schema);
-                    if in_schema && depth == 2 && field == 5 && ty == 5 {
-                        let children = zigzag(self.varint()?);
-                        let elements = self.footer.as_ref().map_or(0, |f| f.elements);
-                        if children < 0 || children as u64 > elements {
-                            return Err(format!(
-                                "a schema element says it has {children} children, of {elements} elements"
-                            ));
+                    match (&self.kind, depth, field, ty) {
+                        // A schema element's number of children: field 5.
+                        (&Kind::Footer { in_schema: true, elements }, 2, 5, I32) => {
+                            let children = zigzag(self.varint()?);
+                            if children < 0 || children as u64 > elements {
+                                return Err(format!(
+                                    "a schema element says it has {children} children, of {elements} elements"
+                                ));
+                            }
                         }
-                        continue;
+                        // A page header's sizes: fields 2 and 3.
+                        (Kind::PageHeader { .. }, 0, 2 | 3, I32) => {
+                            let size = zigzag(self.varint()?);
+                            if let Kind::PageHeader { uncompressed, compressed } = &mut self.kind {
+                                *if field == 2 { uncompressed } else { compressed } = size;
+                            }
+                        }
+                        _ => self.value(ty, depth + 1)?,
                     }
-                    self.value(ty, depth + 1)?;
                 }
             }
             other => Err(format!("a value of unknown type {other}")),
@@ -227,6 +262,23 @@ mod tests {
         // Within `limit` only: the same struct, one byte too few allowed.
         let ok = [0x15, 0x00, 0x00];
         assert!(check_struct(&ok[..], 2).is_err());
+    }
+
+    #[test]
+    fn a_page_header_holds_no_more_than_its_compressed_bytes_can_give() {
+        // { 1: type 0, 2: uncompressed, 3: compressed 53 } in the order written, and with
+        // the sizes the other way round (field 3 first, then field 2 by its number).
+        let header = |uncompressed: &[u8]| {
+            let mut bytes = vec![0x15, 0x00, 0x15];
+            bytes.extend_from_slice(uncompressed);
+            bytes.extend_from_slice(&[0x15, 0x6a, 0x00]);
+            check_page_header(&bytes[..], bytes.len() as u64)
+        };
+        assert_eq!(header(&[0xc0, 0x0c]), Ok(()), "800 bytes from 53");
+        assert!(header(&[0xfe, 0x7f]).unwrap_err().contains("8191 bytes from 53"));
+        assert!(header(&[0xfe, 0xff, 0xff, 0xff, 0x0f]).unwrap_err().contains("2147483647 bytes"));
+        let reordered = [0x15, 0x00, 0x25, 0x6a, 0x05, 0x04, 0xfe, 0xff, 0xff, 0xff, 0x0f, 0x00];
+        assert!(check_page_header(&reordered[..], 12).unwrap_err().contains("2147483647 bytes from 53"));
     }
 
     #[test]

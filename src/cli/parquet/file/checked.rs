@@ -161,22 +161,25 @@ fn check_page(page: &Page, physical: Physical, width: usize, optional: bool) -> 
     if most > MAX_PAGE_VALUES {
         return Err(format!("a page says it holds {most} values, more than {MAX_PAGE_VALUES}"));
     }
-    let unreadable = || "a page's text lengths cannot be read".to_string();
+    // A count is read as the crate reads it: where it cannot be, the crate cannot either,
+    // and stops there before sizing anything by it.
     let too_many = |count: u64| format!("a page of {most} values says it holds {count} text lengths");
-    // DELTA_BYTE_ARRAY: the prefixes' lengths, then the suffixes as DELTA_LENGTH.
-    let mut rest = values;
-    if encoding == Encoding::DELTA_BYTE_ARRAY {
-        let count = delta_count(rest).ok_or_else(unreadable)?;
-        if count > most {
-            return Err(too_many(count));
-        }
-        rest = delta_end(rest).ok_or_else(unreadable)?;
-    }
-    let count = delta_count(rest).ok_or_else(unreadable)?;
+    let Some(count) = delta_count(values) else { return Ok(()) };
     if count > most {
         return Err(too_many(count));
     }
-    Ok(())
+    if encoding == Encoding::DELTA_LENGTH_BYTE_ARRAY {
+        return Ok(());
+    }
+    // DELTA_BYTE_ARRAY: those were the prefixes' lengths; the suffixes follow, as a
+    // DELTA_LENGTH_BYTE_ARRAY, where the prefixes' stream ends.
+    let Some(suffixes) = delta_end(values) else {
+        return Err("a page's text lengths cannot be read".into());
+    };
+    match delta_count(suffixes) {
+        Some(count) if count > most => Err(too_many(count)),
+        _ => Ok(()),
+    }
 }
 
 /// An unsigned LEB128 varint at `*at` of `bytes`, moving `at` past it.

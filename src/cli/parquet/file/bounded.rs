@@ -40,7 +40,7 @@ pub(super) fn check_page_header(input: impl Read, limit: u64) -> Result<(), Stri
     let mut walk = Walk { input, left: limit, kind: Kind::PageHeader { uncompressed: 0, compressed: 0 } };
     walk.value(STRUCT, 0)?;
     let Kind::PageHeader { uncompressed, compressed } = walk.kind else { return Ok(()) };
-    if uncompressed > MAX_PAGE || uncompressed > compressed.saturating_mul(MAX_RATIO) + 64 {
+    if uncompressed > MAX_PAGE || uncompressed > compressed.saturating_mul(MAX_RATIO).saturating_add(64) {
         return Err(format!(
             "the page says it holds {uncompressed} bytes from {compressed} compressed, more than a page can"
         ));
@@ -277,6 +277,11 @@ mod tests {
         assert_eq!(header(&[0xc0, 0x0c]), Ok(()), "800 bytes from 53");
         assert!(header(&[0xfe, 0x7f]).unwrap_err().contains("8191 bytes from 53"));
         assert!(header(&[0xfe, 0xff, 0xff, 0xff, 0x0f]).unwrap_err().contains("2147483647 bytes"));
+        // The largest sizes a varint can say, either way round: no overflow, refused.
+        let most = [0x15, 0x00, 0x15, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x15, 0x01, 0x00];
+        assert!(check_page_header(&most[..], 16).is_err());
+        let most = [0x15, 0x00, 0x15, 0x00, 0x15, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00];
+        assert_eq!(check_page_header(&most[..], 16), Ok(()));
         let reordered = [0x15, 0x00, 0x25, 0x6a, 0x05, 0x04, 0xfe, 0xff, 0xff, 0xff, 0x0f, 0x00];
         assert!(check_page_header(&reordered[..], 12).unwrap_err().contains("2147483647 bytes from 53"));
     }

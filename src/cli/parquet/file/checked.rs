@@ -228,7 +228,7 @@ fn delta_end(bytes: &[u8]) -> Option<&[u8]> {
             if left == 0 {
                 break;
             }
-            at = at.checked_add(usize::try_from(per_mini * u64::from(width) / 8).ok()?)?;
+            at = at.checked_add(usize::try_from(per_mini.checked_mul(u64::from(width))? / 8).ok()?)?;
             left = left.saturating_sub(per_mini);
         }
     }
@@ -269,5 +269,8 @@ mod tests {
         assert_eq!(delta_count(&[0x80, 0x01]), None);
         assert_eq!(delta_end(&[0x03, 0x01, 0x02, 0x00]), None);
         assert_eq!(delta_end(&stream[..12]), None);
+        // A block of 2^63 values in one miniblock of width 8: its size does not fit, refused.
+        let vast = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x01, 0x03, 0x00, 0x00, 0x08];
+        assert_eq!(delta_end(&vast), None);
     }
 }

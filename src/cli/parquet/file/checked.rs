@@ -273,4 +273,29 @@ mod tests {
         let vast = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x01, 0x03, 0x00, 0x00, 0x08];
         assert_eq!(delta_end(&vast), None);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Whatever bytes a page or a header holds, the checks give an answer, never a panic
+        /// (an overflow, an index out of range) and never a loop without end.
+        #[test]
+        fn any_bytes_are_checked_without_a_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64), n in 0u32..200) {
+            let _ = delta_count(&bytes);
+            let _ = delta_end(&bytes);
+            for encoding in [Encoding::DELTA_BYTE_ARRAY, Encoding::DELTA_LENGTH_BYTE_ARRAY] {
+                let page = Page::DataPage {
+                    buf: bytes::Bytes::from(bytes.clone()),
+                    num_values: n,
+                    encoding,
+                    def_level_encoding: Encoding::RLE,
+                    rep_level_encoding: Encoding::RLE,
+                    statistics: None,
+                };
+                let _ = check_page(&page, Physical::BYTE_ARRAY, 0, n % 2 == 0);
+            }
+            let _ = super::super::bounded::check_page_header(&bytes[..], bytes.len() as u64);
+            let _ = super::super::bounded::check_footer(&bytes[..], bytes.len() as u64);
+        }
+    }
 }

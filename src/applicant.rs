@@ -745,7 +745,7 @@ impl<'r> FastInputs<'r> {
     /// An int or decimal input's bounds as whole numbers (`None` for another input, or one
     /// whose bounds do not fit an `i64`).
     #[inline]
-    pub(crate) fn whole_bounds(&self, slot: usize) -> Option<WholeBounds> {
+    fn whole_bounds(&self, slot: usize) -> Option<WholeBounds> {
         *self.whole_bounds.get(slot)?
     }
 
@@ -767,14 +767,14 @@ impl<'r> FastInputs<'r> {
                 let (lo, hi) = self.int_bounds(slot)?;
                 (lo..=hi).contains(&i).then_some(Value::Int(i))?
             }
+            // A typed whole number, for an int or a decimal: what its text `-?digits` reads as.
+            (RawValue::Decimal { unscaled, scale: 0 }, InputType::Int { .. } | InputType::Decimal { .. })
+                if self.whole_bounds(slot).is_some() =>
+            {
+                self.whole_bounds(slot)?.value(i64::try_from(unscaled).ok()?)?
+            }
             (raw @ (RawValue::Number(_) | RawValue::Decimal { .. }), InputType::Decimal { .. }) => {
                 self.rules.read_value(def, raw).ok()??
-            }
-            // A typed whole number: what its text `-?digits` reads as.
-            (RawValue::Decimal { unscaled, scale: 0 }, InputType::Int { .. }) => {
-                let i = i64::try_from(unscaled).ok()?;
-                let (lo, hi) = self.int_bounds(slot)?;
-                (lo..=hi).contains(&i).then_some(Value::Int(i))?
             }
             (RawValue::Date(days), InputType::Date) => crate::date::is_readable(days).then_some(Value::Date(days))?,
             // A cell naming a variant exactly, with nothing to trim.
@@ -795,7 +795,7 @@ impl<'r> FastInputs<'r> {
 
 /// The whole numbers an int or decimal input takes, and which of the two it is.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct WholeBounds {
+struct WholeBounds {
     lo: i64,
     hi: i64,
     decimal: bool,
@@ -805,7 +805,7 @@ impl WholeBounds {
     /// The input's value for the whole number `n`, as reading it would give it (an int, or
     /// a decimal of scale 0), when `n` is within the bounds; `None` otherwise.
     #[inline(always)]
-    pub(crate) fn value(self, n: i64) -> Option<Value> {
+    fn value(self, n: i64) -> Option<Value> {
         if !(self.lo..=self.hi).contains(&n) {
             return None;
         }

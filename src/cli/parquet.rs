@@ -1050,15 +1050,8 @@ mod file {
             };
             let whole = |n: i64| fast.value(slot, RawValue::Decimal { unscaled: i128::from(n), scale: 0 });
             match (&decoded.values, plan.shape) {
-                // A DECIMAL of scale 0 is a whole number too.
-                (Buffer::Int64(v), Shape::Int | Shape::Decimal(0)) => match fast.whole_bounds(slot) {
-                    Some(bounds) => decoded.each(plan, v, rows, f, |&n| bounds.value(n).map(Some)),
-                    None => decoded.each(plan, v, rows, f, |&n| whole(n)),
-                },
-                (Buffer::Int32(v), Shape::Int) => match fast.whole_bounds(slot) {
-                    Some(bounds) => decoded.each(plan, v, rows, f, |&n| bounds.value(i64::from(n)).map(Some)),
-                    None => decoded.each(plan, v, rows, f, |&n| whole(i64::from(n))),
-                },
+                (Buffer::Int64(v), Shape::Int) => decoded.each(plan, v, rows, f, |&n| whole(n)),
+                (Buffer::Int32(v), Shape::Int) => decoded.each(plan, v, rows, f, |&n| whole(i64::from(n))),
                 (Buffer::Int64(v), Shape::Decimal(scale @ 0..=38)) => decoded.each(plan, v, rows, f, |&n| {
                     fast.value(slot, RawValue::Decimal { unscaled: i128::from(n), scale: scale as u32 })
                 }),
